@@ -1,0 +1,871 @@
+//! The transition table of SPEC section 4.
+//!
+//! [`decide`] takes the report as it is now, who is acting and what they ask for, and returns the
+//! events that follow, or a typed error. It never touches storage: the caller loads a
+//! [`ReportView`], calls `decide`, and persists the events (with their audit records) in one
+//! transaction, retrying if the report changed in between.
+
+use crate::agency::AgencyTree;
+use crate::calendar::WorkingCalendar;
+use crate::clock::{Clock, ClockKind, Timestamp};
+use crate::model::{AssignmentRole, Outcome, ReportKind, ReportStatus, Role, Stage, Visibility};
+use crate::sla::SlaPolicy;
+use serde::{Deserialize, Serialize};
+
+/// Longest note, reason or message text accepted (characters).
+pub const MAX_NOTE_CHARS: usize = 4000;
+
+/// Who is acting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Actor {
+    /// The reporter, proven by the secret link or a verified channel address.
+    Reporter { reporter_id: Option<i64> },
+    /// A logged-in user.
+    User(UserActor),
+    /// The scheduler (auto-close, escalations) or another internal process.
+    System,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserActor {
+    pub user_id: i64,
+    pub role: Role,
+    pub agency_id: Option<String>,
+}
+
+impl Actor {
+    /// How the actor is written in the audit trail.
+    pub fn audit_label(&self) -> String {
+        match self {
+            Actor::Reporter { reporter_id: Some(id) } => format!("reporter:{id}"),
+            Actor::Reporter { reporter_id: None } => "reporter".into(),
+            Actor::User(u) => format!("user:{}", u.user_id),
+            Actor::System => "system".into(),
+        }
+    }
+
+    pub fn role(&self) -> Option<Role> {
+        match self {
+            Actor::User(u) => Some(u.role),
+            _ => None,
+        }
+    }
+}
+
+/// The editable facts of a report, as the desk sees them during verification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportFields {
+    pub kind: ReportKind,
+    pub title: String,
+    pub body: String,
+    pub category: Option<String>,
+    pub region_code: Option<String>,
+    pub address: Option<String>,
+    pub visibility: Visibility,
+    pub needs_field_check: bool,
+}
+
+/// What verification may change; `None` keeps the current value.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportEdit {
+    pub kind: Option<ReportKind>,
+    pub title: Option<String>,
+    pub body: Option<String>,
+    pub category: Option<String>,
+    pub region_code: Option<String>,
+    pub address: Option<String>,
+    pub visibility: Option<Visibility>,
+    pub needs_field_check: Option<bool>,
+}
+
+impl ReportEdit {
+    pub fn apply_to(&self, f: &ReportFields) -> ReportFields {
+        ReportFields {
+            kind: self.kind.unwrap_or(f.kind),
+            title: self.title.clone().unwrap_or_else(|| f.title.clone()),
+            body: self.body.clone().unwrap_or_else(|| f.body.clone()),
+            category: self.category.clone().or_else(|| f.category.clone()),
+            region_code: self.region_code.clone().or_else(|| f.region_code.clone()),
+            address: self.address.clone().or_else(|| f.address.clone()),
+            visibility: self.visibility.unwrap_or(f.visibility),
+            needs_field_check: self.needs_field_check.unwrap_or(f.needs_field_check),
+        }
+    }
+}
+
+/// An assignment as the rules need to see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssignmentView {
+    pub id: i64,
+    pub agency_id: String,
+    pub role: AssignmentRole,
+    pub stage: Stage,
+    /// The agency has made its first citizen-visible update since the assignment (re)started.
+    pub responded: bool,
+    pub clocks: Vec<Clock>,
+}
+
+impl AssignmentView {
+    fn clock(&self, kind: ClockKind) -> Option<&Clock> {
+        self.clocks.iter().find(|c| c.kind == kind)
+    }
+}
+
+/// A report as the rules need to see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportView {
+    pub id: i64,
+    pub status: ReportStatus,
+    /// The status to return to when the reporter answers a question.
+    pub status_before_wait: Option<ReportStatus>,
+    pub fields: ReportFields,
+    pub assignments: Vec<AssignmentView>,
+    pub clocks: Vec<Clock>,
+    /// Bumped by every change; the store refuses events decided on an older version.
+    pub version: i64,
+}
+
+impl ReportView {
+    fn assignment(&self, id: i64) -> Result<&AssignmentView, WorkflowError> {
+        self.assignments
+            .iter()
+            .find(|a| a.id == id)
+            .ok_or(WorkflowError::UnknownAssignment(id))
+    }
+
+    fn clock(&self, kind: ClockKind) -> Option<&Clock> {
+        self.clocks.iter().find(|c| c.kind == kind)
+    }
+}
+
+/// One agency to dispatch to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DispatchTarget {
+    pub agency_id: String,
+    pub role: AssignmentRole,
+}
+
+/// What someone asks to happen to a report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Command {
+    /// The desk checks the report and corrects or classifies it.
+    Verify { edit: ReportEdit },
+    Dispatch { targets: Vec<DispatchTarget>, note: Option<String> },
+    AskReporter { question: String },
+    /// The reporter answers a question or adds information.
+    ReporterReply { text: String },
+    /// `master_is_open` is filled in by the caller from the master report.
+    MarkDuplicate { master_id: i64, master_is_open: bool },
+    Archive { reason: String },
+    /// An agency's progress update with a note for the citizen.
+    PostUpdate { assignment_id: i64, stage: Stage, note: String },
+    ReturnNotAuthority { assignment_id: i64, reason: String },
+    Forward { assignment_id: i64, to_agency_id: String, note: String },
+    Confirm,
+    Rate { score: u8, outcome: Outcome, comment: Option<String> },
+    Reopen { reason: String },
+    AddInstruction { note: String },
+    /// A message to the reporter from the desk or an agency.
+    MessageReporter { text: String },
+    /// The scheduler closes a report after the auto-close period.
+    AutoClose,
+}
+
+impl Command {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Verify { .. } => "verify",
+            Command::Dispatch { .. } => "dispatch",
+            Command::AskReporter { .. } => "ask_reporter",
+            Command::ReporterReply { .. } => "reporter_reply",
+            Command::MarkDuplicate { .. } => "mark_duplicate",
+            Command::Archive { .. } => "archive",
+            Command::PostUpdate { .. } => "post_update",
+            Command::ReturnNotAuthority { .. } => "return_not_authority",
+            Command::Forward { .. } => "forward",
+            Command::Confirm => "confirm",
+            Command::Rate { .. } => "rate",
+            Command::Reopen { .. } => "reopen",
+            Command::AddInstruction { .. } => "add_instruction",
+            Command::MessageReporter { .. } => "message_reporter",
+            Command::AutoClose => "auto_close",
+        }
+    }
+}
+
+/// Refers to an assignment that exists, or to one created earlier in the same decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssignmentRef {
+    Existing(i64),
+    /// Index into the `AssignmentCreated` events of this decision, in order.
+    New(usize),
+}
+
+/// Whose clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockOwner {
+    Report,
+    Assignment(AssignmentRef),
+}
+
+/// What happened. The store persists each event and writes one audit record for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    StatusChanged { from: ReportStatus, to: ReportStatus },
+    /// Remember the status to return to after the reporter answers (or forget it).
+    WaitStarted { resume_to: ReportStatus, question: String },
+    WaitEnded { resume_to: ReportStatus },
+    Edited { before: ReportFields, after: ReportFields },
+    AssignmentCreated {
+        agency_id: String,
+        role: AssignmentRole,
+        forwarded_from: Option<i64>,
+        note: Option<String>,
+        /// A forwarded assignment continues at its parent's stage.
+        stage: Stage,
+        responded: bool,
+    },
+    /// An agency changed stage (or posted another note at the same stage).
+    StageChanged {
+        assignment: AssignmentRef,
+        from: Stage,
+        to: Stage,
+        note: String,
+        /// This update is the agency's first response on this assignment.
+        first_response: bool,
+    },
+    /// After a reopen the assignment waits for a response again.
+    AssignmentRestarted { assignment: i64, from: Stage },
+    /// A clock is created or its state changes; the store upserts it by (owner, kind).
+    ClockSet { owner: ClockOwner, clock: Clock },
+    DuplicateLinked { master_id: i64 },
+    Archived { reason: String },
+    ReporterReplied { text: String },
+    Rated { score: u8, outcome: Outcome, comment: Option<String> },
+    Reopened { reason: String },
+    InstructionAdded { note: String },
+    ReporterMessaged { text: String },
+}
+
+impl Event {
+    /// The audit action name.
+    pub fn action(&self) -> &'static str {
+        match self {
+            Event::StatusChanged { .. } => "report.status_changed",
+            Event::WaitStarted { .. } => "report.wait_started",
+            Event::WaitEnded { .. } => "report.wait_ended",
+            Event::Edited { .. } => "report.edited",
+            Event::AssignmentCreated { .. } => "assignment.created",
+            Event::StageChanged { .. } => "assignment.stage_changed",
+            Event::AssignmentRestarted { .. } => "assignment.restarted",
+            Event::ClockSet { .. } => "clock.set",
+            Event::DuplicateLinked { .. } => "report.duplicate_linked",
+            Event::Archived { .. } => "report.archived",
+            Event::ReporterReplied { .. } => "report.reporter_replied",
+            Event::Rated { .. } => "report.rated",
+            Event::Reopened { .. } => "report.reopened",
+            Event::InstructionAdded { .. } => "report.instruction_added",
+            Event::ReporterMessaged { .. } => "report.reporter_messaged",
+        }
+    }
+}
+
+/// Why a command is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[serde(tag = "error", rename_all = "snake_case")]
+pub enum WorkflowError {
+    /// 403: this actor may never do this to this report.
+    #[error("{0}")]
+    Forbidden(String),
+    /// 409: not now, in this status.
+    #[error("`{action}` is not possible while the report is `{status}`")]
+    WrongStatus { action: &'static str, status: ReportStatus },
+    /// 409: not now, at this stage.
+    #[error("`{action}` is not possible while the assignment is at stage `{stage}`")]
+    WrongStage { action: &'static str, stage: Stage },
+    /// 404
+    #[error("assignment {0} is not part of this report")]
+    UnknownAssignment(i64),
+    /// 422: the request itself is incomplete or contradictory.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Everything `decide` needs besides the report and the command.
+pub struct Context<'a> {
+    pub now: Timestamp,
+    pub calendar: &'a WorkingCalendar,
+    pub policy: &'a SlaPolicy,
+    pub agencies: &'a AgencyTree,
+}
+
+fn required_text(what: &str, s: &str) -> Result<(), WorkflowError> {
+    let n = s.trim().chars().count();
+    if n == 0 {
+        return Err(WorkflowError::Invalid(format!("{what} must not be empty")));
+    }
+    if n > MAX_NOTE_CHARS {
+        return Err(WorkflowError::Invalid(format!("{what} is longer than {MAX_NOTE_CHARS} characters")));
+    }
+    Ok(())
+}
+
+fn forbid(msg: &str) -> WorkflowError {
+    WorkflowError::Forbidden(msg.to_string())
+}
+
+fn require_role(actor: &Actor, roles: &[Role], what: &str) -> Result<(), WorkflowError> {
+    match actor.role() {
+        Some(r) if roles.contains(&r) => Ok(()),
+        _ => Err(forbid(&format!("only {} may {what}", roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" or ")))),
+    }
+}
+
+fn require_reporter(actor: &Actor, what: &str) -> Result<(), WorkflowError> {
+    match actor {
+        Actor::Reporter { .. } => Ok(()),
+        _ => Err(forbid(&format!("only the reporter may {what}"))),
+    }
+}
+
+fn require_status(status: ReportStatus, allowed: &[ReportStatus], action: &'static str) -> Result<(), WorkflowError> {
+    if allowed.contains(&status) {
+        Ok(())
+    } else {
+        Err(WorkflowError::WrongStatus { action, status })
+    }
+}
+
+/// The acting agency user may work on this assignment: it belongs to their agency or a sub-unit.
+fn require_agency_scope(actor: &Actor, a: &AssignmentView, agencies: &AgencyTree) -> Result<(), WorkflowError> {
+    match actor {
+        Actor::User(UserActor { role, agency_id: Some(mine), .. })
+            if role.is_agency_role() && agencies.is_within(&a.agency_id, mine) =>
+        {
+            Ok(())
+        }
+        Actor::User(UserActor { role, .. }) if role.is_agency_role() => {
+            Err(forbid("this assignment belongs to another agency"))
+        }
+        _ => Err(forbid("only the assigned agency's petugas or kepala may do this")),
+    }
+}
+
+use ReportStatus as S;
+
+/// Statuses in which agencies are working on the report.
+const WORKING: &[ReportStatus] = &[S::Didisposisikan, S::Diproses, S::DibukaKembali, S::MenungguPelapor];
+
+/// Decide what follows from `command` by `actor` on `report`.
+pub fn decide(report: &ReportView, actor: &Actor, command: &Command, ctx: &Context<'_>) -> Result<Vec<Event>, WorkflowError> {
+    let mut d = Decision::new(report, ctx);
+    match command {
+        Command::Verify { edit } => {
+            require_role(actor, &[Role::Operator], "verify a report")?;
+            if report.status.is_terminal() {
+                return Err(WorkflowError::WrongStatus { action: "verify", status: report.status });
+            }
+            if let Some(t) = &edit.title {
+                required_text("title", t)?;
+            }
+            if let Some(b) = &edit.body {
+                required_text("body", b)?;
+            }
+            let after = edit.apply_to(&report.fields);
+            if after == report.fields {
+                return Err(WorkflowError::Invalid("nothing to change".into()));
+            }
+            d.push(Event::Edited { before: report.fields.clone(), after });
+        }
+        Command::Dispatch { targets, note } => {
+            require_role(actor, &[Role::Operator], "dispatch a report")?;
+            require_status(report.status, &[S::Baru, S::Didisposisikan, S::Diproses, S::DibukaKembali], "dispatch")?;
+            d.dispatch(targets, note.clone())?;
+        }
+        Command::AskReporter { question } => {
+            ask_permission(actor, report, ctx)?;
+            require_status(report.status, &[S::Baru, S::Didisposisikan, S::Diproses, S::DibukaKembali], "ask_reporter")?;
+            required_text("question", question)?;
+            d.start_wait(question.clone());
+        }
+        Command::ReporterReply { text } => {
+            require_reporter(actor, "reply as the reporter")?;
+            required_text("reply", text)?;
+            if report.status.is_terminal() {
+                return Err(WorkflowError::WrongStatus { action: "reporter_reply", status: report.status });
+            }
+            d.push(Event::ReporterReplied { text: text.clone() });
+            match report.status {
+                S::MenungguPelapor => d.end_wait(),
+                // Silence after `selesai` is what closes a report; a reply restarts that silence.
+                S::Selesai => d.restart_report_clock(ClockKind::AutoClose, ctx.policy.auto_close),
+                _ => {}
+            }
+        }
+        Command::MarkDuplicate { master_id, master_is_open } => {
+            require_role(actor, &[Role::Operator], "mark duplicates")?;
+            require_status(report.status, &[S::Baru, S::MenungguPelapor], "mark_duplicate")?;
+            if *master_id == report.id {
+                return Err(WorkflowError::Invalid("a report cannot duplicate itself".into()));
+            }
+            if !master_is_open {
+                return Err(WorkflowError::Invalid("the master report is itself a duplicate or archived".into()));
+            }
+            d.set_status(S::Duplikat);
+            d.push(Event::DuplicateLinked { master_id: *master_id });
+            d.stop_report_clocks();
+        }
+        Command::Archive { reason } => {
+            require_role(actor, &[Role::Operator], "archive a report")?;
+            require_status(report.status, &[S::Baru, S::MenungguPelapor], "archive")?;
+            required_text("reason", reason)?;
+            d.set_status(S::Diarsipkan);
+            d.push(Event::Archived { reason: reason.clone() });
+            d.stop_report_clocks();
+        }
+        Command::PostUpdate { assignment_id, stage, note } => {
+            let a = report.assignment(*assignment_id)?;
+            require_agency_scope(actor, a, ctx.agencies)?;
+            require_status(report.status, WORKING, "post_update")?;
+            required_text("note", note)?;
+            let to_rank = stage.progress_rank().filter(|r| *r > 0).ok_or_else(|| {
+                WorkflowError::Invalid(format!("`{stage}` is not a progress stage; use verifikasi, cek_lapangan, pengerjaan or tuntas"))
+            })?;
+            let from_rank = a.stage.progress_rank().filter(|_| !a.stage.is_closed());
+            match from_rank {
+                None => return Err(WorkflowError::WrongStage { action: "post_update", stage: a.stage }),
+                Some(r) if to_rank < r => return Err(WorkflowError::WrongStage { action: "post_update", stage: a.stage }),
+                _ => {}
+            }
+            d.agency_update(a, *stage, note.clone());
+        }
+        Command::ReturnNotAuthority { assignment_id, reason } => {
+            let a = report.assignment(*assignment_id)?;
+            require_agency_scope(actor, a, ctx.agencies)?;
+            require_status(report.status, WORKING, "return_not_authority")?;
+            required_text("reason", reason)?;
+            if !matches!(a.stage, Stage::MenungguRespon | Stage::Verifikasi) {
+                return Err(WorkflowError::WrongStage { action: "return_not_authority", stage: a.stage });
+            }
+            d.agency_update(a, Stage::BukanWewenang, reason.clone());
+        }
+        Command::Forward { assignment_id, to_agency_id, note } => {
+            let a = report.assignment(*assignment_id)?;
+            require_agency_scope(actor, a, ctx.agencies)?;
+            require_status(report.status, WORKING, "forward")?;
+            required_text("note", note)?;
+            if a.stage.is_closed() {
+                return Err(WorkflowError::WrongStage { action: "forward", stage: a.stage });
+            }
+            if !ctx.agencies.is_sub_unit(to_agency_id, &a.agency_id) {
+                return Err(WorkflowError::Invalid(format!("`{to_agency_id}` is not a sub-unit of `{}`", a.agency_id)));
+            }
+            d.forward(a, to_agency_id, note.clone());
+        }
+        Command::Confirm => {
+            require_reporter(actor, "confirm the outcome")?;
+            require_status(report.status, &[S::Selesai], "confirm")?;
+            d.close();
+        }
+        Command::Rate { score, outcome, comment } => {
+            require_reporter(actor, "rate the outcome")?;
+            require_status(report.status, &[S::Selesai, S::Ditutup], "rate")?;
+            if !(1..=5).contains(score) {
+                return Err(WorkflowError::Invalid("score must be 1 to 5".into()));
+            }
+            if let Some(c) = comment {
+                if c.chars().count() > MAX_NOTE_CHARS {
+                    return Err(WorkflowError::Invalid(format!("comment is longer than {MAX_NOTE_CHARS} characters")));
+                }
+            }
+            d.push(Event::Rated { score: *score, outcome: *outcome, comment: comment.clone() });
+        }
+        Command::Reopen { reason } => {
+            require_reporter(actor, "reopen the report")?;
+            require_status(report.status, &[S::Selesai], "reopen")?;
+            required_text("reason", reason)?;
+            d.reopen(reason.clone());
+        }
+        Command::AddInstruction { note } => {
+            require_role(actor, &[Role::Pimpinan], "add a leadership instruction")?;
+            required_text("instruction", note)?;
+            d.push(Event::InstructionAdded { note: note.clone() });
+        }
+        Command::MessageReporter { text } => {
+            ask_permission(actor, report, ctx)?;
+            if report.status.is_terminal() {
+                return Err(WorkflowError::WrongStatus { action: "message_reporter", status: report.status });
+            }
+            required_text("message", text)?;
+            d.push(Event::ReporterMessaged { text: text.clone() });
+        }
+        Command::AutoClose => {
+            if *actor != Actor::System {
+                return Err(forbid("only the scheduler closes reports automatically"));
+            }
+            require_status(report.status, &[S::Selesai], "auto_close")?;
+            d.close();
+        }
+    }
+    Ok(d.events)
+}
+
+/// The desk, or an agency with an active assignment on the report, may write to the reporter.
+fn ask_permission(actor: &Actor, report: &ReportView, ctx: &Context<'_>) -> Result<(), WorkflowError> {
+    match actor.role() {
+        Some(Role::Operator) => Ok(()),
+        Some(r) if r.is_agency_role() => report
+            .assignments
+            .iter()
+            .filter(|a| a.stage.is_active())
+            .find_map(|a| require_agency_scope(actor, a, ctx.agencies).ok())
+            .ok_or_else(|| forbid("only an agency assigned to this report may write to its reporter")),
+        _ => Err(forbid("only the complaint desk or an assigned agency may write to the reporter")),
+    }
+}
+
+/// Accumulates events while tracking the status they lead to.
+struct Decision<'a, 'c> {
+    report: &'a ReportView,
+    ctx: &'a Context<'c>,
+    status: ReportStatus,
+    events: Vec<Event>,
+    new_assignments: usize,
+}
+
+impl<'a, 'c> Decision<'a, 'c> {
+    fn new(report: &'a ReportView, ctx: &'a Context<'c>) -> Self {
+        Decision { report, ctx, status: report.status, events: Vec::new(), new_assignments: 0 }
+    }
+
+    fn push(&mut self, e: Event) {
+        self.events.push(e);
+    }
+
+    fn set_status(&mut self, to: ReportStatus) {
+        if to != self.status {
+            self.events.push(Event::StatusChanged { from: self.status, to });
+            self.status = to;
+        }
+    }
+
+    fn now(&self) -> Timestamp {
+        self.ctx.now
+    }
+
+    fn set_clock(&mut self, owner: ClockOwner, clock: Clock) {
+        self.events.push(Event::ClockSet { owner, clock });
+    }
+
+    fn stop_clock(&mut self, owner: ClockOwner, clock: Option<&Clock>) {
+        if let Some(c) = clock.filter(|c| c.stopped_at.is_none()) {
+            let mut c = c.clone();
+            c.stop(self.now(), self.ctx.calendar);
+            self.set_clock(owner, c);
+        }
+    }
+
+    fn stop_report_clocks(&mut self) {
+        for c in &self.report.clocks {
+            self.stop_clock(ClockOwner::Report, Some(c));
+        }
+    }
+
+    fn restart_report_clock(&mut self, kind: ClockKind, d: crate::sla::SlaDuration) {
+        let clock = d.start(kind, self.now(), self.ctx.calendar);
+        self.set_clock(ClockOwner::Report, clock);
+    }
+
+    fn create_assignment(&mut self, agency_id: &str, role: AssignmentRole, forwarded_from: Option<&AssignmentView>, note: Option<String>) -> AssignmentRef {
+        let r = AssignmentRef::New(self.new_assignments);
+        self.new_assignments += 1;
+        self.push(Event::AssignmentCreated {
+            agency_id: agency_id.to_string(),
+            role,
+            forwarded_from: forwarded_from.map(|a| a.id),
+            note,
+            stage: forwarded_from.map_or(Stage::MenungguRespon, |a| a.stage),
+            responded: forwarded_from.is_some_and(|a| a.responded),
+        });
+        match forwarded_from {
+            // The sub-unit inherits the clocks as they are: forwarding never resets a deadline.
+            Some(parent) => {
+                for c in parent.clocks.iter().filter(|c| c.stopped_at.is_none()) {
+                    self.set_clock(ClockOwner::Assignment(r), c.clone());
+                }
+            }
+            None => self.start_assignment_clocks(r),
+        }
+        r
+    }
+
+    fn start_assignment_clocks(&mut self, r: AssignmentRef) {
+        let p = self.ctx.policy;
+        let f = &self.report.fields;
+        let response = p.first_response.start(ClockKind::FirstResponse, self.now(), self.ctx.calendar);
+        let mut completion = p.completion_for(f.kind, f.needs_field_check).start(ClockKind::Completion, self.now(), self.ctx.calendar);
+        if self.status == S::MenungguPelapor {
+            completion.pause(self.now(), self.ctx.calendar);
+        }
+        self.set_clock(ClockOwner::Assignment(r), response);
+        self.set_clock(ClockOwner::Assignment(r), completion);
+    }
+
+    fn dispatch(&mut self, targets: &[DispatchTarget], note: Option<String>) -> Result<(), WorkflowError> {
+        if targets.is_empty() {
+            return Err(WorkflowError::Invalid("choose at least one agency".into()));
+        }
+        let active: Vec<&AssignmentView> = self.report.assignments.iter().filter(|a| a.stage.is_active()).collect();
+        for (i, t) in targets.iter().enumerate() {
+            if !self.ctx.agencies.contains(&t.agency_id) {
+                return Err(WorkflowError::Invalid(format!("unknown agency `{}`", t.agency_id)));
+            }
+            if targets[..i].iter().any(|o| o.agency_id == t.agency_id) {
+                return Err(WorkflowError::Invalid(format!("agency `{}` is listed twice", t.agency_id)));
+            }
+            if active.iter().any(|a| a.agency_id == t.agency_id) {
+                return Err(WorkflowError::Invalid(format!("agency `{}` already has this report", t.agency_id)));
+            }
+        }
+        let leads = targets.iter().filter(|t| t.role == AssignmentRole::Utama).count()
+            + active.iter().filter(|a| a.role == AssignmentRole::Utama).count();
+        if leads != 1 {
+            return Err(WorkflowError::Invalid(if leads == 0 {
+                "exactly one agency must be the lead (utama)".into()
+            } else {
+                "the report would have more than one lead agency (utama)".into()
+            }));
+        }
+        if let Some(n) = &note {
+            required_text("note", n)?;
+        }
+        if self.status == S::Baru {
+            self.set_status(S::Didisposisikan);
+            let triage = self.report.clock(ClockKind::Triage).cloned();
+            self.stop_clock(ClockOwner::Report, triage.as_ref());
+        }
+        for t in targets {
+            self.create_assignment(&t.agency_id, t.role, None, note.clone());
+        }
+        Ok(())
+    }
+
+    fn start_wait(&mut self, question: String) {
+        let resume_to = self.status;
+        self.push(Event::WaitStarted { resume_to, question });
+        self.set_status(S::MenungguPelapor);
+        let cal = self.ctx.calendar;
+        let now = self.now();
+        let mut paused = Vec::new();
+        for c in self.report.clocks.iter().filter(|c| c.kind == ClockKind::Triage && c.is_running()) {
+            let mut c = c.clone();
+            c.pause(now, cal);
+            paused.push((ClockOwner::Report, c));
+        }
+        for a in self.report.assignments.iter().filter(|a| !a.stage.is_closed()) {
+            if let Some(c) = a.clock(ClockKind::Completion).filter(|c| c.is_running()) {
+                let mut c = c.clone();
+                c.pause(now, cal);
+                paused.push((ClockOwner::Assignment(AssignmentRef::Existing(a.id)), c));
+            }
+        }
+        for (o, c) in paused {
+            self.set_clock(o, c);
+        }
+    }
+
+    fn end_wait(&mut self) {
+        let resume_to = self.report.status_before_wait.unwrap_or(if self.report.assignments.is_empty() { S::Baru } else { S::Didisposisikan });
+        self.push(Event::WaitEnded { resume_to });
+        self.set_status(resume_to);
+        let cal = self.ctx.calendar;
+        let now = self.now();
+        let mut resumed = Vec::new();
+        for c in self.report.clocks.iter().filter(|c| c.is_paused()) {
+            let mut c = c.clone();
+            c.resume(now, cal);
+            resumed.push((ClockOwner::Report, c));
+        }
+        for a in &self.report.assignments {
+            for c in a.clocks.iter().filter(|c| c.is_paused()) {
+                let mut c = c.clone();
+                c.resume(now, cal);
+                resumed.push((ClockOwner::Assignment(AssignmentRef::Existing(a.id)), c));
+            }
+        }
+        for (o, c) in resumed {
+            self.set_clock(o, c);
+        }
+    }
+
+    /// A stage update, including a return as `bukan_wewenang`.
+    fn agency_update(&mut self, a: &AssignmentView, to: Stage, note: String) {
+        let owner = ClockOwner::Assignment(AssignmentRef::Existing(a.id));
+        let first_response = !a.responded;
+        self.push(Event::StageChanged { assignment: AssignmentRef::Existing(a.id), from: a.stage, to, note, first_response });
+        if first_response {
+            self.stop_clock(owner, a.clock(ClockKind::FirstResponse));
+        }
+        if to.is_closed() {
+            self.stop_clock(owner, a.clock(ClockKind::Completion));
+        }
+        // Where the report stands once this assignment has moved.
+        let stages: Vec<(AssignmentRole, Stage)> = self
+            .report
+            .assignments
+            .iter()
+            .map(|x| (x.role, if x.id == a.id { to } else { x.stage }))
+            .collect();
+        self.after_assignment_change(&stages, to != Stage::BukanWewenang);
+    }
+
+    fn forward(&mut self, a: &AssignmentView, to_agency: &str, note: String) {
+        let owner = ClockOwner::Assignment(AssignmentRef::Existing(a.id));
+        self.push(Event::StageChanged { assignment: AssignmentRef::Existing(a.id), from: a.stage, to: Stage::Diteruskan, note: note.clone(), first_response: false });
+        // The parent's clocks end here without counting as its response; the sub-unit carries them on.
+        for c in a.clocks.iter().filter(|c| c.stopped_at.is_none()) {
+            self.stop_clock(owner, Some(c));
+        }
+        self.create_assignment(to_agency, a.role, Some(a), Some(note));
+    }
+
+    /// Move the report's status after an assignment changed.
+    fn after_assignment_change(&mut self, stages: &[(AssignmentRole, Stage)], progress: bool) {
+        let active: Vec<&(AssignmentRole, Stage)> = stages.iter().filter(|(_, s)| s.is_active()).collect();
+        if active.is_empty() {
+            // Every agency handed it back: triage again, on a fresh triage clock.
+            self.set_status(S::Baru);
+            self.restart_report_clock(ClockKind::Triage, self.ctx.policy.triage);
+            return;
+        }
+        let lead = active.iter().find(|(r, _)| *r == AssignmentRole::Utama);
+        let done = match lead {
+            Some((_, s)) => *s == Stage::Tuntas,
+            None => active.iter().all(|(_, s)| *s == Stage::Tuntas),
+        };
+        if done {
+            self.set_status(S::Selesai);
+            self.restart_report_clock(ClockKind::AutoClose, self.ctx.policy.auto_close);
+            if let Some(o) = self.report.clock(ClockKind::Ombudsman).filter(|c| c.is_running()) {
+                let mut o = o.clone();
+                o.pause(self.now(), self.ctx.calendar);
+                self.set_clock(ClockOwner::Report, o);
+            }
+        } else if progress && matches!(self.status, S::Didisposisikan | S::DibukaKembali) {
+            self.set_status(S::Diproses);
+        }
+    }
+
+    fn close(&mut self) {
+        self.set_status(S::Ditutup);
+        self.stop_report_clocks();
+    }
+
+    fn reopen(&mut self, reason: String) {
+        self.push(Event::Reopened { reason });
+        self.set_status(S::DibukaKembali);
+        let auto_close = self.report.clock(ClockKind::AutoClose).cloned();
+        self.stop_clock(ClockOwner::Report, auto_close.as_ref());
+        if let Some(o) = self.report.clock(ClockKind::Ombudsman).filter(|c| c.is_paused()) {
+            let mut o = o.clone();
+            o.resume(self.now(), self.ctx.calendar);
+            self.set_clock(ClockOwner::Report, o);
+        }
+        // Back to the lead agency (or, without an active lead, every agency that finished).
+        let active: Vec<&AssignmentView> = self.report.assignments.iter().filter(|a| a.stage.is_active()).collect();
+        let has_lead = active.iter().any(|a| a.role == AssignmentRole::Utama);
+        let targets: Vec<&AssignmentView> = active
+            .into_iter()
+            .filter(|a| a.stage == Stage::Tuntas && (!has_lead || a.role == AssignmentRole::Utama))
+            .collect();
+        for a in targets {
+            self.push(Event::AssignmentRestarted { assignment: a.id, from: a.stage });
+            self.start_assignment_clocks(AssignmentRef::Existing(a.id));
+        }
+    }
+}
+
+/// What persisting `events` does to `view`: the reference the stores are tested against.
+/// `next_id` hands out ids for assignments created by the events.
+pub fn evolve(view: &ReportView, events: &[Event], mut next_id: impl FnMut() -> i64) -> ReportView {
+    let mut v = view.clone();
+    let mut created: Vec<i64> = Vec::new();
+    let resolve = |r: AssignmentRef, created: &[i64]| match r {
+        AssignmentRef::Existing(id) => id,
+        AssignmentRef::New(i) => created[i],
+    };
+    for e in events {
+        match e {
+            Event::StatusChanged { to, .. } => v.status = *to,
+            Event::WaitStarted { resume_to, .. } => v.status_before_wait = Some(*resume_to),
+            Event::WaitEnded { .. } => v.status_before_wait = None,
+            Event::Edited { after, .. } => v.fields = after.clone(),
+            Event::AssignmentCreated { agency_id, role, stage, responded, .. } => {
+                let id = next_id();
+                created.push(id);
+                v.assignments.push(AssignmentView {
+                    id,
+                    agency_id: agency_id.clone(),
+                    role: *role,
+                    stage: *stage,
+                    responded: *responded,
+                    clocks: Vec::new(),
+                });
+            }
+            Event::StageChanged { assignment, to, first_response, .. } => {
+                let id = resolve(*assignment, &created);
+                if let Some(a) = v.assignments.iter_mut().find(|a| a.id == id) {
+                    a.stage = *to;
+                    a.responded |= *first_response;
+                }
+            }
+            Event::AssignmentRestarted { assignment, .. } => {
+                if let Some(a) = v.assignments.iter_mut().find(|a| a.id == *assignment) {
+                    a.stage = Stage::MenungguRespon;
+                    a.responded = false;
+                }
+            }
+            Event::ClockSet { owner, clock } => {
+                let clocks = match owner {
+                    ClockOwner::Report => &mut v.clocks,
+                    ClockOwner::Assignment(r) => {
+                        let id = resolve(*r, &created);
+                        match v.assignments.iter_mut().find(|a| a.id == id) {
+                            Some(a) => &mut a.clocks,
+                            None => continue,
+                        }
+                    }
+                };
+                match clocks.iter_mut().find(|c| c.kind == clock.kind) {
+                    Some(c) => *c = clock.clone(),
+                    None => clocks.push(clock.clone()),
+                }
+            }
+            Event::DuplicateLinked { .. }
+            | Event::Archived { .. }
+            | Event::ReporterReplied { .. }
+            | Event::Rated { .. }
+            | Event::Reopened { .. }
+            | Event::InstructionAdded { .. }
+            | Event::ReporterMessaged { .. } => {}
+        }
+    }
+    v.version += 1;
+    v
+}
+
+/// Clocks a new report starts with: triage, and the Ombudsman offer.
+pub fn new_report_clocks(now: Timestamp, policy: &SlaPolicy, cal: &WorkingCalendar) -> Vec<Clock> {
+    vec![
+        policy.triage.start(ClockKind::Triage, now, cal),
+        policy.ombudsman.start(ClockKind::Ombudsman, now, cal),
+    ]
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,243 @@
+//! Tanggap's store on an embedded SQLite file.
+//!
+//! SQLite rules, written down once:
+//! - WAL journal, `synchronous=FULL` (an acknowledged change survives a power cut),
+//!   `busy_timeout` 5 s, foreign keys on.
+//! - One writer: every change goes through [`writer::Writer`], which owns the only write
+//!   connection and group-commits concurrent changes; reads use a separate pool of read-only
+//!   connections and never wait for writes.
+//! - Write transactions are short: each change is a handful of statements, no network I/O inside.
+
+mod audit;
+mod reference;
+mod reports;
+mod users;
+mod util;
+mod writer;
+
+use async_trait::async_trait;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{ConnectOptions, Connection, SqliteConnection};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+use tanggap_domain::audit::{AuditEvent, NewAuditEvent};
+use tanggap_domain::workflow::ReportView;
+use tanggap_domain::{Agency, Category, Holiday, Region, SlaPolicy, TrackingId};
+use tanggap_store::*;
+use writer::Writer;
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+pub struct SqliteStore {
+    read: SqlitePool,
+    writer: Writer,
+}
+
+fn options(path: &Path) -> SqliteConnectOptions {
+    SqliteConnectOptions::new()
+        .filename(path)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .busy_timeout(Duration::from_secs(5))
+        .foreign_keys(true)
+        .pragma("temp_store", "memory")
+        .log_statements(tracing::log::LevelFilter::Trace)
+}
+
+impl SqliteStore {
+    /// Open (creating if needed) the database file, run migrations, start the writer.
+    pub async fn open(path: &Path) -> Result<Self> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Backend(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        let mut conn = SqliteConnection::connect_with(&options(path).create_if_missing(true))
+            .await
+            .map_err(|e| StoreError::Backend(format!("cannot open {}: {e}", path.display())))?;
+        MIGRATOR
+            .run_direct(&mut conn)
+            .await
+            .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(8)
+            .min_connections(1)
+            .connect_with(options(path).read_only(true))
+            .await
+            .map_err(|e| StoreError::Backend(format!("cannot open {}: {e}", path.display())))?;
+        Ok(SqliteStore { read, writer: Writer::spawn(conn) })
+    }
+
+    /// `sqlite://path` or a plain path.
+    pub async fn open_url(url: &str) -> Result<Self> {
+        let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+        Self::open(Path::new(path)).await
+    }
+
+    /// Validate a URL without opening it (for configuration errors).
+    pub fn check_url(url: &str) -> Result<()> {
+        SqliteConnectOptions::from_str(url).map(|_| ()).map_err(|e| StoreError::Invalid(e.to_string()))
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await.map_err(util::db_err)?;
+        self.writer.run(|_conn| Box::pin(async { Ok(()) })).await
+    }
+
+    async fn import_regions(&self, regions: &[Region]) -> Result<u64> {
+        reference::import_regions(&self.writer, regions.to_vec()).await
+    }
+    async fn region(&self, code: &str) -> Result<Option<Region>> {
+        reference::region(&self.read, code).await
+    }
+    async fn child_regions(&self, parent_code: Option<&str>) -> Result<Vec<Region>> {
+        reference::child_regions(&self.read, parent_code).await
+    }
+    async fn count_regions(&self) -> Result<u64> {
+        reference::count(&self.read, "regions").await
+    }
+    async fn import_agencies(&self, agencies: &[Agency], actor: &str) -> Result<u64> {
+        reference::import_agencies(&self.writer, agencies.to_vec(), actor.to_string()).await
+    }
+    async fn agencies(&self) -> Result<Vec<Agency>> {
+        reference::agencies(&self.read, None).await
+    }
+    async fn agency(&self, id: &str) -> Result<Option<Agency>> {
+        Ok(reference::agencies(&self.read, Some(id)).await?.into_iter().next())
+    }
+    async fn update_agency(&self, agency: &Agency, actor: &str) -> Result<()> {
+        reference::update_agency(&self.writer, agency.clone(), actor.to_string()).await
+    }
+    async fn import_categories(&self, categories: &[Category], actor: &str) -> Result<u64> {
+        reference::import_categories(&self.writer, categories.to_vec(), actor.to_string()).await
+    }
+    async fn categories(&self) -> Result<Vec<Category>> {
+        reference::categories(&self.read).await
+    }
+    async fn update_category(&self, category: &Category, actor: &str) -> Result<()> {
+        reference::update_category(&self.writer, category.clone(), actor.to_string()).await
+    }
+    async fn import_holidays(&self, holidays: &[Holiday], actor: &str) -> Result<u64> {
+        reference::import_holidays(&self.writer, holidays.to_vec(), actor.to_string()).await
+    }
+    async fn holidays(&self) -> Result<Vec<Holiday>> {
+        reference::holidays(&self.read).await
+    }
+    async fn put_holiday(&self, holiday: &Holiday, actor: &str) -> Result<()> {
+        reference::import_holidays(&self.writer, vec![holiday.clone()], actor.to_string()).await.map(|_| ())
+    }
+    async fn delete_holiday(&self, date: chrono::NaiveDate, actor: &str) -> Result<bool> {
+        reference::delete_holiday(&self.writer, date, actor.to_string()).await
+    }
+    async fn sla_policy(&self) -> Result<SlaPolicy> {
+        reference::sla_policy(&self.read).await
+    }
+    async fn set_sla_policy(&self, policy: &SlaPolicy, actor: &str) -> Result<()> {
+        reference::set_sla_policy(&self.writer, policy.clone(), actor.to_string()).await
+    }
+
+    async fn create_user(&self, user: &NewUser, actor: &str) -> Result<User> {
+        users::create_user(&self.writer, user.clone(), actor.to_string()).await
+    }
+    async fn user(&self, id: i64) -> Result<Option<User>> {
+        users::user(&self.read, id).await
+    }
+    async fn user_credentials(&self, username: &str) -> Result<Option<(User, String)>> {
+        users::user_credentials(&self.read, username).await
+    }
+    async fn users(&self) -> Result<Vec<User>> {
+        users::users(&self.read).await
+    }
+    async fn update_user(&self, id: i64, patch: &UserPatch, actor: &str) -> Result<User> {
+        users::update_user(&self.writer, id, patch.clone(), actor.to_string()).await
+    }
+    async fn create_api_token(&self, user_id: i64, name: &str, token_hash: &str, actor: &str) -> Result<i64> {
+        users::create_api_token(&self.writer, user_id, name.to_string(), token_hash.to_string(), actor.to_string()).await
+    }
+    async fn user_by_token_hash(&self, token_hash: &str) -> Result<Option<User>> {
+        users::user_by_token_hash(&self.read, token_hash).await
+    }
+    async fn revoke_api_token(&self, token_id: i64, actor: &str) -> Result<bool> {
+        users::revoke_api_token(&self.writer, token_id, actor.to_string()).await
+    }
+    async fn session_load(&self, id_hash: &str, now: Timestamp) -> Result<Option<SessionRecord>> {
+        users::session_load(&self.read, id_hash, now).await
+    }
+    async fn session_save(&self, session: &SessionRecord) -> Result<()> {
+        users::session_save(&self.writer, session.clone()).await
+    }
+    async fn session_delete(&self, id_hash: &str) -> Result<()> {
+        users::session_delete(&self.writer, id_hash.to_string()).await
+    }
+
+    async fn create_report(&self, report: &NewReport) -> Result<CreatedReport> {
+        reports::create_report(&self.writer, report.clone()).await
+    }
+    async fn report(&self, id: i64) -> Result<Option<ReportRecord>> {
+        reports::report_where(&self.read, "r.id = ?", reports::Key::Id(id)).await
+    }
+    async fn report_by_tracking_id(&self, tracking_id: &TrackingId) -> Result<Option<ReportRecord>> {
+        reports::report_where(&self.read, "r.tracking_id = ?", reports::Key::Text(tracking_id.to_string())).await
+    }
+    async fn report_secret_hash(&self, id: i64) -> Result<Option<String>> {
+        reports::secret_hash(&self.read, id).await
+    }
+    async fn report_view(&self, id: i64) -> Result<Option<ReportView>> {
+        let mut conn = self.read.acquire().await.map_err(util::db_err)?;
+        reports::report_view(&mut conn, id).await
+    }
+    async fn apply_events(&self, change: &ReportChange) -> Result<Applied> {
+        reports::apply_events(&self.writer, change.clone()).await
+    }
+    async fn list_reports(&self, filter: &ReportFilter) -> Result<Page<ReportRecord>> {
+        reports::list_reports(&self.read, filter).await
+    }
+    async fn assignments(&self, report_id: i64) -> Result<Vec<AssignmentRecord>> {
+        reports::assignments(&self.read, report_id).await
+    }
+    async fn activities(&self, report_id: i64) -> Result<Vec<ActivityRecord>> {
+        reports::activities(&self.read, report_id).await
+    }
+    async fn messages(&self, report_id: i64) -> Result<Vec<MessageRecord>> {
+        reports::messages(&self.read, report_id).await
+    }
+    async fn attachments(&self, report_id: i64) -> Result<Vec<AttachmentRecord>> {
+        reports::attachments(&self.read, "report_id = ?", report_id).await
+    }
+    async fn attachment(&self, id: i64) -> Result<Option<AttachmentRecord>> {
+        Ok(reports::attachments(&self.read, "id = ?", id).await?.into_iter().next())
+    }
+    async fn count_reports(&self) -> Result<u64> {
+        reference::count(&self.read, "reports").await
+    }
+
+    async fn append_audit(&self, event: NewAuditEvent, at: Timestamp) -> Result<AuditEvent> {
+        self.writer.run(move |conn| Box::pin(async move { audit::append(conn, event, at).await })).await
+    }
+    async fn audit_page(&self, after: i64, limit: u32) -> Result<Vec<AuditEvent>> {
+        audit::page(&self.read, after, limit).await
+    }
+    async fn audit_head(&self) -> Result<Option<(i64, String)>> {
+        audit::head(&self.read).await
+    }
+    async fn audit_for_object(&self, object_type: &str, object_id: &str) -> Result<Vec<AuditEvent>> {
+        audit::for_object(&self.read, object_type, object_id).await
+    }
+}
+
+/// For tests and `tanggap audit verify` demonstrations: a raw connection to the same file.
+pub async fn raw_connection(path: &Path) -> Result<SqliteConnection> {
+    SqliteConnection::connect_with(&options(path)).await.map_err(util::db_err)
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SqliteStore")
+    }
+}

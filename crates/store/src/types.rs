@@ -1,0 +1,334 @@
+//! Records that cross the store boundary.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use tanggap_domain::workflow::{Actor, Event};
+use tanggap_domain::{
+    AssignmentRole, Channel, Clock, Direction, Outcome, ReportKind, ReportStatus, Role, Stage, TrackingId, Visibility,
+};
+
+pub use tanggap_domain::Timestamp;
+
+/// Everything about a new report that the service layer has already checked and decided.
+#[derive(Debug, Clone)]
+pub struct NewReport {
+    pub tracking_id: TrackingId,
+    /// SHA-256 of the reporter's secret token.
+    pub secret_hash: String,
+    pub kind: ReportKind,
+    pub title: String,
+    pub body: String,
+    pub occurred_on: Option<NaiveDate>,
+    pub region_code: Option<String>,
+    pub address: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub category: Option<String>,
+    pub channel: Channel,
+    pub reporter: Option<NewReporter>,
+    pub visibility: Visibility,
+    /// The reporter agreed to show their name on a public report.
+    pub show_reporter_name: bool,
+    pub needs_field_check: bool,
+    pub clocks: Vec<Clock>,
+    pub attachments: Vec<NewAttachment>,
+    pub created_at: Timestamp,
+    /// Audit label of whoever submitted it (`public`, `user:3` for a walk-in entered by the desk).
+    pub actor: String,
+    /// The user who entered it on the reporter's behalf (phone, walk-in).
+    pub entered_by: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewReporter {
+    pub name: Option<String>,
+    /// E.164.
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub nik: Option<String>,
+    /// A chat address (WhatsApp number, Telegram chat id) that identifies the reporter.
+    pub channel_address: Option<(Channel, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreatedReport {
+    pub id: i64,
+    pub tracking_id: TrackingId,
+    pub reporter_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReporterRecord {
+    pub id: i64,
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub nik: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportRecord {
+    pub id: i64,
+    pub tracking_id: TrackingId,
+    pub kind: ReportKind,
+    pub title: String,
+    pub body: String,
+    pub occurred_on: Option<NaiveDate>,
+    pub region_code: Option<String>,
+    pub address: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub category: Option<String>,
+    pub channel: Channel,
+    pub reporter: Option<ReporterRecord>,
+    pub show_reporter_name: bool,
+    pub visibility: Visibility,
+    pub needs_field_check: bool,
+    pub status: ReportStatus,
+    pub duplicate_of: Option<i64>,
+    pub archive_reason: Option<String>,
+    pub rating: Option<u8>,
+    pub outcome: Option<Outcome>,
+    pub rating_comment: Option<String>,
+    pub reopen_count: i64,
+    pub version: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub dispatched_at: Option<Timestamp>,
+    pub selesai_at: Option<Timestamp>,
+    pub closed_at: Option<Timestamp>,
+}
+
+/// Events decided by the workflow, to be persisted atomically with their audit records.
+#[derive(Debug, Clone)]
+pub struct ReportChange {
+    pub report_id: i64,
+    pub expected_version: i64,
+    pub actor: Actor,
+    pub events: Vec<Event>,
+    pub at: Timestamp,
+    /// Photos that belong to this change (attached to its first activity).
+    pub attachments: Vec<NewAttachment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    pub version: i64,
+    /// Ids of the assignments created, in the order of their `AssignmentCreated` events.
+    pub created_assignments: Vec<i64>,
+    pub activity_ids: Vec<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssignmentRecord {
+    pub id: i64,
+    pub report_id: i64,
+    pub agency_id: String,
+    pub agency_name: String,
+    pub role: AssignmentRole,
+    pub stage: Stage,
+    pub responded: bool,
+    pub forwarded_from: Option<i64>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub first_response_at: Option<Timestamp>,
+    pub tuntas_at: Option<Timestamp>,
+    pub response_due_at: Option<Timestamp>,
+    pub completion_due_at: Option<Timestamp>,
+    pub clocks: Vec<Clock>,
+}
+
+/// One line of a report's timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityRecord {
+    pub id: i64,
+    pub report_id: i64,
+    pub assignment_id: Option<i64>,
+    pub agency_id: Option<String>,
+    pub kind: ActivityKind,
+    pub stage: Option<Stage>,
+    pub status: Option<ReportStatus>,
+    pub note: Option<String>,
+    pub actor: String,
+    /// Shown to the reporter and, for public reports, to everyone.
+    pub public: bool,
+    pub created_at: Timestamp,
+}
+
+macro_rules! activity_kinds {
+    ($($v:ident = $s:literal),+ $(,)?) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum ActivityKind { $($v),+ }
+        impl ActivityKind {
+            pub fn as_str(self) -> &'static str { match self { $(ActivityKind::$v => $s),+ } }
+            pub fn parse(s: &str) -> Option<Self> { match s { $($s => Some(ActivityKind::$v),)+ _ => None } }
+        }
+    };
+}
+
+activity_kinds!(
+    Submitted = "submitted",
+    Edited = "edited",
+    Dispatched = "dispatched",
+    StageUpdate = "stage_update",
+    Returned = "returned",
+    Forwarded = "forwarded",
+    StatusChanged = "status_changed",
+    AskedReporter = "asked_reporter",
+    ReporterReplied = "reporter_replied",
+    MessageToReporter = "message_to_reporter",
+    Duplicate = "duplicate",
+    Archived = "archived",
+    Rated = "rated",
+    Reopened = "reopened",
+    Instruction = "instruction",
+    Restarted = "restarted",
+);
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageRecord {
+    pub id: i64,
+    pub report_id: Option<i64>,
+    pub reporter_id: Option<i64>,
+    pub channel: Channel,
+    pub direction: Direction,
+    pub provider_message_id: Option<String>,
+    pub body: String,
+    /// `received`, `queued`, `sent`, `delivered`, `failed`.
+    pub status: String,
+    /// Audit label of the author (`reporter:5`, `user:3`).
+    pub author: String,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAttachment {
+    pub filename: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    /// Where the bytes are, relative to the attachment store.
+    pub storage_key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentRecord {
+    pub id: i64,
+    pub report_id: i64,
+    pub activity_id: Option<i64>,
+    pub filename: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub storage_key: String,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub agency_id: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub active: bool,
+    pub created_at: Timestamp,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub agency_id: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub password_hash: String,
+    pub created_at: Timestamp,
+}
+
+impl std::fmt::Debug for NewUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewUser")
+            .field("username", &self.username)
+            .field("role", &self.role)
+            .field("agency_id", &self.agency_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Changes to a user; `None` keeps the value.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct UserPatch {
+    pub display_name: Option<String>,
+    pub role: Option<Role>,
+    pub agency_id: Option<Option<String>>,
+    pub email: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+    pub active: Option<bool>,
+    pub password_hash: Option<String>,
+}
+
+impl std::fmt::Debug for UserPatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserPatch")
+            .field("display_name", &self.display_name)
+            .field("role", &self.role)
+            .field("active", &self.active)
+            .field("password_changed", &self.password_hash.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    /// SHA-256 of the session id in the cookie.
+    pub id_hash: String,
+    pub user_id: Option<i64>,
+    /// Opaque session data (JSON).
+    pub data: String,
+    pub expires_at: Timestamp,
+}
+
+/// Which reports to list. Empty fields do not filter.
+#[derive(Debug, Clone, Default)]
+pub struct ReportFilter {
+    pub statuses: Vec<ReportStatus>,
+    /// Reports with an assignment at this stage (within `agency_ids` when that is set).
+    pub stage: Option<Stage>,
+    /// Reports with an assignment to one of these agencies (agency users' scope).
+    pub agency_ids: Option<Vec<String>>,
+    pub category: Option<String>,
+    /// Region code or a prefix of one (`33.22` matches every region below it).
+    pub region: Option<String>,
+    pub channel: Option<Channel>,
+    pub kind: Option<ReportKind>,
+    pub created_from: Option<Timestamp>,
+    pub created_to: Option<Timestamp>,
+    /// Only reports with an assignment whose response or completion deadline is past at `now`.
+    pub overdue_at: Option<Timestamp>,
+    /// Full-text search in title and body.
+    pub text: Option<String>,
+    /// Leave out confidential (`rahasia`) reports.
+    pub public_only: bool,
+    pub reporter_id: Option<i64>,
+    pub order: ReportOrder,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ReportOrder {
+    #[default]
+    NewestFirst,
+    OldestFirst,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+}
