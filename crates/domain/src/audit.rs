@@ -28,7 +28,12 @@ pub struct NewAuditEvent {
 }
 
 impl NewAuditEvent {
-    pub fn new(actor: impl Into<String>, action: impl Into<String>, object_type: impl Into<String>, object_id: impl ToString) -> Self {
+    pub fn new(
+        actor: impl Into<String>,
+        action: impl Into<String>,
+        object_type: impl Into<String>,
+        object_id: impl ToString,
+    ) -> Self {
         NewAuditEvent {
             actor: actor.into(),
             action: action.into(),
@@ -120,11 +125,15 @@ impl AuditEvent {
 pub enum ChainBreak {
     #[error("audit event #{seq}: its contents do not match its hash (the event was changed)")]
     Altered { seq: i64 },
-    #[error("audit event #{seq}: it does not follow event #{prev_seq} (an event before it was removed or changed)")]
+    #[error(
+        "audit event #{seq}: it does not follow event #{prev_seq} (an event before it was removed or changed)"
+    )]
     Unlinked { seq: i64, prev_seq: i64 },
     #[error("audit event #{found} found where #{expected} was expected (events are missing)")]
     Gap { expected: i64, found: i64 },
-    #[error("the chain ends at #{last_seq} but the recorded head is #{head_seq} (events at the end were removed or changed)")]
+    #[error(
+        "the chain ends at #{last_seq} but the recorded head is #{head_seq} (events at the end were removed or changed)"
+    )]
     HeadMismatch { last_seq: i64, head_seq: i64 },
 }
 
@@ -187,7 +196,10 @@ impl ChainVerifier {
             Some((head_seq, head_hash)) if head_seq != last_seq || head_hash != self.prev_hash => {
                 Err(ChainBreak::HeadMismatch { last_seq, head_seq })
             }
-            None if last_seq != 0 => Err(ChainBreak::HeadMismatch { last_seq, head_seq: 0 }),
+            None if last_seq != 0 => Err(ChainBreak::HeadMismatch {
+                last_seq,
+                head_seq: 0,
+            }),
             _ => Ok(ChainSummary {
                 events: self.checked,
                 head_hash: self.prev_hash,
@@ -214,7 +226,11 @@ mod tests {
             .map(|seq| {
                 let e = NewAuditEvent::new("user:1", "report.created", "report", seq)
                     .after(&serde_json::json!({"title": format!("laporan {seq}")}))
-                    .seal(seq, DateTime::from_timestamp(1_700_000_000 + seq, 0).unwrap(), &prev);
+                    .seal(
+                        seq,
+                        DateTime::from_timestamp(1_700_000_000 + seq, 0).unwrap(),
+                        &prev,
+                    );
                 prev = e.hash.clone();
                 e
             })
@@ -249,7 +265,13 @@ mod tests {
         let mut c = chain(5);
         c[2].actor = "user:2".into();
         c[2].hash = c[2].compute_hash();
-        assert_eq!(verify(&c), Err(ChainBreak::Unlinked { seq: 4, prev_seq: 3 }));
+        assert_eq!(
+            verify(&c),
+            Err(ChainBreak::Unlinked {
+                seq: 4,
+                prev_seq: 3
+            })
+        );
     }
 
     #[test]
@@ -266,7 +288,10 @@ mod tests {
         for e in &c[..3] {
             v.feed(e).unwrap();
         }
-        assert!(matches!(v.finish(Some((5, &c[4].hash))), Err(ChainBreak::HeadMismatch { .. })));
+        assert!(matches!(
+            v.finish(Some((5, &c[4].hash))),
+            Err(ChainBreak::HeadMismatch { .. })
+        ));
     }
 
     #[test]

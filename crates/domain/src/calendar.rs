@@ -11,7 +11,9 @@
 //! latest of the equivalent instants: the start of the next working day. Deadlines therefore always
 //! lie on a working day, and `working_between(t, add_working(t, d)) == d` holds exactly.
 
-use chrono::{DateTime, Datelike, Days, LocalResult, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc, Weekday};
+use chrono::{
+    DateTime, Datelike, Days, LocalResult, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc, Weekday,
+};
 use chrono_tz::Tz;
 use std::collections::BTreeSet;
 
@@ -165,7 +167,16 @@ mod tests {
 
     /// Java's 2026 fixture: Idul Fitri 20-21 March with cuti bersama 18, 19, 23, 24 March.
     fn cal() -> WorkingCalendar {
-        let dates = ["2026-03-18", "2026-03-19", "2026-03-20", "2026-03-21", "2026-03-23", "2026-03-24", "2026-12-25", "2026-12-24"];
+        let dates = [
+            "2026-03-18",
+            "2026-03-19",
+            "2026-03-20",
+            "2026-03-21",
+            "2026-03-23",
+            "2026-03-24",
+            "2026-12-25",
+            "2026-12-24",
+        ];
         WorkingCalendar::new(
             chrono_tz::Asia::Jakarta,
             dates.iter().map(|d| d.parse().unwrap()),
@@ -175,44 +186,71 @@ mod tests {
     #[test]
     fn friday_afternoon_plus_one_working_day_is_monday_afternoon() {
         // 2026-11-27 is a Friday.
-        assert_eq!(cal().add_working_days(wib("2026-11-27 15:00"), 1), wib("2026-11-30 15:00"));
+        assert_eq!(
+            cal().add_working_days(wib("2026-11-27 15:00"), 1),
+            wib("2026-11-30 15:00")
+        );
     }
 
     #[test]
     fn saturday_report_gets_all_of_monday() {
-        assert_eq!(cal().add_working_days(wib("2026-11-28 10:00"), 1), wib("2026-12-01 00:00"));
+        assert_eq!(
+            cal().add_working_days(wib("2026-11-28 10:00"), 1),
+            wib("2026-12-01 00:00")
+        );
     }
 
     #[test]
     fn lebaran_cuti_bersama_is_skipped() {
         // Tue 17 March 10:00 + 2 working days: Wed 18 to Tue 24 are off, so Wed 25 and Thu 26.
-        assert_eq!(cal().add_working_days(wib("2026-03-17 10:00"), 2), wib("2026-03-26 10:00"));
+        assert_eq!(
+            cal().add_working_days(wib("2026-03-17 10:00"), 2),
+            wib("2026-03-26 10:00")
+        );
     }
 
     #[test]
     fn deadline_ending_before_a_holiday_moves_to_next_working_day_start() {
         // Mon 16 March 00:00 + 2 working days = end of Tue 17 = start of Wed 25.
-        assert_eq!(cal().add_working_days(wib("2026-03-16 00:00"), 2), wib("2026-03-25 00:00"));
+        assert_eq!(
+            cal().add_working_days(wib("2026-03-16 00:00"), 2),
+            wib("2026-03-25 00:00")
+        );
     }
 
     #[test]
     fn fourteen_working_days_across_christmas() {
         // Thu 10 Dec 2026 09:00 + 14 working days: Dec 11,14,15,16,17,18,21,22,23,28,29,30,31, Jan 1?
         // 1 Jan 2027 is not in this fixture, so it counts: the 14th is Fri 1 Jan.
-        assert_eq!(cal().add_working_days(wib("2026-12-10 09:00"), 14), wib("2027-01-01 09:00"));
+        assert_eq!(
+            cal().add_working_days(wib("2026-12-10 09:00"), 14),
+            wib("2027-01-01 09:00")
+        );
     }
 
     #[test]
     fn working_between_counts_only_working_time() {
         let c = cal();
-        assert_eq!(c.working_between(wib("2026-11-27 15:00"), wib("2026-11-30 15:00")), TimeDelta::hours(24));
-        assert_eq!(c.working_between(wib("2026-11-28 00:00"), wib("2026-11-30 00:00")), TimeDelta::zero());
-        assert_eq!(c.working_between(wib("2026-11-30 10:00"), wib("2026-11-30 09:00")), TimeDelta::zero());
+        assert_eq!(
+            c.working_between(wib("2026-11-27 15:00"), wib("2026-11-30 15:00")),
+            TimeDelta::hours(24)
+        );
+        assert_eq!(
+            c.working_between(wib("2026-11-28 00:00"), wib("2026-11-30 00:00")),
+            TimeDelta::zero()
+        );
+        assert_eq!(
+            c.working_between(wib("2026-11-30 10:00"), wib("2026-11-30 09:00")),
+            TimeDelta::zero()
+        );
     }
 
     #[test]
     fn zero_added_on_a_weekend_moves_to_monday_start() {
-        assert_eq!(cal().add_working(wib("2026-11-29 12:00"), TimeDelta::zero()), wib("2026-11-30 00:00"));
+        assert_eq!(
+            cal().add_working(wib("2026-11-29 12:00"), TimeDelta::zero()),
+            wib("2026-11-30 00:00")
+        );
         let t = wib("2026-11-30 12:00");
         assert_eq!(cal().add_working(t, TimeDelta::zero()), t);
     }
@@ -221,8 +259,14 @@ mod tests {
     fn working_day_counting_by_date() {
         let c = cal();
         let d = |s: &str| s.parse::<NaiveDate>().unwrap();
-        assert_eq!(c.working_days_between_dates(d("2026-11-27"), d("2026-11-30")), 1);
-        assert_eq!(c.working_days_between_dates(d("2026-03-17"), d("2026-03-25")), 1);
+        assert_eq!(
+            c.working_days_between_dates(d("2026-11-27"), d("2026-11-30")),
+            1
+        );
+        assert_eq!(
+            c.working_days_between_dates(d("2026-03-17"), d("2026-03-25")),
+            1
+        );
     }
 
     #[test]

@@ -108,7 +108,13 @@ pub struct Clock {
 }
 
 impl Clock {
-    pub fn start(kind: ClockKind, measure: Measure, budget: TimeDelta, at: Timestamp, cal: &WorkingCalendar) -> Clock {
+    pub fn start(
+        kind: ClockKind,
+        measure: Measure,
+        budget: TimeDelta,
+        at: Timestamp,
+        cal: &WorkingCalendar,
+    ) -> Clock {
         Clock {
             kind,
             measure,
@@ -204,7 +210,13 @@ mod tests {
     fn pause_keeps_elapsed_time() {
         let cal = WorkingCalendar::jakarta();
         // Monday 09:00, 5 working days: due next Monday 09:00.
-        let mut c = Clock::start(ClockKind::Completion, Measure::Working, TimeDelta::days(5), t("2026-11-30 09:00"), &cal);
+        let mut c = Clock::start(
+            ClockKind::Completion,
+            Measure::Working,
+            TimeDelta::days(5),
+            t("2026-11-30 09:00"),
+            &cal,
+        );
         assert_eq!(c.due_at, Some(t("2026-12-07 09:00")));
         // Paused Tuesday 09:00 (one day used) for the weekend-spanning wait, resumed Friday 09:00.
         c.pause(t("2026-12-01 09:00"), &cal);
@@ -218,7 +230,13 @@ mod tests {
     #[test]
     fn wall_clock_first_response() {
         let cal = WorkingCalendar::jakarta();
-        let mut c = Clock::start(ClockKind::FirstResponse, Measure::Wall, TimeDelta::hours(24), t("2026-11-28 22:00"), &cal);
+        let mut c = Clock::start(
+            ClockKind::FirstResponse,
+            Measure::Wall,
+            TimeDelta::hours(24),
+            t("2026-11-28 22:00"),
+            &cal,
+        );
         assert_eq!(c.due_at, Some(t("2026-11-29 22:00")));
         assert_eq!(c.threshold_at(50, &cal), Some(t("2026-11-29 10:00")));
         assert_eq!(c.threshold_at(75, &cal), Some(t("2026-11-29 16:00")));

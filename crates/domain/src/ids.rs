@@ -20,7 +20,10 @@ fn decode_symbol(c: char) -> Option<u8> {
         'I' | 'L' => '1',
         other => other,
     };
-    ALPHABET.iter().position(|&a| a as char == c).map(|p| p as u8)
+    ALPHABET
+        .iter()
+        .position(|&a| a as char == c)
+        .map(|p| p as u8)
 }
 
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -74,7 +77,10 @@ impl TrackingId {
         if prefix_len == 0 || prefix_len > 8 || letters.len() < prefix_len {
             return Err(TrackingIdError::Malformed);
         }
-        let prefix: String = rest[..prefix_len].iter().collect::<String>().to_ascii_uppercase();
+        let prefix: String = rest[..prefix_len]
+            .iter()
+            .collect::<String>()
+            .to_ascii_uppercase();
         let symbols = &rest[prefix_len..];
         if symbols.len() != TRACKING_SYMBOLS {
             return Err(TrackingIdError::Malformed);
@@ -109,10 +115,10 @@ impl TrackingId {
                     .chars()
                     .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
                     .collect();
-                if let Ok(id) = TrackingId::parse(&candidate) {
-                    if id.0.starts_with(&format!("{prefix}-")) {
-                        return Some(id);
-                    }
+                if let Ok(id) = TrackingId::parse(&candidate)
+                    && id.0.starts_with(&format!("{prefix}-"))
+                {
+                    return Some(id);
                 }
             }
             from = start + prefix.len();
@@ -193,10 +199,7 @@ mod tests {
             let id = TrackingId::generate("LG", &mut rng);
             assert_eq!(id.as_str().len(), 3 + TRACKING_SYMBOLS);
             assert_eq!(TrackingId::parse(id.as_str()).unwrap(), id);
-            assert_eq!(
-                TrackingId::parse(&id.as_str().to_lowercase()).unwrap(),
-                id
-            );
+            assert_eq!(TrackingId::parse(&id.as_str().to_lowercase()).unwrap(), id);
         }
     }
 
@@ -209,7 +212,14 @@ mod tests {
 
     #[test]
     fn rejects_garbage() {
-        for bad in ["", "LG", "LG-123", "LG-12345678901", "12-4F7KQ2MZ8T", "LG-4F7KQ2MZ8U"] {
+        for bad in [
+            "",
+            "LG",
+            "LG-123",
+            "LG-12345678901",
+            "12-4F7KQ2MZ8T",
+            "LG-4F7KQ2MZ8U",
+        ] {
             assert!(TrackingId::parse(bad).is_err(), "{bad}");
         }
     }
@@ -221,7 +231,10 @@ mod tests {
             TrackingId::find_in("status lg-4f7kq2mz8t mohon info", "LG"),
             Some(id.clone())
         );
-        assert_eq!(TrackingId::find_in("Re: [LG-4F7KQ2MZ8T] balasan", "LG"), Some(id));
+        assert_eq!(
+            TrackingId::find_in("Re: [LG-4F7KQ2MZ8T] balasan", "LG"),
+            Some(id)
+        );
         assert_eq!(TrackingId::find_in("tidak ada nomor", "LG"), None);
     }
 

@@ -17,7 +17,11 @@ pub enum ResponseOutcome {
     NotYetDue,
 }
 
-pub fn classify_response(due: Timestamp, responded_at: Option<Timestamp>, now: Timestamp) -> ResponseOutcome {
+pub fn classify_response(
+    due: Timestamp,
+    responded_at: Option<Timestamp>,
+    now: Timestamp,
+) -> ResponseOutcome {
     match responded_at {
         Some(r) if r <= due => ResponseOutcome::OnTime,
         Some(_) => ResponseOutcome::Late,
@@ -93,16 +97,35 @@ mod tests {
     #[test]
     fn classification() {
         let due = t(24);
-        assert_eq!(classify_response(due, Some(t(24)), t(100)), ResponseOutcome::OnTime);
-        assert_eq!(classify_response(due, Some(t(25)), t(100)), ResponseOutcome::Late);
-        assert_eq!(classify_response(due, None, t(25)), ResponseOutcome::UnrespondedOverdue);
-        assert_eq!(classify_response(due, None, t(24)), ResponseOutcome::NotYetDue);
+        assert_eq!(
+            classify_response(due, Some(t(24)), t(100)),
+            ResponseOutcome::OnTime
+        );
+        assert_eq!(
+            classify_response(due, Some(t(25)), t(100)),
+            ResponseOutcome::Late
+        );
+        assert_eq!(
+            classify_response(due, None, t(25)),
+            ResponseOutcome::UnrespondedOverdue
+        );
+        assert_eq!(
+            classify_response(due, None, t(24)),
+            ResponseOutcome::NotYetDue
+        );
     }
 
     #[test]
     fn compliance_counts_open_overdue_against_the_agency() {
         let mut c = ResponseCompliance::default();
-        for o in [ResponseOutcome::OnTime, ResponseOutcome::OnTime, ResponseOutcome::OnTime, ResponseOutcome::Late, ResponseOutcome::UnrespondedOverdue, ResponseOutcome::NotYetDue] {
+        for o in [
+            ResponseOutcome::OnTime,
+            ResponseOutcome::OnTime,
+            ResponseOutcome::OnTime,
+            ResponseOutcome::Late,
+            ResponseOutcome::UnrespondedOverdue,
+            ResponseOutcome::NotYetDue,
+        ] {
             c.add(o);
         }
         assert_eq!(c.lalai(), 2);

@@ -109,7 +109,10 @@ impl Stage {
 
     /// The assignment no longer carries work for its agency.
     pub fn is_closed(self) -> bool {
-        matches!(self, Stage::Tuntas | Stage::BukanWewenang | Stage::Diteruskan)
+        matches!(
+            self,
+            Stage::Tuntas | Stage::BukanWewenang | Stage::Diteruskan
+        )
     }
 
     /// Still counts towards the report (not handed back or handed on).
@@ -161,6 +164,28 @@ code_enum!(
         Open311 = "open311" / "Open311",
     }
 );
+
+impl Channel {
+    /// Chat channels carry no subject line and reach the reporter back on the same address.
+    pub fn is_chat(self) -> bool {
+        matches!(
+            self,
+            Channel::Whatsapp
+                | Channel::Sms
+                | Channel::Telegram
+                | Channel::Facebook
+                | Channel::Twitter
+        )
+    }
+}
+
+// The macro cannot derive Default for one enum only.
+#[allow(clippy::derivable_impls)]
+impl Default for Channel {
+    fn default() -> Self {
+        Channel::Web
+    }
+}
 
 code_enum!(
     /// The level of a region in the Kemendagri hierarchy.
@@ -325,7 +350,10 @@ mod tests {
 
     #[test]
     fn visibility_codes() {
-        assert_eq!(Visibility::from_codes(["publik"]).unwrap(), Visibility::PUBLIK);
+        assert_eq!(
+            Visibility::from_codes(["publik"]).unwrap(),
+            Visibility::PUBLIK
+        );
         let both = Visibility::from_codes(["anonim", "rahasia"]).unwrap();
         assert!(both.anonim && both.rahasia && !both.is_public());
         assert_eq!(both.codes(), vec!["anonim", "rahasia"]);
@@ -339,7 +367,10 @@ mod tests {
         assert!(Region::is_valid_code("33"));
         assert!(!Region::is_valid_code("33.1"));
         assert!(!Region::is_valid_code("33.01.01.2001.1"));
-        assert_eq!(Region::kabupaten_kota_code("33.01.01.2001").as_deref(), Some("33.01"));
+        assert_eq!(
+            Region::kabupaten_kota_code("33.01.01.2001").as_deref(),
+            Some("33.01")
+        );
         assert_eq!(Region::kabupaten_kota_code("33"), None);
     }
 }

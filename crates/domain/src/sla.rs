@@ -1,8 +1,8 @@
 //! SLA policy: configuration, not code (SPEC section 5). A policy is read when a clock starts;
 //! the clock keeps its own budget, so editing the policy never changes a running clock.
 
-use crate::clock::{Clock, ClockKind, Measure, Timestamp};
 use crate::calendar::WorkingCalendar;
+use crate::clock::{Clock, ClockKind, Measure, Timestamp};
 use crate::model::ReportKind;
 use chrono::TimeDelta;
 use serde::{Deserialize, Serialize};
@@ -24,13 +24,22 @@ pub struct SlaDuration {
 
 impl SlaDuration {
     pub const fn hours(amount: u32) -> Self {
-        SlaDuration { amount, unit: DurationUnit::Hours }
+        SlaDuration {
+            amount,
+            unit: DurationUnit::Hours,
+        }
     }
     pub const fn days(amount: u32) -> Self {
-        SlaDuration { amount, unit: DurationUnit::Days }
+        SlaDuration {
+            amount,
+            unit: DurationUnit::Days,
+        }
     }
     pub const fn working_days(amount: u32) -> Self {
-        SlaDuration { amount, unit: DurationUnit::WorkingDays }
+        SlaDuration {
+            amount,
+            unit: DurationUnit::WorkingDays,
+        }
     }
 
     pub fn measure(self) -> Measure {
@@ -55,7 +64,9 @@ impl SlaDuration {
     /// "1×24 jam", "14 hari kerja": how people say it.
     pub fn label_id(self) -> String {
         match self.unit {
-            DurationUnit::Hours if self.amount % 24 == 0 => format!("{}×24 jam", self.amount / 24),
+            DurationUnit::Hours if self.amount.is_multiple_of(24) => {
+                format!("{}×24 jam", self.amount / 24)
+            }
             DurationUnit::Hours => format!("{} jam", self.amount),
             DurationUnit::Days => format!("{} hari", self.amount),
             DurationUnit::WorkingDays => format!("{} hari kerja", self.amount),
@@ -158,7 +169,10 @@ impl SlaPolicy {
         let durations = [
             ("triage", self.triage),
             ("first_response", self.first_response),
-            ("completion.permintaan_informasi", self.completion.permintaan_informasi),
+            (
+                "completion.permintaan_informasi",
+                self.completion.permintaan_informasi,
+            ),
             ("completion.aspirasi", self.completion.aspirasi),
             ("completion.pengaduan", self.completion.pengaduan),
             ("completion.field_check", self.completion.field_check),
@@ -171,7 +185,8 @@ impl SlaPolicy {
             }
         }
         let e = &self.escalation_percent;
-        if e.is_empty() || e.last() != Some(&100) || e.windows(2).any(|w| w[0] >= w[1]) || e[0] == 0 {
+        if e.is_empty() || e.last() != Some(&100) || e.windows(2).any(|w| w[0] >= w[1]) || e[0] == 0
+        {
             return Err(PolicyError::BadEscalation);
         }
         Ok(())
@@ -192,9 +207,18 @@ mod tests {
     #[test]
     fn completion_targets() {
         let p = SlaPolicy::jateng();
-        assert_eq!(p.completion_for(ReportKind::Pengaduan, false), SlaDuration::working_days(14));
-        assert_eq!(p.completion_for(ReportKind::Aspirasi, false), SlaDuration::working_days(5));
-        assert_eq!(p.completion_for(ReportKind::PermintaanInformasi, true), SlaDuration::working_days(60));
+        assert_eq!(
+            p.completion_for(ReportKind::Pengaduan, false),
+            SlaDuration::working_days(14)
+        );
+        assert_eq!(
+            p.completion_for(ReportKind::Aspirasi, false),
+            SlaDuration::working_days(5)
+        );
+        assert_eq!(
+            p.completion_for(ReportKind::PermintaanInformasi, true),
+            SlaDuration::working_days(60)
+        );
         assert_eq!(p.first_response.label_id(), "1×24 jam");
     }
 

@@ -38,7 +38,9 @@ impl Actor {
     /// How the actor is written in the audit trail.
     pub fn audit_label(&self) -> String {
         match self {
-            Actor::Reporter { reporter_id: Some(id) } => format!("reporter:{id}"),
+            Actor::Reporter {
+                reporter_id: Some(id),
+            } => format!("reporter:{id}"),
             Actor::Reporter { reporter_id: None } => "reporter".into(),
             Actor::User(u) => format!("user:{}", u.user_id),
             Actor::System => "system".into(),
@@ -151,24 +153,59 @@ pub struct DispatchTarget {
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Command {
     /// The desk checks the report and corrects or classifies it.
-    Verify { edit: ReportEdit },
-    Dispatch { targets: Vec<DispatchTarget>, note: Option<String> },
-    AskReporter { question: String },
+    Verify {
+        edit: ReportEdit,
+    },
+    Dispatch {
+        targets: Vec<DispatchTarget>,
+        note: Option<String>,
+    },
+    AskReporter {
+        question: String,
+    },
     /// The reporter answers a question or adds information.
-    ReporterReply { text: String },
+    ReporterReply {
+        text: String,
+    },
     /// `master_is_open` is filled in by the caller from the master report.
-    MarkDuplicate { master_id: i64, master_is_open: bool },
-    Archive { reason: String },
+    MarkDuplicate {
+        master_id: i64,
+        master_is_open: bool,
+    },
+    Archive {
+        reason: String,
+    },
     /// An agency's progress update with a note for the citizen.
-    PostUpdate { assignment_id: i64, stage: Stage, note: String },
-    ReturnNotAuthority { assignment_id: i64, reason: String },
-    Forward { assignment_id: i64, to_agency_id: String, note: String },
+    PostUpdate {
+        assignment_id: i64,
+        stage: Stage,
+        note: String,
+    },
+    ReturnNotAuthority {
+        assignment_id: i64,
+        reason: String,
+    },
+    Forward {
+        assignment_id: i64,
+        to_agency_id: String,
+        note: String,
+    },
     Confirm,
-    Rate { score: u8, outcome: Outcome, comment: Option<String> },
-    Reopen { reason: String },
-    AddInstruction { note: String },
+    Rate {
+        score: u8,
+        outcome: Outcome,
+        comment: Option<String>,
+    },
+    Reopen {
+        reason: String,
+    },
+    AddInstruction {
+        note: String,
+    },
     /// A message to the reporter from the desk or an agency.
-    MessageReporter { text: String },
+    MessageReporter {
+        text: String,
+    },
     /// The scheduler closes a report after the auto-close period.
     AutoClose,
 }
@@ -216,11 +253,22 @@ pub enum ClockOwner {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
-    StatusChanged { from: ReportStatus, to: ReportStatus },
+    StatusChanged {
+        from: ReportStatus,
+        to: ReportStatus,
+    },
     /// Remember the status to return to after the reporter answers (or forget it).
-    WaitStarted { resume_to: ReportStatus, question: String },
-    WaitEnded { resume_to: ReportStatus },
-    Edited { before: ReportFields, after: ReportFields },
+    WaitStarted {
+        resume_to: ReportStatus,
+        question: String,
+    },
+    WaitEnded {
+        resume_to: ReportStatus,
+    },
+    Edited {
+        before: ReportFields,
+        after: ReportFields,
+    },
     AssignmentCreated {
         agency_id: String,
         role: AssignmentRole,
@@ -240,16 +288,38 @@ pub enum Event {
         first_response: bool,
     },
     /// After a reopen the assignment waits for a response again.
-    AssignmentRestarted { assignment: i64, from: Stage },
+    AssignmentRestarted {
+        assignment: i64,
+        from: Stage,
+    },
     /// A clock is created or its state changes; the store upserts it by (owner, kind).
-    ClockSet { owner: ClockOwner, clock: Clock },
-    DuplicateLinked { master_id: i64 },
-    Archived { reason: String },
-    ReporterReplied { text: String },
-    Rated { score: u8, outcome: Outcome, comment: Option<String> },
-    Reopened { reason: String },
-    InstructionAdded { note: String },
-    ReporterMessaged { text: String },
+    ClockSet {
+        owner: ClockOwner,
+        clock: Clock,
+    },
+    DuplicateLinked {
+        master_id: i64,
+    },
+    Archived {
+        reason: String,
+    },
+    ReporterReplied {
+        text: String,
+    },
+    Rated {
+        score: u8,
+        outcome: Outcome,
+        comment: Option<String>,
+    },
+    Reopened {
+        reason: String,
+    },
+    InstructionAdded {
+        note: String,
+    },
+    ReporterMessaged {
+        text: String,
+    },
 }
 
 impl Event {
@@ -284,7 +354,10 @@ pub enum WorkflowError {
     Forbidden(String),
     /// 409: not now, in this status.
     #[error("`{action}` is not possible while the report is `{status}`")]
-    WrongStatus { action: &'static str, status: ReportStatus },
+    WrongStatus {
+        action: &'static str,
+        status: ReportStatus,
+    },
     /// 409: not now, at this stage.
     #[error("`{action}` is not possible while the assignment is at stage `{stage}`")]
     WrongStage { action: &'static str, stage: Stage },
@@ -310,7 +383,9 @@ fn required_text(what: &str, s: &str) -> Result<(), WorkflowError> {
         return Err(WorkflowError::Invalid(format!("{what} must not be empty")));
     }
     if n > MAX_NOTE_CHARS {
-        return Err(WorkflowError::Invalid(format!("{what} is longer than {MAX_NOTE_CHARS} characters")));
+        return Err(WorkflowError::Invalid(format!(
+            "{what} is longer than {MAX_NOTE_CHARS} characters"
+        )));
     }
     Ok(())
 }
@@ -322,7 +397,14 @@ fn forbid(msg: &str) -> WorkflowError {
 fn require_role(actor: &Actor, roles: &[Role], what: &str) -> Result<(), WorkflowError> {
     match actor.role() {
         Some(r) if roles.contains(&r) => Ok(()),
-        _ => Err(forbid(&format!("only {} may {what}", roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" or ")))),
+        _ => Err(forbid(&format!(
+            "only {} may {what}",
+            roles
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ))),
     }
 }
 
@@ -333,7 +415,11 @@ fn require_reporter(actor: &Actor, what: &str) -> Result<(), WorkflowError> {
     }
 }
 
-fn require_status(status: ReportStatus, allowed: &[ReportStatus], action: &'static str) -> Result<(), WorkflowError> {
+fn require_status(
+    status: ReportStatus,
+    allowed: &[ReportStatus],
+    action: &'static str,
+) -> Result<(), WorkflowError> {
     if allowed.contains(&status) {
         Ok(())
     } else {
@@ -342,33 +428,52 @@ fn require_status(status: ReportStatus, allowed: &[ReportStatus], action: &'stat
 }
 
 /// The acting agency user may work on this assignment: it belongs to their agency or a sub-unit.
-fn require_agency_scope(actor: &Actor, a: &AssignmentView, agencies: &AgencyTree) -> Result<(), WorkflowError> {
+fn require_agency_scope(
+    actor: &Actor,
+    a: &AssignmentView,
+    agencies: &AgencyTree,
+) -> Result<(), WorkflowError> {
     match actor {
-        Actor::User(UserActor { role, agency_id: Some(mine), .. })
-            if role.is_agency_role() && agencies.is_within(&a.agency_id, mine) =>
-        {
-            Ok(())
-        }
+        Actor::User(UserActor {
+            role,
+            agency_id: Some(mine),
+            ..
+        }) if role.is_agency_role() && agencies.is_within(&a.agency_id, mine) => Ok(()),
         Actor::User(UserActor { role, .. }) if role.is_agency_role() => {
             Err(forbid("this assignment belongs to another agency"))
         }
-        _ => Err(forbid("only the assigned agency's petugas or kepala may do this")),
+        _ => Err(forbid(
+            "only the assigned agency's petugas or kepala may do this",
+        )),
     }
 }
 
 use ReportStatus as S;
 
 /// Statuses in which agencies are working on the report.
-const WORKING: &[ReportStatus] = &[S::Didisposisikan, S::Diproses, S::DibukaKembali, S::MenungguPelapor];
+const WORKING: &[ReportStatus] = &[
+    S::Didisposisikan,
+    S::Diproses,
+    S::DibukaKembali,
+    S::MenungguPelapor,
+];
 
 /// Decide what follows from `command` by `actor` on `report`.
-pub fn decide(report: &ReportView, actor: &Actor, command: &Command, ctx: &Context<'_>) -> Result<Vec<Event>, WorkflowError> {
+pub fn decide(
+    report: &ReportView,
+    actor: &Actor,
+    command: &Command,
+    ctx: &Context<'_>,
+) -> Result<Vec<Event>, WorkflowError> {
     let mut d = Decision::new(report, ctx);
     match command {
         Command::Verify { edit } => {
             require_role(actor, &[Role::Operator], "verify a report")?;
             if report.status.is_terminal() {
-                return Err(WorkflowError::WrongStatus { action: "verify", status: report.status });
+                return Err(WorkflowError::WrongStatus {
+                    action: "verify",
+                    status: report.status,
+                });
             }
             if let Some(t) = &edit.title {
                 required_text("title", t)?;
@@ -380,16 +485,27 @@ pub fn decide(report: &ReportView, actor: &Actor, command: &Command, ctx: &Conte
             if after == report.fields {
                 return Err(WorkflowError::Invalid("nothing to change".into()));
             }
-            d.push(Event::Edited { before: report.fields.clone(), after });
+            d.push(Event::Edited {
+                before: report.fields.clone(),
+                after,
+            });
         }
         Command::Dispatch { targets, note } => {
             require_role(actor, &[Role::Operator], "dispatch a report")?;
-            require_status(report.status, &[S::Baru, S::Didisposisikan, S::Diproses, S::DibukaKembali], "dispatch")?;
+            require_status(
+                report.status,
+                &[S::Baru, S::Didisposisikan, S::Diproses, S::DibukaKembali],
+                "dispatch",
+            )?;
             d.dispatch(targets, note.clone())?;
         }
         Command::AskReporter { question } => {
             ask_permission(actor, report, ctx)?;
-            require_status(report.status, &[S::Baru, S::Didisposisikan, S::Diproses, S::DibukaKembali], "ask_reporter")?;
+            require_status(
+                report.status,
+                &[S::Baru, S::Didisposisikan, S::Diproses, S::DibukaKembali],
+                "ask_reporter",
+            )?;
             required_text("question", question)?;
             d.start_wait(question.clone());
         }
@@ -397,7 +513,10 @@ pub fn decide(report: &ReportView, actor: &Actor, command: &Command, ctx: &Conte
             require_reporter(actor, "reply as the reporter")?;
             required_text("reply", text)?;
             if report.status.is_terminal() {
-                return Err(WorkflowError::WrongStatus { action: "reporter_reply", status: report.status });
+                return Err(WorkflowError::WrongStatus {
+                    action: "reporter_reply",
+                    status: report.status,
+                });
             }
             d.push(Event::ReporterReplied { text: text.clone() });
             match report.status {
@@ -407,17 +526,30 @@ pub fn decide(report: &ReportView, actor: &Actor, command: &Command, ctx: &Conte
                 _ => {}
             }
         }
-        Command::MarkDuplicate { master_id, master_is_open } => {
+        Command::MarkDuplicate {
+            master_id,
+            master_is_open,
+        } => {
             require_role(actor, &[Role::Operator], "mark duplicates")?;
-            require_status(report.status, &[S::Baru, S::MenungguPelapor], "mark_duplicate")?;
+            require_status(
+                report.status,
+                &[S::Baru, S::MenungguPelapor],
+                "mark_duplicate",
+            )?;
             if *master_id == report.id {
-                return Err(WorkflowError::Invalid("a report cannot duplicate itself".into()));
+                return Err(WorkflowError::Invalid(
+                    "a report cannot duplicate itself".into(),
+                ));
             }
             if !master_is_open {
-                return Err(WorkflowError::Invalid("the master report is itself a duplicate or archived".into()));
+                return Err(WorkflowError::Invalid(
+                    "the master report is itself a duplicate or archived".into(),
+                ));
             }
             d.set_status(S::Duplikat);
-            d.push(Event::DuplicateLinked { master_id: *master_id });
+            d.push(Event::DuplicateLinked {
+                master_id: *master_id,
+            });
             d.stop_report_clocks();
         }
         Command::Archive { reason } => {
@@ -425,10 +557,16 @@ pub fn decide(report: &ReportView, actor: &Actor, command: &Command, ctx: &Conte
             require_status(report.status, &[S::Baru, S::MenungguPelapor], "archive")?;
             required_text("reason", reason)?;
             d.set_status(S::Diarsipkan);
-            d.push(Event::Archived { reason: reason.clone() });
+            d.push(Event::Archived {
+                reason: reason.clone(),
+            });
             d.stop_report_clocks();
         }
-        Command::PostUpdate { assignment_id, stage, note } => {
+        Command::PostUpdate {
+            assignment_id,
+            stage,
+            note,
+        } => {
             let a = report.assignment(*assignment_id)?;
             require_agency_scope(actor, a, ctx.agencies)?;
             require_status(report.status, WORKING, "post_update")?;
@@ -438,32 +576,58 @@ pub fn decide(report: &ReportView, actor: &Actor, command: &Command, ctx: &Conte
             })?;
             let from_rank = a.stage.progress_rank().filter(|_| !a.stage.is_closed());
             match from_rank {
-                None => return Err(WorkflowError::WrongStage { action: "post_update", stage: a.stage }),
-                Some(r) if to_rank < r => return Err(WorkflowError::WrongStage { action: "post_update", stage: a.stage }),
+                None => {
+                    return Err(WorkflowError::WrongStage {
+                        action: "post_update",
+                        stage: a.stage,
+                    });
+                }
+                Some(r) if to_rank < r => {
+                    return Err(WorkflowError::WrongStage {
+                        action: "post_update",
+                        stage: a.stage,
+                    });
+                }
                 _ => {}
             }
             d.agency_update(a, *stage, note.clone());
         }
-        Command::ReturnNotAuthority { assignment_id, reason } => {
+        Command::ReturnNotAuthority {
+            assignment_id,
+            reason,
+        } => {
             let a = report.assignment(*assignment_id)?;
             require_agency_scope(actor, a, ctx.agencies)?;
             require_status(report.status, WORKING, "return_not_authority")?;
             required_text("reason", reason)?;
             if !matches!(a.stage, Stage::MenungguRespon | Stage::Verifikasi) {
-                return Err(WorkflowError::WrongStage { action: "return_not_authority", stage: a.stage });
+                return Err(WorkflowError::WrongStage {
+                    action: "return_not_authority",
+                    stage: a.stage,
+                });
             }
             d.agency_update(a, Stage::BukanWewenang, reason.clone());
         }
-        Command::Forward { assignment_id, to_agency_id, note } => {
+        Command::Forward {
+            assignment_id,
+            to_agency_id,
+            note,
+        } => {
             let a = report.assignment(*assignment_id)?;
             require_agency_scope(actor, a, ctx.agencies)?;
             require_status(report.status, WORKING, "forward")?;
             required_text("note", note)?;
             if a.stage.is_closed() {
-                return Err(WorkflowError::WrongStage { action: "forward", stage: a.stage });
+                return Err(WorkflowError::WrongStage {
+                    action: "forward",
+                    stage: a.stage,
+                });
             }
             if !ctx.agencies.is_sub_unit(to_agency_id, &a.agency_id) {
-                return Err(WorkflowError::Invalid(format!("`{to_agency_id}` is not a sub-unit of `{}`", a.agency_id)));
+                return Err(WorkflowError::Invalid(format!(
+                    "`{to_agency_id}` is not a sub-unit of `{}`",
+                    a.agency_id
+                )));
             }
             d.forward(a, to_agency_id, note.clone());
         }
@@ -472,18 +636,28 @@ pub fn decide(report: &ReportView, actor: &Actor, command: &Command, ctx: &Conte
             require_status(report.status, &[S::Selesai], "confirm")?;
             d.close();
         }
-        Command::Rate { score, outcome, comment } => {
+        Command::Rate {
+            score,
+            outcome,
+            comment,
+        } => {
             require_reporter(actor, "rate the outcome")?;
             require_status(report.status, &[S::Selesai, S::Ditutup], "rate")?;
             if !(1..=5).contains(score) {
                 return Err(WorkflowError::Invalid("score must be 1 to 5".into()));
             }
-            if let Some(c) = comment {
-                if c.chars().count() > MAX_NOTE_CHARS {
-                    return Err(WorkflowError::Invalid(format!("comment is longer than {MAX_NOTE_CHARS} characters")));
-                }
+            if let Some(c) = comment
+                && c.chars().count() > MAX_NOTE_CHARS
+            {
+                return Err(WorkflowError::Invalid(format!(
+                    "comment is longer than {MAX_NOTE_CHARS} characters"
+                )));
             }
-            d.push(Event::Rated { score: *score, outcome: *outcome, comment: comment.clone() });
+            d.push(Event::Rated {
+                score: *score,
+                outcome: *outcome,
+                comment: comment.clone(),
+            });
         }
         Command::Reopen { reason } => {
             require_reporter(actor, "reopen the report")?;
@@ -499,7 +673,10 @@ pub fn decide(report: &ReportView, actor: &Actor, command: &Command, ctx: &Conte
         Command::MessageReporter { text } => {
             ask_permission(actor, report, ctx)?;
             if report.status.is_terminal() {
-                return Err(WorkflowError::WrongStatus { action: "message_reporter", status: report.status });
+                return Err(WorkflowError::WrongStatus {
+                    action: "message_reporter",
+                    status: report.status,
+                });
             }
             required_text("message", text)?;
             d.push(Event::ReporterMessaged { text: text.clone() });
@@ -516,7 +693,11 @@ pub fn decide(report: &ReportView, actor: &Actor, command: &Command, ctx: &Conte
 }
 
 /// The desk, or an agency with an active assignment on the report, may write to the reporter.
-fn ask_permission(actor: &Actor, report: &ReportView, ctx: &Context<'_>) -> Result<(), WorkflowError> {
+fn ask_permission(
+    actor: &Actor,
+    report: &ReportView,
+    ctx: &Context<'_>,
+) -> Result<(), WorkflowError> {
     match actor.role() {
         Some(Role::Operator) => Ok(()),
         Some(r) if r.is_agency_role() => report
@@ -524,8 +705,12 @@ fn ask_permission(actor: &Actor, report: &ReportView, ctx: &Context<'_>) -> Resu
             .iter()
             .filter(|a| a.stage.is_active())
             .find_map(|a| require_agency_scope(actor, a, ctx.agencies).ok())
-            .ok_or_else(|| forbid("only an agency assigned to this report may write to its reporter")),
-        _ => Err(forbid("only the complaint desk or an assigned agency may write to the reporter")),
+            .ok_or_else(|| {
+                forbid("only an agency assigned to this report may write to its reporter")
+            }),
+        _ => Err(forbid(
+            "only the complaint desk or an assigned agency may write to the reporter",
+        )),
     }
 }
 
@@ -540,7 +725,13 @@ struct Decision<'a, 'c> {
 
 impl<'a, 'c> Decision<'a, 'c> {
     fn new(report: &'a ReportView, ctx: &'a Context<'c>) -> Self {
-        Decision { report, ctx, status: report.status, events: Vec::new(), new_assignments: 0 }
+        Decision {
+            report,
+            ctx,
+            status: report.status,
+            events: Vec::new(),
+            new_assignments: 0,
+        }
     }
 
     fn push(&mut self, e: Event) {
@@ -549,7 +740,10 @@ impl<'a, 'c> Decision<'a, 'c> {
 
     fn set_status(&mut self, to: ReportStatus) {
         if to != self.status {
-            self.events.push(Event::StatusChanged { from: self.status, to });
+            self.events.push(Event::StatusChanged {
+                from: self.status,
+                to,
+            });
             self.status = to;
         }
     }
@@ -581,7 +775,13 @@ impl<'a, 'c> Decision<'a, 'c> {
         self.set_clock(ClockOwner::Report, clock);
     }
 
-    fn create_assignment(&mut self, agency_id: &str, role: AssignmentRole, forwarded_from: Option<&AssignmentView>, note: Option<String>) -> AssignmentRef {
+    fn create_assignment(
+        &mut self,
+        agency_id: &str,
+        role: AssignmentRole,
+        forwarded_from: Option<&AssignmentView>,
+        note: Option<String>,
+    ) -> AssignmentRef {
         let r = AssignmentRef::New(self.new_assignments);
         self.new_assignments += 1;
         self.push(Event::AssignmentCreated {
@@ -607,8 +807,14 @@ impl<'a, 'c> Decision<'a, 'c> {
     fn start_assignment_clocks(&mut self, r: AssignmentRef) {
         let p = self.ctx.policy;
         let f = &self.report.fields;
-        let response = p.first_response.start(ClockKind::FirstResponse, self.now(), self.ctx.calendar);
-        let mut completion = p.completion_for(f.kind, f.needs_field_check).start(ClockKind::Completion, self.now(), self.ctx.calendar);
+        let response =
+            p.first_response
+                .start(ClockKind::FirstResponse, self.now(), self.ctx.calendar);
+        let mut completion = p.completion_for(f.kind, f.needs_field_check).start(
+            ClockKind::Completion,
+            self.now(),
+            self.ctx.calendar,
+        );
         if self.status == S::MenungguPelapor {
             completion.pause(self.now(), self.ctx.calendar);
         }
@@ -616,24 +822,48 @@ impl<'a, 'c> Decision<'a, 'c> {
         self.set_clock(ClockOwner::Assignment(r), completion);
     }
 
-    fn dispatch(&mut self, targets: &[DispatchTarget], note: Option<String>) -> Result<(), WorkflowError> {
+    fn dispatch(
+        &mut self,
+        targets: &[DispatchTarget],
+        note: Option<String>,
+    ) -> Result<(), WorkflowError> {
         if targets.is_empty() {
             return Err(WorkflowError::Invalid("choose at least one agency".into()));
         }
-        let active: Vec<&AssignmentView> = self.report.assignments.iter().filter(|a| a.stage.is_active()).collect();
+        let active: Vec<&AssignmentView> = self
+            .report
+            .assignments
+            .iter()
+            .filter(|a| a.stage.is_active())
+            .collect();
         for (i, t) in targets.iter().enumerate() {
             if !self.ctx.agencies.contains(&t.agency_id) {
-                return Err(WorkflowError::Invalid(format!("unknown agency `{}`", t.agency_id)));
+                return Err(WorkflowError::Invalid(format!(
+                    "unknown agency `{}`",
+                    t.agency_id
+                )));
             }
             if targets[..i].iter().any(|o| o.agency_id == t.agency_id) {
-                return Err(WorkflowError::Invalid(format!("agency `{}` is listed twice", t.agency_id)));
+                return Err(WorkflowError::Invalid(format!(
+                    "agency `{}` is listed twice",
+                    t.agency_id
+                )));
             }
             if active.iter().any(|a| a.agency_id == t.agency_id) {
-                return Err(WorkflowError::Invalid(format!("agency `{}` already has this report", t.agency_id)));
+                return Err(WorkflowError::Invalid(format!(
+                    "agency `{}` already has this report",
+                    t.agency_id
+                )));
             }
         }
-        let leads = targets.iter().filter(|t| t.role == AssignmentRole::Utama).count()
-            + active.iter().filter(|a| a.role == AssignmentRole::Utama).count();
+        let leads = targets
+            .iter()
+            .filter(|t| t.role == AssignmentRole::Utama)
+            .count()
+            + active
+                .iter()
+                .filter(|a| a.role == AssignmentRole::Utama)
+                .count();
         if leads != 1 {
             return Err(WorkflowError::Invalid(if leads == 0 {
                 "exactly one agency must be the lead (utama)".into()
@@ -657,17 +887,30 @@ impl<'a, 'c> Decision<'a, 'c> {
 
     fn start_wait(&mut self, question: String) {
         let resume_to = self.status;
-        self.push(Event::WaitStarted { resume_to, question });
+        self.push(Event::WaitStarted {
+            resume_to,
+            question,
+        });
         self.set_status(S::MenungguPelapor);
         let cal = self.ctx.calendar;
         let now = self.now();
         let mut paused = Vec::new();
-        for c in self.report.clocks.iter().filter(|c| c.kind == ClockKind::Triage && c.is_running()) {
+        for c in self
+            .report
+            .clocks
+            .iter()
+            .filter(|c| c.kind == ClockKind::Triage && c.is_running())
+        {
             let mut c = c.clone();
             c.pause(now, cal);
             paused.push((ClockOwner::Report, c));
         }
-        for a in self.report.assignments.iter().filter(|a| !a.stage.is_closed()) {
+        for a in self
+            .report
+            .assignments
+            .iter()
+            .filter(|a| !a.stage.is_closed())
+        {
             if let Some(c) = a.clock(ClockKind::Completion).filter(|c| c.is_running()) {
                 let mut c = c.clone();
                 c.pause(now, cal);
@@ -680,7 +923,14 @@ impl<'a, 'c> Decision<'a, 'c> {
     }
 
     fn end_wait(&mut self) {
-        let resume_to = self.report.status_before_wait.unwrap_or(if self.report.assignments.is_empty() { S::Baru } else { S::Didisposisikan });
+        let resume_to =
+            self.report
+                .status_before_wait
+                .unwrap_or(if self.report.assignments.is_empty() {
+                    S::Baru
+                } else {
+                    S::Didisposisikan
+                });
         self.push(Event::WaitEnded { resume_to });
         self.set_status(resume_to);
         let cal = self.ctx.calendar;
@@ -707,7 +957,13 @@ impl<'a, 'c> Decision<'a, 'c> {
     fn agency_update(&mut self, a: &AssignmentView, to: Stage, note: String) {
         let owner = ClockOwner::Assignment(AssignmentRef::Existing(a.id));
         let first_response = !a.responded;
-        self.push(Event::StageChanged { assignment: AssignmentRef::Existing(a.id), from: a.stage, to, note, first_response });
+        self.push(Event::StageChanged {
+            assignment: AssignmentRef::Existing(a.id),
+            from: a.stage,
+            to,
+            note,
+            first_response,
+        });
         if first_response {
             self.stop_clock(owner, a.clock(ClockKind::FirstResponse));
         }
@@ -726,7 +982,13 @@ impl<'a, 'c> Decision<'a, 'c> {
 
     fn forward(&mut self, a: &AssignmentView, to_agency: &str, note: String) {
         let owner = ClockOwner::Assignment(AssignmentRef::Existing(a.id));
-        self.push(Event::StageChanged { assignment: AssignmentRef::Existing(a.id), from: a.stage, to: Stage::Diteruskan, note: note.clone(), first_response: false });
+        self.push(Event::StageChanged {
+            assignment: AssignmentRef::Existing(a.id),
+            from: a.stage,
+            to: Stage::Diteruskan,
+            note: note.clone(),
+            first_response: false,
+        });
         // The parent's clocks end here without counting as its response; the sub-unit carries them on.
         for c in a.clocks.iter().filter(|c| c.stopped_at.is_none()) {
             self.stop_clock(owner, Some(c));
@@ -736,7 +998,8 @@ impl<'a, 'c> Decision<'a, 'c> {
 
     /// Move the report's status after an assignment changed.
     fn after_assignment_change(&mut self, stages: &[(AssignmentRole, Stage)], progress: bool) {
-        let active: Vec<&(AssignmentRole, Stage)> = stages.iter().filter(|(_, s)| s.is_active()).collect();
+        let active: Vec<&(AssignmentRole, Stage)> =
+            stages.iter().filter(|(_, s)| s.is_active()).collect();
         if active.is_empty() {
             // Every agency handed it back: triage again, on a fresh triage clock.
             self.set_status(S::Baru);
@@ -751,7 +1014,11 @@ impl<'a, 'c> Decision<'a, 'c> {
         if done {
             self.set_status(S::Selesai);
             self.restart_report_clock(ClockKind::AutoClose, self.ctx.policy.auto_close);
-            if let Some(o) = self.report.clock(ClockKind::Ombudsman).filter(|c| c.is_running()) {
+            if let Some(o) = self
+                .report
+                .clock(ClockKind::Ombudsman)
+                .filter(|c| c.is_running())
+            {
                 let mut o = o.clone();
                 o.pause(self.now(), self.ctx.calendar);
                 self.set_clock(ClockOwner::Report, o);
@@ -771,20 +1038,32 @@ impl<'a, 'c> Decision<'a, 'c> {
         self.set_status(S::DibukaKembali);
         let auto_close = self.report.clock(ClockKind::AutoClose).cloned();
         self.stop_clock(ClockOwner::Report, auto_close.as_ref());
-        if let Some(o) = self.report.clock(ClockKind::Ombudsman).filter(|c| c.is_paused()) {
+        if let Some(o) = self
+            .report
+            .clock(ClockKind::Ombudsman)
+            .filter(|c| c.is_paused())
+        {
             let mut o = o.clone();
             o.resume(self.now(), self.ctx.calendar);
             self.set_clock(ClockOwner::Report, o);
         }
         // Back to the lead agency (or, without an active lead, every agency that finished).
-        let active: Vec<&AssignmentView> = self.report.assignments.iter().filter(|a| a.stage.is_active()).collect();
+        let active: Vec<&AssignmentView> = self
+            .report
+            .assignments
+            .iter()
+            .filter(|a| a.stage.is_active())
+            .collect();
         let has_lead = active.iter().any(|a| a.role == AssignmentRole::Utama);
         let targets: Vec<&AssignmentView> = active
             .into_iter()
             .filter(|a| a.stage == Stage::Tuntas && (!has_lead || a.role == AssignmentRole::Utama))
             .collect();
         for a in targets {
-            self.push(Event::AssignmentRestarted { assignment: a.id, from: a.stage });
+            self.push(Event::AssignmentRestarted {
+                assignment: a.id,
+                from: a.stage,
+            });
             self.start_assignment_clocks(AssignmentRef::Existing(a.id));
         }
     }
@@ -805,7 +1084,13 @@ pub fn evolve(view: &ReportView, events: &[Event], mut next_id: impl FnMut() -> 
             Event::WaitStarted { resume_to, .. } => v.status_before_wait = Some(*resume_to),
             Event::WaitEnded { .. } => v.status_before_wait = None,
             Event::Edited { after, .. } => v.fields = after.clone(),
-            Event::AssignmentCreated { agency_id, role, stage, responded, .. } => {
+            Event::AssignmentCreated {
+                agency_id,
+                role,
+                stage,
+                responded,
+                ..
+            } => {
                 let id = next_id();
                 created.push(id);
                 v.assignments.push(AssignmentView {
@@ -817,7 +1102,12 @@ pub fn evolve(view: &ReportView, events: &[Event], mut next_id: impl FnMut() -> 
                     clocks: Vec::new(),
                 });
             }
-            Event::StageChanged { assignment, to, first_response, .. } => {
+            Event::StageChanged {
+                assignment,
+                to,
+                first_response,
+                ..
+            } => {
                 let id = resolve(*assignment, &created);
                 if let Some(a) = v.assignments.iter_mut().find(|a| a.id == id) {
                     a.stage = *to;

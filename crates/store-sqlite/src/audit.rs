@@ -8,11 +8,16 @@ use tanggap_store::{Result, Timestamp};
 
 /// Seal `event` onto the end of the chain. Runs inside the caller's write transaction, so the
 /// event commits (or rolls back) together with the change it records.
-pub(crate) async fn append(conn: &mut SqliteConnection, event: NewAuditEvent, at: Timestamp) -> Result<AuditEvent> {
-    let head: Option<(i64, String)> = sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(db_err)?;
+pub(crate) async fn append(
+    conn: &mut SqliteConnection,
+    event: NewAuditEvent,
+    at: Timestamp,
+) -> Result<AuditEvent> {
+    let head: Option<(i64, String)> =
+        sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db_err)?;
     let (seq, prev) = head.unwrap_or((0, GENESIS_HASH.to_string()));
     let sealed = event.seal(seq + 1, at, &prev);
     sqlx::query(
@@ -75,7 +80,11 @@ pub(crate) async fn head(pool: &SqlitePool) -> Result<Option<(i64, String)>> {
         .map_err(db_err)
 }
 
-pub(crate) async fn for_object(pool: &SqlitePool, object_type: &str, object_id: &str) -> Result<Vec<AuditEvent>> {
+pub(crate) async fn for_object(
+    pool: &SqlitePool,
+    object_type: &str,
+    object_id: &str,
+) -> Result<Vec<AuditEvent>> {
     sqlx::query("SELECT * FROM audit_events WHERE object_type = ? AND object_id = ? ORDER BY seq")
         .bind(object_type)
         .bind(object_id)

@@ -16,7 +16,9 @@ mod util;
 mod writer;
 
 use async_trait::async_trait;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use sqlx::{ConnectOptions, Connection, SqliteConnection};
 use std::path::Path;
 use std::str::FromStr;
@@ -49,7 +51,9 @@ impl SqliteStore {
     /// Open (creating if needed) the database file, run migrations, start the writer.
     pub async fn open(path: &Path) -> Result<Self> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::Backend(format!("cannot create {}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::Backend(format!("cannot create {}: {e}", dir.display()))
+            })?;
         }
         let mut conn = SqliteConnection::connect_with(&options(path).create_if_missing(true))
             .await
@@ -64,18 +68,26 @@ impl SqliteStore {
             .connect_with(options(path).read_only(true))
             .await
             .map_err(|e| StoreError::Backend(format!("cannot open {}: {e}", path.display())))?;
-        Ok(SqliteStore { read, writer: Writer::spawn(conn) })
+        Ok(SqliteStore {
+            read,
+            writer: Writer::spawn(conn),
+        })
     }
 
     /// `sqlite://path` or a plain path.
     pub async fn open_url(url: &str) -> Result<Self> {
-        let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
         Self::open(Path::new(path)).await
     }
 
     /// Validate a URL without opening it (for configuration errors).
     pub fn check_url(url: &str) -> Result<()> {
-        SqliteConnectOptions::from_str(url).map(|_| ()).map_err(|e| StoreError::Invalid(e.to_string()))
+        SqliteConnectOptions::from_str(url)
+            .map(|_| ())
+            .map_err(|e| StoreError::Invalid(e.to_string()))
     }
 }
 
@@ -86,7 +98,10 @@ impl Store for SqliteStore {
     }
 
     async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.read).await.map_err(util::db_err)?;
+        sqlx::query("SELECT 1")
+            .execute(&self.read)
+            .await
+            .map_err(util::db_err)?;
         self.writer.run(|_conn| Box::pin(async { Ok(()) })).await
     }
 
@@ -109,7 +124,10 @@ impl Store for SqliteStore {
         reference::agencies(&self.read, None).await
     }
     async fn agency(&self, id: &str) -> Result<Option<Agency>> {
-        Ok(reference::agencies(&self.read, Some(id)).await?.into_iter().next())
+        Ok(reference::agencies(&self.read, Some(id))
+            .await?
+            .into_iter()
+            .next())
     }
     async fn update_agency(&self, agency: &Agency, actor: &str) -> Result<()> {
         reference::update_agency(&self.writer, agency.clone(), actor.to_string()).await
@@ -130,7 +148,9 @@ impl Store for SqliteStore {
         reference::holidays(&self.read).await
     }
     async fn put_holiday(&self, holiday: &Holiday, actor: &str) -> Result<()> {
-        reference::import_holidays(&self.writer, vec![holiday.clone()], actor.to_string()).await.map(|_| ())
+        reference::import_holidays(&self.writer, vec![holiday.clone()], actor.to_string())
+            .await
+            .map(|_| ())
     }
     async fn delete_holiday(&self, date: chrono::NaiveDate, actor: &str) -> Result<bool> {
         reference::delete_holiday(&self.writer, date, actor.to_string()).await
@@ -157,8 +177,21 @@ impl Store for SqliteStore {
     async fn update_user(&self, id: i64, patch: &UserPatch, actor: &str) -> Result<User> {
         users::update_user(&self.writer, id, patch.clone(), actor.to_string()).await
     }
-    async fn create_api_token(&self, user_id: i64, name: &str, token_hash: &str, actor: &str) -> Result<i64> {
-        users::create_api_token(&self.writer, user_id, name.to_string(), token_hash.to_string(), actor.to_string()).await
+    async fn create_api_token(
+        &self,
+        user_id: i64,
+        name: &str,
+        token_hash: &str,
+        actor: &str,
+    ) -> Result<i64> {
+        users::create_api_token(
+            &self.writer,
+            user_id,
+            name.to_string(),
+            token_hash.to_string(),
+            actor.to_string(),
+        )
+        .await
     }
     async fn user_by_token_hash(&self, token_hash: &str) -> Result<Option<User>> {
         users::user_by_token_hash(&self.read, token_hash).await
@@ -182,8 +215,16 @@ impl Store for SqliteStore {
     async fn report(&self, id: i64) -> Result<Option<ReportRecord>> {
         reports::report_where(&self.read, "r.id = ?", reports::Key::Id(id)).await
     }
-    async fn report_by_tracking_id(&self, tracking_id: &TrackingId) -> Result<Option<ReportRecord>> {
-        reports::report_where(&self.read, "r.tracking_id = ?", reports::Key::Text(tracking_id.to_string())).await
+    async fn report_by_tracking_id(
+        &self,
+        tracking_id: &TrackingId,
+    ) -> Result<Option<ReportRecord>> {
+        reports::report_where(
+            &self.read,
+            "r.tracking_id = ?",
+            reports::Key::Text(tracking_id.to_string()),
+        )
+        .await
     }
     async fn report_secret_hash(&self, id: i64) -> Result<Option<String>> {
         reports::secret_hash(&self.read, id).await
@@ -211,14 +252,19 @@ impl Store for SqliteStore {
         reports::attachments(&self.read, "report_id = ?", report_id).await
     }
     async fn attachment(&self, id: i64) -> Result<Option<AttachmentRecord>> {
-        Ok(reports::attachments(&self.read, "id = ?", id).await?.into_iter().next())
+        Ok(reports::attachments(&self.read, "id = ?", id)
+            .await?
+            .into_iter()
+            .next())
     }
     async fn count_reports(&self) -> Result<u64> {
         reference::count(&self.read, "reports").await
     }
 
     async fn append_audit(&self, event: NewAuditEvent, at: Timestamp) -> Result<AuditEvent> {
-        self.writer.run(move |conn| Box::pin(async move { audit::append(conn, event, at).await })).await
+        self.writer
+            .run(move |conn| Box::pin(async move { audit::append(conn, event, at).await }))
+            .await
     }
     async fn audit_page(&self, after: i64, limit: u32) -> Result<Vec<AuditEvent>> {
         audit::page(&self.read, after, limit).await
@@ -226,14 +272,20 @@ impl Store for SqliteStore {
     async fn audit_head(&self) -> Result<Option<(i64, String)>> {
         audit::head(&self.read).await
     }
-    async fn audit_for_object(&self, object_type: &str, object_id: &str) -> Result<Vec<AuditEvent>> {
+    async fn audit_for_object(
+        &self,
+        object_type: &str,
+        object_id: &str,
+    ) -> Result<Vec<AuditEvent>> {
         audit::for_object(&self.read, object_type, object_id).await
     }
 }
 
 /// For tests and `tanggap audit verify` demonstrations: a raw connection to the same file.
 pub async fn raw_connection(path: &Path) -> Result<SqliteConnection> {
-    SqliteConnection::connect_with(&options(path)).await.map_err(util::db_err)
+    SqliteConnection::connect_with(&options(path))
+        .await
+        .map_err(util::db_err)
 }
 
 impl std::fmt::Debug for SqliteStore {

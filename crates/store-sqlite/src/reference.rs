@@ -7,7 +7,9 @@ use chrono::{NaiveDate, Utc};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{SqliteConnection, SqlitePool};
 use tanggap_domain::audit::NewAuditEvent;
-use tanggap_domain::{Agency, AgencyKind, Category, Holiday, HolidayKind, Region, RegionLevel, SlaPolicy};
+use tanggap_domain::{
+    Agency, AgencyKind, Category, Holiday, HolidayKind, Region, RegionLevel, SlaPolicy,
+};
 use tanggap_store::{Result, StoreError};
 
 pub(crate) async fn count(pool: &SqlitePool, table: &'static str) -> Result<u64> {
@@ -67,8 +69,17 @@ pub(crate) async fn region(pool: &SqlitePool, code: &str) -> Result<Option<Regio
 
 pub(crate) async fn child_regions(pool: &SqlitePool, parent: Option<&str>) -> Result<Vec<Region>> {
     let rows = match parent {
-        Some(p) => sqlx::query("SELECT * FROM regions WHERE parent_code = ? ORDER BY name, code").bind(p).fetch_all(pool).await,
-        None => sqlx::query("SELECT * FROM regions WHERE parent_code IS NULL ORDER BY name, code").fetch_all(pool).await,
+        Some(p) => {
+            sqlx::query("SELECT * FROM regions WHERE parent_code = ? ORDER BY name, code")
+                .bind(p)
+                .fetch_all(pool)
+                .await
+        }
+        None => {
+            sqlx::query("SELECT * FROM regions WHERE parent_code IS NULL ORDER BY name, code")
+                .fetch_all(pool)
+                .await
+        }
     }
     .map_err(db_err)?;
     rows.iter().map(region_from_row).collect()
@@ -91,8 +102,17 @@ fn agency_from_row(row: &SqliteRow) -> Result<Agency> {
 
 pub(crate) async fn agencies(pool: &SqlitePool, id: Option<&str>) -> Result<Vec<Agency>> {
     let rows = match id {
-        Some(id) => sqlx::query("SELECT * FROM agencies WHERE id = ?").bind(id).fetch_all(pool).await,
-        None => sqlx::query("SELECT * FROM agencies ORDER BY id").fetch_all(pool).await,
+        Some(id) => {
+            sqlx::query("SELECT * FROM agencies WHERE id = ?")
+                .bind(id)
+                .fetch_all(pool)
+                .await
+        }
+        None => {
+            sqlx::query("SELECT * FROM agencies ORDER BY id")
+                .fetch_all(pool)
+                .await
+        }
     }
     .map_err(db_err)?;
     rows.iter().map(agency_from_row).collect()
@@ -122,7 +142,11 @@ async fn upsert_agency(conn: &mut SqliteConnection, a: &Agency) -> Result<()> {
     Ok(())
 }
 
-pub(crate) async fn import_agencies(w: &Writer, agencies: Vec<Agency>, actor: String) -> Result<u64> {
+pub(crate) async fn import_agencies(
+    w: &Writer,
+    agencies: Vec<Agency>,
+    actor: String,
+) -> Result<u64> {
     w.run(move |conn| {
         Box::pin(async move {
             // Parents before children, whatever the input order.
@@ -148,7 +172,12 @@ pub(crate) async fn import_agencies(w: &Writer, agencies: Vec<Agency>, actor: St
                 }
                 pending = rest;
             }
-            audit(conn, NewAuditEvent::new(actor, "agencies.imported", "agencies", "all").after(&serde_json::json!({ "rows": agencies.len() }))).await?;
+            audit(
+                conn,
+                NewAuditEvent::new(actor, "agencies.imported", "agencies", "all")
+                    .after(&serde_json::json!({ "rows": agencies.len() })),
+            )
+            .await?;
             Ok(agencies.len() as u64)
         })
     })
@@ -168,10 +197,18 @@ pub(crate) async fn update_agency(w: &Writer, agency: Agency, actor: String) -> 
                 .transpose()?
                 .ok_or_else(|| StoreError::NotFound(format!("agency `{}`", agency.id)))?;
             if agency.parent_id.as_deref() == Some(agency.id.as_str()) {
-                return Err(StoreError::Invalid("an agency cannot be its own parent".into()));
+                return Err(StoreError::Invalid(
+                    "an agency cannot be its own parent".into(),
+                ));
             }
             upsert_agency(conn, &agency).await?;
-            audit(conn, NewAuditEvent::new(actor, "agency.updated", "agency", &agency.id).before(&before).after(&agency)).await
+            audit(
+                conn,
+                NewAuditEvent::new(actor, "agency.updated", "agency", &agency.id)
+                    .before(&before)
+                    .after(&agency),
+            )
+            .await
         })
     })
     .await
@@ -185,11 +222,19 @@ fn category_from_row(row: &SqliteRow) -> Result<Category> {
         name_en: get(row, "name_en")?,
         default_agency_id: get(row, "default_agency_id")?,
         needs_field_check: get(row, "needs_field_check")?,
-        keywords: keywords.split(';').filter(|k| !k.is_empty()).map(str::to_string).collect(),
+        keywords: keywords
+            .split(';')
+            .filter(|k| !k.is_empty())
+            .map(str::to_string)
+            .collect(),
     })
 }
 
-async fn upsert_category(conn: &mut SqliteConnection, c: &Category, position: Option<i64>) -> Result<()> {
+async fn upsert_category(
+    conn: &mut SqliteConnection,
+    c: &Category,
+    position: Option<i64>,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO categories (code, name_id, name_en, default_agency_id, needs_field_check, keywords, position)
          VALUES (?, ?, ?, ?, ?, ?, COALESCE(?, (SELECT COALESCE(MAX(position), 0) + 1 FROM categories)))
@@ -211,13 +256,22 @@ async fn upsert_category(conn: &mut SqliteConnection, c: &Category, position: Op
     Ok(())
 }
 
-pub(crate) async fn import_categories(w: &Writer, categories: Vec<Category>, actor: String) -> Result<u64> {
+pub(crate) async fn import_categories(
+    w: &Writer,
+    categories: Vec<Category>,
+    actor: String,
+) -> Result<u64> {
     w.run(move |conn| {
         Box::pin(async move {
             for (i, c) in categories.iter().enumerate() {
                 upsert_category(conn, c, Some(i as i64)).await?;
             }
-            audit(conn, NewAuditEvent::new(actor, "categories.imported", "categories", "all").after(&serde_json::json!({ "rows": categories.len() }))).await?;
+            audit(
+                conn,
+                NewAuditEvent::new(actor, "categories.imported", "categories", "all")
+                    .after(&serde_json::json!({ "rows": categories.len() })),
+            )
+            .await?;
             Ok(categories.len() as u64)
         })
     })
@@ -246,7 +300,8 @@ pub(crate) async fn update_category(w: &Writer, category: Category, actor: Strin
                 .map(category_from_row)
                 .transpose()?;
             upsert_category(conn, &category, None).await?;
-            let mut e = NewAuditEvent::new(actor, "category.updated", "category", &category.code).after(&category);
+            let mut e = NewAuditEvent::new(actor, "category.updated", "category", &category.code)
+                .after(&category);
             if let Some(b) = before {
                 e = e.before(&b);
             }
@@ -256,7 +311,11 @@ pub(crate) async fn update_category(w: &Writer, category: Category, actor: Strin
     .await
 }
 
-pub(crate) async fn import_holidays(w: &Writer, holidays: Vec<Holiday>, actor: String) -> Result<u64> {
+pub(crate) async fn import_holidays(
+    w: &Writer,
+    holidays: Vec<Holiday>,
+    actor: String,
+) -> Result<u64> {
     w.run(move |conn| {
         Box::pin(async move {
             for h in &holidays {
@@ -281,12 +340,17 @@ pub(crate) async fn import_holidays(w: &Writer, holidays: Vec<Holiday>, actor: S
 }
 
 pub(crate) async fn holidays(pool: &SqlitePool) -> Result<Vec<Holiday>> {
-    let rows = sqlx::query("SELECT * FROM holidays ORDER BY date").fetch_all(pool).await.map_err(db_err)?;
+    let rows = sqlx::query("SELECT * FROM holidays ORDER BY date")
+        .fetch_all(pool)
+        .await
+        .map_err(db_err)?;
     rows.iter()
         .map(|row| {
             let date: String = get(row, "date")?;
             Ok(Holiday {
-                date: date.parse().map_err(|_| StoreError::Backend(format!("bad holiday date `{date}`")))?,
+                date: date
+                    .parse()
+                    .map_err(|_| StoreError::Backend(format!("bad holiday date `{date}`")))?,
                 kind: code(row, "kind", HolidayKind::parse)?,
                 name: get(row, "name")?,
             })
@@ -304,7 +368,11 @@ pub(crate) async fn delete_holiday(w: &Writer, date: NaiveDate, actor: String) -
                 .map_err(db_err)?
                 .rows_affected();
             if n > 0 {
-                audit(conn, NewAuditEvent::new(actor, "holiday.deleted", "holiday", date)).await?;
+                audit(
+                    conn,
+                    NewAuditEvent::new(actor, "holiday.deleted", "holiday", date),
+                )
+                .await?;
             }
             Ok(n > 0)
         })
@@ -322,7 +390,8 @@ pub(crate) async fn sla_policy(pool: &SqlitePool) -> Result<SlaPolicy> {
         .map_err(db_err)?;
     match v {
         None => Ok(SlaPolicy::jateng()),
-        Some(json) => serde_json::from_str(&json).map_err(|e| StoreError::Backend(format!("stored SLA policy is unreadable: {e}"))),
+        Some(json) => serde_json::from_str(&json)
+            .map_err(|e| StoreError::Backend(format!("stored SLA policy is unreadable: {e}"))),
     }
 }
 

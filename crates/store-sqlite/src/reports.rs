@@ -8,9 +8,12 @@ use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 use std::collections::HashMap;
 use tanggap_domain::audit::NewAuditEvent;
 use tanggap_domain::clock::Clock;
-use tanggap_domain::workflow::{AssignmentRef, AssignmentView, ClockOwner, Event, ReportFields, ReportView};
+use tanggap_domain::workflow::{
+    AssignmentRef, AssignmentView, ClockOwner, Event, ReportFields, ReportView,
+};
 use tanggap_domain::{
-    AssignmentRole, Channel, ClockKind, Direction, Outcome, ReportKind, ReportStatus, Stage, TrackingId, Visibility,
+    AssignmentRole, Channel, ClockKind, Direction, Outcome, ReportKind, ReportStatus, Stage,
+    TrackingId, Visibility,
 };
 use tanggap_store::*;
 
@@ -19,7 +22,8 @@ pub(crate) enum Key {
     Text(String),
 }
 
-const REPORT_SELECT: &str = "SELECT r.*, p.name AS p_name, p.phone AS p_phone, p.email AS p_email, p.nik AS p_nik
+const REPORT_SELECT: &str =
+    "SELECT r.*, p.name AS p_name, p.phone AS p_phone, p.email AS p_email, p.nik AS p_nik
      FROM reports r LEFT JOIN reporters p ON p.id = r.reporter_id";
 
 fn report_from_row(row: &SqliteRow) -> Result<ReportRecord> {
@@ -28,7 +32,8 @@ fn report_from_row(row: &SqliteRow) -> Result<ReportRecord> {
     let rating: Option<i64> = get(row, "rating")?;
     Ok(ReportRecord {
         id: get(row, "id")?,
-        tracking_id: TrackingId::parse(&tracking).map_err(|_| StoreError::Backend(format!("bad tracking id `{tracking}`")))?,
+        tracking_id: TrackingId::parse(&tracking)
+            .map_err(|_| StoreError::Backend(format!("bad tracking id `{tracking}`")))?,
         kind: code(row, "kind", ReportKind::parse)?,
         title: get(row, "title")?,
         body: get(row, "body")?,
@@ -50,7 +55,10 @@ fn report_from_row(row: &SqliteRow) -> Result<ReportRecord> {
             }),
         },
         show_reporter_name: get(row, "show_reporter_name")?,
-        visibility: Visibility { anonim: get(row, "anonim")?, rahasia: get(row, "rahasia")? },
+        visibility: Visibility {
+            anonim: get(row, "anonim")?,
+            rahasia: get(row, "rahasia")?,
+        },
         needs_field_check: get(row, "needs_field_check")?,
         status: code(row, "status", ReportStatus::parse)?,
         duplicate_of: get(row, "duplicate_of")?,
@@ -68,46 +76,77 @@ fn report_from_row(row: &SqliteRow) -> Result<ReportRecord> {
     })
 }
 
-pub(crate) async fn report_where(pool: &SqlitePool, cond: &str, key: Key) -> Result<Option<ReportRecord>> {
+pub(crate) async fn report_where(
+    pool: &SqlitePool,
+    cond: &str,
+    key: Key,
+) -> Result<Option<ReportRecord>> {
     let sql = format!("{REPORT_SELECT} WHERE {cond}");
     let q = sqlx::query(&sql);
     let q = match key {
         Key::Id(id) => q.bind(id),
         Key::Text(s) => q.bind(s),
     };
-    q.fetch_optional(pool).await.map_err(db_err)?.as_ref().map(report_from_row).transpose()
+    q.fetch_optional(pool)
+        .await
+        .map_err(db_err)?
+        .as_ref()
+        .map(report_from_row)
+        .transpose()
 }
 
 pub(crate) async fn secret_hash(pool: &SqlitePool, id: i64) -> Result<Option<String>> {
-    sqlx::query_scalar("SELECT secret_hash FROM reports WHERE id = ?").bind(id).fetch_optional(pool).await.map_err(db_err)
+    sqlx::query_scalar("SELECT secret_hash FROM reports WHERE id = ?")
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+        .map_err(db_err)
 }
 
-async fn find_or_create_reporter(conn: &mut SqliteConnection, r: &NewReporter, now: Timestamp) -> Result<Option<i64>> {
-    if r.name.is_none() && r.phone.is_none() && r.email.is_none() && r.nik.is_none() && r.channel_address.is_none() {
+async fn find_or_create_reporter(
+    conn: &mut SqliteConnection,
+    r: &NewReporter,
+    now: Timestamp,
+) -> Result<Option<i64>> {
+    if r.name.is_none()
+        && r.phone.is_none()
+        && r.email.is_none()
+        && r.nik.is_none()
+        && r.channel_address.is_none()
+    {
         return Ok(None);
     }
     let mut found: Option<i64> = None;
     if let Some(phone) = &r.phone {
-        found = sqlx::query_scalar("SELECT id FROM reporters WHERE phone = ?").bind(phone).fetch_optional(&mut *conn).await.map_err(db_err)?;
+        found = sqlx::query_scalar("SELECT id FROM reporters WHERE phone = ?")
+            .bind(phone)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db_err)?;
     }
-    if found.is_none() {
-        if let Some((channel, address)) = &r.channel_address {
-            found = sqlx::query_scalar("SELECT reporter_id FROM reporter_addresses WHERE channel = ? AND address = ?")
-                .bind(channel.as_str())
-                .bind(address)
-                .fetch_optional(&mut *conn)
-                .await
-                .map_err(db_err)?;
-        }
+    if found.is_none()
+        && let Some((channel, address)) = &r.channel_address
+    {
+        found = sqlx::query_scalar(
+            "SELECT reporter_id FROM reporter_addresses WHERE channel = ? AND address = ?",
+        )
+        .bind(channel.as_str())
+        .bind(address)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_err)?;
     }
-    if found.is_none() {
-        if let Some(email) = &r.email {
-            found = sqlx::query_scalar("SELECT id FROM reporters WHERE email = ? ORDER BY id LIMIT 1")
-                .bind(email)
-                .fetch_optional(&mut *conn)
-                .await
-                .map_err(db_err)?;
-        }
+    // A phone number is the stronger identity: with one that matched nobody, an e-mail address
+    // shared by a family must not pull the report onto another person's record.
+    if found.is_none()
+        && r.phone.is_none()
+        && let Some(email) = &r.email
+    {
+        found = sqlx::query_scalar("SELECT id FROM reporters WHERE email = ? ORDER BY id LIMIT 1")
+            .bind(email)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db_err)?;
     }
     let id = match found {
         Some(id) => {
@@ -151,22 +190,25 @@ async fn find_or_create_reporter(conn: &mut SqliteConnection, r: &NewReporter, n
 }
 
 async fn exists(conn: &mut SqliteConnection, sql: &str, key: &str) -> Result<bool> {
-    Ok(sqlx::query_scalar::<_, i64>(sql).bind(key).fetch_optional(&mut *conn).await.map_err(db_err)?.is_some())
+    Ok(sqlx::query_scalar::<_, i64>(sql)
+        .bind(key)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_err)?
+        .is_some())
 }
 
 pub(crate) async fn create_report(w: &Writer, r: NewReport) -> Result<CreatedReport> {
     w.run(move |conn| {
         Box::pin(async move {
-            if let Some(c) = &r.category {
-                if !exists(conn, "SELECT 1 FROM categories WHERE code = ?", c).await? {
+            if let Some(c) = &r.category
+                && !exists(conn, "SELECT 1 FROM categories WHERE code = ?", c).await? {
                     return Err(StoreError::Invalid(format!("unknown category `{c}`")));
                 }
-            }
-            if let Some(code) = &r.region_code {
-                if !exists(conn, "SELECT 1 FROM regions WHERE code = ?", code).await? {
+            if let Some(code) = &r.region_code
+                && !exists(conn, "SELECT 1 FROM regions WHERE code = ?", code).await? {
                     return Err(StoreError::Invalid(format!("unknown region `{code}`")));
                 }
-            }
             let reporter_id = match &r.reporter {
                 Some(rep) => find_or_create_reporter(conn, rep, r.created_at).await?,
                 None => None,
@@ -222,7 +264,12 @@ pub(crate) async fn create_report(w: &Writer, r: NewReport) -> Result<CreatedRep
     .await
 }
 
-async fn upsert_clock(conn: &mut SqliteConnection, report_id: i64, assignment_id: i64, c: &Clock) -> Result<()> {
+async fn upsert_clock(
+    conn: &mut SqliteConnection,
+    report_id: i64,
+    assignment_id: i64,
+    c: &Clock,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO clocks (report_id, assignment_id, kind, measure, budget_us, started_at, consumed_us, running_since, due_at, stopped_at, next_fire_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
@@ -279,7 +326,13 @@ async fn insert_activity(
     .map_err(db_err)
 }
 
-async fn insert_attachment(conn: &mut SqliteConnection, report_id: i64, activity_id: Option<i64>, a: &NewAttachment, at: Timestamp) -> Result<i64> {
+async fn insert_attachment(
+    conn: &mut SqliteConnection,
+    report_id: i64,
+    activity_id: Option<i64>,
+    a: &NewAttachment,
+    at: Timestamp,
+) -> Result<i64> {
     sqlx::query_scalar(
         "INSERT INTO attachments (report_id, activity_id, filename, content_type, size_bytes, sha256, storage_key, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -297,7 +350,18 @@ async fn insert_attachment(conn: &mut SqliteConnection, report_id: i64, activity
     .map_err(db_err)
 }
 
-async fn insert_message(conn: &mut SqliteConnection, report_id: i64, reporter_id: Option<i64>, channel: &str, direction: Direction, body: &str, status: &str, author: &str, at: Timestamp) -> Result<i64> {
+#[allow(clippy::too_many_arguments)]
+async fn insert_message(
+    conn: &mut SqliteConnection,
+    report_id: i64,
+    reporter_id: Option<i64>,
+    channel: &str,
+    direction: Direction,
+    body: &str,
+    status: &str,
+    author: &str,
+    at: Timestamp,
+) -> Result<i64> {
     sqlx::query_scalar(
         "INSERT INTO messages (report_id, reporter_id, channel, direction, body, status, author, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -315,8 +379,16 @@ async fn insert_message(conn: &mut SqliteConnection, report_id: i64, reporter_id
     .map_err(db_err)
 }
 
-pub(crate) async fn report_view(conn: &mut SqliteConnection, id: i64) -> Result<Option<ReportView>> {
-    let Some(row) = sqlx::query("SELECT * FROM reports WHERE id = ?").bind(id).fetch_optional(&mut *conn).await.map_err(db_err)? else {
+pub(crate) async fn report_view(
+    conn: &mut SqliteConnection,
+    id: i64,
+) -> Result<Option<ReportView>> {
+    let Some(row) = sqlx::query("SELECT * FROM reports WHERE id = ?")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_err)?
+    else {
         return Ok(None);
     };
     let fields = ReportFields {
@@ -326,15 +398,31 @@ pub(crate) async fn report_view(conn: &mut SqliteConnection, id: i64) -> Result<
         category: get(&row, "category")?,
         region_code: get(&row, "region_code")?,
         address: get(&row, "address")?,
-        visibility: Visibility { anonim: get(&row, "anonim")?, rahasia: get(&row, "rahasia")? },
+        visibility: Visibility {
+            anonim: get(&row, "anonim")?,
+            rahasia: get(&row, "rahasia")?,
+        },
         needs_field_check: get(&row, "needs_field_check")?,
     };
     let mut clocks: HashMap<i64, Vec<Clock>> = HashMap::new();
-    for c in sqlx::query("SELECT * FROM clocks WHERE report_id = ? ORDER BY assignment_id, kind").bind(id).fetch_all(&mut *conn).await.map_err(db_err)? {
-        clocks.entry(get(&c, "assignment_id")?).or_default().push(clock_from_row(&c)?);
+    for c in sqlx::query("SELECT * FROM clocks WHERE report_id = ? ORDER BY assignment_id, kind")
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db_err)?
+    {
+        clocks
+            .entry(get(&c, "assignment_id")?)
+            .or_default()
+            .push(clock_from_row(&c)?);
     }
     let mut assignments = Vec::new();
-    for a in sqlx::query("SELECT * FROM assignments WHERE report_id = ? ORDER BY id").bind(id).fetch_all(&mut *conn).await.map_err(db_err)? {
+    for a in sqlx::query("SELECT * FROM assignments WHERE report_id = ? ORDER BY id")
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db_err)?
+    {
         let aid: i64 = get(&a, "id")?;
         assignments.push(AssignmentView {
             id: aid,
@@ -357,17 +445,20 @@ pub(crate) async fn report_view(conn: &mut SqliteConnection, id: i64) -> Result<
 }
 
 pub(crate) async fn apply_events(w: &Writer, change: ReportChange) -> Result<Applied> {
-    w.run(move |conn| Box::pin(async move { apply_in_tx(conn, &change).await })).await
+    w.run(move |conn| Box::pin(async move { apply_in_tx(conn, &change).await }))
+        .await
 }
 
 async fn apply_in_tx(conn: &mut SqliteConnection, change: &ReportChange) -> Result<Applied> {
     let id = change.report_id;
-    let row: Option<(i64, String, Option<i64>)> = sqlx::query_as("SELECT version, channel, reporter_id FROM reports WHERE id = ?")
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(db_err)?;
-    let (version, channel, reporter_id) = row.ok_or_else(|| StoreError::NotFound(format!("report {id}")))?;
+    let row: Option<(i64, String, Option<i64>)> =
+        sqlx::query_as("SELECT version, channel, reporter_id FROM reports WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db_err)?;
+    let (version, channel, reporter_id) =
+        row.ok_or_else(|| StoreError::NotFound(format!("report {id}")))?;
     if version != change.expected_version {
         return Err(StoreError::VersionConflict);
     }
@@ -379,7 +470,11 @@ async fn apply_in_tx(conn: &mut SqliteConnection, change: &ReportChange) -> Resu
     let resolve = |r: AssignmentRef, created: &[i64]| -> Result<i64> {
         match r {
             AssignmentRef::Existing(id) => Ok(id),
-            AssignmentRef::New(i) => created.get(i).copied().ok_or_else(|| StoreError::Invalid(format!("event refers to new assignment #{i} before it exists"))),
+            AssignmentRef::New(i) => created.get(i).copied().ok_or_else(|| {
+                StoreError::Invalid(format!(
+                    "event refers to new assignment #{i} before it exists"
+                ))
+            }),
         }
     };
     for event in &change.events {
@@ -392,33 +487,88 @@ async fn apply_in_tx(conn: &mut SqliteConnection, change: &ReportChange) -> Resu
                     ReportStatus::Ditutup => "closed_at = ?",
                     _ => "updated_at = ?",
                 };
-                sqlx::query(&format!("UPDATE reports SET status = ?, {stamp} WHERE id = ?"))
-                    .bind(to.as_str())
-                    .bind(at)
+                sqlx::query(&format!(
+                    "UPDATE reports SET status = ?, {stamp} WHERE id = ?"
+                ))
+                .bind(to.as_str())
+                .bind(at)
+                .bind(id)
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+                activity = Some(
+                    insert_activity(
+                        conn,
+                        id,
+                        None,
+                        None,
+                        ActivityKind::StatusChanged,
+                        None,
+                        Some(*to),
+                        None,
+                        &actor,
+                        true,
+                        now,
+                    )
+                    .await?,
+                );
+            }
+            Event::WaitStarted {
+                resume_to,
+                question,
+            } => {
+                sqlx::query("UPDATE reports SET status_before_wait = ? WHERE id = ?")
+                    .bind(resume_to.as_str())
                     .bind(id)
                     .execute(&mut *conn)
                     .await
                     .map_err(db_err)?;
-                activity = Some(insert_activity(conn, id, None, None, ActivityKind::StatusChanged, None, Some(*to), None, &actor, true, now).await?);
-            }
-            Event::WaitStarted { resume_to, question } => {
-                sqlx::query("UPDATE reports SET status_before_wait = ? WHERE id = ?").bind(resume_to.as_str()).bind(id).execute(&mut *conn).await.map_err(db_err)?;
-                activity = Some(insert_activity(conn, id, None, None, ActivityKind::AskedReporter, None, None, Some(question), &actor, true, now).await?);
-                insert_message(conn, id, reporter_id, &channel, Direction::Outbound, question, "queued", &actor, now).await?;
+                activity = Some(
+                    insert_activity(
+                        conn,
+                        id,
+                        None,
+                        None,
+                        ActivityKind::AskedReporter,
+                        None,
+                        None,
+                        Some(question),
+                        &actor,
+                        true,
+                        now,
+                    )
+                    .await?,
+                );
+                insert_message(
+                    conn,
+                    id,
+                    reporter_id,
+                    &channel,
+                    Direction::Outbound,
+                    question,
+                    "queued",
+                    &actor,
+                    now,
+                )
+                .await?;
             }
             Event::WaitEnded { .. } => {
-                sqlx::query("UPDATE reports SET status_before_wait = NULL WHERE id = ?").bind(id).execute(&mut *conn).await.map_err(db_err)?;
+                sqlx::query("UPDATE reports SET status_before_wait = NULL WHERE id = ?")
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(db_err)?;
             }
             Event::Edited { after, .. } => {
-                if let Some(c) = &after.category {
-                    if !exists(conn, "SELECT 1 FROM categories WHERE code = ?", c).await? {
-                        return Err(StoreError::Invalid(format!("unknown category `{c}`")));
-                    }
+                if let Some(c) = &after.category
+                    && !exists(conn, "SELECT 1 FROM categories WHERE code = ?", c).await?
+                {
+                    return Err(StoreError::Invalid(format!("unknown category `{c}`")));
                 }
-                if let Some(code) = &after.region_code {
-                    if !exists(conn, "SELECT 1 FROM regions WHERE code = ?", code).await? {
-                        return Err(StoreError::Invalid(format!("unknown region `{code}`")));
-                    }
+                if let Some(code) = &after.region_code
+                    && !exists(conn, "SELECT 1 FROM regions WHERE code = ?", code).await?
+                {
+                    return Err(StoreError::Invalid(format!("unknown region `{code}`")));
                 }
                 sqlx::query(
                     "UPDATE reports SET kind = ?, title = ?, body = ?, category = ?, region_code = ?, address = ?, anonim = ?, rahasia = ?, needs_field_check = ? WHERE id = ?",
@@ -436,9 +586,31 @@ async fn apply_in_tx(conn: &mut SqliteConnection, change: &ReportChange) -> Resu
                 .execute(&mut *conn)
                 .await
                 .map_err(db_err)?;
-                activity = Some(insert_activity(conn, id, None, None, ActivityKind::Edited, None, None, None, &actor, false, now).await?);
+                activity = Some(
+                    insert_activity(
+                        conn,
+                        id,
+                        None,
+                        None,
+                        ActivityKind::Edited,
+                        None,
+                        None,
+                        None,
+                        &actor,
+                        false,
+                        now,
+                    )
+                    .await?,
+                );
             }
-            Event::AssignmentCreated { agency_id, role, forwarded_from, note, stage, responded } => {
+            Event::AssignmentCreated {
+                agency_id,
+                role,
+                forwarded_from,
+                note,
+                stage,
+                responded,
+            } => {
                 if !exists(conn, "SELECT 1 FROM agencies WHERE id = ?", agency_id).await? {
                     return Err(StoreError::Invalid(format!("unknown agency `{agency_id}`")));
                 }
@@ -458,10 +630,35 @@ async fn apply_in_tx(conn: &mut SqliteConnection, change: &ReportChange) -> Resu
                 .await
                 .map_err(db_err)?;
                 created.push(aid);
-                let kind = if forwarded_from.is_some() { ActivityKind::Forwarded } else { ActivityKind::Dispatched };
-                activity = Some(insert_activity(conn, id, Some(aid), Some(agency_id), kind, Some(*stage), None, note.as_deref(), &actor, true, now).await?);
+                let kind = if forwarded_from.is_some() {
+                    ActivityKind::Forwarded
+                } else {
+                    ActivityKind::Dispatched
+                };
+                activity = Some(
+                    insert_activity(
+                        conn,
+                        id,
+                        Some(aid),
+                        Some(agency_id),
+                        kind,
+                        Some(*stage),
+                        None,
+                        note.as_deref(),
+                        &actor,
+                        true,
+                        now,
+                    )
+                    .await?,
+                );
             }
-            Event::StageChanged { assignment, to, note, first_response, .. } => {
+            Event::StageChanged {
+                assignment,
+                to,
+                note,
+                first_response,
+                ..
+            } => {
                 let aid = resolve(*assignment, &created)?;
                 let agency: Option<String> = sqlx::query_scalar(
                     "UPDATE assignments SET stage = ?, updated_at = ?, responded = responded OR ?,
@@ -481,13 +678,29 @@ async fn apply_in_tx(conn: &mut SqliteConnection, change: &ReportChange) -> Resu
                 .fetch_optional(&mut *conn)
                 .await
                 .map_err(db_err)?;
-                let agency = agency.ok_or_else(|| StoreError::NotFound(format!("assignment {aid}")))?;
+                let agency =
+                    agency.ok_or_else(|| StoreError::NotFound(format!("assignment {aid}")))?;
                 let kind = match to {
                     Stage::BukanWewenang => ActivityKind::Returned,
                     Stage::Diteruskan => ActivityKind::Forwarded,
                     _ => ActivityKind::StageUpdate,
                 };
-                activity = Some(insert_activity(conn, id, Some(aid), Some(&agency), kind, Some(*to), None, Some(note), &actor, true, now).await?);
+                activity = Some(
+                    insert_activity(
+                        conn,
+                        id,
+                        Some(aid),
+                        Some(&agency),
+                        kind,
+                        Some(*to),
+                        None,
+                        Some(note),
+                        &actor,
+                        true,
+                        now,
+                    )
+                    .await?,
+                );
             }
             Event::AssignmentRestarted { assignment, .. } => {
                 let agency: Option<String> = sqlx::query_scalar(
@@ -500,8 +713,24 @@ async fn apply_in_tx(conn: &mut SqliteConnection, change: &ReportChange) -> Resu
                 .fetch_optional(&mut *conn)
                 .await
                 .map_err(db_err)?;
-                let agency = agency.ok_or_else(|| StoreError::NotFound(format!("assignment {assignment}")))?;
-                activity = Some(insert_activity(conn, id, Some(*assignment), Some(&agency), ActivityKind::Restarted, Some(Stage::MenungguRespon), None, None, &actor, true, now).await?);
+                let agency = agency
+                    .ok_or_else(|| StoreError::NotFound(format!("assignment {assignment}")))?;
+                activity = Some(
+                    insert_activity(
+                        conn,
+                        id,
+                        Some(*assignment),
+                        Some(&agency),
+                        ActivityKind::Restarted,
+                        Some(Stage::MenungguRespon),
+                        None,
+                        None,
+                        &actor,
+                        true,
+                        now,
+                    )
+                    .await?,
+                );
             }
             Event::ClockSet { owner, clock } => {
                 let aid = match owner {
@@ -511,41 +740,200 @@ async fn apply_in_tx(conn: &mut SqliteConnection, change: &ReportChange) -> Resu
                 upsert_clock(conn, id, aid, clock).await?;
             }
             Event::DuplicateLinked { master_id } => {
-                let master: Option<String> = sqlx::query_scalar("SELECT tracking_id FROM reports WHERE id = ?").bind(master_id).fetch_optional(&mut *conn).await.map_err(db_err)?;
-                let master = master.ok_or_else(|| StoreError::Invalid(format!("master report {master_id} does not exist")))?;
-                sqlx::query("UPDATE reports SET duplicate_of = ? WHERE id = ?").bind(master_id).bind(id).execute(&mut *conn).await.map_err(db_err)?;
-                activity = Some(insert_activity(conn, id, None, None, ActivityKind::Duplicate, None, None, Some(&master), &actor, true, now).await?);
-            }
-            Event::Archived { reason } => {
-                sqlx::query("UPDATE reports SET archive_reason = ? WHERE id = ?").bind(reason).bind(id).execute(&mut *conn).await.map_err(db_err)?;
-                activity = Some(insert_activity(conn, id, None, None, ActivityKind::Archived, None, None, Some(reason), &actor, true, now).await?);
-            }
-            Event::ReporterReplied { text } => {
-                activity = Some(insert_activity(conn, id, None, None, ActivityKind::ReporterReplied, None, None, Some(text), &actor, true, now).await?);
-                insert_message(conn, id, reporter_id, &channel, Direction::Inbound, text, "received", &actor, now).await?;
-            }
-            Event::Rated { score, outcome, comment } => {
-                sqlx::query("UPDATE reports SET rating = ?, outcome = ?, rating_comment = ? WHERE id = ?")
-                    .bind(i64::from(*score))
-                    .bind(outcome.as_str())
-                    .bind(comment)
+                let master: Option<String> =
+                    sqlx::query_scalar("SELECT tracking_id FROM reports WHERE id = ?")
+                        .bind(master_id)
+                        .fetch_optional(&mut *conn)
+                        .await
+                        .map_err(db_err)?;
+                let master = master.ok_or_else(|| {
+                    StoreError::Invalid(format!("master report {master_id} does not exist"))
+                })?;
+                sqlx::query("UPDATE reports SET duplicate_of = ? WHERE id = ?")
+                    .bind(master_id)
                     .bind(id)
                     .execute(&mut *conn)
                     .await
                     .map_err(db_err)?;
+                activity = Some(
+                    insert_activity(
+                        conn,
+                        id,
+                        None,
+                        None,
+                        ActivityKind::Duplicate,
+                        None,
+                        None,
+                        Some(&master),
+                        &actor,
+                        true,
+                        now,
+                    )
+                    .await?,
+                );
+            }
+            Event::Archived { reason } => {
+                sqlx::query("UPDATE reports SET archive_reason = ? WHERE id = ?")
+                    .bind(reason)
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(db_err)?;
+                activity = Some(
+                    insert_activity(
+                        conn,
+                        id,
+                        None,
+                        None,
+                        ActivityKind::Archived,
+                        None,
+                        None,
+                        Some(reason),
+                        &actor,
+                        true,
+                        now,
+                    )
+                    .await?,
+                );
+            }
+            Event::ReporterReplied { text } => {
+                activity = Some(
+                    insert_activity(
+                        conn,
+                        id,
+                        None,
+                        None,
+                        ActivityKind::ReporterReplied,
+                        None,
+                        None,
+                        Some(text),
+                        &actor,
+                        true,
+                        now,
+                    )
+                    .await?,
+                );
+                insert_message(
+                    conn,
+                    id,
+                    reporter_id,
+                    &channel,
+                    Direction::Inbound,
+                    text,
+                    "received",
+                    &actor,
+                    now,
+                )
+                .await?;
+            }
+            Event::Rated {
+                score,
+                outcome,
+                comment,
+            } => {
+                sqlx::query(
+                    "UPDATE reports SET rating = ?, outcome = ?, rating_comment = ? WHERE id = ?",
+                )
+                .bind(i64::from(*score))
+                .bind(outcome.as_str())
+                .bind(comment)
+                .bind(id)
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
                 let note = format!("{score}/5 · {}", outcome.label());
-                activity = Some(insert_activity(conn, id, None, None, ActivityKind::Rated, None, None, Some(comment.as_deref().map_or(note.clone(), |c| format!("{note} · {c}")).as_str()), &actor, true, now).await?);
+                activity = Some(
+                    insert_activity(
+                        conn,
+                        id,
+                        None,
+                        None,
+                        ActivityKind::Rated,
+                        None,
+                        None,
+                        Some(
+                            comment
+                                .as_deref()
+                                .map_or(note.clone(), |c| format!("{note} · {c}"))
+                                .as_str(),
+                        ),
+                        &actor,
+                        true,
+                        now,
+                    )
+                    .await?,
+                );
             }
             Event::Reopened { reason } => {
-                sqlx::query("UPDATE reports SET reopen_count = reopen_count + 1 WHERE id = ?").bind(id).execute(&mut *conn).await.map_err(db_err)?;
-                activity = Some(insert_activity(conn, id, None, None, ActivityKind::Reopened, None, None, Some(reason), &actor, true, now).await?);
+                sqlx::query("UPDATE reports SET reopen_count = reopen_count + 1 WHERE id = ?")
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(db_err)?;
+                activity = Some(
+                    insert_activity(
+                        conn,
+                        id,
+                        None,
+                        None,
+                        ActivityKind::Reopened,
+                        None,
+                        None,
+                        Some(reason),
+                        &actor,
+                        true,
+                        now,
+                    )
+                    .await?,
+                );
             }
             Event::InstructionAdded { note } => {
-                activity = Some(insert_activity(conn, id, None, None, ActivityKind::Instruction, None, None, Some(note), &actor, false, now).await?);
+                activity = Some(
+                    insert_activity(
+                        conn,
+                        id,
+                        None,
+                        None,
+                        ActivityKind::Instruction,
+                        None,
+                        None,
+                        Some(note),
+                        &actor,
+                        false,
+                        now,
+                    )
+                    .await?,
+                );
             }
             Event::ReporterMessaged { text } => {
-                activity = Some(insert_activity(conn, id, None, None, ActivityKind::MessageToReporter, None, None, Some(text), &actor, true, now).await?);
-                insert_message(conn, id, reporter_id, &channel, Direction::Outbound, text, "queued", &actor, now).await?;
+                activity = Some(
+                    insert_activity(
+                        conn,
+                        id,
+                        None,
+                        None,
+                        ActivityKind::MessageToReporter,
+                        None,
+                        None,
+                        Some(text),
+                        &actor,
+                        true,
+                        now,
+                    )
+                    .await?,
+                );
+                insert_message(
+                    conn,
+                    id,
+                    reporter_id,
+                    &channel,
+                    Direction::Outbound,
+                    text,
+                    "queued",
+                    &actor,
+                    now,
+                )
+                .await?;
             }
         }
         activity_ids.extend(activity);
@@ -562,18 +950,24 @@ async fn apply_in_tx(conn: &mut SqliteConnection, change: &ReportChange) -> Resu
             insert_attachment(conn, id, first, a, now).await?;
         }
     }
-    let updated = sqlx::query("UPDATE reports SET version = version + 1, updated_at = ? WHERE id = ? AND version = ?")
-        .bind(at)
-        .bind(id)
-        .bind(change.expected_version)
-        .execute(&mut *conn)
-        .await
-        .map_err(db_err)?
-        .rows_affected();
+    let updated = sqlx::query(
+        "UPDATE reports SET version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
+    )
+    .bind(at)
+    .bind(id)
+    .bind(change.expected_version)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?
+    .rows_affected();
     if updated != 1 {
         return Err(StoreError::VersionConflict);
     }
-    Ok(Applied { version: change.expected_version + 1, created_assignments: created, activity_ids })
+    Ok(Applied {
+        version: change.expected_version + 1,
+        created_assignments: created,
+        activity_ids,
+    })
 }
 
 /// Turns free text into an FTS5 query: every word must match,
@@ -620,9 +1014,16 @@ fn push_filters(qb: &mut QueryBuilder<'_, Sqlite>, f: &ReportFilter) {
         qb.push(" AND r.category = ").push_bind(c.clone());
     }
     if let Some(region) = &f.region {
-        qb.push(" AND (r.region_code = ").push_bind(region.clone());
-        qb.push(" OR r.region_code LIKE ").push_bind(format!("{region}.%"));
-        qb.push(")");
+        // The code itself or any code below it: `33.22` matches `33.22.10`, never `33.2`.
+        // Only well-formed codes reach LIKE, so `%` and `_` in input cannot act as wildcards.
+        if tanggap_domain::Region::is_valid_code(region) {
+            qb.push(" AND (r.region_code = ").push_bind(region.clone());
+            qb.push(" OR r.region_code LIKE ")
+                .push_bind(format!("{region}.%"));
+            qb.push(")");
+        } else {
+            qb.push(" AND 1 = 0");
+        }
     }
     if let Some(ch) = f.channel {
         qb.push(" AND r.channel = ").push_bind(ch.as_str());
@@ -644,7 +1045,9 @@ fn push_filters(qb: &mut QueryBuilder<'_, Sqlite>, f: &ReportFilter) {
     if let Some(text) = &f.text {
         match fts_query(text) {
             Some(q) => {
-                qb.push(" AND r.id IN (SELECT rowid FROM reports_fts WHERE reports_fts MATCH ").push_bind(q).push(")");
+                qb.push(" AND r.id IN (SELECT rowid FROM reports_fts WHERE reports_fts MATCH ")
+                    .push_bind(q)
+                    .push(")");
             }
             None => {
                 qb.push(" AND 0");
@@ -659,26 +1062,56 @@ fn push_filters(qb: &mut QueryBuilder<'_, Sqlite>, f: &ReportFilter) {
     }
 }
 
-pub(crate) async fn list_reports(pool: &SqlitePool, f: &ReportFilter) -> Result<Page<ReportRecord>> {
+pub(crate) async fn list_reports(
+    pool: &SqlitePool,
+    f: &ReportFilter,
+) -> Result<Page<ReportRecord>> {
     let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM reports r");
     push_filters(&mut count, f);
-    let total: i64 = count.build_query_scalar().fetch_one(pool).await.map_err(db_err)?;
+    let total: i64 = count
+        .build_query_scalar()
+        .fetch_one(pool)
+        .await
+        .map_err(db_err)?;
     let mut qb = QueryBuilder::<Sqlite>::new(REPORT_SELECT);
     push_filters(&mut qb, f);
     qb.push(match f.order {
         ReportOrder::NewestFirst => " ORDER BY r.created_at DESC, r.id DESC",
         ReportOrder::OldestFirst => " ORDER BY r.created_at, r.id",
     });
-    qb.push(" LIMIT ").push_bind(i64::from(f.limit.clamp(1, 500)));
+    qb.push(" LIMIT ")
+        .push_bind(i64::from(f.limit.clamp(1, 500)));
     qb.push(" OFFSET ").push_bind(i64::from(f.offset));
-    let items = qb.build().fetch_all(pool).await.map_err(db_err)?.iter().map(report_from_row).collect::<Result<Vec<_>>>()?;
-    Ok(Page { items, total: total as u64 })
+    let items = qb
+        .build()
+        .fetch_all(pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(report_from_row)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Page {
+        items,
+        total: total as u64,
+    })
 }
 
-pub(crate) async fn assignments(pool: &SqlitePool, report_id: i64) -> Result<Vec<AssignmentRecord>> {
+pub(crate) async fn assignments(
+    pool: &SqlitePool,
+    report_id: i64,
+) -> Result<Vec<AssignmentRecord>> {
     let mut clocks: HashMap<i64, Vec<Clock>> = HashMap::new();
-    for c in sqlx::query("SELECT * FROM clocks WHERE report_id = ? AND assignment_id <> 0 ORDER BY kind").bind(report_id).fetch_all(pool).await.map_err(db_err)? {
-        clocks.entry(get(&c, "assignment_id")?).or_default().push(clock_from_row(&c)?);
+    for c in
+        sqlx::query("SELECT * FROM clocks WHERE report_id = ? AND assignment_id <> 0 ORDER BY kind")
+            .bind(report_id)
+            .fetch_all(pool)
+            .await
+            .map_err(db_err)?
+    {
+        clocks
+            .entry(get(&c, "assignment_id")?)
+            .or_default()
+            .push(clock_from_row(&c)?);
     }
     let rows = sqlx::query("SELECT a.*, g.name AS agency_name FROM assignments a JOIN agencies g ON g.id = a.agency_id WHERE a.report_id = ? ORDER BY a.id")
         .bind(report_id)
@@ -712,7 +1145,11 @@ pub(crate) async fn assignments(pool: &SqlitePool, report_id: i64) -> Result<Vec
 }
 
 pub(crate) async fn activities(pool: &SqlitePool, report_id: i64) -> Result<Vec<ActivityRecord>> {
-    let rows = sqlx::query("SELECT * FROM activities WHERE report_id = ? ORDER BY id").bind(report_id).fetch_all(pool).await.map_err(db_err)?;
+    let rows = sqlx::query("SELECT * FROM activities WHERE report_id = ? ORDER BY id")
+        .bind(report_id)
+        .fetch_all(pool)
+        .await
+        .map_err(db_err)?;
     rows.iter()
         .map(|row| {
             Ok(ActivityRecord {
@@ -733,7 +1170,11 @@ pub(crate) async fn activities(pool: &SqlitePool, report_id: i64) -> Result<Vec<
 }
 
 pub(crate) async fn messages(pool: &SqlitePool, report_id: i64) -> Result<Vec<MessageRecord>> {
-    let rows = sqlx::query("SELECT * FROM messages WHERE report_id = ? ORDER BY id").bind(report_id).fetch_all(pool).await.map_err(db_err)?;
+    let rows = sqlx::query("SELECT * FROM messages WHERE report_id = ? ORDER BY id")
+        .bind(report_id)
+        .fetch_all(pool)
+        .await
+        .map_err(db_err)?;
     rows.iter()
         .map(|row| {
             Ok(MessageRecord {
@@ -752,8 +1193,18 @@ pub(crate) async fn messages(pool: &SqlitePool, report_id: i64) -> Result<Vec<Me
         .collect()
 }
 
-pub(crate) async fn attachments(pool: &SqlitePool, cond: &str, key: i64) -> Result<Vec<AttachmentRecord>> {
-    let rows = sqlx::query(&format!("SELECT * FROM attachments WHERE {cond} ORDER BY id")).bind(key).fetch_all(pool).await.map_err(db_err)?;
+pub(crate) async fn attachments(
+    pool: &SqlitePool,
+    cond: &str,
+    key: i64,
+) -> Result<Vec<AttachmentRecord>> {
+    let rows = sqlx::query(&format!(
+        "SELECT * FROM attachments WHERE {cond} ORDER BY id"
+    ))
+    .bind(key)
+    .fetch_all(pool)
+    .await
+    .map_err(db_err)?;
     rows.iter()
         .map(|row| {
             Ok(AttachmentRecord {

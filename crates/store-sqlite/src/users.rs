@@ -76,8 +76,15 @@ pub(crate) async fn user(pool: &SqlitePool, id: i64) -> Result<Option<User>> {
     load(&mut conn, id).await
 }
 
-pub(crate) async fn user_credentials(pool: &SqlitePool, username: &str) -> Result<Option<(User, String)>> {
-    let row = sqlx::query("SELECT * FROM users WHERE username = ?").bind(username).fetch_optional(pool).await.map_err(db_err)?;
+pub(crate) async fn user_credentials(
+    pool: &SqlitePool,
+    username: &str,
+) -> Result<Option<(User, String)>> {
+    let row = sqlx::query("SELECT * FROM users WHERE username = ?")
+        .bind(username)
+        .fetch_optional(pool)
+        .await
+        .map_err(db_err)?;
     match row {
         None => Ok(None),
         Some(row) => Ok(Some((user_from_row(&row)?, get(&row, "password_hash")?))),
@@ -85,7 +92,13 @@ pub(crate) async fn user_credentials(pool: &SqlitePool, username: &str) -> Resul
 }
 
 pub(crate) async fn users(pool: &SqlitePool) -> Result<Vec<User>> {
-    sqlx::query("SELECT * FROM users ORDER BY username").fetch_all(pool).await.map_err(db_err)?.iter().map(user_from_row).collect()
+    sqlx::query("SELECT * FROM users ORDER BY username")
+        .fetch_all(pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(user_from_row)
+        .collect()
 }
 
 pub(crate) async fn update_user(w: &Writer, id: i64, p: UserPatch, actor: String) -> Result<User> {
@@ -122,7 +135,13 @@ pub(crate) async fn update_user(w: &Writer, id: i64, p: UserPatch, actor: String
     .await
 }
 
-pub(crate) async fn create_api_token(w: &Writer, user_id: i64, name: String, token_hash: String, actor: String) -> Result<i64> {
+pub(crate) async fn create_api_token(
+    w: &Writer,
+    user_id: i64,
+    name: String,
+    token_hash: String,
+    actor: String,
+) -> Result<i64> {
     w.run(move |conn| {
         Box::pin(async move {
             let now = Utc::now();
@@ -141,7 +160,10 @@ pub(crate) async fn create_api_token(w: &Writer, user_id: i64, name: String, tok
     .await
 }
 
-pub(crate) async fn user_by_token_hash(pool: &SqlitePool, token_hash: &str) -> Result<Option<User>> {
+pub(crate) async fn user_by_token_hash(
+    pool: &SqlitePool,
+    token_hash: &str,
+) -> Result<Option<User>> {
     sqlx::query("SELECT u.* FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.active = 1")
         .bind(token_hash)
         .fetch_optional(pool)
@@ -171,7 +193,11 @@ pub(crate) async fn revoke_api_token(w: &Writer, token_id: i64, actor: String) -
     .await
 }
 
-pub(crate) async fn session_load(pool: &SqlitePool, id_hash: &str, now: Timestamp) -> Result<Option<SessionRecord>> {
+pub(crate) async fn session_load(
+    pool: &SqlitePool,
+    id_hash: &str,
+    now: Timestamp,
+) -> Result<Option<SessionRecord>> {
     let row = sqlx::query("SELECT * FROM sessions WHERE id_hash = ? AND expires_at > ?")
         .bind(id_hash)
         .bind(us(now))
@@ -179,7 +205,12 @@ pub(crate) async fn session_load(pool: &SqlitePool, id_hash: &str, now: Timestam
         .await
         .map_err(db_err)?;
     row.map(|row| {
-        Ok(SessionRecord { id_hash: get(&row, "id_hash")?, user_id: get(&row, "user_id")?, data: get(&row, "data")?, expires_at: ts(get(&row, "expires_at")?) })
+        Ok(SessionRecord {
+            id_hash: get(&row, "id_hash")?,
+            user_id: get(&row, "user_id")?,
+            data: get(&row, "data")?,
+            expires_at: ts(get(&row, "expires_at")?),
+        })
     })
     .transpose()
 }
@@ -207,7 +238,11 @@ pub(crate) async fn session_save(w: &Writer, s: SessionRecord) -> Result<()> {
 pub(crate) async fn session_delete(w: &Writer, id_hash: String) -> Result<()> {
     w.run(move |conn| {
         Box::pin(async move {
-            sqlx::query("DELETE FROM sessions WHERE id_hash = ?").bind(&id_hash).execute(&mut *conn).await.map_err(db_err)?;
+            sqlx::query("DELETE FROM sessions WHERE id_hash = ?")
+                .bind(&id_hash)
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
             Ok(())
         })
     })

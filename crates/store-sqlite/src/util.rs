@@ -1,8 +1,8 @@
 //! Conversions between SQLite values and domain types.
 
 use chrono::{DateTime, NaiveDate, TimeDelta};
-use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
 use tanggap_domain::clock::{Clock, ClockKind, Measure};
 use tanggap_store::{StoreError, Timestamp};
 
@@ -30,30 +30,47 @@ pub(crate) fn date_opt(v: Option<String>) -> Option<NaiveDate> {
 /// Maps a database error to what the layers above can act on.
 pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
     match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(format!("already exists ({})", d.message())),
+        sqlx::Error::Database(d) if d.is_unique_violation() => {
+            StoreError::Conflict(format!("already exists ({})", d.message()))
+        }
         sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
             StoreError::Invalid("refers to something that does not exist".into())
         }
-        sqlx::Error::Database(d) if d.is_check_violation() => StoreError::Invalid(d.message().to_string()),
+        sqlx::Error::Database(d) if d.is_check_violation() => {
+            StoreError::Invalid(d.message().to_string())
+        }
         _ => StoreError::Backend(e.to_string()),
     }
 }
 
 /// Reads a code column into a domain enum, treating an unknown code as corruption.
-pub(crate) fn code<T>(row: &SqliteRow, col: &str, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {
+pub(crate) fn code<T>(
+    row: &SqliteRow,
+    col: &str,
+    parse: fn(&str) -> Option<T>,
+) -> Result<T, StoreError> {
     let s: String = row.try_get(col).map_err(db_err)?;
     parse(&s).ok_or_else(|| StoreError::Backend(format!("unknown code `{s}` in column {col}")))
 }
 
-pub(crate) fn code_opt<T>(row: &SqliteRow, col: &str, parse: fn(&str) -> Option<T>) -> Result<Option<T>, StoreError> {
+pub(crate) fn code_opt<T>(
+    row: &SqliteRow,
+    col: &str,
+    parse: fn(&str) -> Option<T>,
+) -> Result<Option<T>, StoreError> {
     let s: Option<String> = row.try_get(col).map_err(db_err)?;
     match s {
         None => Ok(None),
-        Some(s) => parse(&s).map(Some).ok_or_else(|| StoreError::Backend(format!("unknown code `{s}` in column {col}"))),
+        Some(s) => parse(&s)
+            .map(Some)
+            .ok_or_else(|| StoreError::Backend(format!("unknown code `{s}` in column {col}"))),
     }
 }
 
-pub(crate) fn get<'r, T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>>(row: &'r SqliteRow, col: &str) -> Result<T, StoreError> {
+pub(crate) fn get<'r, T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>>(
+    row: &'r SqliteRow,
+    col: &str,
+) -> Result<T, StoreError> {
     row.try_get(col).map_err(db_err)
 }
 

@@ -15,7 +15,8 @@ use tokio::sync::{mpsc, oneshot};
 
 pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 type Completion = Box<dyn FnOnce(Option<String>) + Send>;
-type Job = Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, (bool, Completion)> + Send>;
+type Job =
+    Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, (bool, Completion)> + Send>;
 
 /// The most changes committed together.
 const MAX_BATCH: usize = 512;
@@ -56,8 +57,9 @@ impl Writer {
             .send(job)
             .await
             .map_err(|_| StoreError::Backend("the SQLite writer has stopped".into()))?;
-        rx.await
-            .map_err(|_| StoreError::Backend("the SQLite writer dropped the change (see the log)".into()))?
+        rx.await.map_err(|_| {
+            StoreError::Backend("the SQLite writer dropped the change (see the log)".into())
+        })?
     }
 }
 

@@ -82,7 +82,13 @@ pub trait Store: Send + Sync + 'static {
     async fn update_user(&self, id: i64, patch: &UserPatch, actor: &str) -> Result<User>;
 
     /// Store a hashed API token for a user; returns its id.
-    async fn create_api_token(&self, user_id: i64, name: &str, token_hash: &str, actor: &str) -> Result<i64>;
+    async fn create_api_token(
+        &self,
+        user_id: i64,
+        name: &str,
+        token_hash: &str,
+        actor: &str,
+    ) -> Result<i64>;
     /// The active user owning an unrevoked token with this hash.
     async fn user_by_token_hash(&self, token_hash: &str) -> Result<Option<User>>;
     async fn revoke_api_token(&self, token_id: i64, actor: &str) -> Result<bool>;
@@ -98,7 +104,8 @@ pub trait Store: Send + Sync + 'static {
     /// A taken tracking ID gives [`StoreError::Conflict`]; the caller picks another.
     async fn create_report(&self, report: &NewReport) -> Result<CreatedReport>;
     async fn report(&self, id: i64) -> Result<Option<ReportRecord>>;
-    async fn report_by_tracking_id(&self, tracking_id: &TrackingId) -> Result<Option<ReportRecord>>;
+    async fn report_by_tracking_id(&self, tracking_id: &TrackingId)
+    -> Result<Option<ReportRecord>>;
     /// The report's secret hash, for the reporter's link.
     async fn report_secret_hash(&self, id: i64) -> Result<Option<String>>;
     /// What the workflow needs to decide the next step.
@@ -122,7 +129,8 @@ pub trait Store: Send + Sync + 'static {
     async fn audit_page(&self, after: i64, limit: u32) -> Result<Vec<AuditEvent>>;
     /// The separately kept head of the chain: last seq and hash.
     async fn audit_head(&self) -> Result<Option<(i64, String)>>;
-    async fn audit_for_object(&self, object_type: &str, object_id: &str) -> Result<Vec<AuditEvent>>;
+    async fn audit_for_object(&self, object_type: &str, object_id: &str)
+    -> Result<Vec<AuditEvent>>;
 }
 
 /// Why `verify_audit_chain` failed.

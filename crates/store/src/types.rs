@@ -4,7 +4,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use tanggap_domain::workflow::{Actor, Event};
 use tanggap_domain::{
-    AssignmentRole, Channel, Clock, Direction, Outcome, ReportKind, ReportStatus, Role, Stage, TrackingId, Visibility,
+    AssignmentRole, Channel, Clock, Direction, Outcome, ReportKind, ReportStatus, Role, Stage,
+    TrackingId, Visibility,
 };
 
 pub use tanggap_domain::Timestamp;

@@ -49,8 +49,18 @@ impl World {
         }
     }
 
-    fn run(&mut self, v: &ReportView, actor: &Actor, cmd: Command) -> Result<ReportView, WorkflowError> {
-        let ctx = Context { now: self.now, calendar: &self.cal, policy: &self.policy, agencies: &self.tree };
+    fn run(
+        &mut self,
+        v: &ReportView,
+        actor: &Actor,
+        cmd: Command,
+    ) -> Result<ReportView, WorkflowError> {
+        let ctx = Context {
+            now: self.now,
+            calendar: &self.cal,
+            policy: &self.policy,
+            agencies: &self.tree,
+        };
         let events = decide(v, actor, &cmd, &ctx)?;
         let mut id = self.next_id;
         let out = evolve(v, &events, || {
@@ -67,7 +77,11 @@ impl World {
 }
 
 fn user(role: Role, agency: Option<&str>) -> Actor {
-    Actor::User(UserActor { user_id: 7, role, agency_id: agency.map(str::to_string) })
+    Actor::User(UserActor {
+        user_id: 7,
+        role,
+        agency_id: agency.map(str::to_string),
+    })
 }
 fn operator() -> Actor {
     user(Role::Operator, None)
@@ -76,21 +90,33 @@ fn petugas(agency: &str) -> Actor {
     user(Role::Petugas, Some(agency))
 }
 fn reporter() -> Actor {
-    Actor::Reporter { reporter_id: Some(1) }
+    Actor::Reporter {
+        reporter_id: Some(1),
+    }
 }
 
 fn dispatch_two() -> Command {
     Command::Dispatch {
         targets: vec![
-            DispatchTarget { agency_id: "dpu-bmck".into(), role: AssignmentRole::Utama },
-            DispatchTarget { agency_id: "pemda-33-74".into(), role: AssignmentRole::Pendukung },
+            DispatchTarget {
+                agency_id: "dpu-bmck".into(),
+                role: AssignmentRole::Utama,
+            },
+            DispatchTarget {
+                agency_id: "pemda-33-74".into(),
+                role: AssignmentRole::Pendukung,
+            },
         ],
         note: None,
     }
 }
 
 fn update(id: i64, stage: Stage) -> Command {
-    Command::PostUpdate { assignment_id: id, stage, note: format!("tahap {stage}") }
+    Command::PostUpdate {
+        assignment_id: id,
+        stage,
+        note: format!("tahap {stage}"),
+    }
 }
 
 fn clock(a: &AssignmentView, kind: ClockKind) -> &Clock {
@@ -106,49 +132,115 @@ fn the_whole_story() {
     assert_eq!(v.assignments.len(), 2);
     let (dpu, pemda) = (v.assignments[0].id, v.assignments[1].id);
     let a = &v.assignments[0];
-    assert_eq!(clock(a, ClockKind::FirstResponse).due_at, Some(wib("2026-12-01 09:00")));
+    assert_eq!(
+        clock(a, ClockKind::FirstResponse).due_at,
+        Some(wib("2026-12-01 09:00"))
+    );
     // 14 working days from Monday 30 Nov 09:00, no holidays in this calendar.
-    assert_eq!(clock(a, ClockKind::Completion).due_at, Some(wib("2026-12-18 09:00")));
-    assert!(v.clocks.iter().find(|c| c.kind == ClockKind::Triage).unwrap().stopped_at.is_some());
+    assert_eq!(
+        clock(a, ClockKind::Completion).due_at,
+        Some(wib("2026-12-18 09:00"))
+    );
+    assert!(
+        v.clocks
+            .iter()
+            .find(|c| c.kind == ClockKind::Triage)
+            .unwrap()
+            .stopped_at
+            .is_some()
+    );
 
     // The supporting agency says it is not theirs; the report stays with the lead.
     w.advance(TimeDelta::hours(2));
-    let v = w.run(&v, &petugas("pemda-33-74"), Command::ReturnNotAuthority { assignment_id: pemda, reason: "Jalan provinsi, bukan jalan kota".into() }).unwrap();
+    let v = w
+        .run(
+            &v,
+            &petugas("pemda-33-74"),
+            Command::ReturnNotAuthority {
+                assignment_id: pemda,
+                reason: "Jalan provinsi, bukan jalan kota".into(),
+            },
+        )
+        .unwrap();
     assert_eq!(v.status, ReportStatus::Didisposisikan);
     let returned = v.assignments.iter().find(|a| a.id == pemda).unwrap();
     assert_eq!(returned.stage, Stage::BukanWewenang);
     assert!(returned.responded, "a reasoned return counts as a response");
 
     w.advance(TimeDelta::hours(3));
-    let v = w.run(&v, &petugas("dpu-bmck"), update(dpu, Stage::Verifikasi)).unwrap();
+    let v = w
+        .run(&v, &petugas("dpu-bmck"), update(dpu, Stage::Verifikasi))
+        .unwrap();
     assert_eq!(v.status, ReportStatus::Diproses);
     let a = v.assignments.iter().find(|a| a.id == dpu).unwrap();
     assert!(a.responded);
     assert!(clock(a, ClockKind::FirstResponse).stopped_at.is_some());
     assert!(!clock(a, ClockKind::FirstResponse).is_late(w.now));
-    let v = w.run(&v, &petugas("dpu-bmck"), update(dpu, Stage::CekLapangan)).unwrap();
-    let v = w.run(&v, &petugas("dpu-bmck"), update(dpu, Stage::Pengerjaan)).unwrap();
+    let v = w
+        .run(&v, &petugas("dpu-bmck"), update(dpu, Stage::CekLapangan))
+        .unwrap();
+    let v = w
+        .run(&v, &petugas("dpu-bmck"), update(dpu, Stage::Pengerjaan))
+        .unwrap();
     // Going back is refused.
-    assert!(matches!(w.run(&v, &petugas("dpu-bmck"), update(dpu, Stage::Verifikasi)), Err(WorkflowError::WrongStage { .. })));
-    let v = w.run(&v, &petugas("dpu-bmck"), update(dpu, Stage::Tuntas)).unwrap();
+    assert!(matches!(
+        w.run(&v, &petugas("dpu-bmck"), update(dpu, Stage::Verifikasi)),
+        Err(WorkflowError::WrongStage { .. })
+    ));
+    let v = w
+        .run(&v, &petugas("dpu-bmck"), update(dpu, Stage::Tuntas))
+        .unwrap();
     assert_eq!(v.status, ReportStatus::Selesai);
-    assert!(v.clocks.iter().any(|c| c.kind == ClockKind::AutoClose && c.is_running()));
+    assert!(
+        v.clocks
+            .iter()
+            .any(|c| c.kind == ClockKind::AutoClose && c.is_running())
+    );
 
     // Rated "not fixed" and reopened: back to the agency on a new response clock.
     w.advance(TimeDelta::days(2));
-    let v = w.run(&v, &reporter(), Command::Rate { score: 1, outcome: Outcome::NotFixed, comment: Some("Masih berlubang".into()) }).unwrap();
+    let v = w
+        .run(
+            &v,
+            &reporter(),
+            Command::Rate {
+                score: 1,
+                outcome: Outcome::NotFixed,
+                comment: Some("Masih berlubang".into()),
+            },
+        )
+        .unwrap();
     assert_eq!(v.status, ReportStatus::Selesai);
-    let v = w.run(&v, &reporter(), Command::Reopen { reason: "Lubang belum ditambal".into() }).unwrap();
+    let v = w
+        .run(
+            &v,
+            &reporter(),
+            Command::Reopen {
+                reason: "Lubang belum ditambal".into(),
+            },
+        )
+        .unwrap();
     assert_eq!(v.status, ReportStatus::DibukaKembali);
     let a = v.assignments.iter().find(|a| a.id == dpu).unwrap();
     assert_eq!(a.stage, Stage::MenungguRespon);
     assert!(!a.responded);
-    assert_eq!(clock(a, ClockKind::FirstResponse).due_at, Some(w.now + TimeDelta::hours(24)));
-    assert!(v.clocks.iter().any(|c| c.kind == ClockKind::AutoClose && c.stopped_at.is_some()));
+    assert_eq!(
+        clock(a, ClockKind::FirstResponse).due_at,
+        Some(w.now + TimeDelta::hours(24))
+    );
+    assert!(
+        v.clocks
+            .iter()
+            .any(|c| c.kind == ClockKind::AutoClose && c.stopped_at.is_some())
+    );
 
-    let v = w.run(&v, &petugas("dpu-bmck"), update(dpu, Stage::Pengerjaan)).unwrap();
+    let v = w
+        .run(&v, &petugas("dpu-bmck"), update(dpu, Stage::Pengerjaan))
+        .unwrap();
     assert_eq!(v.status, ReportStatus::Diproses);
-    let v = w.run(&v, &petugas("dpu-bmck"), update(dpu, Stage::Tuntas)).unwrap();
+    let v = w
+        .run(&v, &petugas("dpu-bmck"), update(dpu, Stage::Tuntas))
+        .unwrap();
     assert_eq!(v.status, ReportStatus::Selesai);
     let v = w.run(&v, &reporter(), Command::Confirm).unwrap();
     assert_eq!(v.status, ReportStatus::Ditutup);
@@ -159,38 +251,104 @@ fn the_whole_story() {
 fn only_the_right_roles_act() {
     let mut w = World::new();
     let v = w.report();
-    for actor in [reporter(), petugas("dpu-bmck"), user(Role::Pimpinan, None), user(Role::Auditor, None), user(Role::Admin, None), Actor::System] {
-        assert!(matches!(w.run(&v, &actor, dispatch_two()), Err(WorkflowError::Forbidden(_))), "{actor:?}");
+    for actor in [
+        reporter(),
+        petugas("dpu-bmck"),
+        user(Role::Pimpinan, None),
+        user(Role::Auditor, None),
+        user(Role::Admin, None),
+        Actor::System,
+    ] {
+        assert!(
+            matches!(
+                w.run(&v, &actor, dispatch_two()),
+                Err(WorkflowError::Forbidden(_))
+            ),
+            "{actor:?}"
+        );
     }
     let v = w.run(&v, &operator(), dispatch_two()).unwrap();
     let dpu = v.assignments[0].id;
     // Another agency, the desk and leadership may not post the agency's progress.
-    for actor in [petugas("dinkes"), operator(), user(Role::Pimpinan, None), reporter()] {
-        assert!(matches!(w.run(&v, &actor, update(dpu, Stage::Verifikasi)), Err(WorkflowError::Forbidden(_))), "{actor:?}");
+    for actor in [
+        petugas("dinkes"),
+        operator(),
+        user(Role::Pimpinan, None),
+        reporter(),
+    ] {
+        assert!(
+            matches!(
+                w.run(&v, &actor, update(dpu, Stage::Verifikasi)),
+                Err(WorkflowError::Forbidden(_))
+            ),
+            "{actor:?}"
+        );
     }
     // The parent agency may act on its sub-unit's assignment, not the other way round.
-    let v2 = w.run(&v, &petugas("pemprov"), update(dpu, Stage::Verifikasi)).unwrap();
+    let v2 = w
+        .run(&v, &petugas("pemprov"), update(dpu, Stage::Verifikasi))
+        .unwrap();
     assert_eq!(v2.status, ReportStatus::Diproses);
     // Leadership may instruct; the reporter may not confirm before selesai.
-    w.run(&v, &user(Role::Pimpinan, None), Command::AddInstruction { note: "Segera tindak lanjuti".into() }).unwrap();
-    assert!(matches!(w.run(&v, &reporter(), Command::Confirm), Err(WorkflowError::WrongStatus { .. })));
-    assert!(matches!(w.run(&v, &operator(), Command::AutoClose), Err(WorkflowError::Forbidden(_))));
+    w.run(
+        &v,
+        &user(Role::Pimpinan, None),
+        Command::AddInstruction {
+            note: "Segera tindak lanjuti".into(),
+        },
+    )
+    .unwrap();
+    assert!(matches!(
+        w.run(&v, &reporter(), Command::Confirm),
+        Err(WorkflowError::WrongStatus { .. })
+    ));
+    assert!(matches!(
+        w.run(&v, &operator(), Command::AutoClose),
+        Err(WorkflowError::Forbidden(_))
+    ));
 }
 
 #[test]
 fn dispatch_rules() {
     let mut w = World::new();
     let v = w.report();
-    let no_lead = Command::Dispatch { targets: vec![DispatchTarget { agency_id: "dinkes".into(), role: AssignmentRole::Pendukung }], note: None };
-    assert!(matches!(w.run(&v, &operator(), no_lead), Err(WorkflowError::Invalid(_))));
-    let unknown = Command::Dispatch { targets: vec![DispatchTarget { agency_id: "nasa".into(), role: AssignmentRole::Utama }], note: None };
-    assert!(matches!(w.run(&v, &operator(), unknown), Err(WorkflowError::Invalid(_))));
+    let no_lead = Command::Dispatch {
+        targets: vec![DispatchTarget {
+            agency_id: "dinkes".into(),
+            role: AssignmentRole::Pendukung,
+        }],
+        note: None,
+    };
+    assert!(matches!(
+        w.run(&v, &operator(), no_lead),
+        Err(WorkflowError::Invalid(_))
+    ));
+    let unknown = Command::Dispatch {
+        targets: vec![DispatchTarget {
+            agency_id: "nasa".into(),
+            role: AssignmentRole::Utama,
+        }],
+        note: None,
+    };
+    assert!(matches!(
+        w.run(&v, &operator(), unknown),
+        Err(WorkflowError::Invalid(_))
+    ));
     let v = w.run(&v, &operator(), dispatch_two()).unwrap();
     // Adding a supporting agency later is fine; a second lead or the same agency again is not.
-    let more = Command::Dispatch { targets: vec![DispatchTarget { agency_id: "dinkes".into(), role: AssignmentRole::Pendukung }], note: None };
+    let more = Command::Dispatch {
+        targets: vec![DispatchTarget {
+            agency_id: "dinkes".into(),
+            role: AssignmentRole::Pendukung,
+        }],
+        note: None,
+    };
     let v2 = w.run(&v, &operator(), more).unwrap();
     assert_eq!(v2.assignments.len(), 3);
-    assert!(matches!(w.run(&v2, &operator(), dispatch_two()), Err(WorkflowError::Invalid(_))));
+    assert!(matches!(
+        w.run(&v2, &operator(), dispatch_two()),
+        Err(WorkflowError::Invalid(_))
+    ));
 }
 
 #[test]
@@ -198,58 +356,184 @@ fn all_agencies_returning_sends_it_back_to_triage() {
     let mut w = World::new();
     let v = w.run(&w.report(), &operator(), dispatch_two()).unwrap();
     let (a, b) = (v.assignments[0].id, v.assignments[1].id);
-    let v = w.run(&v, &petugas("dpu-bmck"), Command::ReturnNotAuthority { assignment_id: a, reason: "Bukan jalan provinsi".into() }).unwrap();
+    let v = w
+        .run(
+            &v,
+            &petugas("dpu-bmck"),
+            Command::ReturnNotAuthority {
+                assignment_id: a,
+                reason: "Bukan jalan provinsi".into(),
+            },
+        )
+        .unwrap();
     assert_eq!(v.status, ReportStatus::Didisposisikan);
-    let v = w.run(&v, &petugas("pemda-33-74"), Command::ReturnNotAuthority { assignment_id: b, reason: "Jalan nasional".into() }).unwrap();
+    let v = w
+        .run(
+            &v,
+            &petugas("pemda-33-74"),
+            Command::ReturnNotAuthority {
+                assignment_id: b,
+                reason: "Jalan nasional".into(),
+            },
+        )
+        .unwrap();
     assert_eq!(v.status, ReportStatus::Baru);
-    let triage = v.clocks.iter().find(|c| c.kind == ClockKind::Triage).unwrap();
+    let triage = v
+        .clocks
+        .iter()
+        .find(|c| c.kind == ClockKind::Triage)
+        .unwrap();
     assert!(triage.is_running());
     // Once work has started, a return is no longer possible.
-    let v = w.run(&v, &operator(), Command::Dispatch { targets: vec![DispatchTarget { agency_id: "dinkes".into(), role: AssignmentRole::Utama }], note: None }).unwrap();
+    let v = w
+        .run(
+            &v,
+            &operator(),
+            Command::Dispatch {
+                targets: vec![DispatchTarget {
+                    agency_id: "dinkes".into(),
+                    role: AssignmentRole::Utama,
+                }],
+                note: None,
+            },
+        )
+        .unwrap();
     let c = v.assignments.last().unwrap().id;
-    let v = w.run(&v, &petugas("dinkes"), update(c, Stage::Pengerjaan)).unwrap();
-    assert!(matches!(w.run(&v, &petugas("dinkes"), Command::ReturnNotAuthority { assignment_id: c, reason: "x".into() }), Err(WorkflowError::WrongStage { .. })));
+    let v = w
+        .run(&v, &petugas("dinkes"), update(c, Stage::Pengerjaan))
+        .unwrap();
+    assert!(matches!(
+        w.run(
+            &v,
+            &petugas("dinkes"),
+            Command::ReturnNotAuthority {
+                assignment_id: c,
+                reason: "x".into()
+            }
+        ),
+        Err(WorkflowError::WrongStage { .. })
+    ));
 }
 
 #[test]
 fn forwarding_keeps_the_deadline() {
     let mut w = World::new();
-    let v = w.run(&w.report(), &operator(), Command::Dispatch { targets: vec![DispatchTarget { agency_id: "dinkes".into(), role: AssignmentRole::Utama }], note: None }).unwrap();
+    let v = w
+        .run(
+            &w.report(),
+            &operator(),
+            Command::Dispatch {
+                targets: vec![DispatchTarget {
+                    agency_id: "dinkes".into(),
+                    role: AssignmentRole::Utama,
+                }],
+                note: None,
+            },
+        )
+        .unwrap();
     let parent = v.assignments[0].clone();
     w.advance(TimeDelta::hours(20));
-    assert!(matches!(w.run(&v, &petugas("dinkes"), Command::Forward { assignment_id: parent.id, to_agency_id: "dpu-bmck".into(), note: "x".into() }), Err(WorkflowError::Invalid(_))));
-    let v = w.run(&v, &petugas("dinkes"), Command::Forward { assignment_id: parent.id, to_agency_id: "rsud-moewardi".into(), note: "Ditangani RSUD".into() }).unwrap();
-    let child = v.assignments.iter().find(|a| a.agency_id == "rsud-moewardi").unwrap();
+    assert!(matches!(
+        w.run(
+            &v,
+            &petugas("dinkes"),
+            Command::Forward {
+                assignment_id: parent.id,
+                to_agency_id: "dpu-bmck".into(),
+                note: "x".into()
+            }
+        ),
+        Err(WorkflowError::Invalid(_))
+    ));
+    let v = w
+        .run(
+            &v,
+            &petugas("dinkes"),
+            Command::Forward {
+                assignment_id: parent.id,
+                to_agency_id: "rsud-moewardi".into(),
+                note: "Ditangani RSUD".into(),
+            },
+        )
+        .unwrap();
+    let child = v
+        .assignments
+        .iter()
+        .find(|a| a.agency_id == "rsud-moewardi")
+        .unwrap();
     assert_eq!(child.role, AssignmentRole::Utama);
-    assert_eq!(clock(child, ClockKind::FirstResponse).due_at, clock(&parent, ClockKind::FirstResponse).due_at);
-    assert_eq!(clock(child, ClockKind::Completion).due_at, clock(&parent, ClockKind::Completion).due_at);
+    assert_eq!(
+        clock(child, ClockKind::FirstResponse).due_at,
+        clock(&parent, ClockKind::FirstResponse).due_at
+    );
+    assert_eq!(
+        clock(child, ClockKind::Completion).due_at,
+        clock(&parent, ClockKind::Completion).due_at
+    );
     let p = v.assignments.iter().find(|a| a.id == parent.id).unwrap();
     assert_eq!(p.stage, Stage::Diteruskan);
     assert!(!p.responded, "forwarding is not a response");
     // The hospital can act; the report is worked by it now.
-    let v = w.run(&v, &petugas("rsud-moewardi"), update(child.id, Stage::Tuntas)).unwrap();
+    let v = w
+        .run(
+            &v,
+            &petugas("rsud-moewardi"),
+            update(child.id, Stage::Tuntas),
+        )
+        .unwrap();
     assert_eq!(v.status, ReportStatus::Selesai);
 }
 
 #[test]
 fn waiting_for_the_reporter_pauses_completion_not_response() {
     let mut w = World::new();
-    let v = w.run(&w.report(), &operator(), Command::Dispatch { targets: vec![DispatchTarget { agency_id: "dinkes".into(), role: AssignmentRole::Utama }], note: None }).unwrap();
+    let v = w
+        .run(
+            &w.report(),
+            &operator(),
+            Command::Dispatch {
+                targets: vec![DispatchTarget {
+                    agency_id: "dinkes".into(),
+                    role: AssignmentRole::Utama,
+                }],
+                note: None,
+            },
+        )
+        .unwrap();
     let before = v.assignments[0].clone();
     w.advance(TimeDelta::hours(1));
-    let v = w.run(&v, &petugas("dinkes"), Command::AskReporter { question: "Di RS mana tepatnya?".into() }).unwrap();
+    let v = w
+        .run(
+            &v,
+            &petugas("dinkes"),
+            Command::AskReporter {
+                question: "Di RS mana tepatnya?".into(),
+            },
+        )
+        .unwrap();
     assert_eq!(v.status, ReportStatus::MenungguPelapor);
     let a = &v.assignments[0];
     assert!(clock(a, ClockKind::Completion).is_paused());
     assert!(clock(a, ClockKind::FirstResponse).is_running());
     // Three days later (Mon 09:00 → Thu 10:00) the reporter answers: completion moves by the wait.
     w.advance(TimeDelta::days(3));
-    let v = w.run(&v, &reporter(), Command::ReporterReply { text: "RSUD Moewardi".into() }).unwrap();
+    let v = w
+        .run(
+            &v,
+            &reporter(),
+            Command::ReporterReply {
+                text: "RSUD Moewardi".into(),
+            },
+        )
+        .unwrap();
     assert_eq!(v.status, ReportStatus::Didisposisikan);
     let a = &v.assignments[0];
     assert_eq!(
         clock(a, ClockKind::Completion).due_at.unwrap(),
-        w.cal.add_working(clock(&before, ClockKind::Completion).due_at.unwrap(), TimeDelta::days(3))
+        w.cal.add_working(
+            clock(&before, ClockKind::Completion).due_at.unwrap(),
+            TimeDelta::days(3)
+        )
     );
 }
 
@@ -257,24 +541,88 @@ fn waiting_for_the_reporter_pauses_completion_not_response() {
 fn archive_and_duplicate_only_before_dispatch() {
     let mut w = World::new();
     let v = w.report();
-    assert!(matches!(w.run(&v, &operator(), Command::Archive { reason: "  ".into() }), Err(WorkflowError::Invalid(_))));
-    let archived = w.run(&v, &operator(), Command::Archive { reason: "Spam".into() }).unwrap();
+    assert!(matches!(
+        w.run(
+            &v,
+            &operator(),
+            Command::Archive {
+                reason: "  ".into()
+            }
+        ),
+        Err(WorkflowError::Invalid(_))
+    ));
+    let archived = w
+        .run(
+            &v,
+            &operator(),
+            Command::Archive {
+                reason: "Spam".into(),
+            },
+        )
+        .unwrap();
     assert_eq!(archived.status, ReportStatus::Diarsipkan);
     assert!(archived.clocks.iter().all(|c| c.stopped_at.is_some()));
-    assert!(matches!(w.run(&archived, &reporter(), Command::ReporterReply { text: "halo".into() }), Err(WorkflowError::WrongStatus { .. })));
-    let dup = w.run(&v, &operator(), Command::MarkDuplicate { master_id: 9, master_is_open: true }).unwrap();
+    assert!(matches!(
+        w.run(
+            &archived,
+            &reporter(),
+            Command::ReporterReply {
+                text: "halo".into()
+            }
+        ),
+        Err(WorkflowError::WrongStatus { .. })
+    ));
+    let dup = w
+        .run(
+            &v,
+            &operator(),
+            Command::MarkDuplicate {
+                master_id: 9,
+                master_is_open: true,
+            },
+        )
+        .unwrap();
     assert_eq!(dup.status, ReportStatus::Duplikat);
-    assert!(w.run(&v, &operator(), Command::MarkDuplicate { master_id: 1, master_is_open: true }).is_err());
+    assert!(
+        w.run(
+            &v,
+            &operator(),
+            Command::MarkDuplicate {
+                master_id: 1,
+                master_is_open: true
+            }
+        )
+        .is_err()
+    );
     let dispatched = w.run(&v, &operator(), dispatch_two()).unwrap();
-    assert!(matches!(w.run(&dispatched, &operator(), Command::Archive { reason: "x".into() }), Err(WorkflowError::WrongStatus { .. })));
+    assert!(matches!(
+        w.run(
+            &dispatched,
+            &operator(),
+            Command::Archive { reason: "x".into() }
+        ),
+        Err(WorkflowError::WrongStatus { .. })
+    ));
 }
 
 #[test]
 fn verification_edits_are_recorded_with_before_and_after() {
     let w = World::new();
     let v = w.report();
-    let ctx = Context { now: w.now, calendar: &w.cal, policy: &w.policy, agencies: &w.tree };
-    let edit = ReportEdit { title: Some("Jalan Ungaran–Bandungan berlubang".into()), visibility: Some(Visibility { anonim: true, rahasia: false }), ..Default::default() };
+    let ctx = Context {
+        now: w.now,
+        calendar: &w.cal,
+        policy: &w.policy,
+        agencies: &w.tree,
+    };
+    let edit = ReportEdit {
+        title: Some("Jalan Ungaran–Bandungan berlubang".into()),
+        visibility: Some(Visibility {
+            anonim: true,
+            rahasia: false,
+        }),
+        ..Default::default()
+    };
     let events = decide(&v, &operator(), &Command::Verify { edit }, &ctx).unwrap();
     match &events[..] {
         [Event::Edited { before, after }] => {
@@ -284,24 +632,89 @@ fn verification_edits_are_recorded_with_before_and_after() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(matches!(decide(&v, &operator(), &Command::Verify { edit: ReportEdit::default() }, &ctx), Err(WorkflowError::Invalid(_))));
+    assert!(matches!(
+        decide(
+            &v,
+            &operator(),
+            &Command::Verify {
+                edit: ReportEdit::default()
+            },
+            &ctx
+        ),
+        Err(WorkflowError::Invalid(_))
+    ));
 }
 
 #[test]
 fn auto_close_and_replies_after_selesai() {
     let mut w = World::new();
-    let v = w.run(&w.report(), &operator(), Command::Dispatch { targets: vec![DispatchTarget { agency_id: "dinkes".into(), role: AssignmentRole::Utama }], note: None }).unwrap();
+    let v = w
+        .run(
+            &w.report(),
+            &operator(),
+            Command::Dispatch {
+                targets: vec![DispatchTarget {
+                    agency_id: "dinkes".into(),
+                    role: AssignmentRole::Utama,
+                }],
+                note: None,
+            },
+        )
+        .unwrap();
     let id = v.assignments[0].id;
-    let v = w.run(&v, &petugas("dinkes"), update(id, Stage::Tuntas)).unwrap();
-    let first = v.clocks.iter().find(|c| c.kind == ClockKind::AutoClose).unwrap().due_at;
+    let v = w
+        .run(&v, &petugas("dinkes"), update(id, Stage::Tuntas))
+        .unwrap();
+    let first = v
+        .clocks
+        .iter()
+        .find(|c| c.kind == ClockKind::AutoClose)
+        .unwrap()
+        .due_at;
     w.advance(TimeDelta::days(1));
-    let v = w.run(&v, &reporter(), Command::ReporterReply { text: "Terima kasih, saya cek dulu".into() }).unwrap();
-    let second = v.clocks.iter().find(|c| c.kind == ClockKind::AutoClose).unwrap().due_at;
+    let v = w
+        .run(
+            &v,
+            &reporter(),
+            Command::ReporterReply {
+                text: "Terima kasih, saya cek dulu".into(),
+            },
+        )
+        .unwrap();
+    let second = v
+        .clocks
+        .iter()
+        .find(|c| c.kind == ClockKind::AutoClose)
+        .unwrap()
+        .due_at;
     assert!(second > first, "a reply restarts the silence");
     let v = w.run(&v, &Actor::System, Command::AutoClose).unwrap();
     assert_eq!(v.status, ReportStatus::Ditutup);
     // Rating is still possible after closing; reopening is not.
-    w.run(&v, &reporter(), Command::Rate { score: 4, outcome: Outcome::Fixed, comment: None }).unwrap();
-    assert!(w.run(&v, &reporter(), Command::Rate { score: 6, outcome: Outcome::Fixed, comment: None }).is_err());
-    assert!(matches!(w.run(&v, &reporter(), Command::Reopen { reason: "x".into() }), Err(WorkflowError::WrongStatus { .. })));
+    w.run(
+        &v,
+        &reporter(),
+        Command::Rate {
+            score: 4,
+            outcome: Outcome::Fixed,
+            comment: None,
+        },
+    )
+    .unwrap();
+    assert!(
+        w.run(
+            &v,
+            &reporter(),
+            Command::Rate {
+                score: 6,
+                outcome: Outcome::Fixed,
+                comment: None
+            }
+        )
+        .is_err()
+    );
+    assert!(matches!(
+        w.run(&v, &reporter(), Command::Reopen { reason: "x".into() }),
+        Err(WorkflowError::WrongStatus { .. })
+    ));
 }

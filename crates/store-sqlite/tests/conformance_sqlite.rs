@@ -19,7 +19,11 @@ impl Harness for SqliteHarness {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("tanggap.db");
         let store = Arc::new(SqliteStore::open(&path).await.unwrap());
-        SqliteHarness { _dir: dir, path, store }
+        SqliteHarness {
+            _dir: dir,
+            path,
+            store,
+        }
     }
 
     fn store(&self) -> Arc<dyn Store> {
@@ -28,13 +32,17 @@ impl Harness for SqliteHarness {
 
     async fn tamper_audit_event(&self, seq: i64) {
         let mut conn = raw_connection(&self.path).await.unwrap();
-        sqlx::query("DROP TRIGGER audit_events_no_update").execute(&mut conn).await.unwrap();
-        let n = sqlx::query("UPDATE audit_events SET after_json = '{\"tampered\":true}' WHERE seq = ?")
-            .bind(seq)
+        sqlx::query("DROP TRIGGER audit_events_no_update")
             .execute(&mut conn)
             .await
-            .unwrap()
-            .rows_affected();
+            .unwrap();
+        let n =
+            sqlx::query("UPDATE audit_events SET after_json = '{\"tampered\":true}' WHERE seq = ?")
+                .bind(seq)
+                .execute(&mut conn)
+                .await
+                .unwrap()
+                .rows_affected();
         assert_eq!(n, 1);
     }
 }
@@ -46,8 +54,14 @@ async fn audit_rows_cannot_be_changed_through_sql() {
     let h = SqliteHarness::start().await;
     tanggap_store::conformance::seed(h.store.as_ref()).await;
     let mut conn = raw_connection(&h.path).await.unwrap();
-    let err = sqlx::query("UPDATE audit_events SET actor = 'x' WHERE seq = 1").execute(&mut conn).await.unwrap_err();
+    let err = sqlx::query("UPDATE audit_events SET actor = 'x' WHERE seq = 1")
+        .execute(&mut conn)
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("append-only"), "{err}");
-    let err = sqlx::query("DELETE FROM audit_events WHERE seq = 1").execute(&mut conn).await.unwrap_err();
+    let err = sqlx::query("DELETE FROM audit_events WHERE seq = 1")
+        .execute(&mut conn)
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("append-only"), "{err}");
 }

@@ -1,0 +1,597 @@
+//! Submitting reports and running workflow commands on them.
+
+use crate::{Result, ServiceError, Services};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use tanggap_domain::phone::normalize_phone;
+use tanggap_domain::workflow::{self, Actor, Command, Context};
+use tanggap_domain::{
+    Channel, Region, ReportKind, ReportStatus, SecretToken, TrackingId, Visibility,
+};
+use tanggap_store::{Applied, NewAttachment, NewReport, NewReporter, ReportChange, StoreError};
+
+pub const MAX_TITLE_CHARS: usize = 200;
+pub const MIN_BODY_CHARS: usize = 10;
+pub const MAX_BODY_CHARS: usize = 10_000;
+pub const MAX_ADDRESS_CHARS: usize = 500;
+pub const MAX_NAME_CHARS: usize = 120;
+
+/// One thing to fix in a submission, in the citizen's language and in English.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub code: &'static str,
+    /// Bahasa Indonesia.
+    pub message: String,
+    pub message_en: String,
+}
+
+impl FieldError {
+    fn new(field: &str, code: &'static str, id: impl Into<String>, en: impl Into<String>) -> Self {
+        FieldError {
+            field: field.into(),
+            code,
+            message: id.into(),
+            message_en: en.into(),
+        }
+    }
+}
+
+/// The reporter's contact details as typed.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ReporterInput {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub nik: Option<String>,
+}
+
+/// A report as submitted, before anything is checked.
+#[derive(Debug, Clone, Default)]
+pub struct ReportInput {
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    pub occurred_on: Option<String>,
+    pub region_code: Option<String>,
+    pub address: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub category: Option<String>,
+    pub visibility: Vec<String>,
+    pub show_reporter_name: bool,
+    pub reporter: ReporterInput,
+    pub channel: Channel,
+    /// A chat address that identifies the reporter (channel intake).
+    pub channel_address: Option<String>,
+    /// The desk user entering a phone or walk-in report.
+    pub entered_by: Option<i64>,
+    pub attachments: Vec<NewAttachment>,
+}
+
+/// What the reporter gets back: the tracking ID and, once, the secret for their link.
+#[derive(Debug, Clone)]
+pub struct Submitted {
+    pub id: i64,
+    pub tracking_id: TrackingId,
+    pub secret: SecretToken,
+}
+
+fn trimmed(s: &Option<String>) -> Option<String> {
+    s.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+fn looks_like_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !s.contains(char::is_whitespace)
+        && s.len() <= 254
+}
+
+/// A checked submission.
+#[derive(Debug)]
+struct Valid {
+    kind: ReportKind,
+    title: String,
+    body: String,
+    occurred_on: Option<NaiveDate>,
+    region_code: Option<String>,
+    address: Option<String>,
+    visibility: Visibility,
+    reporter: Option<NewReporter>,
+}
+
+impl ReportInput {
+    /// Check every field and report all problems at once.
+    fn check(&self, today: NaiveDate, require_contact: bool) -> Result<Valid, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let kind = ReportKind::parse(self.kind.trim());
+        if kind.is_none() {
+            errors.push(FieldError::new(
+                "kind",
+                "invalid",
+                "Pilih jenis laporan: pengaduan, aspirasi atau permintaan informasi.",
+                "Choose a kind: pengaduan, aspirasi or permintaan_informasi.",
+            ));
+        }
+        let body = self.body.trim().to_string();
+        let mut title = self.title.trim().to_string();
+        if title.is_empty() && self.channel.is_chat() && !body.is_empty() {
+            // Chat messages have no subject line: the first words stand in for one.
+            title = body
+                .split_whitespace()
+                .take(10)
+                .collect::<Vec<_>>()
+                .join(" ");
+            if title.chars().count() > 80 {
+                title = title.chars().take(80).collect::<String>() + "…";
+            }
+        }
+        if title.is_empty() {
+            errors.push(FieldError::new(
+                "title",
+                "required",
+                "Judul laporan wajib diisi.",
+                "A title is required.",
+            ));
+        } else if title.chars().count() > MAX_TITLE_CHARS {
+            errors.push(FieldError::new(
+                "title",
+                "too_long",
+                format!("Judul paling banyak {MAX_TITLE_CHARS} karakter."),
+                format!("The title may have at most {MAX_TITLE_CHARS} characters."),
+            ));
+        }
+        let body_chars = body.chars().count();
+        if body_chars < MIN_BODY_CHARS {
+            errors.push(FieldError::new(
+                "body",
+                "too_short",
+                format!("Ceritakan laporan Anda (minimal {MIN_BODY_CHARS} karakter)."),
+                format!("Describe the problem (at least {MIN_BODY_CHARS} characters)."),
+            ));
+        } else if body_chars > MAX_BODY_CHARS {
+            errors.push(FieldError::new(
+                "body",
+                "too_long",
+                format!("Isi laporan paling banyak {MAX_BODY_CHARS} karakter."),
+                format!("The description may have at most {MAX_BODY_CHARS} characters."),
+            ));
+        }
+        let occurred_on = match trimmed(&self.occurred_on) {
+            None => None,
+            Some(s) => match NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
+                Ok(d) if d > today => {
+                    errors.push(FieldError::new(
+                        "occurred_on",
+                        "future",
+                        "Tanggal kejadian tidak boleh di masa depan.",
+                        "The date of the incident cannot be in the future.",
+                    ));
+                    None
+                }
+                Ok(d) if d.year_ce().1 < 2000 => {
+                    errors.push(FieldError::new(
+                        "occurred_on",
+                        "too_old",
+                        "Tanggal kejadian terlalu lama.",
+                        "The date of the incident is too long ago.",
+                    ));
+                    None
+                }
+                Ok(d) => Some(d),
+                Err(_) => {
+                    errors.push(FieldError::new(
+                        "occurred_on",
+                        "invalid",
+                        "Tanggal kejadian harus berformat TTTT-BB-HH.",
+                        "The date must be written YYYY-MM-DD.",
+                    ));
+                    None
+                }
+            },
+        };
+        let region_code = trimmed(&self.region_code);
+        if let Some(r) = &region_code
+            && !Region::is_valid_code(r)
+        {
+            errors.push(FieldError::new(
+                "region_code",
+                "invalid",
+                "Kode wilayah tidak dikenal.",
+                "Unknown region code.",
+            ));
+        }
+        let address = trimmed(&self.address);
+        if address
+            .as_ref()
+            .is_some_and(|a| a.chars().count() > MAX_ADDRESS_CHARS)
+        {
+            errors.push(FieldError::new(
+                "address",
+                "too_long",
+                format!("Alamat paling banyak {MAX_ADDRESS_CHARS} karakter."),
+                format!("The address may have at most {MAX_ADDRESS_CHARS} characters."),
+            ));
+        }
+        match (self.latitude, self.longitude) {
+            (None, None) => {}
+            (Some(lat), Some(lon))
+                if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) => {}
+            _ => errors.push(FieldError::new(
+                "latitude",
+                "invalid",
+                "Koordinat lokasi tidak valid.",
+                "The location coordinates are not valid.",
+            )),
+        }
+        let visibility = match Visibility::from_codes(
+            self.visibility
+                .iter()
+                .map(|s| s.trim())
+                .filter(|s| !s.is_empty()),
+        ) {
+            Ok(v) => v,
+            Err(_) => {
+                errors.push(FieldError::new(
+                    "visibility",
+                    "invalid",
+                    "Pilihan kerahasiaan: publik, anonim dan/atau rahasia.",
+                    "Visibility is publik, or anonim and/or rahasia.",
+                ));
+                Visibility::default()
+            }
+        };
+        let r = &self.reporter;
+        let name = trimmed(&r.name);
+        if name
+            .as_ref()
+            .is_some_and(|n| n.chars().count() > MAX_NAME_CHARS)
+        {
+            errors.push(FieldError::new(
+                "reporter.name",
+                "too_long",
+                format!("Nama paling banyak {MAX_NAME_CHARS} karakter."),
+                format!("The name may have at most {MAX_NAME_CHARS} characters."),
+            ));
+        }
+        let phone = match trimmed(&r.phone) {
+            None => None,
+            Some(p) => match normalize_phone(&p) {
+                Ok(p) => Some(p),
+                Err(_) => {
+                    errors.push(FieldError::new(
+                        "reporter.phone",
+                        "invalid",
+                        "Nomor telepon tidak valid: gunakan format 08xx atau +628xx.",
+                        "The phone number is not valid: use 08xx or +628xx.",
+                    ));
+                    None
+                }
+            },
+        };
+        let email = trimmed(&r.email).map(|e| e.to_lowercase());
+        if email.as_ref().is_some_and(|e| !looks_like_email(e)) {
+            errors.push(FieldError::new(
+                "reporter.email",
+                "invalid",
+                "Alamat e-mail tidak valid.",
+                "The e-mail address is not valid.",
+            ));
+        }
+        let nik = trimmed(&r.nik).map(|n| n.replace([' ', '.'], ""));
+        if nik
+            .as_ref()
+            .is_some_and(|n| n.len() != 16 || !n.bytes().all(|b| b.is_ascii_digit()))
+        {
+            errors.push(FieldError::new(
+                "reporter.nik",
+                "invalid",
+                "NIK terdiri dari 16 angka.",
+                "A NIK has 16 digits.",
+            ));
+        }
+        if require_contact && phone.is_none() && email.is_none() && self.channel_address.is_none() {
+            errors.push(FieldError::new(
+                "reporter.phone",
+                "required",
+                "Isi nomor telepon atau e-mail agar kami dapat menghubungi Anda.",
+                "Give a phone number or e-mail address so that we can reach you.",
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let channel_address = self.channel_address.clone().map(|a| (self.channel, a));
+        let reporter = (name.is_some()
+            || phone.is_some()
+            || email.is_some()
+            || nik.is_some()
+            || channel_address.is_some())
+        .then_some(NewReporter {
+            name,
+            phone,
+            email,
+            nik,
+            channel_address,
+        });
+        Ok(Valid {
+            kind: kind.unwrap_or(ReportKind::Pengaduan),
+            title,
+            body,
+            occurred_on,
+            region_code,
+            address,
+            visibility,
+            reporter,
+        })
+    }
+}
+
+use chrono::Datelike;
+
+impl Services {
+    /// Check and store a new report. Nothing is stored unless everything is valid.
+    pub async fn submit_report(&self, input: ReportInput) -> Result<Submitted> {
+        let now = self.now();
+        let (policy, calendar) = self.policy_and_calendar().await?;
+        let today = calendar.local_date(now);
+        let mut valid = input
+            .check(today, self.settings.require_contact)
+            .map_err(ServiceError::Validation)?;
+        let mut errors = Vec::new();
+        if let Some(code) = &valid.region_code
+            && self.store.region(code).await?.is_none()
+        {
+            errors.push(FieldError::new(
+                "region_code",
+                "unknown",
+                "Wilayah tidak ditemukan.",
+                "Unknown region.",
+            ));
+        }
+        let mut needs_field_check = false;
+        if let Some(code) = input
+            .category
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
+            match self
+                .store
+                .categories()
+                .await?
+                .into_iter()
+                .find(|c| c.code == code)
+            {
+                Some(c) => needs_field_check = c.needs_field_check,
+                None => errors.push(FieldError::new(
+                    "category",
+                    "unknown",
+                    "Kategori tidak dikenal.",
+                    "Unknown category.",
+                )),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ServiceError::Validation(errors));
+        }
+        let category = input
+            .category
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_string);
+        let actor = match input.entered_by {
+            Some(u) => format!("user:{u}"),
+            None => "public".to_string(),
+        };
+        // 50 random bits make a collision unlikely, not impossible: draw again if it happens.
+        for _ in 0..5 {
+            let (tracking_id, secret) = {
+                let mut rng = rand::thread_rng();
+                (
+                    TrackingId::generate(&self.settings.tracking_prefix, &mut rng),
+                    SecretToken::generate(&mut rng),
+                )
+            };
+            let report = NewReport {
+                tracking_id: tracking_id.clone(),
+                secret_hash: secret.hash(),
+                kind: valid.kind,
+                title: std::mem::take(&mut valid.title),
+                body: std::mem::take(&mut valid.body),
+                occurred_on: valid.occurred_on,
+                region_code: valid.region_code.clone(),
+                address: valid.address.clone(),
+                latitude: input.latitude,
+                longitude: input.longitude,
+                category: category.clone(),
+                channel: input.channel,
+                reporter: valid.reporter.clone(),
+                visibility: valid.visibility,
+                show_reporter_name: input.show_reporter_name && !valid.visibility.anonim,
+                needs_field_check,
+                clocks: workflow::new_report_clocks(now, &policy, &calendar),
+                attachments: input.attachments.clone(),
+                created_at: now,
+                actor: actor.clone(),
+                entered_by: input.entered_by,
+            };
+            match self.store.create_report(&report).await {
+                Ok(created) => {
+                    return Ok(Submitted {
+                        id: created.id,
+                        tracking_id,
+                        secret,
+                    });
+                }
+                Err(StoreError::Conflict(_)) => {
+                    tracing::warn!("tracking id collision; drawing another");
+                    valid.title = report.title;
+                    valid.body = report.body;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(ServiceError::Conflict(
+            "could not allocate a tracking id".into(),
+        ))
+    }
+
+    /// Decide `command` on the report as it is now and persist the outcome, deciding again if
+    /// someone else changed the report in between.
+    pub async fn execute(
+        &self,
+        report_id: i64,
+        actor: &Actor,
+        command: Command,
+        attachments: Vec<NewAttachment>,
+    ) -> Result<Applied> {
+        let mut command = command;
+        if let Command::MarkDuplicate {
+            master_id,
+            master_is_open,
+        } = &mut command
+        {
+            let master = self.store.report(*master_id).await?.ok_or_else(|| {
+                ServiceError::Invalid(format!("master report {master_id} does not exist"))
+            })?;
+            *master_is_open = !matches!(
+                master.status,
+                ReportStatus::Duplikat | ReportStatus::Diarsipkan
+            );
+        }
+        let (policy, calendar) = self.policy_and_calendar().await?;
+        let agencies = self.agency_tree().await?;
+        for _ in 0..5 {
+            let view = self
+                .store
+                .report_view(report_id)
+                .await?
+                .ok_or_else(|| ServiceError::NotFound(format!("report {report_id}")))?;
+            let ctx = Context {
+                now: self.now(),
+                calendar: &calendar,
+                policy: &policy,
+                agencies: &agencies,
+            };
+            let events = workflow::decide(&view, actor, &command, &ctx)?;
+            let change = ReportChange {
+                report_id,
+                expected_version: view.version,
+                actor: actor.clone(),
+                events,
+                at: ctx.now,
+                attachments: attachments.clone(),
+            };
+            match self.store.apply_events(&change).await {
+                Err(StoreError::VersionConflict) => continue,
+                other => return Ok(other?),
+            }
+        }
+        Err(ServiceError::Conflict(
+            "the report is being changed by many people at once; please try again".into(),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()
+    }
+
+    fn good() -> ReportInput {
+        ReportInput {
+            kind: "pengaduan".into(),
+            title: "Jalan rusak".into(),
+            body: "Jalan di depan pasar berlubang besar.".into(),
+            region_code: Some("33.74".into()),
+            visibility: vec!["publik".into()],
+            reporter: ReporterInput {
+                phone: Some("0812 3456 7890".into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn valid_input_is_normalised() {
+        let v = good().check(today(), false).unwrap();
+        assert_eq!(v.reporter.unwrap().phone.as_deref(), Some("+6281234567890"));
+        assert_eq!(v.kind, ReportKind::Pengaduan);
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let input = ReportInput {
+            kind: "keluhan".into(),
+            title: " ".into(),
+            body: "pendek".into(),
+            occurred_on: Some("2030-01-01".into()),
+            region_code: Some("33.1".into()),
+            visibility: vec!["publik".into(), "anonim".into()],
+            reporter: ReporterInput {
+                phone: Some("12".into()),
+                email: Some("bukan-email".into()),
+                nik: Some("123".into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let errors = input.check(today(), false).unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            vec![
+                "kind",
+                "title",
+                "body",
+                "occurred_on",
+                "region_code",
+                "visibility",
+                "reporter.phone",
+                "reporter.email",
+                "reporter.nik"
+            ]
+        );
+        assert!(
+            errors
+                .iter()
+                .all(|e| !e.message.is_empty() && !e.message_en.is_empty())
+        );
+    }
+
+    #[test]
+    fn contact_can_be_required() {
+        let mut input = good();
+        input.reporter = ReporterInput::default();
+        assert!(input.check(today(), false).is_ok());
+        assert_eq!(input.check(today(), true).unwrap_err()[0].code, "required");
+    }
+
+    #[test]
+    fn chat_messages_get_a_title_from_their_words() {
+        let mut input = good();
+        input.title = String::new();
+        input.channel = Channel::Whatsapp;
+        input.body = "Lampu jalan di Jl. Pemuda mati sudah seminggu, mohon diperbaiki".into();
+        assert_eq!(
+            input.check(today(), false).unwrap().title,
+            "Lampu jalan di Jl. Pemuda mati sudah seminggu, mohon diperbaiki"
+        );
+    }
+}

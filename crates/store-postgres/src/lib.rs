@@ -1,0 +1,294 @@
+//! Tanggap's store on PostgreSQL.
+//!
+//! PostgreSQL rules, written down once:
+//! - Every change is one transaction (`pool.begin()` … `commit()`); there is no single writer
+//!   task as on SQLite, and several `tanggap` processes may share one database.
+//! - Audited changes serialize on the `audit_head` row, which they lock first (see
+//!   `audit::begin`): the hash chain needs one order of events, and taking the lock first gives
+//!   every write the same lock order and the read-then-write semantics of SQLite's single writer.
+//!   Reads never take it.
+//! - Default isolation (READ COMMITTED). Reads that must agree with each other (a report's
+//!   workflow view) run in one REPEATABLE READ snapshot.
+//! - Write transactions are short: a handful of statements, no network I/O inside.
+
+mod audit;
+mod reference;
+mod reports;
+mod users;
+mod util;
+
+use async_trait::async_trait;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection, PgConnection};
+use std::str::FromStr;
+use std::time::Duration;
+use tanggap_domain::audit::{AuditEvent, NewAuditEvent};
+use tanggap_domain::workflow::ReportView;
+use tanggap_domain::{Agency, Category, Holiday, Region, SlaPolicy, TrackingId};
+use tanggap_store::*;
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Connections per process. Writes queue on the chain head anyway, so more connections would
+/// mostly wait; ten leave room for reads while a few writes are in flight, and for several
+/// processes within PostgreSQL's default limit of 100.
+const MAX_CONNECTIONS: u32 = 10;
+
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connect to `postgres://…` and bring the schema up to date.
+    pub async fn connect(url: &str) -> Result<Self> {
+        Self::connect_with(Self::parse_url(url)?).await
+    }
+
+    /// Like [`PgStore::connect`], for callers that build the options themselves (tests pick the
+    /// database name this way).
+    pub async fn connect_with(options: PgConnectOptions) -> Result<Self> {
+        let options = options.log_statements(tracing::log::LevelFilter::Trace);
+        // One plain connection first: an unreachable server or a wrong password then fails at
+        // once with the server's own reason, instead of as a pool timeout.
+        let probe = tokio::time::timeout(
+            Duration::from_secs(10),
+            PgConnection::connect_with(&options),
+        )
+        .await
+        .map_err(|_| {
+            StoreError::Backend("cannot connect to PostgreSQL: no answer within 10 s".into())
+        })?
+        .map_err(|e| StoreError::Backend(format!("cannot connect to PostgreSQL: {e}")))?;
+        let _ = probe.close().await;
+        let pool = PgPoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(|e| StoreError::Backend(format!("cannot connect to PostgreSQL: {e}")))?;
+        // The migrator takes an advisory lock, so processes starting together migrate once.
+        MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
+        Ok(PgStore { pool })
+    }
+
+    /// Validate a URL without connecting (for configuration errors).
+    pub fn check_url(url: &str) -> Result<()> {
+        Self::parse_url(url).map(|_| ())
+    }
+
+    fn parse_url(url: &str) -> Result<PgConnectOptions> {
+        PgConnectOptions::from_str(url).map_err(|e| StoreError::Invalid(e.to_string()))
+    }
+
+    /// Close every connection, waiting for those in use to be returned.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+#[async_trait]
+impl Store for PgStore {
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(util::db_err)?;
+        Ok(())
+    }
+
+    async fn import_regions(&self, regions: &[Region]) -> Result<u64> {
+        reference::import_regions(&self.pool, regions).await
+    }
+    async fn region(&self, code: &str) -> Result<Option<Region>> {
+        reference::region(&self.pool, code).await
+    }
+    async fn child_regions(&self, parent_code: Option<&str>) -> Result<Vec<Region>> {
+        reference::child_regions(&self.pool, parent_code).await
+    }
+    async fn count_regions(&self) -> Result<u64> {
+        reference::count(&self.pool, "regions").await
+    }
+    async fn import_agencies(&self, agencies: &[Agency], actor: &str) -> Result<u64> {
+        reference::import_agencies(&self.pool, agencies, actor).await
+    }
+    async fn agencies(&self) -> Result<Vec<Agency>> {
+        reference::agencies(&self.pool, None).await
+    }
+    async fn agency(&self, id: &str) -> Result<Option<Agency>> {
+        Ok(reference::agencies(&self.pool, Some(id))
+            .await?
+            .into_iter()
+            .next())
+    }
+    async fn update_agency(&self, agency: &Agency, actor: &str) -> Result<()> {
+        reference::update_agency(&self.pool, agency, actor).await
+    }
+    async fn import_categories(&self, categories: &[Category], actor: &str) -> Result<u64> {
+        reference::import_categories(&self.pool, categories, actor).await
+    }
+    async fn categories(&self) -> Result<Vec<Category>> {
+        reference::categories(&self.pool).await
+    }
+    async fn update_category(&self, category: &Category, actor: &str) -> Result<()> {
+        reference::update_category(&self.pool, category, actor).await
+    }
+    async fn import_holidays(&self, holidays: &[Holiday], actor: &str) -> Result<u64> {
+        reference::import_holidays(&self.pool, holidays, actor).await
+    }
+    async fn holidays(&self) -> Result<Vec<Holiday>> {
+        reference::holidays(&self.pool).await
+    }
+    async fn put_holiday(&self, holiday: &Holiday, actor: &str) -> Result<()> {
+        reference::import_holidays(&self.pool, std::slice::from_ref(holiday), actor)
+            .await
+            .map(|_| ())
+    }
+    async fn delete_holiday(&self, date: chrono::NaiveDate, actor: &str) -> Result<bool> {
+        reference::delete_holiday(&self.pool, date, actor).await
+    }
+    async fn sla_policy(&self) -> Result<SlaPolicy> {
+        reference::sla_policy(&self.pool).await
+    }
+    async fn set_sla_policy(&self, policy: &SlaPolicy, actor: &str) -> Result<()> {
+        reference::set_sla_policy(&self.pool, policy, actor).await
+    }
+
+    async fn create_user(&self, user: &NewUser, actor: &str) -> Result<User> {
+        users::create_user(&self.pool, user, actor).await
+    }
+    async fn user(&self, id: i64) -> Result<Option<User>> {
+        users::user(&self.pool, id).await
+    }
+    async fn user_credentials(&self, username: &str) -> Result<Option<(User, String)>> {
+        users::user_credentials(&self.pool, username).await
+    }
+    async fn users(&self) -> Result<Vec<User>> {
+        users::users(&self.pool).await
+    }
+    async fn update_user(&self, id: i64, patch: &UserPatch, actor: &str) -> Result<User> {
+        users::update_user(&self.pool, id, patch, actor).await
+    }
+    async fn create_api_token(
+        &self,
+        user_id: i64,
+        name: &str,
+        token_hash: &str,
+        actor: &str,
+    ) -> Result<i64> {
+        users::create_api_token(&self.pool, user_id, name, token_hash, actor).await
+    }
+    async fn user_by_token_hash(&self, token_hash: &str) -> Result<Option<User>> {
+        users::user_by_token_hash(&self.pool, token_hash).await
+    }
+    async fn revoke_api_token(&self, token_id: i64, actor: &str) -> Result<bool> {
+        users::revoke_api_token(&self.pool, token_id, actor).await
+    }
+    async fn session_load(&self, id_hash: &str, now: Timestamp) -> Result<Option<SessionRecord>> {
+        users::session_load(&self.pool, id_hash, now).await
+    }
+    async fn session_save(&self, session: &SessionRecord) -> Result<()> {
+        users::session_save(&self.pool, session).await
+    }
+    async fn session_delete(&self, id_hash: &str) -> Result<()> {
+        users::session_delete(&self.pool, id_hash).await
+    }
+
+    async fn create_report(&self, report: &NewReport) -> Result<CreatedReport> {
+        reports::create_report(&self.pool, report).await
+    }
+    async fn report(&self, id: i64) -> Result<Option<ReportRecord>> {
+        reports::report_where(&self.pool, "r.id = $1", reports::Key::Id(id)).await
+    }
+    async fn report_by_tracking_id(
+        &self,
+        tracking_id: &TrackingId,
+    ) -> Result<Option<ReportRecord>> {
+        reports::report_where(
+            &self.pool,
+            "r.tracking_id = $1",
+            reports::Key::Text(tracking_id.to_string()),
+        )
+        .await
+    }
+    async fn report_secret_hash(&self, id: i64) -> Result<Option<String>> {
+        reports::secret_hash(&self.pool, id).await
+    }
+    /// Read in one snapshot: the workflow decides on this view and the store later checks only
+    /// its version, so the row, assignments and clocks must not come from different moments.
+    async fn report_view(&self, id: i64) -> Result<Option<ReportView>> {
+        let mut tx = self.pool.begin().await.map_err(util::db_err)?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await
+            .map_err(util::db_err)?;
+        let view = reports::report_view(&mut tx, id).await?;
+        tx.commit().await.map_err(util::db_err)?;
+        Ok(view)
+    }
+    async fn apply_events(&self, change: &ReportChange) -> Result<Applied> {
+        reports::apply_events(&self.pool, change).await
+    }
+    async fn list_reports(&self, filter: &ReportFilter) -> Result<Page<ReportRecord>> {
+        reports::list_reports(&self.pool, filter).await
+    }
+    async fn assignments(&self, report_id: i64) -> Result<Vec<AssignmentRecord>> {
+        reports::assignments(&self.pool, report_id).await
+    }
+    async fn activities(&self, report_id: i64) -> Result<Vec<ActivityRecord>> {
+        reports::activities(&self.pool, report_id).await
+    }
+    async fn messages(&self, report_id: i64) -> Result<Vec<MessageRecord>> {
+        reports::messages(&self.pool, report_id).await
+    }
+    async fn attachments(&self, report_id: i64) -> Result<Vec<AttachmentRecord>> {
+        reports::attachments(&self.pool, "report_id = $1", report_id).await
+    }
+    async fn attachment(&self, id: i64) -> Result<Option<AttachmentRecord>> {
+        Ok(reports::attachments(&self.pool, "id = $1", id)
+            .await?
+            .into_iter()
+            .next())
+    }
+    async fn count_reports(&self) -> Result<u64> {
+        reference::count(&self.pool, "reports").await
+    }
+
+    async fn append_audit(&self, event: NewAuditEvent, at: Timestamp) -> Result<AuditEvent> {
+        let mut tx = audit::begin(&self.pool).await?;
+        let sealed = audit::append(&mut tx, event, at).await?;
+        tx.commit().await.map_err(util::db_err)?;
+        Ok(sealed)
+    }
+    async fn audit_page(&self, after: i64, limit: u32) -> Result<Vec<AuditEvent>> {
+        audit::page(&self.pool, after, limit).await
+    }
+    async fn audit_head(&self) -> Result<Option<(i64, String)>> {
+        audit::head(&self.pool).await
+    }
+    async fn audit_for_object(
+        &self,
+        object_type: &str,
+        object_id: &str,
+    ) -> Result<Vec<AuditEvent>> {
+        audit::for_object(&self.pool, object_type, object_id).await
+    }
+}
+
+/// For tests and `tanggap audit verify` demonstrations: a plain connection to the same database,
+/// outside the store and its rules.
+pub async fn raw_connection(options: &PgConnectOptions) -> Result<PgConnection> {
+    options.connect().await.map_err(util::db_err)
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PgStore")
+    }
+}

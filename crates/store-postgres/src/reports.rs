@@ -1,0 +1,1271 @@
+//! Reports, their reporters, assignments, clocks, timeline, messages and attachments.
+
+use crate::audit;
+use crate::util::{clock_from_row, code, code_opt, db_err, get, micros};
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
+use std::collections::HashMap;
+use tanggap_domain::audit::NewAuditEvent;
+use tanggap_domain::clock::Clock;
+use tanggap_domain::workflow::{
+    AssignmentRef, AssignmentView, ClockOwner, Event, ReportFields, ReportView,
+};
+use tanggap_domain::{
+    AssignmentRole, Channel, ClockKind, Direction, Outcome, ReportKind, ReportStatus, Stage,
+    TrackingId, Visibility,
+};
+use tanggap_store::*;
+
+pub(crate) enum Key {
+    Id(i64),
+    Text(String),
+}
+
+/// Every column of `reports` but the search vector, which only the database needs.
+const REPORT_COLUMNS: &str = "r.id, r.tracking_id, r.secret_hash, r.kind, r.title, r.body, r.occurred_on, r.region_code, r.address,
+     r.latitude, r.longitude, r.category, r.channel, r.reporter_id, r.entered_by, r.show_reporter_name, r.anonim, r.rahasia,
+     r.needs_field_check, r.status, r.status_before_wait, r.duplicate_of, r.archive_reason, r.rating, r.outcome, r.rating_comment,
+     r.reopen_count, r.version, r.created_at, r.updated_at, r.dispatched_at, r.selesai_at, r.closed_at";
+
+fn report_select() -> String {
+    format!(
+        "SELECT {REPORT_COLUMNS}, p.name AS p_name, p.phone AS p_phone, p.email AS p_email, p.nik AS p_nik FROM reports r LEFT JOIN reporters p ON p.id = r.reporter_id"
+    )
+}
+
+fn report_from_row(row: &PgRow) -> Result<ReportRecord> {
+    let tracking: String = get(row, "tracking_id")?;
+    let reporter_id: Option<i64> = get(row, "reporter_id")?;
+    let rating: Option<i16> = get(row, "rating")?;
+    Ok(ReportRecord {
+        id: get(row, "id")?,
+        tracking_id: TrackingId::parse(&tracking)
+            .map_err(|_| StoreError::Backend(format!("bad tracking id `{tracking}`")))?,
+        kind: code(row, "kind", ReportKind::parse)?,
+        title: get(row, "title")?,
+        body: get(row, "body")?,
+        occurred_on: get(row, "occurred_on")?,
+        region_code: get(row, "region_code")?,
+        address: get(row, "address")?,
+        latitude: get(row, "latitude")?,
+        longitude: get(row, "longitude")?,
+        category: get(row, "category")?,
+        channel: code(row, "channel", Channel::parse)?,
+        reporter: match reporter_id {
+            None => None,
+            Some(id) => Some(ReporterRecord {
+                id,
+                name: get(row, "p_name")?,
+                phone: get(row, "p_phone")?,
+                email: get(row, "p_email")?,
+                nik: get(row, "p_nik")?,
+            }),
+        },
+        show_reporter_name: get(row, "show_reporter_name")?,
+        visibility: Visibility {
+            anonim: get(row, "anonim")?,
+            rahasia: get(row, "rahasia")?,
+        },
+        needs_field_check: get(row, "needs_field_check")?,
+        status: code(row, "status", ReportStatus::parse)?,
+        duplicate_of: get(row, "duplicate_of")?,
+        archive_reason: get(row, "archive_reason")?,
+        rating: rating
+            .map(|r| {
+                u8::try_from(r).map_err(|_| StoreError::Backend(format!("rating {r} out of range")))
+            })
+            .transpose()?,
+        outcome: code_opt(row, "outcome", Outcome::parse)?,
+        rating_comment: get(row, "rating_comment")?,
+        reopen_count: get(row, "reopen_count")?,
+        version: get(row, "version")?,
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+        dispatched_at: get(row, "dispatched_at")?,
+        selesai_at: get(row, "selesai_at")?,
+        closed_at: get(row, "closed_at")?,
+    })
+}
+
+pub(crate) async fn report_where(
+    pool: &PgPool,
+    cond: &str,
+    key: Key,
+) -> Result<Option<ReportRecord>> {
+    let sql = format!("{} WHERE {cond}", report_select());
+    let q = sqlx::query(&sql);
+    let q = match key {
+        Key::Id(id) => q.bind(id),
+        Key::Text(s) => q.bind(s),
+    };
+    q.fetch_optional(pool)
+        .await
+        .map_err(db_err)?
+        .as_ref()
+        .map(report_from_row)
+        .transpose()
+}
+
+pub(crate) async fn secret_hash(pool: &PgPool, id: i64) -> Result<Option<String>> {
+    sqlx::query_scalar("SELECT secret_hash FROM reports WHERE id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+        .map_err(db_err)
+}
+
+/// Finds the reporter by phone, then chat address, then e-mail, else creates one. Runs in a
+/// transaction that holds the chain head (see [`audit::begin`]), so two submissions from the same
+/// new reporter cannot both miss and create two records.
+async fn find_or_create_reporter(
+    conn: &mut PgConnection,
+    r: &NewReporter,
+    now: Timestamp,
+) -> Result<Option<i64>> {
+    if r.name.is_none()
+        && r.phone.is_none()
+        && r.email.is_none()
+        && r.nik.is_none()
+        && r.channel_address.is_none()
+    {
+        return Ok(None);
+    }
+    let mut found: Option<i64> = None;
+    if let Some(phone) = &r.phone {
+        found = sqlx::query_scalar("SELECT id FROM reporters WHERE phone = $1")
+            .bind(phone)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db_err)?;
+    }
+    if found.is_none()
+        && let Some((channel, address)) = &r.channel_address
+    {
+        found = sqlx::query_scalar(
+            "SELECT reporter_id FROM reporter_addresses WHERE channel = $1 AND address = $2",
+        )
+        .bind(channel.as_str())
+        .bind(address)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    }
+    // A phone number is the stronger identity: with one that matched nobody, an e-mail address
+    // shared by a family must not pull the report onto another person's record.
+    if found.is_none()
+        && r.phone.is_none()
+        && let Some(email) = &r.email
+    {
+        found = sqlx::query_scalar("SELECT id FROM reporters WHERE email = $1 ORDER BY id LIMIT 1")
+            .bind(email)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db_err)?;
+    }
+    let id = match found {
+        Some(id) => {
+            // Fill in what we did not know; never overwrite what the reporter told us before.
+            sqlx::query(
+                "UPDATE reporters SET name = COALESCE(name, $1), email = COALESCE(email, $2), nik = COALESCE(nik, $3),
+                   phone = COALESCE(phone, CASE WHEN EXISTS (SELECT 1 FROM reporters o WHERE o.phone = $4) THEN NULL ELSE $4 END)
+                 WHERE id = $5",
+            )
+            .bind(&r.name)
+            .bind(&r.email)
+            .bind(&r.nik)
+            .bind(&r.phone)
+            .bind(id)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+            id
+        }
+        None => sqlx::query_scalar("INSERT INTO reporters (name, phone, email, nik, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+            .bind(&r.name)
+            .bind(&r.phone)
+            .bind(&r.email)
+            .bind(&r.nik)
+            .bind(now)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db_err)?,
+    };
+    if let Some((channel, address)) = &r.channel_address {
+        sqlx::query("INSERT INTO reporter_addresses (channel, address, reporter_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(channel.as_str())
+            .bind(address)
+            .bind(id)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+    }
+    Ok(Some(id))
+}
+
+/// `sql` is a `SELECT EXISTS (...)` with one text parameter.
+async fn exists(conn: &mut PgConnection, sql: &str, key: &str) -> Result<bool> {
+    sqlx::query_scalar(sql)
+        .bind(key)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db_err)
+}
+
+/// Checks the references the service layer cannot see, with the messages users get for them.
+async fn check_refs(
+    conn: &mut PgConnection,
+    category: Option<&str>,
+    region_code: Option<&str>,
+) -> Result<()> {
+    if let Some(c) = category
+        && !exists(
+            conn,
+            "SELECT EXISTS (SELECT 1 FROM categories WHERE code = $1)",
+            c,
+        )
+        .await?
+    {
+        return Err(StoreError::Invalid(format!("unknown category `{c}`")));
+    }
+    if let Some(code) = region_code
+        && !exists(
+            conn,
+            "SELECT EXISTS (SELECT 1 FROM regions WHERE code = $1)",
+            code,
+        )
+        .await?
+    {
+        return Err(StoreError::Invalid(format!("unknown region `{code}`")));
+    }
+    Ok(())
+}
+
+pub(crate) async fn create_report(pool: &PgPool, r: &NewReport) -> Result<CreatedReport> {
+    let mut tx = audit::begin(pool).await?;
+    check_refs(&mut tx, r.category.as_deref(), r.region_code.as_deref()).await?;
+    let reporter_id = match &r.reporter {
+        Some(rep) => find_or_create_reporter(&mut tx, rep, r.created_at).await?,
+        None => None,
+    };
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO reports (tracking_id, secret_hash, kind, title, body, occurred_on, region_code, address, latitude, longitude,
+           category, channel, reporter_id, entered_by, show_reporter_name, anonim, rahasia, needs_field_check, status, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 'baru', $19, $19) RETURNING id",
+    )
+    .bind(r.tracking_id.as_str())
+    .bind(&r.secret_hash)
+    .bind(r.kind.as_str())
+    .bind(&r.title)
+    .bind(&r.body)
+    .bind(r.occurred_on)
+    .bind(&r.region_code)
+    .bind(&r.address)
+    .bind(r.latitude)
+    .bind(r.longitude)
+    .bind(&r.category)
+    .bind(r.channel.as_str())
+    .bind(reporter_id)
+    .bind(r.entered_by)
+    .bind(r.show_reporter_name)
+    .bind(r.visibility.anonim)
+    .bind(r.visibility.rahasia)
+    .bind(r.needs_field_check)
+    .bind(r.created_at)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| match db_err(e) {
+        StoreError::Conflict(_) => StoreError::Conflict(format!("tracking id {} is taken", r.tracking_id)),
+        other => other,
+    })?;
+    for c in &r.clocks {
+        upsert_clock(&mut tx, id, 0, c).await?;
+    }
+    let activity = insert_activity(
+        &mut tx,
+        id,
+        None,
+        None,
+        ActivityKind::Submitted,
+        None,
+        None,
+        None,
+        &r.actor,
+        true,
+        r.created_at,
+    )
+    .await?;
+    for a in &r.attachments {
+        insert_attachment(&mut tx, id, Some(activity), a, r.created_at).await?;
+    }
+    let summary = serde_json::json!({
+        "tracking_id": r.tracking_id, "kind": r.kind, "title": r.title, "channel": r.channel,
+        "visibility": r.visibility.codes(), "category": r.category, "region_code": r.region_code,
+        "reporter_id": reporter_id, "attachments": r.attachments.len(),
+    });
+    audit::append(
+        &mut tx,
+        NewAuditEvent::new(&r.actor, "report.created", "report", id).after(&summary),
+        r.created_at,
+    )
+    .await?;
+    tx.commit().await.map_err(db_err)?;
+    Ok(CreatedReport {
+        id,
+        tracking_id: r.tracking_id.clone(),
+        reporter_id,
+    })
+}
+
+async fn upsert_clock(
+    conn: &mut PgConnection,
+    report_id: i64,
+    assignment_id: i64,
+    c: &Clock,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO clocks (report_id, assignment_id, kind, measure, budget_us, started_at, consumed_us, running_since, due_at, stopped_at, next_fire_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL)
+         ON CONFLICT (report_id, assignment_id, kind) DO UPDATE SET measure = EXCLUDED.measure, budget_us = EXCLUDED.budget_us,
+           started_at = EXCLUDED.started_at, consumed_us = EXCLUDED.consumed_us, running_since = EXCLUDED.running_since,
+           due_at = EXCLUDED.due_at, stopped_at = EXCLUDED.stopped_at",
+    )
+    .bind(report_id)
+    .bind(assignment_id)
+    .bind(c.kind.as_str())
+    .bind(c.measure.as_str())
+    .bind(micros(c.budget))
+    .bind(c.started_at)
+    .bind(micros(c.consumed))
+    .bind(c.running_since)
+    .bind(c.due_at)
+    .bind(c.stopped_at)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert_activity(
+    conn: &mut PgConnection,
+    report_id: i64,
+    assignment_id: Option<i64>,
+    agency_id: Option<&str>,
+    kind: ActivityKind,
+    stage: Option<Stage>,
+    status: Option<ReportStatus>,
+    note: Option<&str>,
+    actor: &str,
+    public: bool,
+    at: Timestamp,
+) -> Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO activities (report_id, assignment_id, agency_id, kind, stage, status, note, actor, public, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+    )
+    .bind(report_id)
+    .bind(assignment_id)
+    .bind(agency_id)
+    .bind(kind.as_str())
+    .bind(stage.map(|s| s.as_str()))
+    .bind(status.map(|s| s.as_str()))
+    .bind(note)
+    .bind(actor)
+    .bind(public)
+    .bind(at)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(db_err)
+}
+
+async fn insert_attachment(
+    conn: &mut PgConnection,
+    report_id: i64,
+    activity_id: Option<i64>,
+    a: &NewAttachment,
+    at: Timestamp,
+) -> Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO attachments (report_id, activity_id, filename, content_type, size_bytes, sha256, storage_key, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(report_id)
+    .bind(activity_id)
+    .bind(&a.filename)
+    .bind(&a.content_type)
+    .bind(a.size_bytes)
+    .bind(&a.sha256)
+    .bind(&a.storage_key)
+    .bind(at)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(db_err)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert_message(
+    conn: &mut PgConnection,
+    report_id: i64,
+    reporter_id: Option<i64>,
+    channel: &str,
+    direction: Direction,
+    body: &str,
+    status: &str,
+    author: &str,
+    at: Timestamp,
+) -> Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO messages (report_id, reporter_id, channel, direction, body, status, author, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(report_id)
+    .bind(reporter_id)
+    .bind(channel)
+    .bind(direction.as_str())
+    .bind(body)
+    .bind(status)
+    .bind(author)
+    .bind(at)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(db_err)
+}
+
+/// What the workflow decides on. The caller runs it in one snapshot (see `PgStore::report_view`),
+/// so the report row, its assignments and its clocks are all as of the same moment.
+pub(crate) async fn report_view(conn: &mut PgConnection, id: i64) -> Result<Option<ReportView>> {
+    let Some(row) = sqlx::query(&format!(
+        "SELECT {REPORT_COLUMNS} FROM reports r WHERE r.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db_err)?
+    else {
+        return Ok(None);
+    };
+    let fields = ReportFields {
+        kind: code(&row, "kind", ReportKind::parse)?,
+        title: get(&row, "title")?,
+        body: get(&row, "body")?,
+        category: get(&row, "category")?,
+        region_code: get(&row, "region_code")?,
+        address: get(&row, "address")?,
+        visibility: Visibility {
+            anonim: get(&row, "anonim")?,
+            rahasia: get(&row, "rahasia")?,
+        },
+        needs_field_check: get(&row, "needs_field_check")?,
+    };
+    let mut clocks: HashMap<i64, Vec<Clock>> = HashMap::new();
+    for c in sqlx::query("SELECT * FROM clocks WHERE report_id = $1 ORDER BY assignment_id, kind")
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db_err)?
+    {
+        clocks
+            .entry(get(&c, "assignment_id")?)
+            .or_default()
+            .push(clock_from_row(&c)?);
+    }
+    let mut assignments = Vec::new();
+    for a in sqlx::query("SELECT * FROM assignments WHERE report_id = $1 ORDER BY id")
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db_err)?
+    {
+        let aid: i64 = get(&a, "id")?;
+        assignments.push(AssignmentView {
+            id: aid,
+            agency_id: get(&a, "agency_id")?,
+            role: code(&a, "role", AssignmentRole::parse)?,
+            stage: code(&a, "stage", Stage::parse)?,
+            responded: get(&a, "responded")?,
+            clocks: clocks.remove(&aid).unwrap_or_default(),
+        });
+    }
+    Ok(Some(ReportView {
+        id,
+        status: code(&row, "status", ReportStatus::parse)?,
+        status_before_wait: code_opt(&row, "status_before_wait", ReportStatus::parse)?,
+        fields,
+        assignments,
+        clocks: clocks.remove(&0).unwrap_or_default(),
+        version: get(&row, "version")?,
+    }))
+}
+
+pub(crate) async fn apply_events(pool: &PgPool, change: &ReportChange) -> Result<Applied> {
+    let mut tx = audit::begin(pool).await?;
+    let applied = apply_in_tx(&mut tx, change).await?;
+    tx.commit().await.map_err(db_err)?;
+    Ok(applied)
+}
+
+async fn apply_in_tx(conn: &mut PgConnection, change: &ReportChange) -> Result<Applied> {
+    let id = change.report_id;
+    // The row lock keeps every other writer of this report out until we commit, so the version
+    // cannot move between this check and our update. NO KEY UPDATE is enough for that (we never
+    // change the key) and, unlike FOR UPDATE, still lets other transactions insert rows that refer
+    // to this report, e.g. a duplicate linked to it.
+    let row: Option<(i64, String, Option<i64>)> = sqlx::query_as(
+        "SELECT version, channel, reporter_id FROM reports WHERE id = $1 FOR NO KEY UPDATE",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    let (version, channel, reporter_id) =
+        row.ok_or_else(|| StoreError::NotFound(format!("report {id}")))?;
+    if version != change.expected_version {
+        return Err(StoreError::VersionConflict);
+    }
+    let actor = change.actor.audit_label();
+    let now = change.at;
+    let mut created: Vec<i64> = Vec::new();
+    let mut activity_ids: Vec<i64> = Vec::new();
+    let resolve = |r: AssignmentRef, created: &[i64]| -> Result<i64> {
+        match r {
+            AssignmentRef::Existing(id) => Ok(id),
+            AssignmentRef::New(i) => created.get(i).copied().ok_or_else(|| {
+                StoreError::Invalid(format!(
+                    "event refers to new assignment #{i} before it exists"
+                ))
+            }),
+        }
+    };
+    for event in &change.events {
+        let mut activity: Option<i64> = None;
+        match event {
+            Event::StatusChanged { to, .. } => {
+                let stamp = match to {
+                    ReportStatus::Didisposisikan => "dispatched_at = COALESCE(dispatched_at, $2)",
+                    ReportStatus::Selesai => "selesai_at = $2",
+                    ReportStatus::Ditutup => "closed_at = $2",
+                    _ => "updated_at = $2",
+                };
+                sqlx::query(&format!(
+                    "UPDATE reports SET status = $1, {stamp} WHERE id = $3"
+                ))
+                .bind(to.as_str())
+                .bind(now)
+                .bind(id)
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+                activity = Some(
+                    insert_activity(
+                        conn,
+                        id,
+                        None,
+                        None,
+                        ActivityKind::StatusChanged,
+                        None,
+                        Some(*to),
+                        None,
+                        &actor,
+                        true,
+                        now,
+                    )
+                    .await?,
+                );
+            }
+            Event::WaitStarted {
+                resume_to,
+                question,
+            } => {
+                sqlx::query("UPDATE reports SET status_before_wait = $1 WHERE id = $2")
+                    .bind(resume_to.as_str())
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(db_err)?;
+                activity = Some(
+                    insert_activity(
+                        conn,
+                        id,
+                        None,
+                        None,
+                        ActivityKind::AskedReporter,
+                        None,
+                        None,
+                        Some(question),
+                        &actor,
+                        true,
+                        now,
+                    )
+                    .await?,
+                );
+                insert_message(
+                    conn,
+                    id,
+                    reporter_id,
+                    &channel,
+                    Direction::Outbound,
+                    question,
+                    "queued",
+                    &actor,
+                    now,
+                )
+                .await?;
+            }
+            Event::WaitEnded { .. } => {
+                sqlx::query("UPDATE reports SET status_before_wait = NULL WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(db_err)?;
+            }
+            Event::Edited { after, .. } => {
+                check_refs(
+                    conn,
+                    after.category.as_deref(),
+                    after.region_code.as_deref(),
+                )
+                .await?;
+                sqlx::query(
+                    "UPDATE reports SET kind = $1, title = $2, body = $3, category = $4, region_code = $5, address = $6, anonim = $7, rahasia = $8, needs_field_check = $9
+                     WHERE id = $10",
+                )
+                .bind(after.kind.as_str())
+                .bind(&after.title)
+                .bind(&after.body)
+                .bind(&after.category)
+                .bind(&after.region_code)
+                .bind(&after.address)
+                .bind(after.visibility.anonim)
+                .bind(after.visibility.rahasia)
+                .bind(after.needs_field_check)
+                .bind(id)
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+                activity = Some(
+                    insert_activity(
+                        conn,
+                        id,
+                        None,
+                        None,
+                        ActivityKind::Edited,
+                        None,
+                        None,
+                        None,
+                        &actor,
+                        false,
+                        now,
+                    )
+                    .await?,
+                );
+            }
+            Event::AssignmentCreated {
+                agency_id,
+                role,
+                forwarded_from,
+                note,
+                stage,
+                responded,
+            } => {
+                if !exists(
+                    conn,
+                    "SELECT EXISTS (SELECT 1 FROM agencies WHERE id = $1)",
+                    agency_id,
+                )
+                .await?
+                {
+                    return Err(StoreError::Invalid(format!("unknown agency `{agency_id}`")));
+                }
+                let aid: i64 = sqlx::query_scalar(
+                    "INSERT INTO assignments (report_id, agency_id, role, stage, responded, forwarded_from, created_at, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+                )
+                .bind(id)
+                .bind(agency_id)
+                .bind(role.as_str())
+                .bind(stage.as_str())
+                .bind(*responded)
+                .bind(*forwarded_from)
+                .bind(now)
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(db_err)?;
+                created.push(aid);
+                let kind = if forwarded_from.is_some() {
+                    ActivityKind::Forwarded
+                } else {
+                    ActivityKind::Dispatched
+                };
+                activity = Some(
+                    insert_activity(
+                        conn,
+                        id,
+                        Some(aid),
+                        Some(agency_id),
+                        kind,
+                        Some(*stage),
+                        None,
+                        note.as_deref(),
+                        &actor,
+                        true,
+                        now,
+                    )
+                    .await?,
+                );
+            }
+            Event::StageChanged {
+                assignment,
+                to,
+                note,
+                first_response,
+                ..
+            } => {
+                let aid = resolve(*assignment, &created)?;
+                let agency: Option<String> = sqlx::query_scalar(
+                    "UPDATE assignments SET stage = $1, updated_at = $2, responded = responded OR $3,
+                       first_response_at = CASE WHEN $3 AND first_response_at IS NULL THEN $2 ELSE first_response_at END,
+                       tuntas_at = CASE WHEN $1 = 'tuntas' THEN $2 ELSE tuntas_at END
+                     WHERE id = $4 AND report_id = $5 RETURNING agency_id",
+                )
+                .bind(to.as_str())
+                .bind(now)
+                .bind(*first_response)
+                .bind(aid)
+                .bind(id)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(db_err)?;
+                let agency =
+                    agency.ok_or_else(|| StoreError::NotFound(format!("assignment {aid}")))?;
+                let kind = match to {
+                    Stage::BukanWewenang => ActivityKind::Returned,
+                    Stage::Diteruskan => ActivityKind::Forwarded,
+                    _ => ActivityKind::StageUpdate,
+                };
+                activity = Some(
+                    insert_activity(
+                        conn,
+                        id,
+                        Some(aid),
+                        Some(&agency),
+                        kind,
+                        Some(*to),
+                        None,
+                        Some(note),
+                        &actor,
+                        true,
+                        now,
+                    )
+                    .await?,
+                );
+            }
+            Event::AssignmentRestarted { assignment, .. } => {
+                let agency: Option<String> = sqlx::query_scalar(
+                    "UPDATE assignments SET stage = 'menunggu_respon', responded = FALSE, first_response_at = NULL, tuntas_at = NULL, updated_at = $1
+                     WHERE id = $2 AND report_id = $3 RETURNING agency_id",
+                )
+                .bind(now)
+                .bind(assignment)
+                .bind(id)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(db_err)?;
+                let agency = agency
+                    .ok_or_else(|| StoreError::NotFound(format!("assignment {assignment}")))?;
+                activity = Some(
+                    insert_activity(
+                        conn,
+                        id,
+                        Some(*assignment),
+                        Some(&agency),
+                        ActivityKind::Restarted,
+                        Some(Stage::MenungguRespon),
+                        None,
+                        None,
+                        &actor,
+                        true,
+                        now,
+                    )
+                    .await?,
+                );
+            }
+            Event::ClockSet { owner, clock } => {
+                let aid = match owner {
+                    ClockOwner::Report => 0,
+                    ClockOwner::Assignment(r) => resolve(*r, &created)?,
+                };
+                upsert_clock(conn, id, aid, clock).await?;
+            }
+            Event::DuplicateLinked { master_id } => {
+                let master: Option<String> =
+                    sqlx::query_scalar("SELECT tracking_id FROM reports WHERE id = $1")
+                        .bind(master_id)
+                        .fetch_optional(&mut *conn)
+                        .await
+                        .map_err(db_err)?;
+                let master = master.ok_or_else(|| {
+                    StoreError::Invalid(format!("master report {master_id} does not exist"))
+                })?;
+                sqlx::query("UPDATE reports SET duplicate_of = $1 WHERE id = $2")
+                    .bind(master_id)
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(db_err)?;
+                activity = Some(
+                    insert_activity(
+                        conn,
+                        id,
+                        None,
+                        None,
+                        ActivityKind::Duplicate,
+                        None,
+                        None,
+                        Some(&master),
+                        &actor,
+                        true,
+                        now,
+                    )
+                    .await?,
+                );
+            }
+            Event::Archived { reason } => {
+                sqlx::query("UPDATE reports SET archive_reason = $1 WHERE id = $2")
+                    .bind(reason)
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(db_err)?;
+                activity = Some(
+                    insert_activity(
+                        conn,
+                        id,
+                        None,
+                        None,
+                        ActivityKind::Archived,
+                        None,
+                        None,
+                        Some(reason),
+                        &actor,
+                        true,
+                        now,
+                    )
+                    .await?,
+                );
+            }
+            Event::ReporterReplied { text } => {
+                activity = Some(
+                    insert_activity(
+                        conn,
+                        id,
+                        None,
+                        None,
+                        ActivityKind::ReporterReplied,
+                        None,
+                        None,
+                        Some(text),
+                        &actor,
+                        true,
+                        now,
+                    )
+                    .await?,
+                );
+                insert_message(
+                    conn,
+                    id,
+                    reporter_id,
+                    &channel,
+                    Direction::Inbound,
+                    text,
+                    "received",
+                    &actor,
+                    now,
+                )
+                .await?;
+            }
+            Event::Rated {
+                score,
+                outcome,
+                comment,
+            } => {
+                sqlx::query("UPDATE reports SET rating = $1, outcome = $2, rating_comment = $3 WHERE id = $4")
+                    .bind(i16::from(*score))
+                    .bind(outcome.as_str())
+                    .bind(comment)
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(db_err)?;
+                let note = format!("{score}/5 · {}", outcome.label());
+                let note = match comment {
+                    Some(c) => format!("{note} · {c}"),
+                    None => note,
+                };
+                activity = Some(
+                    insert_activity(
+                        conn,
+                        id,
+                        None,
+                        None,
+                        ActivityKind::Rated,
+                        None,
+                        None,
+                        Some(&note),
+                        &actor,
+                        true,
+                        now,
+                    )
+                    .await?,
+                );
+            }
+            Event::Reopened { reason } => {
+                sqlx::query("UPDATE reports SET reopen_count = reopen_count + 1 WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(db_err)?;
+                activity = Some(
+                    insert_activity(
+                        conn,
+                        id,
+                        None,
+                        None,
+                        ActivityKind::Reopened,
+                        None,
+                        None,
+                        Some(reason),
+                        &actor,
+                        true,
+                        now,
+                    )
+                    .await?,
+                );
+            }
+            Event::InstructionAdded { note } => {
+                activity = Some(
+                    insert_activity(
+                        conn,
+                        id,
+                        None,
+                        None,
+                        ActivityKind::Instruction,
+                        None,
+                        None,
+                        Some(note),
+                        &actor,
+                        false,
+                        now,
+                    )
+                    .await?,
+                );
+            }
+            Event::ReporterMessaged { text } => {
+                activity = Some(
+                    insert_activity(
+                        conn,
+                        id,
+                        None,
+                        None,
+                        ActivityKind::MessageToReporter,
+                        None,
+                        None,
+                        Some(text),
+                        &actor,
+                        true,
+                        now,
+                    )
+                    .await?,
+                );
+                insert_message(
+                    conn,
+                    id,
+                    reporter_id,
+                    &channel,
+                    Direction::Outbound,
+                    text,
+                    "queued",
+                    &actor,
+                    now,
+                )
+                .await?;
+            }
+        }
+        activity_ids.extend(activity);
+        let mut audit_event = NewAuditEvent::new(&actor, event.action(), "report", id);
+        audit_event = match event {
+            Event::Edited { before, after } => audit_event.before(before).after(after),
+            other => audit_event.after(other),
+        };
+        audit::append(conn, audit_event, now).await?;
+    }
+    if !change.attachments.is_empty() {
+        let first = activity_ids.first().copied();
+        for a in &change.attachments {
+            insert_attachment(conn, id, first, a, now).await?;
+        }
+    }
+    let updated = sqlx::query(
+        "UPDATE reports SET version = version + 1, updated_at = $1 WHERE id = $2 AND version = $3",
+    )
+    .bind(now)
+    .bind(id)
+    .bind(change.expected_version)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?
+    .rows_affected();
+    if updated != 1 {
+        return Err(StoreError::VersionConflict);
+    }
+    Ok(Applied {
+        version: change.expected_version + 1,
+        created_assignments: created,
+        activity_ids,
+    })
+}
+
+/// The words searched for: `None` when the text has none. Like the SQLite store, only the first
+/// 16 words count, which bounds the cost of a query. The text itself goes to `plainto_tsquery`,
+/// which reads it with the same parser as the indexed column and never fails on odd input.
+fn search_text(text: &str) -> Option<&str> {
+    const MAX_WORDS: usize = 16;
+    let mut words = 0;
+    let mut in_word = false;
+    for (i, c) in text.char_indices() {
+        let alnum = c.is_alphanumeric();
+        if alnum && !in_word {
+            words += 1;
+            if words > MAX_WORDS {
+                return Some(&text[..i]);
+            }
+        }
+        in_word = alnum;
+    }
+    (words > 0).then_some(text)
+}
+
+fn push_filters<'a>(qb: &mut QueryBuilder<'a, Postgres>, f: &'a ReportFilter) {
+    qb.push(" WHERE TRUE");
+    if !f.statuses.is_empty() {
+        let statuses: Vec<&str> = f.statuses.iter().map(|s| s.as_str()).collect();
+        qb.push(" AND r.status = ANY(")
+            .push_bind(statuses)
+            .push(")");
+    }
+    if f.stage.is_some() || f.agency_ids.is_some() {
+        qb.push(" AND EXISTS (SELECT 1 FROM assignments a WHERE a.report_id = r.id");
+        if let Some(stage) = f.stage {
+            qb.push(" AND a.stage = ").push_bind(stage.as_str());
+        }
+        if let Some(ids) = &f.agency_ids {
+            // An empty list matches nothing, as `IN ()` would.
+            qb.push(" AND a.agency_id = ANY(").push_bind(ids).push(")");
+        }
+        qb.push(")");
+    }
+    if let Some(c) = &f.category {
+        qb.push(" AND r.category = ").push_bind(c);
+    }
+    if let Some(region) = &f.region {
+        // The code itself or any code below it: `33.22` matches `33.22.10`, never `33.2`.
+        // Only well-formed codes reach LIKE, so `%` and `_` in input cannot act as wildcards.
+        if tanggap_domain::Region::is_valid_code(region) {
+            qb.push(" AND (r.region_code = ").push_bind(region);
+            qb.push(" OR r.region_code LIKE ")
+                .push_bind(format!("{region}.%"));
+            qb.push(")");
+        } else {
+            qb.push(" AND 1 = 0");
+        }
+    }
+    if let Some(ch) = f.channel {
+        qb.push(" AND r.channel = ").push_bind(ch.as_str());
+    }
+    if let Some(k) = f.kind {
+        qb.push(" AND r.kind = ").push_bind(k.as_str());
+    }
+    if let Some(from) = f.created_from {
+        qb.push(" AND r.created_at >= ").push_bind(from);
+    }
+    if let Some(to) = f.created_to {
+        qb.push(" AND r.created_at < ").push_bind(to);
+    }
+    if let Some(now) = f.overdue_at {
+        qb.push(" AND EXISTS (SELECT 1 FROM clocks c WHERE c.report_id = r.id AND c.assignment_id <> 0 AND c.kind IN ('first_response', 'completion') AND c.stopped_at IS NULL AND c.due_at < ");
+        qb.push_bind(now);
+        qb.push(")");
+    }
+    if let Some(text) = &f.text {
+        match search_text(text) {
+            Some(q) => {
+                qb.push(" AND r.search @@ plainto_tsquery('indonesian', ")
+                    .push_bind(q)
+                    .push(")");
+            }
+            None => {
+                qb.push(" AND FALSE");
+            }
+        }
+    }
+    if f.public_only {
+        qb.push(" AND NOT r.rahasia");
+    }
+    if let Some(rid) = f.reporter_id {
+        qb.push(" AND r.reporter_id = ").push_bind(rid);
+    }
+}
+
+pub(crate) async fn list_reports(pool: &PgPool, f: &ReportFilter) -> Result<Page<ReportRecord>> {
+    let mut count = QueryBuilder::<Postgres>::new("SELECT COUNT(*) FROM reports r");
+    push_filters(&mut count, f);
+    let total: i64 = count
+        .build_query_scalar()
+        .fetch_one(pool)
+        .await
+        .map_err(db_err)?;
+    let mut qb = QueryBuilder::<Postgres>::new(report_select());
+    push_filters(&mut qb, f);
+    qb.push(match f.order {
+        ReportOrder::NewestFirst => " ORDER BY r.created_at DESC, r.id DESC",
+        ReportOrder::OldestFirst => " ORDER BY r.created_at, r.id",
+    });
+    qb.push(" LIMIT ")
+        .push_bind(i64::from(f.limit.clamp(1, 500)));
+    qb.push(" OFFSET ").push_bind(i64::from(f.offset));
+    let items = qb
+        .build()
+        .fetch_all(pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(report_from_row)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Page {
+        items,
+        total: total as u64,
+    })
+}
+
+pub(crate) async fn assignments(pool: &PgPool, report_id: i64) -> Result<Vec<AssignmentRecord>> {
+    let mut clocks: HashMap<i64, Vec<Clock>> = HashMap::new();
+    for c in sqlx::query(
+        "SELECT * FROM clocks WHERE report_id = $1 AND assignment_id <> 0 ORDER BY kind",
+    )
+    .bind(report_id)
+    .fetch_all(pool)
+    .await
+    .map_err(db_err)?
+    {
+        clocks
+            .entry(get(&c, "assignment_id")?)
+            .or_default()
+            .push(clock_from_row(&c)?);
+    }
+    let rows = sqlx::query("SELECT a.*, g.name AS agency_name FROM assignments a JOIN agencies g ON g.id = a.agency_id WHERE a.report_id = $1 ORDER BY a.id")
+        .bind(report_id)
+        .fetch_all(pool)
+        .await
+        .map_err(db_err)?;
+    rows.iter()
+        .map(|row| {
+            let id: i64 = get(row, "id")?;
+            let clocks = clocks.remove(&id).unwrap_or_default();
+            let due = |k: ClockKind| clocks.iter().find(|c| c.kind == k).and_then(|c| c.due_at);
+            Ok(AssignmentRecord {
+                id,
+                report_id,
+                agency_id: get(row, "agency_id")?,
+                agency_name: get(row, "agency_name")?,
+                role: code(row, "role", AssignmentRole::parse)?,
+                stage: code(row, "stage", Stage::parse)?,
+                responded: get(row, "responded")?,
+                forwarded_from: get(row, "forwarded_from")?,
+                created_at: get(row, "created_at")?,
+                updated_at: get(row, "updated_at")?,
+                first_response_at: get(row, "first_response_at")?,
+                tuntas_at: get(row, "tuntas_at")?,
+                response_due_at: due(ClockKind::FirstResponse),
+                completion_due_at: due(ClockKind::Completion),
+                clocks,
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn activities(pool: &PgPool, report_id: i64) -> Result<Vec<ActivityRecord>> {
+    let rows = sqlx::query("SELECT * FROM activities WHERE report_id = $1 ORDER BY id")
+        .bind(report_id)
+        .fetch_all(pool)
+        .await
+        .map_err(db_err)?;
+    rows.iter()
+        .map(|row| {
+            Ok(ActivityRecord {
+                id: get(row, "id")?,
+                report_id,
+                assignment_id: get(row, "assignment_id")?,
+                agency_id: get(row, "agency_id")?,
+                kind: code(row, "kind", ActivityKind::parse)?,
+                stage: code_opt(row, "stage", Stage::parse)?,
+                status: code_opt(row, "status", ReportStatus::parse)?,
+                note: get(row, "note")?,
+                actor: get(row, "actor")?,
+                public: get(row, "public")?,
+                created_at: get(row, "created_at")?,
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn messages(pool: &PgPool, report_id: i64) -> Result<Vec<MessageRecord>> {
+    let rows = sqlx::query("SELECT * FROM messages WHERE report_id = $1 ORDER BY id")
+        .bind(report_id)
+        .fetch_all(pool)
+        .await
+        .map_err(db_err)?;
+    rows.iter()
+        .map(|row| {
+            Ok(MessageRecord {
+                id: get(row, "id")?,
+                report_id: get(row, "report_id")?,
+                reporter_id: get(row, "reporter_id")?,
+                channel: code(row, "channel", Channel::parse)?,
+                direction: code(row, "direction", Direction::parse)?,
+                provider_message_id: get(row, "provider_message_id")?,
+                body: get(row, "body")?,
+                status: get(row, "status")?,
+                author: get(row, "author")?,
+                created_at: get(row, "created_at")?,
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn attachments(
+    pool: &PgPool,
+    cond: &str,
+    key: i64,
+) -> Result<Vec<AttachmentRecord>> {
+    let rows = sqlx::query(&format!(
+        "SELECT * FROM attachments WHERE {cond} ORDER BY id"
+    ))
+    .bind(key)
+    .fetch_all(pool)
+    .await
+    .map_err(db_err)?;
+    rows.iter()
+        .map(|row| {
+            Ok(AttachmentRecord {
+                id: get(row, "id")?,
+                report_id: get(row, "report_id")?,
+                activity_id: get(row, "activity_id")?,
+                filename: get(row, "filename")?,
+                content_type: get(row, "content_type")?,
+                size_bytes: get(row, "size_bytes")?,
+                sha256: get(row, "sha256")?,
+                storage_key: get(row, "storage_key")?,
+                created_at: get(row, "created_at")?,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,261 @@
+//! Users, API tokens and sessions.
+
+use crate::audit;
+use crate::util::{code, db_err, get};
+use chrono::Utc;
+use serde_json::json;
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, PgPool};
+use tanggap_domain::Role;
+use tanggap_domain::audit::NewAuditEvent;
+use tanggap_store::{NewUser, Result, SessionRecord, StoreError, Timestamp, User, UserPatch};
+
+fn user_from_row(row: &PgRow) -> Result<User> {
+    Ok(User {
+        id: get(row, "id")?,
+        username: get(row, "username")?,
+        display_name: get(row, "display_name")?,
+        role: code(row, "role", Role::parse)?,
+        agency_id: get(row, "agency_id")?,
+        email: get(row, "email")?,
+        phone: get(row, "phone")?,
+        active: get(row, "active")?,
+        created_at: get(row, "created_at")?,
+    })
+}
+
+/// What the audit trail records about a user: never the password hash.
+fn audit_view(u: &User) -> serde_json::Value {
+    json!({ "username": u.username, "display_name": u.display_name, "role": u.role, "agency_id": u.agency_id, "email": u.email, "phone": u.phone, "active": u.active })
+}
+
+async fn load(conn: &mut PgConnection, id: i64) -> Result<Option<User>> {
+    sqlx::query("SELECT * FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+        .map_err(db_err)?
+        .as_ref()
+        .map(user_from_row)
+        .transpose()
+}
+
+pub(crate) async fn create_user(pool: &PgPool, u: &NewUser, actor: &str) -> Result<User> {
+    let mut tx = audit::begin(pool).await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (username, display_name, role, agency_id, email, phone, password_hash, active, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, TRUE, $8) RETURNING id",
+    )
+    .bind(&u.username)
+    .bind(&u.display_name)
+    .bind(u.role.as_str())
+    .bind(&u.agency_id)
+    .bind(&u.email)
+    .bind(&u.phone)
+    .bind(&u.password_hash)
+    .bind(u.created_at)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| match db_err(e) {
+        StoreError::Conflict(_) => StoreError::Conflict(format!("username `{}` is taken", u.username)),
+        StoreError::Invalid(_) => StoreError::Invalid(format!("agency `{}` does not exist", u.agency_id.clone().unwrap_or_default())),
+        other => other,
+    })?;
+    let user = load(&mut tx, id)
+        .await?
+        .ok_or_else(|| StoreError::Backend("user vanished".into()))?;
+    audit::append(
+        &mut tx,
+        NewAuditEvent::new(actor, "user.created", "user", id).after(&audit_view(&user)),
+        u.created_at,
+    )
+    .await?;
+    tx.commit().await.map_err(db_err)?;
+    Ok(user)
+}
+
+pub(crate) async fn user(pool: &PgPool, id: i64) -> Result<Option<User>> {
+    let mut conn = pool.acquire().await.map_err(db_err)?;
+    load(&mut conn, id).await
+}
+
+pub(crate) async fn user_credentials(
+    pool: &PgPool,
+    username: &str,
+) -> Result<Option<(User, String)>> {
+    let row = sqlx::query("SELECT * FROM users WHERE username = $1")
+        .bind(username)
+        .fetch_optional(pool)
+        .await
+        .map_err(db_err)?;
+    match row {
+        None => Ok(None),
+        Some(row) => Ok(Some((user_from_row(&row)?, get(&row, "password_hash")?))),
+    }
+}
+
+pub(crate) async fn users(pool: &PgPool) -> Result<Vec<User>> {
+    sqlx::query("SELECT * FROM users ORDER BY username")
+        .fetch_all(pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(user_from_row)
+        .collect()
+}
+
+pub(crate) async fn update_user(
+    pool: &PgPool,
+    id: i64,
+    p: &UserPatch,
+    actor: &str,
+) -> Result<User> {
+    let mut tx = audit::begin(pool).await?;
+    let before = load(&mut tx, id)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("user {id}")))?;
+    let agency = p.agency_id.clone().unwrap_or(before.agency_id.clone());
+    let email = p.email.clone().unwrap_or(before.email.clone());
+    let phone = p.phone.clone().unwrap_or(before.phone.clone());
+    sqlx::query(
+        "UPDATE users SET display_name = $1, role = $2, agency_id = $3, email = $4, phone = $5, active = $6,
+           password_hash = COALESCE($7, password_hash) WHERE id = $8",
+    )
+    .bind(p.display_name.as_ref().unwrap_or(&before.display_name))
+    .bind(p.role.unwrap_or(before.role).as_str())
+    .bind(&agency)
+    .bind(&email)
+    .bind(&phone)
+    .bind(p.active.unwrap_or(before.active))
+    .bind(&p.password_hash)
+    .bind(id)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_err)?;
+    let after = load(&mut tx, id)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("user {id}")))?;
+    let mut after_json = audit_view(&after);
+    if p.password_hash.is_some() {
+        after_json["password_changed"] = json!(true);
+    }
+    audit::append(
+        &mut tx,
+        NewAuditEvent::new(actor, "user.updated", "user", id)
+            .before(&audit_view(&before))
+            .after(&after_json),
+        Utc::now(),
+    )
+    .await?;
+    tx.commit().await.map_err(db_err)?;
+    Ok(after)
+}
+
+pub(crate) async fn create_api_token(
+    pool: &PgPool,
+    user_id: i64,
+    name: &str,
+    token_hash: &str,
+    actor: &str,
+) -> Result<i64> {
+    let mut tx = audit::begin(pool).await?;
+    let now = Utc::now();
+    let id: i64 = sqlx::query_scalar("INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+        .bind(user_id)
+        .bind(name)
+        .bind(token_hash)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err)?;
+    audit::append(
+        &mut tx,
+        NewAuditEvent::new(actor, "api_token.created", "user", user_id)
+            .after(&json!({ "token_id": id, "name": name })),
+        now,
+    )
+    .await?;
+    tx.commit().await.map_err(db_err)?;
+    Ok(id)
+}
+
+pub(crate) async fn user_by_token_hash(pool: &PgPool, token_hash: &str) -> Result<Option<User>> {
+    sqlx::query("SELECT u.* FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active")
+        .bind(token_hash)
+        .fetch_optional(pool)
+        .await
+        .map_err(db_err)?
+        .as_ref()
+        .map(user_from_row)
+        .transpose()
+}
+
+pub(crate) async fn revoke_api_token(pool: &PgPool, token_id: i64, actor: &str) -> Result<bool> {
+    let mut tx = audit::begin(pool).await?;
+    let now = Utc::now();
+    let user_id: Option<i64> = sqlx::query_scalar("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL RETURNING user_id")
+        .bind(now)
+        .bind(token_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?;
+    if let Some(user_id) = user_id {
+        audit::append(
+            &mut tx,
+            NewAuditEvent::new(actor, "api_token.revoked", "user", user_id)
+                .after(&json!({ "token_id": token_id })),
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await.map_err(db_err)?;
+    Ok(user_id.is_some())
+}
+
+pub(crate) async fn session_load(
+    pool: &PgPool,
+    id_hash: &str,
+    now: Timestamp,
+) -> Result<Option<SessionRecord>> {
+    let row = sqlx::query("SELECT * FROM sessions WHERE id_hash = $1 AND expires_at > $2")
+        .bind(id_hash)
+        .bind(now)
+        .fetch_optional(pool)
+        .await
+        .map_err(db_err)?;
+    row.map(|row| {
+        Ok(SessionRecord {
+            id_hash: get(&row, "id_hash")?,
+            user_id: get(&row, "user_id")?,
+            data: get(&row, "data")?,
+            expires_at: get(&row, "expires_at")?,
+        })
+    })
+    .transpose()
+}
+
+/// Sessions are not audited, so they need neither the chain head nor a transaction: each is one
+/// statement.
+pub(crate) async fn session_save(pool: &PgPool, s: &SessionRecord) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO sessions (id_hash, user_id, data, expires_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (id_hash) DO UPDATE SET user_id = EXCLUDED.user_id, data = EXCLUDED.data, expires_at = EXCLUDED.expires_at",
+    )
+    .bind(&s.id_hash)
+    .bind(s.user_id)
+    .bind(&s.data)
+    .bind(s.expires_at)
+    .execute(pool)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn session_delete(pool: &PgPool, id_hash: &str) -> Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+        .bind(id_hash)
+        .execute(pool)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}

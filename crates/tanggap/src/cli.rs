@@ -1,0 +1,304 @@
+//! The command line. Every failure ends in one line on stderr and a non-zero exit code; nothing
+//! here panics on bad input.
+
+use crate::config::Config;
+use crate::{Application, open_store, services};
+use anyhow::{Context as _, bail};
+use clap::{Args, Parser, Subcommand};
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use tanggap_domain::Role;
+use tanggap_service::SystemClock;
+use tanggap_service::auth::UserInput;
+use tanggap_store::{VerifyError, verify_audit_chain};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tanggap",
+    version,
+    about = "Tanggap: public-service complaints for Indonesian regional governments."
+)]
+#[command(
+    after_help = "Environment: TANGGAP_LISTEN (default 127.0.0.1:8080), TANGGAP_DATA_DIR (default ./data), \
+DATABASE_URL (PostgreSQL instead of the SQLite file), TANGGAP_CONFIG (a TOML file with the same settings)."
+)]
+pub struct Cli {
+    /// A TOML configuration file (overrides TANGGAP_CONFIG).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the web server and the background jobs.
+    Serve(ServeArgs),
+    /// Create or upgrade the database schema, then exit.
+    Migrate,
+    /// Load the Central Java reference data (regions, agencies, categories, holidays).
+    Seed,
+    /// Load the reference data, demo logins for every role and demo reports in every state.
+    Demo,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Check the audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Address to listen on (overrides TANGGAP_LISTEN).
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<String>,
+    /// Load the demo logins and reports when the database has none.
+    #[arg(long)]
+    demo: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Add a user. The password is read from stdin with --password-stdin, else one is generated and printed.
+    Add(UserAddArgs),
+}
+
+#[derive(Debug, Args)]
+struct UserAddArgs {
+    #[arg(long)]
+    username: String,
+    /// operator, petugas, kepala, pimpinan, auditor or admin.
+    #[arg(long)]
+    role: String,
+    /// The agency id, for petugas and kepala (see reference/jateng/agencies.csv).
+    #[arg(long)]
+    agency: Option<String>,
+    /// Full name shown in the interface (defaults to the username).
+    #[arg(long)]
+    name: Option<String>,
+    #[arg(long)]
+    email: Option<String>,
+    #[arg(long)]
+    phone: Option<String>,
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    password_stdin: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Walk the hash chain; name the first broken event and exit non-zero if there is one.
+    Verify,
+}
+
+/// Turns any error into the one line we print.
+fn one_line(e: &anyhow::Error) -> String {
+    format!("{e:#}")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            return match e.kind() {
+                ErrorKind::DisplayHelp
+                | ErrorKind::DisplayVersion
+                | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                    let _ = e.print();
+                    if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                        ExitCode::from(2)
+                    } else {
+                        ExitCode::SUCCESS
+                    }
+                }
+                _ => {
+                    let text = e.to_string();
+                    let first = text
+                        .lines()
+                        .next()
+                        .unwrap_or("invalid arguments")
+                        .trim_start_matches("error: ");
+                    eprintln!("error: {first} (see `tanggap --help`)");
+                    ExitCode::from(2)
+                }
+            };
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {}", one_line(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(config: &Config, default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TANGGAP_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if config.log_json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let mut config = Config::load(cli.config.as_deref(), |k| std::env::var(k).ok())?;
+    match cli.command {
+        Command::Serve(args) => {
+            init_logging(&config, "info,sqlx=warn,tower_http=info");
+            if let Some(l) = args.listen {
+                config.listen = l.parse().with_context(|| {
+                    format!("--listen `{l}` is not an address like 127.0.0.1:8080")
+                })?;
+            }
+            let app = Application::build(&config).await?;
+            if args.demo {
+                load_demo(&app.services()).await?;
+            }
+            eprintln!(
+                "Tanggap is running at http://{}/ (Ctrl-C stops it)",
+                app.local_addr()
+            );
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate => {
+            init_logging(&config, "warn");
+            let store = open_store(&config).await?;
+            println!(
+                "database schema is up to date ({})",
+                store.backend().as_str()
+            );
+        }
+        Command::Seed => {
+            init_logging(&config, "warn");
+            let svc = services(&config, open_store(&config).await?, Arc::new(SystemClock));
+            let c = svc.seed_reference_data().await?;
+            println!(
+                "loaded {} regions, {} agencies, {} categories, {} holidays",
+                c.regions, c.agencies, c.categories, c.holidays
+            );
+        }
+        Command::Demo => {
+            init_logging(&config, "warn");
+            let svc = services(&config, open_store(&config).await?, Arc::new(SystemClock));
+            svc.seed_reference_data().await?;
+            load_demo(&svc).await?;
+        }
+        Command::User(UserCommand::Add(a)) => {
+            init_logging(&config, "warn");
+            let role = Role::parse(&a.role).with_context(|| {
+                format!(
+                    "unknown role `{}`: use operator, petugas, kepala, pimpinan, auditor or admin",
+                    a.role
+                )
+            })?;
+            let (password, generated) = if a.password_stdin {
+                let mut line = String::new();
+                std::io::stdin()
+                    .lock()
+                    .read_line(&mut line)
+                    .context("cannot read the password from stdin")?;
+                (line.trim_end_matches(['\r', '\n']).to_string(), false)
+            } else {
+                (generate_password(), true)
+            };
+            let svc = services(&config, open_store(&config).await?, Arc::new(SystemClock));
+            let user = svc
+                .create_user(
+                    UserInput {
+                        display_name: a.name.unwrap_or_else(|| a.username.clone()),
+                        username: a.username,
+                        role,
+                        agency_id: a.agency,
+                        email: a.email,
+                        phone: a.phone,
+                        password: password.clone(),
+                    },
+                    "cli",
+                )
+                .await?;
+            println!(
+                "created user `{}` ({}) with id {}",
+                user.username, user.role, user.id
+            );
+            if generated {
+                println!("password: {password}");
+            }
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            init_logging(&config, "warn");
+            let store = open_store(&config).await?;
+            match verify_audit_chain(store.as_ref()).await {
+                Ok(summary) => println!(
+                    "audit trail intact: {} events, head {}",
+                    summary.events, summary.head_hash
+                ),
+                Err(VerifyError::Broken(b)) => {
+                    eprintln!("error: audit trail broken at event #{}: {b}", b.seq());
+                    return Ok(ExitCode::FAILURE);
+                }
+                Err(VerifyError::Store(e)) => bail!(e),
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn generate_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::thread_rng();
+    (0..16)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+async fn load_demo(svc: &tanggap_service::Services) -> anyhow::Result<()> {
+    let (logins, reports) = svc.load_demo().await?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "Demo logins (for trying Tanggap out only; never on a production database):"
+    )?;
+    for l in &logins {
+        writeln!(
+            out,
+            "  {:<26} {:<34} {:<9} {}",
+            l.username,
+            l.password,
+            l.role.as_str(),
+            l.agency_id.as_deref().unwrap_or("-")
+        )?;
+    }
+    if reports > 0 {
+        writeln!(out, "Loaded {reports} demo reports in every state.")?;
+    } else {
+        writeln!(
+            out,
+            "The database already has reports; no demo reports were added."
+        )?;
+    }
+    Ok(())
+}

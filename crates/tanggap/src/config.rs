@@ -1,0 +1,231 @@
+//! Configuration: defaults, then a TOML file, then `TANGGAP_*` environment variables (and
+//! `DATABASE_URL`), then command-line flags. The variable names are part of the interface that
+//! operators' scripts rely on; do not rename them.
+
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATA_DIR: &str = "./data";
+
+/// The settings file, every key optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<String>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    tracking_prefix: Option<String>,
+    require_contact: Option<bool>,
+    public_url: Option<String>,
+    log_format: Option<String>,
+}
+
+/// The resolved configuration.
+#[derive(Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    /// PostgreSQL URL; `None` means the SQLite file in `data_dir`.
+    pub database_url: Option<String>,
+    pub tracking_prefix: String,
+    pub require_contact: bool,
+    /// The address citizens reach the site at, for links in messages.
+    pub public_url: Option<String>,
+    pub log_json: bool,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field(
+                "database_url",
+                &self.database_url.as_ref().map(|_| "<redacted>"),
+            )
+            .field("tracking_prefix", &self.tracking_prefix)
+            .field("require_contact", &self.require_contact)
+            .field("public_url", &self.public_url)
+            .finish()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {reason}")]
+    Unreadable { path: String, reason: String },
+    #[error("config file {path} is not valid: {reason}")]
+    Invalid { path: String, reason: String },
+    #[error("{name} is not valid: {reason}")]
+    BadValue { name: &'static str, reason: String },
+}
+
+fn one_line(s: impl std::fmt::Display) -> String {
+    s.to_string()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl Config {
+    /// Resolve from an optional file and an environment lookup (injected so tests can set it).
+    pub fn load(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let path = file.map(Path::to_path_buf).or_else(|| {
+            env("TANGGAP_CONFIG")
+                .filter(|s| !s.is_empty())
+                .map(PathBuf::from)
+        });
+        let fc: FileConfig = match &path {
+            None => FileConfig::default(),
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|e| ConfigError::Unreadable {
+                    path: p.display().to_string(),
+                    reason: one_line(e),
+                })?;
+                toml::from_str(&text).map_err(|e| ConfigError::Invalid {
+                    path: p.display().to_string(),
+                    reason: one_line(e.message()),
+                })?
+            }
+        };
+        let pick = |name: &str, file: Option<String>| env(name).filter(|v| !v.is_empty()).or(file);
+        let listen_text =
+            pick("TANGGAP_LISTEN", fc.listen).unwrap_or_else(|| DEFAULT_LISTEN.into());
+        let listen = listen_text.parse().map_err(|_| ConfigError::BadValue {
+            name: "TANGGAP_LISTEN",
+            reason: format!("`{listen_text}` is not an address like 127.0.0.1:8080"),
+        })?;
+        let data_dir = env("TANGGAP_DATA_DIR")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or(fc.data_dir)
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+        let database_url = pick("DATABASE_URL", fc.database_url);
+        if let Some(url) = &database_url
+            && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError::BadValue {
+                    name: "DATABASE_URL",
+                    reason: "it must be a postgres:// or postgresql:// URL (leave it unset to use the SQLite file in TANGGAP_DATA_DIR)".into(),
+                });
+        }
+        let tracking_prefix = pick("TANGGAP_TRACKING_PREFIX", fc.tracking_prefix)
+            .unwrap_or_else(|| "LG".into())
+            .to_ascii_uppercase();
+        if tracking_prefix.is_empty()
+            || tracking_prefix.len() > 8
+            || !tracking_prefix.chars().all(|c| c.is_ascii_alphabetic())
+        {
+            return Err(ConfigError::BadValue {
+                name: "TANGGAP_TRACKING_PREFIX",
+                reason: "use 1 to 8 letters, e.g. LG".into(),
+            });
+        }
+        let require_contact = match env("TANGGAP_REQUIRE_CONTACT").filter(|v| !v.is_empty()) {
+            Some(v) => match v.as_str() {
+                "1" | "true" | "yes" => true,
+                "0" | "false" | "no" => false,
+                _ => {
+                    return Err(ConfigError::BadValue {
+                        name: "TANGGAP_REQUIRE_CONTACT",
+                        reason: "use true or false".into(),
+                    });
+                }
+            },
+            None => fc.require_contact.unwrap_or(false),
+        };
+        let log_format = pick("TANGGAP_LOG_FORMAT", fc.log_format).unwrap_or_else(|| "text".into());
+        let log_json = match log_format.as_str() {
+            "json" => true,
+            "text" => false,
+            _ => {
+                return Err(ConfigError::BadValue {
+                    name: "TANGGAP_LOG_FORMAT",
+                    reason: "use text or json".into(),
+                });
+            }
+        };
+        Ok(Config {
+            listen,
+            data_dir,
+            database_url,
+            tracking_prefix,
+            require_contact,
+            public_url: pick("TANGGAP_PUBLIC_URL", fc.public_url)
+                .map(|u| u.trim_end_matches('/').to_string()),
+            log_json,
+        })
+    }
+
+    pub fn sqlite_path(&self) -> PathBuf {
+        self.data_dir.join("tanggap.db")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let m: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| m.get(k).cloned()
+    }
+
+    #[test]
+    fn defaults() {
+        let c = Config::load(None, env(&[])).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.data_dir, PathBuf::from("./data"));
+        assert!(c.database_url.is_none());
+        assert_eq!(c.tracking_prefix, "LG");
+    }
+
+    #[test]
+    fn env_beats_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("t.toml");
+        std::fs::write(
+            &f,
+            "listen = \"0.0.0.0:9000\"\ndata_dir = \"/srv/tanggap\"\ntracking_prefix = \"jt\"\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&f), env(&[("TANGGAP_LISTEN", "127.0.0.1:9999")])).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:9999");
+        assert_eq!(c.data_dir, PathBuf::from("/srv/tanggap"));
+        assert_eq!(c.tracking_prefix, "JT");
+        let c = Config::load(None, env(&[("TANGGAP_CONFIG", f.to_str().unwrap())])).unwrap();
+        assert_eq!(c.listen.to_string(), "0.0.0.0:9000");
+    }
+
+    #[test]
+    fn bad_values_are_explained() {
+        let e = Config::load(None, env(&[("DATABASE_URL", "mysql://x")])).unwrap_err();
+        assert!(e.to_string().contains("postgres://"), "{e}");
+        let e = Config::load(None, env(&[("TANGGAP_LISTEN", "nowhere")])).unwrap_err();
+        assert!(e.to_string().contains("TANGGAP_LISTEN"));
+        let e = Config::load(Some(Path::new("/nonexistent/tanggap.toml")), env(&[])).unwrap_err();
+        assert!(matches!(e, ConfigError::Unreadable { .. }));
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("bad.toml");
+        std::fs::write(&f, "lisen = 1\n").unwrap();
+        let e = Config::load(Some(&f), env(&[])).unwrap_err();
+        assert!(
+            matches!(e, ConfigError::Invalid { .. }) && !e.to_string().contains('\n'),
+            "{e}"
+        );
+        let dbg = format!(
+            "{:?}",
+            Config::load(None, env(&[("DATABASE_URL", "postgres://u:secret@h/db")])).unwrap()
+        );
+        assert!(!dbg.contains("secret"));
+    }
+}

@@ -1,0 +1,140 @@
+//! The `tanggap` binary's library: configuration, the choice of store, and [`Application`], which
+//! builds and runs the whole system exactly as production does, so tests and benchmarks start it
+//! the same way.
+
+pub mod cli;
+pub mod config;
+
+use anyhow::Context as _;
+use config::Config;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tanggap_service::{Services, Settings, SystemClock, Wallclock};
+use tanggap_store::Store;
+use tanggap_store_postgres::PgStore;
+use tanggap_store_sqlite::SqliteStore;
+
+/// Open the configured store: PostgreSQL when `DATABASE_URL` is set, else the SQLite file.
+/// Migrations run as part of opening.
+pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    Ok(match &config.database_url {
+        Some(url) => Arc::new(
+            PgStore::connect(url)
+                .await
+                .context("cannot use the PostgreSQL database in DATABASE_URL")?,
+        ),
+        None => {
+            let path = config.sqlite_path();
+            Arc::new(
+                SqliteStore::open(&path).await.with_context(|| {
+                    format!("cannot use the SQLite database {}", path.display())
+                })?,
+            )
+        }
+    })
+}
+
+pub fn services(config: &Config, store: Arc<dyn Store>, clock: Arc<dyn Wallclock>) -> Services {
+    Services::new(
+        store,
+        clock,
+        Settings {
+            tracking_prefix: config.tracking_prefix.clone(),
+            require_contact: config.require_contact,
+        },
+    )
+}
+
+/// The running system: HTTP server (and, later, the background jobs) on one store.
+pub struct Application {
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    services: Arc<Services>,
+}
+
+impl Application {
+    /// Build with the system clock.
+    pub async fn build(config: &Config) -> anyhow::Result<Self> {
+        let store = open_store(config).await?;
+        Self::build_with(config, store, Arc::new(SystemClock)).await
+    }
+
+    /// Build on a given store and clock (tests inject both).
+    pub async fn build_with(
+        config: &Config,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Wallclock>,
+    ) -> anyhow::Result<Self> {
+        let services = Arc::new(services(config, store, clock));
+        if services.store.count_regions().await? == 0 {
+            let counts = services.seed_reference_data().await?;
+            tracing::info!(
+                ?counts,
+                "empty database: loaded the Central Java reference data"
+            );
+        }
+        let router = tanggap_web::router(tanggap_web::AppState {
+            services: services.clone(),
+        });
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        Ok(Application {
+            listener,
+            router,
+            services,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    pub fn services(&self) -> Arc<Services> {
+        self.services.clone()
+    }
+
+    /// Serve until Ctrl-C or SIGTERM, finishing requests in flight.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        tracing::info!(addr = %self.local_addr(), backend = self.services.store.backend().as_str(), "Tanggap is listening");
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
+        Ok(())
+    }
+
+    /// Serve until the future resolves (tests).
+    pub async fn run_until(
+        self,
+        stop: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(stop)
+            .await?;
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}

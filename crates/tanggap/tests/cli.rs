@@ -1,0 +1,314 @@
+//! The `tanggap` binary as an operator uses it: seeding, users, demo data, serving, verifying the
+//! audit trail, and failing with one clear line on bad input.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn tanggap(data_dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_tanggap"));
+    c.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("TANGGAP_DATA_DIR", data_dir)
+        .env("RUST_BACKTRACE", "1");
+    c
+}
+
+fn run(cmd: &mut Command) -> (i32, String, String) {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().unwrap();
+    (
+        status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&stdout).into_owned(),
+        String::from_utf8_lossy(&stderr).into_owned(),
+    )
+}
+
+/// A failure is exactly one line on stderr, starting with `error:`, and never a panic.
+fn assert_one_line_error(code: i32, stderr: &str) {
+    assert_ne!(code, 0, "must fail: {stderr}");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("backtrace"),
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr.trim_end().lines().count(),
+        1,
+        "one line expected, got:\n{stderr}"
+    );
+    assert!(stderr.starts_with("error: "), "{stderr}");
+}
+
+#[test]
+fn bad_input_gets_one_line_and_a_nonzero_exit() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = run(tanggap(dir.path()).arg("frobnicate"));
+    assert_one_line_error(code, &err);
+    assert!(err.contains("frobnicate"), "{err}");
+
+    let (code, _, err) = run(tanggap(dir.path())
+        .args(["seed"])
+        .env("DATABASE_URL", "mysql://root@localhost/x"));
+    assert_one_line_error(code, &err);
+    assert!(err.contains("DATABASE_URL"), "{err}");
+
+    let (code, _, err) = run(tanggap(dir.path())
+        .args(["seed"])
+        .env("DATABASE_URL", "postgres://postgres@127.0.0.1:1/nothing"));
+    assert_one_line_error(code, &err);
+    assert!(err.contains("PostgreSQL"), "{err}");
+
+    let (code, _, err) =
+        run(tanggap(dir.path()).args(["--config", "/nonexistent/tanggap.toml", "seed"]));
+    assert_one_line_error(code, &err);
+    assert!(err.contains("/nonexistent/tanggap.toml"), "{err}");
+
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "listen = [\n").unwrap();
+    let (code, _, err) = run(tanggap(dir.path())
+        .args(["seed"])
+        .env("TANGGAP_CONFIG", &bad));
+    assert_one_line_error(code, &err);
+
+    let (code, _, err) = run(tanggap(dir.path()).args(["serve", "--listen", "not-an-address"]));
+    assert_one_line_error(code, &err);
+
+    let (code, _, err) =
+        run(tanggap(dir.path()).args(["user", "add", "--username", "x", "--role", "raja"]));
+    assert_one_line_error(code, &err);
+    assert!(err.contains("raja"), "{err}");
+}
+
+#[test]
+fn every_command_has_help() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["migrate", "--help"],
+        vec!["seed", "--help"],
+        vec!["demo", "--help"],
+        vec!["user", "add", "--help"],
+        vec!["audit", "verify", "--help"],
+    ] {
+        let (code, out, _) = run(tanggap(dir.path()).args(&args));
+        assert_eq!(code, 0, "{args:?}");
+        assert!(out.contains("Usage"), "{args:?}: {out}");
+    }
+}
+
+#[test]
+fn seed_user_demo_and_audit_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = run(tanggap(dir.path()).arg("migrate"));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("sqlite"));
+    assert!(dir.path().join("tanggap.db").exists());
+
+    let (code, out, err) = run(tanggap(dir.path()).arg("seed"));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out.trim(),
+        "loaded 9175 regions, 101 agencies, 29 categories, 79 holidays"
+    );
+
+    let mut child = tanggap(dir.path())
+        .args([
+            "user",
+            "add",
+            "--username",
+            "op.satu",
+            "--role",
+            "operator",
+            "--name",
+            "Operator Satu",
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"kata-sandi-rahasia\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("created user `op.satu` (operator)"));
+    let (code, _, err) = run(tanggap(dir.path()).args([
+        "user",
+        "add",
+        "--username",
+        "op.satu",
+        "--role",
+        "operator",
+    ]));
+    assert_one_line_error(code, &err);
+    assert!(err.contains("taken"), "{err}");
+    let (code, out, _) = run(tanggap(dir.path()).args([
+        "user",
+        "add",
+        "--username",
+        "petugas.x",
+        "--role",
+        "petugas",
+        "--agency",
+        "dinkes",
+    ]));
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("password: "),
+        "a generated password is printed once"
+    );
+
+    let (code, out, err) = run(tanggap(dir.path()).arg("demo"));
+    assert_eq!(code, 0, "{err}");
+    for role in [
+        "operator", "petugas", "kepala", "pimpinan", "auditor", "admin",
+    ] {
+        assert!(
+            out.lines()
+                .any(|l| l.split_whitespace().nth(2) == Some(role)),
+            "no {role} login in:\n{out}"
+        );
+    }
+    assert!(out.contains("demo reports in every state"), "{out}");
+    // Running it again adds no duplicates.
+    let (code, out, _) = run(tanggap(dir.path()).arg("demo"));
+    assert_eq!(code, 0);
+    assert!(out.contains("no demo reports were added"));
+
+    let (code, out, err) = run(tanggap(dir.path()).args(["audit", "verify"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("audit trail intact: "), "{out}");
+
+    // Change one audit row behind the store's back (bypassing the append-only trigger).
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let mut conn = tanggap_store_sqlite::raw_connection(&dir.path().join("tanggap.db"))
+            .await
+            .unwrap();
+        sqlx::query("DROP TRIGGER audit_events_no_update")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE audit_events SET actor = 'user:999' WHERE seq = 42")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    });
+    let (code, _, err) = run(tanggap(dir.path()).args(["audit", "verify"]));
+    assert_one_line_error(code, &err);
+    assert!(err.contains("#42"), "the broken event is named: {err}");
+}
+
+#[test]
+fn audit_verify_catches_tampering_on_postgres() {
+    let admin = std::env::var("TANGGAP_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let name = format!("tanggap_cli_{}", std::process::id());
+    let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap();
+    let url = format!("{base}/{name}");
+    rt.block_on(async {
+        use sqlx::Connection;
+        let mut c = sqlx::PgConnection::connect(&admin)
+            .await
+            .expect("PostgreSQL must be running (see scripts/test.sh)");
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut c)
+            .await
+            .unwrap();
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut c)
+            .await
+            .unwrap();
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = run(tanggap(dir.path()).arg("seed").env("DATABASE_URL", &url));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("9175 regions"));
+    assert!(
+        !dir.path().join("tanggap.db").exists(),
+        "PostgreSQL, not SQLite"
+    );
+    let (code, _, err) = run(tanggap(dir.path())
+        .args(["audit", "verify"])
+        .env("DATABASE_URL", &url));
+    assert_eq!(code, 0, "{err}");
+    rt.block_on(async {
+        use sqlx::Connection;
+        let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+        sqlx::query("ALTER TABLE audit_events DISABLE TRIGGER ALL")
+            .execute(&mut c)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE audit_events SET after_json = '{}' WHERE seq = 2")
+            .execute(&mut c)
+            .await
+            .unwrap();
+    });
+    let (code, _, err) = run(tanggap(dir.path())
+        .args(["audit", "verify"])
+        .env("DATABASE_URL", &url));
+    assert_one_line_error(code, &err);
+    assert!(err.contains("#2"), "{err}");
+    rt.block_on(async {
+        use sqlx::Connection;
+        let mut c = sqlx::PgConnection::connect(&admin).await.unwrap();
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut c)
+            .await
+            .unwrap();
+    });
+}
+
+#[test]
+fn serve_answers_healthz_and_readyz() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = tanggap(dir.path())
+        .arg("serve")
+        .env("TANGGAP_LISTEN", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let result = rt.block_on(async {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(r) = reqwest::get(format!("http://127.0.0.1:{port}/healthz")).await {
+                let health = (r.status().as_u16(), r.text().await.unwrap_or_default());
+                let ready = reqwest::get(format!("http://127.0.0.1:{port}/readyz"))
+                    .await
+                    .map(|r| r.status().as_u16());
+                return Ok((health, ready.unwrap_or(0)));
+            }
+            if Instant::now() > deadline {
+                return Err("server did not come up in 60 s");
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    let ((status, body), ready) = result.unwrap();
+    assert_eq!((status, body.as_str()), (200, "ok"));
+    assert_eq!(ready, 200);
+}
