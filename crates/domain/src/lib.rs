@@ -3,6 +3,7 @@
 //! Nothing here does I/O, async or SQL. Time comes in as an argument (see [`clock`]), randomness
 //! as an `RngCore`, so every rule is testable with fixed inputs.
 
+pub mod access;
 pub mod agency;
 pub mod audit;
 pub mod calendar;

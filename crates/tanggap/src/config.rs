@@ -34,6 +34,8 @@ pub struct Config {
     /// The address citizens reach the site at, for links in messages.
     pub public_url: Option<String>,
     pub log_json: bool,
+    /// Per-process rate limits (tests raise them).
+    pub rates: tanggap_web::RateConfig,
 }
 
 impl std::fmt::Debug for Config {
@@ -159,6 +161,7 @@ impl Config {
             public_url: pick("TANGGAP_PUBLIC_URL", fc.public_url)
                 .map(|u| u.trim_end_matches('/').to_string()),
             log_json,
+            rates: tanggap_web::RateConfig::default(),
         })
     }
 

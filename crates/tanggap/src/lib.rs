@@ -73,9 +73,12 @@ impl Application {
                 "empty database: loaded the Central Java reference data"
             );
         }
-        let router = tanggap_web::router(tanggap_web::AppState {
-            services: services.clone(),
-        });
+        let web = tanggap_web::WebConfig {
+            attachments_dir: config.data_dir.join("attachments"),
+            public_url: config.public_url.clone(),
+            rates: config.rates,
+        };
+        let router = tanggap_web::router(tanggap_web::AppState::new(services.clone(), &web));
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -99,9 +102,13 @@ impl Application {
     /// Serve until Ctrl-C or SIGTERM, finishing requests in flight.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         tracing::info!(addr = %self.local_addr(), backend = self.services.store.backend().as_str(), "Tanggap is listening");
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown_signal())
-            .await?;
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
         Ok(())
     }
 
@@ -110,9 +117,13 @@ impl Application {
         self,
         stop: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(stop)
-            .await?;
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(stop)
+        .await?;
         Ok(())
     }
 }

@@ -1,26 +1,98 @@
 //! Tanggap's HTTP surface. [`router`] builds the whole application; handlers are thin and call
-//! the use cases in `tanggap-service`.
+//! the use cases in `tanggap-service`. Access rules live in `tanggap_domain::access` (reads),
+//! `tanggap_domain::workflow` (report writes) and [`policy`] (everything else).
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod policy;
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use std::sync::Arc;
+use tanggap_attachments::{DiskStore, Limits};
 use tanggap_service::Services;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+pub use auth::{RateConfig, RateLimits};
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub services: Arc<Services>,
+    pub limits: Arc<RateLimits>,
+    pub attachments: Arc<DiskStore>,
+    pub attachment_limits: Limits,
+    /// Where citizens reach the site (`https://lapor.jatengprov.go.id`), for links; may be empty.
+    pub public_url: String,
+}
+
+/// How the web layer is set up.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    pub attachments_dir: std::path::PathBuf,
+    pub public_url: Option<String>,
+    pub rates: RateConfig,
+}
+
+impl AppState {
+    pub fn new(services: Arc<Services>, config: &WebConfig) -> Self {
+        AppState {
+            services,
+            limits: Arc::new(RateLimits::new(config.rates)),
+            attachments: Arc::new(DiskStore::new(config.attachments_dir.clone())),
+            attachment_limits: Limits::default(),
+            public_url: config.public_url.clone().unwrap_or_default(),
+        }
+    }
 }
 
 pub fn router(state: AppState) -> Router {
+    // Cookies are Secure when the site is served over TLS (its public address is https).
+    let secure = state.public_url.starts_with("https://");
+    let sessions = SessionManagerLayer::new(auth::StoreSessions(state.services.store.clone()))
+        .with_name("tanggap_session")
+        .with_http_only(true)
+        .with_secure(secure)
+        .with_same_site(SameSite::Lax)
+        .with_expiry(Expiry::OnInactivity(time::Duration::hours(8)));
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .merge(api::router())
+        .fallback(not_found)
+        .layer(sessions)
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http().make_span_with(
+                |req: &axum::http::Request<_>| {
+                    // The path only: query strings can carry a reporter's secret.
+                    tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
+                },
+            ),
+        )
         .with_state(state)
+}
+
+async fn not_found() -> error::ApiError {
+    error::ApiError::NotFound("There is nothing at this address.".into())
 }
 
 /// The process is up.

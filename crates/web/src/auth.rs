@@ -1,0 +1,322 @@
+//! Who is calling: a logged-in user (cookie session, from `tower-sessions`, kept in our store),
+//! an integration (a hashed API token in `Authorization: Bearer …`), the reporter (the secret
+//! from their link), or nobody. Also CSRF protection for cookie-authenticated writes and the
+//! rate limits on logins and tracking lookups.
+
+use crate::AppState;
+use crate::error::ApiError;
+use async_trait::async_trait;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{Method, header};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use sha2::{Digest, Sha256};
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+use subtle::ConstantTimeEq;
+use tanggap_domain::access::Viewer;
+use tanggap_domain::workflow::{Actor, UserActor};
+use tanggap_service::auth::token_hash;
+use tanggap_store::{SessionRecord, Store, User};
+use tower_sessions::Session;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, SessionStore};
+
+/// Session keys.
+pub const SESSION_USER: &str = "user_id";
+pub const SESSION_CSRF: &str = "csrf";
+/// The header that carries the CSRF token on cookie-authenticated API writes.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// `tower-sessions` storage on top of our [`Store`]: sessions live in the same database, so
+/// several instances share them. Only a hash of the session id is stored.
+#[derive(Clone)]
+pub struct StoreSessions(pub std::sync::Arc<dyn Store>);
+
+impl std::fmt::Debug for StoreSessions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StoreSessions")
+    }
+}
+
+fn id_hash(id: &Id) -> String {
+    hex::encode(Sha256::digest(id.0.to_be_bytes()))
+}
+
+fn to_chrono(t: time::OffsetDateTime) -> tanggap_store::Timestamp {
+    chrono::DateTime::from_timestamp(t.unix_timestamp(), t.nanosecond()).unwrap_or_default()
+}
+
+fn from_chrono(t: tanggap_store::Timestamp) -> time::OffsetDateTime {
+    time::OffsetDateTime::from_unix_timestamp(t.timestamp())
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+}
+
+#[async_trait]
+impl SessionStore for StoreSessions {
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        let data = serde_json::to_string(&record.data)
+            .map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        let user_id = record.data.get(SESSION_USER).and_then(|v| v.as_i64());
+        self.0
+            .session_save(&SessionRecord {
+                id_hash: id_hash(&record.id),
+                user_id,
+                data,
+                expires_at: to_chrono(record.expiry_date),
+            })
+            .await
+            .map_err(|e| session_store::Error::Backend(e.to_string()))
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        let now = chrono::Utc::now();
+        let Some(rec) = self
+            .0
+            .session_load(&id_hash(id), now)
+            .await
+            .map_err(|e| session_store::Error::Backend(e.to_string()))?
+        else {
+            return Ok(None);
+        };
+        let data = serde_json::from_str(&rec.data)
+            .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        Ok(Some(Record {
+            id: *id,
+            data,
+            expiry_date: from_chrono(rec.expires_at),
+        }))
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        self.0
+            .session_delete(&id_hash(id))
+            .await
+            .map_err(|e| session_store::Error::Backend(e.to_string()))
+    }
+}
+
+/// How a user proved who they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthVia {
+    Session,
+    Token,
+}
+
+/// The caller, as far as we know.
+#[derive(Debug, Clone)]
+pub enum Principal {
+    Anonymous,
+    User { user: User, via: AuthVia },
+}
+
+impl Principal {
+    pub fn user(&self) -> Option<&User> {
+        match self {
+            Principal::User { user, .. } => Some(user),
+            Principal::Anonymous => None,
+        }
+    }
+
+    pub fn viewer(&self) -> Viewer<'_> {
+        match self {
+            Principal::User { user, .. } => Viewer::Staff {
+                role: user.role,
+                agency_id: user.agency_id.as_deref(),
+            },
+            Principal::Anonymous => Viewer::Public,
+        }
+    }
+
+    pub fn actor(&self) -> Option<Actor> {
+        self.user().map(|u| {
+            Actor::User(UserActor {
+                user_id: u.id,
+                role: u.role,
+                agency_id: u.agency_id.clone(),
+            })
+        })
+    }
+
+    pub fn require_user(&self) -> Result<&User, ApiError> {
+        self.user().ok_or_else(|| {
+            ApiError::Unauthorized(
+                "Log in (POST /api/v1/sessions) or send an API token in `Authorization: Bearer …`."
+                    .into(),
+            )
+        })
+    }
+}
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+/// The API's caller. A bearer token wins over a session cookie. For a cookie-authenticated user,
+/// every unsafe method must carry the session's CSRF token in `X-CSRF-Token`: a cookie alone is
+/// ambient authority that another site could use.
+impl FromRequestParts<AppState> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if let Some(token) = bearer(parts) {
+            let user = state
+                .services
+                .store
+                .user_by_token_hash(&token_hash(token))
+                .await?;
+            return match user {
+                Some(user) => Ok(Principal::User {
+                    user,
+                    via: AuthVia::Token,
+                }),
+                None => Err(ApiError::Unauthorized(
+                    "The API token is unknown, revoked, or its user is deactivated.".into(),
+                )),
+            };
+        }
+        let Some(session) = parts.extensions.get::<Session>().cloned() else {
+            return Ok(Principal::Anonymous);
+        };
+        let user_id: Option<i64> = session
+            .get(SESSION_USER)
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        let Some(user_id) = user_id else {
+            return Ok(Principal::Anonymous);
+        };
+        let user = match state.services.store.user(user_id).await? {
+            Some(u) if u.active => u,
+            _ => {
+                // The account was deactivated or removed: end the session.
+                let _ = session.flush().await;
+                return Ok(Principal::Anonymous);
+            }
+        };
+        if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+            let expected: Option<String> = session
+                .get(SESSION_CSRF)
+                .await
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            let presented = parts
+                .headers
+                .get(CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            if !expected.is_some_and(|e| constant_time_eq(&e, presented)) {
+                return Err(ApiError::Forbidden(format!(
+                    "This write came with the session cookie but without the session's CSRF token; send it in the `{CSRF_HEADER}` header (from the login response or GET /api/v1/me)."
+                )));
+            }
+        }
+        Ok(Principal::User {
+            user,
+            via: AuthVia::Session,
+        })
+    }
+}
+
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
+pub fn new_csrf_token() -> String {
+    let mut b = [0u8; 24];
+    rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut b);
+    hex::encode(b)
+}
+
+/// The caller's address, for rate limits.
+pub struct ClientIp(pub IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip())
+            .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+        Ok(ClientIp(ip))
+    }
+}
+
+/// Per-process rate limits. With several instances each keeps its own counts, so the effective
+/// limit is the per-instance limit times the number of instances.
+pub struct RateLimits {
+    login_per_user: DefaultKeyedRateLimiter<String>,
+    login_per_ip: DefaultKeyedRateLimiter<IpAddr>,
+    lookup_per_ip: DefaultKeyedRateLimiter<IpAddr>,
+    submit_per_ip: DefaultKeyedRateLimiter<IpAddr>,
+}
+
+fn per_minute(n: u32) -> Quota {
+    Quota::per_minute(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN))
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct RateConfig {
+    pub login_per_user_per_minute: u32,
+    pub login_per_ip_per_minute: u32,
+    pub lookups_per_ip_per_minute: u32,
+    pub submissions_per_ip_per_minute: u32,
+}
+
+impl Default for RateConfig {
+    fn default() -> Self {
+        RateConfig {
+            login_per_user_per_minute: 5,
+            login_per_ip_per_minute: 30,
+            lookups_per_ip_per_minute: 60,
+            submissions_per_ip_per_minute: 30,
+        }
+    }
+}
+
+impl RateLimits {
+    pub fn new(c: RateConfig) -> Self {
+        RateLimits {
+            login_per_user: RateLimiter::keyed(per_minute(c.login_per_user_per_minute)),
+            login_per_ip: RateLimiter::keyed(per_minute(c.login_per_ip_per_minute)),
+            lookup_per_ip: RateLimiter::keyed(per_minute(c.lookups_per_ip_per_minute)),
+            submit_per_ip: RateLimiter::keyed(per_minute(c.submissions_per_ip_per_minute)),
+        }
+    }
+
+    fn check<K: std::hash::Hash + Eq + Clone>(
+        limiter: &DefaultKeyedRateLimiter<K>,
+        key: &K,
+    ) -> Result<(), ApiError> {
+        limiter.check_key(key).map_err(|not_until| {
+            let wait = not_until.wait_time_from(governor::clock::Clock::now(
+                &governor::clock::DefaultClock::default(),
+            ));
+            ApiError::TooManyRequests {
+                retry_after_secs: wait.as_secs().max(1),
+            }
+        })
+    }
+
+    pub fn login(&self, username: &str, ip: IpAddr) -> Result<(), ApiError> {
+        Self::check(&self.login_per_ip, &ip)?;
+        Self::check(&self.login_per_user, &username.to_lowercase())
+    }
+
+    pub fn lookup(&self, ip: IpAddr) -> Result<(), ApiError> {
+        Self::check(&self.lookup_per_ip, &ip)
+    }
+
+    pub fn submit(&self, ip: IpAddr) -> Result<(), ApiError> {
+        Self::check(&self.submit_per_ip, &ip)
+    }
+}
