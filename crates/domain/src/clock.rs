@@ -105,6 +105,15 @@ pub struct Clock {
     pub due_at: Option<Timestamp>,
     /// When the measured thing happened (or the clock was cancelled).
     pub stopped_at: Option<Timestamp>,
+    /// The highest escalation threshold (percent of the budget) that the scheduler has acted on;
+    /// 0 before the first. A percentage rather than a count, so that an admin who edits the
+    /// ladder while clocks run can neither make a clock repeat a step nor skip the 100% one.
+    #[serde(default)]
+    pub fired: u32,
+    /// When the next threshold not yet acted on is (or was) crossed: what the scheduler's index
+    /// is built on. `None` when nothing is left to fire (see [`Clock::reschedule`]).
+    #[serde(default)]
+    pub next_fire_at: Option<Timestamp>,
 }
 
 impl Clock {
@@ -124,6 +133,8 @@ impl Clock {
             running_since: Some(at),
             due_at: Some(measure.add(cal, at, budget)),
             stopped_at: None,
+            fired: 0,
+            next_fire_at: None,
         }
     }
 
@@ -197,6 +208,68 @@ impl Clock {
         let left = target - self.consumed;
         Some(self.measure.add(cal, since, left.max(TimeDelta::zero())))
     }
+
+    fn target(&self, percent: u32) -> TimeDelta {
+        self.budget * i32::try_from(percent).unwrap_or(i32::MAX) / 100
+    }
+
+    /// When `percent` of the budget was (or, while running, will be) used up; `None` if the clock
+    /// stopped or paused before getting there.
+    ///
+    /// A threshold crossed while the clock ran stays crossed after it stops or pauses: the
+    /// scheduler acts on it even if the stop came before its sweep did. So the outcome never
+    /// depends on how late the scheduler runs (an agency cannot dodge a `lalai` mark by
+    /// responding during an outage), and catching up after downtime fires exactly what a
+    /// scheduler that never stopped would have fired.
+    pub fn crossed_at(&self, percent: u32, cal: &WorkingCalendar) -> Option<Timestamp> {
+        if percent >= 100 {
+            // The deadline itself: the one fixed when the clock started or resumed, even if
+            // holidays were edited since, and crossed exactly when `is_late` says so.
+            let due = self.due_at?;
+            return match self.stopped_at {
+                Some(stopped) => (stopped > due).then_some(due),
+                // Running, or paused after the deadline (a pause keeps only a passed deadline).
+                None => Some(due),
+            };
+        }
+        let target = self.target(percent);
+        match (self.running_since, self.stopped_at) {
+            (Some(since), None) => Some(self.measure.add(
+                cal,
+                since,
+                (target - self.consumed).max(TimeDelta::zero()),
+            )),
+            (Some(since), Some(stopped)) => {
+                if self.consumed < target {
+                    return None;
+                }
+                let before = self.consumed - self.measure.between(cal, since, stopped);
+                let at = self
+                    .measure
+                    .add(cal, since, (target - before).max(TimeDelta::zero()));
+                // A crossing at the end of a working day is written as the start of the next
+                // working day, which may lie after the stop: the stop is then the crossing.
+                Some(at.min(stopped))
+            }
+            // Paused (or paused, then stopped): crossed in an earlier running period, at an
+            // instant no longer known; the start stands in for "some time ago".
+            (None, _) => (self.consumed >= target).then_some(self.started_at),
+        }
+    }
+
+    /// Set [`Clock::next_fire_at`] to the crossing of the first threshold above [`Clock::fired`]
+    /// (thresholds in rising order, as the policy validates them), or `None` when none is left
+    /// or the next one has not been reached by a stopped or paused clock.
+    pub fn reschedule(&mut self, thresholds: &[u32], cal: &WorkingCalendar) {
+        self.next_fire_at = self
+            .next_threshold(thresholds)
+            .and_then(|p| self.crossed_at(p, cal));
+    }
+
+    /// The first threshold above the ones already acted on.
+    pub fn next_threshold(&self, thresholds: &[u32]) -> Option<u32> {
+        thresholds.iter().copied().find(|p| *p > self.fired)
+    }
 }
 
 #[cfg(test)]
@@ -245,6 +318,125 @@ mod tests {
         c.stop(t("2026-11-29 23:00"), &cal);
         assert!(c.is_late(t("2026-11-29 23:00")));
         assert_eq!(c.threshold_at(50, &cal), None);
+    }
+
+    #[test]
+    fn reschedule_walks_the_ladder() {
+        let cal = WorkingCalendar::jakarta();
+        let ladder = [50, 75, 100];
+        let mut c = Clock::start(
+            ClockKind::FirstResponse,
+            Measure::Wall,
+            TimeDelta::hours(24),
+            t("2026-11-28 22:00"),
+            &cal,
+        );
+        assert_eq!(
+            c.next_fire_at, None,
+            "a new clock is scheduled by its owner"
+        );
+        c.reschedule(&ladder, &cal);
+        assert_eq!(c.next_fire_at, Some(t("2026-11-29 10:00")));
+        c.fired = 50;
+        c.reschedule(&ladder, &cal);
+        assert_eq!(c.next_fire_at, Some(t("2026-11-29 16:00")));
+        c.fired = 75;
+        c.reschedule(&ladder, &cal);
+        assert_eq!(c.next_fire_at, c.due_at);
+        c.fired = 100;
+        c.reschedule(&ladder, &cal);
+        assert_eq!(c.next_fire_at, None, "everything fired");
+        // An admin shortens the ladder while the clock runs: nothing repeats, 100% still comes.
+        c.fired = 75;
+        c.reschedule(&[30, 100], &cal);
+        assert_eq!(c.next_fire_at, c.due_at);
+        assert_eq!(c.next_threshold(&[30, 100]), Some(100));
+    }
+
+    #[test]
+    fn a_threshold_crossed_before_a_stop_still_fires() {
+        let cal = WorkingCalendar::jakarta();
+        let ladder = [50, 75, 100];
+        let mut c = Clock::start(
+            ClockKind::FirstResponse,
+            Measure::Wall,
+            TimeDelta::hours(24),
+            t("2026-11-30 09:00"),
+            &cal,
+        );
+        // Responded at 60% before the scheduler got to the 50% step: the step is still due,
+        // at its own instant; 75% is never reached.
+        c.stop(t("2026-11-30 23:24"), &cal);
+        c.reschedule(&ladder, &cal);
+        assert_eq!(c.next_fire_at, Some(t("2026-11-30 21:00")));
+        c.fired = 50;
+        c.reschedule(&ladder, &cal);
+        assert_eq!(c.next_fire_at, None);
+        // Responded late: every step was crossed, the last at the deadline.
+        let mut late = Clock::start(
+            ClockKind::FirstResponse,
+            Measure::Wall,
+            TimeDelta::hours(24),
+            t("2026-11-30 09:00"),
+            &cal,
+        );
+        late.stop(t("2026-12-02 09:00"), &cal);
+        late.fired = 75;
+        late.reschedule(&ladder, &cal);
+        assert_eq!(late.next_fire_at, Some(t("2026-12-01 09:00")));
+    }
+
+    #[test]
+    fn paused_clocks_wait_and_keep_what_fired() {
+        let cal = WorkingCalendar::jakarta();
+        let mut c = Clock::start(
+            ClockKind::Completion,
+            Measure::Working,
+            TimeDelta::days(5),
+            t("2026-11-30 09:00"),
+            &cal,
+        );
+        c.reschedule(&[100], &cal);
+        assert_eq!(c.next_fire_at, Some(t("2026-12-07 09:00")));
+        c.pause(t("2026-12-01 09:00"), &cal);
+        c.reschedule(&[100], &cal);
+        assert_eq!(c.next_fire_at, None, "a paused clock does not fire");
+        c.resume(t("2026-12-04 09:00"), &cal);
+        c.reschedule(&[100], &cal);
+        assert_eq!(c.next_fire_at, Some(t("2026-12-10 09:00")));
+        // Past its deadline, then paused before the sweep: still due, at the deadline.
+        c.pause(t("2026-12-10 12:00"), &cal);
+        c.reschedule(&[100], &cal);
+        assert_eq!(c.next_fire_at, Some(t("2026-12-10 09:00")));
+        c.fired = 100;
+        c.pause(t("2026-12-10 12:00"), &cal);
+        c.reschedule(&[100], &cal);
+        assert_eq!(c.fired, 100);
+        assert_eq!(c.next_fire_at, None);
+    }
+
+    #[test]
+    fn a_working_deadline_is_crossed_exactly_when_the_stop_is_late() {
+        let cal = WorkingCalendar::jakarta();
+        // Monday 00:00 + 5 working days = end of Friday, written as Monday 00:00.
+        let mut c = Clock::start(
+            ClockKind::AutoClose,
+            Measure::Working,
+            TimeDelta::days(5),
+            t("2026-11-30 00:00"),
+            &cal,
+        );
+        assert_eq!(c.due_at, Some(t("2026-12-07 00:00")));
+        // All five working days are used by Saturday, but the deadline is Monday 00:00: a stop
+        // on the weekend is in time, as `is_late` says.
+        let mut weekend = c.clone();
+        weekend.stop(t("2026-12-05 10:00"), &cal);
+        weekend.reschedule(&[100], &cal);
+        assert!(!weekend.is_late(t("2026-12-05 10:00")));
+        assert_eq!(weekend.next_fire_at, None);
+        c.stop(t("2026-12-07 10:00"), &cal);
+        c.reschedule(&[100], &cal);
+        assert_eq!(c.next_fire_at, Some(t("2026-12-07 00:00")));
     }
 
     proptest! {

@@ -158,6 +158,15 @@ impl SlaPolicy {
         }
     }
 
+    /// The thresholds (percent of the budget) at which the scheduler acts on a clock of `kind`:
+    /// the escalation ladder for the first response, the deadline alone for every other clock.
+    pub fn thresholds(&self, kind: ClockKind) -> Vec<u32> {
+        match kind {
+            ClockKind::FirstResponse => self.escalation_percent.clone(),
+            _ => vec![100],
+        }
+    }
+
     pub fn tz(&self) -> Result<chrono_tz::Tz, PolicyError> {
         self.time_zone
             .parse()

@@ -752,7 +752,10 @@ impl<'a, 'c> Decision<'a, 'c> {
         self.ctx.now
     }
 
-    fn set_clock(&mut self, owner: ClockOwner, clock: Clock) {
+    /// The one place where clock events are made: every clock leaves a decision with its next
+    /// escalation instant worked out under the policy in force.
+    fn set_clock(&mut self, owner: ClockOwner, mut clock: Clock) {
+        clock.reschedule(&self.ctx.policy.thresholds(clock.kind), self.ctx.calendar);
         self.events.push(Event::ClockSet { owner, clock });
     }
 
@@ -989,9 +992,14 @@ impl<'a, 'c> Decision<'a, 'c> {
             note: note.clone(),
             first_response: false,
         });
-        // The parent's clocks end here without counting as its response; the sub-unit carries them on.
+        // The parent's clocks end here without counting as its response; the sub-unit carries them
+        // on, with the thresholds already acted on, so the parent has nothing left to fire: a
+        // threshold it crossed but the scheduler had not reached yet fires for the sub-unit.
         for c in a.clocks.iter().filter(|c| c.stopped_at.is_none()) {
-            self.stop_clock(owner, Some(c));
+            let mut c = c.clone();
+            c.stop(self.now(), self.ctx.calendar);
+            c.next_fire_at = None;
+            self.events.push(Event::ClockSet { owner, clock: c });
         }
         self.create_assignment(to_agency, a.role, Some(a), Some(note));
     }
@@ -1151,10 +1159,14 @@ pub fn evolve(view: &ReportView, events: &[Event], mut next_id: impl FnMut() -> 
 
 /// Clocks a new report starts with: triage, and the Ombudsman offer.
 pub fn new_report_clocks(now: Timestamp, policy: &SlaPolicy, cal: &WorkingCalendar) -> Vec<Clock> {
-    vec![
+    let mut clocks = vec![
         policy.triage.start(ClockKind::Triage, now, cal),
         policy.ombudsman.start(ClockKind::Ombudsman, now, cal),
-    ]
+    ];
+    for c in &mut clocks {
+        c.reschedule(&policy.thresholds(c.kind), cal);
+    }
+    clocks
 }
 
 #[cfg(test)]

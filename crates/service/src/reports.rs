@@ -340,16 +340,39 @@ impl ReportInput {
 use chrono::Datelike;
 
 impl Services {
-    /// Check and store a new report. Nothing is stored unless everything is valid.
-    pub async fn submit_report(&self, input: ReportInput) -> Result<Submitted> {
-        let now = self.now();
-        let (policy, calendar) = self.policy_and_calendar().await?;
-        let today = calendar.local_date(now);
-        let mut valid = input
-            .check(today, self.settings.require_contact)
-            .map_err(ServiceError::Validation)?;
+    /// Check a submission without storing it (every problem at once).
+    pub async fn check_report(&self, input: &ReportInput) -> Result<()> {
+        let (_, calendar) = self.policy_and_calendar().await?;
+        let today = calendar.local_date(self.now());
+        let mut errors = match input.check(today, self.settings.require_contact) {
+            Ok(_) => vec![],
+            Err(e) => e,
+        };
+        let region = input
+            .region_code
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| Region::is_valid_code(c));
+        errors.extend(
+            self.check_references(region, input.category.as_deref())
+                .await?
+                .1,
+        );
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ServiceError::Validation(errors))
+        }
+    }
+
+    /// Region and category exist; returns the category's `needs_field_check`.
+    async fn check_references(
+        &self,
+        region: Option<&str>,
+        category: Option<&str>,
+    ) -> Result<(bool, Vec<FieldError>)> {
         let mut errors = Vec::new();
-        if let Some(code) = &valid.region_code
+        if let Some(code) = region
             && self.store.region(code).await?.is_none()
         {
             errors.push(FieldError::new(
@@ -360,12 +383,7 @@ impl Services {
             ));
         }
         let mut needs_field_check = false;
-        if let Some(code) = input
-            .category
-            .as_deref()
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-        {
+        if let Some(code) = category.map(str::trim).filter(|c| !c.is_empty()) {
             match self
                 .store
                 .categories()
@@ -382,6 +400,20 @@ impl Services {
                 )),
             }
         }
+        Ok((needs_field_check, errors))
+    }
+
+    /// Check and store a new report. Nothing is stored unless everything is valid.
+    pub async fn submit_report(&self, input: ReportInput) -> Result<Submitted> {
+        let now = self.now();
+        let (policy, calendar) = self.policy_and_calendar().await?;
+        let today = calendar.local_date(now);
+        let mut valid = input
+            .check(today, self.settings.require_contact)
+            .map_err(ServiceError::Validation)?;
+        let (needs_field_check, errors) = self
+            .check_references(valid.region_code.as_deref(), input.category.as_deref())
+            .await?;
         if !errors.is_empty() {
             return Err(ServiceError::Validation(errors));
         }

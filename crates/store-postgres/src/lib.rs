@@ -12,8 +12,10 @@
 //! - Write transactions are short: a handful of statements, no network I/O inside.
 
 mod audit;
+mod dashboards;
 mod reference;
 mod reports;
+mod scheduler;
 mod users;
 mod util;
 
@@ -260,6 +262,20 @@ impl Store for PgStore {
         reference::count(&self.pool, "reports").await
     }
 
+    async fn open_assignments(
+        &self,
+        agency_ids: Option<&[String]>,
+        limit: u32,
+    ) -> Result<Vec<QueueItem>> {
+        dashboards::open_assignments(&self.pool, agency_ids, limit).await
+    }
+    async fn response_facts(&self, from: Timestamp, to: Timestamp) -> Result<Vec<ResponseFact>> {
+        dashboards::response_facts(&self.pool, from, to).await
+    }
+    async fn inbound_messages(&self, limit: u32) -> Result<Vec<InboxMessage>> {
+        dashboards::inbound_messages(&self.pool, limit).await
+    }
+
     async fn append_audit(&self, event: NewAuditEvent, at: Timestamp) -> Result<AuditEvent> {
         let mut tx = audit::begin(&self.pool).await?;
         let sealed = audit::append(&mut tx, event, at).await?;
@@ -278,6 +294,85 @@ impl Store for PgStore {
         object_id: &str,
     ) -> Result<Vec<AuditEvent>> {
         audit::for_object(&self.pool, object_type, object_id).await
+    }
+
+    async fn claim_due_clocks(
+        &self,
+        now: Timestamp,
+        limit: u32,
+        lease: chrono::TimeDelta,
+    ) -> Result<Vec<DueClock>> {
+        scheduler::claim_due_clocks(&self.pool, now, limit, lease).await
+    }
+    async fn fire_clock(&self, firing: &ClockFiring) -> Result<bool> {
+        scheduler::fire_clock(&self.pool, firing).await
+    }
+    async fn claim_notifications(
+        &self,
+        now: Timestamp,
+        limit: u32,
+        lease: chrono::TimeDelta,
+    ) -> Result<Vec<Notification>> {
+        scheduler::claim_notifications(&self.pool, now, limit, lease).await
+    }
+    async fn mark_notification_sent(&self, id: i64, at: Timestamp) -> Result<()> {
+        scheduler::mark_sent(&self.pool, id, at).await
+    }
+    async fn mark_notification_failed(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: Option<Timestamp>,
+    ) -> Result<()> {
+        scheduler::mark_failed(&self.pool, id, error, retry_at).await
+    }
+    async fn notifications_for_user(&self, user_id: i64, limit: u32) -> Result<Vec<Notification>> {
+        scheduler::notifications_for_user(&self.pool, user_id, limit).await
+    }
+    async fn mark_notification_read(&self, id: i64, user_id: i64, at: Timestamp) -> Result<bool> {
+        scheduler::mark_read(&self.pool, id, user_id, at).await
+    }
+    async fn notifications_for_report(&self, report_id: i64) -> Result<Vec<Notification>> {
+        scheduler::notifications_for_report(&self.pool, report_id).await
+    }
+    async fn digest_items(&self, until: Timestamp) -> Result<Vec<DigestItem>> {
+        scheduler::digest_items(&self.pool, until).await
+    }
+    async fn daily_job_last_date(&self, job: &str) -> Result<Option<chrono::NaiveDate>> {
+        scheduler::daily_job_last_date(&self.pool, job).await
+    }
+    async fn complete_daily_job(
+        &self,
+        job: &str,
+        date: chrono::NaiveDate,
+        notifications: &[NewNotification],
+        at: Timestamp,
+    ) -> Result<bool> {
+        scheduler::complete_daily_job(&self.pool, job, date, notifications, at).await
+    }
+    async fn negligent_assignments(
+        &self,
+        since: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<NegligentAssignment>> {
+        scheduler::negligent_assignments(&self.pool, since, limit).await
+    }
+}
+
+impl PgStore {
+    /// `EXPLAIN` of the scheduler's claim at `now`, one line per plan node (for tests and
+    /// `BENCHMARKS.md`). Runs in a transaction that is rolled back: EXPLAIN alone does not lease.
+    pub async fn claim_query_plan(&self, now: Timestamp) -> Result<Vec<String>> {
+        let mut tx = self.pool.begin().await.map_err(util::db_err)?;
+        let lines: Vec<String> = sqlx::query_scalar(&format!("EXPLAIN {}", scheduler::CLAIM_SQL))
+            .bind(now)
+            .bind(1000i64)
+            .bind(now)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(util::db_err)?;
+        tx.rollback().await.map_err(util::db_err)?;
+        Ok(lines)
     }
 }
 

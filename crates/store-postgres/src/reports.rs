@@ -323,11 +323,11 @@ async fn upsert_clock(
     c: &Clock,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO clocks (report_id, assignment_id, kind, measure, budget_us, started_at, consumed_us, running_since, due_at, stopped_at, next_fire_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL)
+        "INSERT INTO clocks (report_id, assignment_id, kind, measure, budget_us, started_at, consumed_us, running_since, due_at, stopped_at, fired, next_fire_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
          ON CONFLICT (report_id, assignment_id, kind) DO UPDATE SET measure = EXCLUDED.measure, budget_us = EXCLUDED.budget_us,
            started_at = EXCLUDED.started_at, consumed_us = EXCLUDED.consumed_us, running_since = EXCLUDED.running_since,
-           due_at = EXCLUDED.due_at, stopped_at = EXCLUDED.stopped_at",
+           due_at = EXCLUDED.due_at, stopped_at = EXCLUDED.stopped_at, fired = EXCLUDED.fired, next_fire_at = EXCLUDED.next_fire_at",
     )
     .bind(report_id)
     .bind(assignment_id)
@@ -339,6 +339,8 @@ async fn upsert_clock(
     .bind(c.running_since)
     .bind(c.due_at)
     .bind(c.stopped_at)
+    .bind(i32::try_from(c.fired).unwrap_or(i32::MAX))
+    .bind(c.next_fire_at)
     .execute(&mut *conn)
     .await
     .map_err(db_err)?;
@@ -1186,6 +1188,7 @@ pub(crate) async fn assignments(pool: &PgPool, report_id: i64) -> Result<Vec<Ass
                 tuntas_at: get(row, "tuntas_at")?,
                 response_due_at: due(ClockKind::FirstResponse),
                 completion_due_at: due(ClockKind::Completion),
+                negligent_at: get(row, "negligent_at")?,
                 clocks,
             })
         })
@@ -1217,28 +1220,29 @@ pub(crate) async fn activities(pool: &PgPool, report_id: i64) -> Result<Vec<Acti
         .collect()
 }
 
+/// A `messages` row.
+pub(crate) fn message_from_row(row: &PgRow) -> Result<MessageRecord> {
+    Ok(MessageRecord {
+        id: get(row, "id")?,
+        report_id: get(row, "report_id")?,
+        reporter_id: get(row, "reporter_id")?,
+        channel: code(row, "channel", Channel::parse)?,
+        direction: code(row, "direction", Direction::parse)?,
+        provider_message_id: get(row, "provider_message_id")?,
+        body: get(row, "body")?,
+        status: get(row, "status")?,
+        author: get(row, "author")?,
+        created_at: get(row, "created_at")?,
+    })
+}
+
 pub(crate) async fn messages(pool: &PgPool, report_id: i64) -> Result<Vec<MessageRecord>> {
     let rows = sqlx::query("SELECT * FROM messages WHERE report_id = $1 ORDER BY id")
         .bind(report_id)
         .fetch_all(pool)
         .await
         .map_err(db_err)?;
-    rows.iter()
-        .map(|row| {
-            Ok(MessageRecord {
-                id: get(row, "id")?,
-                report_id: get(row, "report_id")?,
-                reporter_id: get(row, "reporter_id")?,
-                channel: code(row, "channel", Channel::parse)?,
-                direction: code(row, "direction", Direction::parse)?,
-                provider_message_id: get(row, "provider_message_id")?,
-                body: get(row, "body")?,
-                status: get(row, "status")?,
-                author: get(row, "author")?,
-                created_at: get(row, "created_at")?,
-            })
-        })
-        .collect()
+    rows.iter().map(message_from_row).collect()
 }
 
 pub(crate) async fn attachments(

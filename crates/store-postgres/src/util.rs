@@ -68,5 +68,7 @@ pub(crate) fn clock_from_row(row: &PgRow) -> Result<Clock, StoreError> {
         running_since: get(row, "running_since")?,
         due_at: get(row, "due_at")?,
         stopped_at: get(row, "stopped_at")?,
+        fired: u32::try_from(get::<i32>(row, "fired")?).unwrap_or(0),
+        next_fire_at: get(row, "next_fire_at")?,
     })
 }

@@ -9,8 +9,10 @@
 //! - Write transactions are short: each change is a handful of statements, no network I/O inside.
 
 mod audit;
+mod dashboards;
 mod reference;
 mod reports;
+mod scheduler;
 mod users;
 mod util;
 mod writer;
@@ -261,6 +263,20 @@ impl Store for SqliteStore {
         reference::count(&self.read, "reports").await
     }
 
+    async fn open_assignments(
+        &self,
+        agency_ids: Option<&[String]>,
+        limit: u32,
+    ) -> Result<Vec<QueueItem>> {
+        dashboards::open_assignments(&self.read, agency_ids, limit).await
+    }
+    async fn response_facts(&self, from: Timestamp, to: Timestamp) -> Result<Vec<ResponseFact>> {
+        dashboards::response_facts(&self.read, from, to).await
+    }
+    async fn inbound_messages(&self, limit: u32) -> Result<Vec<InboxMessage>> {
+        dashboards::inbound_messages(&self.read, limit).await
+    }
+
     async fn append_audit(&self, event: NewAuditEvent, at: Timestamp) -> Result<AuditEvent> {
         self.writer
             .run(move |conn| Box::pin(async move { audit::append(conn, event, at).await }))
@@ -279,6 +295,88 @@ impl Store for SqliteStore {
     ) -> Result<Vec<AuditEvent>> {
         audit::for_object(&self.read, object_type, object_id).await
     }
+
+    async fn claim_due_clocks(
+        &self,
+        now: Timestamp,
+        limit: u32,
+        lease: chrono::TimeDelta,
+    ) -> Result<Vec<DueClock>> {
+        scheduler::claim_due_clocks(&self.writer, now, limit, lease).await
+    }
+    async fn fire_clock(&self, firing: &ClockFiring) -> Result<bool> {
+        scheduler::fire_clock(&self.writer, firing.clone()).await
+    }
+    async fn claim_notifications(
+        &self,
+        now: Timestamp,
+        limit: u32,
+        lease: chrono::TimeDelta,
+    ) -> Result<Vec<Notification>> {
+        scheduler::claim_notifications(&self.writer, now, limit, lease).await
+    }
+    async fn mark_notification_sent(&self, id: i64, at: Timestamp) -> Result<()> {
+        scheduler::mark_sent(&self.writer, id, at).await
+    }
+    async fn mark_notification_failed(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: Option<Timestamp>,
+    ) -> Result<()> {
+        scheduler::mark_failed(&self.writer, id, error.to_string(), retry_at).await
+    }
+    async fn notifications_for_user(&self, user_id: i64, limit: u32) -> Result<Vec<Notification>> {
+        scheduler::notifications_for_user(&self.read, user_id, limit).await
+    }
+    async fn mark_notification_read(&self, id: i64, user_id: i64, at: Timestamp) -> Result<bool> {
+        scheduler::mark_read(&self.writer, id, user_id, at).await
+    }
+    async fn notifications_for_report(&self, report_id: i64) -> Result<Vec<Notification>> {
+        scheduler::notifications_for_report(&self.read, report_id).await
+    }
+    async fn digest_items(&self, until: Timestamp) -> Result<Vec<DigestItem>> {
+        scheduler::digest_items(&self.read, until).await
+    }
+    async fn daily_job_last_date(&self, job: &str) -> Result<Option<chrono::NaiveDate>> {
+        scheduler::daily_job_last_date(&self.read, job).await
+    }
+    async fn complete_daily_job(
+        &self,
+        job: &str,
+        date: chrono::NaiveDate,
+        notifications: &[NewNotification],
+        at: Timestamp,
+    ) -> Result<bool> {
+        scheduler::complete_daily_job(
+            &self.writer,
+            job.to_string(),
+            date,
+            notifications.to_vec(),
+            at,
+        )
+        .await
+    }
+    async fn negligent_assignments(
+        &self,
+        since: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<NegligentAssignment>> {
+        scheduler::negligent_assignments(&self.read, since, limit).await
+    }
+}
+
+/// The query plan of the scheduler's claim, one line per step (for tests and `BENCHMARKS.md`).
+pub async fn claim_query_plan(path: &Path) -> Result<Vec<String>> {
+    let mut conn = raw_connection(path).await?;
+    let rows: Vec<(i64, i64, i64, String)> =
+        sqlx::query_as(&format!("EXPLAIN QUERY PLAN {}", scheduler::CLAIM_SQL))
+            .bind(0i64)
+            .bind(1i64)
+            .fetch_all(&mut conn)
+            .await
+            .map_err(util::db_err)?;
+    Ok(rows.into_iter().map(|r| r.3).collect())
 }
 
 /// For tests and `tanggap audit verify` demonstrations: a raw connection to the same file.

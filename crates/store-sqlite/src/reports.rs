@@ -271,11 +271,11 @@ async fn upsert_clock(
     c: &Clock,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO clocks (report_id, assignment_id, kind, measure, budget_us, started_at, consumed_us, running_since, due_at, stopped_at, next_fire_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
+        "INSERT INTO clocks (report_id, assignment_id, kind, measure, budget_us, started_at, consumed_us, running_since, due_at, stopped_at, fired, next_fire_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (report_id, assignment_id, kind) DO UPDATE SET measure = excluded.measure, budget_us = excluded.budget_us,
            started_at = excluded.started_at, consumed_us = excluded.consumed_us, running_since = excluded.running_since,
-           due_at = excluded.due_at, stopped_at = excluded.stopped_at",
+           due_at = excluded.due_at, stopped_at = excluded.stopped_at, fired = excluded.fired, next_fire_at = excluded.next_fire_at",
     )
     .bind(report_id)
     .bind(assignment_id)
@@ -287,6 +287,8 @@ async fn upsert_clock(
     .bind(us_opt(c.running_since))
     .bind(us_opt(c.due_at))
     .bind(us_opt(c.stopped_at))
+    .bind(i64::from(c.fired))
+    .bind(us_opt(c.next_fire_at))
     .execute(&mut *conn)
     .await
     .map_err(db_err)?;
@@ -1138,6 +1140,7 @@ pub(crate) async fn assignments(
                 tuntas_at: ts_opt(get(row, "tuntas_at")?),
                 response_due_at: due(ClockKind::FirstResponse),
                 completion_due_at: due(ClockKind::Completion),
+                negligent_at: ts_opt(get(row, "negligent_at")?),
                 clocks,
             })
         })
@@ -1169,28 +1172,29 @@ pub(crate) async fn activities(pool: &SqlitePool, report_id: i64) -> Result<Vec<
         .collect()
 }
 
+/// A `messages` row.
+pub(crate) fn message_from_row(row: &SqliteRow) -> Result<MessageRecord> {
+    Ok(MessageRecord {
+        id: get(row, "id")?,
+        report_id: get(row, "report_id")?,
+        reporter_id: get(row, "reporter_id")?,
+        channel: code(row, "channel", Channel::parse)?,
+        direction: code(row, "direction", Direction::parse)?,
+        provider_message_id: get(row, "provider_message_id")?,
+        body: get(row, "body")?,
+        status: get(row, "status")?,
+        author: get(row, "author")?,
+        created_at: ts(get(row, "created_at")?),
+    })
+}
+
 pub(crate) async fn messages(pool: &SqlitePool, report_id: i64) -> Result<Vec<MessageRecord>> {
     let rows = sqlx::query("SELECT * FROM messages WHERE report_id = ? ORDER BY id")
         .bind(report_id)
         .fetch_all(pool)
         .await
         .map_err(db_err)?;
-    rows.iter()
-        .map(|row| {
-            Ok(MessageRecord {
-                id: get(row, "id")?,
-                report_id: get(row, "report_id")?,
-                reporter_id: get(row, "reporter_id")?,
-                channel: code(row, "channel", Channel::parse)?,
-                direction: code(row, "direction", Direction::parse)?,
-                provider_message_id: get(row, "provider_message_id")?,
-                body: get(row, "body")?,
-                status: get(row, "status")?,
-                author: get(row, "author")?,
-                created_at: ts(get(row, "created_at")?),
-            })
-        })
-        .collect()
+    rows.iter().map(message_from_row).collect()
 }
 
 pub(crate) async fn attachments(

@@ -84,5 +84,7 @@ pub(crate) fn clock_from_row(row: &SqliteRow) -> Result<Clock, StoreError> {
         running_since: ts_opt(get(row, "running_since")?),
         due_at: ts_opt(get(row, "due_at")?),
         stopped_at: ts_opt(get(row, "stopped_at")?),
+        fired: u32::try_from(get::<i64>(row, "fired")?).unwrap_or(0),
+        next_fire_at: ts_opt(get(row, "next_fire_at")?),
     })
 }

@@ -45,7 +45,15 @@ macro_rules! conformance_tests {
             failed_changes_leave_no_trace,
             listing_filters_and_searches,
             audit_chain_verifies_and_detects_tampering,
-            concurrent_submissions_all_land_in_one_chain
+            concurrent_submissions_all_land_in_one_chain,
+            queues_and_response_facts,
+            // scheduler and notifications
+            due_clocks_are_claimed_in_order_and_leased,
+            firing_a_threshold_is_a_compare_and_set,
+            concurrent_claims_never_share_a_clock,
+            the_outbox_claims_retries_and_marks,
+            in_app_notifications_are_read_by_their_user_only,
+            digest_items_and_daily_jobs
         );
     };
     (@cases $harness:ty; $($case:ident),+) => {
@@ -60,7 +68,7 @@ macro_rules! conformance_tests {
     };
 }
 
-/// Monday 30 November 2026, 09:00 WIB.
+/// Sunday 30 November 2025, 09:00 WIB.
 pub fn t0() -> Timestamp {
     DateTime::from_timestamp(1_764_468_000, 0).unwrap()
 }
@@ -1367,4 +1375,906 @@ pub async fn concurrent_submissions_all_land_in_one_chain<H: Harness>(h: &H) {
     assert_eq!(store.count_reports().await.unwrap(), 200);
     let summary = verify_audit_chain(store.as_ref()).await.unwrap();
     assert!(summary.events >= 200);
+}
+
+pub async fn queues_and_response_facts<H: Harness>(h: &H) {
+    let store = h.store();
+    let store = store.as_ref();
+    seed(store).await;
+    let mut rng = StdRng::seed_from_u64(7);
+    let op = user_actor(1, Role::Operator, None);
+    let dispatch = |agency: &str| Command::Dispatch {
+        targets: vec![DispatchTarget {
+            agency_id: agency.into(),
+            role: AssignmentRole::Utama,
+        }],
+        note: None,
+    };
+    let mut ids = Vec::new();
+    for (i, agency) in ["dpu-bmck", "rsud-moewardi", "dinkes"].iter().enumerate() {
+        let at = t0() + TimeDelta::hours(i as i64);
+        let id = store
+            .create_report(&new_report(&mut rng, &format!("Antrean {i}"), None, at))
+            .await
+            .unwrap()
+            .id;
+        let v = step(
+            store,
+            id,
+            &op,
+            dispatch(agency),
+            at + TimeDelta::minutes(10),
+        )
+        .await;
+        ids.push((id, v.assignments[0].id));
+    }
+    // The road agency responds: its queue item now counts down to completion, not response.
+    step(
+        store,
+        ids[0].0,
+        &user_actor(2, Role::Petugas, Some("dpu-bmck")),
+        Command::PostUpdate {
+            assignment_id: ids[0].1,
+            stage: Stage::Verifikasi,
+            note: "Dicek".into(),
+        },
+        t0() + TimeDelta::hours(5),
+    )
+    .await;
+    // Dinkes forwards to the hospital: the child carries the clock, the parent leaves the queue.
+    step(
+        store,
+        ids[2].0,
+        &user_actor(3, Role::Kepala, Some("dinkes")),
+        Command::Forward {
+            assignment_id: ids[2].1,
+            to_agency_id: "rsud-moewardi".into(),
+            note: "Ke RSUD".into(),
+        },
+        t0() + TimeDelta::hours(6),
+    )
+    .await;
+    let queue = store.open_assignments(None, 100).await.unwrap();
+    let order: Vec<(i64, &str)> = queue
+        .iter()
+        .map(|q| (q.report_id, q.agency_id.as_str()))
+        .collect();
+    assert_eq!(
+        order,
+        vec![
+            (ids[1].0, "rsud-moewardi"),
+            (ids[2].0, "rsud-moewardi"),
+            (ids[0].0, "dpu-bmck")
+        ],
+        "most urgent first"
+    );
+    let first = &queue[0];
+    assert_eq!(
+        first.response_due_at,
+        Some(t0() + TimeDelta::hours(1) + TimeDelta::minutes(10) + TimeDelta::hours(24))
+    );
+    assert!(!first.responded);
+    assert_eq!(first.agency_name, "Instansi rsud-moewardi");
+    assert!(queue[2].responded && queue[2].completion_due_at.is_some());
+    let scoped = store
+        .open_assignments(
+            Some(&["dinkes".to_string(), "rsud-moewardi".to_string()]),
+            100,
+        )
+        .await
+        .unwrap();
+    assert_eq!(scoped.len(), 2);
+    assert!(
+        store
+            .open_assignments(Some(&[]), 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let facts = store
+        .response_facts(t0(), t0() + TimeDelta::days(1))
+        .await
+        .unwrap();
+    assert_eq!(facts.len(), 3, "the forwarded parent is left out");
+    let road = facts.iter().find(|f| f.agency_id == "dpu-bmck").unwrap();
+    assert_eq!(road.first_response_at, Some(t0() + TimeDelta::hours(5)));
+    assert_eq!(
+        road.response_due_at,
+        Some(t0() + TimeDelta::minutes(10) + TimeDelta::hours(24))
+    );
+    assert!(facts.iter().all(|f| f.stage != Stage::Diteruskan));
+    assert!(
+        store
+            .response_facts(t0() + TimeDelta::days(1), t0() + TimeDelta::days(2))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // The desk's inbox: the reporter's answer, newest first, with its report.
+    step(
+        store,
+        ids[1].0,
+        &op,
+        Command::AskReporter {
+            question: "Jam berapa?".into(),
+        },
+        t0() + TimeDelta::hours(7),
+    )
+    .await;
+    step(
+        store,
+        ids[1].0,
+        &Actor::Reporter { reporter_id: None },
+        Command::ReporterReply {
+            text: "Jam 7 pagi".into(),
+        },
+        t0() + TimeDelta::hours(8),
+    )
+    .await;
+    let inbox = store.inbound_messages(10).await.unwrap();
+    assert_eq!(
+        inbox.len(),
+        1,
+        "questions to the reporter are not inbox items"
+    );
+    assert_eq!(inbox[0].message.body, "Jam 7 pagi");
+    assert_eq!(inbox[0].report_title.as_deref(), Some("Antrean 1"));
+    assert_eq!(inbox[0].report_status, Some(ReportStatus::Didisposisikan));
+}
+
+// ----- scheduler and notifications ----------------------------------------------------------
+
+use tanggap_domain::ClockKind;
+use tanggap_domain::escalation::{EscalationAction, NotifyChannel, RecipientKind};
+
+const LADDER: [u32; 3] = [50, 75, 100];
+const LEASE_MINUTES: i64 = 5;
+
+fn lease() -> TimeDelta {
+    TimeDelta::minutes(LEASE_MINUTES)
+}
+
+/// `n` reports submitted at `t0()` and dispatched at once to dinkes; their ids.
+async fn dispatched_reports(store: &dyn Store, n: usize, seed: u64) -> Vec<i64> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let op = user_actor(1, Role::Operator, None);
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let id = store
+            .create_report(&new_report(&mut rng, &format!("Laporan {i}"), None, t0()))
+            .await
+            .unwrap()
+            .id;
+        step(
+            store,
+            id,
+            &op,
+            Command::Dispatch {
+                targets: vec![DispatchTarget {
+                    agency_id: "dinkes".into(),
+                    role: AssignmentRole::Utama,
+                }],
+                note: None,
+            },
+            t0(),
+        )
+        .await;
+        ids.push(id);
+    }
+    ids
+}
+
+async fn staff(store: &dyn Store, username: &str, role: Role, agency: Option<&str>) -> User {
+    store
+        .create_user(
+            &NewUser {
+                username: username.into(),
+                display_name: username.into(),
+                role,
+                agency_id: agency.map(Into::into),
+                email: Some(format!("{username}@example.go.id")),
+                phone: None,
+                password_hash: "$argon2id$fake".into(),
+                created_at: t0(),
+            },
+            "system",
+        )
+        .await
+        .unwrap()
+}
+
+fn in_app(key: &str, user: i64, report: Option<i64>) -> NewNotification {
+    NewNotification {
+        idempotency_key: key.into(),
+        action: EscalationAction::RemindOfficers.as_str().into(),
+        report_id: report,
+        assignment_id: None,
+        agency_id: Some("dinkes".into()),
+        recipient: RecipientKind::Officers,
+        user_id: Some(user),
+        channel: NotifyChannel::InApp,
+        address: None,
+        subject: format!("Pengingat {key}"),
+        body: "Laporan belum direspons.".into(),
+    }
+}
+
+/// The firing of the next ladder step of a claimed first-response clock.
+fn firing(d: &DueClock, notifications: Vec<NewNotification>, at: Timestamp) -> ClockFiring {
+    let cal = calendar();
+    let mut next = d.clock.clone();
+    next.fired = next.next_threshold(&LADDER).unwrap();
+    next.reschedule(&LADDER, &cal);
+    ClockFiring {
+        report_id: d.report_id,
+        assignment_id: d.assignment_id,
+        kind: d.clock.kind,
+        expected_version: d.report_version,
+        expected_started_at: d.clock.started_at,
+        expected_fired: d.clock.fired,
+        fired: next.fired,
+        next_fire_at: next.next_fire_at,
+        action: tanggap_domain::escalation::action_for(d.clock.kind, next.fired, next.fired == 100),
+        negligent_at: (next.fired == 100).then(|| d.clock.due_at.unwrap()),
+        notifications,
+        at,
+    }
+}
+
+pub async fn due_clocks_are_claimed_in_order_and_leased<H: Harness>(h: &H) {
+    let store = h.store();
+    let store = store.as_ref();
+    seed(store).await;
+    let ids = dispatched_reports(store, 3, 20).await;
+    // A fourth report stays in triage: its triage clock is due at t0 + 24 h.
+    let mut rng = StdRng::seed_from_u64(21);
+    let waiting = store
+        .create_report(&new_report(&mut rng, "Belum diverifikasi", None, t0()))
+        .await
+        .unwrap()
+        .id;
+
+    // Nothing is due before 50% of the first 24 hours.
+    let early = t0() + TimeDelta::hours(12) - TimeDelta::seconds(1);
+    assert!(
+        store
+            .claim_due_clocks(early, 100, lease())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let noon = t0() + TimeDelta::hours(12);
+    let first = store.claim_due_clocks(noon, 2, lease()).await.unwrap();
+    assert_eq!(first.len(), 2, "the limit is respected");
+    let rest = store.claim_due_clocks(noon, 100, lease()).await.unwrap();
+    assert_eq!(rest.len(), 1, "leased clocks are not claimed twice");
+    let mut claimed: Vec<&DueClock> = first.iter().chain(&rest).collect();
+    claimed.sort_by_key(|d| d.report_id);
+    for (d, id) in claimed.iter().zip(&ids) {
+        assert_eq!(d.report_id, *id);
+        assert_eq!(d.clock.kind, ClockKind::FirstResponse);
+        assert_eq!(d.clock.next_fire_at, Some(noon));
+        assert_eq!(d.clock.fired, 0);
+        assert_eq!(d.agency_id.as_deref(), Some("dinkes"));
+        assert_eq!(d.report_status, ReportStatus::Didisposisikan);
+        let view = store.report_view(*id).await.unwrap().unwrap();
+        assert_eq!(d.report_version, view.version);
+        assert_eq!(
+            &d.clock,
+            view.assignments[0]
+                .clocks
+                .iter()
+                .find(|c| c.kind == ClockKind::FirstResponse)
+                .unwrap()
+        );
+        let rec = store.report(*id).await.unwrap().unwrap();
+        assert_eq!(d.tracking_id, rec.tracking_id);
+    }
+    assert!(
+        store
+            .claim_due_clocks(noon, 100, lease())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A crashed claimer's lease runs out and the clocks come back, earliest first.
+    let later = noon + lease() + TimeDelta::seconds(1);
+    let long = TimeDelta::days(2);
+    assert_eq!(
+        store
+            .claim_due_clocks(later, 100, long)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+
+    // A day on, the triage clock of the undispatched report is due too.
+    let day = t0() + TimeDelta::hours(24);
+    let due = store.claim_due_clocks(day, 100, lease()).await.unwrap();
+    assert_eq!(due[0].report_id, waiting);
+    assert_eq!(due[0].assignment_id, None);
+    assert_eq!(due[0].agency_id, None);
+    assert_eq!(due[0].clock.kind, ClockKind::Triage);
+    assert_eq!(due.len(), 1, "the others are still leased");
+}
+
+pub async fn firing_a_threshold_is_a_compare_and_set<H: Harness>(h: &H) {
+    let store = h.store();
+    let store = store.as_ref();
+    seed(store).await;
+    let officer = staff(store, "petugas.dinkes", Role::Petugas, Some("dinkes")).await;
+    let ids = dispatched_reports(store, 2, 30).await;
+    let noon = t0() + TimeDelta::hours(12);
+    let mut claimed = store.claim_due_clocks(noon, 10, lease()).await.unwrap();
+    claimed.sort_by_key(|d| d.report_id);
+    let d = claimed[0].clone();
+    let asg = d.assignment_id.unwrap();
+    let key = format!(
+        "{}:{asg}:first_response:x:50:u{}/in_app",
+        d.report_id, officer.id
+    );
+    let head = store.audit_head().await.unwrap().unwrap();
+    let fire = firing(&d, vec![in_app(&key, officer.id, Some(d.report_id))], noon);
+    assert_eq!(fire.fired, 50);
+    assert_eq!(fire.next_fire_at, Some(t0() + TimeDelta::hours(18)));
+    assert!(store.fire_clock(&fire).await.unwrap());
+
+    let view = store.report_view(d.report_id).await.unwrap().unwrap();
+    assert_eq!(
+        view.version,
+        d.report_version + 1,
+        "a firing moves the version"
+    );
+    let clock = view.assignments[0]
+        .clocks
+        .iter()
+        .find(|c| c.kind == ClockKind::FirstResponse)
+        .unwrap();
+    assert_eq!(clock.fired, 50);
+    assert_eq!(clock.next_fire_at, Some(t0() + TimeDelta::hours(18)));
+    let notes = store.notifications_for_report(d.report_id).await.unwrap();
+    assert_eq!(notes.len(), 1);
+    assert_eq!(notes[0].idempotency_key, key);
+    assert_eq!(notes[0].status, NotificationStatus::Pending);
+    assert_eq!(notes[0].user_id, Some(officer.id));
+    assert_eq!(notes[0].channel, NotifyChannel::InApp);
+    assert_eq!(notes[0].next_attempt_at, noon);
+    let trail = store
+        .audit_for_object("report", &d.report_id.to_string())
+        .await
+        .unwrap();
+    let last = trail.last().unwrap();
+    assert_eq!(last.action, "clock.threshold_fired");
+    assert_eq!(last.actor, "system");
+    assert!(last.after.as_deref().unwrap().contains("remind_officers"));
+    assert_eq!(store.audit_head().await.unwrap().unwrap().0, head.0 + 1);
+
+    // The same firing again (a second instance, a retry after a lost answer): refused, no trace.
+    let head = store.audit_head().await.unwrap();
+    assert!(!store.fire_clock(&fire).await.unwrap());
+    assert_eq!(store.audit_head().await.unwrap(), head);
+    assert_eq!(
+        store
+            .notifications_for_report(d.report_id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        store
+            .report_view(d.report_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .version,
+        d.report_version + 1
+    );
+
+    // A workflow decision taken on the state before the firing is refused and decided again.
+    let stale = decide(
+        &store.report_view(ids[1]).await.unwrap().unwrap(),
+        &user_actor(officer.id, Role::Petugas, Some("dinkes")),
+        &Command::PostUpdate {
+            assignment_id: claimed[1].assignment_id.unwrap(),
+            stage: Stage::Verifikasi,
+            note: "Sedang dicek".into(),
+        },
+        &Context {
+            now: noon,
+            calendar: &calendar(),
+            policy: &SlaPolicy::jateng(),
+            agencies: &AgencyTree::from_agencies(&store.agencies().await.unwrap()),
+        },
+    )
+    .unwrap();
+    let other = claimed[1].clone();
+    assert!(
+        store
+            .fire_clock(&firing(&other, vec![], noon))
+            .await
+            .unwrap()
+    );
+    let r = store
+        .apply_events(&ReportChange {
+            report_id: ids[1],
+            expected_version: other.report_version,
+            actor: user_actor(officer.id, Role::Petugas, Some("dinkes")),
+            events: stale,
+            at: noon,
+            attachments: vec![],
+        })
+        .await;
+    assert!(matches!(r, Err(StoreError::VersionConflict)), "{r:?}");
+
+    // The workflow moves on first (the agency responds): the claimed firing is stale and refused,
+    // and it gives its lease back so that the clock is looked at again at once.
+    let later = t0() + TimeDelta::hours(18);
+    let d = store.claim_due_clocks(later, 10, lease()).await.unwrap();
+    let d = d.iter().find(|c| c.report_id == ids[0]).unwrap().clone();
+    assert_eq!(d.clock.fired, 50);
+    let v = step(
+        store,
+        ids[0],
+        &user_actor(officer.id, Role::Petugas, Some("dinkes")),
+        Command::PostUpdate {
+            assignment_id: asg,
+            stage: Stage::Verifikasi,
+            note: "Sedang dicek".into(),
+        },
+        later + TimeDelta::minutes(1),
+    )
+    .await;
+    let stopped = v.assignments[0]
+        .clocks
+        .iter()
+        .find(|c| c.kind == ClockKind::FirstResponse)
+        .unwrap();
+    assert_eq!(stopped.fired, 50, "pausing or stopping keeps what fired");
+    assert_eq!(
+        stopped.next_fire_at,
+        Some(later),
+        "75% was crossed before the response, so it still fires"
+    );
+    assert!(!store.fire_clock(&firing(&d, vec![], later)).await.unwrap());
+    let again = store
+        .claim_due_clocks(later + TimeDelta::minutes(1), 10, lease())
+        .await
+        .unwrap();
+    assert!(
+        again.iter().any(|c| c.report_id == ids[0]),
+        "lease released"
+    );
+
+    // The last step marks the assignment lalai; the mark is kept once set.
+    let d = again
+        .iter()
+        .find(|c| c.report_id == ids[0])
+        .unwrap()
+        .clone();
+    let key75 = format!(
+        "{}:{asg}:first_response:x:75:u{}/in_app",
+        d.report_id, officer.id
+    );
+    assert!(
+        store
+            .fire_clock(&firing(
+                &d,
+                vec![in_app(&key75, officer.id, Some(d.report_id))],
+                later
+            ))
+            .await
+            .unwrap()
+    );
+    let after = store.report_view(ids[0]).await.unwrap().unwrap();
+    let c = after.assignments[0]
+        .clocks
+        .iter()
+        .find(|c| c.kind == ClockKind::FirstResponse)
+        .unwrap();
+    assert_eq!(
+        (c.fired, c.next_fire_at),
+        (75, None),
+        "100% was never reached"
+    );
+    assert!(
+        store.assignments(ids[0]).await.unwrap()[0]
+            .negligent_at
+            .is_none()
+    );
+
+    // Report 2's clock runs on to its deadline: 75%, then 100% with the lalai mark.
+    let day = t0() + TimeDelta::hours(25);
+    let d = store.claim_due_clocks(day, 10, lease()).await.unwrap();
+    let d = d.iter().find(|c| c.report_id == ids[1]).unwrap().clone();
+    assert!(store.fire_clock(&firing(&d, vec![], day)).await.unwrap());
+    let d = store.claim_due_clocks(day, 10, lease()).await.unwrap();
+    let d = d.iter().find(|c| c.report_id == ids[1]).unwrap().clone();
+    assert_eq!(d.clock.fired, 75);
+    let last = firing(&d, vec![in_app(&key, officer.id, Some(d.report_id))], day);
+    assert_eq!(last.negligent_at, Some(t0() + TimeDelta::hours(24)));
+    assert!(store.fire_clock(&last).await.unwrap());
+    assert!(
+        store
+            .notifications_for_report(ids[1])
+            .await
+            .unwrap()
+            .is_empty(),
+        "a notification whose key exists already is dropped"
+    );
+    let a = &store.assignments(ids[1]).await.unwrap()[0];
+    assert_eq!(a.negligent_at, Some(t0() + TimeDelta::hours(24)));
+    let board = store.negligent_assignments(t0(), 10).await.unwrap();
+    assert_eq!(board.len(), 1);
+    assert_eq!(board[0].assignment_id, a.id);
+    assert_eq!(board[0].agency_id, "dinkes");
+    assert_eq!(board[0].agency_name, "Instansi dinkes");
+    assert_eq!(board[0].first_response_at, None);
+    assert!(
+        store
+            .negligent_assignments(t0() + TimeDelta::hours(25), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // A plain reschedule (nothing crossed yet) moves neither the version nor the trail.
+    let d = store
+        .claim_due_clocks(t0() + TimeDelta::days(30), 10, lease())
+        .await
+        .unwrap();
+    let c = d
+        .iter()
+        .find(|c| c.clock.kind == ClockKind::Completion)
+        .unwrap()
+        .clone();
+    let head = store.audit_head().await.unwrap();
+    let moved = t0() + TimeDelta::days(40);
+    assert!(
+        store
+            .fire_clock(&ClockFiring {
+                fired: c.clock.fired,
+                next_fire_at: Some(moved),
+                action: None,
+                negligent_at: None,
+                ..firing(&c, vec![], t0() + TimeDelta::days(30))
+            })
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.audit_head().await.unwrap(), head);
+    let v = store.report_view(c.report_id).await.unwrap().unwrap();
+    assert_eq!(v.version, c.report_version);
+    assert!(
+        v.assignments[0]
+            .clocks
+            .iter()
+            .any(|k| k.kind == ClockKind::Completion && k.next_fire_at == Some(moved))
+    );
+    verify_audit_chain(store).await.unwrap();
+}
+
+pub async fn concurrent_claims_never_share_a_clock<H: Harness>(h: &H) {
+    let store = h.store();
+    seed(store.as_ref()).await;
+    let ids = dispatched_reports(store.as_ref(), 40, 40).await;
+    let noon = t0() + TimeDelta::hours(12);
+    let mut tasks = Vec::new();
+    for _ in 0..4 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            loop {
+                let got = store.claim_due_clocks(noon, 3, lease()).await.unwrap();
+                if got.is_empty() {
+                    break;
+                }
+                mine.extend(got.into_iter().map(|d| d.report_id));
+            }
+            mine
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    all.sort();
+    let mut expected = ids.clone();
+    expected.sort();
+    assert_eq!(all, expected, "every due clock claimed exactly once");
+}
+
+pub async fn the_outbox_claims_retries_and_marks<H: Harness>(h: &H) {
+    let store = h.store();
+    let store = store.as_ref();
+    seed(store).await;
+    let officer = staff(store, "petugas.dinkes", Role::Petugas, Some("dinkes")).await;
+    let mut email = in_app("digest:dinkes:2026-11-30:head/email", officer.id, None);
+    email.recipient = RecipientKind::Head;
+    email.user_id = None;
+    email.channel = NotifyChannel::Email;
+    email.address = Some("kepala@dinkes.example".into());
+    assert!(
+        store
+            .complete_daily_job(
+                "digest",
+                NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+                &[
+                    email,
+                    in_app("k2", officer.id, None),
+                    in_app("k3", officer.id, None)
+                ],
+                t0(),
+            )
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .claim_notifications(t0() - TimeDelta::seconds(1), 10, lease())
+            .await
+            .unwrap()
+            .is_empty(),
+        "not due before it was enqueued"
+    );
+    let first = store.claim_notifications(t0(), 2, lease()).await.unwrap();
+    assert_eq!(first.len(), 2);
+    assert!(
+        first
+            .iter()
+            .all(|n| n.status == NotificationStatus::Sending && n.attempts == 1)
+    );
+    assert_eq!(
+        first[0].idempotency_key,
+        "digest:dinkes:2026-11-30:head/email"
+    );
+    assert_eq!(first[0].address.as_deref(), Some("kepala@dinkes.example"));
+    let second = store.claim_notifications(t0(), 10, lease()).await.unwrap();
+    assert_eq!(second.len(), 1, "claimed ones are leased");
+    assert!(
+        store
+            .claim_notifications(t0(), 10, lease())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Sent; failed for a moment (retried later); failed for good.
+    store
+        .mark_notification_sent(first[0].id, t0())
+        .await
+        .unwrap();
+    let retry = t0() + TimeDelta::minutes(2);
+    store
+        .mark_notification_failed(first[1].id, "koneksi terputus", Some(retry))
+        .await
+        .unwrap();
+    store
+        .mark_notification_failed(second[0].id, "alamat ditolak", None)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .claim_notifications(retry - TimeDelta::seconds(1), 10, lease())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let again = store.claim_notifications(retry, 10, lease()).await.unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].id, first[1].id);
+    assert_eq!(again[0].attempts, 2);
+    assert_eq!(again[0].last_error.as_deref(), Some("koneksi terputus"));
+    // The sender crashed mid-send: the lease runs out and the notification is tried again.
+    let expired = retry + lease() + TimeDelta::seconds(1);
+    let resumed = store
+        .claim_notifications(expired, 10, lease())
+        .await
+        .unwrap();
+    assert_eq!(resumed.len(), 1);
+    assert_eq!(resumed[0].attempts, 3);
+    store
+        .mark_notification_sent(resumed[0].id, expired)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .claim_notifications(expired + TimeDelta::days(1), 10, lease())
+            .await
+            .unwrap()
+            .is_empty(),
+        "sent and failed notifications leave the outbox"
+    );
+    let inbox = store.notifications_for_user(officer.id, 10).await.unwrap();
+    assert_eq!(inbox.len(), 2, "in-app only");
+    let by_key = |k: &str| {
+        inbox
+            .iter()
+            .find(|n| n.idempotency_key == k)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(by_key("k2").status, NotificationStatus::Sent);
+    assert_eq!(by_key("k2").sent_at, Some(expired));
+    assert_eq!(by_key("k2").last_error, None);
+    assert_eq!(by_key("k3").status, NotificationStatus::Failed);
+    assert_eq!(by_key("k3").last_error.as_deref(), Some("alamat ditolak"));
+}
+
+pub async fn in_app_notifications_are_read_by_their_user_only<H: Harness>(h: &H) {
+    let store = h.store();
+    let store = store.as_ref();
+    seed(store).await;
+    let a = staff(store, "petugas.a", Role::Petugas, Some("dinkes")).await;
+    let b = staff(store, "petugas.b", Role::Petugas, Some("dinkes")).await;
+    let date = |d: u32| NaiveDate::from_ymd_opt(2026, 12, d).unwrap();
+    store
+        .complete_daily_job(
+            "digest",
+            date(1),
+            &[in_app("a1", a.id, None), in_app("b1", b.id, None)],
+            t0(),
+        )
+        .await
+        .unwrap();
+    store
+        .complete_daily_job(
+            "digest",
+            date(2),
+            &[in_app("a2", a.id, None)],
+            t0() + TimeDelta::days(1),
+        )
+        .await
+        .unwrap();
+    let inbox = store.notifications_for_user(a.id, 10).await.unwrap();
+    assert_eq!(
+        inbox
+            .iter()
+            .map(|n| n.idempotency_key.as_str())
+            .collect::<Vec<_>>(),
+        vec!["a2", "a1"],
+        "newest first"
+    );
+    assert_eq!(
+        store.notifications_for_user(a.id, 1).await.unwrap().len(),
+        1
+    );
+    let b1 = store.notifications_for_user(b.id, 10).await.unwrap()[0].id;
+    assert!(!store.mark_notification_read(b1, a.id, t0()).await.unwrap());
+    assert!(
+        store
+            .mark_notification_read(inbox[1].id, a.id, t0())
+            .await
+            .unwrap()
+    );
+    let read = store.notifications_for_user(a.id, 10).await.unwrap();
+    assert_eq!(read[1].status, NotificationStatus::Read);
+    assert_eq!(read[1].read_at, Some(t0()));
+    assert_eq!(
+        store.notifications_for_user(b.id, 10).await.unwrap()[0].status,
+        NotificationStatus::Pending
+    );
+    // A read notification is not sent again, and delivery does not unread it.
+    let out = store
+        .claim_notifications(t0() + TimeDelta::days(2), 10, lease())
+        .await
+        .unwrap();
+    assert_eq!(
+        out.iter()
+            .map(|n| n.idempotency_key.as_str())
+            .collect::<Vec<_>>(),
+        vec!["b1", "a2"]
+    );
+    assert!(
+        store
+            .mark_notification_read(out[1].id, a.id, t0() + TimeDelta::days(2))
+            .await
+            .unwrap()
+    );
+    store
+        .mark_notification_sent(out[1].id, t0() + TimeDelta::days(2))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.notifications_for_user(a.id, 10).await.unwrap()[0].status,
+        NotificationStatus::Read
+    );
+}
+
+pub async fn digest_items_and_daily_jobs<H: Harness>(h: &H) {
+    let store = h.store();
+    let store = store.as_ref();
+    seed(store).await;
+    let ids = dispatched_reports(store, 2, 50).await;
+    let officer = user_actor(9, Role::Petugas, Some("dinkes"));
+    // The second agency responds: its first-response clock stops and leaves the digest.
+    let v = store.report_view(ids[1]).await.unwrap().unwrap();
+    step(
+        store,
+        ids[1],
+        &officer,
+        Command::PostUpdate {
+            assignment_id: v.assignments[0].id,
+            stage: Stage::Verifikasi,
+            note: "Diterima".into(),
+        },
+        t0() + TimeDelta::hours(1),
+    )
+    .await;
+    // Until 39 hours after dispatch (the end of the next day): report 1's response (due at
+    // dispatch + 24 h) only.
+    let tuesday_end = t0() + TimeDelta::hours(39);
+    let items = store.digest_items(tuesday_end).await.unwrap();
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert_eq!(items[0].report_id, ids[0]);
+    assert_eq!(items[0].agency_id, "dinkes");
+    assert_eq!(items[0].kind, ClockKind::FirstResponse);
+    assert_eq!(items[0].due_at, t0() + TimeDelta::hours(24));
+    assert_eq!(
+        items[0].tracking_id,
+        store.report(ids[0]).await.unwrap().unwrap().tracking_id
+    );
+    // Nineteen days on, both completion deadlines (14 working days) are in, earliest first.
+    let items = store
+        .digest_items(t0() + TimeDelta::days(19))
+        .await
+        .unwrap();
+    assert_eq!(
+        items
+            .iter()
+            .map(|i| (i.report_id, i.kind))
+            .collect::<Vec<_>>(),
+        vec![
+            (ids[0], ClockKind::FirstResponse),
+            (ids[0], ClockKind::Completion),
+            (ids[1], ClockKind::Completion),
+        ]
+    );
+
+    let day = |d: u32| NaiveDate::from_ymd_opt(2026, 12, d).unwrap();
+    assert_eq!(store.daily_job_last_date("digest").await.unwrap(), None);
+    assert!(
+        store
+            .complete_daily_job("digest", day(1), &[], t0())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .complete_daily_job("digest", day(1), &[], t0())
+            .await
+            .unwrap(),
+        "once a day"
+    );
+    assert!(
+        !store
+            .complete_daily_job(
+                "digest",
+                NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+                &[],
+                t0()
+            )
+            .await
+            .unwrap(),
+        "never backwards"
+    );
+    assert_eq!(
+        store.daily_job_last_date("digest").await.unwrap(),
+        Some(day(1))
+    );
+    assert_eq!(store.daily_job_last_date("other").await.unwrap(), None);
+    assert!(
+        store
+            .complete_daily_job("digest", day(2), &[], t0())
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.daily_job_last_date("digest").await.unwrap(),
+        Some(day(2))
+    );
 }

@@ -8,11 +8,13 @@
 //! own migrations and SQL. Both run [`conformance`] in CI.
 
 mod error;
+mod scheduler;
 mod types;
 
 pub mod conformance;
 
 pub use error::{Result, StoreError};
+pub use scheduler::*;
 pub use types::*;
 
 use async_trait::async_trait;
@@ -121,6 +123,22 @@ pub trait Store: Send + Sync + 'static {
     async fn attachment(&self, id: i64) -> Result<Option<AttachmentRecord>>;
     async fn count_reports(&self) -> Result<u64>;
 
+    // ----- dashboards ---------------------------------------------------------------------
+
+    /// Open assignments (not done, returned or forwarded, on reports still being worked), of
+    /// these agencies (or all), most urgent deadline first: the response deadline while the agency
+    /// has not responded, else the completion deadline.
+    async fn open_assignments(
+        &self,
+        agency_ids: Option<&[String]>,
+        limit: u32,
+    ) -> Result<Vec<QueueItem>>;
+    /// Response facts of the assignments created in `[from, to)`, forwarded ones excluded (their
+    /// sub-unit carries the clock).
+    async fn response_facts(&self, from: Timestamp, to: Timestamp) -> Result<Vec<ResponseFact>>;
+    /// The latest messages from reporters (any channel), newest first, for the desk's inbox.
+    async fn inbound_messages(&self, limit: u32) -> Result<Vec<InboxMessage>>;
+
     // ----- audit ----------------------------------------------------------------------------
 
     /// Append one event that is not part of another change (a login, an export).
@@ -131,6 +149,74 @@ pub trait Store: Send + Sync + 'static {
     async fn audit_head(&self) -> Result<Option<(i64, String)>>;
     async fn audit_for_object(&self, object_type: &str, object_id: &str)
     -> Result<Vec<AuditEvent>>;
+
+    // ----- scheduler and notifications ------------------------------------------------------
+    //
+    // The scheduler finds work through the index on `clocks.next_fire_at` only, never by scanning
+    // open reports. Several instances may sweep one database: a claim leases the clocks it
+    // returns, and a firing is a compare-and-set on the report's version and the clock's `fired`,
+    // so each threshold is acted on once. Notifications carry an idempotency key (unique) and
+    // leave through the outbox below.
+
+    /// Lease up to `limit` clocks whose `next_fire_at <= now` and that no live lease holds, the
+    /// earliest first, until `now + lease`. (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: the
+    /// single writer.)
+    async fn claim_due_clocks(
+        &self,
+        now: Timestamp,
+        limit: u32,
+        lease: chrono::TimeDelta,
+    ) -> Result<Vec<DueClock>>;
+    /// Act on one threshold in one transaction: check the expected state, advance the clock, set
+    /// `negligent_at`, enqueue the notifications, bump the report's version (so a workflow
+    /// decision taken on the old state is decided again) and append `clock.threshold_fired` to
+    /// the audit trail. Releases the lease either way. `false`: the state had moved on (or the
+    /// firing was already done), nothing was written.
+    async fn fire_clock(&self, firing: &ClockFiring) -> Result<bool>;
+
+    /// Lease up to `limit` notifications that are pending and due at `now` (or whose sending
+    /// lease has expired), marking them `sending` and counting an attempt.
+    async fn claim_notifications(
+        &self,
+        now: Timestamp,
+        limit: u32,
+        lease: chrono::TimeDelta,
+    ) -> Result<Vec<Notification>>;
+    async fn mark_notification_sent(&self, id: i64, at: Timestamp) -> Result<()>;
+    /// A failed attempt: tried again at `retry_at`, or failed for good when that is `None`.
+    async fn mark_notification_failed(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: Option<Timestamp>,
+    ) -> Result<()>;
+    /// A user's in-app notifications, newest first.
+    async fn notifications_for_user(&self, user_id: i64, limit: u32) -> Result<Vec<Notification>>;
+    /// Mark one of the user's in-app notifications read; `false` if it is not theirs.
+    async fn mark_notification_read(&self, id: i64, user_id: i64, at: Timestamp) -> Result<bool>;
+    /// Every notification about a report, in order.
+    async fn notifications_for_report(&self, report_id: i64) -> Result<Vec<Notification>>;
+
+    /// Running first-response and completion clocks of assignments due before `until`: what the
+    /// morning digest lists (due today and overdue), by agency.
+    async fn digest_items(&self, until: Timestamp) -> Result<Vec<DigestItem>>;
+    /// The last local date a daily job (`digest`) was done for.
+    async fn daily_job_last_date(&self, job: &str) -> Result<Option<chrono::NaiveDate>>;
+    /// Record a daily job as done for `date` and enqueue its notifications, in one transaction;
+    /// `false` (nothing written) if it was already done for that date or a later one.
+    async fn complete_daily_job(
+        &self,
+        job: &str,
+        date: chrono::NaiveDate,
+        notifications: &[NewNotification],
+        at: Timestamp,
+    ) -> Result<bool>;
+    /// Assignments marked `lalai` at or after `since`, the latest first.
+    async fn negligent_assignments(
+        &self,
+        since: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<NegligentAssignment>>;
 }
 
 /// Why `verify_audit_chain` failed.

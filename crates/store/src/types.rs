@@ -136,6 +136,8 @@ pub struct AssignmentRecord {
     pub tuntas_at: Option<Timestamp>,
     pub response_due_at: Option<Timestamp>,
     pub completion_due_at: Option<Timestamp>,
+    /// The first-response deadline this assignment missed, once the scheduler marked it `lalai`.
+    pub negligent_at: Option<Timestamp>,
     pub clocks: Vec<Clock>,
 }
 
@@ -332,4 +334,49 @@ pub enum ReportOrder {
 pub struct Page<T> {
     pub items: Vec<T>,
     pub total: u64,
+}
+
+/// An open assignment, for an agency's queue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueueItem {
+    pub report_id: i64,
+    pub tracking_id: TrackingId,
+    pub title: String,
+    pub report_status: ReportStatus,
+    pub kind: ReportKind,
+    pub visibility: Visibility,
+    pub region_code: Option<String>,
+    pub assignment_id: i64,
+    pub agency_id: String,
+    pub agency_name: String,
+    pub role: AssignmentRole,
+    pub stage: Stage,
+    pub responded: bool,
+    pub assigned_at: Timestamp,
+    pub response_due_at: Option<Timestamp>,
+    pub completion_due_at: Option<Timestamp>,
+}
+
+/// One assignment's response facts, for the accountability figures (SPEC section 6).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResponseFact {
+    pub assignment_id: i64,
+    pub report_id: i64,
+    pub tracking_id: TrackingId,
+    pub agency_id: String,
+    pub stage: Stage,
+    pub assigned_at: Timestamp,
+    pub response_due_at: Option<Timestamp>,
+    pub first_response_at: Option<Timestamp>,
+    pub completion_due_at: Option<Timestamp>,
+    pub tuntas_at: Option<Timestamp>,
+}
+
+/// A message from a reporter, for the desk's inbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxMessage {
+    pub message: MessageRecord,
+    pub tracking_id: Option<TrackingId>,
+    pub report_title: Option<String>,
+    pub report_status: Option<ReportStatus>,
 }

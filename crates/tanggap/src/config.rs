@@ -20,6 +20,10 @@ struct FileConfig {
     require_contact: Option<bool>,
     public_url: Option<String>,
     log_format: Option<String>,
+    jobs: Option<bool>,
+    sweep_interval_secs: Option<u64>,
+    smtp_url: Option<String>,
+    smtp_from: Option<String>,
 }
 
 /// The resolved configuration.
@@ -36,6 +40,14 @@ pub struct Config {
     pub log_json: bool,
     /// Per-process rate limits (tests raise them).
     pub rates: tanggap_web::RateConfig,
+    /// Run the clock scheduler and the outbox in this process (`TANGGAP_JOBS`, default on).
+    pub jobs: bool,
+    /// Time between sweeps (`TANGGAP_SWEEP_INTERVAL_SECS`, default 10).
+    pub sweep_interval: std::time::Duration,
+    /// SMTP server for e-mail notifications (`TANGGAP_SMTP_URL`); unset: e-mails are only logged.
+    pub smtp_url: Option<String>,
+    /// The From address of e-mail notifications (`TANGGAP_SMTP_FROM`).
+    pub smtp_from: Option<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -50,6 +62,10 @@ impl std::fmt::Debug for Config {
             .field("tracking_prefix", &self.tracking_prefix)
             .field("require_contact", &self.require_contact)
             .field("public_url", &self.public_url)
+            .field("jobs", &self.jobs)
+            .field("sweep_interval", &self.sweep_interval)
+            .field("smtp_url", &self.smtp_url.as_ref().map(|_| "<redacted>"))
+            .field("smtp_from", &self.smtp_from)
             .finish()
     }
 }
@@ -152,7 +168,53 @@ impl Config {
                 });
             }
         };
+        let jobs = match pick("TANGGAP_JOBS", None) {
+            Some(v) => match v.as_str() {
+                "on" | "1" | "true" | "yes" => true,
+                "off" | "0" | "false" | "no" => false,
+                _ => {
+                    return Err(ConfigError::BadValue {
+                        name: "TANGGAP_JOBS",
+                        reason: "use on or off".into(),
+                    });
+                }
+            },
+            None => fc.jobs.unwrap_or(true),
+        };
+        let sweep_interval_secs = match pick("TANGGAP_SWEEP_INTERVAL_SECS", None) {
+            Some(v) => v
+                .parse::<u64>()
+                .ok()
+                .filter(|s| (1..=3600).contains(s))
+                .ok_or_else(|| ConfigError::BadValue {
+                    name: "TANGGAP_SWEEP_INTERVAL_SECS",
+                    reason: "use a whole number of seconds from 1 to 3600".into(),
+                })?,
+            None => fc.sweep_interval_secs.unwrap_or(10).clamp(1, 3600),
+        };
+        let smtp_url = pick("TANGGAP_SMTP_URL", fc.smtp_url);
+        let smtp_from = pick("TANGGAP_SMTP_FROM", fc.smtp_from);
+        if let Some(url) = &smtp_url {
+            if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+                return Err(ConfigError::BadValue {
+                    name: "TANGGAP_SMTP_URL",
+                    reason: "it must be an smtp:// or smtps:// URL, e.g. smtp://user:pass@host:587?tls=required".into(),
+                });
+            }
+            if smtp_from.is_none() {
+                return Err(ConfigError::BadValue {
+                    name: "TANGGAP_SMTP_FROM",
+                    reason:
+                        "set it with TANGGAP_SMTP_URL, e.g. \"Tanggap <tanggap@jatengprov.go.id>\""
+                            .into(),
+                });
+            }
+        }
         Ok(Config {
+            jobs,
+            sweep_interval: std::time::Duration::from_secs(sweep_interval_secs),
+            smtp_url,
+            smtp_from,
             listen,
             data_dir,
             database_url,
@@ -230,5 +292,42 @@ mod tests {
             Config::load(None, env(&[("DATABASE_URL", "postgres://u:secret@h/db")])).unwrap()
         );
         assert!(!dbg.contains("secret"));
+    }
+
+    #[test]
+    fn background_jobs_and_smtp() {
+        let c = Config::load(None, env(&[])).unwrap();
+        assert!(c.jobs);
+        assert_eq!(c.sweep_interval, std::time::Duration::from_secs(10));
+        assert!(c.smtp_url.is_none());
+        let c = Config::load(
+            None,
+            env(&[
+                ("TANGGAP_JOBS", "off"),
+                ("TANGGAP_SWEEP_INTERVAL_SECS", "3"),
+                (
+                    "TANGGAP_SMTP_URL",
+                    "smtp://tanggap:rahasia@mail.example:587?tls=required",
+                ),
+                ("TANGGAP_SMTP_FROM", "Tanggap <tanggap@jatengprov.go.id>"),
+            ]),
+        )
+        .unwrap();
+        assert!(!c.jobs);
+        assert_eq!(c.sweep_interval, std::time::Duration::from_secs(3));
+        assert!(
+            !format!("{c:?}").contains("rahasia"),
+            "the SMTP password is never printed"
+        );
+        let e = Config::load(None, env(&[("TANGGAP_JOBS", "kadang")])).unwrap_err();
+        assert!(e.to_string().contains("TANGGAP_JOBS"), "{e}");
+        let e = Config::load(None, env(&[("TANGGAP_SWEEP_INTERVAL_SECS", "0")])).unwrap_err();
+        assert!(e.to_string().contains("TANGGAP_SWEEP_INTERVAL_SECS"), "{e}");
+        let e =
+            Config::load(None, env(&[("TANGGAP_SMTP_URL", "smtp://mail.example:25")])).unwrap_err();
+        assert!(e.to_string().contains("TANGGAP_SMTP_FROM"), "{e}");
+        let e =
+            Config::load(None, env(&[("TANGGAP_SMTP_URL", "http://mail.example")])).unwrap_err();
+        assert!(e.to_string().contains("smtp://"), "{e}");
     }
 }

@@ -45,11 +45,25 @@ pub fn services(config: &Config, store: Arc<dyn Store>, clock: Arc<dyn Wallclock
     )
 }
 
-/// The running system: HTTP server (and, later, the background jobs) on one store.
+/// The running system: HTTP server and background jobs (clock scheduler, outbox) on one store.
 pub struct Application {
     listener: tokio::net::TcpListener,
     router: axum::Router,
     services: Arc<Services>,
+    /// `None` when `TANGGAP_JOBS=off`.
+    jobs: Option<(tanggap_jobs::JobsConfig, tanggap_jobs::Senders)>,
+}
+
+/// Notification senders from the configuration: SMTP when `TANGGAP_SMTP_URL` is set, else
+/// e-mails are logged; WhatsApp and SMS are logged until their providers exist.
+pub fn senders(config: &Config) -> anyhow::Result<tanggap_jobs::Senders> {
+    let senders = tanggap_jobs::Senders::logging();
+    Ok(match (&config.smtp_url, &config.smtp_from) {
+        (Some(url), Some(from)) => {
+            senders.with_email(Arc::new(tanggap_jobs::SmtpSender::new(url, from)?))
+        }
+        _ => senders,
+    })
 }
 
 impl Application {
@@ -82,10 +96,20 @@ impl Application {
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let jobs = if config.jobs {
+            let jobs = tanggap_jobs::JobsConfig {
+                interval: config.sweep_interval,
+                ..Default::default()
+            };
+            Some((jobs, senders(config)?))
+        } else {
+            None
+        };
         Ok(Application {
             listener,
             router,
             services,
+            jobs,
         })
     }
 
@@ -101,29 +125,34 @@ impl Application {
 
     /// Serve until Ctrl-C or SIGTERM, finishing requests in flight.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        tracing::info!(addr = %self.local_addr(), backend = self.services.store.backend().as_str(), "Tanggap is listening");
-        axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
-        Ok(())
+        tracing::info!(addr = %self.local_addr(), backend = self.services.store.backend().as_str(), jobs = self.jobs.is_some(), "Tanggap is listening");
+        self.run_until(shutdown_signal()).await
     }
 
-    /// Serve until the future resolves (tests).
+    /// Serve, with the background jobs, until the future resolves; then stop taking requests,
+    /// finish those in flight and let the jobs finish their current step.
     pub async fn run_until(
         self,
         stop: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        axum::serve(
+        let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
+        let jobs = self.jobs.map(|(config, senders)| {
+            tanggap_jobs::spawn(self.services.clone(), senders, config, jobs_stopped)
+        });
+        let served = axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(stop)
-        .await?;
+        .await;
+        let _ = stop_jobs.send(true);
+        if let Some(jobs) = jobs
+            && let Err(e) = jobs.await
+        {
+            tracing::error!(error = %e, "the background jobs ended abnormally");
+        }
+        served?;
         Ok(())
     }
 }

@@ -54,6 +54,14 @@ fn from_chrono(t: tanggap_store::Timestamp) -> time::OffsetDateTime {
 
 #[async_trait]
 impl SessionStore for StoreSessions {
+    /// A fresh id that no stored session has (ids are 128 random bits; the loop is a formality).
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        while self.load(&record.id).await?.is_some() {
+            record.id = Id::default();
+        }
+        self.save(record).await
+    }
+
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let data = serde_json::to_string(&record.data)
             .map_err(|e| session_store::Error::Encode(e.to_string()))?;
@@ -158,16 +166,13 @@ fn bearer(parts: &Parts) -> Option<&str> {
         .map(str::trim)
 }
 
-/// The API's caller. A bearer token wins over a session cookie. For a cookie-authenticated user,
-/// every unsafe method must carry the session's CSRF token in `X-CSRF-Token`: a cookie alone is
-/// ambient authority that another site could use.
-impl FromRequestParts<AppState> for Principal {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
+impl Principal {
+    /// Who is calling, without any CSRF check: a bearer token wins over the session cookie.
+    /// Returns the session too (pages need it for their own CSRF check on form posts).
+    pub async fn resolve(
+        parts: &Parts,
         state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    ) -> Result<(Principal, Option<Session>), ApiError> {
         if let Some(token) = bearer(parts) {
             let user = state
                 .services
@@ -175,54 +180,87 @@ impl FromRequestParts<AppState> for Principal {
                 .user_by_token_hash(&token_hash(token))
                 .await?;
             return match user {
-                Some(user) => Ok(Principal::User {
-                    user,
-                    via: AuthVia::Token,
-                }),
+                Some(user) => Ok((
+                    Principal::User {
+                        user,
+                        via: AuthVia::Token,
+                    },
+                    None,
+                )),
                 None => Err(ApiError::Unauthorized(
                     "The API token is unknown, revoked, or its user is deactivated.".into(),
                 )),
             };
         }
         let Some(session) = parts.extensions.get::<Session>().cloned() else {
-            return Ok(Principal::Anonymous);
+            return Ok((Principal::Anonymous, None));
         };
         let user_id: Option<i64> = session
             .get(SESSION_USER)
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))?;
         let Some(user_id) = user_id else {
-            return Ok(Principal::Anonymous);
+            return Ok((Principal::Anonymous, Some(session)));
         };
-        let user = match state.services.store.user(user_id).await? {
-            Some(u) if u.active => u,
+        match state.services.store.user(user_id).await? {
+            Some(user) if user.active => Ok((
+                Principal::User {
+                    user,
+                    via: AuthVia::Session,
+                },
+                Some(session),
+            )),
             _ => {
                 // The account was deactivated or removed: end the session.
                 let _ = session.flush().await;
-                return Ok(Principal::Anonymous);
+                Ok((Principal::Anonymous, Some(session)))
             }
-        };
-        if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
-            let expected: Option<String> = session
-                .get(SESSION_CSRF)
-                .await
-                .map_err(|e| ApiError::Internal(e.to_string()))?;
+        }
+    }
+}
+
+/// The API's caller. For a cookie-authenticated user, every unsafe method must carry the
+/// session's CSRF token in `X-CSRF-Token`: a cookie alone is ambient authority that another site
+/// could use. Bearer tokens are not ambient and need no CSRF token.
+impl FromRequestParts<AppState> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let (principal, session) = Principal::resolve(parts, state).await?;
+        if let (
+            Principal::User {
+                via: AuthVia::Session,
+                ..
+            },
+            Some(session),
+        ) = (&principal, session)
+            && !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS)
+        {
             let presented = parts
                 .headers
                 .get(CSRF_HEADER)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
-            if !expected.is_some_and(|e| constant_time_eq(&e, presented)) {
+            if !csrf_matches(&session, presented).await? {
                 return Err(ApiError::Forbidden(format!(
                     "This write came with the session cookie but without the session's CSRF token; send it in the `{CSRF_HEADER}` header (from the login response or GET /api/v1/me)."
                 )));
             }
         }
-        Ok(Principal::User {
-            user,
-            via: AuthVia::Session,
-        })
+        Ok(principal)
     }
+}
+
+/// The presented token equals the session's CSRF token.
+pub async fn csrf_matches(session: &Session, presented: &str) -> Result<bool, ApiError> {
+    let expected: Option<String> = session
+        .get(SESSION_CSRF)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(expected.is_some_and(|e| constant_time_eq(&e, presented)))
 }
 
 pub fn constant_time_eq(a: &str, b: &str) -> bool {

@@ -718,3 +718,165 @@ fn auto_close_and_replies_after_selesai() {
         Err(WorkflowError::WrongStatus { .. })
     ));
 }
+
+#[test]
+fn every_clock_leaves_a_decision_scheduled() {
+    let mut w = World::new();
+    let v = w.report();
+    let triage = v
+        .clocks
+        .iter()
+        .find(|c| c.kind == ClockKind::Triage)
+        .unwrap();
+    assert_eq!(
+        triage.next_fire_at, triage.due_at,
+        "new reports are scheduled"
+    );
+    let v = w.run(&v, &operator(), dispatch_two()).unwrap();
+    let (dpu, pemda) = (v.assignments[0].id, v.assignments[1].id);
+    let a = &v.assignments[0];
+    // Dispatched Monday 09:00: the ladder's first step is 50% of 24 hours.
+    assert_eq!(
+        clock(a, ClockKind::FirstResponse).next_fire_at,
+        Some(wib("2026-11-30 21:00"))
+    );
+    assert_eq!(
+        clock(a, ClockKind::Completion).next_fire_at,
+        clock(a, ClockKind::Completion).due_at
+    );
+    let triage = v
+        .clocks
+        .iter()
+        .find(|c| c.kind == ClockKind::Triage)
+        .unwrap();
+    assert_eq!(triage.next_fire_at, None, "triage stopped in time");
+
+    // The scheduler acted on 50% and 75% of dpu's clock (as the store would record it).
+    let mut v = v;
+    for a in v.assignments.iter_mut().filter(|a| a.id == dpu) {
+        for c in a
+            .clocks
+            .iter_mut()
+            .filter(|c| c.kind == ClockKind::FirstResponse)
+        {
+            c.fired = 75;
+            c.reschedule(&[50, 75, 100], &w.cal);
+        }
+    }
+    // The desk asks the reporter something: completion pauses, the response clock keeps its steps.
+    w.advance(TimeDelta::hours(20));
+    let v = w
+        .run(
+            &v,
+            &operator(),
+            Command::AskReporter {
+                question: "Di ruas mana?".into(),
+            },
+        )
+        .unwrap();
+    let a = v.assignments.iter().find(|a| a.id == dpu).unwrap();
+    assert_eq!(clock(a, ClockKind::Completion).next_fire_at, None);
+    assert_eq!(clock(a, ClockKind::FirstResponse).fired, 75);
+
+    // Responding 26 hours after dispatch, late: the 100% step was crossed and still fires.
+    w.advance(TimeDelta::hours(6));
+    let v = w
+        .run(&v, &petugas("dpu-bmck"), update(dpu, Stage::Verifikasi))
+        .unwrap();
+    let a = v.assignments.iter().find(|a| a.id == dpu).unwrap();
+    let fr = clock(a, ClockKind::FirstResponse);
+    assert!(fr.stopped_at.is_some());
+    assert_eq!(fr.next_fire_at, fr.due_at);
+    // pemda never fired anything and responds now: 50% and 75% were crossed long ago, so its
+    // steps are all due, first the 50% one.
+    let v = w
+        .run(
+            &v,
+            &petugas("pemda-33-74"),
+            Command::ReturnNotAuthority {
+                assignment_id: pemda,
+                reason: "Bukan jalan kota".into(),
+            },
+        )
+        .unwrap();
+    let p = v.assignments.iter().find(|a| a.id == pemda).unwrap();
+    assert_eq!(
+        clock(p, ClockKind::FirstResponse).next_fire_at,
+        Some(wib("2026-11-30 21:00"))
+    );
+}
+
+#[test]
+fn forwarding_hands_unfired_steps_to_the_sub_unit_and_reopening_starts_afresh() {
+    let mut w = World::new();
+    let mut v = w
+        .run(
+            &w.report(),
+            &operator(),
+            Command::Dispatch {
+                targets: vec![DispatchTarget {
+                    agency_id: "dinkes".into(),
+                    role: AssignmentRole::Utama,
+                }],
+                note: None,
+            },
+        )
+        .unwrap();
+    // 50% was acted on for dinkes; 75% is crossed (20 h) but the scheduler has not got to it.
+    for c in v.assignments[0].clocks.iter_mut() {
+        if c.kind == ClockKind::FirstResponse {
+            c.fired = 50;
+        }
+    }
+    let parent = v.assignments[0].id;
+    w.advance(TimeDelta::hours(20));
+    let v = w
+        .run(
+            &v,
+            &petugas("dinkes"),
+            Command::Forward {
+                assignment_id: parent,
+                to_agency_id: "rsud-moewardi".into(),
+                note: "Ditangani RSUD".into(),
+            },
+        )
+        .unwrap();
+    let p = v.assignments.iter().find(|a| a.id == parent).unwrap();
+    assert!(
+        p.clocks.iter().all(|c| c.next_fire_at.is_none()),
+        "the parent has nothing left to fire"
+    );
+    let child = v.assignments.iter().find(|a| a.id != parent).unwrap();
+    let fr = clock(child, ClockKind::FirstResponse);
+    assert_eq!(fr.fired, 50);
+    assert_eq!(
+        fr.next_fire_at,
+        Some(wib("2026-12-01 03:00")),
+        "75% of 24 h"
+    );
+    let child_id = child.id;
+
+    // Done, reopened: a new response clock, nothing fired, scheduled from the reopening.
+    let v = w
+        .run(
+            &v,
+            &petugas("rsud-moewardi"),
+            update(child_id, Stage::Tuntas),
+        )
+        .unwrap();
+    w.advance(TimeDelta::days(1));
+    let v = w
+        .run(
+            &v,
+            &reporter(),
+            Command::Reopen {
+                reason: "Belum beres".into(),
+            },
+        )
+        .unwrap();
+    let child = v.assignments.iter().find(|a| a.id == child_id).unwrap();
+    let fr = clock(child, ClockKind::FirstResponse);
+    assert_eq!(fr.fired, 0);
+    assert_eq!(fr.started_at, w.now);
+    assert_eq!(fr.next_fire_at, Some(w.now + TimeDelta::hours(12)));
+}

@@ -65,6 +65,8 @@ fn test_config(dir: &std::path::Path) -> Config {
     let mut c = Config::load(None, |_| None).unwrap();
     c.listen = "127.0.0.1:0".parse().unwrap();
     c.data_dir = dir.to_path_buf();
+    // Tests that need the scheduler step it by hand (or turn it back on, see background_jobs.rs).
+    c.jobs = false;
     c.rates = tanggap_web::RateConfig {
         login_per_user_per_minute: 1000,
         login_per_ip_per_minute: 10_000,

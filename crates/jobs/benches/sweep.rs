@@ -1,0 +1,395 @@
+//! How a sweep's cost grows: with the number of clocks that are due, not with the number of open
+//! assignments. `bench/sweep.sh` runs this for SQLite and PostgreSQL with 10,000 and 1,000,000
+//! open assignments; see BENCHMARKS.md.
+//!
+//! The open assignments are bulk-loaded with SQL (not through the API), with realistic clocks:
+//! most agencies have responded (first-response clock stopped, completion running with deadlines
+//! over the next two months), 5% are waiting for a first response due in the next hours, and
+//! four groups of 1,000 have their 50% reminder due one hour apart. A first sweep takes the first
+//! group (warm-up); each of the three measured sweeps then claims and fires exactly 1,000 clocks
+//! (the reminders of the agencies' officers: four notifications each, one audit event each).
+//!
+//! Usage: `sweep --backend sqlite|postgres --open N [--due 1000]`. PostgreSQL: a fresh database
+//! on `TANGGAP_TEST_DATABASE_URL` (default postgres://postgres@127.0.0.1:5432/postgres), dropped
+//! at the end.
+
+use chrono::{DateTime, NaiveDateTime, TimeDelta, TimeZone, Utc};
+use sqlx::Connection;
+use std::sync::Arc;
+use std::time::Instant;
+use tanggap_domain::Role;
+use tanggap_jobs::{Scheduler, SchedulerSettings};
+use tanggap_service::{ManualClock, Services, Settings};
+use tanggap_store::{NewUser, Store};
+
+type Timestamp = DateTime<Utc>;
+
+const AGENCIES: [&str; 10] = [
+    "dinkes",
+    "dpu-bmck",
+    "disdikbud",
+    "dinsos",
+    "dishub",
+    "dlhk",
+    "bpbd",
+    "pusdataru",
+    "disnakertrans",
+    "dinarpus",
+];
+const GROUPS: i64 = 4;
+
+fn wib(s: &str) -> Timestamp {
+    let naive = NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
+    chrono_tz::Asia::Jakarta
+        .from_local_datetime(&naive)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// The moment the last measured group is due (1 h before it, its 50% step).
+fn t() -> Timestamp {
+    wib("2027-03-10 12:00")
+}
+
+struct Args {
+    backend: String,
+    open: i64,
+    due: i64,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        backend: "sqlite".into(),
+        open: 10_000,
+        due: 1_000,
+    };
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let mut i = 0;
+    while i < argv.len() {
+        match argv[i].as_str() {
+            "--backend" => a.backend = argv[i + 1].clone(),
+            "--open" => a.open = argv[i + 1].parse().expect("--open N"),
+            "--due" => a.due = argv[i + 1].parse().expect("--due N"),
+            // `cargo bench` passes --bench.
+            _ => {
+                i += 1;
+                continue;
+            }
+        }
+        i += 2;
+    }
+    assert!(
+        a.open >= GROUPS * a.due,
+        "--open must be at least {GROUPS} × --due"
+    );
+    a
+}
+
+/// The rows, as one SQL script per table, in either dialect. `ts(x)` turns an expression in
+/// microseconds into the backend's timestamp; `n` is the row number (1-based).
+///
+/// Assignment n belongs to report n. Its first-response clock:
+/// - n ≤ 4 × due: group g = (n-1) / due, 50% step due at T - (4 - g) h (started 12 h before);
+/// - n % 20 = 0: running, started 30 minutes to 11.5 hours before T (its 50% step lies after
+///   every sweep here);
+/// - else: stopped three hours after it started, two to five days before T.
+fn script(open: i64, due: i64, pg: bool) -> Vec<String> {
+    let t = t().timestamp_micros();
+    let h = 3_600_000_000i64;
+    let series = if pg {
+        format!("generate_series(1::bigint, {open}) AS s(n)")
+    } else {
+        "n".into()
+    };
+    let with = if pg {
+        String::new()
+    } else {
+        format!("WITH RECURSIVE n(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM n WHERE n < {open}) ")
+    };
+    let ts = |e: String| {
+        if pg {
+            format!("(TIMESTAMPTZ 'epoch' + ({e}) * INTERVAL '1 microsecond')")
+        } else {
+            format!("({e})")
+        }
+    };
+    let g = GROUPS * due;
+    // When the first-response clock started.
+    let started = format!(
+        "CASE WHEN n <= {g} THEN {t} - (({GROUPS} - (n - 1) / {due}) * {h}) - 12 * {h}
+              WHEN n % 20 = 0 THEN {t} - 30 * 60000000 - (n % 660) * 60000000
+              ELSE {t} - 2 * 24 * {h} - (n % 4320) * 60000000 END"
+    );
+    let running = format!("(n <= {g} OR n % 20 = 0)");
+    let agencies = AGENCIES
+        .iter()
+        .map(|a| format!("'{a}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let agency = if pg {
+        format!("(ARRAY[{agencies}])[1 + n % {}]", AGENCIES.len())
+    } else {
+        let cases: String = AGENCIES
+            .iter()
+            .enumerate()
+            .map(|(i, a)| format!(" WHEN {i} THEN '{a}'"))
+            .collect();
+        format!("CASE n % {}{cases} END", AGENCIES.len())
+    };
+    let tracking = if pg {
+        "'LG' || lpad(n::text, 10, '0')".to_string()
+    } else {
+        "'LG' || printf('%010d', n)".to_string()
+    };
+    let overriding = if pg { " OVERRIDING SYSTEM VALUE" } else { "" };
+    let boolean = |b: bool| {
+        if pg {
+            b.to_string()
+        } else {
+            u8::from(b).to_string()
+        }
+    };
+    vec![
+        format!(
+            "{with}INSERT INTO reports (id, tracking_id, secret_hash, kind, title, body, channel, status, version, created_at, updated_at, dispatched_at){overriding}
+             SELECT n, {tracking}, 'x', 'pengaduan', 'Laporan ' || n, 'Isi laporan nomor ' || n || ' untuk uji beban penjadwal.', 'web', 'diproses', 1,
+                    {c}, {c}, {c} FROM {series}",
+            c = ts(started.clone())
+        ),
+        format!(
+            "{with}INSERT INTO assignments (id, report_id, agency_id, role, stage, responded, created_at, updated_at, first_response_at){overriding}
+             SELECT n, n, {agency}, 'utama', CASE WHEN {running} THEN 'menunggu_respon' ELSE 'verifikasi' END, CASE WHEN {running} THEN {f} ELSE {tr} END,
+                    {c}, {c}, CASE WHEN {running} THEN NULL ELSE {r} END FROM {series}",
+            c = ts(started.clone()),
+            r = ts(format!("{started} + 3 * {h}")),
+            f = boolean(false),
+            tr = boolean(true),
+        ),
+        // First response: 24 h of wall time.
+        format!(
+            "{with}INSERT INTO clocks (report_id, assignment_id, kind, measure, budget_us, started_at, consumed_us, running_since, due_at, stopped_at, fired, next_fire_at)
+             SELECT n, n, 'first_response', 'wall', 24 * {h}, {c}, CASE WHEN {running} THEN 0 ELSE 3 * {h} END, {c}, {d},
+                    CASE WHEN {running} THEN NULL ELSE {r} END, 0, CASE WHEN {running} THEN {half} ELSE NULL END FROM {series}",
+            c = ts(started.clone()),
+            d = ts(format!("{started} + 24 * {h}")),
+            r = ts(format!("{started} + 3 * {h}")),
+            half = ts(format!("{started} + 12 * {h}")),
+        ),
+        // Completion: 14 working days, deadlines spread over the next two months.
+        format!(
+            "{with}INSERT INTO clocks (report_id, assignment_id, kind, measure, budget_us, started_at, consumed_us, running_since, due_at, stopped_at, fired, next_fire_at)
+             SELECT n, n, 'completion', 'working', 14 * 24 * {h}, {c}, 0, {c}, {d}, NULL, 0, {d} FROM {series}",
+            c = ts(started.clone()),
+            d = ts(format!("{t} + (1 + n % 60) * 24 * {h} + (n % 1440) * 60000000")),
+        ),
+        // The report's own: triage (stopped at dispatch) and the Ombudsman offer (60 days).
+        format!(
+            "{with}INSERT INTO clocks (report_id, assignment_id, kind, measure, budget_us, started_at, consumed_us, running_since, due_at, stopped_at, fired, next_fire_at)
+             SELECT n, 0, 'triage', 'wall', 24 * {h}, {c}, 0, {c}, {d}, {c}, 0, NULL FROM {series}",
+            c = ts(started.clone()),
+            d = ts(format!("{started} + 24 * {h}")),
+        ),
+        format!(
+            "{with}INSERT INTO clocks (report_id, assignment_id, kind, measure, budget_us, started_at, consumed_us, running_since, due_at, stopped_at, fired, next_fire_at)
+             SELECT n, 0, 'ombudsman', 'wall', 60 * 24 * {h}, {c}, 0, {c}, {d}, NULL, 0, {d} FROM {series}",
+            c = ts(started.clone()),
+            d = ts(format!("{started} + 60 * 24 * {h}")),
+        ),
+    ]
+}
+
+async fn staff(store: &dyn Store) {
+    for a in AGENCIES {
+        for k in 1..=2 {
+            store
+                .create_user(
+                    &NewUser {
+                        username: format!("petugas.{a}.{k}"),
+                        display_name: format!("Petugas {a}"),
+                        role: Role::Petugas,
+                        agency_id: Some(a.into()),
+                        email: Some(format!("petugas{k}@{a}.jatengprov.example")),
+                        phone: None,
+                        password_hash: "$argon2id$bench".into(),
+                        created_at: t(),
+                    },
+                    "bench",
+                )
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// Drops the benchmark's PostgreSQL database when the run ends, also by a panic.
+struct DropDatabase(Option<(String, String)>);
+
+impl Drop for DropDatabase {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = self.0.take() {
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(async {
+                    if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {
+                        let _ =
+                            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                                .execute(&mut c)
+                                .await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+fn admin_url() -> String {
+    std::env::var("TANGGAP_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    let a = args();
+    let loading = Instant::now();
+    let dir = tempfile::tempdir_in(
+        std::env::var("TANGGAP_BENCH_DIR")
+            .unwrap_or_else(|_| std::env::temp_dir().display().to_string()),
+    )
+    .unwrap();
+    let mut pg_name = DropDatabase(None);
+    let (store, plan): (Arc<dyn Store>, Vec<String>) = match a.backend.as_str() {
+        "sqlite" => {
+            let path = dir.path().join("bench.db");
+            let store = Arc::new(
+                tanggap_store_sqlite::SqliteStore::open(&path)
+                    .await
+                    .unwrap(),
+            );
+            seed(store.clone()).await;
+            let mut conn = tanggap_store_sqlite::raw_connection(&path).await.unwrap();
+            for sql in script(a.open, a.due, false) {
+                sqlx::query(&sql).execute(&mut conn).await.unwrap();
+            }
+            sqlx::query("ANALYZE").execute(&mut conn).await.unwrap();
+            drop(conn);
+            let plan = tanggap_store_sqlite::claim_query_plan(&path).await.unwrap();
+            (store, plan)
+        }
+        "postgres" => {
+            let admin = admin_url();
+            let name = format!("tanggap_bench_{:016x}", rand::random::<u64>());
+            let mut c = sqlx::PgConnection::connect(&admin).await.unwrap();
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut c)
+                .await
+                .unwrap();
+            let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+            pg_name.0 = Some((admin, name));
+            let pg = Arc::new(
+                tanggap_store_postgres::PgStore::connect(&url)
+                    .await
+                    .unwrap(),
+            );
+            seed(pg.clone()).await;
+            let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+            for sql in script(a.open, a.due, true) {
+                sqlx::query(&sql).execute(&mut conn).await.unwrap();
+            }
+            for table in ["reports", "assignments"] {
+                sqlx::query(&format!(
+                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+                ))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            }
+            sqlx::query("VACUUM ANALYZE")
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            drop(conn);
+            let plan = pg.claim_query_plan(t()).await.unwrap();
+            (pg, plan)
+        }
+        other => panic!("unknown backend {other}: use sqlite or postgres"),
+    };
+    eprintln!(
+        "{}: loaded {} open assignments in {:.1} s",
+        a.backend,
+        a.open,
+        loading.elapsed().as_secs_f64()
+    );
+    eprintln!("claim query plan:");
+    for line in plan {
+        eprintln!("    {line}");
+    }
+
+    let clock = Arc::new(ManualClock::new(t()));
+    let services = Arc::new(Services::new(
+        store.clone(),
+        clock.clone(),
+        Settings::default(),
+    ));
+    let scheduler = Scheduler::new(
+        services,
+        SchedulerSettings {
+            // The morning digest is not part of what is measured.
+            digest_hour: 24,
+            ..SchedulerSettings::default()
+        },
+    );
+    let mut times = Vec::new();
+    for g in 0..GROUPS {
+        let at = t() - TimeDelta::hours(GROUPS - g) + TimeDelta::minutes(1);
+        clock.set(at);
+        let began = Instant::now();
+        let r = scheduler.sweep(at).await.unwrap();
+        let took = began.elapsed();
+        assert_eq!(
+            (r.claimed, r.fired, r.errors),
+            (a.due as usize, a.due as usize, 0),
+            "{r:?}"
+        );
+        if g == 0 {
+            eprintln!("warm-up sweep: {:.1} ms", took.as_secs_f64() * 1e3);
+        } else {
+            eprintln!(
+                "sweep {g}: {} clocks fired, {} notifications, {:.1} ms",
+                r.fired,
+                r.notifications,
+                took.as_secs_f64() * 1e3
+            );
+            times.push(took.as_secs_f64() * 1e3);
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    let median = times[times.len() / 2];
+    println!(
+        "backend={} open={} due={} sweep_ms_median={median:.1} sweep_ms_all={}",
+        a.backend,
+        a.open,
+        a.due,
+        times
+            .iter()
+            .map(|t| format!("{t:.1}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    drop(scheduler);
+    drop(store);
+    drop(pg_name);
+}
+
+async fn seed(store: Arc<dyn Store>) {
+    let services = Services::new(
+        store.clone(),
+        Arc::new(ManualClock::new(t())),
+        Settings::default(),
+    );
+    services.seed_reference_data().await.unwrap();
+    staff(store.as_ref()).await;
+}

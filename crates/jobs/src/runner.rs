@@ -1,0 +1,86 @@
+//! Running the scheduler and the dispatcher in the background of the server process.
+
+use crate::dispatch::{DispatchSettings, Dispatcher};
+use crate::scheduler::{Scheduler, SchedulerSettings};
+use crate::sender::Senders;
+use std::sync::Arc;
+use std::time::Duration;
+use tanggap_service::Services;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+#[derive(Debug, Clone)]
+pub struct JobsConfig {
+    /// Time between the end of one sweep-and-dispatch and the start of the next.
+    pub interval: Duration,
+    pub scheduler: SchedulerSettings,
+    pub dispatch: DispatchSettings,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        JobsConfig {
+            interval: Duration::from_secs(10),
+            scheduler: SchedulerSettings::default(),
+            dispatch: DispatchSettings::default(),
+        }
+    }
+}
+
+/// Sweep and dispatch every `interval` until `shutdown` turns true (or its sender is dropped).
+/// A sweep or dispatch in progress finishes first: each of its steps is its own transaction, so
+/// stopping between them loses nothing, and stopping the process in the middle of one loses
+/// nothing either (the claim's lease runs out and another sweep takes it up).
+pub fn spawn(
+    services: Arc<Services>,
+    senders: Senders,
+    config: JobsConfig,
+    mut shutdown: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let scheduler = Scheduler::new(services.clone(), config.scheduler.clone());
+        let dispatcher = Dispatcher::new(services.store.clone(), senders, config.dispatch.clone());
+        tracing::info!(
+            interval_secs = config.interval.as_secs_f64(),
+            "background jobs started"
+        );
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            match scheduler.sweep(services.now()).await {
+                Ok(r) if r.claimed > 0 || r.digests > 0 => {
+                    tracing::info!(
+                        claimed = r.claimed,
+                        fired = r.fired,
+                        stale = r.stale,
+                        auto_closed = r.auto_closed,
+                        notifications = r.notifications,
+                        digests = r.digests,
+                        errors = r.errors,
+                        "sweep"
+                    );
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "sweep failed; trying again next round"),
+            }
+            match dispatcher.dispatch(services.now()).await {
+                Ok(r) if r.sent + r.retried + r.failed > 0 => {
+                    tracing::info!(
+                        sent = r.sent,
+                        retried = r.retried,
+                        failed = r.failed,
+                        "outbox"
+                    );
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "dispatch failed; trying again next round"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(config.interval) => {}
+                r = shutdown.changed() => if r.is_err() { break },
+            }
+        }
+        tracing::info!("background jobs stopped");
+    })
+}

@@ -1,0 +1,168 @@
+//! Where notifications leave Tanggap: one [`NotificationSender`] per channel.
+
+use async_trait::async_trait;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tanggap_domain::escalation::NotifyChannel;
+use tanggap_store::Notification;
+
+/// Why a send failed, and so whether to try again.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// The provider may take it later (a timeout, a 4xx SMTP reply): retried with backoff.
+    #[error("temporary failure: {0}")]
+    Transient(String),
+    /// It will never go through (a malformed address, a 5xx SMTP reply): not retried.
+    #[error("permanent failure: {0}")]
+    Permanent(String),
+}
+
+/// Delivers one notification. Implementations must be idempotent where the provider allows it
+/// (the notification's `idempotency_key` is there for that): after a crash between the send and
+/// its being recorded, the outbox sends it again.
+#[async_trait]
+pub trait NotificationSender: Send + Sync {
+    async fn send(&self, n: &Notification) -> Result<(), SendError>;
+}
+
+/// In-app notifications are already where they are read (the user's inbox is the table):
+/// delivering one is marking it sent.
+pub struct InAppSender;
+
+#[async_trait]
+impl NotificationSender for InAppSender {
+    async fn send(&self, _n: &Notification) -> Result<(), SendError> {
+        Ok(())
+    }
+}
+
+/// For a channel with no provider configured (development, or WhatsApp and SMS until their
+/// providers exist): logs the notification and counts it as sent.
+pub struct LogSender;
+
+#[async_trait]
+impl NotificationSender for LogSender {
+    async fn send(&self, n: &Notification) -> Result<(), SendError> {
+        // The address is personal data: log who it is for, not where it went.
+        tracing::info!(
+            channel = n.channel.as_str(),
+            recipient = n.recipient.as_str(),
+            user_id = n.user_id,
+            key = %n.idempotency_key,
+            subject = %n.subject,
+            "notification (no provider configured for this channel; logged only)"
+        );
+        Ok(())
+    }
+}
+
+/// A sender for tests: records every send, and fails the ones it is told to.
+#[derive(Default)]
+pub struct FakeSender {
+    sent: Mutex<Vec<Notification>>,
+    /// Idempotency key → transient failures still to give.
+    transient: Mutex<HashMap<String, u32>>,
+    permanent: Mutex<Vec<String>>,
+}
+
+impl FakeSender {
+    pub fn new() -> Arc<Self> {
+        Arc::new(FakeSender::default())
+    }
+
+    /// Everything sent so far, in order.
+    pub fn sent(&self) -> Vec<Notification> {
+        self.sent.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The next `times` sends of `key` fail transiently.
+    pub fn fail_transiently(&self, key: &str, times: u32) {
+        self.transient
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key.to_string(), times);
+    }
+
+    /// Every send of `key` fails permanently.
+    pub fn fail_permanently(&self, key: &str) {
+        self.permanent
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(key.to_string());
+    }
+}
+
+#[async_trait]
+impl NotificationSender for FakeSender {
+    async fn send(&self, n: &Notification) -> Result<(), SendError> {
+        let key = &n.idempotency_key;
+        if self
+            .permanent
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(key)
+        {
+            return Err(SendError::Permanent(format!("{key} is refused")));
+        }
+        if let Some(left) = self
+            .transient
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_mut(key)
+            .filter(|left| **left > 0)
+        {
+            *left -= 1;
+            return Err(SendError::Transient(format!("{key}: try again")));
+        }
+        self.sent
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(n.clone());
+        Ok(())
+    }
+}
+
+/// The sender of each channel.
+#[derive(Clone)]
+pub struct Senders {
+    pub in_app: Arc<dyn NotificationSender>,
+    pub email: Arc<dyn NotificationSender>,
+    pub whatsapp: Arc<dyn NotificationSender>,
+    pub sms: Arc<dyn NotificationSender>,
+}
+
+impl Senders {
+    /// In-app delivered, everything else logged: what a setup without providers gets.
+    pub fn logging() -> Self {
+        Senders {
+            in_app: Arc::new(InAppSender),
+            email: Arc::new(LogSender),
+            whatsapp: Arc::new(LogSender),
+            sms: Arc::new(LogSender),
+        }
+    }
+
+    /// One sender for every channel (tests).
+    pub fn all(sender: Arc<dyn NotificationSender>) -> Self {
+        Senders {
+            in_app: sender.clone(),
+            email: sender.clone(),
+            whatsapp: sender.clone(),
+            sms: sender,
+        }
+    }
+
+    pub fn with_email(mut self, sender: Arc<dyn NotificationSender>) -> Self {
+        self.email = sender;
+        self
+    }
+
+    pub fn for_channel(&self, channel: NotifyChannel) -> &Arc<dyn NotificationSender> {
+        match channel {
+            NotifyChannel::InApp => &self.in_app,
+            NotifyChannel::Email => &self.email,
+            NotifyChannel::Whatsapp => &self.whatsapp,
+            NotifyChannel::Sms => &self.sms,
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! Read models for queues and dashboards.
+
+use crate::util::code_opt;
+use crate::util::{code, db_err, get};
+use sqlx::PgPool;
+use sqlx::postgres::PgRow;
+use tanggap_domain::{AssignmentRole, ReportKind, ReportStatus, Stage, TrackingId, Visibility};
+use tanggap_store::{InboxMessage, QueueItem, ResponseFact, Result, StoreError, Timestamp};
+
+fn tracking(row: &PgRow) -> Result<TrackingId> {
+    let t: String = get(row, "tracking_id")?;
+    TrackingId::parse(&t).map_err(|_| StoreError::Backend(format!("bad tracking id `{t}`")))
+}
+
+pub(crate) async fn open_assignments(
+    pool: &PgPool,
+    agency_ids: Option<&[String]>,
+    limit: u32,
+) -> Result<Vec<QueueItem>> {
+    let rows = sqlx::query(
+        "SELECT r.id AS report_id, r.tracking_id, r.title, r.status, r.kind, r.anonim, r.rahasia, r.region_code,
+                a.id AS assignment_id, a.agency_id, g.name AS agency_name, a.role, a.stage, a.responded, a.created_at,
+                fr.due_at AS response_due_at, co.due_at AS completion_due_at
+         FROM assignments a
+         JOIN reports r ON r.id = a.report_id
+         JOIN agencies g ON g.id = a.agency_id
+         LEFT JOIN clocks fr ON fr.report_id = a.report_id AND fr.assignment_id = a.id AND fr.kind = 'first_response'
+         LEFT JOIN clocks co ON co.report_id = a.report_id AND co.assignment_id = a.id AND co.kind = 'completion'
+         WHERE a.stage NOT IN ('tuntas', 'bukan_wewenang', 'diteruskan')
+           AND r.status NOT IN ('ditutup', 'diarsipkan', 'duplikat', 'selesai')
+           AND ($1::text[] IS NULL OR a.agency_id = ANY($1))
+         ORDER BY CASE WHEN a.responded THEN co.due_at ELSE fr.due_at END NULLS LAST, a.id
+         LIMIT $2",
+    )
+    .bind(agency_ids)
+    .bind(i64::from(limit.clamp(1, 2000)))
+    .fetch_all(pool)
+    .await
+    .map_err(db_err)?;
+    rows.iter()
+        .map(|row| {
+            Ok(QueueItem {
+                report_id: get(row, "report_id")?,
+                tracking_id: tracking(row)?,
+                title: get(row, "title")?,
+                report_status: code(row, "status", ReportStatus::parse)?,
+                kind: code(row, "kind", ReportKind::parse)?,
+                visibility: Visibility {
+                    anonim: get(row, "anonim")?,
+                    rahasia: get(row, "rahasia")?,
+                },
+                region_code: get(row, "region_code")?,
+                assignment_id: get(row, "assignment_id")?,
+                agency_id: get(row, "agency_id")?,
+                agency_name: get(row, "agency_name")?,
+                role: code(row, "role", AssignmentRole::parse)?,
+                stage: code(row, "stage", Stage::parse)?,
+                responded: get(row, "responded")?,
+                assigned_at: get(row, "created_at")?,
+                response_due_at: get(row, "response_due_at")?,
+                completion_due_at: get(row, "completion_due_at")?,
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn response_facts(
+    pool: &PgPool,
+    from: Timestamp,
+    to: Timestamp,
+) -> Result<Vec<ResponseFact>> {
+    let rows = sqlx::query(
+        "SELECT a.id AS assignment_id, a.report_id, r.tracking_id, a.agency_id, a.stage, a.created_at, a.first_response_at, a.tuntas_at,
+                fr.due_at AS response_due_at, co.due_at AS completion_due_at
+         FROM assignments a
+         JOIN reports r ON r.id = a.report_id
+         LEFT JOIN clocks fr ON fr.report_id = a.report_id AND fr.assignment_id = a.id AND fr.kind = 'first_response'
+         LEFT JOIN clocks co ON co.report_id = a.report_id AND co.assignment_id = a.id AND co.kind = 'completion'
+         WHERE a.created_at >= $1 AND a.created_at < $2 AND a.stage <> 'diteruskan'
+         ORDER BY a.id",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await
+    .map_err(db_err)?;
+    rows.iter()
+        .map(|row| {
+            Ok(ResponseFact {
+                assignment_id: get(row, "assignment_id")?,
+                report_id: get(row, "report_id")?,
+                tracking_id: tracking(row)?,
+                agency_id: get(row, "agency_id")?,
+                stage: code(row, "stage", Stage::parse)?,
+                assigned_at: get(row, "created_at")?,
+                response_due_at: get(row, "response_due_at")?,
+                first_response_at: get(row, "first_response_at")?,
+                completion_due_at: get(row, "completion_due_at")?,
+                tuntas_at: get(row, "tuntas_at")?,
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn inbound_messages(pool: &PgPool, limit: u32) -> Result<Vec<InboxMessage>> {
+    let rows = sqlx::query(
+        "SELECT m.*, r.tracking_id AS r_tracking, r.title AS r_title, r.status AS r_status
+         FROM messages m LEFT JOIN reports r ON r.id = m.report_id
+         WHERE m.direction = 'inbound' ORDER BY m.id DESC LIMIT $1",
+    )
+    .bind(i64::from(limit.clamp(1, 500)))
+    .fetch_all(pool)
+    .await
+    .map_err(db_err)?;
+    rows.iter()
+        .map(|row| {
+            let t: Option<String> = get(row, "r_tracking")?;
+            Ok(InboxMessage {
+                message: crate::reports::message_from_row(row)?,
+                tracking_id: t.and_then(|t| TrackingId::parse(&t).ok()),
+                report_title: get(row, "r_title")?,
+                report_status: code_opt(row, "r_status", ReportStatus::parse)?,
+            })
+        })
+        .collect()
+}

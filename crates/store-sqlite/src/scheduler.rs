@@ -1,0 +1,458 @@
+//! The clock scheduler's claims and firings, the notification outbox, the daily jobs.
+//!
+//! Claims and firings are writes, so they go through the single writer like every change: two
+//! sweeps in one process are serialized there, and the lease a claim takes keeps the second from
+//! claiming what the first holds. Claims find clocks through the partial index on
+//! `clocks.next_fire_at` only.
+
+use crate::audit;
+use crate::util::{code, db_err, get, ts, ts_opt, us, us_opt};
+use crate::writer::Writer;
+use chrono::{NaiveDate, TimeDelta};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{SqliteConnection, SqlitePool};
+use tanggap_domain::escalation::{NotifyChannel, RecipientKind};
+use tanggap_domain::{ReportStatus, TrackingId};
+use tanggap_store::*;
+
+/// Due clocks, earliest first, with what the scheduler needs to act on them. The planner walks
+/// `clocks_next_fire` (a range on `next_fire_at`), never the open reports.
+pub(crate) const CLAIM_SQL: &str =
+    "SELECT c.*, r.tracking_id AS r_tracking_id, r.status AS r_status, r.version AS r_version,
+            a.agency_id AS a_agency_id
+       FROM clocks c
+       JOIN reports r ON r.id = c.report_id
+       LEFT JOIN assignments a ON a.id = c.assignment_id
+      WHERE c.next_fire_at <= ?1 AND (c.lease_until IS NULL OR c.lease_until <= ?1)
+      ORDER BY c.next_fire_at
+      LIMIT ?2";
+
+fn due_clock(row: &SqliteRow) -> Result<DueClock> {
+    let tracking: String = get(row, "r_tracking_id")?;
+    let assignment_id: i64 = get(row, "assignment_id")?;
+    Ok(DueClock {
+        report_id: get(row, "report_id")?,
+        assignment_id: (assignment_id != 0).then_some(assignment_id),
+        agency_id: get(row, "a_agency_id")?,
+        tracking_id: TrackingId::parse(&tracking)
+            .map_err(|_| StoreError::Backend(format!("bad tracking id `{tracking}`")))?,
+        report_status: code(row, "r_status", ReportStatus::parse)?,
+        report_version: get(row, "r_version")?,
+        clock: crate::util::clock_from_row(row)?,
+    })
+}
+
+pub(crate) async fn claim_due_clocks(
+    w: &Writer,
+    now: Timestamp,
+    limit: u32,
+    lease: TimeDelta,
+) -> Result<Vec<DueClock>> {
+    w.run(move |conn| {
+        Box::pin(async move {
+            let rows = sqlx::query(CLAIM_SQL)
+                .bind(us(now))
+                .bind(i64::from(limit))
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(db_err)?;
+            let mut due = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let d = due_clock(row)?;
+                sqlx::query(
+                    "UPDATE clocks SET lease_until = ? WHERE report_id = ? AND assignment_id = ? AND kind = ?",
+                )
+                .bind(us(now + lease))
+                .bind(d.report_id)
+                .bind(d.assignment_id.unwrap_or(0))
+                .bind(d.clock.kind.as_str())
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+                due.push(d);
+            }
+            Ok(due)
+        })
+    })
+    .await
+}
+
+pub(crate) async fn fire_clock(w: &Writer, f: ClockFiring) -> Result<bool> {
+    w.run(move |conn| Box::pin(async move { fire_in_tx(conn, &f).await }))
+        .await
+}
+
+async fn fire_in_tx(conn: &mut SqliteConnection, f: &ClockFiring) -> Result<bool> {
+    let aid = f.assignment_id.unwrap_or(0);
+    let kind = f.kind.as_str();
+    let version: Option<i64> = sqlx::query_scalar("SELECT version FROM reports WHERE id = ?")
+        .bind(f.report_id)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    let clock: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT started_at, fired FROM clocks WHERE report_id = ? AND assignment_id = ? AND kind = ?",
+    )
+    .bind(f.report_id)
+    .bind(aid)
+    .bind(kind)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    let current = version == Some(f.expected_version)
+        && clock == Some((us(f.expected_started_at), i64::from(f.expected_fired)));
+    if !current {
+        sqlx::query(
+            "UPDATE clocks SET lease_until = NULL WHERE report_id = ? AND assignment_id = ? AND kind = ?",
+        )
+        .bind(f.report_id)
+        .bind(aid)
+        .bind(kind)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+        return Ok(false);
+    }
+    sqlx::query(
+        "UPDATE clocks SET fired = ?, next_fire_at = ?, lease_until = NULL
+          WHERE report_id = ? AND assignment_id = ? AND kind = ?",
+    )
+    .bind(i64::from(f.fired))
+    .bind(us_opt(f.next_fire_at))
+    .bind(f.report_id)
+    .bind(aid)
+    .bind(kind)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    if !f.acts() {
+        return Ok(true);
+    }
+    sqlx::query("UPDATE reports SET version = version + 1 WHERE id = ?")
+        .bind(f.report_id)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    if let (Some(at), Some(aid)) = (f.negligent_at, f.assignment_id) {
+        sqlx::query("UPDATE assignments SET negligent_at = COALESCE(negligent_at, ?) WHERE id = ?")
+            .bind(us(at))
+            .bind(aid)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+    }
+    for n in &f.notifications {
+        insert_notification(conn, n, f.at).await?;
+    }
+    audit::append(conn, f.audit_event(), f.at).await?;
+    Ok(true)
+}
+
+async fn insert_notification(
+    conn: &mut SqliteConnection,
+    n: &NewNotification,
+    at: Timestamp,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO notifications (idempotency_key, action, report_id, assignment_id, agency_id, recipient, user_id,
+            channel, address, subject, body, status, attempts, next_attempt_at, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)
+         ON CONFLICT (idempotency_key) DO NOTHING",
+    )
+    .bind(&n.idempotency_key)
+    .bind(&n.action)
+    .bind(n.report_id)
+    .bind(n.assignment_id)
+    .bind(&n.agency_id)
+    .bind(n.recipient.as_str())
+    .bind(n.user_id)
+    .bind(n.channel.as_str())
+    .bind(&n.address)
+    .bind(&n.subject)
+    .bind(&n.body)
+    .bind(us(at))
+    .bind(us(at))
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+fn notification(row: &SqliteRow) -> Result<Notification> {
+    Ok(Notification {
+        id: get(row, "id")?,
+        idempotency_key: get(row, "idempotency_key")?,
+        action: get(row, "action")?,
+        report_id: get(row, "report_id")?,
+        assignment_id: get(row, "assignment_id")?,
+        agency_id: get(row, "agency_id")?,
+        recipient: code(row, "recipient", RecipientKind::parse)?,
+        user_id: get(row, "user_id")?,
+        channel: code(row, "channel", NotifyChannel::parse)?,
+        address: get(row, "address")?,
+        subject: get(row, "subject")?,
+        body: get(row, "body")?,
+        status: code(row, "status", NotificationStatus::parse)?,
+        attempts: u32::try_from(get::<i64>(row, "attempts")?).unwrap_or(0),
+        next_attempt_at: ts(get(row, "next_attempt_at")?),
+        created_at: ts(get(row, "created_at")?),
+        sent_at: ts_opt(get(row, "sent_at")?),
+        read_at: ts_opt(get(row, "read_at")?),
+        last_error: get(row, "last_error")?,
+    })
+}
+
+pub(crate) async fn claim_notifications(
+    w: &Writer,
+    now: Timestamp,
+    limit: u32,
+    lease: TimeDelta,
+) -> Result<Vec<Notification>> {
+    w.run(move |conn| {
+        Box::pin(async move {
+            let ids: Vec<i64> = sqlx::query_scalar(
+                "SELECT id FROM notifications
+                  WHERE status IN ('pending', 'sending') AND next_attempt_at <= ?
+                  ORDER BY next_attempt_at, id LIMIT ?",
+            )
+            .bind(us(now))
+            .bind(i64::from(limit))
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db_err)?;
+            let until = us(now + lease);
+            let mut out = Vec::with_capacity(ids.len());
+            for id in ids {
+                let row = sqlx::query(
+                    "UPDATE notifications SET status = 'sending', attempts = attempts + 1, lease_until = ?, next_attempt_at = ?
+                      WHERE id = ? RETURNING *",
+                )
+                .bind(until)
+                .bind(until)
+                .bind(id)
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(db_err)?;
+                out.push(notification(&row)?);
+            }
+            Ok(out)
+        })
+    })
+    .await
+}
+
+pub(crate) async fn mark_sent(w: &Writer, id: i64, at: Timestamp) -> Result<()> {
+    w.run(move |conn| {
+        Box::pin(async move {
+            // An in-app notification read while it was being delivered stays read.
+            sqlx::query(
+                "UPDATE notifications SET status = CASE WHEN status = 'read' THEN 'read' ELSE 'sent' END,
+                   sent_at = COALESCE(sent_at, ?), lease_until = NULL, last_error = NULL
+                 WHERE id = ?",
+            )
+            .bind(us(at))
+            .bind(id)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+            Ok(())
+        })
+    })
+    .await
+}
+
+pub(crate) async fn mark_failed(
+    w: &Writer,
+    id: i64,
+    error: String,
+    retry_at: Option<Timestamp>,
+) -> Result<()> {
+    w.run(move |conn| {
+        Box::pin(async move {
+            let q = match retry_at {
+                Some(t) => sqlx::query(
+                    "UPDATE notifications SET status = 'pending', next_attempt_at = ?, lease_until = NULL, last_error = ?
+                      WHERE id = ? AND status = 'sending'",
+                )
+                .bind(us(t)),
+                None => sqlx::query(
+                    "UPDATE notifications SET status = 'failed', lease_until = NULL, last_error = ?
+                      WHERE id = ? AND status = 'sending'",
+                ),
+            };
+            q.bind(error)
+                .bind(id)
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+            Ok(())
+        })
+    })
+    .await
+}
+
+pub(crate) async fn notifications_for_user(
+    pool: &SqlitePool,
+    user_id: i64,
+    limit: u32,
+) -> Result<Vec<Notification>> {
+    sqlx::query(
+        "SELECT * FROM notifications WHERE user_id = ? AND channel = 'in_app' ORDER BY id DESC LIMIT ?",
+    )
+    .bind(user_id)
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await
+    .map_err(db_err)?
+    .iter()
+    .map(notification)
+    .collect()
+}
+
+pub(crate) async fn notifications_for_report(
+    pool: &SqlitePool,
+    report_id: i64,
+) -> Result<Vec<Notification>> {
+    sqlx::query("SELECT * FROM notifications WHERE report_id = ? ORDER BY id")
+        .bind(report_id)
+        .fetch_all(pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(notification)
+        .collect()
+}
+
+pub(crate) async fn mark_read(w: &Writer, id: i64, user_id: i64, at: Timestamp) -> Result<bool> {
+    w.run(move |conn| {
+        Box::pin(async move {
+            let n = sqlx::query(
+                "UPDATE notifications SET status = 'read', read_at = COALESCE(read_at, ?)
+                  WHERE id = ? AND user_id = ? AND channel = 'in_app'",
+            )
+            .bind(us(at))
+            .bind(id)
+            .bind(user_id)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+            Ok(n == 1)
+        })
+    })
+    .await
+}
+
+pub(crate) async fn digest_items(pool: &SqlitePool, until: Timestamp) -> Result<Vec<DigestItem>> {
+    // `clocks_due` is the index on running clocks' deadlines: the digest reads what is due, not
+    // what is open.
+    let rows = sqlx::query(
+        "SELECT a.agency_id, c.report_id, r.tracking_id, c.assignment_id, c.kind, c.due_at
+           FROM clocks c
+           JOIN assignments a ON a.id = c.assignment_id
+           JOIN reports r ON r.id = c.report_id
+          WHERE c.stopped_at IS NULL AND c.due_at < ? AND c.running_since IS NOT NULL
+            AND c.assignment_id <> 0 AND c.kind IN ('first_response', 'completion')
+          ORDER BY a.agency_id, c.due_at, c.assignment_id, c.kind",
+    )
+    .bind(us(until))
+    .fetch_all(pool)
+    .await
+    .map_err(db_err)?;
+    rows.iter()
+        .map(|row| {
+            let tracking: String = get(row, "tracking_id")?;
+            Ok(DigestItem {
+                agency_id: get(row, "agency_id")?,
+                report_id: get(row, "report_id")?,
+                tracking_id: TrackingId::parse(&tracking)
+                    .map_err(|_| StoreError::Backend(format!("bad tracking id `{tracking}`")))?,
+                assignment_id: get(row, "assignment_id")?,
+                kind: code(row, "kind", tanggap_domain::ClockKind::parse)?,
+                due_at: ts(get(row, "due_at")?),
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn daily_job_last_date(pool: &SqlitePool, job: &str) -> Result<Option<NaiveDate>> {
+    let d: Option<String> = sqlx::query_scalar("SELECT last_date FROM job_runs WHERE name = ?")
+        .bind(job)
+        .fetch_optional(pool)
+        .await
+        .map_err(db_err)?;
+    Ok(crate::util::date_opt(d))
+}
+
+pub(crate) async fn complete_daily_job(
+    w: &Writer,
+    job: String,
+    date: NaiveDate,
+    notifications: Vec<NewNotification>,
+    at: Timestamp,
+) -> Result<bool> {
+    w.run(move |conn| {
+        Box::pin(async move {
+            let last: Option<String> =
+                sqlx::query_scalar("SELECT last_date FROM job_runs WHERE name = ?")
+                    .bind(&job)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(db_err)?;
+            if crate::util::date_opt(last).is_some_and(|d| d >= date) {
+                return Ok(false);
+            }
+            sqlx::query(
+                "INSERT INTO job_runs (name, last_date, updated_at) VALUES (?, ?, ?)
+                 ON CONFLICT (name) DO UPDATE SET last_date = excluded.last_date, updated_at = excluded.updated_at",
+            )
+            .bind(&job)
+            .bind(date.to_string())
+            .bind(us(at))
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+            for n in &notifications {
+                insert_notification(conn, n, at).await?;
+            }
+            Ok(true)
+        })
+    })
+    .await
+}
+
+pub(crate) async fn negligent_assignments(
+    pool: &SqlitePool,
+    since: Timestamp,
+    limit: u32,
+) -> Result<Vec<NegligentAssignment>> {
+    let rows = sqlx::query(
+        "SELECT a.id, a.report_id, r.tracking_id, a.agency_id, g.name AS agency_name, a.negligent_at, a.first_response_at
+           FROM assignments a
+           JOIN reports r ON r.id = a.report_id
+           JOIN agencies g ON g.id = a.agency_id
+          WHERE a.negligent_at >= ?
+          ORDER BY a.negligent_at DESC, a.id DESC
+          LIMIT ?",
+    )
+    .bind(us(since))
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await
+    .map_err(db_err)?;
+    rows.iter()
+        .map(|row| {
+            let tracking: String = get(row, "tracking_id")?;
+            Ok(NegligentAssignment {
+                assignment_id: get(row, "id")?,
+                report_id: get(row, "report_id")?,
+                tracking_id: TrackingId::parse(&tracking)
+                    .map_err(|_| StoreError::Backend(format!("bad tracking id `{tracking}`")))?,
+                agency_id: get(row, "agency_id")?,
+                agency_name: get(row, "agency_name")?,
+                negligent_at: ts(get(row, "negligent_at")?),
+                first_response_at: ts_opt(get(row, "first_response_at")?),
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,20 @@
+//! The scheduler's claim reads the `next_fire_at` index, never the open reports.
+
+use tanggap_store_sqlite::{SqliteStore, claim_query_plan, raw_connection};
+
+#[tokio::test]
+async fn the_claim_walks_the_next_fire_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tanggap.db");
+    let _store = SqliteStore::open(&path).await.unwrap();
+    // With statistics that say clocks are many and few are scheduled soon.
+    let mut conn = raw_connection(&path).await.unwrap();
+    sqlx::query("ANALYZE").execute(&mut conn).await.unwrap();
+    let plan = claim_query_plan(&path).await.unwrap();
+    let text = plan.join("\n");
+    assert!(text.contains("clocks_next_fire"), "{text}");
+    assert!(
+        !text.contains("SCAN c") && !text.contains("SCAN r") && !text.contains("SCAN clocks"),
+        "no table scan: {text}"
+    );
+}

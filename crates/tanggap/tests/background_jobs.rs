@@ -1,0 +1,176 @@
+//! `tanggap serve` runs the clock scheduler and the outbox in-process: a report nobody answers
+//! gets its reminder without anyone calling the scheduler, and stopping the server stops them.
+
+mod common;
+
+use chrono::TimeDelta;
+use common::{TestApp, complaint};
+use std::time::{Duration, Instant};
+use tanggap_domain::AssignmentRole;
+use tanggap_domain::workflow::{Actor, Command, DispatchTarget};
+use tanggap_store::NotificationStatus;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_runs_the_scheduler_and_the_outbox() {
+    let app = TestApp::sqlite_with(|c| {
+        c.jobs = true;
+        c.sweep_interval = Duration::from_millis(100);
+    })
+    .await;
+    let (tracking, _) = app.submit(complaint("Jalan berlubang di Jl. Pemuda")).await;
+    let report = app
+        .store
+        .report_by_tracking_id(&tanggap_domain::TrackingId::parse(&tracking).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let store = app.store.clone();
+    let mut kepala = store.agency("dpu-bmck").await.unwrap().unwrap();
+    kepala.head_email = Some("kepala@dpubmck.jatengprov.example".into());
+    store.update_agency(&kepala, "test").await.unwrap();
+    app.services
+        .execute(
+            report.id,
+            &Actor::User(tanggap_domain::workflow::UserActor {
+                user_id: 1,
+                role: tanggap_domain::Role::Operator,
+                agency_id: None,
+            }),
+            Command::Dispatch {
+                targets: vec![DispatchTarget {
+                    agency_id: "dpu-bmck".into(),
+                    role: AssignmentRole::Utama,
+                }],
+                note: None,
+            },
+            vec![],
+        )
+        .await
+        .unwrap();
+    // 19 hours on, the 75% step is due: the head is told (the e-mail is logged, no SMTP here).
+    app.advance(TimeDelta::hours(19));
+    let waited = Instant::now();
+    let sent = loop {
+        let notes = store.notifications_for_report(report.id).await.unwrap();
+        if let Some(n) = notes
+            .iter()
+            .find(|n| n.action == "notify_head" && n.status == NotificationStatus::Sent)
+        {
+            break n.clone();
+        }
+        assert!(
+            waited.elapsed() < Duration::from_secs(20),
+            "the background scheduler never notified the head: {notes:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(
+        sent.address.as_deref(),
+        Some("kepala@dpubmck.jatengprov.example")
+    );
+    app.finish().await;
+}
+
+/// The escalation ladder reaches people in the app: the officer's menu counts the unread
+/// reminder, the notifications page shows it and marks it read, and the desk sees the record on
+/// the report.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reminders_show_up_in_the_officers_inbox() {
+    let app = TestApp::sqlite_with(|c| {
+        c.jobs = true;
+        c.sweep_interval = Duration::from_millis(100);
+    })
+    .await;
+    let operator = app
+        .staff("n.operator", tanggap_domain::Role::Operator, None)
+        .await;
+    let officer = app
+        .staff("n.petugas", tanggap_domain::Role::Petugas, Some("dinkes"))
+        .await;
+    let (tid, _) = app.submit(complaint("Obat kosong di puskesmas")).await;
+    operator
+        .act(
+            &format!("/api/v1/reports/{tid}/dispatch"),
+            serde_json::json!({"agencies": [{"agency_id": "dinkes", "role": "utama"}]}),
+        )
+        .await;
+    let me: serde_json::Value = officer
+        .get("/api/v1/me")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let uid = me["user"]["id"].as_i64().unwrap();
+    // 13 hours on, past 50% of the 1×24 h: the officers are reminded.
+    app.advance(TimeDelta::hours(13));
+    let waited = Instant::now();
+    while app
+        .store
+        .notifications_for_user(uid, 10)
+        .await
+        .unwrap()
+        .iter()
+        .all(|n| n.status != NotificationStatus::Sent)
+    {
+        assert!(
+            waited.elapsed() < Duration::from_secs(20),
+            "no in-app reminder arrived"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let html = officer
+        .get("/notifikasi")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("id=\"belum-dibaca\">1<"),
+        "the menu counts it"
+    );
+    assert!(
+        html.contains(&format!("/kelola/{tid}")),
+        "it links to the report"
+    );
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let r = officer
+        .post("/notifikasi/0/baca")
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let html = officer
+        .get("/notifikasi")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("id=\"belum-dibaca\""), "read");
+    let html = operator
+        .get(&format!("/kelola/{tid}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("id=\"eskalasi\""),
+        "the desk sees the escalation record"
+    );
+    app.finish().await;
+}

@@ -1,0 +1,466 @@
+//! The web UI in a real headless Chromium, driven over WebDriver: a citizen submits a report
+//! with a photo, the desk dispatches it, the agency posts progress up to `tuntas`, the citizen
+//! reads the timeline and rates it; another agency's officer is refused; a script typed into a
+//! report is shown as text everywhere. Screenshots of the main pages at phone and desktop widths
+//! are saved under `ci-output/screenshots/`.
+//!
+//! Needs `chromedriver` and `chromium` (Debian packages `chromium-driver`, `chromium`). Without
+//! them the test says so and passes, unless `TANGGAP_REQUIRE_BROWSER=1` (set by `.ci/run`).
+
+mod common;
+
+use common::TestApp;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use tanggap_domain::Role;
+
+struct Browser {
+    client: Client,
+    driver: Child,
+    shots: PathBuf,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn find_binary(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    names.iter().find_map(|n| {
+        std::env::split_paths(&path)
+            .map(|d| d.join(n))
+            .find(|p| p.is_file())
+    })
+}
+
+async fn browser() -> Option<Browser> {
+    let required = std::env::var("TANGGAP_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
+    let (Some(driver_bin), Some(chrome)) = (
+        find_binary(&["chromedriver"]),
+        find_binary(&["chromium", "chromium-browser", "google-chrome"]),
+    ) else {
+        assert!(
+            !required,
+            "TANGGAP_REQUIRE_BROWSER=1 but chromedriver/chromium are not installed (apt-get install chromium chromium-driver)"
+        );
+        eprintln!(
+            "SKIPPED browser tests: chromedriver or chromium not installed (apt-get install chromium chromium-driver)"
+        );
+        return None;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let driver = Command::new(driver_bin)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let caps = json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": chrome,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+                     "--window-size=1366,900", format!("--user-data-dir={}", std::env::temp_dir().join(format!("tanggap-chrome-{port}")).display())]
+        }
+    });
+    let Value::Object(caps) = caps else {
+        unreachable!()
+    };
+    let mut last = None;
+    for _ in 0..50 {
+        let mut b = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
+        b.capabilities(caps.clone());
+        match b.connect(&format!("http://127.0.0.1:{port}")).await {
+            Ok(client) => {
+                let shots =
+                    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ci-output/screenshots");
+                std::fs::create_dir_all(&shots).unwrap();
+                return Some(Browser {
+                    client,
+                    driver,
+                    shots,
+                });
+            }
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("cannot start a Chromium session: {last:?}");
+}
+
+impl Browser {
+    async fn go(&self, url: &str) {
+        self.client.goto(url).await.unwrap();
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .text()
+            .await
+            .unwrap()
+    }
+
+    async fn page_text(&self) -> String {
+        self.text("body").await
+    }
+
+    async fn fill(&self, css: &str, value: &str) {
+        let el = self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+        el.clear().await.unwrap();
+        el.send_keys(value).await.unwrap();
+    }
+
+    async fn click(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .click()
+            .await
+            .unwrap();
+    }
+
+    /// Click a submit button and wait until the next page has loaded.
+    async fn submit(&self, css: &str) {
+        self.client
+            .execute("window.__tanggapOld = true;", vec![])
+            .await
+            .unwrap();
+        self.click(css).await;
+        for _ in 0..100 {
+            let v = self
+                .client
+                .execute(
+                    "return document.readyState === 'complete' && !window.__tanggapOld;",
+                    vec![],
+                )
+                .await
+                .unwrap_or(Value::Bool(false));
+            if v == Value::Bool(true) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no new page after clicking {css}");
+    }
+
+    async fn select(&self, css: &str, value: &str) {
+        let el = self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap();
+        // Options arrive by script after the parent is chosen: wait for this one.
+        let opt = format!("{css} option[value='{value}']");
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(&opt))
+            .await
+            .unwrap_or_else(|e| panic!("{opt}: {e}"));
+        el.select_by_value(value).await.unwrap();
+    }
+
+    /// Screenshots of the current page at phone and desktop width.
+    async fn shoot(&self, name: &str) {
+        for (label, w, h) in [("phone", 390, 844), ("desktop", 1366, 900)] {
+            self.client.set_window_size(w, h).await.unwrap();
+            let png = self.client.screenshot().await.unwrap();
+            assert!(png.starts_with(b"\x89PNG"), "screenshot of {name}");
+            std::fs::write(self.shots.join(format!("{name}-{label}.png")), png).unwrap();
+        }
+        self.client.set_window_size(1366, 900).await.unwrap();
+    }
+
+    async fn login(&self, app: &TestApp, username: &str, password: &str) {
+        self.client.delete_all_cookies().await.unwrap();
+        self.go(&app.url("/masuk")).await;
+        self.fill("#username", username).await;
+        self.fill("#password", password).await;
+        self.submit("form[action='/masuk'] button[type=submit]")
+            .await;
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("form[action='/keluar']"))
+            .await
+            .unwrap();
+    }
+
+    /// No script injected through report text has run on this page.
+    async fn assert_no_script_ran(&self, page: &str) {
+        let v = self
+            .client
+            .execute(
+                "return typeof window.__xss === 'undefined' ? null : window.__xss;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(v, Value::Null, "a script from a report ran on {page}");
+    }
+}
+
+async fn user(app: &TestApp, username: &str, role: Role, agency: Option<&str>) -> String {
+    app.staff(username, role, agency).await;
+    format!("{username}-kata-sandi")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn citizen_desk_agency_and_back_in_a_real_browser() {
+    let Some(b) = browser().await else { return };
+    let app = TestApp::sqlite().await;
+    let operator_pw = user(&app, "b.operator", Role::Operator, None).await;
+    let dpu_pw = user(&app, "b.dpu", Role::Petugas, Some("dpu-bmck")).await;
+    let dinkes_pw = user(&app, "b.dinkes", Role::Petugas, Some("dinkes")).await;
+    let pimpinan_pw = user(&app, "b.sekda", Role::Pimpinan, None).await;
+    let admin_pw = user(&app, "b.admin", Role::Admin, None).await;
+
+    // Home and the form, in both languages.
+    b.go(&app.url("/")).await;
+    assert!(b.page_text().await.contains("1×24 jam"));
+    b.shoot("beranda").await;
+    b.go(&app.url("/bahasa/en?lanjut=/lapor")).await;
+    assert!(b.text("h1").await.contains("Submit a report"));
+    b.go(&app.url("/bahasa/id?lanjut=/lapor")).await;
+    assert!(b.text("h1").await.contains("Sampaikan laporan"));
+
+    // A citizen submits a report with a photo, choosing the place through the region pickers.
+    b.fill("#title", "Jalan provinsi berlubang di Jl. Pemuda")
+        .await;
+    b.fill(
+        "#body",
+        "Lubang sedalam 20 cm di depan kantor kelurahan Miroto, sudah dua motor jatuh minggu ini.",
+    )
+    .await;
+    b.select("#kabkota", "33.74").await;
+    b.select("#kecamatan", "33.74.01").await;
+    b.select("#desa", "33.74.01.1001").await;
+    b.fill("#address", "Depan kantor kelurahan").await;
+    b.select("#category", "jalan-jembatan").await;
+    let photo = app.dir.path().join("lubang.jpg");
+    std::fs::write(&photo, common::jpeg_with_exif()).unwrap();
+    b.client
+        .find(Locator::Id("foto"))
+        .await
+        .unwrap()
+        .send_keys(photo.to_str().unwrap())
+        .await
+        .unwrap();
+    b.fill("#reporter_name", "Siti Aminah").await;
+    b.fill("#reporter_phone", "0812 3456 7890").await;
+    b.shoot("lapor").await;
+    b.submit("button[name=aksi][value=kirim]").await;
+    let tid = b.text("#nomor-laporan").await;
+    assert!(tid.starts_with("LG-"), "{tid}");
+    let secret_link = b.text("#tautan-rahasia").await;
+    let secret_path = secret_link[secret_link.find("/lacak/").unwrap()..].to_string();
+    b.shoot("terkirim").await;
+    let stored = app
+        .services
+        .store
+        .report_by_tracking_id(&tanggap_domain::TrackingId::parse(&tid).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.region_code.as_deref(), Some("33.74.01.1001"));
+    assert_eq!(
+        app.services
+            .store
+            .attachments(stored.id)
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "the photo arrived"
+    );
+
+    // The desk dispatches it to the suggested agency (the category's default).
+    b.login(&app, "b.operator", &operator_pw).await;
+    b.go(&app.url("/meja")).await;
+    assert!(b.text("#kotak-masuk").await.contains(&tid));
+    b.shoot("meja").await;
+    b.click(&format!("#kotak-masuk a[href='/kelola/{tid}']"))
+        .await;
+    assert!(
+        b.text("#panel-disposisi")
+            .await
+            .contains("Dinas Pekerjaan Umum"),
+        "the category's default agency is suggested"
+    );
+    b.shoot("kelola-operator").await;
+    b.submit("#panel-disposisi button[type=submit]").await;
+    assert!(b.text("#status").await.contains("Didisposisikan"));
+
+    // The agency officer sees it in the queue and works it to tuntas.
+    b.login(&app, "b.dpu", &dpu_pw).await;
+    b.go(&app.url("/instansi")).await;
+    let queue = b.text("#antrean").await;
+    assert!(queue.contains(&tid) && queue.contains("sisa"), "{queue}");
+    b.shoot("antrean-instansi").await;
+    b.click(&format!("#antrean a[href='/kelola/{tid}']")).await;
+    for (stage, note) in [
+        ("verifikasi", "Laporan diterima, kami verifikasi."),
+        ("cek_lapangan", "Tim sudah cek lokasi."),
+        ("pengerjaan", "Penambalan dimulai."),
+        ("tuntas", "Lubang sudah ditambal."),
+    ] {
+        let form = "[id^='tindak-lanjut-'] form";
+        b.select(&format!("{form} select[name=stage]"), stage).await;
+        b.fill(&format!("{form} textarea[name=note]"), note).await;
+        if stage == "cek_lapangan" {
+            b.client
+                .find(Locator::Css(&format!("{form} input[type=file]")))
+                .await
+                .unwrap()
+                .send_keys(photo.to_str().unwrap())
+                .await
+                .unwrap();
+        }
+        b.submit(&format!("{form} button[type=submit]")).await;
+        assert!(b.text("#linimasa").await.contains(note), "{stage}");
+        if stage == "cek_lapangan" {
+            b.shoot("kelola-instansi").await;
+        }
+    }
+    assert!(b.text("#status").await.contains("Selesai"));
+
+    // Another agency's officer is refused.
+    b.login(&app, "b.dinkes", &dinkes_pw).await;
+    b.go(&app.url(&format!("/kelola/{tid}"))).await;
+    let refused = b.page_text().await;
+    assert!(
+        refused.contains("403") && refused.contains("bukan"),
+        "{refused}"
+    );
+
+    // The citizen reads the timeline and rates it.
+    b.client.delete_all_cookies().await.unwrap();
+    b.go(&app.url(&secret_path)).await;
+    let timeline = b.text("#linimasa").await;
+    for want in [
+        "Verifikasi",
+        "Cek lapangan",
+        "Pengerjaan",
+        "Lubang sudah ditambal.",
+    ] {
+        assert!(timeline.contains(want), "timeline lacks {want}: {timeline}");
+    }
+    assert!(
+        b.client.find(Locator::Css("#linimasa img")).await.is_ok(),
+        "the agency's photo shows"
+    );
+    b.shoot("lacak").await;
+    b.click("#penilaian input[name=outcome][value=fixed]").await;
+    b.click("#penilaian input[name=score][value='5']").await;
+    b.fill("#comment", "Terima kasih, cepat sekali.").await;
+    b.submit("#penilaian form[action$='/nilai'] button[type=submit]")
+        .await;
+    assert!(
+        b.page_text()
+            .await
+            .contains("Terima kasih atas penilaian Anda")
+    );
+    let r = app.services.store.report(stored.id).await.unwrap().unwrap();
+    assert_eq!(r.rating, Some(5));
+
+    // Leadership and admin pages render for their roles.
+    b.login(&app, "b.sekda", &pimpinan_pw).await;
+    b.go(&app.url("/pimpinan")).await;
+    assert!(
+        b.text("#per-instansi")
+            .await
+            .contains("Dinas Pekerjaan Umum")
+    );
+    b.shoot("pimpinan").await;
+    b.login(&app, "b.admin", &admin_pw).await;
+    b.go(&app.url("/admin")).await;
+    assert!(b.page_text().await.contains("b.operator"));
+    b.shoot("admin").await;
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn script_typed_into_a_report_stays_text() {
+    let Some(b) = browser().await else { return };
+    let app = TestApp::sqlite().await;
+    let operator_pw = user(&app, "x.operator", Role::Operator, None).await;
+    let dpu_pw = user(&app, "x.dpu", Role::Petugas, Some("dpu-bmck")).await;
+    let pimpinan_pw = user(&app, "x.sekda", Role::Pimpinan, None).await;
+    let title = "Jalan rusak <script>window.__xss=1</script>";
+    let body = "Tolong <img src=x onerror=\"window.__xss=2\"> diperbaiki </textarea><script>window.__xss=3</script>";
+    b.go(&app.url("/lapor")).await;
+    b.fill("#title", title).await;
+    b.fill("#body", body).await;
+    b.select("#kabkota", "33.74").await;
+    b.submit("button[name=aksi][value=kirim]").await;
+    let tid = b.text("#nomor-laporan").await;
+    b.assert_no_script_ran("the confirmation page").await;
+    assert!(
+        b.page_text()
+            .await
+            .contains("<script>window.__xss=1</script>"),
+        "shown as text"
+    );
+
+    b.login(&app, "x.operator", &operator_pw).await;
+    for page in ["/meja".to_string(), format!("/kelola/{tid}")] {
+        b.go(&app.url(&page)).await;
+        b.assert_no_script_ran(&page).await;
+        assert!(
+            b.page_text()
+                .await
+                .contains("<script>window.__xss=1</script>"),
+            "{page} shows the text"
+        );
+    }
+    // The verify form's textarea keeps the text as text too.
+    let v = b
+        .client
+        .find(Locator::Id("v-body"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(v, body);
+    b.select("#panel-disposisi #utama-lain", "dpu-bmck").await;
+    b.submit("#panel-disposisi button[type=submit]").await;
+    b.login(&app, "x.dpu", &dpu_pw).await;
+    for page in ["/instansi".to_string(), format!("/kelola/{tid}")] {
+        b.go(&app.url(&page)).await;
+        b.assert_no_script_ran(&page).await;
+        assert!(b.page_text().await.contains("window.__xss=1"), "{page}");
+    }
+    b.login(&app, "x.sekda", &pimpinan_pw).await;
+    b.go(&app.url(&format!("/kelola/{tid}"))).await;
+    b.assert_no_script_ran("the leadership view").await;
+    b.client.delete_all_cookies().await.unwrap();
+    b.go(&app.url(&format!("/lacak/{tid}"))).await;
+    b.assert_no_script_ran("the public tracking page").await;
+    assert!(b.page_text().await.contains("<img src=x onerror="));
+    app.finish().await;
+}

@@ -1,0 +1,1014 @@
+//! The citizen's pages: home with public figures, the submission form, tracking, and the
+//! reporter's reply, rating, reopening and confirmation. They work without JavaScript.
+
+use super::text::Tr;
+use super::{Layout, Ui, UiResult, page};
+use crate::api::dto::{ActivityDto, AssignmentDto, AttachmentDto, ReportDto};
+use crate::api::view::{ReportSecret, open_report, report_dto};
+use crate::auth::ClientIp;
+use crate::extract::store_files;
+use askama::Template;
+use axum::extract::{Multipart, Path, Query};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use axum::{Form, Json};
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::Deserialize;
+use std::collections::HashMap;
+use tanggap_attachments::{CleanFile, check_count, clean};
+use tanggap_domain::Category;
+use tanggap_domain::metrics::{ResponseCompliance, classify_response, median};
+use tanggap_domain::workflow::Command;
+use tanggap_domain::{Channel, ClockKind, Outcome, Region, ReportKind, ReportStatus, Stage};
+use tanggap_service::{FieldError, ReportInput, ReporterInput};
+
+// ----- home -----------------------------------------------------------------------------------
+
+/// One agency's public figures.
+pub struct AgencyFigures {
+    pub name: String,
+    pub received: u64,
+    pub compliance: ResponseCompliance,
+    pub median_response: Option<TimeDelta>,
+}
+
+impl AgencyFigures {
+    pub fn median_text(&self, tr: &Tr) -> String {
+        self.median_response
+            .map_or_else(|| "—".into(), |m| tr.span(m))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    l: Layout,
+    total: u64,
+    done: u64,
+    agencies: Vec<AgencyFigures>,
+    overall: ResponseCompliance,
+    days: i64,
+}
+
+/// Per-agency response figures over the assignments of the last `days` days.
+pub async fn agency_figures(
+    ui: &Ui,
+    days: i64,
+) -> UiResult<(Vec<AgencyFigures>, ResponseCompliance)> {
+    let store = &ui.state.services.store;
+    let now = ui.tr.now;
+    let facts = store
+        .response_facts(now - TimeDelta::days(days), now + TimeDelta::seconds(1))
+        .await
+        .map_err(|e| ui.api_error(e.into()))?;
+    let names: HashMap<String, String> = store
+        .agencies()
+        .await
+        .map_err(|e| ui.api_error(e.into()))?
+        .into_iter()
+        .map(|a| (a.id, a.name))
+        .collect();
+    let mut by: HashMap<String, (u64, ResponseCompliance, Vec<TimeDelta>)> = HashMap::new();
+    let mut overall = ResponseCompliance::default();
+    for f in &facts {
+        let e = by.entry(f.agency_id.clone()).or_default();
+        e.0 += 1;
+        if let Some(due) = f.response_due_at {
+            let o = classify_response(due, f.first_response_at, now);
+            e.1.add(o);
+            overall.add(o);
+        }
+        if let Some(r) = f.first_response_at {
+            e.2.push(r - f.assigned_at);
+        }
+    }
+    let mut out: Vec<AgencyFigures> = by
+        .into_iter()
+        .map(|(id, (received, compliance, mut times))| AgencyFigures {
+            name: names.get(&id).cloned().unwrap_or(id),
+            received,
+            compliance,
+            median_response: median(&mut times),
+        })
+        .collect();
+    out.sort_by(|a, b| b.received.cmp(&a.received).then(a.name.cmp(&b.name)));
+    Ok((out, overall))
+}
+
+pub async fn home(ui: Ui) -> UiResult {
+    let store = &ui.state.services.store;
+    let count = |statuses: Vec<ReportStatus>| async {
+        store
+            .list_reports(&tanggap_store::ReportFilter {
+                statuses,
+                public_only: true,
+                limit: 1,
+                ..Default::default()
+            })
+            .await
+            .map(|p| p.total)
+            .map_err(|e| ui.api_error(e.into()))
+    };
+    let listed: Vec<ReportStatus> = ReportStatus::ALL
+        .iter()
+        .copied()
+        .filter(|s| tanggap_domain::access::publicly_listed(*s))
+        .collect();
+    let total = count(listed).await?;
+    let done = count(vec![ReportStatus::Selesai, ReportStatus::Ditutup]).await?;
+    let days = 90;
+    let (mut agencies, overall) = agency_figures(&ui, days).await?;
+    agencies.truncate(15);
+    Ok(page(&HomePage {
+        l: ui.layout(ui.tr.s("Beranda", "Home")).await,
+        total,
+        done,
+        agencies,
+        overall,
+        days,
+    }))
+}
+
+// ----- the submission form ----------------------------------------------------------------------
+
+/// What the citizen typed, to show again when something must be fixed.
+#[derive(Debug, Default, Clone)]
+pub struct FormValues {
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    pub occurred_on: String,
+    pub kabkota: String,
+    pub kecamatan: String,
+    pub desa: String,
+    pub address: String,
+    pub latitude: String,
+    pub longitude: String,
+    pub category: String,
+    pub anonim: bool,
+    pub rahasia: bool,
+    pub show_name: bool,
+    pub name: String,
+    pub phone: String,
+    pub email: String,
+    pub nik: String,
+    pub channel: String,
+}
+
+impl FormValues {
+    fn region_code(&self) -> Option<String> {
+        [&self.desa, &self.kecamatan, &self.kabkota]
+            .into_iter()
+            .find(|c| !c.is_empty())
+            .cloned()
+    }
+}
+
+/// The form with its choices and the problems to fix.
+pub struct ReportForm {
+    pub v: FormValues,
+    pub errors: Vec<FieldError>,
+    pub kabkota: Vec<Region>,
+    pub kecamatan: Vec<Region>,
+    pub desa: Vec<Region>,
+    pub categories: Vec<Category>,
+    /// Walk-in entry by the desk: shows the channel choice.
+    pub desk: bool,
+    pub action: String,
+}
+
+impl ReportForm {
+    pub fn error(&self, tr: &Tr, field: &str) -> Option<String> {
+        self.errors.iter().find(|e| e.field == field).map(|e| {
+            if tr.is_en() {
+                e.message_en.clone()
+            } else {
+                e.message.clone()
+            }
+        })
+    }
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
+    }
+    /// The id of the input an error summary links to.
+    pub fn anchor(&self, field: &str) -> String {
+        match field {
+            "reporter.name" => "reporter_name".into(),
+            "reporter.phone" => "reporter_phone".into(),
+            "reporter.email" => "reporter_email".into(),
+            "reporter.nik" => "reporter_nik".into(),
+            "region_code" => "kabkota".into(),
+            "latitude" => "address".into(),
+            other => other.replace('.', "_"),
+        }
+    }
+    pub fn category_name(&self, tr: &Tr, c: &Category) -> String {
+        if tr.is_en() {
+            c.name_en.clone()
+        } else {
+            c.name_id.clone()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "lapor.html")]
+struct SubmitPage {
+    l: Layout,
+    f: ReportForm,
+}
+
+pub async fn build_form(
+    ui: &Ui,
+    v: FormValues,
+    errors: Vec<FieldError>,
+    desk: bool,
+) -> UiResult<ReportForm> {
+    let store = &ui.state.services.store;
+    let err = |e: tanggap_store::StoreError| ui.api_error(e.into());
+    let kabkota = store.child_regions(Some("33")).await.map_err(err)?;
+    let kecamatan = if v.kabkota.is_empty() {
+        vec![]
+    } else {
+        store.child_regions(Some(&v.kabkota)).await.map_err(err)?
+    };
+    let desa = if v.kecamatan.is_empty() {
+        vec![]
+    } else {
+        store.child_regions(Some(&v.kecamatan)).await.map_err(err)?
+    };
+    let categories = store.categories().await.map_err(err)?;
+    Ok(ReportForm {
+        v,
+        errors,
+        kabkota,
+        kecamatan,
+        desa,
+        categories,
+        desk,
+        action: if desk {
+            "/meja/baru".into()
+        } else {
+            "/lapor".into()
+        },
+    })
+}
+
+pub async fn submit_form(ui: Ui) -> UiResult {
+    let v = FormValues {
+        kind: "pengaduan".into(),
+        ..Default::default()
+    };
+    let f = build_form(&ui, v, vec![], false).await?;
+    Ok(page(&SubmitPage {
+        l: ui
+            .layout(ui.tr.s("Sampaikan laporan", "Submit a report"))
+            .await,
+        f,
+    }))
+}
+
+/// Read the multipart form: fields, and photos checked on their bytes.
+pub async fn read_form(
+    ui: &Ui,
+    mut mp: Multipart,
+) -> UiResult<(FormValues, String, Vec<CleanFile>, Vec<FieldError>, String)> {
+    let mut v = FormValues::default();
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    let mut action = String::new();
+    let mut csrf = String::new();
+    let limits = ui.state.attachment_limits;
+    let bad_upload = |ui: &Ui| {
+        ui.error(
+            StatusCode::BAD_REQUEST,
+            ui.tr.s(
+                "Formulir tidak terbaca. Coba kirim ulang.",
+                "The form could not be read. Please send it again.",
+            ),
+        )
+    };
+    while let Some(field) = mp.next_field().await.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ui.error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ui.tr.s(
+                    "Berkas terlalu besar: maksimal 5 foto, masing-masing 5 MB.",
+                    "Files too large: at most 5 photos of 5 MB each.",
+                ),
+            )
+        } else {
+            bad_upload(ui)
+        }
+    })? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "foto" {
+            let filename = field.file_name().unwrap_or("foto").to_string();
+            let bytes = field.bytes().await.map_err(|_| bad_upload(ui))?;
+            if bytes.is_empty() {
+                continue; // an empty file input
+            }
+            if let Err(e) = check_count(files.len() + 1, &limits) {
+                errors.push(FieldError {
+                    field: "foto".into(),
+                    code: e.code(),
+                    message: e.to_string(),
+                    message_en: e.message_en(),
+                });
+                continue;
+            }
+            match clean(&bytes, &filename, &limits) {
+                Ok(f) => files.push(f),
+                Err(e) => errors.push(FieldError {
+                    field: "foto".into(),
+                    code: e.code(),
+                    message: format!("{filename}: {e}"),
+                    message_en: format!("{filename}: {}", e.message_en()),
+                }),
+            }
+            continue;
+        }
+        let text = field.text().await.map_err(|_| bad_upload(ui))?;
+        match name.as_str() {
+            "kind" => v.kind = text,
+            "title" => v.title = text,
+            "body" => v.body = text,
+            "occurred_on" => v.occurred_on = text,
+            "kabkota" => v.kabkota = text,
+            "kecamatan" => v.kecamatan = text,
+            "desa" => v.desa = text,
+            "address" => v.address = text,
+            "latitude" => v.latitude = text,
+            "longitude" => v.longitude = text,
+            "category" => v.category = text,
+            "anonim" => v.anonim = true,
+            "rahasia" => v.rahasia = true,
+            "show_name" => v.show_name = true,
+            "name" => v.name = text,
+            "phone" => v.phone = text,
+            "email" => v.email = text,
+            "nik" => v.nik = text,
+            "channel" => v.channel = text,
+            "aksi" => action = text,
+            "csrf" => csrf = text,
+            _ => {}
+        }
+    }
+    // A kecamatan from another kabupaten (the citizen changed their mind) is dropped.
+    if !v.kecamatan.is_empty() && !v.kecamatan.starts_with(&format!("{}.", v.kabkota)) {
+        v.kecamatan.clear();
+    }
+    if !v.desa.is_empty() && !v.desa.starts_with(&format!("{}.", v.kecamatan)) {
+        v.desa.clear();
+    }
+    Ok((v, action, files, errors, csrf))
+}
+
+pub fn report_input(v: &FormValues, channel: Channel, entered_by: Option<i64>) -> ReportInput {
+    let mut visibility = Vec::new();
+    if v.anonim {
+        visibility.push("anonim".to_string());
+    }
+    if v.rahasia {
+        visibility.push("rahasia".to_string());
+    }
+    let opt = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+    ReportInput {
+        kind: v.kind.clone(),
+        title: v.title.clone(),
+        body: v.body.clone(),
+        occurred_on: opt(&v.occurred_on),
+        region_code: v.region_code(),
+        address: opt(&v.address),
+        latitude: v.latitude.trim().parse().ok(),
+        longitude: v.longitude.trim().parse().ok(),
+        category: opt(&v.category),
+        visibility,
+        show_reporter_name: v.show_name,
+        reporter: ReporterInput {
+            name: opt(&v.name),
+            phone: opt(&v.phone),
+            email: opt(&v.email),
+            nik: opt(&v.nik),
+        },
+        channel,
+        channel_address: None,
+        entered_by,
+        attachments: vec![],
+    }
+}
+
+pub async fn submit(ui: Ui, ip: ClientIp, mp: Multipart) -> UiResult {
+    let (v, action, files, mut errors, _) = read_form(&ui, mp).await?;
+    let title = ui.tr.s("Sampaikan laporan", "Submit a report");
+    if action == "wilayah" {
+        // Without JavaScript, "show the villages" comes back here with what was typed.
+        let f = build_form(&ui, v, vec![], false).await?;
+        return Ok(page(&SubmitPage {
+            l: ui.layout(title).await,
+            f,
+        }));
+    }
+    ui.state.limits.submit(ip.0).map_err(|e| ui.api_error(e))?;
+    if v.kabkota.is_empty() {
+        errors.push(FieldError {
+            field: "kabkota".into(),
+            code: "required",
+            message: "Pilih kabupaten/kota tempat kejadian.".into(),
+            message_en: "Choose the regency or city where it happened.".into(),
+        });
+    }
+    let mut input = report_input(&v, Channel::Web, None);
+    if errors.is_empty() {
+        input.attachments = store_files(&ui.state, files)
+            .await
+            .map_err(|e| ui.api_error(e))?;
+        match ui.state.services.submit_report(input).await {
+            Ok(s) => {
+                return Ok(Redirect::to(&format!(
+                    "/lacak/{}?kunci={}&baru=1",
+                    s.tracking_id,
+                    s.secret.expose()
+                ))
+                .into_response());
+            }
+            Err(tanggap_service::ServiceError::Validation(e)) => errors = e,
+            Err(e) => return Err(ui.api_error(e.into())),
+        }
+    } else if let Err(tanggap_service::ServiceError::Validation(more)) =
+        check_only(&ui, &input).await
+    {
+        errors.extend(more);
+    }
+    let f = build_form(&ui, v, errors, false).await?;
+    let mut r = page(&SubmitPage {
+        l: ui.layout(title).await,
+        f,
+    });
+    *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(r)
+}
+
+/// Field checks without storing, so every problem is shown at once.
+async fn check_only(ui: &Ui, input: &ReportInput) -> Result<(), tanggap_service::ServiceError> {
+    ui.state.services.check_report(input).await
+}
+
+/// JSON of a region's children, for scripts that prefer this path (same as the API).
+pub async fn regions_fragment(
+    ui: Ui,
+    Query(q): Query<HashMap<String, String>>,
+) -> UiResult<Json<Vec<(String, String)>>> {
+    let parent = q.get("induk").cloned();
+    let regions = ui
+        .state
+        .services
+        .store
+        .child_regions(parent.as_deref())
+        .await
+        .map_err(|e| ui.api_error(e.into()))?;
+    Ok(Json(
+        regions.into_iter().map(|r| (r.code, r.name)).collect(),
+    ))
+}
+
+// ----- tracking -------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "lacak.html")]
+struct LookupPage {
+    l: Layout,
+    nomor: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct LookupQuery {
+    nomor: Option<String>,
+    kunci: Option<String>,
+}
+
+pub async fn track_lookup(ui: Ui, Query(q): Query<LookupQuery>) -> UiResult {
+    let l = ui.layout(ui.tr.s("Lacak laporan", "Track a report")).await;
+    match q.nomor.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        None => Ok(page(&LookupPage {
+            l,
+            nomor: String::new(),
+            error: None,
+        })),
+        Some(n) => match tanggap_domain::TrackingId::parse(n) {
+            Ok(t) => {
+                let key = q.kunci.as_deref().map(str::trim).filter(|k| !k.is_empty());
+                Ok(Redirect::to(&match key {
+                    Some(k) => format!("/lacak/{t}?kunci={}", super::urlencode(k)),
+                    None => format!("/lacak/{t}"),
+                })
+                .into_response())
+            }
+            Err(_) => {
+                let error = Some(
+                    ui.tr
+                        .s(
+                            "Nomor laporan tidak dikenali. Contoh: LG-4F7KQ2MZ8T.",
+                            "That is not a tracking ID. Example: LG-4F7KQ2MZ8T.",
+                        )
+                        .to_string(),
+                );
+                let mut r = page(&LookupPage {
+                    l,
+                    nomor: n.to_string(),
+                    error,
+                });
+                *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+                Ok(r)
+            }
+        },
+    }
+}
+
+/// The progress bar: received → dispatched → verification → field check → work → done.
+pub struct Step {
+    pub label: &'static str,
+    pub state: &'static str,
+}
+
+fn steps(tr: &Tr, r: &ReportDto) -> Vec<Step> {
+    let lead = r
+        .assignments
+        .iter()
+        .filter(|a| a.stage != "bukan_wewenang" && a.stage != "diteruskan")
+        .find(|a| a.role == "utama")
+        .or_else(|| {
+            r.assignments
+                .iter()
+                .find(|a| a.stage != "bukan_wewenang" && a.stage != "diteruskan")
+        });
+    let rank = match lead
+        .and_then(|a| Stage::parse(&a.stage))
+        .and_then(|s| s.progress_rank())
+    {
+        Some(r) => r as usize + 1,
+        None => 0,
+    };
+    let labels = [
+        tr.s("Diterima", "Received"),
+        tr.s("Disposisi", "Dispatched"),
+        tr.s("Verifikasi", "Verification"),
+        tr.s("Cek lapangan", "Field check"),
+        tr.s("Pengerjaan", "Work"),
+        tr.s("Tuntas", "Done"),
+    ];
+    labels
+        .iter()
+        .enumerate()
+        .map(|(i, label)| Step {
+            label,
+            state: if i < rank {
+                "done"
+            } else if i == rank {
+                "now"
+            } else {
+                ""
+            },
+        })
+        .collect()
+}
+
+/// A timeline line as the page shows it.
+pub struct Line {
+    pub a: ActivityDto,
+    pub text: String,
+    pub internal: bool,
+}
+
+pub fn describe(tr: &Tr, a: &ActivityDto, agency_names: &HashMap<String, String>) -> String {
+    let agency = a
+        .agency_id
+        .as_ref()
+        .and_then(|id| agency_names.get(id))
+        .cloned()
+        .unwrap_or_default();
+    let stage = a
+        .stage
+        .as_deref()
+        .and_then(Stage::parse)
+        .map(|s| tr.stage(&s))
+        .unwrap_or("");
+    match a.kind.as_str() {
+        "submitted" => tr.s("Laporan diterima", "Report received").into(),
+        "edited" => tr
+            .s(
+                "Laporan diverifikasi dan dilengkapi oleh admin",
+                "Report verified and completed by the desk",
+            )
+            .into(),
+        "dispatched" => tr.pick(
+            format!("Didisposisikan ke {agency}"),
+            format!("Dispatched to {agency}"),
+        ),
+        "forwarded" if a.stage.as_deref() == Some("diteruskan") => tr.pick(
+            format!("{agency} meneruskan ke unit di bawahnya"),
+            format!("{agency} forwarded it to a sub-unit"),
+        ),
+        "forwarded" => tr.pick(
+            format!("Diteruskan ke {agency}"),
+            format!("Forwarded to {agency}"),
+        ),
+        "stage_update" => format!("{agency}: {stage}"),
+        "returned" => tr.pick(
+            format!("{agency}: bukan wewenang"),
+            format!("{agency}: not our authority"),
+        ),
+        "status_changed" => {
+            let s = a.status.as_deref().map(|s| tr.status_code(s)).unwrap_or("");
+            tr.pick(format!("Status: {s}"), format!("Status: {s}"))
+        }
+        "asked_reporter" => tr
+            .s("Pertanyaan untuk pelapor", "Question to the reporter")
+            .into(),
+        "reporter_replied" => tr
+            .s(
+                "Pelapor menambahkan informasi",
+                "The reporter added information",
+            )
+            .into(),
+        "message_to_reporter" => tr
+            .s("Pesan untuk pelapor", "Message to the reporter")
+            .into(),
+        "duplicate" => tr
+            .s(
+                "Digabung dengan laporan lain yang sama",
+                "Merged with another report of the same problem",
+            )
+            .into(),
+        "archived" => tr.s("Laporan diarsipkan", "Report archived").into(),
+        "rated" => tr
+            .s(
+                "Pelapor memberi penilaian",
+                "The reporter rated the outcome",
+            )
+            .into(),
+        "reopened" => tr
+            .s(
+                "Pelapor membuka kembali laporan",
+                "The reporter reopened the report",
+            )
+            .into(),
+        "instruction" => tr.s("Arahan pimpinan", "Leadership instruction").into(),
+        "restarted" => tr.pick(
+            format!("Dikembalikan ke {agency} untuk ditindaklanjuti lagi"),
+            format!("Back to {agency} for further action"),
+        ),
+        other => other.into(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "track.html")]
+struct TrackPage {
+    l: Layout,
+    r: ReportDto,
+    steps: Vec<Step>,
+    lines: Vec<Line>,
+    next: String,
+    secret: Option<String>,
+    just_submitted: bool,
+    notice: Option<String>,
+    can_reply: bool,
+    can_rate: bool,
+    can_close: bool,
+    secret_link: String,
+    messages: Vec<crate::api::dto::MessageDto>,
+}
+
+impl TrackPage {
+    pub fn is_image(&self, a: &AttachmentDto) -> bool {
+        a.content_type.starts_with("image/")
+    }
+    pub fn kunci(&self) -> String {
+        self.secret.clone().unwrap_or_default()
+    }
+    pub fn kind_label(&self) -> &'static str {
+        ReportKind::parse(&self.r.kind).map_or("", |k| self.l.tr.kind(&k))
+    }
+    pub fn status_label(&self) -> &'static str {
+        self.l.tr.status_code(&self.r.status)
+    }
+    pub fn stage_label(&self, a: &AssignmentDto) -> &'static str {
+        Stage::parse(&a.stage).map_or("", |s| self.l.tr.stage(&s))
+    }
+    pub fn outcome_label(&self) -> &'static str {
+        self.r
+            .outcome
+            .as_deref()
+            .and_then(Outcome::parse)
+            .map_or("", |o| self.l.tr.outcome(&o))
+    }
+    /// Attachment URLs carry the secret for the reporter (their browser sends no header).
+    pub fn file_url(&self, a: &AttachmentDto) -> String {
+        match &self.secret {
+            Some(k) => format!("{}?secret={}", a.url, super::urlencode(k)),
+            None => a.url.clone(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TrackQuery {
+    kunci: Option<String>,
+    baru: Option<String>,
+    ok: Option<String>,
+}
+
+/// What happens next, and by when, in one sentence.
+fn next_step(tr: &Tr, r: &ReportDto, report_clocks: &[tanggap_domain::Clock]) -> String {
+    let due = |k: ClockKind| {
+        report_clocks
+            .iter()
+            .find(|c| c.kind == k && c.stopped_at.is_none())
+            .and_then(|c| c.due_at)
+    };
+    let when = |t: Option<DateTime<Utc>>| t.map(|t| tr.datetime(&t)).unwrap_or_else(|| "—".into());
+    let open: Vec<&AssignmentDto> = r
+        .assignments
+        .iter()
+        .filter(|a| a.stage != "bukan_wewenang" && a.stage != "diteruskan" && a.stage != "tuntas")
+        .collect();
+    match ReportStatus::parse(&r.status).unwrap_or(ReportStatus::Baru) {
+        ReportStatus::Baru => tr.pick(
+            format!("Admin akan memeriksa laporan Anda dan meneruskannya ke instansi yang berwenang paling lambat {}.", when(due(ClockKind::Triage))),
+            format!("The desk will check your report and send it to the agency in charge by {}.", when(due(ClockKind::Triage))),
+        ),
+        ReportStatus::MenungguPelapor => tr.s("Kami menunggu jawaban Anda atas pertanyaan di bawah. Penghitungan waktu penyelesaian dihentikan sementara.", "We are waiting for your answer to the question below. The completion clock is paused.").into(),
+        ReportStatus::Didisposisikan | ReportStatus::Diproses | ReportStatus::DibukaKembali => {
+            let parts: Vec<String> = open
+                .iter()
+                .map(|a| {
+                    if a.responded {
+                        tr.pick(format!("{} menargetkan selesai paling lambat {}.", a.agency_name, when(a.completion_due_at)), format!("{} aims to finish by {}.", a.agency_name, when(a.completion_due_at)))
+                    } else {
+                        tr.pick(format!("{} wajib memberi respon pertama paling lambat {}.", a.agency_name, when(a.response_due_at)), format!("{} must respond first by {}.", a.agency_name, when(a.response_due_at)))
+                    }
+                })
+                .collect();
+            parts.join(" ")
+        }
+        ReportStatus::Selesai => tr.pick(
+            format!("Instansi menyatakan laporan selesai. Beri penilaian, atau buka kembali jika belum tuntas. Tanpa tanggapan, laporan ditutup otomatis pada {}.", when(due(ClockKind::AutoClose))),
+            format!("The agency says it is done. Rate it, or reopen it if it is not fixed. Without an answer it closes automatically on {}.", when(due(ClockKind::AutoClose))),
+        ),
+        ReportStatus::Ditutup => tr.s("Laporan sudah ditutup. Terima kasih.", "The report is closed. Thank you.").into(),
+        ReportStatus::Diarsipkan => tr.pick(format!("Laporan diarsipkan: {}", r.archive_reason.clone().unwrap_or_default()), format!("The report was archived: {}", r.archive_reason.clone().unwrap_or_default())),
+        ReportStatus::Duplikat => tr.pick(
+            format!("Laporan ini sama dengan laporan {}; perkembangannya diikuti di sana.", r.duplicate_of.clone().unwrap_or_default()),
+            format!("This report repeats report {}; follow it there.", r.duplicate_of.clone().unwrap_or_default()),
+        ),
+    }
+}
+
+pub async fn track(
+    ui: Ui,
+    ip: ClientIp,
+    Path(tid): Path<String>,
+    Query(q): Query<TrackQuery>,
+) -> UiResult {
+    let secret = ReportSecret(q.kunci.clone().filter(|k| !k.is_empty()));
+    let opened = open_report(&ui.state, &tid, &ui.principal, &secret, &ip)
+        .await
+        .map_err(|e| ui.api_error(e))?;
+    let r = report_dto(&ui.state, &opened)
+        .await
+        .map_err(|e| ui.api_error(e))?;
+    let store = &ui.state.services.store;
+    let clocks = store
+        .report_view(opened.report.id)
+        .await
+        .map_err(|e| ui.api_error(e.into()))?
+        .map(|v| v.clocks)
+        .unwrap_or_default();
+    let names: HashMap<String, String> = store
+        .agencies()
+        .await
+        .map_err(|e| ui.api_error(e.into()))?
+        .into_iter()
+        .map(|a| (a.id, a.name))
+        .collect();
+    let internal_kinds = ["edited", "instruction"];
+    let lines = r
+        .timeline
+        .iter()
+        .filter(|a| {
+            !(a.kind == "status_changed"
+                && a.status.as_deref() != Some("selesai")
+                && a.status.as_deref() != Some("ditutup"))
+        })
+        .map(|a| Line {
+            text: describe(&ui.tr, a, &names),
+            internal: internal_kinds.contains(&a.kind.as_str()),
+            a: a.clone(),
+        })
+        .collect();
+    let messages = if opened.disclosure.conversation {
+        let msgs = store
+            .messages(opened.report.id)
+            .await
+            .map_err(|e| ui.api_error(e.into()))?;
+        msgs.iter()
+            .map(|m| {
+                crate::api::dto::MessageDto::new(
+                    m,
+                    if m.direction == tanggap_domain::Direction::Inbound {
+                        "Pelapor".into()
+                    } else {
+                        "Admin".into()
+                    },
+                )
+            })
+            .collect()
+    } else {
+        vec![]
+    };
+    let status = opened.report.status;
+    let as_reporter = opened.as_reporter;
+    let notice = match q.ok.as_deref() {
+        Some("balas") => Some(ui.tr.s(
+            "Terima kasih, informasi Anda sudah kami terima.",
+            "Thank you, we have your information.",
+        )),
+        Some("nilai") => Some(ui.tr.s(
+            "Terima kasih atas penilaian Anda.",
+            "Thank you for your rating.",
+        )),
+        Some("buka") => Some(ui.tr.s(
+            "Laporan dibuka kembali dan dikembalikan ke instansi.",
+            "The report is reopened and back with the agency.",
+        )),
+        Some("tutup") => Some(ui.tr.s(
+            "Laporan ditutup. Terima kasih.",
+            "The report is closed. Thank you.",
+        )),
+        _ => None,
+    }
+    .map(str::to_string);
+    let next = next_step(&ui.tr, &r, &clocks);
+    let page_title = format!("{} · {}", r.tracking_id, r.title);
+    let secret_link = format!(
+        "{}/lacak/{}?kunci={}",
+        ui.state.public_url,
+        r.tracking_id,
+        secret.0.clone().unwrap_or_default()
+    );
+    let t = TrackPage {
+        steps: steps(&ui.tr, &r),
+        lines,
+        next,
+        secret: secret.0.clone().filter(|_| as_reporter),
+        just_submitted: q.baru.is_some() && as_reporter,
+        notice,
+        can_reply: as_reporter && !status.is_terminal(),
+        can_rate: as_reporter && matches!(status, ReportStatus::Selesai | ReportStatus::Ditutup),
+        can_close: as_reporter && status == ReportStatus::Selesai,
+        secret_link,
+        messages,
+        l: ui.layout(page_title).await,
+        r,
+    };
+    Ok(page(&t))
+}
+
+/// Run a reporter command from a form on the tracking page, then show the page again.
+async fn reporter_action(
+    ui: &Ui,
+    ip: &ClientIp,
+    tid: &str,
+    kunci: &str,
+    command: Command,
+    files: Vec<CleanFile>,
+    ok: &str,
+) -> UiResult {
+    let secret = ReportSecret(Some(kunci.to_string()));
+    let opened = open_report(&ui.state, tid, &ui.principal, &secret, ip)
+        .await
+        .map_err(|e| ui.api_error(e))?;
+    let actor = opened.reporter_actor().map_err(|e| ui.api_error(e))?;
+    let attachments = store_files(&ui.state, files)
+        .await
+        .map_err(|e| ui.api_error(e))?;
+    ui.state
+        .services
+        .execute(opened.report.id, &actor, command, attachments)
+        .await
+        .map_err(|e| ui.api_error(e.into()))?;
+    Ok(Redirect::to(&format!(
+        "/lacak/{tid}?kunci={}&ok={ok}",
+        super::urlencode(kunci)
+    ))
+    .into_response())
+}
+
+pub async fn reply(ui: Ui, ip: ClientIp, Path(tid): Path<String>, mut mp: Multipart) -> UiResult {
+    let mut kunci = String::new();
+    let mut text = String::new();
+    let mut files = Vec::new();
+    let limits = ui.state.attachment_limits;
+    while let Ok(Some(field)) = mp.next_field().await {
+        match field.name().unwrap_or_default() {
+            "kunci" => kunci = field.text().await.unwrap_or_default(),
+            "text" => text = field.text().await.unwrap_or_default(),
+            "foto" => {
+                let name = field.file_name().unwrap_or("foto").to_string();
+                let bytes = field.bytes().await.unwrap_or_default();
+                if bytes.is_empty() {
+                    continue;
+                }
+                check_count(files.len() + 1, &limits).map_err(|e| ui.api_error(e.into()))?;
+                files.push(clean(&bytes, &name, &limits).map_err(|e| ui.api_error(e.into()))?);
+            }
+            _ => {}
+        }
+    }
+    reporter_action(
+        &ui,
+        &ip,
+        &tid,
+        &kunci,
+        Command::ReporterReply { text },
+        files,
+        "balas",
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct RateForm {
+    kunci: String,
+    score: u8,
+    outcome: String,
+    comment: Option<String>,
+}
+
+pub async fn rate(
+    ui: Ui,
+    ip: ClientIp,
+    Path(tid): Path<String>,
+    Form(f): Form<RateForm>,
+) -> UiResult {
+    let outcome = Outcome::parse(&f.outcome).ok_or_else(|| {
+        ui.error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ui.tr.s(
+                "Pilih apakah masalahnya sudah tuntas.",
+                "Choose whether the problem is fixed.",
+            ),
+        )
+    })?;
+    let comment = f.comment.filter(|c| !c.trim().is_empty());
+    reporter_action(
+        &ui,
+        &ip,
+        &tid,
+        &f.kunci,
+        Command::Rate {
+            score: f.score,
+            outcome,
+            comment,
+        },
+        vec![],
+        "nilai",
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct ReasonForm {
+    kunci: String,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn reopen(
+    ui: Ui,
+    ip: ClientIp,
+    Path(tid): Path<String>,
+    Form(f): Form<ReasonForm>,
+) -> UiResult {
+    reporter_action(
+        &ui,
+        &ip,
+        &tid,
+        &f.kunci,
+        Command::Reopen { reason: f.reason },
+        vec![],
+        "buka",
+    )
+    .await
+}
+
+pub async fn confirm(
+    ui: Ui,
+    ip: ClientIp,
+    Path(tid): Path<String>,
+    Form(f): Form<ReasonForm>,
+) -> UiResult {
+    reporter_action(&ui, &ip, &tid, &f.kunci, Command::Confirm, vec![], "tutup").await
+}

@@ -1,0 +1,497 @@
+//! The server-rendered pages. Citizens' pages work without JavaScript on a cheap phone; the
+//! staff pages use the same forms, with a little script only where it saves typing. Every page
+//! is an askama template (HTML-escaped by default), rendered with a [`Layout`] that carries the
+//! language, the logged-in user and the CSRF token for forms. Nothing is loaded from outside.
+
+pub mod admin;
+pub mod citizen;
+pub mod dashboards;
+pub mod notifications;
+pub mod staff;
+pub mod text;
+
+use crate::AppState;
+use crate::auth::{Principal, SESSION_CSRF, csrf_matches};
+use crate::error::ApiError;
+use askama::Template;
+use axum::Router;
+use axum::extract::{FromRequestParts, Path, Query};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use tanggap_domain::Role;
+use tanggap_store::User;
+use text::{Lang, Tr};
+use tower_sessions::Session;
+
+pub const LANG_COOKIE: &str = "tanggap_lang";
+const FLASH: &str = "flash";
+const FLASH_ERROR: &str = "flash_error";
+
+/// What the base layout needs on every page.
+pub struct Layout {
+    pub tr: Tr,
+    pub user: Option<User>,
+    pub csrf: String,
+    pub flash: Option<String>,
+    /// Why the last action was refused.
+    pub flash_error: Option<String>,
+    /// Unread in-app notifications of the logged-in user.
+    pub unread: usize,
+    pub title: String,
+    /// The current path, for the language switch.
+    pub path: String,
+}
+
+impl Layout {
+    pub fn is(&self, role: &str) -> bool {
+        self.user.as_ref().is_some_and(|u| u.role.as_str() == role)
+    }
+    pub fn is_agency(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.role.is_agency_role())
+    }
+    pub fn sees_dashboards(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| {
+            matches!(
+                u.role,
+                Role::Pimpinan | Role::Auditor | Role::Operator | Role::Kepala
+            )
+        })
+    }
+}
+
+/// A page request: who is asking, in which language, with which session.
+pub struct Ui {
+    pub state: AppState,
+    pub principal: Principal,
+    pub session: Option<Session>,
+    pub tr: Tr,
+    pub path: String,
+}
+
+impl FromRequestParts<AppState> for Ui {
+    type Rejection = UiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let (principal, session) = Principal::resolve(parts, state)
+            .await
+            .map_err(|e| UiError::from_api(e, Tr::fallback()))?;
+        let lang = parts
+            .headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|kv| kv.trim().strip_prefix(&format!("{LANG_COOKIE}=")))
+            .find_map(Lang::parse)
+            .unwrap_or(Lang::Id);
+        let tz = state
+            .services
+            .store
+            .sla_policy()
+            .await
+            .ok()
+            .and_then(|p| p.tz().ok())
+            .unwrap_or(chrono_tz::Asia::Jakarta);
+        let tr = Tr {
+            lang,
+            tz,
+            now: state.services.now(),
+        };
+        Ok(Ui {
+            state: state.clone(),
+            principal,
+            session,
+            tr,
+            path: parts.uri.path().to_string(),
+        })
+    }
+}
+
+impl Tr {
+    fn fallback() -> Tr {
+        Tr {
+            lang: Lang::Id,
+            tz: chrono_tz::Asia::Jakarta,
+            now: chrono::Utc::now(),
+        }
+    }
+}
+
+impl Ui {
+    pub fn user(&self) -> Option<&User> {
+        self.principal.user()
+    }
+
+    /// The logged-in user, or a redirect to the login page.
+    pub fn require_user(&self) -> Result<&User, UiError> {
+        self.user()
+            .ok_or_else(|| UiError::Redirect(format!("/masuk?lanjut={}", urlencode(&self.path))))
+    }
+
+    /// The logged-in user if they have one of these roles.
+    pub fn require_role(&self, roles: &[Role]) -> Result<&User, UiError> {
+        let u = self.require_user()?;
+        if roles.contains(&u.role) {
+            Ok(u)
+        } else {
+            Err(self.error(
+                StatusCode::FORBIDDEN,
+                self.tr.s(
+                    "Halaman ini bukan untuk peran Anda.",
+                    "This page is not for your role.",
+                ),
+            ))
+        }
+    }
+
+    /// The session's CSRF token (created on first use).
+    pub async fn csrf(&self) -> String {
+        let Some(session) = &self.session else {
+            return String::new();
+        };
+        match session.get::<String>(SESSION_CSRF).await {
+            Ok(Some(t)) => t,
+            _ => {
+                let t = crate::auth::new_csrf_token();
+                let _ = session.insert(SESSION_CSRF, &t).await;
+                t
+            }
+        }
+    }
+
+    /// Refuse a form post whose CSRF token is not the session's.
+    pub async fn check_csrf(&self, presented: &str) -> Result<(), UiError> {
+        let ok = match &self.session {
+            Some(s) => csrf_matches(s, presented)
+                .await
+                .map_err(|e| UiError::from_api(e, self.tr))?,
+            None => false,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(self.error(
+                StatusCode::FORBIDDEN,
+                self.tr.s(
+                    "Formulir kedaluwarsa. Muat ulang halaman lalu coba lagi.",
+                    "The form has expired. Reload the page and try again.",
+                ),
+            ))
+        }
+    }
+
+    pub async fn flash(&self, message: &str) {
+        if let Some(s) = &self.session {
+            let _ = s.insert(FLASH, message).await;
+        }
+    }
+
+    pub async fn flash_error(&self, message: &str) {
+        if let Some(s) = &self.session {
+            let _ = s.insert(FLASH_ERROR, message).await;
+        }
+    }
+
+    pub async fn layout(&self, title: impl Into<String>) -> Layout {
+        let (flash, flash_error) = match &self.session {
+            Some(s) => (
+                s.remove::<String>(FLASH).await.ok().flatten(),
+                s.remove::<String>(FLASH_ERROR).await.ok().flatten(),
+            ),
+            None => (None, None),
+        };
+        // Anonymous visitors get no session (and no database write) just for viewing a page;
+        // their forms carry no ambient authority. The login page asks for a token itself.
+        let csrf = if self.user().is_some() {
+            self.csrf().await
+        } else {
+            String::new()
+        };
+        let unread = match self.user() {
+            Some(u) => self
+                .state
+                .services
+                .store
+                .notifications_for_user(u.id, 100)
+                .await
+                .map(|n| n.iter().filter(|n| n.read_at.is_none()).count())
+                .unwrap_or(0),
+            None => 0,
+        };
+        Layout {
+            tr: self.tr,
+            user: self.user().cloned(),
+            csrf,
+            flash,
+            flash_error,
+            unread,
+            title: title.into(),
+            path: self.path.clone(),
+        }
+    }
+
+    pub fn error(&self, status: StatusCode, message: &str) -> UiError {
+        UiError::Page {
+            status,
+            message: message.to_string(),
+            tr: self.tr,
+        }
+    }
+
+    pub fn api_error(&self, e: ApiError) -> UiError {
+        UiError::from_api(e, self.tr)
+    }
+}
+
+/// Render a template as a page.
+pub fn page(t: &impl Template) -> Response {
+    match t.render() {
+        Ok(html) => {
+            let mut r = Html(html).into_response();
+            r.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            r
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, Html("<!doctype html><title>500</title><p>Terjadi kesalahan. / Something went wrong.</p>")).into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    l: Layout,
+    message: String,
+}
+
+/// What a page handler can fail with: an error page, or a redirect (to the login page).
+pub enum UiError {
+    Page {
+        status: StatusCode,
+        message: String,
+        tr: Tr,
+    },
+    Redirect(String),
+}
+
+impl UiError {
+    pub fn from_api(e: ApiError, tr: Tr) -> Self {
+        let status = e.status();
+        let problem = e.problem();
+        let message = match status {
+            StatusCode::NOT_FOUND => tr
+                .s(
+                    "Laporan atau halaman tidak ditemukan.",
+                    "The report or page was not found.",
+                )
+                .to_string(),
+            StatusCode::TOO_MANY_REQUESTS => tr
+                .s(
+                    "Terlalu banyak permintaan. Coba lagi sebentar lagi.",
+                    "Too many requests. Please try again shortly.",
+                )
+                .to_string(),
+            StatusCode::INTERNAL_SERVER_ERROR => tr
+                .s(
+                    "Terjadi kesalahan di sistem kami dan sudah dicatat. Silakan coba lagi nanti.",
+                    "Something went wrong on our side; it has been logged. Please try again later.",
+                )
+                .to_string(),
+            _ => match problem.errors.first() {
+                Some(f) => {
+                    if tr.is_en() {
+                        f.message_en.clone()
+                    } else {
+                        f.message.clone()
+                    }
+                }
+                None if tr.is_en() => problem.detail,
+                None => indonesian(&problem.detail).unwrap_or(problem.detail),
+            },
+        };
+        UiError::Page {
+            status,
+            message,
+            tr,
+        }
+    }
+}
+
+impl IntoResponse for UiError {
+    fn into_response(self) -> Response {
+        match self {
+            UiError::Redirect(to) => Redirect::to(&to).into_response(),
+            UiError::Page {
+                status,
+                message,
+                tr,
+            } => {
+                let title = format!(
+                    "{} {}",
+                    status.as_u16(),
+                    status.canonical_reason().unwrap_or("")
+                );
+                let l = Layout {
+                    tr,
+                    user: None,
+                    csrf: String::new(),
+                    flash: None,
+                    flash_error: None,
+                    unread: 0,
+                    title,
+                    path: "/".into(),
+                };
+                let mut r = page(&ErrorPage { l, message });
+                *r.status_mut() = status;
+                r
+            }
+        }
+    }
+}
+
+pub type UiResult<T = Response> = Result<T, UiError>;
+
+/// The API and the workflow explain refusals in English; the pages say it in Indonesian.
+fn indonesian(detail: &str) -> Option<String> {
+    let d = detail;
+    let stage_or_status = |word: &str| {
+        let code = d.split('`').nth(3).unwrap_or_default();
+        let label = tanggap_domain::ReportStatus::parse(code)
+            .map(|s| s.label())
+            .or_else(|| tanggap_domain::Stage::parse(code).map(|s| s.label()))
+            .unwrap_or(code);
+        format!("Aksi ini tidak bisa dilakukan saat {word} \"{label}\".")
+    };
+    Some(if d.contains("not assigned to your agency") {
+        "Laporan ini bukan disposisi instansi Anda atau unit di bawahnya.".into()
+    } else if d.contains("is not possible while the report is") {
+        stage_or_status("laporan berstatus")
+    } else if d.contains("is not possible while the assignment is at stage") {
+        stage_or_status("disposisi pada tahap")
+    } else if d.starts_with("only ") || d.contains("belongs to another agency") {
+        "Anda tidak berwenang melakukan ini.".into()
+    } else if d.contains("must not be empty") {
+        "Isian wajib belum diisi.".into()
+    } else if d.contains("is longer than") {
+        "Teks terlalu panjang.".into()
+    } else if d.contains("choose at least one agency") {
+        "Pilih setidaknya satu instansi.".into()
+    } else if d.contains("exactly one agency must be the lead") {
+        "Pilih satu instansi utama.".into()
+    } else if d.contains("more than one lead") {
+        "Laporan sudah punya instansi utama.".into()
+    } else if d.contains("already has this report") {
+        "Instansi itu sudah menerima disposisi laporan ini.".into()
+    } else if d.contains("is not a sub-unit") {
+        "Laporan hanya dapat diteruskan ke unit di bawah instansi ini.".into()
+    } else if d.contains("nothing to change") {
+        "Tidak ada yang berubah.".into()
+    } else if d.contains("confidential") {
+        "Laporan ini rahasia: buka dengan tautan rahasia yang diterima pelapor.".into()
+    } else if d.contains("secret does not open") {
+        "Kode rahasia tidak cocok dengan laporan ini.".into()
+    } else if d.contains("duplicate") {
+        "Laporan tidak bisa ditandai duplikat dari laporan itu.".into()
+    } else {
+        return None;
+    })
+}
+
+/// Percent-encoding for a path placed in a query string.
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Only local paths are followed after login or a language switch.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".into(),
+    }
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    lanjut: Option<String>,
+}
+
+/// `/bahasa/en?lanjut=/lapor`: remember the language and go back.
+async fn switch_language(Path(code): Path<String>, Query(q): Query<NextQuery>) -> Response {
+    let lang = Lang::parse(&code).unwrap_or(Lang::Id);
+    let mut headers = HeaderMap::new();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+        lang.code()
+    )) {
+        headers.insert(header::SET_COOKIE, v);
+    }
+    (headers, Redirect::to(&safe_next(q.lanjut.as_deref()))).into_response()
+}
+
+const CSS: &str = include_str!("../../static/app.css");
+const JS: &str = include_str!("../../static/app.js");
+
+fn asset(body: &'static str, content_type: &'static str) -> Response {
+    let mut r = body.into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=86400"),
+    );
+    r
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(citizen::home))
+        .route("/lapor", get(citizen::submit_form).post(citizen::submit))
+        .route("/lacak", get(citizen::track_lookup))
+        .route("/lacak/{tid}", get(citizen::track))
+        .route("/lacak/{tid}/balas", post(citizen::reply))
+        .route("/lacak/{tid}/nilai", post(citizen::rate))
+        .route("/lacak/{tid}/buka-kembali", post(citizen::reopen))
+        .route("/lacak/{tid}/konfirmasi", post(citizen::confirm))
+        .route("/wilayah", get(citizen::regions_fragment))
+        .route("/masuk", get(staff::login_form).post(staff::login))
+        .route("/keluar", post(staff::logout))
+        .route("/meja", get(staff::desk))
+        .route("/meja/baru", get(staff::walk_in_form).post(staff::walk_in))
+        .route("/kelola/{tid}", get(staff::report_page))
+        .route("/kelola/{tid}/aksi", post(staff::act))
+        .route("/instansi", get(dashboards::agency_queue))
+        .route("/instansi/dasbor", get(dashboards::agency_dashboard))
+        .route("/pimpinan", get(dashboards::leadership))
+        .route("/admin", get(admin::index))
+        .route("/admin/pengguna", post(admin::save_user))
+        .route("/admin/instansi", post(admin::save_agency))
+        .route("/admin/kategori", post(admin::save_category))
+        .route("/admin/libur", post(admin::save_holiday))
+        .route("/admin/sla", post(admin::save_policy))
+        .route("/notifikasi", get(notifications::list))
+        .route("/notifikasi/{id}/baca", post(notifications::mark_read))
+        .route("/bahasa/{code}", get(switch_language))
+        .route(
+            "/static/app.css",
+            get(|| async { asset(CSS, "text/css; charset=utf-8") }),
+        )
+        .route(
+            "/static/app.js",
+            get(|| async { asset(JS, "text/javascript; charset=utf-8") }),
+        )
+}
