@@ -22,7 +22,9 @@ use tanggap_store::{VerifyError, verify_audit_chain};
 )]
 #[command(
     after_help = "Environment: TANGGAP_LISTEN (default 127.0.0.1:8080), TANGGAP_DATA_DIR (default ./data), \
-DATABASE_URL (PostgreSQL instead of the SQLite file), TANGGAP_CONFIG (a TOML file with the same settings)."
+DATABASE_URL (PostgreSQL instead of the SQLite file), TANGGAP_CONFIG (a TOML file with the same settings), \
+TANGGAP_JOBS (on/off: the SLA scheduler and outbox in this process), TANGGAP_SWEEP_INTERVAL_SECS, TANGGAP_SMTP_URL, TANGGAP_SMTP_FROM, \
+TANGGAP_PUBLIC_URL, TANGGAP_TRACKING_PREFIX, TANGGAP_REQUIRE_CONTACT, TANGGAP_LOG, TANGGAP_LOG_FORMAT."
 )]
 pub struct Cli {
     /// A TOML configuration file (overrides TANGGAP_CONFIG).
