@@ -7,7 +7,9 @@
 //!   clock; it also enqueues the agency heads' morning digest.
 //! - [`Dispatcher`]: drains the notification outbox through a [`NotificationSender`] per
 //!   channel (in-app, e-mail over SMTP, and plug points for WhatsApp and SMS), with retries.
-//! - [`spawn`]: runs both every few seconds until shutdown.
+//! - [`ReporterUpdates`]: tells citizens, on the channel they used, what happened to their
+//!   report (dispatch, agency updates, questions, done, closed), through the same outbox.
+//! - [`spawn`]: runs them every few seconds until shutdown.
 //!
 //! Several processes may run all of this against one PostgreSQL database: claims are leased
 //! with `FOR UPDATE SKIP LOCKED`, firings are compare-and-set, and every notification has an
@@ -17,12 +19,14 @@ mod digest;
 mod dispatch;
 mod messages;
 mod recipients;
+mod reporter_updates;
 mod runner;
 mod scheduler;
 mod sender;
 mod smtp;
 
 pub use dispatch::{DispatchReport, DispatchSettings, Dispatcher};
+pub use reporter_updates::ReporterUpdates;
 pub use runner::{JobsConfig, spawn};
 pub use scheduler::{Scheduler, SchedulerSettings, SweepReport};
 pub use sender::{FakeSender, InAppSender, LogSender, NotificationSender, SendError, Senders};

@@ -15,6 +15,8 @@ pub struct JobsConfig {
     pub interval: Duration,
     pub scheduler: SchedulerSettings,
     pub dispatch: DispatchSettings,
+    /// The site's public address, for links in messages to reporters.
+    pub public_url: Option<String>,
 }
 
 impl Default for JobsConfig {
@@ -23,6 +25,7 @@ impl Default for JobsConfig {
             interval: Duration::from_secs(10),
             scheduler: SchedulerSettings::default(),
             dispatch: DispatchSettings::default(),
+            public_url: None,
         }
     }
 }
@@ -40,6 +43,8 @@ pub fn spawn(
     tokio::spawn(async move {
         let scheduler = Scheduler::new(services.clone(), config.scheduler.clone());
         let dispatcher = Dispatcher::new(services.store.clone(), senders, config.dispatch.clone());
+        let reporter_updates =
+            crate::ReporterUpdates::new(services.clone(), config.public_url.clone());
         tracing::info!(
             interval_secs = config.interval.as_secs_f64(),
             "background jobs started"
@@ -63,6 +68,13 @@ pub fn spawn(
                 }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "sweep failed; trying again next round"),
+            }
+            match reporter_updates.run(services.now()).await {
+                Ok(n) if n > 0 => tracing::info!(enqueued = n, "reporter updates"),
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "reporter updates failed; trying again next round")
+                }
             }
             match dispatcher.dispatch(services.now()).await {
                 Ok(r) if r.sent + r.retried + r.failed > 0 => {

@@ -14,6 +14,7 @@
 mod audit;
 mod dashboards;
 mod reference;
+mod reporter_updates;
 mod reports;
 mod scheduler;
 mod users;
@@ -274,6 +275,23 @@ impl Store for PgStore {
     }
     async fn inbound_messages(&self, limit: u32) -> Result<Vec<InboxMessage>> {
         dashboards::inbound_messages(&self.pool, limit).await
+    }
+
+    async fn reporter_updates(&self, after: i64, limit: u32) -> Result<Vec<ReporterUpdate>> {
+        reporter_updates::reporter_updates(&self.pool, after, limit).await
+    }
+    async fn job_cursor(&self, name: &str) -> Result<i64> {
+        reporter_updates::job_cursor(&self.pool, name).await
+    }
+    async fn advance_job_cursor(
+        &self,
+        name: &str,
+        from: i64,
+        to: i64,
+        notifications: &[NewNotification],
+        at: Timestamp,
+    ) -> Result<bool> {
+        reporter_updates::advance_job_cursor(&self.pool, name, from, to, notifications, at).await
     }
 
     async fn append_audit(&self, event: NewAuditEvent, at: Timestamp) -> Result<AuditEvent> {

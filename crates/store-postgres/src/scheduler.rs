@@ -151,7 +151,7 @@ async fn fire_in_tx(conn: &mut PgConnection, f: &ClockFiring) -> Result<bool> {
     Ok(true)
 }
 
-async fn insert_notification(
+pub(crate) async fn insert_notification(
     conn: &mut PgConnection,
     n: &NewNotification,
     at: Timestamp,

@@ -11,6 +11,7 @@
 mod audit;
 mod dashboards;
 mod reference;
+mod reporter_updates;
 mod reports;
 mod scheduler;
 mod users;
@@ -275,6 +276,31 @@ impl Store for SqliteStore {
     }
     async fn inbound_messages(&self, limit: u32) -> Result<Vec<InboxMessage>> {
         dashboards::inbound_messages(&self.read, limit).await
+    }
+
+    async fn reporter_updates(&self, after: i64, limit: u32) -> Result<Vec<ReporterUpdate>> {
+        reporter_updates::reporter_updates(&self.read, after, limit).await
+    }
+    async fn job_cursor(&self, name: &str) -> Result<i64> {
+        reporter_updates::job_cursor(&self.read, name).await
+    }
+    async fn advance_job_cursor(
+        &self,
+        name: &str,
+        from: i64,
+        to: i64,
+        notifications: &[NewNotification],
+        at: Timestamp,
+    ) -> Result<bool> {
+        reporter_updates::advance_job_cursor(
+            &self.writer,
+            name.to_string(),
+            from,
+            to,
+            notifications.to_vec(),
+            at,
+        )
+        .await
     }
 
     async fn append_audit(&self, event: NewAuditEvent, at: Timestamp) -> Result<AuditEvent> {

@@ -548,7 +548,7 @@ async fn apply_in_tx(conn: &mut SqliteConnection, change: &ReportChange) -> Resu
                     &channel,
                     Direction::Outbound,
                     question,
-                    "queued",
+                    "posted",
                     &actor,
                     now,
                 )
@@ -931,7 +931,7 @@ async fn apply_in_tx(conn: &mut SqliteConnection, change: &ReportChange) -> Resu
                     &channel,
                     Direction::Outbound,
                     text,
-                    "queued",
+                    "posted",
                     &actor,
                     now,
                 )
@@ -1147,29 +1147,30 @@ pub(crate) async fn assignments(
         .collect()
 }
 
+/// An `activities` row.
+pub(crate) fn activity_from_row(row: &SqliteRow) -> Result<ActivityRecord> {
+    Ok(ActivityRecord {
+        id: get(row, "id")?,
+        report_id: get(row, "report_id")?,
+        assignment_id: get(row, "assignment_id")?,
+        agency_id: get(row, "agency_id")?,
+        kind: code(row, "kind", ActivityKind::parse)?,
+        stage: code_opt(row, "stage", Stage::parse)?,
+        status: code_opt(row, "status", ReportStatus::parse)?,
+        note: get(row, "note")?,
+        actor: get(row, "actor")?,
+        public: get(row, "public")?,
+        created_at: ts(get(row, "created_at")?),
+    })
+}
+
 pub(crate) async fn activities(pool: &SqlitePool, report_id: i64) -> Result<Vec<ActivityRecord>> {
     let rows = sqlx::query("SELECT * FROM activities WHERE report_id = ? ORDER BY id")
         .bind(report_id)
         .fetch_all(pool)
         .await
         .map_err(db_err)?;
-    rows.iter()
-        .map(|row| {
-            Ok(ActivityRecord {
-                id: get(row, "id")?,
-                report_id,
-                assignment_id: get(row, "assignment_id")?,
-                agency_id: get(row, "agency_id")?,
-                kind: code(row, "kind", ActivityKind::parse)?,
-                stage: code_opt(row, "stage", Stage::parse)?,
-                status: code_opt(row, "status", ReportStatus::parse)?,
-                note: get(row, "note")?,
-                actor: get(row, "actor")?,
-                public: get(row, "public")?,
-                created_at: ts(get(row, "created_at")?),
-            })
-        })
-        .collect()
+    rows.iter().map(activity_from_row).collect()
 }
 
 /// A `messages` row.

@@ -148,7 +148,7 @@ async fn fire_in_tx(conn: &mut SqliteConnection, f: &ClockFiring) -> Result<bool
     Ok(true)
 }
 
-async fn insert_notification(
+pub(crate) async fn insert_notification(
     conn: &mut SqliteConnection,
     n: &NewNotification,
     at: Timestamp,

@@ -47,6 +47,7 @@ macro_rules! conformance_tests {
             audit_chain_verifies_and_detects_tampering,
             concurrent_submissions_all_land_in_one_chain,
             queues_and_response_facts,
+            reporter_updates_and_job_cursors,
             // scheduler and notifications
             due_clocks_are_claimed_in_order_and_leased,
             firing_a_threshold_is_a_compare_and_set,
@@ -2277,4 +2278,161 @@ pub async fn digest_items_and_daily_jobs<H: Harness>(h: &H) {
         store.daily_job_last_date("digest").await.unwrap(),
         Some(day(2))
     );
+}
+
+pub async fn reporter_updates_and_job_cursors<H: Harness>(h: &H) {
+    use tanggap_domain::escalation::{NotifyChannel, RecipientKind};
+    let store = h.store();
+    let store = store.as_ref();
+    seed(store).await;
+    let mut rng = StdRng::seed_from_u64(8);
+    let op = user_actor(1, Role::Operator, None);
+    let web = store
+        .create_report(&new_report(
+            &mut rng,
+            "Jalan rusak",
+            Some("+6281300000001"),
+            t0(),
+        ))
+        .await
+        .unwrap();
+    let v = step(
+        store,
+        web.id,
+        &op,
+        Command::Dispatch {
+            targets: vec![DispatchTarget {
+                agency_id: "dpu-bmck".into(),
+                role: AssignmentRole::Utama,
+            }],
+            note: None,
+        },
+        t0() + TimeDelta::minutes(5),
+    )
+    .await;
+    step(
+        store,
+        web.id,
+        &user_actor(4, Role::Pimpinan, None),
+        Command::AddInstruction {
+            note: "Internal".into(),
+        },
+        t0() + TimeDelta::minutes(6),
+    )
+    .await;
+    step(
+        store,
+        web.id,
+        &user_actor(2, Role::Petugas, Some("dpu-bmck")),
+        Command::PostUpdate {
+            assignment_id: v.assignments[0].id,
+            stage: Stage::Verifikasi,
+            note: "Dicek".into(),
+        },
+        t0() + TimeDelta::minutes(7),
+    )
+    .await;
+    let mut chat = new_report(&mut rng, "Lewat WA", None, t0());
+    chat.channel = Channel::Whatsapp;
+    chat.reporter = Some(NewReporter {
+        channel_address: Some((Channel::Whatsapp, "6281300000002".into())),
+        phone: Some("+6281300000002".into()),
+        ..Default::default()
+    });
+    let wa = store.create_report(&chat).await.unwrap();
+
+    let updates = store.reporter_updates(0, 100).await.unwrap();
+    let kinds: Vec<(i64, ActivityKind)> = updates
+        .iter()
+        .map(|u| (u.activity.report_id, u.activity.kind))
+        .collect();
+    assert!(
+        !kinds.iter().any(|(_, k)| *k == ActivityKind::Instruction),
+        "internal entries are never sent to reporters"
+    );
+    assert!(
+        kinds.contains(&(web.id, ActivityKind::Dispatched))
+            && kinds.contains(&(web.id, ActivityKind::StageUpdate))
+    );
+    assert!(
+        updates
+            .windows(2)
+            .all(|w| w[0].activity.id < w[1].activity.id),
+        "oldest first"
+    );
+    let u = updates
+        .iter()
+        .find(|u| u.activity.kind == ActivityKind::StageUpdate)
+        .unwrap();
+    assert_eq!(u.channel, Channel::Web);
+    assert_eq!(u.title, "Jalan rusak");
+    assert_eq!(
+        u.reporter.as_ref().unwrap().email.as_deref(),
+        Some("siti@example.id")
+    );
+    assert_eq!(u.activity.note.as_deref(), Some("Dicek"));
+    let w = updates
+        .iter()
+        .find(|u| u.activity.report_id == wa.id)
+        .unwrap();
+    assert_eq!(
+        (w.channel, w.chat_address.as_deref()),
+        (Channel::Whatsapp, Some("6281300000002"))
+    );
+    let last = updates.last().unwrap().activity.id;
+    assert!(store.reporter_updates(last, 100).await.unwrap().is_empty());
+    assert_eq!(
+        store
+            .reporter_updates(updates[1].activity.id, 1)
+            .await
+            .unwrap()[0]
+            .activity
+            .id,
+        updates[2].activity.id
+    );
+
+    let note = NewNotification {
+        idempotency_key: format!("reporter-update:{}:email", u.activity.id),
+        action: "reporter_update".into(),
+        report_id: Some(web.id),
+        assignment_id: None,
+        agency_id: Some("dpu-bmck".into()),
+        recipient: RecipientKind::Reporter,
+        user_id: None,
+        channel: NotifyChannel::Email,
+        address: Some("siti@example.id".into()),
+        subject: "Laporan diperbarui".into(),
+        body: "Dicek".into(),
+    };
+    assert_eq!(store.job_cursor("reporter_updates").await.unwrap(), 0);
+    assert!(
+        store
+            .advance_job_cursor("reporter_updates", 0, 5, std::slice::from_ref(&note), t0())
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.job_cursor("reporter_updates").await.unwrap(), 5);
+    assert!(
+        !store
+            .advance_job_cursor("reporter_updates", 0, 7, &[], t0())
+            .await
+            .unwrap(),
+        "a stale move is refused"
+    );
+    assert_eq!(store.job_cursor("reporter_updates").await.unwrap(), 5);
+    assert!(
+        store
+            .advance_job_cursor("reporter_updates", 5, 9, std::slice::from_ref(&note), t0())
+            .await
+            .unwrap()
+    );
+    let sent = store.notifications_for_report(web.id).await.unwrap();
+    assert_eq!(
+        sent.iter()
+            .filter(|n| n.action == "reporter_update")
+            .count(),
+        1,
+        "one notification per key"
+    );
+    assert_eq!(store.job_cursor("another_job").await.unwrap(), 0);
 }

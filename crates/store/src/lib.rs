@@ -217,6 +217,25 @@ pub trait Store: Send + Sync + 'static {
         since: Timestamp,
         limit: u32,
     ) -> Result<Vec<NegligentAssignment>>;
+
+    // ----- reporter updates -----------------------------------------------------------------
+
+    /// Public timeline entries with id above `after`, oldest first, with the report's channel and
+    /// the reporter's contact: what the reporter-updates job tells citizens about.
+    async fn reporter_updates(&self, after: i64, limit: u32) -> Result<Vec<ReporterUpdate>>;
+    /// Where a cursor-driven job stands (0 if it never ran).
+    async fn job_cursor(&self, name: &str) -> Result<i64>;
+    /// Move a job's cursor from `from` to `to` and enqueue its notifications in one transaction.
+    /// `false`, and nothing written, if the cursor is no longer at `from` (another instance moved
+    /// it first). Notifications whose idempotency key exists are dropped.
+    async fn advance_job_cursor(
+        &self,
+        name: &str,
+        from: i64,
+        to: i64,
+        notifications: &[NewNotification],
+        at: Timestamp,
+    ) -> Result<bool>;
 }
 
 /// Why `verify_audit_chain` failed.

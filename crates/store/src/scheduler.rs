@@ -1,8 +1,9 @@
 //! Records of the clock scheduler and the notification outbox.
 
+use crate::{ActivityRecord, ReporterRecord};
 use serde::{Deserialize, Serialize};
 use tanggap_domain::escalation::{EscalationAction, NotifyChannel, RecipientKind};
-use tanggap_domain::{Clock, ClockKind, ReportStatus, Timestamp, TrackingId};
+use tanggap_domain::{Channel, Clock, ClockKind, ReportStatus, Timestamp, TrackingId};
 
 /// A clock whose next threshold is due, claimed (leased) by one scheduler.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -158,4 +159,18 @@ impl ClockFiring {
             "notifications": self.notifications.iter().map(|n| &n.idempotency_key).collect::<Vec<_>>(),
         }))
     }
+}
+
+/// A public timeline entry with what it takes to tell the reporter about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReporterUpdate {
+    pub activity: ActivityRecord,
+    pub tracking_id: TrackingId,
+    pub title: String,
+    /// The channel the report came in on: replies go back there.
+    pub channel: Channel,
+    pub status: ReportStatus,
+    pub reporter: Option<ReporterRecord>,
+    /// The reporter's address on `channel` (a WhatsApp number, a Telegram chat id), if known.
+    pub chat_address: Option<String>,
 }

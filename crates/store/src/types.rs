@@ -198,7 +198,8 @@ pub struct MessageRecord {
     pub direction: Direction,
     pub provider_message_id: Option<String>,
     pub body: String,
-    /// `received`, `queued`, `sent`, `delivered`, `failed`.
+    /// `received` (from the reporter) or `posted` (to the reporter: on the tracking page at once;
+    /// its delivery on the reporter's channel is a `reporter_update` notification).
     pub status: String,
     /// Audit label of the author (`reporter:5`, `user:3`).
     pub author: String,

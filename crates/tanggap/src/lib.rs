@@ -99,6 +99,7 @@ impl Application {
         let jobs = if config.jobs {
             let jobs = tanggap_jobs::JobsConfig {
                 interval: config.sweep_interval,
+                public_url: config.public_url.clone(),
                 ..Default::default()
             };
             Some((jobs, senders(config)?))

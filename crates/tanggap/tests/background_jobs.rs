@@ -174,3 +174,89 @@ async fn reminders_show_up_in_the_officers_inbox() {
     );
     app.finish().await;
 }
+
+/// The citizen hears back: each step the staff take is sent to the contact the reporter gave
+/// (here e-mail), once, and the reporter's own messages are not echoed back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reporter_hears_back_on_their_channel() {
+    let app = TestApp::sqlite_with(|c| {
+        c.jobs = true;
+        c.sweep_interval = Duration::from_millis(100);
+        c.public_url = Some("https://lapor.example.go.id".into());
+    })
+    .await;
+    let operator = app
+        .staff("r.operator", tanggap_domain::Role::Operator, None)
+        .await;
+    let officer = app
+        .staff("r.petugas", tanggap_domain::Role::Petugas, Some("dpu-bmck"))
+        .await;
+    let (tid, secret) = app.submit(complaint("Jembatan retak di Jl. Pemuda")).await;
+    let r = operator
+        .act(
+            &format!("/api/v1/reports/{tid}/dispatch"),
+            serde_json::json!({"agencies": [{"agency_id": "dpu-bmck", "role": "utama"}]}),
+        )
+        .await;
+    let aid = r["assignments"][0]["id"].as_i64().unwrap();
+    officer.act(&format!("/api/v1/reports/{tid}/assignments/{aid}/updates"), serde_json::json!({"stage": "cek_lapangan", "note": "Tim meninjau jembatan besok pagi."})).await;
+    officer
+        .act(
+            &format!("/api/v1/reports/{tid}/questions"),
+            serde_json::json!({"text": "Retaknya di sisi utara atau selatan?"}),
+        )
+        .await;
+    app.reporter(&secret)
+        .act(
+            &format!("/api/v1/reports/{tid}/replies"),
+            serde_json::json!({"text": "Sisi utara."}),
+        )
+        .await;
+    let report = app
+        .store
+        .report_by_tracking_id(&tanggap_domain::TrackingId::parse(&tid).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let waited = Instant::now();
+    let sent = loop {
+        let notes: Vec<_> = app
+            .store
+            .notifications_for_report(report.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|n| n.action == "reporter_update")
+            .collect();
+        if notes.len() >= 3 && notes.iter().all(|n| n.status == NotificationStatus::Sent) {
+            break notes;
+        }
+        assert!(
+            waited.elapsed() < Duration::from_secs(20),
+            "reporter updates did not go out: {notes:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(
+        sent.len(),
+        3,
+        "dispatch, field check, question; not the reporter's own reply: {sent:?}"
+    );
+    assert!(
+        sent.iter()
+            .all(|n| n.address.as_deref() == Some("siti@example.id"))
+    );
+    assert!(
+        sent.iter()
+            .any(|n| n.body.contains("Tim meninjau jembatan besok pagi."))
+    );
+    assert!(sent.iter().any(
+        |n| n.subject.contains("keterangan Anda") && n.body.contains("sisi utara atau selatan")
+    ));
+    assert!(
+        sent.iter()
+            .all(|n| n.subject.starts_with(&format!("[{tid}]"))
+                && n.body.contains("https://lapor.example.go.id/lacak"))
+    );
+    app.finish().await;
+}

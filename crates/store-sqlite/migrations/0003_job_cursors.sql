@@ -1,0 +1,6 @@
+-- Jobs that walk an append-only table (the reporter-updates job walks `activities`) keep their
+-- position here. Kept in lockstep with store-postgres/migrations/0003_job_cursors.sql.
+CREATE TABLE job_cursors (
+    name     TEXT PRIMARY KEY,
+    position INTEGER NOT NULL
+);
