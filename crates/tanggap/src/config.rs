@@ -24,6 +24,11 @@ struct FileConfig {
     sweep_interval_secs: Option<u64>,
     smtp_url: Option<String>,
     smtp_from: Option<String>,
+    trusted_proxies: Option<Vec<String>>,
+    rate_login_per_user: Option<u32>,
+    rate_login_per_ip: Option<u32>,
+    rate_lookups_per_ip: Option<u32>,
+    rate_submissions_per_ip: Option<u32>,
 }
 
 /// The resolved configuration.
@@ -38,8 +43,10 @@ pub struct Config {
     /// The address citizens reach the site at, for links in messages.
     pub public_url: Option<String>,
     pub log_json: bool,
-    /// Per-process rate limits (tests raise them).
+    /// Per-process rate limits, per minute.
     pub rates: tanggap_web::RateConfig,
+    /// Reverse proxies whose `X-Forwarded-For` names the real client (for rate limits).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Run the clock scheduler and the outbox in this process (`TANGGAP_JOBS`, default on).
     pub jobs: bool,
     /// Time between sweeps (`TANGGAP_SWEEP_INTERVAL_SECS`, default 10).
@@ -210,7 +217,62 @@ impl Config {
                 });
             }
         }
+        let per_minute =
+            |name: &'static str, file: Option<u32>, default: u32| -> Result<u32, ConfigError> {
+                match env(name).filter(|v| !v.is_empty()) {
+                    Some(v) => v.parse::<u32>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                        ConfigError::BadValue {
+                            name,
+                            reason: "use a whole number of requests per minute, at least 1".into(),
+                        }
+                    }),
+                    None => Ok(file.unwrap_or(default).max(1)),
+                }
+            };
+        let d = tanggap_web::RateConfig::default();
+        let rates = tanggap_web::RateConfig {
+            login_per_user_per_minute: per_minute(
+                "TANGGAP_RATE_LOGIN_PER_USER",
+                fc.rate_login_per_user,
+                d.login_per_user_per_minute,
+            )?,
+            login_per_ip_per_minute: per_minute(
+                "TANGGAP_RATE_LOGIN_PER_IP",
+                fc.rate_login_per_ip,
+                d.login_per_ip_per_minute,
+            )?,
+            lookups_per_ip_per_minute: per_minute(
+                "TANGGAP_RATE_LOOKUPS_PER_IP",
+                fc.rate_lookups_per_ip,
+                d.lookups_per_ip_per_minute,
+            )?,
+            submissions_per_ip_per_minute: per_minute(
+                "TANGGAP_RATE_SUBMISSIONS_PER_IP",
+                fc.rate_submissions_per_ip,
+                d.submissions_per_ip_per_minute,
+            )?,
+        };
+        let proxies: Vec<String> = match env("TANGGAP_TRUSTED_PROXIES").filter(|v| !v.is_empty()) {
+            Some(v) => v
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect(),
+            None => fc.trusted_proxies.unwrap_or_default(),
+        };
+        let trusted_proxies = proxies
+            .iter()
+            .map(|p| {
+                p.parse().map_err(|_| ConfigError::BadValue {
+                    name: "TANGGAP_TRUSTED_PROXIES",
+                    reason: format!(
+                        "`{p}` is not an IP address (give the proxies' addresses, comma-separated)"
+                    ),
+                })
+            })
+            .collect::<Result<Vec<std::net::IpAddr>, _>>()?;
         Ok(Config {
+            trusted_proxies,
             jobs,
             sweep_interval: std::time::Duration::from_secs(sweep_interval_secs),
             smtp_url,
@@ -223,7 +285,7 @@ impl Config {
             public_url: pick("TANGGAP_PUBLIC_URL", fc.public_url)
                 .map(|u| u.trim_end_matches('/').to_string()),
             log_json,
-            rates: tanggap_web::RateConfig::default(),
+            rates,
         })
     }
 
@@ -269,6 +331,23 @@ mod tests {
         assert_eq!(c.tracking_prefix, "JT");
         let c = Config::load(None, env(&[("TANGGAP_CONFIG", f.to_str().unwrap())])).unwrap();
         assert_eq!(c.listen.to_string(), "0.0.0.0:9000");
+    }
+
+    #[test]
+    fn rate_limits_and_proxies() {
+        let c = Config::load(
+            None,
+            env(&[
+                ("TANGGAP_RATE_SUBMISSIONS_PER_IP", "600"),
+                ("TANGGAP_TRUSTED_PROXIES", "10.0.0.1, ::1"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.rates.submissions_per_ip_per_minute, 600);
+        assert_eq!(c.rates.login_per_user_per_minute, 5);
+        assert_eq!(c.trusted_proxies.len(), 2);
+        assert!(Config::load(None, env(&[("TANGGAP_RATE_LOOKUPS_PER_IP", "0")])).is_err());
+        assert!(Config::load(None, env(&[("TANGGAP_TRUSTED_PROXIES", "proxy.local")])).is_err());
     }
 
     #[test]

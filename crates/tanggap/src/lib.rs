@@ -91,6 +91,7 @@ impl Application {
             attachments_dir: config.data_dir.join("attachments"),
             public_url: config.public_url.clone(),
             rates: config.rates,
+            trusted_proxies: config.trusted_proxies.clone(),
         };
         let router = tanggap_web::router(tanggap_web::AppState::new(services.clone(), &web));
         let listener = tokio::net::TcpListener::bind(config.listen)

@@ -273,19 +273,65 @@ pub fn new_csrf_token() -> String {
     hex::encode(b)
 }
 
-/// The caller's address, for rate limits.
+/// The caller's address, for rate limits. Behind a trusted reverse proxy it is the right-most
+/// `X-Forwarded-For` address that is not one of the proxies (the left-most ones can be forged).
 pub struct ClientIp(pub IpAddr);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+pub fn client_ip(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    forwarded_for
+        .into_iter()
+        .flat_map(|v| v.split(','))
+        .filter_map(|s| s.trim().parse::<IpAddr>().ok())
+        .rev()
+        .find(|ip| !trusted.contains(ip))
+        .unwrap_or(peer)
+}
+
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let ip = parts
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip())
             .unwrap_or(IpAddr::from([127, 0, 0, 1]));
-        Ok(ClientIp(ip))
+        let forwarded = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
+        Ok(ClientIp(client_ip(peer, forwarded, &state.trusted_proxies)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_ip;
+    use std::net::IpAddr;
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let proxy: IpAddr = "10.0.0.1".parse().unwrap();
+        let client: IpAddr = "36.68.1.2".parse().unwrap();
+        assert_eq!(
+            client_ip(client, Some("1.2.3.4"), &[proxy]),
+            client,
+            "a direct caller cannot claim another address"
+        );
+        assert_eq!(client_ip(proxy, Some("36.68.1.2"), &[proxy]), client);
+        assert_eq!(
+            client_ip(proxy, Some("6.6.6.6, 36.68.1.2"), &[proxy]),
+            client,
+            "the forged left-most entry is ignored"
+        );
+        assert_eq!(client_ip(proxy, None, &[proxy]), proxy);
+        assert_eq!(client_ip(proxy, Some("garbage"), &[proxy]), proxy);
     }
 }
 

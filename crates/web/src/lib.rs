@@ -32,6 +32,8 @@ pub struct AppState {
     pub attachment_limits: Limits,
     /// Where citizens reach the site (`https://lapor.jatengprov.go.id`), for links; may be empty.
     pub public_url: String,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Arc<Vec<std::net::IpAddr>>,
 }
 
 /// How the web layer is set up.
@@ -40,6 +42,7 @@ pub struct WebConfig {
     pub attachments_dir: std::path::PathBuf,
     pub public_url: Option<String>,
     pub rates: RateConfig,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl AppState {
@@ -50,6 +53,7 @@ impl AppState {
             attachments: Arc::new(DiskStore::new(config.attachments_dir.clone())),
             attachment_limits: Limits::default(),
             public_url: config.public_url.clone().unwrap_or_default(),
+            trusted_proxies: Arc::new(config.trusted_proxies.clone()),
         }
     }
 }
