@@ -493,3 +493,27 @@ async fn a_refused_action_keeps_the_text_and_explains_next_to_the_form() {
     );
     app.finish().await;
 }
+
+#[tokio::test]
+async fn pages_forbid_inline_script_and_other_hosts() {
+    let app = TestApp::sqlite().await;
+    for path in ["/", "/lapor", "/lacak", "/masuk"] {
+        let r = app.anonymous().get(path).send().await.unwrap();
+        let csp = r.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            csp.contains("script-src 'self'")
+                && csp.contains("default-src 'none'")
+                && !csp.contains("unsafe-inline"),
+            "{path}: {csp}"
+        );
+        let html = r.text().await.unwrap();
+        assert!(
+            !html.contains(" style=\"") && !html.contains("<script>"),
+            "{path} has inline style or script"
+        );
+    }
+    app.finish().await;
+}
