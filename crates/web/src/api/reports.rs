@@ -809,6 +809,7 @@ pub async fn list_messages(
         &state,
         principal.user().is_some(),
         messages.iter().map(|m| m.author.as_str()),
+        opened.agency_names(),
     )
     .await?;
     Ok(Json(

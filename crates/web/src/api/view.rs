@@ -49,9 +49,18 @@ pub struct Opened {
     pub disclosure: Disclosure,
     /// The caller proved to be the reporter.
     pub as_reporter: bool,
+    /// Every agency, loaded once per request (access, names on the timeline, dispatch choices).
+    pub agencies: Vec<tanggap_domain::Agency>,
 }
 
 impl Opened {
+    pub fn agency_names(&self) -> HashMap<String, String> {
+        self.agencies
+            .iter()
+            .map(|a| (a.id.clone(), a.name.clone()))
+            .collect()
+    }
+
     /// The workflow actor for a reporter action.
     pub fn reporter_actor(&self) -> ApiResult<Actor> {
         if self.as_reporter {
@@ -114,7 +123,8 @@ pub async fn open_report(
         show_reporter_name: report.show_reporter_name,
         assigned_agencies: &agency_ids,
     };
-    let tree = state.services.agency_tree().await?;
+    let agencies = store.agencies().await?;
+    let tree = tanggap_domain::AgencyTree::from_agencies(&agencies);
     let staff = disclose(principal.viewer(), &scope, &tree);
     let disclosure = if as_reporter {
         merge(staff, disclose(Viewer::Reporter, &scope, &tree))
@@ -137,6 +147,7 @@ pub async fn open_report(
         assignments,
         disclosure,
         as_reporter,
+        agencies,
     })
 }
 
@@ -165,6 +176,7 @@ impl Names {
         state: &AppState,
         staff_view: bool,
         actors: impl Iterator<Item = &str>,
+        agencies: HashMap<String, String>,
     ) -> ApiResult<Names> {
         let mut users = HashMap::new();
         if staff_view {
@@ -177,14 +189,7 @@ impl Names {
                 }
             }
         }
-        let agencies = state
-            .services
-            .store
-            .agencies()
-            .await?
-            .into_iter()
-            .map(|a| (a.id, a.name))
-            .collect();
+
         Ok(Names {
             staff_view,
             users,
@@ -261,7 +266,13 @@ pub async fn report_dto(state: &AppState, opened: &Opened) -> ApiResult<ReportDt
         .iter()
         .filter(|a| a.public || d.internal)
         .collect();
-    let names = Names::load(state, d.internal, visible.iter().map(|a| a.actor.as_str())).await?;
+    let names = Names::load(
+        state,
+        d.internal,
+        visible.iter().map(|a| a.actor.as_str()),
+        opened.agency_names(),
+    )
+    .await?;
     let submitted = activities
         .iter()
         .find(|a| a.kind == tanggap_store::ActivityKind::Submitted)

@@ -786,13 +786,7 @@ pub async fn track(
         .map_err(|e| ui.api_error(e.into()))?
         .map(|v| v.clocks)
         .unwrap_or_default();
-    let names: HashMap<String, String> = store
-        .agencies()
-        .await
-        .map_err(|e| ui.api_error(e.into()))?
-        .into_iter()
-        .map(|a| (a.id, a.name))
-        .collect();
+    let names = opened.agency_names();
     let internal_kinds = ["edited", "instruction"];
     let lines = r
         .timeline

@@ -562,7 +562,7 @@ async fn render_manage(
     let r = report_dto(&ui.state, &opened)
         .await
         .map_err(|e| ui.api_error(e))?;
-    let agencies = store.agencies().await.map_err(err)?;
+    let agencies = opened.agencies.clone();
     let names: HashMap<String, String> = agencies
         .iter()
         .map(|a| (a.id.clone(), a.name.clone()))
