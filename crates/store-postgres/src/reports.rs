@@ -347,6 +347,22 @@ async fn upsert_clock(
     Ok(())
 }
 
+/// A report-level timeline entry: no assignment, agency, stage or status.
+async fn report_activity(
+    conn: &mut PgConnection,
+    report_id: i64,
+    kind: ActivityKind,
+    note: Option<&str>,
+    actor: &str,
+    public: bool,
+    at: Timestamp,
+) -> Result<i64> {
+    insert_activity(
+        conn, report_id, None, None, kind, None, None, note, actor, public, at,
+    )
+    .await
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn insert_activity(
     conn: &mut PgConnection,
@@ -585,14 +601,10 @@ async fn apply_in_tx(conn: &mut PgConnection, change: &ReportChange) -> Result<A
                     .await
                     .map_err(db_err)?;
                 activity = Some(
-                    insert_activity(
+                    report_activity(
                         conn,
                         id,
-                        None,
-                        None,
                         ActivityKind::AskedReporter,
-                        None,
-                        None,
                         Some(question),
                         &actor,
                         true,
@@ -645,20 +657,8 @@ async fn apply_in_tx(conn: &mut PgConnection, change: &ReportChange) -> Result<A
                 .await
                 .map_err(db_err)?;
                 activity = Some(
-                    insert_activity(
-                        conn,
-                        id,
-                        None,
-                        None,
-                        ActivityKind::Edited,
-                        None,
-                        None,
-                        None,
-                        &actor,
-                        false,
-                        now,
-                    )
-                    .await?,
+                    report_activity(conn, id, ActivityKind::Edited, None, &actor, false, now)
+                        .await?,
                 );
             }
             Event::AssignmentCreated {
@@ -815,14 +815,10 @@ async fn apply_in_tx(conn: &mut PgConnection, change: &ReportChange) -> Result<A
                     .await
                     .map_err(db_err)?;
                 activity = Some(
-                    insert_activity(
+                    report_activity(
                         conn,
                         id,
-                        None,
-                        None,
                         ActivityKind::Duplicate,
-                        None,
-                        None,
                         Some(&master),
                         &actor,
                         true,
@@ -839,14 +835,10 @@ async fn apply_in_tx(conn: &mut PgConnection, change: &ReportChange) -> Result<A
                     .await
                     .map_err(db_err)?;
                 activity = Some(
-                    insert_activity(
+                    report_activity(
                         conn,
                         id,
-                        None,
-                        None,
                         ActivityKind::Archived,
-                        None,
-                        None,
                         Some(reason),
                         &actor,
                         true,
@@ -857,14 +849,10 @@ async fn apply_in_tx(conn: &mut PgConnection, change: &ReportChange) -> Result<A
             }
             Event::ReporterReplied { text } => {
                 activity = Some(
-                    insert_activity(
+                    report_activity(
                         conn,
                         id,
-                        None,
-                        None,
                         ActivityKind::ReporterReplied,
-                        None,
-                        None,
                         Some(text),
                         &actor,
                         true,
@@ -904,14 +892,10 @@ async fn apply_in_tx(conn: &mut PgConnection, change: &ReportChange) -> Result<A
                     None => note,
                 };
                 activity = Some(
-                    insert_activity(
+                    report_activity(
                         conn,
                         id,
-                        None,
-                        None,
                         ActivityKind::Rated,
-                        None,
-                        None,
                         Some(&note),
                         &actor,
                         true,
@@ -927,14 +911,10 @@ async fn apply_in_tx(conn: &mut PgConnection, change: &ReportChange) -> Result<A
                     .await
                     .map_err(db_err)?;
                 activity = Some(
-                    insert_activity(
+                    report_activity(
                         conn,
                         id,
-                        None,
-                        None,
                         ActivityKind::Reopened,
-                        None,
-                        None,
                         Some(reason),
                         &actor,
                         true,
@@ -945,14 +925,10 @@ async fn apply_in_tx(conn: &mut PgConnection, change: &ReportChange) -> Result<A
             }
             Event::InstructionAdded { note } => {
                 activity = Some(
-                    insert_activity(
+                    report_activity(
                         conn,
                         id,
-                        None,
-                        None,
                         ActivityKind::Instruction,
-                        None,
-                        None,
                         Some(note),
                         &actor,
                         false,
@@ -963,14 +939,10 @@ async fn apply_in_tx(conn: &mut PgConnection, change: &ReportChange) -> Result<A
             }
             Event::ReporterMessaged { text } => {
                 activity = Some(
-                    insert_activity(
+                    report_activity(
                         conn,
                         id,
-                        None,
-                        None,
                         ActivityKind::MessageToReporter,
-                        None,
-                        None,
                         Some(text),
                         &actor,
                         true,

@@ -295,6 +295,22 @@ async fn upsert_clock(
     Ok(())
 }
 
+/// A report-level timeline entry: no assignment, agency, stage or status.
+async fn report_activity(
+    conn: &mut SqliteConnection,
+    report_id: i64,
+    kind: ActivityKind,
+    note: Option<&str>,
+    actor: &str,
+    public: bool,
+    at: Timestamp,
+) -> Result<i64> {
+    insert_activity(
+        conn, report_id, None, None, kind, None, None, note, actor, public, at,
+    )
+    .await
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn insert_activity(
     conn: &mut SqliteConnection,
@@ -526,14 +542,10 @@ async fn apply_in_tx(conn: &mut SqliteConnection, change: &ReportChange) -> Resu
                     .await
                     .map_err(db_err)?;
                 activity = Some(
-                    insert_activity(
+                    report_activity(
                         conn,
                         id,
-                        None,
-                        None,
                         ActivityKind::AskedReporter,
-                        None,
-                        None,
                         Some(question),
                         &actor,
                         true,
@@ -589,20 +601,8 @@ async fn apply_in_tx(conn: &mut SqliteConnection, change: &ReportChange) -> Resu
                 .await
                 .map_err(db_err)?;
                 activity = Some(
-                    insert_activity(
-                        conn,
-                        id,
-                        None,
-                        None,
-                        ActivityKind::Edited,
-                        None,
-                        None,
-                        None,
-                        &actor,
-                        false,
-                        now,
-                    )
-                    .await?,
+                    report_activity(conn, id, ActivityKind::Edited, None, &actor, false, now)
+                        .await?,
                 );
             }
             Event::AssignmentCreated {
@@ -758,14 +758,10 @@ async fn apply_in_tx(conn: &mut SqliteConnection, change: &ReportChange) -> Resu
                     .await
                     .map_err(db_err)?;
                 activity = Some(
-                    insert_activity(
+                    report_activity(
                         conn,
                         id,
-                        None,
-                        None,
                         ActivityKind::Duplicate,
-                        None,
-                        None,
                         Some(&master),
                         &actor,
                         true,
@@ -782,14 +778,10 @@ async fn apply_in_tx(conn: &mut SqliteConnection, change: &ReportChange) -> Resu
                     .await
                     .map_err(db_err)?;
                 activity = Some(
-                    insert_activity(
+                    report_activity(
                         conn,
                         id,
-                        None,
-                        None,
                         ActivityKind::Archived,
-                        None,
-                        None,
                         Some(reason),
                         &actor,
                         true,
@@ -800,14 +792,10 @@ async fn apply_in_tx(conn: &mut SqliteConnection, change: &ReportChange) -> Resu
             }
             Event::ReporterReplied { text } => {
                 activity = Some(
-                    insert_activity(
+                    report_activity(
                         conn,
                         id,
-                        None,
-                        None,
                         ActivityKind::ReporterReplied,
-                        None,
-                        None,
                         Some(text),
                         &actor,
                         true,
@@ -843,22 +831,16 @@ async fn apply_in_tx(conn: &mut SqliteConnection, change: &ReportChange) -> Resu
                 .execute(&mut *conn)
                 .await
                 .map_err(db_err)?;
-                let note = format!("{score}/5 · {}", outcome.label());
+                let summary = format!("{score}/5 · {}", outcome.label());
+                let text = comment
+                    .as_deref()
+                    .map_or(summary.clone(), |c| format!("{summary} · {c}"));
                 activity = Some(
-                    insert_activity(
+                    report_activity(
                         conn,
                         id,
-                        None,
-                        None,
                         ActivityKind::Rated,
-                        None,
-                        None,
-                        Some(
-                            comment
-                                .as_deref()
-                                .map_or(note.clone(), |c| format!("{note} · {c}"))
-                                .as_str(),
-                        ),
+                        Some(&text),
                         &actor,
                         true,
                         now,
@@ -873,14 +855,10 @@ async fn apply_in_tx(conn: &mut SqliteConnection, change: &ReportChange) -> Resu
                     .await
                     .map_err(db_err)?;
                 activity = Some(
-                    insert_activity(
+                    report_activity(
                         conn,
                         id,
-                        None,
-                        None,
                         ActivityKind::Reopened,
-                        None,
-                        None,
                         Some(reason),
                         &actor,
                         true,
@@ -891,14 +869,10 @@ async fn apply_in_tx(conn: &mut SqliteConnection, change: &ReportChange) -> Resu
             }
             Event::InstructionAdded { note } => {
                 activity = Some(
-                    insert_activity(
+                    report_activity(
                         conn,
                         id,
-                        None,
-                        None,
                         ActivityKind::Instruction,
-                        None,
-                        None,
                         Some(note),
                         &actor,
                         false,
@@ -909,14 +883,10 @@ async fn apply_in_tx(conn: &mut SqliteConnection, change: &ReportChange) -> Resu
             }
             Event::ReporterMessaged { text } => {
                 activity = Some(
-                    insert_activity(
+                    report_activity(
                         conn,
                         id,
-                        None,
-                        None,
                         ActivityKind::MessageToReporter,
-                        None,
-                        None,
                         Some(text),
                         &actor,
                         true,
