@@ -4,6 +4,7 @@
 
 use crate::agency::AgencyTree;
 use crate::model::{ReportStatus, Role, Visibility};
+use crate::policy::{self, Party, Permission};
 
 /// Who is looking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,7 +95,7 @@ pub fn disclose(viewer: Viewer<'_>, scope: &ReportScope<'_>, tree: &AgencyTree) 
                 nik: operator,
                 internal: true,
                 conversation: true,
-                audit_trail: role == Role::Auditor,
+                audit_trail: policy::allows(Party::Staff(role), Permission::ReadAuditTrail),
             }
         }
     }

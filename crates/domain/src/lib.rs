@@ -13,6 +13,7 @@ pub mod ids;
 pub mod metrics;
 pub mod model;
 pub mod phone;
+pub mod policy;
 pub mod sla;
 pub mod workflow;
 

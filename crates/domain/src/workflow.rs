@@ -9,11 +9,18 @@ use crate::agency::AgencyTree;
 use crate::calendar::WorkingCalendar;
 use crate::clock::{Clock, ClockKind, Timestamp};
 use crate::model::{AssignmentRole, Outcome, ReportKind, ReportStatus, Role, Stage, Visibility};
+use crate::policy::{self, Party, Permission};
 use crate::sla::SlaPolicy;
 use serde::{Deserialize, Serialize};
 
 /// Longest note, reason or message text accepted (characters).
 pub const MAX_NOTE_CHARS: usize = 4000;
+/// Longest report title (characters), at submission and in verification alike.
+pub const MAX_TITLE_CHARS: usize = 200;
+/// Longest report body (characters), at submission and in verification alike.
+pub const MAX_BODY_CHARS: usize = 10_000;
+/// Longest free-text address (characters).
+pub const MAX_ADDRESS_CHARS: usize = 500;
 
 /// Who is acting.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -345,13 +352,17 @@ impl Event {
     }
 }
 
-/// Why a command is refused.
+/// Why a command is refused. Each refusal has a stable [`code`](WorkflowError::code) and its
+/// arguments; the doors render them in their caller's language.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
 #[serde(tag = "error", rename_all = "snake_case")]
 pub enum WorkflowError {
-    /// 403: this actor may never do this to this report.
-    #[error("{0}")]
-    Forbidden(String),
+    /// 403: this party may never do this (the permission table says no).
+    #[error("this caller may not {}", permission.as_str())]
+    NotPermitted { permission: Permission },
+    /// 403: the assignment belongs to an agency outside the user's agency and its sub-units.
+    #[error("this assignment belongs to another agency")]
+    OtherAgency,
     /// 409: not now, in this status.
     #[error("`{action}` is not possible while the report is `{status}`")]
     WrongStatus {
@@ -365,8 +376,137 @@ pub enum WorkflowError {
     #[error("assignment {0} is not part of this report")]
     UnknownAssignment(i64),
     /// 422: the request itself is incomplete or contradictory.
-    #[error("{0}")]
-    Invalid(String),
+    #[error(transparent)]
+    Invalid(Invalid),
+}
+
+/// What is wrong with a command's content (422).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[serde(tag = "invalid", rename_all = "snake_case")]
+pub enum Invalid {
+    #[error("{field} must not be empty")]
+    Required { field: &'static str },
+    #[error("{field} is longer than {max} characters")]
+    TooLong { field: &'static str, max: usize },
+    #[error("nothing to change")]
+    NothingToChange,
+    #[error("choose at least one agency")]
+    NoAgency,
+    #[error("unknown agency `{agency}`")]
+    UnknownAgency { agency: String },
+    #[error("agency `{agency}` is listed twice")]
+    AgencyListedTwice { agency: String },
+    #[error("agency `{agency}` already has this report")]
+    AlreadyAssigned { agency: String },
+    #[error("exactly one agency must be the lead (utama)")]
+    NoLead,
+    #[error("the report would have more than one lead agency (utama)")]
+    TwoLeads,
+    #[error("`{agency}` is not a sub-unit of `{parent}`")]
+    NotSubUnit { agency: String, parent: String },
+    #[error("a report cannot duplicate itself")]
+    SelfDuplicate,
+    #[error("the master report is itself a duplicate or archived")]
+    MasterNotOpen,
+    #[error("score must be 1 to 5")]
+    ScoreOutOfRange,
+    #[error("`{stage}` is not a progress stage; use verifikasi, cek_lapangan, pengerjaan or tuntas")]
+    NotProgressStage { stage: Stage },
+}
+
+impl Invalid {
+    /// Stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Invalid::Required { .. } => "required",
+            Invalid::TooLong { .. } => "too_long",
+            Invalid::NothingToChange => "nothing_to_change",
+            Invalid::NoAgency => "no_agency",
+            Invalid::UnknownAgency { .. } => "unknown_agency",
+            Invalid::AgencyListedTwice { .. } => "agency_listed_twice",
+            Invalid::AlreadyAssigned { .. } => "agency_already_assigned",
+            Invalid::NoLead => "no_lead",
+            Invalid::TwoLeads => "two_leads",
+            Invalid::NotSubUnit { .. } => "not_sub_unit",
+            Invalid::SelfDuplicate => "self_duplicate",
+            Invalid::MasterNotOpen => "master_not_open",
+            Invalid::ScoreOutOfRange => "score_out_of_range",
+            Invalid::NotProgressStage { .. } => "not_progress_stage",
+        }
+    }
+
+    /// The request field the problem is about, when there is one.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Invalid::Required { field } | Invalid::TooLong { field, .. } => Some(field),
+            Invalid::NoAgency
+            | Invalid::UnknownAgency { .. }
+            | Invalid::AgencyListedTwice { .. }
+            | Invalid::AlreadyAssigned { .. }
+            | Invalid::NoLead
+            | Invalid::TwoLeads => Some("agencies"),
+            Invalid::NotSubUnit { .. } => Some("agency_id"),
+            Invalid::SelfDuplicate | Invalid::MasterNotOpen => Some("master_tracking_id"),
+            Invalid::ScoreOutOfRange => Some("score"),
+            Invalid::NotProgressStage { .. } => Some("stage"),
+            Invalid::NothingToChange => None,
+        }
+    }
+
+    /// The arguments a message needs, by name.
+    pub fn args(&self) -> Vec<(&'static str, String)> {
+        match self {
+            Invalid::TooLong { max, .. } => vec![("max", max.to_string())],
+            Invalid::UnknownAgency { agency }
+            | Invalid::AgencyListedTwice { agency }
+            | Invalid::AlreadyAssigned { agency } => vec![("agency", agency.clone())],
+            Invalid::NotSubUnit { agency, parent } => {
+                vec![("agency", agency.clone()), ("parent", parent.clone())]
+            }
+            Invalid::NotProgressStage { stage } => vec![("stage", stage.as_str().into())],
+            _ => vec![],
+        }
+    }
+}
+
+impl WorkflowError {
+    /// Stable code: `role_not_allowed`, `other_agency`, `invalid_transition`,
+    /// `unknown_assignment`, or the [`Invalid`] code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            WorkflowError::NotPermitted { .. } => "role_not_allowed",
+            WorkflowError::OtherAgency => "other_agency",
+            WorkflowError::WrongStatus { .. } | WorkflowError::WrongStage { .. } => {
+                "invalid_transition"
+            }
+            WorkflowError::UnknownAssignment(_) => "unknown_assignment",
+            WorkflowError::Invalid(i) => i.code(),
+        }
+    }
+
+    /// The arguments a message needs, by name.
+    pub fn args(&self) -> Vec<(&'static str, String)> {
+        match self {
+            WorkflowError::NotPermitted { permission } => {
+                vec![("permission", permission.as_str().into())]
+            }
+            WorkflowError::OtherAgency => vec![],
+            WorkflowError::WrongStatus { action, status } => {
+                vec![("action", (*action).into()), ("status", status.as_str().into())]
+            }
+            WorkflowError::WrongStage { action, stage } => {
+                vec![("action", (*action).into()), ("stage", stage.as_str().into())]
+            }
+            WorkflowError::UnknownAssignment(id) => vec![("assignment", id.to_string())],
+            WorkflowError::Invalid(i) => i.args(),
+        }
+    }
+}
+
+impl From<Invalid> for WorkflowError {
+    fn from(i: Invalid) -> Self {
+        WorkflowError::Invalid(i)
+    }
 }
 
 /// Everything `decide` needs besides the report and the command.
@@ -377,41 +517,37 @@ pub struct Context<'a> {
     pub agencies: &'a AgencyTree,
 }
 
-fn required_text(what: &str, s: &str) -> Result<(), WorkflowError> {
+/// Text that must be present and at most `max` characters (after trimming).
+fn required_text(field: &'static str, s: &str, max: usize) -> Result<(), WorkflowError> {
     let n = s.trim().chars().count();
     if n == 0 {
-        return Err(WorkflowError::Invalid(format!("{what} must not be empty")));
+        return Err(Invalid::Required { field }.into());
     }
-    if n > MAX_NOTE_CHARS {
-        return Err(WorkflowError::Invalid(format!(
-            "{what} is longer than {MAX_NOTE_CHARS} characters"
-        )));
+    if n > max {
+        return Err(Invalid::TooLong { field, max }.into());
     }
     Ok(())
 }
 
-fn forbid(msg: &str) -> WorkflowError {
-    WorkflowError::Forbidden(msg.to_string())
+/// A note, reason or message: present and at most [`MAX_NOTE_CHARS`].
+fn note(field: &'static str, s: &str) -> Result<(), WorkflowError> {
+    required_text(field, s, MAX_NOTE_CHARS)
 }
 
-fn require_role(actor: &Actor, roles: &[Role], what: &str) -> Result<(), WorkflowError> {
-    match actor.role() {
-        Some(r) if roles.contains(&r) => Ok(()),
-        _ => Err(forbid(&format!(
-            "only {} may {what}",
-            roles
-                .iter()
-                .map(|r| r.as_str())
-                .collect::<Vec<_>>()
-                .join(" or ")
-        ))),
+/// The party the actor is, for the permission table.
+pub fn party(actor: &Actor) -> Party {
+    match actor {
+        Actor::Reporter { .. } => Party::Reporter,
+        Actor::User(u) => Party::Staff(u.role),
+        Actor::System => Party::System,
     }
 }
 
-fn require_reporter(actor: &Actor, what: &str) -> Result<(), WorkflowError> {
-    match actor {
-        Actor::Reporter { .. } => Ok(()),
-        _ => Err(forbid(&format!("only the reporter may {what}"))),
+fn require(actor: &Actor, permission: Permission) -> Result<(), WorkflowError> {
+    if policy::allows(party(actor), permission) {
+        Ok(())
+    } else {
+        Err(WorkflowError::NotPermitted { permission })
     }
 }
 
@@ -433,18 +569,13 @@ fn require_agency_scope(
     a: &AssignmentView,
     agencies: &AgencyTree,
 ) -> Result<(), WorkflowError> {
+    require(actor, Permission::WorkAssignment)?;
     match actor {
         Actor::User(UserActor {
-            role,
             agency_id: Some(mine),
             ..
-        }) if role.is_agency_role() && agencies.is_within(&a.agency_id, mine) => Ok(()),
-        Actor::User(UserActor { role, .. }) if role.is_agency_role() => {
-            Err(forbid("this assignment belongs to another agency"))
-        }
-        _ => Err(forbid(
-            "only the assigned agency's petugas or kepala may do this",
-        )),
+        }) if agencies.is_within(&a.agency_id, mine) => Ok(()),
+        _ => Err(WorkflowError::OtherAgency),
     }
 }
 
@@ -468,7 +599,7 @@ pub fn decide(
     let mut d = Decision::new(report, ctx);
     match command {
         Command::Verify { edit } => {
-            require_role(actor, &[Role::Operator], "verify a report")?;
+            require(actor, Permission::VerifyReport)?;
             if report.status.is_terminal() {
                 return Err(WorkflowError::WrongStatus {
                     action: "verify",
@@ -476,14 +607,23 @@ pub fn decide(
                 });
             }
             if let Some(t) = &edit.title {
-                required_text("title", t)?;
+                required_text("title", t, MAX_TITLE_CHARS)?;
             }
             if let Some(b) = &edit.body {
-                required_text("body", b)?;
+                required_text("body", b, MAX_BODY_CHARS)?;
+            }
+            if let Some(a) = &edit.address
+                && a.chars().count() > MAX_ADDRESS_CHARS
+            {
+                return Err(Invalid::TooLong {
+                    field: "address",
+                    max: MAX_ADDRESS_CHARS,
+                }
+                .into());
             }
             let after = edit.apply_to(&report.fields);
             if after == report.fields {
-                return Err(WorkflowError::Invalid("nothing to change".into()));
+                return Err(Invalid::NothingToChange.into());
             }
             d.push(Event::Edited {
                 before: report.fields.clone(),
@@ -491,7 +631,7 @@ pub fn decide(
             });
         }
         Command::Dispatch { targets, note } => {
-            require_role(actor, &[Role::Operator], "dispatch a report")?;
+            require(actor, Permission::DispatchReport)?;
             require_status(
                 report.status,
                 &[S::Baru, S::Didisposisikan, S::Diproses, S::DibukaKembali],
@@ -506,12 +646,12 @@ pub fn decide(
                 &[S::Baru, S::Didisposisikan, S::Diproses, S::DibukaKembali],
                 "ask_reporter",
             )?;
-            required_text("question", question)?;
+            note("question", question)?;
             d.start_wait(question.clone());
         }
         Command::ReporterReply { text } => {
-            require_reporter(actor, "reply as the reporter")?;
-            required_text("reply", text)?;
+            require(actor, Permission::ActAsReporter)?;
+            note("text", text)?;
             if report.status.is_terminal() {
                 return Err(WorkflowError::WrongStatus {
                     action: "reporter_reply",
@@ -530,21 +670,17 @@ pub fn decide(
             master_id,
             master_is_open,
         } => {
-            require_role(actor, &[Role::Operator], "mark duplicates")?;
+            require(actor, Permission::MarkDuplicate)?;
             require_status(
                 report.status,
                 &[S::Baru, S::MenungguPelapor],
                 "mark_duplicate",
             )?;
             if *master_id == report.id {
-                return Err(WorkflowError::Invalid(
-                    "a report cannot duplicate itself".into(),
-                ));
+                return Err(Invalid::SelfDuplicate.into());
             }
             if !master_is_open {
-                return Err(WorkflowError::Invalid(
-                    "the master report is itself a duplicate or archived".into(),
-                ));
+                return Err(Invalid::MasterNotOpen.into());
             }
             d.set_status(S::Duplikat);
             d.push(Event::DuplicateLinked {
@@ -553,9 +689,9 @@ pub fn decide(
             d.stop_report_clocks();
         }
         Command::Archive { reason } => {
-            require_role(actor, &[Role::Operator], "archive a report")?;
+            require(actor, Permission::ArchiveReport)?;
             require_status(report.status, &[S::Baru, S::MenungguPelapor], "archive")?;
-            required_text("reason", reason)?;
+            note("reason", reason)?;
             d.set_status(S::Diarsipkan);
             d.push(Event::Archived {
                 reason: reason.clone(),
@@ -570,10 +706,11 @@ pub fn decide(
             let a = report.assignment(*assignment_id)?;
             require_agency_scope(actor, a, ctx.agencies)?;
             require_status(report.status, WORKING, "post_update")?;
-            required_text("note", note)?;
-            let to_rank = stage.progress_rank().filter(|r| *r > 0).ok_or_else(|| {
-                WorkflowError::Invalid(format!("`{stage}` is not a progress stage; use verifikasi, cek_lapangan, pengerjaan or tuntas"))
-            })?;
+            self::note("note", note)?;
+            let to_rank = stage
+                .progress_rank()
+                .filter(|r| *r > 0)
+                .ok_or(Invalid::NotProgressStage { stage: *stage })?;
             let from_rank = a.stage.progress_rank().filter(|_| !a.stage.is_closed());
             match from_rank {
                 None => {
@@ -599,7 +736,7 @@ pub fn decide(
             let a = report.assignment(*assignment_id)?;
             require_agency_scope(actor, a, ctx.agencies)?;
             require_status(report.status, WORKING, "return_not_authority")?;
-            required_text("reason", reason)?;
+            note("reason", reason)?;
             if !matches!(a.stage, Stage::MenungguRespon | Stage::Verifikasi) {
                 return Err(WorkflowError::WrongStage {
                     action: "return_not_authority",
@@ -616,7 +753,7 @@ pub fn decide(
             let a = report.assignment(*assignment_id)?;
             require_agency_scope(actor, a, ctx.agencies)?;
             require_status(report.status, WORKING, "forward")?;
-            required_text("note", note)?;
+            self::note("note", note)?;
             if a.stage.is_closed() {
                 return Err(WorkflowError::WrongStage {
                     action: "forward",
@@ -624,15 +761,16 @@ pub fn decide(
                 });
             }
             if !ctx.agencies.is_sub_unit(to_agency_id, &a.agency_id) {
-                return Err(WorkflowError::Invalid(format!(
-                    "`{to_agency_id}` is not a sub-unit of `{}`",
-                    a.agency_id
-                )));
+                return Err(Invalid::NotSubUnit {
+                    agency: to_agency_id.clone(),
+                    parent: a.agency_id.clone(),
+                }
+                .into());
             }
             d.forward(a, to_agency_id, note.clone());
         }
         Command::Confirm => {
-            require_reporter(actor, "confirm the outcome")?;
+            require(actor, Permission::ActAsReporter)?;
             require_status(report.status, &[S::Selesai], "confirm")?;
             d.close();
         }
@@ -641,17 +779,19 @@ pub fn decide(
             outcome,
             comment,
         } => {
-            require_reporter(actor, "rate the outcome")?;
+            require(actor, Permission::ActAsReporter)?;
             require_status(report.status, &[S::Selesai, S::Ditutup], "rate")?;
             if !(1..=5).contains(score) {
-                return Err(WorkflowError::Invalid("score must be 1 to 5".into()));
+                return Err(Invalid::ScoreOutOfRange.into());
             }
             if let Some(c) = comment
                 && c.chars().count() > MAX_NOTE_CHARS
             {
-                return Err(WorkflowError::Invalid(format!(
-                    "comment is longer than {MAX_NOTE_CHARS} characters"
-                )));
+                return Err(Invalid::TooLong {
+                    field: "comment",
+                    max: MAX_NOTE_CHARS,
+                }
+                .into());
             }
             d.push(Event::Rated {
                 score: *score,
@@ -660,14 +800,14 @@ pub fn decide(
             });
         }
         Command::Reopen { reason } => {
-            require_reporter(actor, "reopen the report")?;
+            require(actor, Permission::ActAsReporter)?;
             require_status(report.status, &[S::Selesai], "reopen")?;
-            required_text("reason", reason)?;
+            note("reason", reason)?;
             d.reopen(reason.clone());
         }
         Command::AddInstruction { note } => {
-            require_role(actor, &[Role::Pimpinan], "add a leadership instruction")?;
-            required_text("instruction", note)?;
+            require(actor, Permission::AddInstruction)?;
+            self::note("note", note)?;
             d.push(Event::InstructionAdded { note: note.clone() });
         }
         Command::MessageReporter { text } => {
@@ -678,13 +818,11 @@ pub fn decide(
                     status: report.status,
                 });
             }
-            required_text("message", text)?;
+            note("text", text)?;
             d.push(Event::ReporterMessaged { text: text.clone() });
         }
         Command::AutoClose => {
-            if *actor != Actor::System {
-                return Err(forbid("only the scheduler closes reports automatically"));
-            }
+            require(actor, Permission::AutoCloseReport)?;
             require_status(report.status, &[S::Selesai], "auto_close")?;
             d.close();
         }
@@ -698,19 +836,15 @@ fn ask_permission(
     report: &ReportView,
     ctx: &Context<'_>,
 ) -> Result<(), WorkflowError> {
+    require(actor, Permission::WriteToReporter)?;
     match actor.role() {
-        Some(Role::Operator) => Ok(()),
         Some(r) if r.is_agency_role() => report
             .assignments
             .iter()
             .filter(|a| a.stage.is_active())
             .find_map(|a| require_agency_scope(actor, a, ctx.agencies).ok())
-            .ok_or_else(|| {
-                forbid("only an agency assigned to this report may write to its reporter")
-            }),
-        _ => Err(forbid(
-            "only the complaint desk or an assigned agency may write to the reporter",
-        )),
+            .ok_or(WorkflowError::OtherAgency),
+        _ => Ok(()),
     }
 }
 
@@ -831,7 +965,7 @@ impl<'a, 'c> Decision<'a, 'c> {
         note: Option<String>,
     ) -> Result<(), WorkflowError> {
         if targets.is_empty() {
-            return Err(WorkflowError::Invalid("choose at least one agency".into()));
+            return Err(Invalid::NoAgency.into());
         }
         let active: Vec<&AssignmentView> = self
             .report
@@ -841,22 +975,22 @@ impl<'a, 'c> Decision<'a, 'c> {
             .collect();
         for (i, t) in targets.iter().enumerate() {
             if !self.ctx.agencies.contains(&t.agency_id) {
-                return Err(WorkflowError::Invalid(format!(
-                    "unknown agency `{}`",
-                    t.agency_id
-                )));
+                return Err(Invalid::UnknownAgency {
+                    agency: t.agency_id.clone(),
+                }
+                .into());
             }
             if targets[..i].iter().any(|o| o.agency_id == t.agency_id) {
-                return Err(WorkflowError::Invalid(format!(
-                    "agency `{}` is listed twice",
-                    t.agency_id
-                )));
+                return Err(Invalid::AgencyListedTwice {
+                    agency: t.agency_id.clone(),
+                }
+                .into());
             }
             if active.iter().any(|a| a.agency_id == t.agency_id) {
-                return Err(WorkflowError::Invalid(format!(
-                    "agency `{}` already has this report",
-                    t.agency_id
-                )));
+                return Err(Invalid::AlreadyAssigned {
+                    agency: t.agency_id.clone(),
+                }
+                .into());
             }
         }
         let leads = targets
@@ -868,14 +1002,15 @@ impl<'a, 'c> Decision<'a, 'c> {
                 .filter(|a| a.role == AssignmentRole::Utama)
                 .count();
         if leads != 1 {
-            return Err(WorkflowError::Invalid(if leads == 0 {
-                "exactly one agency must be the lead (utama)".into()
+            return Err(if leads == 0 {
+                Invalid::NoLead
             } else {
-                "the report would have more than one lead agency (utama)".into()
-            }));
+                Invalid::TwoLeads
+            }
+            .into());
         }
         if let Some(n) = &note {
-            required_text("note", n)?;
+            self::note("note", n)?;
         }
         if self.status == S::Baru {
             self.set_status(S::Didisposisikan);

@@ -336,6 +336,7 @@ async fn main() {
     ));
     let scheduler = Scheduler::new(
         services,
+        store.clone(),
         SchedulerSettings {
             // The morning digest is not part of what is measured.
             digest_hour: 24,

@@ -15,12 +15,14 @@ use std::sync::Arc;
 use tanggap_domain::escalation::{NotifyChannel, RecipientKind};
 use tanggap_domain::{Channel, ReportStatus, Stage, Timestamp};
 use tanggap_service::Services;
-use tanggap_store::{ActivityKind, NewNotification, ReporterUpdate};
+use tanggap_store::{ActivityKind, NewNotification, ReporterUpdate, Store};
 
 pub const JOB: &str = "reporter_updates";
 
 pub struct ReporterUpdates {
     services: Arc<Services>,
+    /// Given by the wiring, like the scheduler's (see [`crate::Scheduler`]).
+    store: Arc<dyn Store>,
     /// `https://lapor.example.go.id`, for the link in messages; may be empty.
     public_url: String,
     max_age: TimeDelta,
@@ -28,9 +30,10 @@ pub struct ReporterUpdates {
 }
 
 impl ReporterUpdates {
-    pub fn new(services: Arc<Services>, public_url: Option<String>) -> Self {
+    pub fn new(services: Arc<Services>, store: Arc<dyn Store>, public_url: Option<String>) -> Self {
         ReporterUpdates {
             services,
+            store,
             public_url: public_url.unwrap_or_default(),
             max_age: TimeDelta::hours(24),
             batch: 200,
@@ -39,7 +42,7 @@ impl ReporterUpdates {
 
     /// Enqueue a notification for every new public timeline entry; returns how many.
     pub async fn run(&self, now: Timestamp) -> Result<usize> {
-        let store = &self.services.store;
+        let store = &self.store;
         let mut agencies: Option<HashMap<String, String>> = None;
         let mut enqueued = 0;
         for _ in 0..50 {

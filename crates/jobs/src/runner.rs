@@ -6,6 +6,7 @@ use crate::sender::Senders;
 use std::sync::Arc;
 use std::time::Duration;
 use tanggap_service::Services;
+use tanggap_store::Store;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -36,15 +37,16 @@ impl Default for JobsConfig {
 /// nothing either (the claim's lease runs out and another sweep takes it up).
 pub fn spawn(
     services: Arc<Services>,
+    store: Arc<dyn Store>,
     senders: Senders,
     config: JobsConfig,
     mut shutdown: watch::Receiver<bool>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let scheduler = Scheduler::new(services.clone(), config.scheduler.clone());
-        let dispatcher = Dispatcher::new(services.store.clone(), senders, config.dispatch.clone());
+        let scheduler = Scheduler::new(services.clone(), store.clone(), config.scheduler.clone());
+        let dispatcher = Dispatcher::new(store.clone(), senders, config.dispatch.clone());
         let reporter_updates =
-            crate::ReporterUpdates::new(services.clone(), config.public_url.clone());
+            crate::ReporterUpdates::new(services.clone(), store, config.public_url.clone());
         tracing::info!(
             interval_secs = config.interval.as_secs_f64(),
             "background jobs started"

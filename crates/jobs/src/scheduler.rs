@@ -12,7 +12,7 @@ use tanggap_domain::escalation::{EscalationAction, RecipientKind, action_for, id
 use tanggap_domain::workflow::{Actor, Command, WorkflowError};
 use tanggap_domain::{ReportStatus, SlaPolicy, Timestamp, WorkingCalendar};
 use tanggap_service::{ServiceError, Services};
-use tanggap_store::{ClockFiring, DueClock, NewNotification, ReportRecord};
+use tanggap_store::{ClockFiring, DueClock, NewNotification, ReportRecord, Store};
 
 #[derive(Debug, Clone)]
 pub struct SchedulerSettings {
@@ -80,6 +80,10 @@ impl SweepReport {
 /// and returns; [`crate::spawn`] calls it every few seconds, tests call it with a manual clock.
 pub struct Scheduler {
     services: Arc<Services>,
+    /// The scheduler's own machinery (claims, firings, the outbox) is not a door for anyone's
+    /// requests: the wiring hands it the store. What it does to a report (auto-close) goes
+    /// through the use case like every other change.
+    store: Arc<dyn Store>,
     settings: SchedulerSettings,
 }
 
@@ -92,8 +96,12 @@ struct Sweep<'a> {
 }
 
 impl Scheduler {
-    pub fn new(services: Arc<Services>, settings: SchedulerSettings) -> Self {
-        Scheduler { services, settings }
+    pub fn new(services: Arc<Services>, store: Arc<dyn Store>, settings: SchedulerSettings) -> Self {
+        Scheduler {
+            services,
+            store,
+            settings,
+        }
     }
 
     /// Do everything due at `now`: act on every crossed threshold of every due clock (each
@@ -104,7 +112,7 @@ impl Scheduler {
     /// the report's version.
     pub async fn sweep(&self, now: Timestamp) -> Result<SweepReport> {
         let (policy, cal) = self.services.policy_and_calendar().await?;
-        let store = &self.services.store;
+        let store = &self.store;
         let mut report = SweepReport::default();
         let mut directory: Option<Directory> = None;
         for _ in 0..self.settings.max_batches {
@@ -198,7 +206,7 @@ impl Scheduler {
         known_version: Option<i64>,
         report: &mut SweepReport,
     ) -> Result<Option<i64>> {
-        let store = &self.services.store;
+        let store = &self.store;
         let kind = due.clock.kind;
         let thresholds = s.policy.thresholds(kind);
         let mut clock = due.clock.clone();
@@ -316,7 +324,7 @@ impl Scheduler {
         if action.recipients().is_empty() {
             return Ok(vec![]);
         }
-        let store = &self.services.store;
+        let store = &self.store;
         let dir = s.directory;
         let report: Option<ReportRecord> = if action.recipients().contains(&RecipientKind::Reporter)
         {

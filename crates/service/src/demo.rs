@@ -3,8 +3,8 @@
 //! workflow (the same `execute` the web uses), back-dated so that clocks show real countdowns and
 //! breaches.
 
-use crate::auth::UserInput;
-use crate::{ManualClock, ReportInput, ReporterInput, Result, Services, Wallclock};
+use crate::accounts::UserInput;
+use crate::{Caller, ManualClock, ReportInput, ReporterInput, Result, Services, Wallclock};
 use chrono::TimeDelta;
 use std::sync::Arc;
 use tanggap_domain::workflow::{Actor, Command, DispatchTarget, UserActor};
@@ -404,13 +404,13 @@ impl Services {
                     let input = UserInput {
                         username: username.to_string(),
                         display_name: name.to_string(),
-                        role: *role,
+                        role: role.as_str().into(),
                         agency_id: agency.map(str::to_string),
                         email: Some(format!("{username}@demo.tanggap.id")),
                         phone: None,
                         password: password.clone(),
                     };
-                    users.push(self.create_user(input, "system").await?);
+                    users.push(self.create_user(&Caller::System, input).await?);
                     true
                 }
             };
@@ -449,13 +449,13 @@ impl Services {
                     let input = UserInput {
                         username: username.clone(),
                         display_name: format!("Penghubung {name}"),
-                        role: Role::Petugas,
+                        role: Role::Petugas.as_str().into(),
                         agency_id: Some(t.lead.into()),
                         email: None,
                         phone: None,
                         password: password.clone(),
                     };
-                    self.create_user(input, "system").await?
+                    self.create_user(&Caller::System, input).await?
                 }
             };
             users.push(user);
@@ -478,6 +478,12 @@ impl Services {
                 .unwrap_or(Actor::System)
         };
         let operator = by("operator");
+        // Phone and walk-in reports are entered by the desk.
+        let desk = users
+            .iter()
+            .find(|u| u.username == "operator")
+            .cloned()
+            .map_or(Caller::System, Caller::Staff);
         let real_now = self.now();
         let mut ids = Vec::new();
         for (i, t) in templates().into_iter().enumerate() {
@@ -488,7 +494,7 @@ impl Services {
                 ..self.clone()
             };
             let submitted = svc
-                .submit_report(ReportInput {
+                .submit_report(&desk, ReportInput {
                     kind: t.kind.into(),
                     title: t.title.into(),
                     body: t.body.into(),

@@ -1,18 +1,105 @@
-//! Tanggap's use cases: what the web layer, the scheduler and the CLI ask for, in domain terms.
-//! Handlers stay thin because the work is here; the rules themselves are in `tanggap-domain`.
+//! Tanggap's use cases: the one door through which every adapter (the JSON API, the pages, the
+//! chat channels, Open311, connectors, the CLI, the scheduler) reads and changes data.
+//!
+//! Each use case takes the [`Caller`], checks permissions through the one table in
+//! `tanggap_domain::policy`, validates its input once (text fields included, see [`text`]),
+//! decides (report changes through `tanggap_domain::workflow`), and writes audit through the
+//! store. Refusals are [`Refusal`]s: a stable code with arguments that each adapter renders in
+//! its caller's language. The store is private to this crate; nothing else reaches it.
 
-pub mod auth;
+pub mod accounts;
+pub mod actions;
+pub mod admin;
+mod catalogue;
+pub mod dashboards;
 pub mod demo;
+pub mod reading;
 pub mod reference;
+mod refusal;
 pub mod reports;
+pub mod text;
 
 use chrono::{DurationRound, TimeDelta, Utc};
 use std::sync::{Arc, Mutex};
-use tanggap_domain::workflow::WorkflowError;
+use tanggap_domain::policy::{Party, Permission};
 use tanggap_domain::{AgencyTree, SlaPolicy, Timestamp, WorkingCalendar};
-use tanggap_store::{Store, StoreError};
+use tanggap_store::{Store, User};
 
-pub use reports::{FieldError, ReportInput, ReporterInput, Submitted};
+pub use actions::Action;
+pub use admin::{AgencyInput, CategoryInput, HolidayInput, PolicyInput};
+pub use dashboards::{DeskRow, Figures, QueueView};
+pub use reading::{OpenedReport, ReportDetail};
+pub use refusal::{Args, FieldError, Lang, Refusal, RefusalKind, ServiceError};
+pub use reports::{ReportInput, ReporterInput, Submitted};
+
+/// Who is asking. Adapters build it from what they verified (a session, an API token, a
+/// provider's signature); use cases decide with it.
+#[derive(Debug, Clone)]
+pub enum Caller {
+    /// A visitor without login. Proves to be a reporter per report, with the report's secret.
+    Public,
+    /// A logged-in staff member, or an API token acting as its user.
+    Staff(User),
+    /// Tanggap itself: the scheduler, imports, the command line on the server.
+    System,
+}
+
+impl Caller {
+    pub fn user(&self) -> Option<&User> {
+        match self {
+            Caller::Staff(u) => Some(u),
+            _ => None,
+        }
+    }
+
+    /// The party for the permission table.
+    pub fn party(&self) -> Party {
+        match self {
+            Caller::Public => Party::Public,
+            Caller::Staff(u) => Party::Staff(u.role),
+            Caller::System => Party::System,
+        }
+    }
+
+    /// Whether the permission table lets this caller do `p` (pages use it to offer forms).
+    pub fn may(&self, p: Permission) -> bool {
+        tanggap_domain::policy::allows(self.party(), p)
+    }
+
+    /// Refuse unless the permission table says yes: 401 for a visitor, 403 for anyone else.
+    pub fn require(&self, p: Permission) -> Result<()> {
+        if self.may(p) {
+            Ok(())
+        } else if matches!(self, Caller::Public) {
+            Err(ServiceError::unauthenticated())
+        } else {
+            Err(ServiceError::not_permitted(p))
+        }
+    }
+
+    /// How the caller is written in the audit trail.
+    pub fn audit_label(&self) -> String {
+        match self {
+            Caller::Public => "public".into(),
+            Caller::Staff(u) => format!("user:{}", u.id),
+            Caller::System => "system".into(),
+        }
+    }
+
+    /// The workflow actor for a staff or system caller.
+    pub fn actor(&self) -> Option<tanggap_domain::workflow::Actor> {
+        use tanggap_domain::workflow::{Actor, UserActor};
+        match self {
+            Caller::Staff(u) => Some(Actor::User(UserActor {
+                user_id: u.id,
+                role: u.role,
+                agency_id: u.agency_id.clone(),
+            })),
+            Caller::System => Some(Actor::System),
+            Caller::Public => None,
+        }
+    }
+}
 
 /// Where "now" comes from. Production uses the system clock; tests move time by hand.
 pub trait Wallclock: Send + Sync {
@@ -72,49 +159,13 @@ impl Default for Settings {
     }
 }
 
-/// Everything a use case needs.
+/// Everything a use case needs. The store is private: every read that needs a rule and every
+/// write goes through a method here.
 #[derive(Clone)]
 pub struct Services {
-    pub store: Arc<dyn Store>,
-    pub clock: Arc<dyn Wallclock>,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Wallclock>,
     pub settings: Settings,
-}
-
-/// Errors of the use cases, in terms a handler can turn into a response.
-#[derive(Debug, thiserror::Error)]
-pub enum ServiceError {
-    /// 422: fields to fix.
-    #[error("the request has fields to fix")]
-    Validation(Vec<FieldError>),
-    /// 403 / 404 / 409 / 422 by kind.
-    #[error(transparent)]
-    Workflow(#[from] WorkflowError),
-    #[error("{0} not found")]
-    NotFound(String),
-    /// 409
-    #[error("{0}")]
-    Conflict(String),
-    /// 422: a reference to something that does not exist.
-    #[error("{0}")]
-    Invalid(String),
-    /// 500: logged, never shown.
-    #[error(transparent)]
-    Store(StoreError),
-}
-
-impl From<StoreError> for ServiceError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound(what) => ServiceError::NotFound(what),
-            StoreError::Conflict(msg) => ServiceError::Conflict(msg),
-            StoreError::Invalid(msg) => ServiceError::Invalid(msg),
-            StoreError::VersionConflict => ServiceError::Conflict(
-                "the report was changed by someone else at the same moment; please try again"
-                    .into(),
-            ),
-            other @ StoreError::Backend(_) => ServiceError::Store(other),
-        }
-    }
 }
 
 pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
@@ -137,7 +188,7 @@ impl Services {
         let policy = self.store.sla_policy().await?;
         let tz = policy
             .tz()
-            .map_err(|e| ServiceError::Invalid(e.to_string()))?;
+            .map_err(|e| ServiceError::Internal(format!("stored SLA policy: {e}")))?;
         let holidays = self.store.holidays().await?;
         Ok((
             policy,
@@ -145,20 +196,55 @@ impl Services {
         ))
     }
 
+    /// The policy's time zone (pages show times in it).
+    pub async fn time_zone(&self) -> Result<chrono_tz::Tz> {
+        self.store
+            .sla_policy()
+            .await?
+            .tz()
+            .map_err(|e| ServiceError::Internal(format!("stored SLA policy: {e}")))
+    }
+
     pub async fn agency_tree(&self) -> Result<AgencyTree> {
         Ok(AgencyTree::from_agencies(&self.store.agencies().await?))
     }
 
+    /// Which database this runs on (for logs and `tanggap migrate`).
+    pub fn backend(&self) -> tanggap_store::Backend {
+        self.store.backend()
+    }
+
+    /// The database answers (`/readyz`).
+    pub async fn ping(&self) -> Result<()> {
+        Ok(self.store.ping().await?)
+    }
+
+    /// Whether the reference data has been loaded (a fresh database has no regions).
+    pub async fn has_reference_data(&self) -> Result<bool> {
+        Ok(self.store.count_regions().await? > 0)
+    }
+
+    /// Walk the whole audit hash chain (`tanggap audit verify`).
+    pub async fn verify_audit_chain(
+        &self,
+    ) -> std::result::Result<tanggap_domain::audit::ChainSummary, tanggap_store::VerifyError> {
+        tanggap_store::verify_audit_chain(self.store.as_ref()).await
+    }
+
     /// Load the shipped Central Java reference data (idempotent).
     pub async fn seed_reference_data(&self) -> Result<SeedCounts> {
-        let j = reference::jateng().map_err(|e| ServiceError::Invalid(e.to_string()))?;
+        let j = reference::jateng().map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let now = self.now();
         let regions = self.store.import_regions(&j.regions).await?;
-        let agencies = self.store.import_agencies(&j.agencies, "system").await?;
+        let agencies = self.store.import_agencies(&j.agencies, "system", now).await?;
         let categories = self
             .store
-            .import_categories(&j.categories, "system")
+            .import_categories(&j.categories, "system", now)
             .await?;
-        let holidays = self.store.import_holidays(&j.holidays, "system").await?;
+        let holidays = self
+            .store
+            .import_holidays(&j.holidays, "system", now)
+            .await?;
         Ok(SeedCounts {
             regions,
             agencies,

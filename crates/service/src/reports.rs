@@ -1,41 +1,21 @@
-//! Submitting reports and running workflow commands on them.
+//! Submitting reports: every door (web form, JSON API, desk's walk-in form, chat, Open311) fills
+//! a [`ReportInput`] and calls [`Services::submit_report`].
 
-use crate::{Result, ServiceError, Services};
+use crate::text::{self, Checker};
+use crate::{Caller, FieldError, Result, ServiceError, Services};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use tanggap_domain::phone::normalize_phone;
+use tanggap_domain::policy::Permission;
 use tanggap_domain::workflow::{self, Actor, Command, Context};
 use tanggap_domain::{
     Channel, Region, ReportKind, ReportStatus, SecretToken, TrackingId, Visibility,
 };
 use tanggap_store::{Applied, NewAttachment, NewReport, NewReporter, ReportChange, StoreError};
 
-pub const MAX_TITLE_CHARS: usize = 200;
+pub use tanggap_domain::workflow::{MAX_ADDRESS_CHARS, MAX_BODY_CHARS, MAX_TITLE_CHARS};
 pub const MIN_BODY_CHARS: usize = 10;
-pub const MAX_BODY_CHARS: usize = 10_000;
-pub const MAX_ADDRESS_CHARS: usize = 500;
 pub const MAX_NAME_CHARS: usize = 120;
-
-/// One thing to fix in a submission, in the citizen's language and in English.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FieldError {
-    pub field: String,
-    pub code: &'static str,
-    /// Bahasa Indonesia.
-    pub message: String,
-    pub message_en: String,
-}
-
-impl FieldError {
-    fn new(field: &str, code: &'static str, id: impl Into<String>, en: impl Into<String>) -> Self {
-        FieldError {
-            field: field.into(),
-            code,
-            message: id.into(),
-            message_en: en.into(),
-        }
-    }
-}
 
 /// The reporter's contact details as typed.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
@@ -65,8 +45,6 @@ pub struct ReportInput {
     pub channel: Channel,
     /// A chat address that identifies the reporter (channel intake).
     pub channel_address: Option<String>,
-    /// The desk user entering a phone or walk-in report.
-    pub entered_by: Option<i64>,
     pub attachments: Vec<NewAttachment>,
 }
 
@@ -76,6 +54,7 @@ pub struct Submitted {
     pub id: i64,
     pub tracking_id: TrackingId,
     pub secret: SecretToken,
+    pub created_at: tanggap_domain::Timestamp,
 }
 
 fn trimmed(s: &Option<String>) -> Option<String> {
@@ -113,18 +92,13 @@ struct Valid {
 impl ReportInput {
     /// Check every field and report all problems at once.
     fn check(&self, today: NaiveDate, require_contact: bool) -> Result<Valid, Vec<FieldError>> {
-        let mut errors = Vec::new();
+        let mut c = Checker::default();
         let kind = ReportKind::parse(self.kind.trim());
         if kind.is_none() {
-            errors.push(FieldError::new(
-                "kind",
-                "invalid",
-                "Pilih jenis laporan: pengaduan, aspirasi atau permintaan informasi.",
-                "Choose a kind: pengaduan, aspirasi or permintaan_informasi.",
-            ));
+            c.push(FieldError::new("kind", "invalid"));
         }
-        let body = self.body.trim().to_string();
-        let mut title = self.title.trim().to_string();
+        let body = c.take(text::long("body", &self.body));
+        let mut title = c.take(text::line("title", &self.title));
         if title.is_empty() && self.channel.is_chat() && !body.is_empty() {
             // Chat messages have no subject line: the first words stand in for one.
             title = body
@@ -136,66 +110,33 @@ impl ReportInput {
                 title = title.chars().take(80).collect::<String>() + "…";
             }
         }
-        if title.is_empty() {
-            errors.push(FieldError::new(
-                "title",
-                "required",
-                "Judul laporan wajib diisi.",
-                "A title is required.",
-            ));
+        if c.has("title") {
+        } else if title.is_empty() {
+            c.push(FieldError::new("title", "required"));
         } else if title.chars().count() > MAX_TITLE_CHARS {
-            errors.push(FieldError::new(
-                "title",
-                "too_long",
-                format!("Judul paling banyak {MAX_TITLE_CHARS} karakter."),
-                format!("The title may have at most {MAX_TITLE_CHARS} characters."),
-            ));
+            c.push(FieldError::new("title", "too_long").with("max", MAX_TITLE_CHARS));
         }
         let body_chars = body.chars().count();
-        if body_chars < MIN_BODY_CHARS {
-            errors.push(FieldError::new(
-                "body",
-                "too_short",
-                format!("Ceritakan laporan Anda (minimal {MIN_BODY_CHARS} karakter)."),
-                format!("Describe the problem (at least {MIN_BODY_CHARS} characters)."),
-            ));
+        if c.has("body") {
+        } else if body_chars < MIN_BODY_CHARS {
+            c.push(FieldError::new("body", "too_short").with("min", MIN_BODY_CHARS));
         } else if body_chars > MAX_BODY_CHARS {
-            errors.push(FieldError::new(
-                "body",
-                "too_long",
-                format!("Isi laporan paling banyak {MAX_BODY_CHARS} karakter."),
-                format!("The description may have at most {MAX_BODY_CHARS} characters."),
-            ));
+            c.push(FieldError::new("body", "too_long").with("max", MAX_BODY_CHARS));
         }
         let occurred_on = match trimmed(&self.occurred_on) {
             None => None,
             Some(s) => match NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
                 Ok(d) if d > today => {
-                    errors.push(FieldError::new(
-                        "occurred_on",
-                        "future",
-                        "Tanggal kejadian tidak boleh di masa depan.",
-                        "The date of the incident cannot be in the future.",
-                    ));
+                    c.push(FieldError::new("occurred_on", "future"));
                     None
                 }
                 Ok(d) if d.year_ce().1 < 2000 => {
-                    errors.push(FieldError::new(
-                        "occurred_on",
-                        "too_old",
-                        "Tanggal kejadian terlalu lama.",
-                        "The date of the incident is too long ago.",
-                    ));
+                    c.push(FieldError::new("occurred_on", "too_old"));
                     None
                 }
                 Ok(d) => Some(d),
                 Err(_) => {
-                    errors.push(FieldError::new(
-                        "occurred_on",
-                        "invalid",
-                        "Tanggal kejadian harus berformat TTTT-BB-HH.",
-                        "The date must be written YYYY-MM-DD.",
-                    ));
+                    c.push(FieldError::new("occurred_on", "invalid"));
                     None
                 }
             },
@@ -204,35 +145,20 @@ impl ReportInput {
         if let Some(r) = &region_code
             && !Region::is_valid_code(r)
         {
-            errors.push(FieldError::new(
-                "region_code",
-                "invalid",
-                "Kode wilayah tidak dikenal.",
-                "Unknown region code.",
-            ));
+            c.push(FieldError::new("region_code", "invalid"));
         }
-        let address = trimmed(&self.address);
+        let address = c.take(text::line_opt("address", self.address.as_deref()));
         if address
             .as_ref()
             .is_some_and(|a| a.chars().count() > MAX_ADDRESS_CHARS)
         {
-            errors.push(FieldError::new(
-                "address",
-                "too_long",
-                format!("Alamat paling banyak {MAX_ADDRESS_CHARS} karakter."),
-                format!("The address may have at most {MAX_ADDRESS_CHARS} characters."),
-            ));
+            c.push(FieldError::new("address", "too_long").with("max", MAX_ADDRESS_CHARS));
         }
         match (self.latitude, self.longitude) {
             (None, None) => {}
             (Some(lat), Some(lon))
                 if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) => {}
-            _ => errors.push(FieldError::new(
-                "latitude",
-                "invalid",
-                "Koordinat lokasi tidak valid.",
-                "The location coordinates are not valid.",
-            )),
+            _ => c.push(FieldError::new("latitude", "invalid")),
         }
         let visibility = match Visibility::from_codes(
             self.visibility
@@ -242,74 +168,46 @@ impl ReportInput {
         ) {
             Ok(v) => v,
             Err(_) => {
-                errors.push(FieldError::new(
-                    "visibility",
-                    "invalid",
-                    "Pilihan kerahasiaan: publik, anonim dan/atau rahasia.",
-                    "Visibility is publik, or anonim and/or rahasia.",
-                ));
+                c.push(FieldError::new("visibility", "invalid"));
                 Visibility::default()
             }
         };
         let r = &self.reporter;
-        let name = trimmed(&r.name);
+        let name = c.take(text::line_opt("reporter.name", r.name.as_deref()));
         if name
             .as_ref()
             .is_some_and(|n| n.chars().count() > MAX_NAME_CHARS)
         {
-            errors.push(FieldError::new(
-                "reporter.name",
-                "too_long",
-                format!("Nama paling banyak {MAX_NAME_CHARS} karakter."),
-                format!("The name may have at most {MAX_NAME_CHARS} characters."),
-            ));
+            c.push(FieldError::new("reporter.name", "too_long").with("max", MAX_NAME_CHARS));
         }
         let phone = match trimmed(&r.phone) {
             None => None,
             Some(p) => match normalize_phone(&p) {
                 Ok(p) => Some(p),
                 Err(_) => {
-                    errors.push(FieldError::new(
-                        "reporter.phone",
-                        "invalid",
-                        "Nomor telepon tidak valid: gunakan format 08xx atau +628xx.",
-                        "The phone number is not valid: use 08xx or +628xx.",
-                    ));
+                    c.push(FieldError::new("reporter.phone", "invalid"));
                     None
                 }
             },
         };
-        let email = trimmed(&r.email).map(|e| e.to_lowercase());
+        let email = c
+            .take(text::line_opt("reporter.email", r.email.as_deref()))
+            .map(|e| e.to_lowercase());
         if email.as_ref().is_some_and(|e| !looks_like_email(e)) {
-            errors.push(FieldError::new(
-                "reporter.email",
-                "invalid",
-                "Alamat e-mail tidak valid.",
-                "The e-mail address is not valid.",
-            ));
+            c.push(FieldError::new("reporter.email", "invalid"));
         }
         let nik = trimmed(&r.nik).map(|n| n.replace([' ', '.'], ""));
         if nik
             .as_ref()
             .is_some_and(|n| n.len() != 16 || !n.bytes().all(|b| b.is_ascii_digit()))
         {
-            errors.push(FieldError::new(
-                "reporter.nik",
-                "invalid",
-                "NIK terdiri dari 16 angka.",
-                "A NIK has 16 digits.",
-            ));
+            c.push(FieldError::new("reporter.nik", "invalid"));
         }
         if require_contact && phone.is_none() && email.is_none() && self.channel_address.is_none() {
-            errors.push(FieldError::new(
-                "reporter.phone",
-                "required",
-                "Isi nomor telepon atau e-mail agar kami dapat menghubungi Anda.",
-                "Give a phone number or e-mail address so that we can reach you.",
-            ));
+            c.push(FieldError::new("reporter.phone", "required"));
         }
-        if !errors.is_empty() {
-            return Err(errors);
+        if !c.errors.is_empty() {
+            return Err(c.errors);
         }
         let channel_address = self.channel_address.clone().map(|a| (self.channel, a));
         let reporter = (name.is_some()
@@ -361,7 +259,7 @@ impl Services {
         if errors.is_empty() {
             Ok(())
         } else {
-            Err(ServiceError::Validation(errors))
+            Err(ServiceError::fields(errors))
         }
     }
 
@@ -375,12 +273,7 @@ impl Services {
         if let Some(code) = region
             && self.store.region(code).await?.is_none()
         {
-            errors.push(FieldError::new(
-                "region_code",
-                "unknown",
-                "Wilayah tidak ditemukan.",
-                "Unknown region.",
-            ));
+            errors.push(FieldError::new("region_code", "unknown"));
         }
         let mut needs_field_check = false;
         if let Some(code) = category.map(str::trim).filter(|c| !c.is_empty()) {
@@ -392,30 +285,33 @@ impl Services {
                 .find(|c| c.code == code)
             {
                 Some(c) => needs_field_check = c.needs_field_check,
-                None => errors.push(FieldError::new(
-                    "category",
-                    "unknown",
-                    "Kategori tidak dikenal.",
-                    "Unknown category.",
-                )),
+                None => errors.push(FieldError::new("category", "unknown")),
             }
         }
         Ok((needs_field_check, errors))
     }
 
-    /// Check and store a new report. Nothing is stored unless everything is valid.
-    pub async fn submit_report(&self, input: ReportInput) -> Result<Submitted> {
+    /// Check and store a new report. Nothing is stored unless everything is valid. A phone or
+    /// walk-in report (`telepon`, `tatap_muka`) is entered by the desk on the citizen's behalf.
+    pub async fn submit_report(&self, caller: &Caller, input: ReportInput) -> Result<Submitted> {
+        let entered_by = if matches!(input.channel, Channel::Telepon | Channel::TatapMuka) {
+            caller.require(Permission::EnterReportOnBehalf)?;
+            caller.user().map(|u| u.id)
+        } else {
+            caller.require(Permission::SubmitReport)?;
+            None
+        };
         let now = self.now();
         let (policy, calendar) = self.policy_and_calendar().await?;
         let today = calendar.local_date(now);
         let mut valid = input
             .check(today, self.settings.require_contact)
-            .map_err(ServiceError::Validation)?;
+            .map_err(ServiceError::fields)?;
         let (needs_field_check, errors) = self
             .check_references(valid.region_code.as_deref(), input.category.as_deref())
             .await?;
         if !errors.is_empty() {
-            return Err(ServiceError::Validation(errors));
+            return Err(ServiceError::fields(errors));
         }
         let category = input
             .category
@@ -423,7 +319,7 @@ impl Services {
             .map(str::trim)
             .filter(|c| !c.is_empty())
             .map(str::to_string);
-        let actor = match input.entered_by {
+        let actor = match entered_by {
             Some(u) => format!("user:{u}"),
             None => "public".to_string(),
         };
@@ -457,7 +353,7 @@ impl Services {
                 attachments: input.attachments.clone(),
                 created_at: now,
                 actor: actor.clone(),
-                entered_by: input.entered_by,
+                entered_by,
             };
             match self.store.create_report(&report).await {
                 Ok(created) => {
@@ -465,6 +361,7 @@ impl Services {
                         id: created.id,
                         tracking_id,
                         secret,
+                        created_at: now,
                     });
                 }
                 Err(StoreError::Conflict(_)) => {
@@ -475,13 +372,15 @@ impl Services {
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(ServiceError::Conflict(
-            "could not allocate a tracking id".into(),
+        Err(ServiceError::Internal(
+            "could not allocate a tracking id in 5 draws".into(),
         ))
     }
 
     /// Decide `command` on the report as it is now and persist the outcome, deciding again if
-    /// someone else changed the report in between.
+    /// someone else changed the report in between. This is the core of every report change;
+    /// adapters reach it through [`Services::act`], which proves who the actor is and parses
+    /// the request. The scheduler and the demo loader call it with the actor they are.
     pub async fn execute(
         &self,
         report_id: i64,
@@ -495,9 +394,11 @@ impl Services {
             master_is_open,
         } = &mut command
         {
-            let master = self.store.report(*master_id).await?.ok_or_else(|| {
-                ServiceError::Invalid(format!("master report {master_id} does not exist"))
-            })?;
+            let master = self
+                .store
+                .report(*master_id)
+                .await?
+                .ok_or_else(|| ServiceError::field("master_tracking_id", "unknown"))?;
             *master_is_open = !matches!(
                 master.status,
                 ReportStatus::Duplikat | ReportStatus::Diarsipkan
@@ -510,7 +411,7 @@ impl Services {
                 .store
                 .report_view(report_id)
                 .await?
-                .ok_or_else(|| ServiceError::NotFound(format!("report {report_id}")))?;
+                .ok_or_else(|| ServiceError::not_found("report", report_id))?;
             let ctx = Context {
                 now: self.now(),
                 calendar: &calendar,
@@ -531,8 +432,9 @@ impl Services {
                 other => return Ok(other?),
             }
         }
-        Err(ServiceError::Conflict(
-            "the report is being changed by many people at once; please try again".into(),
+        Err(ServiceError::refused(
+            crate::RefusalKind::Conflict,
+            "concurrent_change",
         ))
     }
 }
@@ -600,11 +502,10 @@ mod tests {
                 "reporter.nik"
             ]
         );
-        assert!(
-            errors
-                .iter()
-                .all(|e| !e.message.is_empty() && !e.message_en.is_empty())
-        );
+        for e in &errors {
+            assert_ne!(e.message(crate::Lang::Id), e.message(crate::Lang::En));
+            assert!(!e.message(crate::Lang::Id).contains("tidak valid.") || e.field == "reporter.email");
+        }
     }
 
     #[test]

@@ -10,9 +10,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use tanggap_domain::Role;
-use tanggap_service::SystemClock;
-use tanggap_service::auth::UserInput;
-use tanggap_store::{VerifyError, verify_audit_chain};
+use tanggap_service::accounts::UserInput;
+use tanggap_service::{Caller, Lang, SystemClock};
+use tanggap_store::VerifyError;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -211,7 +211,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::User(UserCommand::Add(a)) => {
             init_logging(&config, "warn");
-            let role = Role::parse(&a.role).with_context(|| {
+            Role::parse(&a.role).with_context(|| {
                 format!(
                     "unknown role `{}`: use operator, petugas, kepala, pimpinan, auditor or admin",
                     a.role
@@ -228,20 +228,19 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 (generate_password(), true)
             };
             let svc = services(&config, open_store(&config).await?, Arc::new(SystemClock));
+            let input = UserInput {
+                display_name: a.name.unwrap_or_else(|| a.username.clone()),
+                username: a.username,
+                role: a.role,
+                agency_id: a.agency,
+                email: a.email,
+                phone: a.phone,
+                password: password.clone(),
+            };
             let user = svc
-                .create_user(
-                    UserInput {
-                        display_name: a.name.unwrap_or_else(|| a.username.clone()),
-                        username: a.username,
-                        role,
-                        agency_id: a.agency,
-                        email: a.email,
-                        phone: a.phone,
-                        password: password.clone(),
-                    },
-                    "cli",
-                )
-                .await?;
+                .create_user(&Caller::System, input)
+                .await
+                .map_err(|e| anyhow::anyhow!(refusal_text(&e)))?;
             println!(
                 "created user `{}` ({}) with id {}",
                 user.username, user.role, user.id
@@ -252,8 +251,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Audit(AuditCommand::Verify) => {
             init_logging(&config, "warn");
-            let store = open_store(&config).await?;
-            match verify_audit_chain(store.as_ref()).await {
+            let svc = services(&config, open_store(&config).await?, Arc::new(SystemClock));
+            match svc.verify_audit_chain().await {
                 Ok(summary) => println!(
                     "audit trail intact: {} events, head {}",
                     summary.events, summary.head_hash
@@ -267,6 +266,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A refusal for the command line: in English, with the fields to fix.
+fn refusal_text(e: &tanggap_service::ServiceError) -> String {
+    match e.refusal() {
+        None => e.to_string(),
+        Some(r) if r.fields.is_empty() => r.message(Lang::En),
+        Some(r) => r
+            .fields
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.message(Lang::En)))
+            .collect::<Vec<_>>()
+            .join("; "),
+    }
 }
 
 fn generate_password() -> String {

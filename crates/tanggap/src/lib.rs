@@ -50,6 +50,9 @@ pub struct Application {
     listener: tokio::net::TcpListener,
     router: axum::Router,
     services: Arc<Services>,
+    /// For the background jobs' own machinery (see `tanggap_jobs::Scheduler`); every request
+    /// goes through `services`.
+    store: Arc<dyn Store>,
     /// `None` when `TANGGAP_JOBS=off`.
     jobs: Option<(tanggap_jobs::JobsConfig, tanggap_jobs::Senders)>,
 }
@@ -79,8 +82,8 @@ impl Application {
         store: Arc<dyn Store>,
         clock: Arc<dyn Wallclock>,
     ) -> anyhow::Result<Self> {
-        let services = Arc::new(services(config, store, clock));
-        if services.store.count_regions().await? == 0 {
+        let services = Arc::new(services(config, store.clone(), clock));
+        if !services.has_reference_data().await? {
             let counts = services.seed_reference_data().await?;
             tracing::info!(
                 ?counts,
@@ -111,6 +114,7 @@ impl Application {
             listener,
             router,
             services,
+            store,
             jobs,
         })
     }
@@ -127,7 +131,7 @@ impl Application {
 
     /// Serve until Ctrl-C or SIGTERM, finishing requests in flight.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        tracing::info!(addr = %self.local_addr(), backend = self.services.store.backend().as_str(), jobs = self.jobs.is_some(), "Tanggap is listening");
+        tracing::info!(addr = %self.local_addr(), backend = self.services.backend().as_str(), jobs = self.jobs.is_some(), "Tanggap is listening");
         self.run_until(shutdown_signal()).await
     }
 
@@ -139,7 +143,13 @@ impl Application {
     ) -> anyhow::Result<()> {
         let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
         let jobs = self.jobs.map(|(config, senders)| {
-            tanggap_jobs::spawn(self.services.clone(), senders, config, jobs_stopped)
+            tanggap_jobs::spawn(
+                self.services.clone(),
+                self.store.clone(),
+                senders,
+                config,
+                jobs_stopped,
+            )
         });
         let served = axum::serve(
             self.listener,

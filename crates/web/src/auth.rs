@@ -13,11 +13,10 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use sha2::{Digest, Sha256};
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
+use std::sync::Arc;
 use subtle::ConstantTimeEq;
-use tanggap_domain::access::Viewer;
-use tanggap_domain::workflow::{Actor, UserActor};
-use tanggap_service::auth::token_hash;
-use tanggap_store::{SessionRecord, Store, User};
+use tanggap_service::{Caller, RefusalKind, Services};
+use tanggap_store::{SessionRecord, User};
 use tower_sessions::Session;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
@@ -28,10 +27,10 @@ pub const SESSION_CSRF: &str = "csrf";
 /// The header that carries the CSRF token on cookie-authenticated API writes.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
-/// `tower-sessions` storage on top of our [`Store`]: sessions live in the same database, so
-/// several instances share them. Only a hash of the session id is stored.
+/// `tower-sessions` storage through the use cases: sessions live in our database, so several
+/// instances share them. Only a hash of the session id is stored.
 #[derive(Clone)]
-pub struct StoreSessions(pub std::sync::Arc<dyn Store>);
+pub struct StoreSessions(pub Arc<Services>);
 
 impl std::fmt::Debug for StoreSessions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -52,6 +51,10 @@ fn from_chrono(t: tanggap_store::Timestamp) -> time::OffsetDateTime {
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
 }
 
+fn backend(e: tanggap_service::ServiceError) -> session_store::Error {
+    session_store::Error::Backend(e.to_string())
+}
+
 #[async_trait]
 impl SessionStore for StoreSessions {
     /// A fresh id that no stored session has (ids are 128 random bits; the loop is a formality).
@@ -67,24 +70,18 @@ impl SessionStore for StoreSessions {
             .map_err(|e| session_store::Error::Encode(e.to_string()))?;
         let user_id = record.data.get(SESSION_USER).and_then(|v| v.as_i64());
         self.0
-            .session_save(&SessionRecord {
+            .save_session(&SessionRecord {
                 id_hash: id_hash(&record.id),
                 user_id,
                 data,
                 expires_at: to_chrono(record.expiry_date),
             })
             .await
-            .map_err(|e| session_store::Error::Backend(e.to_string()))
+            .map_err(backend)
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        let now = chrono::Utc::now();
-        let Some(rec) = self
-            .0
-            .session_load(&id_hash(id), now)
-            .await
-            .map_err(|e| session_store::Error::Backend(e.to_string()))?
-        else {
+        let Some(rec) = self.0.load_session(&id_hash(id)).await.map_err(backend)? else {
             return Ok(None);
         };
         let data = serde_json::from_str(&rec.data)
@@ -97,10 +94,7 @@ impl SessionStore for StoreSessions {
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        self.0
-            .session_delete(&id_hash(id))
-            .await
-            .map_err(|e| session_store::Error::Backend(e.to_string()))
+        self.0.delete_session(&id_hash(id)).await.map_err(backend)
     }
 }
 
@@ -111,48 +105,29 @@ pub enum AuthVia {
     Token,
 }
 
-/// The caller, as far as we know.
+/// The caller, as far as we know, and how they proved it.
 #[derive(Debug, Clone)]
-pub enum Principal {
-    Anonymous,
-    User { user: User, via: AuthVia },
+pub struct Principal {
+    pub caller: Caller,
+    pub via: Option<AuthVia>,
 }
 
 impl Principal {
+    pub fn anonymous() -> Self {
+        Principal {
+            caller: Caller::Public,
+            via: None,
+        }
+    }
+
     pub fn user(&self) -> Option<&User> {
-        match self {
-            Principal::User { user, .. } => Some(user),
-            Principal::Anonymous => None,
-        }
+        self.caller.user()
     }
 
-    pub fn viewer(&self) -> Viewer<'_> {
-        match self {
-            Principal::User { user, .. } => Viewer::Staff {
-                role: user.role,
-                agency_id: user.agency_id.as_deref(),
-            },
-            Principal::Anonymous => Viewer::Public,
-        }
-    }
-
-    pub fn actor(&self) -> Option<Actor> {
-        self.user().map(|u| {
-            Actor::User(UserActor {
-                user_id: u.id,
-                role: u.role,
-                agency_id: u.agency_id.clone(),
-            })
-        })
-    }
-
+    /// The logged-in user, or 401.
     pub fn require_user(&self) -> Result<&User, ApiError> {
-        self.user().ok_or_else(|| {
-            ApiError::Unauthorized(
-                "Log in (POST /api/v1/sessions) or send an API token in `Authorization: Bearer …`."
-                    .into(),
-            )
-        })
+        self.user()
+            .ok_or_else(|| tanggap_service::ServiceError::unauthenticated().into())
     }
 }
 
@@ -174,46 +149,37 @@ impl Principal {
         state: &AppState,
     ) -> Result<(Principal, Option<Session>), ApiError> {
         if let Some(token) = bearer(parts) {
-            let user = state
-                .services
-                .store
-                .user_by_token_hash(&token_hash(token))
-                .await?;
-            return match user {
-                Some(user) => Ok((
-                    Principal::User {
-                        user,
-                        via: AuthVia::Token,
-                    },
-                    None,
-                )),
-                None => Err(ApiError::Unauthorized(
-                    "The API token is unknown, revoked, or its user is deactivated.".into(),
-                )),
-            };
+            let user = state.services.authenticate_token(token).await?;
+            return Ok((
+                Principal {
+                    caller: Caller::Staff(user),
+                    via: Some(AuthVia::Token),
+                },
+                None,
+            ));
         }
         let Some(session) = parts.extensions.get::<Session>().cloned() else {
-            return Ok((Principal::Anonymous, None));
+            return Ok((Principal::anonymous(), None));
         };
         let user_id: Option<i64> = session
             .get(SESSION_USER)
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))?;
         let Some(user_id) = user_id else {
-            return Ok((Principal::Anonymous, Some(session)));
+            return Ok((Principal::anonymous(), Some(session)));
         };
-        match state.services.store.user(user_id).await? {
-            Some(user) if user.active => Ok((
-                Principal::User {
-                    user,
-                    via: AuthVia::Session,
+        match state.services.session_user(user_id).await? {
+            Some(user) => Ok((
+                Principal {
+                    caller: Caller::Staff(user),
+                    via: Some(AuthVia::Session),
                 },
                 Some(session),
             )),
-            _ => {
+            None => {
                 // The account was deactivated or removed: end the session.
                 let _ = session.flush().await;
-                Ok((Principal::Anonymous, Some(session)))
+                Ok((Principal::anonymous(), Some(session)))
             }
         }
     }
@@ -230,13 +196,7 @@ impl FromRequestParts<AppState> for Principal {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let (principal, session) = Principal::resolve(parts, state).await?;
-        if let (
-            Principal::User {
-                via: AuthVia::Session,
-                ..
-            },
-            Some(session),
-        ) = (&principal, session)
+        if let (Some(AuthVia::Session), Some(session)) = (principal.via, session)
             && !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS)
         {
             let presented = parts
@@ -245,12 +205,27 @@ impl FromRequestParts<AppState> for Principal {
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
             if !csrf_matches(&session, presented).await? {
-                return Err(ApiError::Forbidden(format!(
-                    "This write came with the session cookie but without the session's CSRF token; send it in the `{CSRF_HEADER}` header (from the login response or GET /api/v1/me)."
-                )));
+                return Err(ApiError::refused(RefusalKind::Forbidden, "csrf_token_missing"));
             }
         }
         Ok(principal)
+    }
+}
+
+/// A logged-in staff member (session or API token), or 401 before anything else of the
+/// request (its body included) is looked at.
+pub struct Staff(pub Principal);
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let p = Principal::from_request_parts(parts, state).await?;
+        p.require_user()?;
+        Ok(Staff(p))
     }
 }
 
@@ -385,9 +360,15 @@ impl RateLimits {
             let wait = not_until.wait_time_from(governor::clock::Clock::now(
                 &governor::clock::DefaultClock::default(),
             ));
-            ApiError::TooManyRequests {
-                retry_after_secs: wait.as_secs().max(1),
-            }
+            ApiError::Refused(
+                tanggap_service::Refusal::new(
+                    RefusalKind::RateLimited {
+                        retry_after_secs: wait.as_secs().max(1),
+                    },
+                    "rate_limited",
+                )
+                .with("retry_after_secs", wait.as_secs().max(1)),
+            )
         })
     }
 

@@ -1,15 +1,20 @@
 //! Every error the HTTP layer answers with, as `application/problem+json` (RFC 9457): a status,
-//! a short title, a `detail` a person can act on, a stable `code`, and the fields to fix.
-//! Internal failures are logged with their cause and answered with an opaque 500.
+//! a short title, a `detail` a person can act on, a stable `code` with its `args`, and the
+//! fields to fix. Refusals come from the use cases ([`Refusal`]) and are rendered here in the
+//! caller's language (`Accept-Language`, English by default); the transport's own errors
+//! (unreadable bodies, wrong media types) are written here. Internal failures are logged with
+//! their cause and answered with an opaque 500.
 
+use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use tanggap_domain::workflow::WorkflowError;
-use tanggap_service::{FieldError, ServiceError};
+use std::collections::BTreeMap;
+use tanggap_service::{FieldError, Lang, Refusal, RefusalKind, ServiceError};
 use utoipa::ToSchema;
 
-/// A problem detail (RFC 9457).
+/// A problem detail (RFC 9457), served as `application/problem+json`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Problem {
     /// A URI naming the kind of problem.
@@ -17,15 +22,20 @@ pub struct Problem {
     pub kind: String,
     pub title: String,
     pub status: u16,
-    /// What happened and what to do about it.
+    /// What happened and what to do about it, in the language of `Accept-Language`
+    /// (`id` or `en`; English by default).
     pub detail: String,
-    /// Stable machine-readable code, e.g. `invalid_transition`.
+    /// Stable machine-readable code, e.g. `invalid_transition`, `role_not_allowed`.
     pub code: String,
+    /// The code's arguments, e.g. `{"permission": "dispatch_report"}`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub args: BTreeMap<String, String>,
     /// The fields to fix (422).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldProblem>,
 }
 
+/// One field to fix.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct FieldProblem {
     pub field: String,
@@ -33,42 +43,37 @@ pub struct FieldProblem {
     /// In Bahasa Indonesia.
     pub message: String,
     pub message_en: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub args: BTreeMap<String, String>,
 }
 
-impl From<FieldError> for FieldProblem {
-    fn from(e: FieldError) -> Self {
+impl From<&FieldError> for FieldProblem {
+    fn from(e: &FieldError) -> Self {
         FieldProblem {
-            field: e.field,
+            field: e.field.clone(),
             code: e.code.to_string(),
-            message: e.message,
-            message_en: e.message_en,
+            message: e.message(Lang::Id),
+            message_en: e.message(Lang::En),
+            args: e
+                .args
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
         }
     }
 }
 
-#[derive(Debug)]
+/// What a handler can fail with.
+#[derive(Debug, Clone)]
 pub enum ApiError {
-    /// 400: the request cannot be read (malformed JSON, bad query string).
+    /// A use case said no: rendered from its code in the caller's language.
+    Refused(Refusal),
+    /// 400: the request cannot be read (malformed JSON, bad query string or path).
     BadRequest(String),
-    /// 401: log in or present a token or the report's secret.
-    Unauthorized(String),
-    /// 403
-    Forbidden(String),
-    /// 404
-    NotFound(String),
-    /// 409: not possible in the current state.
-    Conflict { code: &'static str, detail: String },
     /// 413
     TooLarge(String),
     /// 415
     UnsupportedMediaType(String),
-    /// 422
-    Unprocessable {
-        detail: String,
-        errors: Vec<FieldProblem>,
-    },
-    /// 429
-    TooManyRequests { retry_after_secs: u64 },
     /// 500: the cause is logged, never sent.
     Internal(String),
 }
@@ -76,110 +81,109 @@ pub enum ApiError {
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
-    pub fn invalid(detail: impl Into<String>) -> Self {
-        ApiError::Unprocessable {
-            detail: detail.into(),
-            errors: vec![],
-        }
+    /// 422 with one field to fix.
+    pub fn field(field: &str, code: &'static str) -> Self {
+        ApiError::Refused(Refusal {
+            kind: RefusalKind::Invalid,
+            code: "validation_failed",
+            args: vec![],
+            fields: vec![FieldError::new(field, code)],
+        })
     }
 
-    pub fn field(field: &str, code: &str, message: &str, message_en: &str) -> Self {
-        ApiError::Unprocessable {
-            detail: message_en.to_string(),
-            errors: vec![FieldProblem {
-                field: field.into(),
-                code: code.into(),
-                message: message.into(),
-                message_en: message_en.into(),
-            }],
-        }
+    pub fn refused(kind: RefusalKind, code: &'static str) -> Self {
+        ApiError::Refused(Refusal::new(kind, code))
     }
 
-    fn parts(&self) -> (StatusCode, &'static str, &'static str, String) {
+    pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::BadRequest(d) => (
-                StatusCode::BAD_REQUEST,
-                "bad_request",
-                "Bad request",
-                d.clone(),
-            ),
-            ApiError::Unauthorized(d) => (
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "Authentication required",
-                d.clone(),
-            ),
-            ApiError::Forbidden(d) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden", d.clone()),
-            ApiError::NotFound(d) => (StatusCode::NOT_FOUND, "not_found", "Not found", d.clone()),
-            ApiError::Conflict { code, detail } => {
-                (StatusCode::CONFLICT, code, "Conflict", detail.clone())
-            }
-            ApiError::TooLarge(d) => (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                "Payload too large",
-                d.clone(),
-            ),
-            ApiError::UnsupportedMediaType(d) => (
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "Unsupported media type",
-                d.clone(),
-            ),
-            ApiError::Unprocessable { detail, .. } => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "validation_failed",
-                "Unprocessable content",
-                detail.clone(),
-            ),
-            ApiError::TooManyRequests { retry_after_secs } => (
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                "Too many requests",
-                format!("Too many requests; try again in {retry_after_secs} s."),
-            ),
-            ApiError::Internal(_) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "Internal error",
-                "Something went wrong on our side; it has been logged. Please try again later."
-                    .into(),
-            ),
+            ApiError::Refused(r) => match r.kind {
+                RefusalKind::Unauthenticated => StatusCode::UNAUTHORIZED,
+                RefusalKind::Forbidden => StatusCode::FORBIDDEN,
+                RefusalKind::NotFound => StatusCode::NOT_FOUND,
+                RefusalKind::Conflict => StatusCode::CONFLICT,
+                RefusalKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+                RefusalKind::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            },
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
-    pub fn problem(&self) -> Problem {
-        let (status, code, title, detail) = self.parts();
-        Problem {
-            kind: format!("https://tanggap.id/problems/{code}"),
-            title: title.into(),
-            status: status.as_u16(),
-            detail,
-            code: code.into(),
-            errors: match self {
-                ApiError::Unprocessable { errors, .. } => errors.clone(),
-                _ => vec![],
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Refused(r) => r.code,
+            ApiError::BadRequest(_) => "bad_request",
+            ApiError::TooLarge(_) => "too_large",
+            ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+
+    /// What to tell the caller, in `lang`.
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            ApiError::Refused(r) => r.message(lang),
+            ApiError::BadRequest(d) | ApiError::TooLarge(d) | ApiError::UnsupportedMediaType(d) => {
+                match lang {
+                    Lang::En => d.clone(),
+                    Lang::Id => match self {
+                        ApiError::BadRequest(_) => format!("Permintaan tidak terbaca. ({d})"),
+                        ApiError::TooLarge(_) => format!("Isi permintaan terlalu besar. ({d})"),
+                        _ => format!("Jenis isi permintaan tidak didukung. ({d})"),
+                    },
+                }
+            }
+            ApiError::Internal(_) => match lang {
+                Lang::En => {
+                    "Something went wrong on our side; it has been logged. Please try again later."
+                        .into()
+                }
+                Lang::Id => {
+                    "Terjadi kesalahan di sistem kami dan sudah dicatat. Silakan coba lagi nanti."
+                        .into()
+                }
             },
         }
     }
 
-    pub fn status(&self) -> StatusCode {
-        self.parts().0
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        if let ApiError::Internal(cause) = &self {
-            tracing::error!(%cause, "internal error");
+    pub fn problem(&self, lang: Lang) -> Problem {
+        let status = self.status();
+        let code = self.code();
+        let (args, errors) = match self {
+            ApiError::Refused(r) => (
+                r.args
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.clone()))
+                    .collect(),
+                r.fields.iter().map(FieldProblem::from).collect(),
+            ),
+            _ => (BTreeMap::new(), vec![]),
+        };
+        Problem {
+            kind: format!("https://tanggap.id/problems/{code}"),
+            title: status.canonical_reason().unwrap_or("Error").into(),
+            status: status.as_u16(),
+            detail: self.message(lang),
+            code: code.into(),
+            args,
+            errors,
         }
-        let problem = self.problem();
-        let mut resp = (self.status(), axum::Json(problem)).into_response();
+    }
+
+    fn response(&self, lang: Lang) -> Response {
+        let mut resp = (self.status(), axum::Json(self.problem(lang))).into_response();
         resp.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
-        if let ApiError::TooManyRequests { retry_after_secs } = self
+        if let ApiError::Refused(Refusal {
+            kind: RefusalKind::RateLimited { retry_after_secs },
+            ..
+        }) = self
             && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
         {
             resp.headers_mut().insert(header::RETRY_AFTER, v);
@@ -188,62 +192,89 @@ impl IntoResponse for ApiError {
     }
 }
 
-impl From<WorkflowError> for ApiError {
-    fn from(e: WorkflowError) -> Self {
-        match e {
-            WorkflowError::Forbidden(msg) => ApiError::Forbidden(msg),
-            WorkflowError::WrongStatus { .. } | WorkflowError::WrongStage { .. } => {
-                ApiError::Conflict {
-                    code: "invalid_transition",
-                    detail: e.to_string(),
+/// The error behind a problem response, kept so that [`localise`] can render it again in the
+/// caller's language.
+#[derive(Clone)]
+struct Rendered(ApiError);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Internal(cause) = &self {
+            tracing::error!(%cause, "internal error");
+        }
+        let mut resp = self.response(Lang::En);
+        resp.extensions_mut().insert(Rendered(self));
+        resp
+    }
+}
+
+/// Middleware: problems are rendered in the language the caller asks for with
+/// `Accept-Language` (Bahasa Indonesia or English; English when neither is asked for).
+pub async fn localise(req: Request, next: Next) -> Response {
+    let lang = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Lang::from_accept_language);
+    let resp = next.run(req).await;
+    match (lang, resp.extensions().get::<Rendered>()) {
+        (Some(Lang::Id), Some(Rendered(e))) => {
+            let mut again = e.response(Lang::Id);
+            for (k, v) in resp.headers() {
+                if k != header::CONTENT_LENGTH && k != header::CONTENT_TYPE {
+                    again.headers_mut().insert(k.clone(), v.clone());
                 }
             }
-            WorkflowError::UnknownAssignment(_) => ApiError::NotFound(e.to_string()),
-            WorkflowError::Invalid(msg) => ApiError::invalid(msg),
+            again
         }
+        _ => resp,
+    }
+}
+
+impl From<Refusal> for ApiError {
+    fn from(r: Refusal) -> Self {
+        ApiError::Refused(r)
     }
 }
 
 impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
         match e {
-            ServiceError::Validation(errors) => ApiError::Unprocessable {
-                detail: "Some fields need fixing; see `errors`.".into(),
-                errors: errors.into_iter().map(FieldProblem::from).collect(),
-            },
-            ServiceError::Workflow(w) => w.into(),
-            ServiceError::NotFound(what) => ApiError::NotFound(format!("{what} not found")),
-            ServiceError::Conflict(msg) => ApiError::Conflict {
-                code: "conflict",
-                detail: msg,
-            },
-            ServiceError::Invalid(msg) => ApiError::invalid(msg),
-            ServiceError::Store(e) => ApiError::Internal(e.to_string()),
+            ServiceError::Refused(r) => ApiError::Refused(r),
+            ServiceError::Internal(cause) => ApiError::Internal(cause),
         }
-    }
-}
-
-impl From<tanggap_store::StoreError> for ApiError {
-    fn from(e: tanggap_store::StoreError) -> Self {
-        ServiceError::from(e).into()
     }
 }
 
 impl From<tanggap_attachments::AttachmentError> for ApiError {
     fn from(e: tanggap_attachments::AttachmentError) -> Self {
-        let en = e.message_en();
         match e.code() {
-            "too_large" => ApiError::TooLarge(en),
-            "unsupported_type" => ApiError::UnsupportedMediaType(en),
-            code => ApiError::Unprocessable {
-                detail: en.clone(),
-                errors: vec![FieldProblem {
-                    field: "attachments".into(),
-                    code: code.into(),
-                    message: e.to_string(),
-                    message_en: en,
-                }],
-            },
+            "too_large" => ApiError::TooLarge(e.message_en()),
+            "unsupported_type" => ApiError::UnsupportedMediaType(e.message_en()),
+            _ => ApiError::Refused(Refusal {
+                kind: RefusalKind::Invalid,
+                code: "validation_failed",
+                args: vec![],
+                fields: vec![attachment_field("attachments", &e, None)],
+            }),
         }
     }
+}
+
+/// An upload's problem as a field error (the page shows it next to the file input).
+pub fn attachment_field(
+    field: &str,
+    e: &tanggap_attachments::AttachmentError,
+    filename: Option<&str>,
+) -> FieldError {
+    use tanggap_attachments::AttachmentError as A;
+    let mut f = FieldError::new(field, e.code());
+    match e {
+        A::TooLarge { limit } | A::TooMany { limit } => f = f.with("limit", limit),
+        _ => {}
+    }
+    if let Some(name) = filename {
+        f = f.with("filename", name);
+    }
+    f
 }

@@ -4,11 +4,69 @@
 use crate::AppState;
 use crate::error::ApiError;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Multipart, Request};
+use axum::extract::{FromRequest, FromRequestParts, Multipart, Request};
 use axum::http::header;
+use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 use tanggap_attachments::{CleanFile, check_count, clean};
 use tanggap_store::NewAttachment;
+
+/// Whether the request says its body is JSON (`application/json` or `application/…+json`, in
+/// any letter case, with any parameters).
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|ct| {
+            ct.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .is_some_and(|ct| {
+            ct == "application/json" || (ct.starts_with("application/") && ct.ends_with("+json"))
+        })
+}
+
+/// `axum::extract::Path` whose rejections are problem documents (400: the path segment does
+/// not fit, e.g. an id beyond 64 bits).
+pub struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(v)| ApiPath(v))
+            .map_err(|e| {
+                ApiError::BadRequest(format!(
+                    "The address is not valid: {}",
+                    e.body_text()
+                ))
+            })
+    }
+}
+
+/// `axum::extract::Query` whose rejections are problem documents (400: e.g. `per_page=-1`).
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(v)| ApiQuery(v))
+            .map_err(|e| {
+                ApiError::BadRequest(format!(
+                    "The query string is not valid: {}",
+                    e.body_text()
+                ))
+            })
+    }
+}
 
 /// Largest JSON body accepted (a report body is at most 10,000 characters).
 pub const JSON_LIMIT: usize = 64 * 1024;
@@ -25,10 +83,7 @@ pub fn json_rejection(r: JsonRejection) -> ApiError {
         JsonRejection::JsonSyntaxError(e) => {
             ApiError::BadRequest(format!("The body is not valid JSON: {}", e.body_text()))
         }
-        JsonRejection::JsonDataError(e) => ApiError::invalid(format!(
-            "The JSON does not fit this endpoint: {}",
-            e.body_text()
-        )),
+        JsonRejection::JsonDataError(e) => mismatch(e.body_text()),
         JsonRejection::BytesRejection(e)
             if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE =>
         {
@@ -44,12 +99,32 @@ pub fn json_rejection(r: JsonRejection) -> ApiError {
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        axum::Json::<T>::from_request(req, state)
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        if !is_json(req.headers()) {
+            return Err(ApiError::UnsupportedMediaType(
+                "Send a JSON body with `Content-Type: application/json`.".into(),
+            ));
+        }
+        let bytes = axum::body::to_bytes(req.into_body(), JSON_LIMIT)
             .await
+            .map_err(|_| {
+                ApiError::TooLarge(format!(
+                    "The body is larger than this endpoint accepts ({} KiB for JSON).",
+                    JSON_LIMIT / 1024
+                ))
+            })?;
+        axum::Json::<T>::from_bytes(&bytes)
             .map(|axum::Json(v)| ApiJson(v))
             .map_err(json_rejection)
     }
+}
+
+/// 422: the body is readable but does not fit the endpoint (unknown field, wrong type).
+fn mismatch(detail: String) -> ApiError {
+    ApiError::Refused(
+        tanggap_service::Refusal::new(tanggap_service::RefusalKind::Invalid, "json_mismatch")
+            .with("detail", detail),
+    )
 }
 
 /// A JSON body, or multipart with the same JSON in a `data` part plus `attachments` files.
@@ -82,12 +157,7 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for WithFiles<T> {
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         if !is_multipart(&req) {
             // Upload routes accept large bodies; a JSON body is still held to the JSON limit.
-            let is_json = req
-                .headers()
-                .get(header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|ct| ct.starts_with("application/json"));
-            if !is_json {
+            if !is_json(req.headers()) {
                 return Err(ApiError::UnsupportedMediaType("Send `application/json`, or `multipart/form-data` with a `data` part and `attachments` files.".into()));
             }
             let bytes = axum::body::to_bytes(req.into_body(), JSON_LIMIT)
@@ -122,9 +192,7 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for WithFiles<T> {
                         if e.is_syntax() || e.is_eof() {
                             ApiError::BadRequest(format!("The `data` part is not valid JSON: {e}"))
                         } else {
-                            ApiError::invalid(format!(
-                                "The `data` part does not fit this endpoint: {e}"
-                            ))
+                            mismatch(format!("the `data` part: {e}"))
                         }
                     })?;
                     data = Some(v);
@@ -136,14 +204,14 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for WithFiles<T> {
                     files.push(clean(&bytes, &filename, limits)?);
                 }
                 other => {
-                    return Err(ApiError::invalid(format!(
-                        "Unknown multipart part `{other}`: send `data` (JSON) and `attachments` (files)."
+                    return Err(mismatch(format!(
+                        "unknown multipart part `{other}`: send `data` (JSON) and `attachments` (files)"
                     )));
                 }
             }
         }
         let data = data.ok_or_else(|| {
-            ApiError::invalid("The multipart body needs a `data` part with the JSON fields.")
+            mismatch("the multipart body needs a `data` part with the JSON fields".into())
         })?;
         Ok(WithFiles { data, files })
     }

@@ -1,12 +1,12 @@
-//! Tanggap's HTTP surface. [`router`] builds the whole application; handlers are thin and call
-//! the use cases in `tanggap-service`. Access rules live in `tanggap_domain::access` (reads),
-//! `tanggap_domain::workflow` (report writes) and [`policy`] (everything else).
+//! Tanggap's HTTP surface: two adapters (the JSON API and the pages) in front of the one door,
+//! `tanggap_service::Services`. [`router`] builds the whole application; handlers parse their
+//! format, call a use case with the caller they authenticated, and render the answer or the
+//! refusal in the caller's language. They decide nothing themselves.
 
 pub mod api;
 pub mod auth;
 pub mod error;
 pub mod extract;
-pub mod policy;
 pub mod ui;
 
 use axum::Router;
@@ -61,7 +61,7 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     // Cookies are Secure when the site is served over TLS (its public address is https).
     let secure = state.public_url.starts_with("https://");
-    let sessions = SessionManagerLayer::new(auth::StoreSessions(state.services.store.clone()))
+    let sessions = SessionManagerLayer::new(auth::StoreSessions(state.services.clone()))
         .with_name("tanggap_session")
         .with_http_only(true)
         .with_secure(secure)
@@ -70,7 +70,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .merge(api::router())
+        .merge(api::router().layer(axum::middleware::from_fn(error::localise)))
         .merge(ui::router())
         .fallback(not_found)
         .layer(sessions)
@@ -99,7 +99,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 async fn not_found() -> error::ApiError {
-    error::ApiError::NotFound("There is nothing at this address.".into())
+    error::ApiError::refused(tanggap_service::RefusalKind::NotFound, "no_such_address")
 }
 
 /// The process is up.
@@ -109,7 +109,7 @@ async fn healthz() -> &'static str {
 
 /// The process can serve: its database answers.
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    match state.services.store.ping().await {
+    match state.services.ping().await {
         Ok(()) => (StatusCode::OK, "ready"),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");

@@ -262,7 +262,9 @@ fn only_the_right_roles_act() {
         assert!(
             matches!(
                 w.run(&v, &actor, dispatch_two()),
-                Err(WorkflowError::Forbidden(_))
+                Err(WorkflowError::NotPermitted {
+                    permission: Permission::DispatchReport
+                })
             ),
             "{actor:?}"
         );
@@ -279,7 +281,7 @@ fn only_the_right_roles_act() {
         assert!(
             matches!(
                 w.run(&v, &actor, update(dpu, Stage::Verifikasi)),
-                Err(WorkflowError::Forbidden(_))
+                Err(WorkflowError::OtherAgency | WorkflowError::NotPermitted { .. })
             ),
             "{actor:?}"
         );
@@ -304,7 +306,9 @@ fn only_the_right_roles_act() {
     ));
     assert!(matches!(
         w.run(&v, &operator(), Command::AutoClose),
-        Err(WorkflowError::Forbidden(_))
+        Err(WorkflowError::NotPermitted {
+            permission: Permission::AutoCloseReport
+        })
     ));
 }
 
@@ -643,6 +647,38 @@ fn verification_edits_are_recorded_with_before_and_after() {
         ),
         Err(WorkflowError::Invalid(_))
     ));
+}
+
+/// Verification takes the same limits as submission: a body of 10,000 characters (more than a
+/// note may have) can be kept or corrected; one character more is refused with its field.
+#[test]
+fn verification_accepts_a_body_as_long_as_submission_does() {
+    let w = World::new();
+    let v = w.report();
+    let ctx = Context {
+        now: w.now,
+        calendar: &w.cal,
+        policy: &w.policy,
+        agencies: &w.tree,
+    };
+    let verify = |body: String| Command::Verify {
+        edit: ReportEdit {
+            body: Some(body),
+            ..Default::default()
+        },
+    };
+    assert!(decide(&v, &operator(), &verify("a".repeat(MAX_BODY_CHARS)), &ctx).is_ok());
+    assert_eq!(
+        decide(&v, &operator(), &verify("a".repeat(MAX_BODY_CHARS + 1)), &ctx),
+        Err(WorkflowError::Invalid(Invalid::TooLong {
+            field: "body",
+            max: MAX_BODY_CHARS
+        }))
+    );
+    assert_eq!(
+        decide(&v, &operator(), &verify(" ".into()), &ctx).map_err(|e| e.code()),
+        Err("required")
+    );
 }
 
 #[test]

@@ -121,7 +121,7 @@ async fn two_instances_race(db: Db) {
     let sender = FakeSender::new();
     let one = instance(db.open().await, start, &sender);
     let two = instance(db.open().await, start, &sender);
-    let staff = setup(&one.services, &AGENCIES, &[]).await;
+    let staff = setup(&one.services, one.store.as_ref(), &AGENCIES, &[]).await;
     let work = workload(&one, &staff, start, 90).await;
     let mut fired = 0;
     let mut stale = 0;
@@ -185,7 +185,7 @@ async fn restarts_lose_and_repeat_nothing(db: Db) {
     let start = wib("2026-11-30 09:00");
     let sender = FakeSender::new();
     let first = instance(db.open().await, start, &sender);
-    let staff = setup(&first.services, &AGENCIES, &[]).await;
+    let staff = setup(&first.services, first.store.as_ref(), &AGENCIES, &[]).await;
     let work = workload(&first, &staff, start, 30).await;
     let lease = tanggap_jobs::SchedulerSettings::default().lease;
     let half = start + TimeDelta::hours(13);

@@ -412,7 +412,7 @@ async fn two_weeks_across_christmas_and_new_year() {
     );
     let svc = &app.services;
     let store = app.store().clone();
-    let staff = setup(svc, &AGENCIES, &[QUIET]).await;
+    let staff = setup(svc, store.as_ref(), &AGENCIES, &[QUIET]).await;
     let mut cases: Vec<Case> = Vec::new();
 
     // History: October reports answered at once but never finished (completion overdue since

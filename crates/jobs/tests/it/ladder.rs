@@ -36,7 +36,7 @@ async fn the_ladder_reminds_then_tells_the_head_then_marks_lalai() {
         sender.clone(),
         SchedulerSettings::default(),
     );
-    let staff = setup(&app.services, &["dinkes", "dishub"], &["dishub"]).await;
+    let staff = setup(&app.services, app.store.as_ref(), &["dinkes", "dishub"], &["dishub"]).await;
     let r1 = submit(
         &app.services,
         "Antrean RSUD sangat panjang",
@@ -197,7 +197,7 @@ async fn after_downtime_every_missed_step_fires_once_in_order() {
         sender.clone(),
         SchedulerSettings::default(),
     );
-    let staff = setup(&app.services, &["dinkes"], &[]).await;
+    let staff = setup(&app.services, app.store.as_ref(), &["dinkes"], &[]).await;
     let store = app.store().clone();
     let silent = submit(
         &app.services,
@@ -290,12 +290,12 @@ async fn silence_after_selesai_closes_and_sixty_days_offer_the_ombudsman() {
         sender.clone(),
         SchedulerSettings::default(),
     );
-    let staff = setup(&app.services, &["dinkes"], &[]).await;
+    let staff = setup(&app.services, app.store.as_ref(), &["dinkes"], &[]).await;
     let store = app.store().clone();
     let svc = &app.services;
     // Submitted 26 October by WhatsApp, dispatched, answered, never finished.
     let wa = svc
-        .submit_report(ReportInput {
+        .submit_report(&tanggap_service::Caller::Public, ReportInput {
             kind: "pengaduan".into(),
             title: String::new(),
             body: "Puskesmas Miroto tutup pada jam pelayanan, mohon ditindak".into(),
@@ -476,7 +476,7 @@ async fn agency_heads_get_one_morning_digest_a_day() {
         sender.clone(),
         SchedulerSettings::default(),
     );
-    let staff = setup(&app.services, &["dinkes", "dishub", "bpbd"], &["dishub"]).await;
+    let staff = setup(&app.services, app.store.as_ref(), &["dinkes", "dishub", "bpbd"], &["dishub"]).await;
     let r = submit(&app.services, "Antrean RSUD", "pengaduan", "kesehatan").await;
     dispatch(&app.services, &staff, r, "dinkes").await;
     let q = submit(&app.services, "Lampu lalu lintas", "pengaduan", "kesehatan").await;
@@ -566,7 +566,7 @@ async fn the_outbox_retries_with_backoff_and_gives_up_on_permanent_failures() {
         sender.clone(),
         SchedulerSettings::default(),
     );
-    let staff = setup(&app.services, &["dinkes"], &[]).await;
+    let staff = setup(&app.services, app.store.as_ref(), &["dinkes"], &[]).await;
     let store = app.store().clone();
     let r = submit(&app.services, "Antrean RSUD", "pengaduan", "kesehatan").await;
     let a = dispatch(&app.services, &staff, r, "dinkes").await;

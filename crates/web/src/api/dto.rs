@@ -53,14 +53,18 @@ impl From<ReporterBody> for ReporterInput {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubmitReportRequest {
-    /// `pengaduan`, `aspirasi` or `permintaan_informasi`.
+    /// `pengaduan`, `aspirasi` or `permintaan_informasi`. (Missing fields are reported with the
+    /// others as fields to fix.)
     #[serde(default)]
-    #[schema(example = "pengaduan")]
+    #[schema(example = "pengaduan", required = true)]
     pub kind: String,
+    /// At most 200 characters.
     #[serde(default)]
-    #[schema(example = "Jalan provinsi berlubang di Ungaran")]
+    #[schema(example = "Jalan provinsi berlubang di Ungaran", required = true, max_length = 200)]
     pub title: String,
+    /// 10 to 10,000 characters.
     #[serde(default)]
+    #[schema(required = true, min_length = 10, max_length = 10000)]
     pub body: String,
     /// The date of the incident, `YYYY-MM-DD`.
     pub occurred_on: Option<String>,
@@ -72,7 +76,6 @@ pub struct SubmitReportRequest {
     /// A category code (GET /api/v1/categories).
     pub category: Option<String>,
     /// `publik` (default), `anonim`, `rahasia`, or a list of `anonim` and `rahasia`.
-    #[schema(value_type = Object)]
     pub visibility: Option<VisibilityInput>,
     /// Show the reporter's name on the public site (ignored for `anonim`).
     #[serde(default)]
@@ -396,7 +399,7 @@ pub struct VerifyRequest {
     pub category: Option<String>,
     pub region_code: Option<String>,
     pub address: Option<String>,
-    #[schema(value_type = Object)]
+    /// `publik`, `anonim`, `rahasia`, or a list of `anonim` and `rahasia`.
     pub visibility: Option<VisibilityInput>,
     pub needs_field_check: Option<bool>,
 }
@@ -456,7 +459,8 @@ pub struct ForwardRequest {
 #[serde(deny_unknown_fields)]
 pub struct RatingRequest {
     /// 1 to 5.
-    pub score: u8,
+    #[schema(minimum = 1, maximum = 5)]
+    pub score: i64,
     /// `fixed`, `partly` or `not_fixed`.
     pub outcome: String,
     pub comment: Option<String>,

@@ -25,7 +25,8 @@ use utoipa_axum::routes;
 Staff authenticate with the session cookie from `POST /api/v1/sessions` (writes then need `X-CSRF-Token`) or with an API \
 token in `Authorization: Bearer …`; reporters with their report's secret in `X-Report-Secret`."
     ),
-    modifiers(&SecuritySchemes),
+    modifiers(&SecuritySchemes, &ProblemResponses),
+    components(schemas(crate::error::Problem, crate::error::FieldProblem)),
     tags(
         (name = "reports", description = "Submitting, reading and listing reports"),
         (name = "workflow", description = "The complaint desk's and leadership's actions"),
@@ -55,6 +56,74 @@ impl Modify for SecuritySchemes {
             "reporter_secret",
             SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-Report-Secret"))),
         );
+    }
+}
+
+/// Every error answer is `application/problem+json` (`Problem`). Which statuses an operation can
+/// answer follows from the doors it goes through, so they are added here once rather than
+/// repeated on every handler: any operation can meet an unreadable path or query (400), a bad
+/// API token (401), a refusal (403), a missing object (404) and an internal failure (500);
+/// operations with a body can meet a body too large (413) or of the wrong type (415); writes can
+/// meet fields to fix (422) and a state that does not allow them (409); the report,
+/// attachment and login endpoints are rate-limited (429).
+struct ProblemResponses;
+
+impl Modify for ProblemResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let problem = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build()
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let rate_limited = ["/api/v1/reports", "/api/v1/attachments", "/api/v1/sessions"]
+                .iter()
+                .any(|p| path.starts_with(p));
+            let ops = [
+                (&mut item.get, false),
+                (&mut item.delete, true),
+                (&mut item.post, true),
+                (&mut item.put, true),
+                (&mut item.patch, true),
+            ];
+            for (op, write) in ops {
+                let Some(op) = op.as_mut() else { continue };
+                let has_body = op.request_body.is_some();
+                let mut statuses = vec![
+                    ("400", "The path, query or body cannot be read"),
+                    ("401", "Log in, or send a valid API token or the report's secret"),
+                    ("403", "Not allowed for this caller"),
+                    ("404", "Not found"),
+                    ("500", "Internal failure (logged)"),
+                ];
+                if write {
+                    statuses.push(("409", "Not possible in the current state"));
+                }
+                if write || has_body {
+                    statuses.push(("422", "Fields to fix, or a value that does not fit"));
+                }
+                if has_body {
+                    statuses.push(("413", "The body is too large"));
+                    statuses.push(("415", "Send JSON (or multipart where files are accepted)"));
+                }
+                if rate_limited {
+                    statuses.push(("429", "Too many requests; see Retry-After"));
+                }
+                for (status, description) in statuses {
+                    op.responses
+                        .responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| problem(description).into());
+                }
+            }
+        }
     }
 }
 

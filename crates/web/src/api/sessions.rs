@@ -8,7 +8,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use tanggap_domain::audit::NewAuditEvent;
 use tanggap_store::User;
 use tower_sessions::Session;
 use utoipa::ToSchema;
@@ -65,7 +64,7 @@ pub struct SessionResponse {
 
 /// Log in with username and password; sets the session cookie.
 #[utoipa::path(post, path = "/api/v1/sessions", tag = "accounts", request_body = LoginRequest,
-    responses((status = 201, body = SessionResponse), (status = 401, description = "Wrong username or password", body = Problem), (status = 429, body = Problem)))]
+    responses((status = 201, body = SessionResponse)))]
 pub async fn create_session(
     State(state): State<AppState>,
     session: Session,
@@ -73,8 +72,11 @@ pub async fn create_session(
     ApiJson(b): ApiJson<LoginRequest>,
 ) -> ApiResult<(StatusCode, Json<SessionResponse>)> {
     state.limits.login(&b.username, ip.0)?;
-    let Some(user) = state.services.login(b.username.trim(), &b.password).await? else {
-        return Err(ApiError::Unauthorized("Wrong username or password.".into()));
+    let Some(user) = state.services.login(&b.username, &b.password).await? else {
+        return Err(ApiError::refused(
+            tanggap_service::RefusalKind::Unauthenticated,
+            "wrong_credentials",
+        ));
     };
     // A new session id at login, so a planted cookie never becomes a logged-in session.
     session
@@ -90,14 +92,6 @@ pub async fn create_session(
         .insert(SESSION_CSRF, &csrf)
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?;
-    state
-        .services
-        .store
-        .append_audit(
-            NewAuditEvent::new(format!("user:{}", user.id), "user.login", "user", user.id),
-            state.services.now(),
-        )
-        .await?;
     Ok((
         StatusCode::CREATED,
         Json(SessionResponse {
@@ -109,7 +103,7 @@ pub async fn create_session(
 
 /// Log out: the session ends.
 #[utoipa::path(delete, path = "/api/v1/sessions/current", tag = "accounts",
-    responses((status = 204, description = "Logged out"), (status = 403, body = Problem)))]
+    responses((status = 204, description = "Logged out")))]
 pub async fn delete_session(principal: Principal, session: Session) -> ApiResult<StatusCode> {
     // Principal checks the CSRF token for a logged-in session.
     let _ = principal;
@@ -122,7 +116,7 @@ pub async fn delete_session(principal: Principal, session: Session) -> ApiResult
 
 /// Who is logged in, and the CSRF token of the session.
 #[utoipa::path(get, path = "/api/v1/me", tag = "accounts",
-    responses((status = 200, body = SessionResponse), (status = 401, body = Problem)))]
+    responses((status = 200, body = SessionResponse)))]
 pub async fn me(principal: Principal, session: Session) -> ApiResult<Json<SessionResponse>> {
     let user = principal.require_user()?;
     let csrf: Option<String> = session

@@ -1,17 +1,20 @@
 //! Administration: users and roles, agencies and their heads, categories and their default
-//! agencies, the SLA policy, holidays. Every change is audited by the store.
+//! agencies, the SLA policy, holidays. The forms fill the same inputs as the JSON API and call
+//! the same use cases, which check, audit and refuse in one place.
 
 use super::{Layout, Ui, UiResult, page};
 use askama::Template;
 use axum::Form;
 use axum::extract::Query;
 use axum::response::{IntoResponse, Redirect};
-use chrono::{Datelike, NaiveDate};
+use chrono::Datelike;
 use serde::Deserialize;
+use tanggap_domain::policy::Permission;
 use tanggap_domain::sla::{DurationUnit, SlaDuration};
-use tanggap_domain::{Agency, Category, Holiday, HolidayKind, Role, SlaPolicy};
-use tanggap_service::auth::{UserInput, check_password, hash_password};
-use tanggap_store::{User, UserPatch};
+use tanggap_domain::{Agency, Category, Holiday, Role, SlaPolicy};
+use tanggap_service::accounts::{UserChange, UserInput};
+use tanggap_service::{AgencyInput, CategoryInput, HolidayInput, PolicyInput, ServiceError};
+use tanggap_store::User;
 
 #[derive(Template)]
 #[template(path = "admin.html")]
@@ -60,15 +63,16 @@ pub struct AdminQuery {
 }
 
 pub async fn index(ui: Ui, Query(q): Query<AdminQuery>) -> UiResult {
-    ui.require_role(&[Role::Admin])?;
-    let store = &ui.state.services.store;
-    let err = |e: tanggap_store::StoreError| ui.api_error(e.into());
-    let agencies = store.agencies().await.map_err(err)?;
+    ui.require(Permission::ManageReferenceData)?;
+    let services = &ui.state.services;
+    let caller = ui.caller();
+    let err = |e: ServiceError| ui.api_error(e.into());
+    let agencies = services.agencies(caller).await.map_err(err)?;
     let editing = q
         .instansi
         .and_then(|id| agencies.iter().find(|a| a.id == id).cloned());
     let year = ui.tr.now.with_timezone(&ui.tr.tz).year();
-    let holidays = store
+    let holidays = services
         .holidays()
         .await
         .map_err(err)?
@@ -79,10 +83,10 @@ pub async fn index(ui: Ui, Query(q): Query<AdminQuery>) -> UiResult {
     let roles = Role::ALL.iter().map(|r| (r.as_str(), tr.role(r))).collect();
     let t = AdminPage {
         l: ui.layout(ui.tr.s("Administrasi", "Administration")).await,
-        users: store.users().await.map_err(err)?,
-        categories: store.categories().await.map_err(err)?,
+        users: services.users(caller).await.map_err(err)?,
+        categories: services.categories().await.map_err(err)?,
         holidays,
-        policy: store.sla_policy().await.map_err(err)?,
+        policy: services.sla_policy(caller).await.map_err(err)?,
         editing,
         agencies,
         roles,
@@ -90,16 +94,25 @@ pub async fn index(ui: Ui, Query(q): Query<AdminQuery>) -> UiResult {
     Ok(page(&t))
 }
 
-fn actor(ui: &Ui) -> String {
-    ui.user()
-        .map_or_else(|| "public".into(), |u| format!("user:{}", u.id))
-}
-
-/// After an admin form: back to the page, with what happened.
-async fn done(ui: &Ui, result: Result<String, String>, anchor: &str) -> UiResult {
+/// After an admin form: back to the page, with what happened or why it was refused.
+async fn done<T>(
+    ui: &Ui,
+    result: Result<T, ServiceError>,
+    ok: impl FnOnce(T) -> String,
+    anchor: &str,
+) -> UiResult {
     match result {
-        Ok(m) => ui.flash(&m).await,
-        Err(m) => ui.flash_error(&m).await,
+        Ok(v) => ui.flash(&ok(v)).await,
+        Err(ServiceError::Internal(cause)) => {
+            return Err(ui.api_error(crate::error::ApiError::Internal(cause)));
+        }
+        Err(ServiceError::Refused(r)) => {
+            let message = match r.fields.first() {
+                Some(f) => f.message(ui.tr.lang),
+                None => r.message(ui.tr.lang),
+            };
+            ui.flash_error(&message).await
+        }
     }
     Ok(Redirect::to(&format!("/admin#{anchor}")).into_response())
 }
@@ -129,97 +142,50 @@ pub struct UserForm {
 }
 
 pub async fn save_user(ui: Ui, Form(f): Form<UserForm>) -> UiResult {
-    let me = ui.require_role(&[Role::Admin])?.clone();
+    ui.require(Permission::ManageUsers)?;
     ui.check_csrf(&f.csrf).await?;
     let tr = ui.tr;
-    let Some(role) = Role::parse(&f.role) else {
-        return done(
-            &ui,
-            Err(tr.s("Peran tidak dikenal.", "Unknown role.").into()),
-            "pengguna",
-        )
-        .await;
-    };
-    let agency = opt(&f.agency_id).filter(|_| role.is_agency_role());
-    let result = if f.id.is_empty() {
+    let services = &ui.state.services;
+    // The form always sends an agency; only agency roles keep it.
+    let agency = opt(&f.agency_id).filter(|_| Role::parse(&f.role).is_some_and(|r| r.is_agency_role()));
+    if f.id.is_empty() {
         let input = UserInput {
-            username: f.username.trim().to_lowercase(),
+            username: f.username,
             display_name: f.display_name,
-            role,
+            role: f.role,
             agency_id: agency,
             email: opt(&f.email),
             phone: None,
             password: f.password,
         };
-        match ui.state.services.create_user(input, &actor(&ui)).await {
-            Ok(u) => Ok(tr.pick(
+        let r = services.create_user(ui.caller(), input).await;
+        let ok = |u: User| {
+            tr.pick(
                 format!("Pengguna {} dibuat.", u.username),
                 format!("User {} created.", u.username),
-            )),
-            Err(e) => Err(e.to_string()),
-        }
-    } else {
-        let id: i64 = f.id.parse().unwrap_or_default();
-        let active = f.active.is_some();
-        if id == me.id && (!active || role != Role::Admin) {
-            return done(
-                &ui,
-                Err(tr
-                    .s(
-                        "Anda tidak bisa menonaktifkan diri sendiri atau melepas peran admin Anda.",
-                        "You cannot deactivate yourself or drop your own admin role.",
-                    )
-                    .into()),
-                "pengguna",
             )
-            .await;
-        }
-        if role.is_agency_role() && agency.is_none() {
-            return done(
-                &ui,
-                Err(tr
-                    .s(
-                        "Petugas dan kepala harus punya instansi.",
-                        "Agency roles need an agency.",
-                    )
-                    .into()),
-                "pengguna",
-            )
-            .await;
-        }
-        let password_hash = match opt(&f.password) {
-            None => None,
-            Some(p) => match check_password(&p)
-                .and_then(|_| hash_password(&p).map_err(|e| e.to_string()))
-            {
-                Ok(h) => Some(h),
-                Err(m) => return done(&ui, Err(m), "pengguna").await,
-            },
         };
-        let patch = UserPatch {
+        done(&ui, r, ok, "pengguna").await
+    } else {
+        let id: i64 = f.id.trim().parse().unwrap_or_default();
+        let change = UserChange {
             display_name: opt(&f.display_name),
-            role: Some(role),
+            role: Some(f.role),
             agency_id: Some(agency),
             email: Some(opt(&f.email)),
             phone: None,
-            active: Some(active),
-            password_hash,
+            active: Some(f.active.is_some()),
+            password: opt(&f.password),
         };
-        match ui
-            .state
-            .services
-            .store
-            .update_user(id, &patch, &actor(&ui))
-            .await
-        {
-            Ok(u) => Ok(tr.pick(
+        let r = services.update_user(ui.caller(), id, change).await;
+        let ok = |u: User| {
+            tr.pick(
                 format!("Pengguna {} disimpan.", u.username),
                 format!("User {} saved.", u.username),
-            )),
-            Err(e) => Err(e.to_string()),
-        }
-    };
-    done(&ui, result, "pengguna").await
+            )
+        };
+        done(&ui, r, ok, "pengguna").await
+    }
 }
 
 #[derive(Deserialize)]
@@ -240,68 +206,25 @@ pub struct AgencyForm {
 }
 
 pub async fn save_agency(ui: Ui, Form(f): Form<AgencyForm>) -> UiResult {
-    ui.require_role(&[Role::Admin])?;
+    ui.require(Permission::ManageReferenceData)?;
     ui.check_csrf(&f.csrf).await?;
     let tr = ui.tr;
-    let store = &ui.state.services.store;
-    let Some(mut a) = store
-        .agency(&f.id)
-        .await
-        .map_err(|e| ui.api_error(e.into()))?
-    else {
-        return done(
-            &ui,
-            Err(tr
-                .s("Instansi tidak ditemukan.", "Agency not found.")
-                .into()),
-            "instansi",
-        )
-        .await;
+    let input = AgencyInput {
+        name: Some(f.name),
+        head_name: Some(opt(&f.head_name)),
+        head_position: Some(opt(&f.head_position)),
+        head_phone: Some(opt(&f.head_phone)),
+        head_email: Some(opt(&f.head_email)),
+        active: Some(f.active.is_some()),
+        ..Default::default()
     };
-    let phone = match opt(&f.head_phone).map(|p| tanggap_domain::phone::normalize_phone(&p)) {
-        Some(Err(_)) => {
-            return done(
-                &ui,
-                Err(tr
-                    .s(
-                        "Nomor telepon kepala tidak valid.",
-                        "The head's phone number is not valid.",
-                    )
-                    .into()),
-                "instansi",
-            )
-            .await;
-        }
-        Some(Ok(p)) => Some(p),
-        None => None,
-    };
-    if f.name.trim().is_empty() {
-        return done(
-            &ui,
-            Err(tr
-                .s("Nama instansi wajib diisi.", "A name is required.")
-                .into()),
-            "instansi",
-        )
+    let r = ui
+        .state
+        .services
+        .update_agency(ui.caller(), &f.id, input)
         .await;
-    }
-    a.name = f.name.trim().to_string();
-    a.head_name = opt(&f.head_name);
-    a.head_position = opt(&f.head_position);
-    a.head_phone = phone;
-    a.head_email = opt(&f.head_email);
-    a.active = f.active.is_some();
-    let r = store
-        .update_agency(&a, &actor(&ui))
-        .await
-        .map(|_| {
-            tr.pick(
-                format!("{} disimpan.", a.name),
-                format!("{} saved.", a.name),
-            )
-        })
-        .map_err(|e| e.to_string());
-    done(&ui, r, "instansi").await
+    let ok = |a: Agency| tr.pick(format!("{} disimpan.", a.name), format!("{} saved.", a.name));
+    done(&ui, r, ok, "instansi").await
 }
 
 #[derive(Deserialize)]
@@ -314,37 +237,34 @@ pub struct CategoryForm {
 }
 
 pub async fn save_category(ui: Ui, Form(f): Form<CategoryForm>) -> UiResult {
-    ui.require_role(&[Role::Admin])?;
+    ui.require(Permission::ManageReferenceData)?;
     ui.check_csrf(&f.csrf).await?;
     let tr = ui.tr;
-    let store = &ui.state.services.store;
-    let cats = store
+    let services = &ui.state.services;
+    // The form changes categories that exist; a new one comes through the API or the import.
+    let exists = services
         .categories()
         .await
-        .map_err(|e| ui.api_error(e.into()))?;
-    let Some(mut c) = cats.into_iter().find(|c| c.code == f.code) else {
-        return done(
-            &ui,
-            Err(tr
-                .s("Kategori tidak ditemukan.", "Category not found.")
-                .into()),
-            "kategori",
-        )
-        .await;
+        .map_err(|e| ui.api_error(e.into()))?
+        .iter()
+        .any(|c| c.code == f.code);
+    let r = if exists {
+        let input = CategoryInput {
+            default_agency_id: Some(opt(&f.default_agency_id)),
+            needs_field_check: Some(f.needs_field_check.is_some()),
+            ..Default::default()
+        };
+        services.put_category(ui.caller(), &f.code, input).await
+    } else {
+        Err(ServiceError::not_found("category", &f.code))
     };
-    c.default_agency_id = opt(&f.default_agency_id);
-    c.needs_field_check = f.needs_field_check.is_some();
-    let r = store
-        .update_category(&c, &actor(&ui))
-        .await
-        .map(|_| {
-            tr.pick(
-                format!("Kategori {} disimpan.", c.name_id),
-                format!("Category {} saved.", c.name_en),
-            )
-        })
-        .map_err(|e| e.to_string());
-    done(&ui, r, "kategori").await
+    let ok = |c: Category| {
+        tr.pick(
+            format!("Kategori {} disimpan.", c.name_id),
+            format!("Category {} saved.", c.name_en),
+        )
+    };
+    done(&ui, r, ok, "kategori").await
 }
 
 #[derive(Deserialize)]
@@ -360,69 +280,33 @@ pub struct HolidayForm {
 }
 
 pub async fn save_holiday(ui: Ui, Form(f): Form<HolidayForm>) -> UiResult {
-    ui.require_role(&[Role::Admin])?;
+    ui.require(Permission::ManageReferenceData)?;
     ui.check_csrf(&f.csrf).await?;
     let tr = ui.tr;
-    let Ok(date) = NaiveDate::parse_from_str(&f.date, "%Y-%m-%d") else {
-        return done(
-            &ui,
-            Err(tr.s("Tanggal tidak valid.", "Invalid date.").into()),
-            "libur",
-        )
-        .await;
-    };
-    let store = &ui.state.services.store;
-    let r = if f.delete.is_some() {
-        store
-            .delete_holiday(date, &actor(&ui))
-            .await
-            .map(|_| {
-                tr.pick(
-                    format!("{date} dihapus dari hari libur.",),
-                    format!("{date} removed from the holidays."),
-                )
-            })
-            .map_err(|e| e.to_string())
-    } else {
-        let Some(kind) = HolidayKind::parse(&f.kind) else {
-            return done(
-                &ui,
-                Err(tr
-                    .s("Jenis hari libur tidak dikenal.", "Unknown holiday kind.")
-                    .into()),
-                "libur",
+    let services = &ui.state.services;
+    if f.delete.is_some() {
+        let r = services.delete_holiday(ui.caller(), &f.date).await;
+        let ok = |date| {
+            tr.pick(
+                format!("{date} dihapus dari hari libur."),
+                format!("{date} removed from the holidays."),
             )
-            .await;
         };
-        if f.name.trim().is_empty() {
-            return done(
-                &ui,
-                Err(tr
-                    .s("Nama hari libur wajib diisi.", "A name is required.")
-                    .into()),
-                "libur",
+        done(&ui, r, ok, "libur").await
+    } else {
+        let input = HolidayInput {
+            kind: f.kind,
+            name: f.name,
+        };
+        let r = services.put_holiday(ui.caller(), &f.date, input).await;
+        let ok = |h: Holiday| {
+            tr.pick(
+                format!("{} disimpan sebagai hari libur.", h.date),
+                format!("{} saved as a holiday.", h.date),
             )
-            .await;
-        }
-        store
-            .put_holiday(
-                &Holiday {
-                    date,
-                    kind,
-                    name: f.name.trim().into(),
-                },
-                &actor(&ui),
-            )
-            .await
-            .map(|_| {
-                tr.pick(
-                    format!("{date} disimpan sebagai hari libur.",),
-                    format!("{date} saved as a holiday."),
-                )
-            })
-            .map_err(|e| e.to_string())
-    };
-    done(&ui, r, "libur").await
+        };
+        done(&ui, r, ok, "libur").await
+    }
 }
 
 #[derive(Deserialize)]
@@ -447,67 +331,23 @@ pub struct PolicyForm {
 }
 
 pub async fn save_policy(ui: Ui, Form(f): Form<PolicyForm>) -> UiResult {
-    ui.require_role(&[Role::Admin])?;
+    ui.require(Permission::ManagePolicy)?;
     ui.check_csrf(&f.csrf).await?;
     let tr = ui.tr;
-    let store = &ui.state.services.store;
-    let mut policy = if f.preset.is_empty() {
-        store
-            .sla_policy()
-            .await
-            .map_err(|e| ui.api_error(e.into()))?
-    } else {
-        match SlaPolicy::preset(&f.preset) {
-            Ok(p) => p,
-            Err(e) => return done(&ui, Err(e.to_string()), "sla").await,
+    let input = if f.preset.trim().is_empty() {
+        PolicyInput::Adjust {
+            first_response_hours: f.first_response_hours,
+            triage_hours: f.triage_hours,
+            completion_pengaduan: f.completion_pengaduan,
+            completion_aspirasi: f.completion_aspirasi,
+            completion_informasi: f.completion_informasi,
+            completion_field_check: f.completion_field_check,
+            auto_close: f.auto_close,
         }
+    } else {
+        PolicyInput::Preset(f.preset)
     };
-    if f.preset.is_empty() {
-        let set = |d: &mut SlaDuration, v: Option<u32>, unit: DurationUnit| {
-            if let Some(v) = v {
-                *d = SlaDuration { amount: v, unit };
-            }
-        };
-        set(
-            &mut policy.first_response,
-            f.first_response_hours,
-            DurationUnit::Hours,
-        );
-        set(&mut policy.triage, f.triage_hours, DurationUnit::Hours);
-        set(
-            &mut policy.completion.pengaduan,
-            f.completion_pengaduan,
-            DurationUnit::WorkingDays,
-        );
-        set(
-            &mut policy.completion.aspirasi,
-            f.completion_aspirasi,
-            DurationUnit::WorkingDays,
-        );
-        set(
-            &mut policy.completion.permintaan_informasi,
-            f.completion_informasi,
-            DurationUnit::WorkingDays,
-        );
-        set(
-            &mut policy.completion.field_check,
-            f.completion_field_check,
-            DurationUnit::WorkingDays,
-        );
-        set(
-            &mut policy.auto_close,
-            f.auto_close,
-            DurationUnit::WorkingDays,
-        );
-        policy.name = "custom".into();
-    }
-    if let Err(e) = policy.validate() {
-        return done(&ui, Err(e.to_string()), "sla").await;
-    }
-    let r = store
-        .set_sla_policy(&policy, &actor(&ui))
-        .await
-        .map(|_| tr.s("Kebijakan SLA disimpan. Berlaku untuk tenggat baru; tenggat yang sedang berjalan tidak berubah.", "SLA policy saved. It applies to new clocks; running clocks keep their deadlines.").to_string())
-        .map_err(|e| e.to_string());
-    done(&ui, r, "sla").await
+    let r = ui.state.services.set_sla_policy(ui.caller(), input).await;
+    let ok = |_| tr.s("Kebijakan SLA disimpan. Berlaku untuk tenggat baru; tenggat yang sedang berjalan tidak berubah.", "SLA policy saved. It applies to new clocks; running clocks keep their deadlines.").to_string();
+    done(&ui, r, ok, "sla").await
 }

@@ -4,8 +4,9 @@
 use super::text::Tr;
 use super::{Layout, Ui, UiResult, page};
 use crate::api::dto::{ActivityDto, AssignmentDto, AttachmentDto, ReportDto};
-use crate::api::view::{ReportSecret, open_report, report_dto};
+use crate::api::view::{messages_dto, report_dto};
 use crate::auth::ClientIp;
+use crate::error::attachment_field;
 use crate::extract::store_files;
 use askama::Template;
 use axum::extract::{Multipart, Path, Query};
@@ -18,9 +19,8 @@ use std::collections::HashMap;
 use tanggap_attachments::{CleanFile, check_count, clean};
 use tanggap_domain::Category;
 use tanggap_domain::metrics::{ResponseCompliance, classify_response, median};
-use tanggap_domain::workflow::Command;
 use tanggap_domain::{Channel, ClockKind, Outcome, Region, ReportKind, ReportStatus, Stage};
-use tanggap_service::{FieldError, ReportInput, ReporterInput};
+use tanggap_service::{Action, FieldError, ReportInput, ReporterInput};
 
 // ----- home -----------------------------------------------------------------------------------
 
@@ -55,16 +55,16 @@ pub async fn agency_figures(
     ui: &Ui,
     days: i64,
 ) -> UiResult<(Vec<AgencyFigures>, ResponseCompliance)> {
-    let store = &ui.state.services.store;
     let now = ui.tr.now;
-    let facts = store
-        .response_facts(now - TimeDelta::days(days), now + TimeDelta::seconds(1))
+    let figures = ui
+        .state
+        .services
+        .public_figures(now - TimeDelta::days(days), now + TimeDelta::seconds(1))
         .await
         .map_err(|e| ui.api_error(e.into()))?;
-    let names: HashMap<String, String> = store
-        .agencies()
-        .await
-        .map_err(|e| ui.api_error(e.into()))?
+    let facts = figures.facts;
+    let names: HashMap<String, String> = figures
+        .agencies
         .into_iter()
         .map(|a| (a.id, a.name))
         .collect();
@@ -96,26 +96,12 @@ pub async fn agency_figures(
 }
 
 pub async fn home(ui: Ui) -> UiResult {
-    let store = &ui.state.services.store;
-    let count = |statuses: Vec<ReportStatus>| async {
-        store
-            .list_reports(&tanggap_store::ReportFilter {
-                statuses,
-                public_only: true,
-                limit: 1,
-                ..Default::default()
-            })
-            .await
-            .map(|p| p.total)
-            .map_err(|e| ui.api_error(e.into()))
-    };
-    let listed: Vec<ReportStatus> = ReportStatus::ALL
-        .iter()
-        .copied()
-        .filter(|s| tanggap_domain::access::publicly_listed(*s))
-        .collect();
-    let total = count(listed).await?;
-    let done = count(vec![ReportStatus::Selesai, ReportStatus::Ditutup]).await?;
+    let (total, done) = ui
+        .state
+        .services
+        .public_counts()
+        .await
+        .map_err(|e| ui.api_error(e.into()))?;
     let days = 90;
     let (mut agencies, overall) = agency_figures(&ui, days).await?;
     agencies.truncate(15);
@@ -179,13 +165,10 @@ pub struct ReportForm {
 
 impl ReportForm {
     pub fn error(&self, tr: &Tr, field: &str) -> Option<String> {
-        self.errors.iter().find(|e| e.field == field).map(|e| {
-            if tr.is_en() {
-                e.message_en.clone()
-            } else {
-                e.message.clone()
-            }
-        })
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message(tr.lang))
     }
     pub fn has_errors(&self) -> bool {
         !self.errors.is_empty()
@@ -224,20 +207,20 @@ pub async fn build_form(
     errors: Vec<FieldError>,
     desk: bool,
 ) -> UiResult<ReportForm> {
-    let store = &ui.state.services.store;
-    let err = |e: tanggap_store::StoreError| ui.api_error(e.into());
-    let kabkota = store.child_regions(Some("33")).await.map_err(err)?;
+    let services = &ui.state.services;
+    let err = |e: tanggap_service::ServiceError| ui.api_error(e.into());
+    let kabkota = services.regions(Some("33")).await.map_err(err)?;
     let kecamatan = if v.kabkota.is_empty() {
         vec![]
     } else {
-        store.child_regions(Some(&v.kabkota)).await.map_err(err)?
+        services.regions(Some(&v.kabkota)).await.map_err(err)?
     };
     let desa = if v.kecamatan.is_empty() {
         vec![]
     } else {
-        store.child_regions(Some(&v.kecamatan)).await.map_err(err)?
+        services.regions(Some(&v.kecamatan)).await.map_err(err)?
     };
-    let categories = store.categories().await.map_err(err)?;
+    let categories = services.categories().await.map_err(err)?;
     Ok(ReportForm {
         v,
         errors,
@@ -309,22 +292,12 @@ pub async fn read_form(
                 continue; // an empty file input
             }
             if let Err(e) = check_count(files.len() + 1, &limits) {
-                errors.push(FieldError {
-                    field: "foto".into(),
-                    code: e.code(),
-                    message: e.to_string(),
-                    message_en: e.message_en(),
-                });
+                errors.push(attachment_field("foto", &e, None));
                 continue;
             }
             match clean(&bytes, &filename, &limits) {
                 Ok(f) => files.push(f),
-                Err(e) => errors.push(FieldError {
-                    field: "foto".into(),
-                    code: e.code(),
-                    message: format!("{filename}: {e}"),
-                    message_en: format!("{filename}: {}", e.message_en()),
-                }),
+                Err(e) => errors.push(attachment_field("foto", &e, Some(&filename))),
             }
             continue;
         }
@@ -364,7 +337,7 @@ pub async fn read_form(
     Ok((v, action, files, errors, csrf))
 }
 
-pub fn report_input(v: &FormValues, channel: Channel, entered_by: Option<i64>) -> ReportInput {
+pub fn report_input(v: &FormValues, channel: Channel) -> ReportInput {
     let mut visibility = Vec::new();
     if v.anonim {
         visibility.push("anonim".to_string());
@@ -393,7 +366,6 @@ pub fn report_input(v: &FormValues, channel: Channel, entered_by: Option<i64>) -
         },
         channel,
         channel_address: None,
-        entered_by,
         attachments: vec![],
     }
 }
@@ -411,19 +383,14 @@ pub async fn submit(ui: Ui, ip: ClientIp, mp: Multipart) -> UiResult {
     }
     ui.state.limits.submit(ip.0).map_err(|e| ui.api_error(e))?;
     if v.kabkota.is_empty() {
-        errors.push(FieldError {
-            field: "kabkota".into(),
-            code: "required",
-            message: "Pilih kabupaten/kota tempat kejadian.".into(),
-            message_en: "Choose the regency or city where it happened.".into(),
-        });
+        errors.push(FieldError::new("kabkota", "required"));
     }
-    let mut input = report_input(&v, Channel::Web, None);
+    let mut input = report_input(&v, Channel::Web);
     if errors.is_empty() {
         input.attachments = store_files(&ui.state, files)
             .await
             .map_err(|e| ui.api_error(e))?;
-        match ui.state.services.submit_report(input).await {
+        match ui.state.services.submit_report(ui.caller(), input).await {
             Ok(s) => {
                 return Ok(Redirect::to(&format!(
                     "/lacak/{}?kunci={}&baru=1",
@@ -432,13 +399,15 @@ pub async fn submit(ui: Ui, ip: ClientIp, mp: Multipart) -> UiResult {
                 ))
                 .into_response());
             }
-            Err(tanggap_service::ServiceError::Validation(e)) => errors = e,
-            Err(e) => return Err(ui.api_error(e.into())),
+            Err(e) => match e.field_errors() {
+                Some(fields) => errors = fields.to_vec(),
+                None => return Err(ui.api_error(e.into())),
+            },
         }
-    } else if let Err(tanggap_service::ServiceError::Validation(more)) =
-        check_only(&ui, &input).await
+    } else if let Err(e) = ui.state.services.check_report(&input).await
+        && let Some(more) = e.field_errors()
     {
-        errors.extend(more);
+        errors.extend(more.iter().cloned());
     }
     let f = build_form(&ui, v, errors, false).await?;
     let mut r = page(&SubmitPage {
@@ -447,11 +416,6 @@ pub async fn submit(ui: Ui, ip: ClientIp, mp: Multipart) -> UiResult {
     });
     *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     Ok(r)
-}
-
-/// Field checks without storing, so every problem is shown at once.
-async fn check_only(ui: &Ui, input: &ReportInput) -> Result<(), tanggap_service::ServiceError> {
-    ui.state.services.check_report(input).await
 }
 
 /// JSON of a region's children, for scripts that prefer this path (same as the API).
@@ -463,8 +427,7 @@ pub async fn regions_fragment(
     let regions = ui
         .state
         .services
-        .store
-        .child_regions(parent.as_deref())
+        .regions(parent.as_deref())
         .await
         .map_err(|e| ui.api_error(e.into()))?;
     Ok(Json(
@@ -772,20 +735,18 @@ pub async fn track(
     Path(tid): Path<String>,
     Query(q): Query<TrackQuery>,
 ) -> UiResult {
-    let secret = ReportSecret(q.kunci.clone().filter(|k| !k.is_empty()));
-    let opened = open_report(&ui.state, &tid, &ui.principal, &secret, &ip)
+    let secret = q.kunci.clone().filter(|k| !k.trim().is_empty());
+    if ui.user().is_none() {
+        ui.state.limits.lookup(ip.0).map_err(|e| ui.api_error(e))?;
+    }
+    let services = &ui.state.services;
+    let detail = services
+        .report_detail(ui.caller(), &tid, secret.as_deref())
         .await
-        .map_err(|e| ui.api_error(e))?;
-    let r = report_dto(&ui.state, &opened)
-        .await
-        .map_err(|e| ui.api_error(e))?;
-    let store = &ui.state.services.store;
-    let clocks = store
-        .report_view(opened.report.id)
-        .await
-        .map_err(|e| ui.api_error(e.into()))?
-        .map(|v| v.clocks)
-        .unwrap_or_default();
+        .map_err(|e| ui.api_error(e.into()))?;
+    let r = report_dto(&detail, services.now());
+    let opened = &detail.opened;
+    let clocks = detail.clocks.clone();
     let names = opened.agency_names();
     let internal_kinds = ["edited", "instruction"];
     let lines = r
@@ -803,22 +764,12 @@ pub async fn track(
         })
         .collect();
     let messages = if opened.disclosure.conversation {
-        let msgs = store
-            .messages(opened.report.id)
-            .await
-            .map_err(|e| ui.api_error(e.into()))?;
-        msgs.iter()
-            .map(|m| {
-                crate::api::dto::MessageDto::new(
-                    m,
-                    if m.direction == tanggap_domain::Direction::Inbound {
-                        "Pelapor".into()
-                    } else {
-                        "Admin".into()
-                    },
-                )
-            })
-            .collect()
+        messages_dto(
+            &services
+                .conversation(opened)
+                .await
+                .map_err(|e| ui.api_error(e.into()))?,
+        )
     } else {
         vec![]
     };
@@ -850,13 +801,13 @@ pub async fn track(
         "{}/lacak/{}?kunci={}",
         ui.state.public_url,
         r.tracking_id,
-        secret.0.clone().unwrap_or_default()
+        secret.clone().unwrap_or_default()
     );
     let t = TrackPage {
         steps: steps(&ui.tr, &r),
         lines,
         next,
-        secret: secret.0.clone().filter(|_| as_reporter),
+        secret: secret.clone().filter(|_| as_reporter),
         just_submitted: q.baru.is_some() && as_reporter,
         notice,
         can_reply: as_reporter && !status.is_terminal(),
@@ -870,27 +821,25 @@ pub async fn track(
     Ok(page(&t))
 }
 
-/// Run a reporter command from a form on the tracking page, then show the page again.
+/// Run a reporter action from a form on the tracking page, then show the page again.
 async fn reporter_action(
     ui: &Ui,
     ip: &ClientIp,
     tid: &str,
     kunci: &str,
-    command: Command,
+    action: Action,
     files: Vec<CleanFile>,
     ok: &str,
 ) -> UiResult {
-    let secret = ReportSecret(Some(kunci.to_string()));
-    let opened = open_report(&ui.state, tid, &ui.principal, &secret, ip)
-        .await
-        .map_err(|e| ui.api_error(e))?;
-    let actor = opened.reporter_actor().map_err(|e| ui.api_error(e))?;
+    if ui.user().is_none() {
+        ui.state.limits.lookup(ip.0).map_err(|e| ui.api_error(e))?;
+    }
     let attachments = store_files(&ui.state, files)
         .await
         .map_err(|e| ui.api_error(e))?;
     ui.state
         .services
-        .execute(opened.report.id, &actor, command, attachments)
+        .act(ui.caller(), tid, Some(kunci), action, attachments)
         .await
         .map_err(|e| ui.api_error(e.into()))?;
     Ok(Redirect::to(&format!(
@@ -926,7 +875,7 @@ pub async fn reply(ui: Ui, ip: ClientIp, Path(tid): Path<String>, mut mp: Multip
         &ip,
         &tid,
         &kunci,
-        Command::ReporterReply { text },
+        Action::Reply { text },
         files,
         "balas",
     )
@@ -936,7 +885,9 @@ pub async fn reply(ui: Ui, ip: ClientIp, Path(tid): Path<String>, mut mp: Multip
 #[derive(Deserialize)]
 pub struct RateForm {
     kunci: String,
-    score: u8,
+    #[serde(default)]
+    score: String,
+    #[serde(default)]
     outcome: String,
     comment: Option<String>,
 }
@@ -947,30 +898,12 @@ pub async fn rate(
     Path(tid): Path<String>,
     Form(f): Form<RateForm>,
 ) -> UiResult {
-    let outcome = Outcome::parse(&f.outcome).ok_or_else(|| {
-        ui.error(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ui.tr.s(
-                "Pilih apakah masalahnya sudah tuntas.",
-                "Choose whether the problem is fixed.",
-            ),
-        )
-    })?;
-    let comment = f.comment.filter(|c| !c.trim().is_empty());
-    reporter_action(
-        &ui,
-        &ip,
-        &tid,
-        &f.kunci,
-        Command::Rate {
-            score: f.score,
-            outcome,
-            comment,
-        },
-        vec![],
-        "nilai",
-    )
-    .await
+    let action = Action::Rate {
+        score: f.score.trim().parse().unwrap_or(0),
+        outcome: f.outcome,
+        comment: f.comment,
+    };
+    reporter_action(&ui, &ip, &tid, &f.kunci, action, vec![], "nilai").await
 }
 
 #[derive(Deserialize)]
@@ -991,7 +924,7 @@ pub async fn reopen(
         &ip,
         &tid,
         &f.kunci,
-        Command::Reopen { reason: f.reason },
+        Action::Reopen { reason: f.reason },
         vec![],
         "buka",
     )
@@ -1004,5 +937,5 @@ pub async fn confirm(
     Path(tid): Path<String>,
     Form(f): Form<ReasonForm>,
 ) -> UiResult {
-    reporter_action(&ui, &ip, &tid, &f.kunci, Command::Confirm, vec![], "tutup").await
+    reporter_action(&ui, &ip, &tid, &f.kunci, Action::Confirm, vec![], "tutup").await
 }

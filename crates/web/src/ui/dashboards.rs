@@ -14,7 +14,8 @@ use std::collections::HashMap;
 use tanggap_domain::metrics::{
     ResponseCompliance, ResponseOutcome, classify_response, median, percentile,
 };
-use tanggap_domain::{AgencyTree, Role, Stage};
+use tanggap_domain::Stage;
+use tanggap_domain::policy::Permission;
 use tanggap_store::{QueueItem, ResponseFact};
 
 /// A queue line with its countdown.
@@ -42,16 +43,15 @@ impl QueuePage {
 }
 
 pub async fn agency_queue(ui: Ui) -> UiResult {
-    let user = ui.require_role(&[Role::Petugas, Role::Kepala])?.clone();
-    let store = &ui.state.services.store;
-    let agencies = store.agencies().await.map_err(|e| ui.api_error(e.into()))?;
-    let tree = AgencyTree::from_agencies(&agencies);
-    let mine = user.agency_id.clone().unwrap_or_default();
-    let scope = tree.subtree(&mine);
-    let items = store
-        .open_assignments(Some(&scope), 500)
+    ui.require(Permission::ViewAgencyQueue)?;
+    let queue = ui
+        .state
+        .services
+        .agency_queue(ui.caller())
         .await
         .map_err(|e| ui.api_error(e.into()))?;
+    let agency_name = queue.agency_name;
+    let items = queue.items;
     let rows: Vec<QueueRow> = items
         .into_iter()
         .map(|q| {
@@ -77,11 +77,6 @@ pub async fn agency_queue(ui: Ui) -> UiResult {
         .iter()
         .filter(|r| r.due.is_some_and(|d| d < ui.tr.now))
         .count();
-    let agency_name = agencies
-        .iter()
-        .find(|a| a.id == mine)
-        .map(|a| a.name.clone())
-        .unwrap_or_default();
     Ok(page(&QueuePage {
         l: ui.layout(ui.tr.s("Antrean instansi", "Agency queue")).await,
         rows,
@@ -239,24 +234,31 @@ struct LeadershipPage {
     show_heads: bool,
 }
 
-async fn dashboard(ui: &Ui, days: i64, scope: Option<Vec<String>>, heading: String) -> UiResult {
-    let store = &ui.state.services.store;
+async fn dashboard(ui: &Ui, days: i64, own_agency: bool) -> UiResult {
     let now = ui.tr.now;
-    let facts = store
-        .response_facts(now - TimeDelta::days(days), now + TimeDelta::seconds(1))
+    let f = ui
+        .state
+        .services
+        .figures(
+            ui.caller(),
+            own_agency,
+            now - TimeDelta::days(days),
+            now + TimeDelta::seconds(1),
+        )
         .await
         .map_err(|e| ui.api_error(e.into()))?;
-    let facts: Vec<ResponseFact> = match &scope {
-        Some(ids) => facts
-            .into_iter()
-            .filter(|f| ids.contains(&f.agency_id))
-            .collect(),
-        None => facts,
+    let heading = match &f.agency_name {
+        Some(name) if own_agency => {
+            format!("{}: {name}", ui.tr.s("Dasbor instansi", "Agency dashboard"))
+        }
+        _ => ui
+            .tr
+            .s("Dasbor pimpinan", "Leadership dashboard")
+            .to_string(),
     };
-    let names: HashMap<String, (String, String)> = store
-        .agencies()
-        .await
-        .map_err(|e| ui.api_error(e.into()))?
+    let facts = f.facts;
+    let names: HashMap<String, (String, String)> = f
+        .agencies
         .into_iter()
         .map(|a| {
             let head = match (a.head_name, a.head_position) {
@@ -276,7 +278,7 @@ async fn dashboard(ui: &Ui, days: i64, scope: Option<Vec<String>>, heading: Stri
         total.not_yet_due += r.c.not_yet_due;
     }
     let received = rows.iter().map(|r| r.received).sum();
-    let show_heads = scope.is_none();
+    let show_heads = !own_agency;
     Ok(page(&LeadershipPage {
         l: ui.layout(heading.clone()).await,
         rows,
@@ -296,30 +298,11 @@ fn period(q: &PeriodQuery) -> i64 {
 }
 
 pub async fn leadership(ui: Ui, Query(q): Query<PeriodQuery>) -> UiResult {
-    ui.require_role(&[Role::Pimpinan, Role::Auditor, Role::Operator])?;
-    let heading = ui
-        .tr
-        .s("Dasbor pimpinan", "Leadership dashboard")
-        .to_string();
-    dashboard(&ui, period(&q), None, heading).await
+    ui.require(Permission::ViewLeadershipDashboard)?;
+    dashboard(&ui, period(&q), false).await
 }
 
 pub async fn agency_dashboard(ui: Ui, Query(q): Query<PeriodQuery>) -> UiResult {
-    let user = ui.require_role(&[Role::Kepala, Role::Petugas])?.clone();
-    let agencies = ui
-        .state
-        .services
-        .store
-        .agencies()
-        .await
-        .map_err(|e| ui.api_error(e.into()))?;
-    let tree = AgencyTree::from_agencies(&agencies);
-    let mine = user.agency_id.clone().unwrap_or_default();
-    let name = agencies
-        .iter()
-        .find(|a| a.id == mine)
-        .map(|a| a.name.clone())
-        .unwrap_or_default();
-    let heading = format!("{}: {name}", ui.tr.s("Dasbor instansi", "Agency dashboard"));
-    dashboard(&ui, period(&q), Some(tree.subtree(&mine)), heading).await
+    ui.require(Permission::ViewAgencyDashboard)?;
+    dashboard(&ui, period(&q), true).await
 }

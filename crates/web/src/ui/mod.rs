@@ -21,7 +21,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use tanggap_domain::Role;
+use tanggap_domain::policy::Permission;
+use tanggap_service::Caller;
 use tanggap_store::User;
 use text::{Lang, Tr};
 use tower_sessions::Session;
@@ -49,16 +50,19 @@ impl Layout {
     pub fn is(&self, role: &str) -> bool {
         self.user.as_ref().is_some_and(|u| u.role.as_str() == role)
     }
+    /// Whether the permission table lets the logged-in user do `p` (menus follow it).
+    pub fn may(&self, p: &str) -> bool {
+        let Some(u) = &self.user else { return false };
+        Permission::ALL.iter().any(|x| {
+            x.as_str() == p
+                && tanggap_domain::policy::allows(tanggap_domain::policy::Party::Staff(u.role), *x)
+        })
+    }
     pub fn is_agency(&self) -> bool {
-        self.user.as_ref().is_some_and(|u| u.role.is_agency_role())
+        self.may("view_agency_queue")
     }
     pub fn sees_dashboards(&self) -> bool {
-        self.user.as_ref().is_some_and(|u| {
-            matches!(
-                u.role,
-                Role::Pimpinan | Role::Auditor | Role::Operator | Role::Kepala
-            )
-        })
+        self.may("view_leadership_dashboard") || self.may("view_agency_dashboard")
     }
 }
 
@@ -78,9 +82,14 @@ impl FromRequestParts<AppState> for Ui {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        let fallback = Tr {
+            lang: Lang::Id,
+            tz: chrono_tz::Asia::Jakarta,
+            now: state.services.now(),
+        };
         let (principal, session) = Principal::resolve(parts, state)
             .await
-            .map_err(|e| UiError::from_api(e, Tr::fallback()))?;
+            .map_err(|e| UiError::from_api(e, fallback))?;
         let lang = parts
             .headers
             .get_all(header::COOKIE)
@@ -92,11 +101,8 @@ impl FromRequestParts<AppState> for Ui {
             .unwrap_or(Lang::Id);
         let tz = state
             .services
-            .store
-            .sla_policy()
+            .time_zone()
             .await
-            .ok()
-            .and_then(|p| p.tz().ok())
             .unwrap_or(chrono_tz::Asia::Jakarta);
         let tr = Tr {
             lang,
@@ -113,19 +119,14 @@ impl FromRequestParts<AppState> for Ui {
     }
 }
 
-impl Tr {
-    fn fallback() -> Tr {
-        Tr {
-            lang: Lang::Id,
-            tz: chrono_tz::Asia::Jakarta,
-            now: chrono::Utc::now(),
-        }
-    }
-}
-
 impl Ui {
     pub fn user(&self) -> Option<&User> {
         self.principal.user()
+    }
+
+    /// Who is asking, for the use cases.
+    pub fn caller(&self) -> &Caller {
+        &self.principal.caller
     }
 
     /// The logged-in user, or a redirect to the login page.
@@ -134,20 +135,12 @@ impl Ui {
             .ok_or_else(|| UiError::Redirect(format!("/masuk?lanjut={}", urlencode(&self.path))))
     }
 
-    /// The logged-in user if they have one of these roles.
-    pub fn require_role(&self, roles: &[Role]) -> Result<&User, UiError> {
+    /// The logged-in user if the permission table lets them do `p`; a visitor goes to the login
+    /// page.
+    pub fn require(&self, p: Permission) -> Result<&User, UiError> {
         let u = self.require_user()?;
-        if roles.contains(&u.role) {
-            Ok(u)
-        } else {
-            Err(self.error(
-                StatusCode::FORBIDDEN,
-                self.tr.s(
-                    "Halaman ini bukan untuk peran Anda.",
-                    "This page is not for your role.",
-                ),
-            ))
-        }
+        self.caller().require(p).map_err(|e| self.api_error(e.into()))?;
+        Ok(u)
     }
 
     /// The session's CSRF token (created on first use).
@@ -213,17 +206,12 @@ impl Ui {
         } else {
             String::new()
         };
-        let unread = match self.user() {
-            Some(u) => self
-                .state
-                .services
-                .store
-                .notifications_for_user(u.id, 100)
-                .await
-                .map(|n| n.iter().filter(|n| n.read_at.is_none()).count())
-                .unwrap_or(0),
-            None => 0,
-        };
+        let unread = self
+            .state
+            .services
+            .unread_notifications(self.caller())
+            .await
+            .unwrap_or(0);
         Layout {
             tr: self.tr,
             user: self.user().cloned(),
@@ -239,6 +227,7 @@ impl Ui {
     pub fn error(&self, status: StatusCode, message: &str) -> UiError {
         UiError::Page {
             status,
+            code: "",
             message: message.to_string(),
             tr: self.tr,
         }
@@ -278,12 +267,15 @@ pub fn page(t: &impl Template) -> Response {
 struct ErrorPage {
     l: Layout,
     message: String,
+    code: &'static str,
 }
 
 /// What a page handler can fail with: an error page, or a redirect (to the login page).
 pub enum UiError {
     Page {
         status: StatusCode,
+        /// The refusal's stable code (on the page as `data-code`), empty for the pages' own.
+        code: &'static str,
         message: String,
         tr: Tr,
     },
@@ -291,42 +283,15 @@ pub enum UiError {
 }
 
 impl UiError {
+    /// A refusal in the page's language: the first field to fix, or what was refused.
     pub fn from_api(e: ApiError, tr: Tr) -> Self {
-        let status = e.status();
-        let problem = e.problem();
-        let message = match status {
-            StatusCode::NOT_FOUND => tr
-                .s(
-                    "Laporan atau halaman tidak ditemukan.",
-                    "The report or page was not found.",
-                )
-                .to_string(),
-            StatusCode::TOO_MANY_REQUESTS => tr
-                .s(
-                    "Terlalu banyak permintaan. Coba lagi sebentar lagi.",
-                    "Too many requests. Please try again shortly.",
-                )
-                .to_string(),
-            StatusCode::INTERNAL_SERVER_ERROR => tr
-                .s(
-                    "Terjadi kesalahan di sistem kami dan sudah dicatat. Silakan coba lagi nanti.",
-                    "Something went wrong on our side; it has been logged. Please try again later.",
-                )
-                .to_string(),
-            _ => match problem.errors.first() {
-                Some(f) => {
-                    if tr.is_en() {
-                        f.message_en.clone()
-                    } else {
-                        f.message.clone()
-                    }
-                }
-                None if tr.is_en() => problem.detail,
-                None => indonesian(&problem.detail).unwrap_or(problem.detail),
-            },
+        let message = match &e {
+            ApiError::Refused(r) if !r.fields.is_empty() => r.fields[0].message(tr.lang),
+            other => other.message(tr.lang),
         };
         UiError::Page {
-            status,
+            status: e.status(),
+            code: e.code(),
             message,
             tr,
         }
@@ -339,6 +304,7 @@ impl IntoResponse for UiError {
             UiError::Redirect(to) => Redirect::to(&to).into_response(),
             UiError::Page {
                 status,
+                code,
                 message,
                 tr,
             } => {
@@ -357,7 +323,7 @@ impl IntoResponse for UiError {
                     title,
                     path: "/".into(),
                 };
-                let mut r = page(&ErrorPage { l, message });
+                let mut r = page(&ErrorPage { l, message, code });
                 *r.status_mut() = status;
                 r
             }
@@ -366,52 +332,6 @@ impl IntoResponse for UiError {
 }
 
 pub type UiResult<T = Response> = Result<T, UiError>;
-
-/// The API and the workflow explain refusals in English; the pages say it in Indonesian.
-fn indonesian(detail: &str) -> Option<String> {
-    let d = detail;
-    let stage_or_status = |word: &str| {
-        let code = d.split('`').nth(3).unwrap_or_default();
-        let label = tanggap_domain::ReportStatus::parse(code)
-            .map(|s| s.label())
-            .or_else(|| tanggap_domain::Stage::parse(code).map(|s| s.label()))
-            .unwrap_or(code);
-        format!("Aksi ini tidak bisa dilakukan saat {word} \"{label}\".")
-    };
-    Some(if d.contains("not assigned to your agency") {
-        "Laporan ini bukan disposisi instansi Anda atau unit di bawahnya.".into()
-    } else if d.contains("is not possible while the report is") {
-        stage_or_status("laporan berstatus")
-    } else if d.contains("is not possible while the assignment is at stage") {
-        stage_or_status("disposisi pada tahap")
-    } else if d.starts_with("only ") || d.contains("belongs to another agency") {
-        "Anda tidak berwenang melakukan ini.".into()
-    } else if d.contains("must not be empty") {
-        "Isian wajib belum diisi.".into()
-    } else if d.contains("is longer than") {
-        "Teks terlalu panjang.".into()
-    } else if d.contains("choose at least one agency") {
-        "Pilih setidaknya satu instansi.".into()
-    } else if d.contains("exactly one agency must be the lead") {
-        "Pilih satu instansi utama.".into()
-    } else if d.contains("more than one lead") {
-        "Laporan sudah punya instansi utama.".into()
-    } else if d.contains("already has this report") {
-        "Instansi itu sudah menerima disposisi laporan ini.".into()
-    } else if d.contains("is not a sub-unit") {
-        "Laporan hanya dapat diteruskan ke unit di bawah instansi ini.".into()
-    } else if d.contains("nothing to change") {
-        "Tidak ada yang berubah.".into()
-    } else if d.contains("confidential") {
-        "Laporan ini rahasia: buka dengan tautan rahasia yang diterima pelapor.".into()
-    } else if d.contains("secret does not open") {
-        "Kode rahasia tidak cocok dengan laporan ini.".into()
-    } else if d.contains("duplicate") {
-        "Laporan tidak bisa ditandai duplikat dari laporan itu.".into()
-    } else {
-        return None;
-    })
-}
 
 /// Percent-encoding for a path placed in a query string.
 pub fn urlencode(s: &str) -> String {

@@ -7,6 +7,7 @@ use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use std::collections::HashMap;
+use tanggap_domain::policy::Permission;
 use tanggap_store::Notification;
 
 #[derive(Template)]
@@ -24,19 +25,20 @@ impl NotificationsPage {
 }
 
 pub async fn list(ui: Ui) -> UiResult {
-    let user = ui.require_user()?.clone();
-    let store = &ui.state.services.store;
-    let items = store
-        .notifications_for_user(user.id, 100)
+    ui.require(Permission::ReadOwnNotifications)?;
+    let found = ui
+        .state
+        .services
+        .my_notifications(ui.caller(), 100)
         .await
         .map_err(|e| ui.api_error(e.into()))?;
     let mut tracking = HashMap::new();
-    for id in items.iter().filter_map(|n| n.report_id) {
-        if let std::collections::hash_map::Entry::Vacant(e) = tracking.entry(id)
-            && let Some(r) = store.report(id).await.map_err(|e| ui.api_error(e.into()))?
-        {
-            e.insert(r.tracking_id.to_string());
+    let mut items = Vec::with_capacity(found.len());
+    for (n, tid) in found {
+        if let (Some(id), Some(t)) = (n.report_id, tid) {
+            tracking.insert(id, t);
         }
+        items.push(n);
     }
     Ok(page(&NotificationsPage {
         l: ui.layout(ui.tr.s("Notifikasi", "Notifications")).await,
@@ -52,27 +54,12 @@ pub struct ReadForm {
 
 /// Mark one notification read (`/notifikasi/0/baca` marks them all).
 pub async fn mark_read(ui: Ui, Path(id): Path<i64>, Form(f): Form<ReadForm>) -> UiResult {
-    let user = ui.require_user()?.clone();
+    ui.require(Permission::ReadOwnNotifications)?;
     ui.check_csrf(&f.csrf).await?;
-    let store = &ui.state.services.store;
-    let now = ui.state.services.now();
-    let ids: Vec<i64> = if id == 0 {
-        store
-            .notifications_for_user(user.id, 500)
-            .await
-            .map_err(|e| ui.api_error(e.into()))?
-            .into_iter()
-            .filter(|n| n.read_at.is_none())
-            .map(|n| n.id)
-            .collect()
-    } else {
-        vec![id]
-    };
-    for id in ids {
-        store
-            .mark_notification_read(id, user.id, now)
-            .await
-            .map_err(|e| ui.api_error(e.into()))?;
-    }
+    ui.state
+        .services
+        .mark_notifications_read(ui.caller(), (id != 0).then_some(id))
+        .await
+        .map_err(|e| ui.api_error(e.into()))?;
     Ok(Redirect::to("/notifikasi").into_response())
 }

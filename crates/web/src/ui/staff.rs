@@ -6,11 +6,9 @@
 use super::citizen::{FormValues, ReportForm, build_form, describe, read_form, report_input};
 use super::text::Tr;
 use super::{Layout, Ui, UiError, UiResult, page, safe_next, urlencode};
-use crate::api::dto::{
-    ActivityDto, AssignmentDto, AttachmentDto, AuditEventDto, MessageDto, ReportDto,
-};
-use crate::api::view::{Opened, ReportSecret, open_report, report_dto};
-use crate::auth::{ClientIp, SESSION_CSRF, SESSION_USER, new_csrf_token};
+use crate::api::dto::{ActivityDto, AssignmentDto, AttachmentDto, AuditEventDto, MessageDto, ReportDto};
+use crate::api::view::{messages_dto, report_dto};
+use crate::auth::{SESSION_CSRF, SESSION_USER, new_csrf_token};
 use crate::extract::store_files;
 use askama::Template;
 use axum::Form;
@@ -20,13 +18,12 @@ use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use std::collections::HashMap;
 use tanggap_attachments::{check_count, clean};
-use tanggap_domain::audit::NewAuditEvent;
-use tanggap_domain::workflow::{Command, DispatchTarget, ReportEdit};
-use tanggap_domain::{
-    Agency, AgencyTree, AssignmentRole, Channel, ClockKind, Region, ReportKind, ReportStatus, Role,
-    Stage, Visibility,
-};
-use tanggap_store::{ReportFilter, ReportRecord};
+use tanggap_domain::policy::Permission;
+use tanggap_domain::{Agency, Channel, Region, ReportKind, ReportStatus, Role, Stage};
+use tanggap_service::actions::VerifyInput;
+use tanggap_service::reading::OpenedReport;
+use tanggap_service::Action;
+use tanggap_store::ReportRecord;
 
 // ----- login ----------------------------------------------------------------------------------
 
@@ -90,7 +87,7 @@ pub async fn login(ui: Ui, ip: ClientIp, Form(f): Form<LoginForm>) -> UiResult {
     let user = ui
         .state
         .services
-        .login(f.username.trim(), &f.password)
+        .login(&f.username, &f.password)
         .await
         .map_err(|e| ui.api_error(e.into()))?;
     let Some(user) = user else {
@@ -129,15 +126,6 @@ pub async fn login(ui: Ui, ip: ClientIp, Form(f): Form<LoginForm>) -> UiResult {
         .insert(SESSION_CSRF, new_csrf_token())
         .await
         .map_err(internal)?;
-    let _ = ui
-        .state
-        .services
-        .store
-        .append_audit(
-            NewAuditEvent::new(format!("user:{}", user.id), "user.login", "user", user.id),
-            ui.state.services.now(),
-        )
-        .await;
     let next = if f.next.is_empty() || f.next == "/" {
         home_for(user.role)
     } else {
@@ -219,8 +207,8 @@ pub fn urgency(
 }
 
 pub async fn desk(ui: Ui, Query(q): Query<DeskQuery>) -> UiResult {
-    ui.require_role(&[Role::Operator])?;
-    let store = &ui.state.services.store;
+    ui.require(Permission::UseDesk)?;
+    let services = &ui.state.services;
     let statuses = match ReportStatus::parse(&q.status) {
         Some(s) => vec![s],
         None if q.status == "semua" => vec![],
@@ -230,36 +218,26 @@ pub async fn desk(ui: Ui, Query(q): Query<DeskQuery>) -> UiResult {
             ReportStatus::MenungguPelapor,
         ],
     };
-    let filter = ReportFilter {
-        statuses,
-        channel: Channel::parse(&q.channel),
-        text: Some(q.q.clone()).filter(|t| !t.trim().is_empty()),
-        order: tanggap_store::ReportOrder::OldestFirst,
-        limit: 100,
-        ..Default::default()
-    };
-    let page_ = store
-        .list_reports(&filter)
+    let (found, total) = services
+        .desk_rows(
+            ui.caller(),
+            statuses,
+            Channel::parse(&q.channel),
+            Some(q.q.clone()).filter(|t| !t.trim().is_empty()),
+        )
         .await
         .map_err(|e| ui.api_error(e.into()))?;
-    let mut rows = Vec::new();
-    for r in page_.items {
-        let view = store
-            .report_view(r.id)
-            .await
-            .map_err(|e| ui.api_error(e.into()))?;
-        let triage = view.as_ref().and_then(|v| {
-            v.clocks
-                .iter()
-                .find(|c| c.kind == ClockKind::Triage && c.stopped_at.is_none())
-                .cloned()
-        });
-        let due = triage.as_ref().and_then(|c| c.due_at);
-        let urgency = triage
-            .map(|c| urgency(&ui.tr, c.started_at, c.due_at))
-            .unwrap_or("");
-        rows.push(Row { r, due, urgency });
-    }
+    let rows = found
+        .into_iter()
+        .map(|d| Row {
+            urgency: match d.triage_started {
+                Some(started) => urgency(&ui.tr, started, d.triage_due),
+                None => "",
+            },
+            due: d.triage_due,
+            r: d.report,
+        })
+        .collect();
     let tr = ui.tr;
     let statuses = vec![
         ("", tr.s("Perlu ditangani", "Needs attention")),
@@ -285,15 +263,15 @@ pub async fn desk(ui: Ui, Query(q): Query<DeskQuery>) -> UiResult {
         ("telepon", tr.s("Telepon", "Phone")),
         ("tatap_muka", tr.s("Tatap muka", "Walk-in")),
     ];
-    let inbox = store
-        .inbound_messages(15)
+    let inbox = services
+        .desk_inbox(ui.caller(), 15)
         .await
         .map_err(|e| ui.api_error(e.into()))?;
     Ok(page(&DeskPage {
         l: ui.layout(ui.tr.s("Meja pengaduan", "Complaint desk")).await,
         rows,
         inbox,
-        total: page_.total,
+        total,
         q,
         statuses,
         channels,
@@ -308,7 +286,7 @@ struct WalkInPage {
 }
 
 pub async fn walk_in_form(ui: Ui) -> UiResult {
-    ui.require_role(&[Role::Operator])?;
+    ui.require(Permission::EnterReportOnBehalf)?;
     let v = FormValues {
         kind: "pengaduan".into(),
         channel: "telepon".into(),
@@ -327,7 +305,7 @@ pub async fn walk_in_form(ui: Ui) -> UiResult {
 }
 
 pub async fn walk_in(ui: Ui, mp: Multipart) -> UiResult {
-    let user = ui.require_role(&[Role::Operator])?.clone();
+    ui.require(Permission::EnterReportOnBehalf)?;
     let (v, action, files, errors, csrf) = read_form(&ui, mp).await?;
     ui.check_csrf(&csrf).await?;
     let title = ui.tr.s(
@@ -345,11 +323,11 @@ pub async fn walk_in(ui: Ui, mp: Multipart) -> UiResult {
         "tatap_muka" => Channel::TatapMuka,
         _ => Channel::Telepon,
     };
-    let mut input = report_input(&v, channel, Some(user.id));
+    let mut input = report_input(&v, channel);
     input.attachments = store_files(&ui.state, files)
         .await
         .map_err(|e| ui.api_error(e))?;
-    match ui.state.services.submit_report(input).await {
+    match ui.state.services.submit_report(ui.caller(), input).await {
         Ok(s) => {
             ui.flash(&ui.tr.pick(
                 format!(
@@ -366,16 +344,18 @@ pub async fn walk_in(ui: Ui, mp: Multipart) -> UiResult {
             .await;
             Ok(Redirect::to(&format!("/kelola/{}", s.tracking_id)).into_response())
         }
-        Err(tanggap_service::ServiceError::Validation(errors)) => {
-            let f = build_form(&ui, v, errors, true).await?;
-            let mut r = page(&WalkInPage {
-                l: ui.layout(title).await,
-                f,
-            });
-            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(r)
-        }
-        Err(e) => Err(ui.api_error(e.into())),
+        Err(e) => match e.field_errors() {
+            Some(errors) => {
+                let f = build_form(&ui, v, errors.to_vec(), true).await?;
+                let mut r = page(&WalkInPage {
+                    l: ui.layout(title).await,
+                    f,
+                });
+                *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+                Ok(r)
+            }
+            None => Err(ui.api_error(e.into())),
+        },
     }
 }
 
@@ -400,6 +380,10 @@ pub struct Suggestion {
 pub struct Retry {
     pub aksi: String,
     pub assignment: Option<i64>,
+    /// The refusal's stable code (on the page as `data-code`).
+    pub code: &'static str,
+    /// The fields to fix as `field:code`, comma-separated (on the page as `data-fields`).
+    pub field_codes: String,
     pub message: String,
     pub fields: HashMap<String, String>,
 }
@@ -408,6 +392,9 @@ pub struct Retry {
 #[template(path = "kelola.html")]
 struct ManagePage {
     retry: Option<Retry>,
+    /// The refused action's form is not on this page (the caller may not use it): the refusal
+    /// is shown at the top instead.
+    refusal_banner: bool,
     l: Layout,
     r: ReportDto,
     lines: Vec<super::citizen::Line>,
@@ -445,6 +432,16 @@ impl ManagePage {
     ) -> Option<String> {
         self.retry_for(aksi, *assignment.borrow())
             .map(|r| r.message.clone())
+    }
+    /// The refusal's code for this form, if it was the one that failed.
+    pub fn code_for(&self, aksi: &str, assignment: impl std::borrow::Borrow<i64>) -> &'static str {
+        self.retry_for(aksi, *assignment.borrow())
+            .map_or("", |r| r.code)
+    }
+    /// The fields to fix of this form's refusal, as `field:code`.
+    pub fn fields_for(&self, aksi: &str, assignment: impl std::borrow::Borrow<i64>) -> String {
+        self.retry_for(aksi, *assignment.borrow())
+            .map_or_else(String::new, |r| r.field_codes.clone())
     }
     /// What the user had typed into this form's field.
     pub fn kept(
@@ -503,22 +500,6 @@ fn region_label(regions: &[Region]) -> String {
         .join(", ")
 }
 
-/// The region and its parents, nearest first.
-async fn region_chain(ui: &Ui, code: Option<&str>) -> Vec<Region> {
-    let mut out = Vec::new();
-    let mut cur = code.map(str::to_string);
-    while let Some(c) = cur {
-        match ui.state.services.store.region(&c).await {
-            Ok(Some(r)) => {
-                cur = r.parent_code.clone().filter(|p| p != "33");
-                out.push(r);
-            }
-            _ => break,
-        }
-    }
-    out
-}
-
 const PROGRESS: [Stage; 4] = [
     Stage::Verifikasi,
     Stage::CekLapangan,
@@ -537,37 +518,48 @@ fn next_stages(tr: &Tr, current: &str) -> Vec<(&'static str, &'static str)> {
         .collect()
 }
 
-pub async fn report_page(ui: Ui, ip: ClientIp, Path(tid): Path<String>) -> UiResult {
-    let user = ui.require_user()?.clone();
-    let opened = open_report(
-        &ui.state,
-        &tid,
-        &ui.principal,
-        &ReportSecret::default(),
-        &ip,
-    )
-    .await
-    .map_err(|e| ui.api_error(e))?;
-    render_manage(&ui, &user, opened, None).await
+pub async fn report_page(ui: Ui, Path(tid): Path<String>) -> UiResult {
+    ui.require_user()?;
+    let opened = ui
+        .state
+        .services
+        .open_report(ui.caller(), &tid, None)
+        .await
+        .map_err(|e| ui.api_error(e.into()))?;
+    render_manage(&ui, opened, None).await
 }
 
-async fn render_manage(
-    ui: &Ui,
-    user: &tanggap_store::User,
-    opened: Opened,
-    retry: Option<Retry>,
-) -> UiResult {
-    let store = &ui.state.services.store;
-    let err = |e: tanggap_store::StoreError| ui.api_error(e.into());
-    let r = report_dto(&ui.state, &opened)
+async fn render_manage(ui: &Ui, opened: OpenedReport, retry: Option<Retry>) -> UiResult {
+    let services = &ui.state.services;
+    let caller = ui.caller();
+    let err = |e: tanggap_service::ServiceError| ui.api_error(e.into());
+    let help = services.triage_help(caller, &opened).await.map_err(err)?;
+    let notices = services
+        .report_notifications(caller, &opened)
         .await
-        .map_err(|e| ui.api_error(e))?;
+        .map_err(err)?;
+    let messages = if opened.disclosure.conversation {
+        messages_dto(&services.conversation(&opened).await.map_err(err)?)
+    } else {
+        vec![]
+    };
+    let audit = if opened.disclosure.audit_trail {
+        services
+            .report_audit(&opened)
+            .await
+            .map_err(err)?
+            .into_iter()
+            .map(AuditEventDto::from)
+            .collect()
+    } else {
+        vec![]
+    };
+    let status = opened.report.status;
     let agencies = opened.agencies.clone();
-    let names: HashMap<String, String> = agencies
-        .iter()
-        .map(|a| (a.id.clone(), a.name.clone()))
-        .collect();
-    let tree = AgencyTree::from_agencies(&agencies);
+    let names = opened.agency_names();
+    let tree = opened.tree();
+    let detail = services.detail_of(opened).await.map_err(err)?;
+    let r = report_dto(&detail, services.now());
     let lines = r
         .timeline
         .iter()
@@ -577,32 +569,11 @@ async fn render_manage(
             a: a.clone(),
         })
         .collect();
-    let messages = if opened.disclosure.conversation {
-        let msgs = store.messages(opened.report.id).await.map_err(err)?;
-        let label = |m: &tanggap_store::MessageRecord| {
-            if m.direction == tanggap_domain::Direction::Inbound {
-                "Pelapor".to_string()
-            } else {
-                m.author.clone()
-            }
-        };
-        msgs.iter().map(|m| MessageDto::new(m, label(m))).collect()
-    } else {
-        vec![]
-    };
-    let audit = if opened.disclosure.audit_trail {
-        store
-            .audit_for_object("report", &opened.report.id.to_string())
-            .await
-            .map_err(err)?
-            .into_iter()
-            .map(AuditEventDto::from)
-            .collect()
-    } else {
-        vec![]
-    };
-    let chain = region_chain(ui, r.region_code.as_deref()).await;
-    let categories = store.categories().await.map_err(err)?;
+    let chain = services
+        .region_chain(r.region_code.as_deref())
+        .await
+        .map_err(err)?;
+    let categories = services.categories().await.map_err(err)?;
     let category_name = r
         .category
         .as_ref()
@@ -615,10 +586,12 @@ async fn render_manage(
             }
         })
         .unwrap_or_else(|| "—".into());
-    let status = opened.report.status;
-    let desk = user.role == Role::Operator;
-    let workable: Vec<Workable> = if user.role.is_agency_role() {
-        let mine = user.agency_id.clone().unwrap_or_default();
+    let desk = caller.may(Permission::DispatchReport);
+    let mine = caller
+        .user()
+        .and_then(|u| u.agency_id.clone())
+        .unwrap_or_default();
+    let workable: Vec<Workable> = if caller.may(Permission::WorkAssignment) {
         r.assignments
             .iter()
             .filter(|a| {
@@ -639,60 +612,43 @@ async fn render_manage(
     } else {
         vec![]
     };
-    // Dispatch suggestions: the category's default agency, then the region's government.
-    let mut suggestions = Vec::new();
-    let mut duplicates = Vec::new();
-    if desk {
-        if let Some(c) = r
-            .category
-            .as_ref()
-            .and_then(|c| categories.iter().find(|x| &x.code == c))
-            && let Some(a) = c
-                .default_agency_id
-                .as_ref()
-                .and_then(|id| agencies.iter().find(|x| &x.id == id))
-        {
-            suggestions.push(Suggestion {
-                agency: a.clone(),
-                why: ui.tr.pick(
+    let suggestions = help
+        .suggestions
+        .into_iter()
+        .map(|s| Suggestion {
+            why: match &s.reason {
+                tanggap_service::dashboards::SuggestionReason::CategoryDefault(c) => ui.tr.pick(
                     format!("instansi utama kategori {}", c.name_id),
                     format!("default agency for {}", c.name_en),
                 ),
-            });
-        }
-        if let Some(kab) = r
-            .region_code
-            .as_deref()
-            .and_then(Region::kabupaten_kota_code)
-        {
-            if let Some(a) = agencies
-                .iter()
-                .find(|x| x.region_code.as_deref() == Some(kab.as_str()))
-                && !suggestions.iter().any(|s| s.agency.id == a.id)
-            {
-                suggestions.push(Suggestion {
-                    agency: a.clone(),
-                    why: ui
-                        .tr
-                        .s(
-                            "pemerintah daerah lokasi kejadian",
-                            "government of the place where it happened",
-                        )
-                        .into(),
-                });
-            }
-            duplicates = similar_reports(ui, &opened.report, &kab).await?;
-        }
-    }
+                tanggap_service::dashboards::SuggestionReason::RegionGovernment => ui
+                    .tr
+                    .s(
+                        "pemerintah daerah lokasi kejadian",
+                        "government of the place where it happened",
+                    )
+                    .into(),
+            },
+            agency: s.agency,
+        })
+        .collect();
     let open = !status.is_terminal();
     let can_message = open && (desk || !workable.is_empty());
-    let notices = store
-        .notifications_for_report(opened.report.id)
-        .await
-        .map_err(err)?;
+    let leadership = caller.may(Permission::AddInstruction);
+    let refusal_banner = retry.as_ref().is_some_and(|f| {
+        let inline = match f.aksi.as_str() {
+            "verifikasi" | "disposisi" | "duplikat" | "tanya" | "arsip" => desk && open,
+            "tahap" | "kembalikan" | "teruskan" => workable.iter().any(|w| Some(w.a.id) == f.assignment),
+            "pesan" => can_message,
+            "arahan" => leadership,
+            _ => false,
+        };
+        !inline
+    });
     let title = format!("{} · {}", r.tracking_id, r.title);
     let t = ManagePage {
         retry,
+        refusal_banner,
         l: ui.layout(title).await,
         lines,
         messages,
@@ -700,63 +656,25 @@ async fn render_manage(
         region_name: region_label(&chain),
         category_name,
         desk,
-        leadership: user.role == Role::Pimpinan,
+        leadership,
         workable,
         suggestions,
         agencies,
-        duplicates,
+        duplicates: help.similar,
         categories,
         open,
         can_message,
         notices,
-        show_addresses: desk,
+        show_addresses: caller.may(Permission::UseDesk),
         r,
     };
     Ok(page(&t))
 }
 
-/// Recent open reports in the same kabupaten/kota sharing a significant word with this one.
-async fn similar_reports(ui: &Ui, report: &ReportRecord, kab: &str) -> UiResult<Vec<ReportRecord>> {
-    let mut words: Vec<&str> = report
-        .title
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() >= 5)
-        .collect();
-    words.sort_by_key(|w| std::cmp::Reverse(w.len()));
-    words.dedup();
-    let mut found: Vec<ReportRecord> = Vec::new();
-    for w in words.into_iter().take(3) {
-        let f = ReportFilter {
-            region: Some(kab.to_string()),
-            text: Some(w.to_string()),
-            created_from: Some(ui.tr.now - chrono::TimeDelta::days(60)),
-            limit: 5,
-            ..Default::default()
-        };
-        for r in ui
-            .state
-            .services
-            .store
-            .list_reports(&f)
-            .await
-            .map_err(|e| ui.api_error(e.into()))?
-            .items
-        {
-            if r.id != report.id
-                && !matches!(r.status, ReportStatus::Duplikat | ReportStatus::Diarsipkan)
-                && !found.iter().any(|x| x.id == r.id)
-            {
-                found.push(r);
-            }
-        }
-    }
-    found.truncate(5);
-    Ok(found)
-}
-
-/// Every staff action on the report page comes here, named by `aksi`.
-pub async fn act(ui: Ui, ip: ClientIp, Path(tid): Path<String>, mut mp: Multipart) -> UiResult {
-    let user = ui.require_user()?.clone();
+/// Every staff action on the report page comes here, named by `aksi`. The form's fields become
+/// the same `Action` the JSON API builds, and go through the same use case.
+pub async fn act(ui: Ui, Path(tid): Path<String>, mut mp: Multipart) -> UiResult {
+    ui.require_user()?;
     let mut fields: HashMap<String, Vec<String>> = HashMap::new();
     let mut files = Vec::new();
     let limits = ui.state.attachment_limits;
@@ -794,19 +712,6 @@ pub async fn act(ui: Ui, ip: ClientIp, Path(tid): Path<String>, mut mp: Multipar
             .unwrap_or_default()
     };
     ui.check_csrf(&get("csrf")).await?;
-    let opened = open_report(
-        &ui.state,
-        &tid,
-        &ui.principal,
-        &ReportSecret::default(),
-        &ip,
-    )
-    .await
-    .map_err(|e| ui.api_error(e))?;
-    let actor = ui
-        .principal
-        .actor()
-        .ok_or_else(|| ui.error(StatusCode::UNAUTHORIZED, "login"))?;
     let aid = || {
         get("assignment").parse::<i64>().map_err(|_| {
             ui.error(
@@ -815,29 +720,26 @@ pub async fn act(ui: Ui, ip: ClientIp, Path(tid): Path<String>, mut mp: Multipar
             )
         })
     };
-    let opt = |k: &str| Some(get(k).trim().to_string()).filter(|s| !s.is_empty());
-    let (command, done) = match get("aksi").as_str() {
+    let (action, done) = match get("aksi").as_str() {
         "verifikasi" => {
-            let mut vis = Vec::new();
-            if fields.contains_key("anonim") {
-                vis.push("anonim");
+            let mut visibility = Vec::new();
+            for v in ["anonim", "rahasia"] {
+                if fields.contains_key(v) {
+                    visibility.push(v.to_string());
+                }
             }
-            if fields.contains_key("rahasia") {
-                vis.push("rahasia");
-            }
-            let visibility = Visibility::from_codes(vis).ok();
-            let edit = ReportEdit {
-                kind: ReportKind::parse(&get("kind")),
-                title: opt("title"),
-                body: opt("body"),
-                category: opt("category"),
-                region_code: opt("region_code"),
-                address: opt("address"),
-                visibility,
+            let input = VerifyInput {
+                kind: Some(get("kind")),
+                title: Some(get("title")),
+                body: Some(get("body")),
+                category: Some(get("category")),
+                region_code: Some(get("region_code")),
+                address: Some(get("address")),
+                visibility: Some(visibility),
                 needs_field_check: Some(fields.contains_key("needs_field_check")),
             };
             (
-                Command::Verify { edit },
+                Action::Verify(input),
                 ui.tr.s("Perubahan disimpan.", "Changes saved."),
             )
         }
@@ -848,105 +750,59 @@ pub async fn act(ui: Ui, ip: ClientIp, Path(tid): Path<String>, mut mp: Multipar
                 .and_then(|v| v.iter().rev().find(|s| !s.is_empty()))
                 .cloned()
                 .unwrap_or_default();
-            let mut targets = Vec::new();
+            let mut agencies: Vec<(String, String)> = Vec::new();
             if !lead.is_empty() {
-                targets.push(DispatchTarget {
-                    agency_id: lead.clone(),
-                    role: AssignmentRole::Utama,
-                });
+                agencies.push((lead.clone(), "utama".into()));
             }
             for s in fields.get("pendukung").cloned().unwrap_or_default() {
-                if !s.is_empty() && s != lead && !targets.iter().any(|t| t.agency_id == s) {
-                    targets.push(DispatchTarget {
-                        agency_id: s,
-                        role: AssignmentRole::Pendukung,
-                    });
+                if !s.is_empty() && s != lead && !agencies.iter().any(|(a, _)| *a == s) {
+                    agencies.push((s, "pendukung".into()));
                 }
             }
+            let note = Some(get("note")).filter(|n| !n.trim().is_empty());
             (
-                Command::Dispatch {
-                    targets,
-                    note: opt("note"),
-                },
+                Action::Dispatch { agencies, note },
                 ui.tr.s("Laporan didisposisikan.", "Report dispatched."),
             )
         }
         "tanya" => (
-            Command::AskReporter {
-                question: get("text"),
-            },
+            Action::AskReporter { text: get("text") },
             ui.tr.s(
                 "Pertanyaan dikirim ke pelapor.",
                 "Question sent to the reporter.",
             ),
         ),
         "pesan" => (
-            Command::MessageReporter { text: get("text") },
+            Action::MessageReporter { text: get("text") },
             ui.tr
                 .s("Pesan dikirim ke pelapor.", "Message sent to the reporter."),
         ),
         "arsip" => (
-            Command::Archive {
+            Action::Archive {
                 reason: get("reason"),
             },
             ui.tr.s("Laporan diarsipkan.", "Report archived."),
         ),
-        "duplikat" => {
-            let master = tanggap_domain::TrackingId::parse(&get("master")).map_err(|_| {
-                ui.error(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    ui.tr.s(
-                        "Nomor laporan induk tidak valid.",
-                        "Not a valid tracking ID.",
-                    ),
-                )
-            })?;
-            let m = ui
-                .state
-                .services
-                .store
-                .report_by_tracking_id(&master)
-                .await
-                .map_err(|e| ui.api_error(e.into()))?
-                .ok_or_else(|| {
-                    ui.error(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        ui.tr.s(
-                            "Laporan induk tidak ditemukan.",
-                            "The master report was not found.",
-                        ),
-                    )
-                })?;
-            (
-                Command::MarkDuplicate {
-                    master_id: m.id,
-                    master_is_open: true,
-                },
-                ui.tr
-                    .s("Ditandai sebagai duplikat.", "Marked as a duplicate."),
-            )
-        }
-        "tahap" => {
-            let stage = Stage::parse(&get("stage")).ok_or_else(|| {
-                ui.error(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    ui.tr.s("Pilih tahap.", "Choose a stage."),
-                )
-            })?;
-            (
-                Command::PostUpdate {
-                    assignment_id: aid()?,
-                    stage,
-                    note: get("note"),
-                },
-                ui.tr.s(
-                    "Perkembangan disimpan dan terlihat oleh pelapor.",
-                    "Update saved; the reporter can see it.",
-                ),
-            )
-        }
+        "duplikat" => (
+            Action::MarkDuplicate {
+                master_tracking_id: get("master"),
+            },
+            ui.tr
+                .s("Ditandai sebagai duplikat.", "Marked as a duplicate."),
+        ),
+        "tahap" => (
+            Action::PostUpdate {
+                assignment_id: aid()?,
+                stage: get("stage"),
+                note: get("note"),
+            },
+            ui.tr.s(
+                "Perkembangan disimpan dan terlihat oleh pelapor.",
+                "Update saved; the reporter can see it.",
+            ),
+        ),
         "kembalikan" => (
-            Command::ReturnNotAuthority {
+            Action::ReturnAssignment {
                 assignment_id: aid()?,
                 reason: get("reason"),
             },
@@ -956,9 +812,9 @@ pub async fn act(ui: Ui, ip: ClientIp, Path(tid): Path<String>, mut mp: Multipar
             ),
         ),
         "teruskan" => (
-            Command::Forward {
+            Action::ForwardAssignment {
                 assignment_id: aid()?,
-                to_agency_id: get("to"),
+                agency_id: get("to"),
                 note: get("note"),
             },
             ui.tr.s(
@@ -967,7 +823,7 @@ pub async fn act(ui: Ui, ip: ClientIp, Path(tid): Path<String>, mut mp: Multipar
             ),
         ),
         "arahan" => (
-            Command::AddInstruction { note: get("note") },
+            Action::AddInstruction { note: get("note") },
             ui.tr.s("Arahan disimpan.", "Instruction saved."),
         ),
         _ => {
@@ -977,13 +833,12 @@ pub async fn act(ui: Ui, ip: ClientIp, Path(tid): Path<String>, mut mp: Multipar
             ));
         }
     };
+    let services = &ui.state.services;
     let attachments = store_files(&ui.state, files)
         .await
         .map_err(|e| ui.api_error(e))?;
-    match ui
-        .state
-        .services
-        .execute(opened.report.id, &actor, command, attachments)
+    match services
+        .act(ui.caller(), &tid, None, action, attachments)
         .await
     {
         Ok(_) => {
@@ -991,16 +846,36 @@ pub async fn act(ui: Ui, ip: ClientIp, Path(tid): Path<String>, mut mp: Multipar
             Ok(Redirect::to(&format!("/kelola/{}", urlencode(&tid))).into_response())
         }
         Err(e) => {
-            // Show the page again: the reason next to the form that failed, the text kept.
-            let api = crate::error::ApiError::from(e);
-            let status = api.status();
-            let message = match ui.api_error(api) {
-                UiError::Page { message, .. } => message,
-                UiError::Redirect(_) => String::new(),
+            // Show the page again: the reason next to the form that failed, the text kept. A
+            // caller who may not read the report at all gets the refusal as its own page.
+            let opened = services
+                .open_report(ui.caller(), &tid, None)
+                .await
+                .map_err(|e| ui.api_error(e.into()))?;
+            let field_codes = e
+                .refusal()
+                .map(|r| {
+                    r.fields
+                        .iter()
+                        .map(|f| format!("{}:{}", f.field, f.code))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
+                .unwrap_or_default();
+            let (status, code, message) = match ui.api_error(e.into()) {
+                UiError::Page {
+                    status,
+                    code,
+                    message,
+                    ..
+                } => (status, code, message),
+                UiError::Redirect(to) => return Ok(Redirect::to(&to).into_response()),
             };
             let retry = Retry {
                 aksi: get("aksi"),
                 assignment: get("assignment").parse().ok(),
+                code,
+                field_codes,
                 message,
                 fields: fields
                     .iter()
@@ -1008,16 +883,7 @@ pub async fn act(ui: Ui, ip: ClientIp, Path(tid): Path<String>, mut mp: Multipar
                     .filter(|(k, _)| k != "csrf")
                     .collect(),
             };
-            let opened = open_report(
-                &ui.state,
-                &tid,
-                &ui.principal,
-                &ReportSecret::default(),
-                &ip,
-            )
-            .await
-            .map_err(|e| ui.api_error(e))?;
-            let mut r = render_manage(&ui, &user, opened, Some(retry)).await?;
+            let mut r = render_manage(&ui, opened, Some(retry)).await?;
             *r.status_mut() = status;
             Ok(r)
         }

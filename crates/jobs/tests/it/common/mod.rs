@@ -85,6 +85,7 @@ impl Drop for PgDb {
 /// One running Tanggap: use cases, scheduler and dispatcher on one store and clock.
 pub struct Instance {
     pub services: Arc<Services>,
+    pub store: Arc<dyn Store>,
     pub clock: Arc<ManualClock>,
     pub scheduler: Scheduler,
     pub dispatcher: Dispatcher,
@@ -103,15 +104,20 @@ impl Instance {
             Settings::default(),
         ));
         Instance {
-            scheduler: Scheduler::new(services.clone(), scheduler),
-            dispatcher: Dispatcher::new(store, Senders::all(sender), DispatchSettings::default()),
+            scheduler: Scheduler::new(services.clone(), store.clone(), scheduler),
+            dispatcher: Dispatcher::new(
+                store.clone(),
+                Senders::all(sender),
+                DispatchSettings::default(),
+            ),
             services,
+            store,
             clock,
         }
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
-        &self.services.store
+        &self.store
     }
 
     /// Set the clock, sweep, dispatch; panics on errors.
@@ -206,9 +212,13 @@ async fn user(store: &dyn Store, username: &str, role: Role, agency: Option<&str
 
 /// Reference data, head contacts and staff. Agencies in `quiet` have nobody to notify: no head
 /// contact, no kepala, and an inactive officer only.
-pub async fn setup(services: &Services, agencies: &[&str], quiet: &[&str]) -> Staff {
+pub async fn setup(
+    services: &Services,
+    store: &dyn Store,
+    agencies: &[&str],
+    quiet: &[&str],
+) -> Staff {
     services.seed_reference_data().await.unwrap();
-    let store = services.store.as_ref();
     let mut staff = Staff {
         officers: vec![],
         kepala: vec![],
@@ -259,7 +269,7 @@ pub async fn setup(services: &Services, agencies: &[&str], quiet: &[&str]) -> St
 /// A citizen's report, submitted now; its id.
 pub async fn submit(services: &Services, title: &str, kind: &str, category: &str) -> i64 {
     services
-        .submit_report(ReportInput {
+        .submit_report(&tanggap_service::Caller::Public, ReportInput {
             kind: kind.into(),
             title: title.into(),
             body: format!("{title}. Mohon segera ditindaklanjuti, sudah lama dibiarkan."),

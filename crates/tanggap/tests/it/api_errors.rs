@@ -1,8 +1,8 @@
 //! Bad requests get the documented status and a problem document, and leave the data as it was.
 
-mod common;
 
-use common::{Caller, TestApp, complaint, jpeg_with_exif, problem};
+
+use crate::common::{Caller, TestApp, complaint, jpeg_with_exif, problem};
 use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};

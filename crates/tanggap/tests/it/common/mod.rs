@@ -8,7 +8,7 @@ use std::sync::Arc;
 use tanggap::Application;
 use tanggap::config::Config;
 use tanggap_domain::Role;
-use tanggap_service::auth::UserInput;
+use tanggap_service::accounts::UserInput;
 use tanggap_service::{ManualClock, Services, Wallclock};
 use tanggap_store::Store;
 use tokio::sync::oneshot;
@@ -210,16 +210,16 @@ impl TestApp {
         {
             self.services
                 .create_user(
+                    &tanggap_service::Caller::System,
                     UserInput {
                         username: username.into(),
                         display_name: format!("Pengguna {username}"),
-                        role,
+                        role: role.as_str().into(),
                         agency_id: agency.map(Into::into),
                         email: None,
                         phone: None,
                         password: password.clone(),
                     },
-                    "test",
                 )
                 .await
                 .unwrap();

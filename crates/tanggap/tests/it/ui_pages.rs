@@ -1,8 +1,8 @@
 //! The pages over plain HTTP, as a browser without JavaScript (or a cheap phone) sees them.
 
-mod common;
 
-use common::TestApp;
+
+use crate::common::TestApp;
 use reqwest::StatusCode;
 use reqwest::multipart::Form;
 use tanggap_domain::Role;
@@ -318,7 +318,7 @@ async fn pages_belong_to_their_roles_and_forms_need_the_csrf_token() {
     }
     // A staff form posted without the session's CSRF token is refused and changes nothing.
     let mut op = app.staff("page.operator2", Role::Operator, None).await;
-    let (tid, _) = app.submit(common::complaint("Drainase mampet")).await;
+    let (tid, _) = app.submit(crate::common::complaint("Drainase mampet")).await;
     op.csrf = None;
     let r = op
         .post(&format!("/kelola/{tid}/aksi"))
@@ -429,7 +429,7 @@ async fn a_refused_action_keeps_the_text_and_explains_next_to_the_form() {
     let app = TestApp::sqlite().await;
     let op = app.staff("page.op3", Role::Operator, None).await;
     let (tid, _) = app
-        .submit(common::complaint("Lampu jalan mati total"))
+        .submit(crate::common::complaint("Lampu jalan mati total"))
         .await;
     op.act(
         &format!("/api/v1/reports/{tid}/dispatch"),

@@ -4,9 +4,9 @@
 //! Also: an anonymous reporter's identity never reaches an agency user, leadership, the auditor
 //! or the public, in any response.
 
-mod common;
 
-use common::{Caller, TestApp, complaint};
+
+use crate::common::{Caller, TestApp, complaint};
 use reqwest::{RequestBuilder, StatusCode};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -192,7 +192,7 @@ async fn prepare(app: &TestApp, w: &World, setup: Setup, n: usize) -> Prepared {
                 )
                 .part(
                     "attachments",
-                    reqwest::multipart::Part::bytes(common::jpeg_with_exif())
+                    reqwest::multipart::Part::bytes(crate::common::jpeg_with_exif())
                         .file_name("pintu.jpg"),
                 );
             let r: Value = app

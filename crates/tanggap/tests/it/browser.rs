@@ -7,9 +7,9 @@
 //! Needs `chromedriver` and `chromium` (Debian packages `chromium-driver`, `chromium`). Without
 //! them the test says so and passes, unless `TANGGAP_REQUIRE_BROWSER=1` (set by `.ci/run`).
 
-mod common;
 
-use common::TestApp;
+
+use crate::common::TestApp;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -21,12 +21,28 @@ struct Browser {
     client: Client,
     driver: Child,
     shots: PathBuf,
+    profile: PathBuf,
+}
+
+impl Browser {
+    /// End the WebDriver session (Chromium quits) and stop the driver.
+    async fn finish(self) {
+        let _ = self.client.clone().close().await;
+        // Drop kills whatever is left.
+    }
 }
 
 impl Drop for Browser {
+    /// chromedriver runs in a process group of its own, with the Chromium processes it started:
+    /// killing the group leaves nothing behind, even when a test failed half-way.
     fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", &format!("-{}", self.driver.id())])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
 
@@ -59,19 +75,24 @@ async fn browser() -> Option<Browser> {
         .local_addr()
         .unwrap()
         .port();
-    let driver = Command::new(driver_bin)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start chromedriver");
+    let driver = {
+        use std::os::unix::process::CommandExt;
+        Command::new(driver_bin)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .expect("start chromedriver")
+    };
+    let profile = std::env::temp_dir().join(format!("tanggap-chrome-{port}"));
     let caps = json!({
         "browserName": "chrome",
         "goog:chromeOptions": {
             "binary": chrome,
             "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
                      "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-                     "--window-size=1366,900", format!("--user-data-dir={}", std::env::temp_dir().join(format!("tanggap-chrome-{port}")).display())]
+                     "--window-size=1366,900", format!("--user-data-dir={}", profile.display())]
         }
     });
     let Value::Object(caps) = caps else {
@@ -90,6 +111,7 @@ async fn browser() -> Option<Browser> {
                     client,
                     driver,
                     shots,
+                    profile,
                 });
             }
             Err(e) => last = Some(e),
@@ -261,7 +283,7 @@ async fn citizen_desk_agency_and_back_in_a_real_browser() {
     b.fill("#address", "Depan kantor kelurahan").await;
     b.select("#category", "jalan-jembatan").await;
     let photo = app.dir.path().join("lubang.jpg");
-    std::fs::write(&photo, common::jpeg_with_exif()).unwrap();
+    std::fs::write(&photo, crate::common::jpeg_with_exif()).unwrap();
     b.client
         .find(Locator::Id("foto"))
         .await
@@ -383,7 +405,7 @@ async fn citizen_desk_agency_and_back_in_a_real_browser() {
             .await
             .contains("Terima kasih atas penilaian Anda")
     );
-    let r = app.services.store.report(stored.id).await.unwrap().unwrap();
+    let r = app.store.report(stored.id).await.unwrap().unwrap();
     assert_eq!(r.rating, Some(5));
 
     // Leadership and admin pages render for their roles.
@@ -400,6 +422,7 @@ async fn citizen_desk_agency_and_back_in_a_real_browser() {
     assert!(b.page_text().await.contains("b.operator"));
     b.shoot("admin").await;
     app.finish().await;
+    b.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -463,4 +486,50 @@ async fn script_typed_into_a_report_stays_text() {
     b.assert_no_script_ran("the public tracking page").await;
     assert!(b.page_text().await.contains("<img src=x onerror="));
     app.finish().await;
+    b.finish().await;
+}
+
+/// The desk verifies a report whose text is as long as submission allows (10,000 characters,
+/// more than a note may have): the page sends the stored text back, and it is accepted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_desk_verifies_a_report_of_ten_thousand_characters() {
+    let Some(b) = browser().await else { return };
+    let app = TestApp::sqlite().await;
+    let operator_pw = user(&app, "l.operator", Role::Operator, None).await;
+    let opening = "Saluran irigasi di Desa Miroto jebol dan sawah warga terendam. ";
+    let body: String = opening
+        .chars()
+        .cycle()
+        .take(tanggap_domain::workflow::MAX_BODY_CHARS)
+        .collect();
+    let mut report = crate::common::complaint("Saluran irigasi jebol");
+    report["body"] = json!(body);
+    let (tid, _) = app.submit(report).await;
+
+    b.login(&app, "l.operator", &operator_pw).await;
+    b.go(&app.url(&format!("/kelola/{tid}"))).await;
+    // Open the verification panel and change the category only; the 10,000 characters go back
+    // as they are.
+    b.client
+        .execute(
+            "for (const d of document.querySelectorAll('details')) d.open = true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    b.select("#v-category", "sumber-daya-air").await;
+    b.submit("form input[name=aksi][value=verifikasi] ~ p button[type=submit]")
+        .await;
+    let flash = b.page_text().await;
+    assert!(flash.contains("Perubahan disimpan."), "{}", &flash[..flash.len().min(400)]);
+    let stored = app
+        .store
+        .report_by_tracking_id(&tanggap_domain::TrackingId::parse(&tid).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.category.as_deref(), Some("sumber-daya-air"));
+    assert_eq!(stored.body.chars().count(), tanggap_domain::workflow::MAX_BODY_CHARS);
+    app.finish().await;
+    b.finish().await;
 }

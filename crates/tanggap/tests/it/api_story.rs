@@ -4,9 +4,9 @@
 //! agency finishes again; the citizen confirms and the report closes. Every step is on the audit
 //! trail and the chain verifies.
 
-mod common;
 
-use common::{TestApp, complaint, jpeg_with_exif, problem};
+
+use crate::common::{TestApp, complaint, jpeg_with_exif, problem};
 use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
@@ -445,7 +445,7 @@ async fn listing_search_and_scoping(app: &TestApp) {
             json!({"agencies": [{"agency_id": "dishub", "role": "utama"}]}),
         )
         .await;
-    let list = |c: common::Caller, q: &'static str| async move {
+    let list = |c: crate::common::Caller, q: &'static str| async move {
         let r = c.get(&format!("/api/v1/reports{q}")).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::OK, "{q}");
         let v: Value = r.json().await.unwrap();

@@ -1,0 +1,482 @@
+//! Reading reports: who may open which report, and what of it they may see. Access is decided
+//! once, by `tanggap_domain::access`; what leaves here is already cut to the caller (the
+//! reporter's identity and contacts, internal timeline entries, the conversation, the audit
+//! trail), so no door can show more than it should by forgetting a check.
+
+use crate::{Caller, RefusalKind, Result, ServiceError, Services};
+use std::collections::HashMap;
+use tanggap_domain::access::{Disclosure, ListScope, ReportScope, Viewer, disclose, list_scope};
+use tanggap_domain::audit::AuditEvent;
+use tanggap_domain::ids::sha256_hex;
+use tanggap_domain::policy::Permission;
+use tanggap_domain::{Agency, AgencyTree, Clock, ReportStatus, TrackingId};
+use tanggap_store::{
+    ActivityKind, ActivityRecord, AssignmentRecord, AttachmentRecord, MessageRecord, Page,
+    ReportFilter, ReportRecord,
+};
+
+/// A report opened by a caller, with what they may see and who they act as.
+#[derive(Debug, Clone)]
+pub struct OpenedReport {
+    /// The reporter's details are cut to the disclosure.
+    pub report: ReportRecord,
+    pub assignments: Vec<AssignmentRecord>,
+    pub disclosure: Disclosure,
+    /// The caller proved to be the reporter (the report's secret).
+    pub as_reporter: bool,
+    /// Every agency, loaded once (names on the timeline, dispatch choices).
+    pub agencies: Vec<Agency>,
+}
+
+impl OpenedReport {
+    pub fn agency_names(&self) -> HashMap<String, String> {
+        self.agencies
+            .iter()
+            .map(|a| (a.id.clone(), a.name.clone()))
+            .collect()
+    }
+
+    pub fn tree(&self) -> AgencyTree {
+        AgencyTree::from_agencies(&self.agencies)
+    }
+}
+
+/// One timeline line, with who did it as the viewer may know it.
+#[derive(Debug, Clone)]
+pub struct TimelineEntry {
+    pub activity: ActivityRecord,
+    /// `Pelapor`, `Sistem`, the agency's name, the desk, or (for staff) the person's name.
+    pub by: String,
+    pub attachments: Vec<AttachmentRecord>,
+}
+
+/// Everything a page or a response shows of a report, for this caller.
+#[derive(Debug, Clone)]
+pub struct ReportDetail {
+    pub opened: OpenedReport,
+    /// The master report, for a duplicate.
+    pub duplicate_of: Option<TrackingId>,
+    /// Entries this caller may see, oldest first.
+    pub timeline: Vec<TimelineEntry>,
+    /// Files sent with the report itself.
+    pub attachments: Vec<AttachmentRecord>,
+    /// The report's own clocks (triage, auto-close, Ombudsman), for "what happens next".
+    pub clocks: Vec<Clock>,
+}
+
+/// A message of the conversation, with its author as the viewer may know them.
+#[derive(Debug, Clone)]
+pub struct ConversationMessage {
+    pub message: MessageRecord,
+    pub by: String,
+}
+
+/// The union of two disclosures (a staff member who also holds the reporter's secret).
+fn merge(a: Disclosure, b: Disclosure) -> Disclosure {
+    Disclosure {
+        read: a.read || b.read,
+        reporter_name: a.reporter_name || b.reporter_name,
+        reporter_contact: a.reporter_contact || b.reporter_contact,
+        nik: a.nik || b.nik,
+        internal: a.internal || b.internal,
+        conversation: a.conversation || b.conversation,
+        audit_trail: a.audit_trail || b.audit_trail,
+    }
+}
+
+pub(crate) fn viewer(caller: &Caller) -> Viewer<'_> {
+    match caller {
+        Caller::Staff(u) => Viewer::Staff {
+            role: u.role,
+            agency_id: u.agency_id.as_deref(),
+        },
+        Caller::Public | Caller::System => Viewer::Public,
+    }
+}
+
+fn report_not_found(tid: &str) -> ServiceError {
+    ServiceError::Refused(
+        crate::Refusal::new(RefusalKind::NotFound, "report_not_found").with("tracking_id", tid),
+    )
+}
+
+impl Services {
+    /// Find the report and decide what the caller may see of it. A wrong secret is refused.
+    pub async fn open_report(
+        &self,
+        caller: &Caller,
+        tracking_id: &str,
+        secret: Option<&str>,
+    ) -> Result<OpenedReport> {
+        let tid = TrackingId::parse(tracking_id).map_err(|_| report_not_found(tracking_id))?;
+        let mut report = self
+            .store
+            .report_by_tracking_id(&tid)
+            .await?
+            .ok_or_else(|| report_not_found(tid.as_str()))?;
+        let secret = secret.map(str::trim).filter(|s| !s.is_empty());
+        let as_reporter = match secret {
+            None => false,
+            Some(s) => {
+                let stored = self
+                    .store
+                    .report_secret_hash(report.id)
+                    .await?
+                    .unwrap_or_default();
+                let presented = sha256_hex(s.to_ascii_lowercase().as_bytes());
+                if !constant_time_eq(&stored, &presented) {
+                    return Err(ServiceError::refused(RefusalKind::Forbidden, "wrong_secret"));
+                }
+                true
+            }
+        };
+        let assignments = self.store.assignments(report.id).await?;
+        let agency_ids: Vec<&str> = assignments.iter().map(|a| a.agency_id.as_str()).collect();
+        let scope = ReportScope {
+            visibility: report.visibility,
+            status: report.status,
+            show_reporter_name: report.show_reporter_name,
+            assigned_agencies: &agency_ids,
+        };
+        let agencies = self.store.agencies().await?;
+        let tree = AgencyTree::from_agencies(&agencies);
+        let staff = disclose(viewer(caller), &scope, &tree);
+        let disclosure = if as_reporter {
+            merge(staff, disclose(Viewer::Reporter, &scope, &tree))
+        } else {
+            staff
+        };
+        if !disclosure.read {
+            return Err(ServiceError::refused(
+                RefusalKind::Forbidden,
+                if caller.user().is_some() {
+                    "outside_scope"
+                } else {
+                    "confidential"
+                },
+            ));
+        }
+        if let Some(p) = report.reporter.as_mut() {
+            if !disclosure.reporter_name {
+                p.name = None;
+            }
+            if !disclosure.reporter_contact {
+                p.phone = None;
+                p.email = None;
+            }
+            if !disclosure.nik {
+                p.nik = None;
+            }
+        }
+        if !(disclosure.reporter_name || disclosure.reporter_contact) {
+            report.reporter = report.reporter.map(|p| tanggap_store::ReporterRecord {
+                id: p.id,
+                name: None,
+                phone: None,
+                email: None,
+                nik: None,
+            });
+        }
+        Ok(OpenedReport {
+            report,
+            assignments,
+            disclosure,
+            as_reporter,
+            agencies,
+        })
+    }
+
+    /// The report with its timeline, files and clocks, as the caller may see it.
+    pub async fn report_detail(
+        &self,
+        caller: &Caller,
+        tracking_id: &str,
+        secret: Option<&str>,
+    ) -> Result<ReportDetail> {
+        let opened = self.open_report(caller, tracking_id, secret).await?;
+        self.detail_of(opened).await
+    }
+
+    /// [`Self::report_detail`] for a report already opened.
+    pub async fn detail_of(&self, opened: OpenedReport) -> Result<ReportDetail> {
+        let r = &opened.report;
+        let d = opened.disclosure;
+        let duplicate_of = match r.duplicate_of {
+            Some(id) => self.store.report(id).await?.map(|m| m.tracking_id),
+            None => None,
+        };
+        let activities = self.store.activities(r.id).await?;
+        let mut by_activity: HashMap<Option<i64>, Vec<AttachmentRecord>> = HashMap::new();
+        for a in self.store.attachments(r.id).await? {
+            by_activity.entry(a.activity_id).or_default().push(a);
+        }
+        let submitted = activities
+            .iter()
+            .find(|a| a.kind == ActivityKind::Submitted)
+            .map(|a| a.id);
+        let visible: Vec<ActivityRecord> = activities
+            .into_iter()
+            .filter(|a| a.public || d.internal)
+            .collect();
+        let names = self
+            .names(
+                d.internal,
+                visible.iter().map(|a| a.actor.as_str()),
+                opened.agency_names(),
+            )
+            .await?;
+        let attachments = by_activity.remove(&submitted).unwrap_or_default();
+        let timeline = visible
+            .into_iter()
+            .map(|a| TimelineEntry {
+                by: names.label(&a.actor, a.agency_id.as_deref()),
+                attachments: if Some(a.id) == submitted {
+                    vec![]
+                } else {
+                    by_activity.remove(&Some(a.id)).unwrap_or_default()
+                },
+                activity: a,
+            })
+            .collect();
+        let clocks = self
+            .store
+            .report_view(r.id)
+            .await?
+            .map(|v| v.clocks)
+            .unwrap_or_default();
+        Ok(ReportDetail {
+            opened,
+            duplicate_of,
+            timeline,
+            attachments,
+            clocks,
+        })
+    }
+
+    /// The conversation with the reporter: for the reporter and the staff handling the report.
+    pub async fn conversation(&self, opened: &OpenedReport) -> Result<Vec<ConversationMessage>> {
+        if !opened.disclosure.conversation {
+            return Err(ServiceError::refused(
+                RefusalKind::Forbidden,
+                "conversation_private",
+            ));
+        }
+        let messages = self.store.messages(opened.report.id).await?;
+        let staff_view = opened.disclosure.internal;
+        let names = self
+            .names(
+                staff_view,
+                messages.iter().map(|m| m.author.as_str()),
+                opened.agency_names(),
+            )
+            .await?;
+        Ok(messages
+            .into_iter()
+            .map(|m| ConversationMessage {
+                by: names.label(&m.author, None),
+                message: m,
+            })
+            .collect())
+    }
+
+    /// The report's audit trail (the inspectorate).
+    pub async fn report_audit(&self, opened: &OpenedReport) -> Result<Vec<AuditEvent>> {
+        if !opened.disclosure.audit_trail {
+            return Err(ServiceError::not_permitted(Permission::ReadAuditTrail));
+        }
+        Ok(self
+            .store
+            .audit_for_object("report", &opened.report.id.to_string())
+            .await?)
+    }
+
+    /// An attachment, if the caller may see its report and, for an internal note's file, the
+    /// internal notes.
+    pub async fn attachment(
+        &self,
+        caller: &Caller,
+        id: i64,
+        secret: Option<&str>,
+    ) -> Result<AttachmentRecord> {
+        let a = self
+            .store
+            .attachment(id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("attachment", id))?;
+        let report = self
+            .store
+            .report(a.report_id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("attachment", id))?;
+        let opened = self
+            .open_report(caller, report.tracking_id.as_str(), secret)
+            .await?;
+        if let Some(act) = a.activity_id {
+            let internal = self
+                .store
+                .activities(opened.report.id)
+                .await?
+                .into_iter()
+                .any(|x| x.id == act && !x.public);
+            if internal && !opened.disclosure.internal {
+                return Err(ServiceError::refused(
+                    RefusalKind::Forbidden,
+                    "internal_attachment",
+                ));
+            }
+        }
+        Ok(a)
+    }
+
+    /// Reports matching `filter`, within what the caller may list: staff their scope (an agency
+    /// its own and its sub-units' assignments, narrowed to `agency` if given); everyone else the
+    /// verified public reports only.
+    pub async fn list_reports(
+        &self,
+        caller: &Caller,
+        mut filter: ReportFilter,
+        agency: Option<&str>,
+    ) -> Result<Page<ReportRecord>> {
+        let tree = self.agency_tree().await?;
+        match list_scope(viewer(caller), &tree) {
+            ListScope::Everything => filter.agency_ids = agency.map(|a| tree.subtree(a)),
+            ListScope::Agencies(mine) => {
+                filter.agency_ids = Some(match agency {
+                    Some(a) if mine.iter().any(|m| m == a) => tree.subtree(a),
+                    Some(a) => {
+                        return Err(ServiceError::Refused(
+                            crate::Refusal::new(RefusalKind::Forbidden, "agency_outside_scope")
+                                .with("agency", a),
+                        ));
+                    }
+                    None => mine,
+                });
+            }
+            ListScope::PublicOnly => {
+                filter.public_only = true;
+                filter.reporter_id = None;
+                filter.agency_ids = agency.map(|a| tree.subtree(a));
+                let listed: Vec<ReportStatus> = ReportStatus::ALL
+                    .iter()
+                    .copied()
+                    .filter(|s| tanggap_domain::access::publicly_listed(*s))
+                    .collect();
+                filter.statuses = if filter.statuses.is_empty() {
+                    listed
+                } else {
+                    filter
+                        .statuses
+                        .into_iter()
+                        .filter(|s| listed.contains(s))
+                        .collect()
+                };
+                if filter.statuses.is_empty() {
+                    return Ok(Page {
+                        items: vec![],
+                        total: 0,
+                    });
+                }
+            }
+            ListScope::Nothing => {
+                return Err(ServiceError::refused(
+                    RefusalKind::Forbidden,
+                    "no_report_access",
+                ));
+            }
+        }
+        let mut page = self.store.list_reports(&filter).await?;
+        // A list never carries reporters' identities; the report page decides those.
+        for r in &mut page.items {
+            r.reporter = None;
+        }
+        Ok(page)
+    }
+
+    /// How many public, verified reports there are, and how many of them are done.
+    pub async fn public_counts(&self) -> Result<(u64, u64)> {
+        let count = |statuses: Vec<ReportStatus>| async {
+            self.store
+                .list_reports(&ReportFilter {
+                    statuses,
+                    public_only: true,
+                    limit: 1,
+                    ..Default::default()
+                })
+                .await
+                .map(|p| p.total)
+        };
+        let listed: Vec<ReportStatus> = ReportStatus::ALL
+            .iter()
+            .copied()
+            .filter(|s| tanggap_domain::access::publicly_listed(*s))
+            .collect();
+        Ok((
+            count(listed).await?,
+            count(vec![ReportStatus::Selesai, ReportStatus::Ditutup]).await?,
+        ))
+    }
+
+    async fn names(
+        &self,
+        staff_view: bool,
+        actors: impl Iterator<Item = &str>,
+        agencies: HashMap<String, String>,
+    ) -> Result<Names> {
+        let mut users = HashMap::new();
+        if staff_view {
+            for a in actors {
+                if let Some(id) = a.strip_prefix("user:").and_then(|s| s.parse::<i64>().ok())
+                    && let std::collections::hash_map::Entry::Vacant(e) = users.entry(id)
+                    && let Some(u) = self.store.user(id).await?
+                {
+                    e.insert(u.display_name);
+                }
+            }
+        }
+        Ok(Names {
+            staff_view,
+            users,
+            agencies,
+        })
+    }
+}
+
+/// Names for actors in the timeline, as this viewer may know them.
+struct Names {
+    staff_view: bool,
+    users: HashMap<i64, String>,
+    agencies: HashMap<String, String>,
+}
+
+impl Names {
+    fn label(&self, actor: &str, agency_id: Option<&str>) -> String {
+        if actor == "public" || actor.starts_with("reporter") {
+            return "Pelapor".into();
+        }
+        if actor == "system" || actor.starts_with("channel:") {
+            return "Sistem".into();
+        }
+        if let Some(id) = actor
+            .strip_prefix("user:")
+            .and_then(|s| s.parse::<i64>().ok())
+            && self.staff_view
+            && let Some(name) = self.users.get(&id)
+        {
+            return name.clone();
+        }
+        match agency_id.and_then(|a| self.agencies.get(a)) {
+            Some(name) => name.clone(),
+            None => "Admin Tanggap".into(),
+        }
+    }
+}
+
+/// Equal strings, compared in time that does not depend on where they differ.
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a
+            .bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
