@@ -5,13 +5,16 @@
 //! transaction together with its audit events, so the trail and the data cannot drift apart.
 //!
 //! Two implementations exist, `tanggap-store-sqlite` and `tanggap-store-postgres`, each with its
-//! own migrations and SQL. Both run [`conformance`] in CI.
+//! own migrations and SQL. Both run [`conformance`] in CI. What a workflow event writes besides
+//! its own row changes (timeline entry and its visibility, conversation message, audit record) is
+//! decided once, in [`effects`], and both backends write exactly that.
 
 mod error;
 mod scheduler;
 mod types;
 
 pub mod conformance;
+pub mod effects;
 
 pub use error::{Result, StoreError};
 pub use scheduler::*;
