@@ -152,13 +152,20 @@ impl Services {
     /// Load the shipped Central Java reference data (idempotent).
     pub async fn seed_reference_data(&self) -> Result<SeedCounts> {
         let j = reference::jateng().map_err(|e| ServiceError::Invalid(e.to_string()))?;
-        let regions = self.store.import_regions(&j.regions).await?;
-        let agencies = self.store.import_agencies(&j.agencies, "system").await?;
+        let now = self.now();
+        let regions = self.store.import_regions(&j.regions, now).await?;
+        let agencies = self
+            .store
+            .import_agencies(&j.agencies, "system", now)
+            .await?;
         let categories = self
             .store
-            .import_categories(&j.categories, "system")
+            .import_categories(&j.categories, "system", now)
             .await?;
-        let holidays = self.store.import_holidays(&j.holidays, "system").await?;
+        let holidays = self
+            .store
+            .import_holidays(&j.holidays, "system", now)
+            .await?;
         Ok(SeedCounts {
             regions,
             agencies,

@@ -165,7 +165,7 @@ pub async fn put_category(
     state
         .services
         .store
-        .update_category(&c, &label(&principal))
+        .update_category(&c, &label(&principal), state.services.now())
         .await?;
     Ok(Json(CategoryDto::from(c)))
 }
@@ -307,7 +307,7 @@ pub async fn put_agency(
     state
         .services
         .store
-        .update_agency(&a, &label(&principal))
+        .update_agency(&a, &label(&principal), state.services.now())
         .await?;
     Ok(Json(AgencyDto::new(a, true)))
 }
@@ -382,7 +382,7 @@ pub async fn put_holiday(
     state
         .services
         .store
-        .put_holiday(&h, &label(&principal))
+        .put_holiday(&h, &label(&principal), state.services.now())
         .await?;
     Ok(Json(HolidayDto {
         date,
@@ -405,7 +405,7 @@ pub async fn delete_holiday(
     if state
         .services
         .store
-        .delete_holiday(date, &label(&principal))
+        .delete_holiday(date, &label(&principal), state.services.now())
         .await?
     {
         Ok(StatusCode::NO_CONTENT)
@@ -455,7 +455,7 @@ pub async fn put_policy(
     state
         .services
         .store
-        .set_sla_policy(&policy, &label(&principal))
+        .set_sla_policy(&policy, &label(&principal), state.services.now())
         .await?;
     Ok(Json(policy))
 }
@@ -634,7 +634,7 @@ pub async fn update_user(
     let user = state
         .services
         .store
-        .update_user(id, &patch, &label(&principal))
+        .update_user(id, &patch, &label(&principal), state.services.now())
         .await?;
     Ok(Json(UserDto::from(&user)))
 }
@@ -681,7 +681,13 @@ pub async fn create_token(
     let token_id = state
         .services
         .store
-        .create_api_token(id, b.name.trim(), &hash, &label(&principal))
+        .create_api_token(
+            id,
+            b.name.trim(),
+            &hash,
+            &label(&principal),
+            state.services.now(),
+        )
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -704,7 +710,7 @@ pub async fn revoke_token(
     if state
         .services
         .store
-        .revoke_api_token(id, &label(&principal))
+        .revoke_api_token(id, &label(&principal), state.services.now())
         .await?
     {
         Ok(StatusCode::NO_CONTENT)

@@ -209,7 +209,7 @@ pub async fn save_user(ui: Ui, Form(f): Form<UserForm>) -> UiResult {
             .state
             .services
             .store
-            .update_user(id, &patch, &actor(&ui))
+            .update_user(id, &patch, &actor(&ui), ui.state.services.now())
             .await
         {
             Ok(u) => Ok(tr.pick(
@@ -292,7 +292,7 @@ pub async fn save_agency(ui: Ui, Form(f): Form<AgencyForm>) -> UiResult {
     a.head_email = opt(&f.head_email);
     a.active = f.active.is_some();
     let r = store
-        .update_agency(&a, &actor(&ui))
+        .update_agency(&a, &actor(&ui), ui.state.services.now())
         .await
         .map(|_| {
             tr.pick(
@@ -335,7 +335,7 @@ pub async fn save_category(ui: Ui, Form(f): Form<CategoryForm>) -> UiResult {
     c.default_agency_id = opt(&f.default_agency_id);
     c.needs_field_check = f.needs_field_check.is_some();
     let r = store
-        .update_category(&c, &actor(&ui))
+        .update_category(&c, &actor(&ui), ui.state.services.now())
         .await
         .map(|_| {
             tr.pick(
@@ -374,7 +374,7 @@ pub async fn save_holiday(ui: Ui, Form(f): Form<HolidayForm>) -> UiResult {
     let store = &ui.state.services.store;
     let r = if f.delete.is_some() {
         store
-            .delete_holiday(date, &actor(&ui))
+            .delete_holiday(date, &actor(&ui), ui.state.services.now())
             .await
             .map(|_| {
                 tr.pick(
@@ -412,6 +412,7 @@ pub async fn save_holiday(ui: Ui, Form(f): Form<HolidayForm>) -> UiResult {
                     name: f.name.trim().into(),
                 },
                 &actor(&ui),
+                ui.state.services.now(),
             )
             .await
             .map(|_| {
@@ -505,7 +506,7 @@ pub async fn save_policy(ui: Ui, Form(f): Form<PolicyForm>) -> UiResult {
         return done(&ui, Err(e.to_string()), "sla").await;
     }
     let r = store
-        .set_sla_policy(&policy, &actor(&ui))
+        .set_sla_policy(&policy, &actor(&ui), ui.state.services.now())
         .await
         .map(|_| tr.s("Kebijakan SLA disimpan. Berlaku untuk tenggat baru; tenggat yang sedang berjalan tidak berubah.", "SLA policy saved. It applies to new clocks; running clocks keep their deadlines.").to_string())
         .map_err(|e| e.to_string());
