@@ -165,7 +165,8 @@ mod tests {
         for p in Permission::ALL {
             let writes = !matches!(
                 p,
-                Permission::ReadAuditTrail
+                Permission::SubmitReport
+                    | Permission::ReadAuditTrail
                     | Permission::ViewLeadershipDashboard
                     | Permission::ViewHeadContacts
                     | Permission::ViewUsers
@@ -178,6 +179,7 @@ mod tests {
         }
     }
 
+    /// (Submitting a complaint is open to everyone, staff included.)
     #[test]
     fn the_public_may_only_submit() {
         let allowed: Vec<_> = Permission::ALL

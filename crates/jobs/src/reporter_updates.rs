@@ -14,13 +14,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use tanggap_domain::escalation::{NotifyChannel, RecipientKind};
 use tanggap_domain::{Channel, ReportStatus, Stage, Timestamp};
-use tanggap_service::Services;
 use tanggap_store::{ActivityKind, NewNotification, ReporterUpdate, Store};
 
 pub const JOB: &str = "reporter_updates";
 
 pub struct ReporterUpdates {
-    services: Arc<Services>,
     /// Given by the wiring, like the scheduler's (see [`crate::Scheduler`]).
     store: Arc<dyn Store>,
     /// `https://lapor.example.go.id`, for the link in messages; may be empty.
@@ -30,9 +28,8 @@ pub struct ReporterUpdates {
 }
 
 impl ReporterUpdates {
-    pub fn new(services: Arc<Services>, store: Arc<dyn Store>, public_url: Option<String>) -> Self {
+    pub fn new(store: Arc<dyn Store>, public_url: Option<String>) -> Self {
         ReporterUpdates {
-            services,
             store,
             public_url: public_url.unwrap_or_default(),
             max_age: TimeDelta::hours(24),

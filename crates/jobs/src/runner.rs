@@ -46,7 +46,7 @@ pub fn spawn(
         let scheduler = Scheduler::new(services.clone(), store.clone(), config.scheduler.clone());
         let dispatcher = Dispatcher::new(store.clone(), senders, config.dispatch.clone());
         let reporter_updates =
-            crate::ReporterUpdates::new(services.clone(), store, config.public_url.clone());
+            crate::ReporterUpdates::new(store, config.public_url.clone());
         tracing::info!(
             interval_secs = config.interval.as_secs_f64(),
             "background jobs started"

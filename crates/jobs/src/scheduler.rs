@@ -9,7 +9,7 @@ use futures_util::{StreamExt, stream};
 use std::collections::HashMap;
 use std::sync::Arc;
 use tanggap_domain::escalation::{EscalationAction, RecipientKind, action_for, idempotency_key};
-use tanggap_domain::workflow::{Actor, Command, WorkflowError};
+use tanggap_domain::workflow::{Actor, Command};
 use tanggap_domain::{ReportStatus, SlaPolicy, Timestamp, WorkingCalendar};
 use tanggap_service::{ServiceError, Services};
 use tanggap_store::{ClockFiring, DueClock, NewNotification, ReportRecord, Store};
@@ -258,12 +258,12 @@ impl Scheduler {
                 {
                     Ok(_) => report.auto_closed += 1,
                     // Confirmed, reopened or replied to in the meantime: nothing to close.
-                    Err(ServiceError::Workflow(WorkflowError::WrongStatus { .. })) => {}
+                    Err(e) if e.code() == "invalid_transition" => {}
                     Err(e) => return Err(JobError::Service(e)),
                 }
                 // Closing stopped the clock and moved the version: carry on from what is stored.
                 let view = store.report_view(due.report_id).await?.ok_or_else(|| {
-                    JobError::Service(ServiceError::NotFound(format!("report {}", due.report_id)))
+                    JobError::Service(ServiceError::not_found("report", due.report_id))
                 })?;
                 // The threshold was reached, whoever closed the report: record it against the
                 // stored clock. If a reply restarted the clock instead, the claimed one is gone

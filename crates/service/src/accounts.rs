@@ -283,10 +283,10 @@ impl Services {
         let mut c = Checker::default();
         let role = change.role.as_deref().and_then(|r| parse_role(&mut c, r));
         let display_name = c.take(text::line_opt("display_name", change.display_name.as_deref()));
-        let agency_id = match &change.agency_id {
-            None => None,
-            Some(a) => Some(c.take(text::line_opt("agency_id", a.as_deref()))),
-        };
+        let agency_id = change
+            .agency_id
+            .as_ref()
+            .map(|a| c.take(text::line_opt("agency_id", a.as_deref())));
         let email = change
             .email
             .as_ref()

@@ -71,7 +71,7 @@ fn field_label(field: &str, lang: Lang) -> &'static str {
 fn size(bytes: &str, lang: Lang) -> String {
     let b: usize = bytes.parse().unwrap_or(0);
     let mib = 1024 * 1024;
-    if b >= mib && b % mib == 0 {
+    if b >= mib && b.is_multiple_of(mib) {
         format!("{} MB", b / mib)
     } else if b >= 1024 {
         format!("{} KB", b / 1024)

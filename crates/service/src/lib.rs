@@ -235,8 +235,11 @@ impl Services {
     pub async fn seed_reference_data(&self) -> Result<SeedCounts> {
         let j = reference::jateng().map_err(|e| ServiceError::Internal(e.to_string()))?;
         let now = self.now();
-        let regions = self.store.import_regions(&j.regions).await?;
-        let agencies = self.store.import_agencies(&j.agencies, "system", now).await?;
+        let regions = self.store.import_regions(&j.regions, now).await?;
+        let agencies = self
+            .store
+            .import_agencies(&j.agencies, "system", now)
+            .await?;
         let categories = self
             .store
             .import_categories(&j.categories, "system", now)

@@ -106,8 +106,8 @@ impl Store for PgStore {
         Ok(())
     }
 
-    async fn import_regions(&self, regions: &[Region]) -> Result<u64> {
-        reference::import_regions(&self.pool, regions).await
+    async fn import_regions(&self, regions: &[Region], at: Timestamp) -> Result<u64> {
+        reference::import_regions(&self.pool, regions, at).await
     }
     async fn region(&self, code: &str) -> Result<Option<Region>> {
         reference::region(&self.pool, code).await
@@ -118,8 +118,13 @@ impl Store for PgStore {
     async fn count_regions(&self) -> Result<u64> {
         reference::count(&self.pool, "regions").await
     }
-    async fn import_agencies(&self, agencies: &[Agency], actor: &str) -> Result<u64> {
-        reference::import_agencies(&self.pool, agencies, actor).await
+    async fn import_agencies(
+        &self,
+        agencies: &[Agency],
+        actor: &str,
+        at: Timestamp,
+    ) -> Result<u64> {
+        reference::import_agencies(&self.pool, agencies, actor, at).await
     }
     async fn agencies(&self) -> Result<Vec<Agency>> {
         reference::agencies(&self.pool, None).await
@@ -130,37 +135,52 @@ impl Store for PgStore {
             .into_iter()
             .next())
     }
-    async fn update_agency(&self, agency: &Agency, actor: &str) -> Result<()> {
-        reference::update_agency(&self.pool, agency, actor).await
+    async fn update_agency(&self, agency: &Agency, actor: &str, at: Timestamp) -> Result<()> {
+        reference::update_agency(&self.pool, agency, actor, at).await
     }
-    async fn import_categories(&self, categories: &[Category], actor: &str) -> Result<u64> {
-        reference::import_categories(&self.pool, categories, actor).await
+    async fn import_categories(
+        &self,
+        categories: &[Category],
+        actor: &str,
+        at: Timestamp,
+    ) -> Result<u64> {
+        reference::import_categories(&self.pool, categories, actor, at).await
     }
     async fn categories(&self) -> Result<Vec<Category>> {
         reference::categories(&self.pool).await
     }
-    async fn update_category(&self, category: &Category, actor: &str) -> Result<()> {
-        reference::update_category(&self.pool, category, actor).await
+    async fn update_category(&self, category: &Category, actor: &str, at: Timestamp) -> Result<()> {
+        reference::update_category(&self.pool, category, actor, at).await
     }
-    async fn import_holidays(&self, holidays: &[Holiday], actor: &str) -> Result<u64> {
-        reference::import_holidays(&self.pool, holidays, actor).await
+    async fn import_holidays(
+        &self,
+        holidays: &[Holiday],
+        actor: &str,
+        at: Timestamp,
+    ) -> Result<u64> {
+        reference::import_holidays(&self.pool, holidays, actor, at).await
     }
     async fn holidays(&self) -> Result<Vec<Holiday>> {
         reference::holidays(&self.pool).await
     }
-    async fn put_holiday(&self, holiday: &Holiday, actor: &str) -> Result<()> {
-        reference::import_holidays(&self.pool, std::slice::from_ref(holiday), actor)
+    async fn put_holiday(&self, holiday: &Holiday, actor: &str, at: Timestamp) -> Result<()> {
+        reference::import_holidays(&self.pool, std::slice::from_ref(holiday), actor, at)
             .await
             .map(|_| ())
     }
-    async fn delete_holiday(&self, date: chrono::NaiveDate, actor: &str) -> Result<bool> {
-        reference::delete_holiday(&self.pool, date, actor).await
+    async fn delete_holiday(
+        &self,
+        date: chrono::NaiveDate,
+        actor: &str,
+        at: Timestamp,
+    ) -> Result<bool> {
+        reference::delete_holiday(&self.pool, date, actor, at).await
     }
     async fn sla_policy(&self) -> Result<SlaPolicy> {
         reference::sla_policy(&self.pool).await
     }
-    async fn set_sla_policy(&self, policy: &SlaPolicy, actor: &str) -> Result<()> {
-        reference::set_sla_policy(&self.pool, policy, actor).await
+    async fn set_sla_policy(&self, policy: &SlaPolicy, actor: &str, at: Timestamp) -> Result<()> {
+        reference::set_sla_policy(&self.pool, policy, actor, at).await
     }
 
     async fn create_user(&self, user: &NewUser, actor: &str) -> Result<User> {
@@ -175,8 +195,14 @@ impl Store for PgStore {
     async fn users(&self) -> Result<Vec<User>> {
         users::users(&self.pool).await
     }
-    async fn update_user(&self, id: i64, patch: &UserPatch, actor: &str) -> Result<User> {
-        users::update_user(&self.pool, id, patch, actor).await
+    async fn update_user(
+        &self,
+        id: i64,
+        patch: &UserPatch,
+        actor: &str,
+        at: Timestamp,
+    ) -> Result<User> {
+        users::update_user(&self.pool, id, patch, actor, at).await
     }
     async fn create_api_token(
         &self,
@@ -184,14 +210,15 @@ impl Store for PgStore {
         name: &str,
         token_hash: &str,
         actor: &str,
+        at: Timestamp,
     ) -> Result<i64> {
-        users::create_api_token(&self.pool, user_id, name, token_hash, actor).await
+        users::create_api_token(&self.pool, user_id, name, token_hash, actor, at).await
     }
     async fn user_by_token_hash(&self, token_hash: &str) -> Result<Option<User>> {
         users::user_by_token_hash(&self.pool, token_hash).await
     }
-    async fn revoke_api_token(&self, token_id: i64, actor: &str) -> Result<bool> {
-        users::revoke_api_token(&self.pool, token_id, actor).await
+    async fn revoke_api_token(&self, token_id: i64, actor: &str, at: Timestamp) -> Result<bool> {
+        users::revoke_api_token(&self.pool, token_id, actor, at).await
     }
     async fn session_load(&self, id_hash: &str, now: Timestamp) -> Result<Option<SessionRecord>> {
         users::session_load(&self.pool, id_hash, now).await

@@ -2,7 +2,7 @@
 
 use crate::audit;
 use crate::util::{code, db_err, get};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, PgPool};
 use std::collections::HashSet;
@@ -10,7 +10,7 @@ use tanggap_domain::audit::NewAuditEvent;
 use tanggap_domain::{
     Agency, AgencyKind, Category, Holiday, HolidayKind, Region, RegionLevel, SlaPolicy,
 };
-use tanggap_store::{Result, StoreError};
+use tanggap_store::{Result, StoreError, Timestamp};
 
 /// Regions written per statement. The full Kemendagri list has some 90 000 rows; arrays of this
 /// size keep each statement's parameters small while needing only a few round trips.
@@ -24,14 +24,18 @@ pub(crate) async fn count(pool: &PgPool, table: &'static str) -> Result<u64> {
     Ok(n as u64)
 }
 
-async fn audit(conn: &mut PgConnection, e: NewAuditEvent) -> Result<()> {
-    audit::append(conn, e, Utc::now()).await.map(|_| ())
+async fn audit(conn: &mut PgConnection, e: NewAuditEvent, at: Timestamp) -> Result<()> {
+    audit::append(conn, e, at).await.map(|_| ())
 }
 
 /// Upserts in bulk with `UNNEST` instead of one statement per row. One statement cannot upsert
 /// the same code twice, so when the input repeats a code the last one wins, as it does when the
 /// rows are written one by one.
-pub(crate) async fn import_regions(pool: &PgPool, regions: &[Region]) -> Result<u64> {
+pub(crate) async fn import_regions(
+    pool: &PgPool,
+    regions: &[Region],
+    at: Timestamp,
+) -> Result<u64> {
     let mut seen = HashSet::new();
     let unique: Vec<&Region> = regions
         .iter()
@@ -61,6 +65,7 @@ pub(crate) async fn import_regions(pool: &PgPool, regions: &[Region]) -> Result<
         &mut tx,
         NewAuditEvent::new("system", "regions.imported", "regions", "all")
             .after(&serde_json::json!({ "rows": regions.len() })),
+        at,
     )
     .await?;
     tx.commit().await.map_err(db_err)?;
@@ -166,6 +171,7 @@ pub(crate) async fn import_agencies(
     pool: &PgPool,
     agencies: &[Agency],
     actor: &str,
+    at: Timestamp,
 ) -> Result<u64> {
     let mut tx = audit::begin(pool).await?;
     // Parents before children, whatever the input order: the foreign key is checked per statement.
@@ -195,13 +201,19 @@ pub(crate) async fn import_agencies(
         &mut tx,
         NewAuditEvent::new(actor, "agencies.imported", "agencies", "all")
             .after(&serde_json::json!({ "rows": agencies.len() })),
+        at,
     )
     .await?;
     tx.commit().await.map_err(db_err)?;
     Ok(agencies.len() as u64)
 }
 
-pub(crate) async fn update_agency(pool: &PgPool, agency: &Agency, actor: &str) -> Result<()> {
+pub(crate) async fn update_agency(
+    pool: &PgPool,
+    agency: &Agency,
+    actor: &str,
+    at: Timestamp,
+) -> Result<()> {
     let mut tx = audit::begin(pool).await?;
     let before = sqlx::query("SELECT * FROM agencies WHERE id = $1")
         .bind(&agency.id)
@@ -223,6 +235,7 @@ pub(crate) async fn update_agency(pool: &PgPool, agency: &Agency, actor: &str) -
         NewAuditEvent::new(actor, "agency.updated", "agency", &agency.id)
             .before(&before)
             .after(agency),
+        at,
     )
     .await?;
     tx.commit().await.map_err(db_err)
@@ -274,6 +287,7 @@ pub(crate) async fn import_categories(
     pool: &PgPool,
     categories: &[Category],
     actor: &str,
+    at: Timestamp,
 ) -> Result<u64> {
     let mut tx = audit::begin(pool).await?;
     for (i, c) in categories.iter().enumerate() {
@@ -285,6 +299,7 @@ pub(crate) async fn import_categories(
         &mut tx,
         NewAuditEvent::new(actor, "categories.imported", "categories", "all")
             .after(&serde_json::json!({ "rows": categories.len() })),
+        at,
     )
     .await?;
     tx.commit().await.map_err(db_err)?;
@@ -301,7 +316,12 @@ pub(crate) async fn categories(pool: &PgPool) -> Result<Vec<Category>> {
         .collect()
 }
 
-pub(crate) async fn update_category(pool: &PgPool, category: &Category, actor: &str) -> Result<()> {
+pub(crate) async fn update_category(
+    pool: &PgPool,
+    category: &Category,
+    actor: &str,
+    at: Timestamp,
+) -> Result<()> {
     let mut tx = audit::begin(pool).await?;
     let before = sqlx::query("SELECT * FROM categories WHERE code = $1")
         .bind(&category.code)
@@ -317,7 +337,7 @@ pub(crate) async fn update_category(pool: &PgPool, category: &Category, actor: &
     if let Some(b) = before {
         e = e.before(&b);
     }
-    audit(&mut tx, e).await?;
+    audit(&mut tx, e, at).await?;
     tx.commit().await.map_err(db_err)
 }
 
@@ -325,6 +345,7 @@ pub(crate) async fn import_holidays(
     pool: &PgPool,
     holidays: &[Holiday],
     actor: &str,
+    at: Timestamp,
 ) -> Result<u64> {
     let mut tx = audit::begin(pool).await?;
     for h in holidays {
@@ -341,7 +362,7 @@ pub(crate) async fn import_holidays(
         _ => NewAuditEvent::new(actor, "holidays.imported", "holidays", "all")
             .after(&serde_json::json!({ "rows": holidays.len() })),
     };
-    audit(&mut tx, e).await?;
+    audit(&mut tx, e, at).await?;
     tx.commit().await.map_err(db_err)?;
     Ok(holidays.len() as u64)
 }
@@ -362,7 +383,12 @@ pub(crate) async fn holidays(pool: &PgPool) -> Result<Vec<Holiday>> {
         .collect()
 }
 
-pub(crate) async fn delete_holiday(pool: &PgPool, date: NaiveDate, actor: &str) -> Result<bool> {
+pub(crate) async fn delete_holiday(
+    pool: &PgPool,
+    date: NaiveDate,
+    actor: &str,
+    at: Timestamp,
+) -> Result<bool> {
     let mut tx = audit::begin(pool).await?;
     let n = sqlx::query("DELETE FROM holidays WHERE date = $1")
         .bind(date)
@@ -374,6 +400,7 @@ pub(crate) async fn delete_holiday(pool: &PgPool, date: NaiveDate, actor: &str) 
         audit(
             &mut tx,
             NewAuditEvent::new(actor, "holiday.deleted", "holiday", date),
+            at,
         )
         .await?;
     }
@@ -396,7 +423,12 @@ pub(crate) async fn sla_policy(pool: &PgPool) -> Result<SlaPolicy> {
     }
 }
 
-pub(crate) async fn set_sla_policy(pool: &PgPool, policy: &SlaPolicy, actor: &str) -> Result<()> {
+pub(crate) async fn set_sla_policy(
+    pool: &PgPool,
+    policy: &SlaPolicy,
+    actor: &str,
+    at: Timestamp,
+) -> Result<()> {
     let mut tx = audit::begin(pool).await?;
     let before: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
         .bind(POLICY_KEY)
@@ -411,7 +443,7 @@ pub(crate) async fn set_sla_policy(pool: &PgPool, policy: &SlaPolicy, actor: &st
     sqlx::query("INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at")
         .bind(POLICY_KEY)
         .bind(&json)
-        .bind(Utc::now())
+        .bind(at)
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
@@ -420,6 +452,7 @@ pub(crate) async fn set_sla_policy(pool: &PgPool, policy: &SlaPolicy, actor: &st
         NewAuditEvent::new(actor, "sla_policy.updated", "sla_policy", "current")
             .before(&before)
             .after(policy),
+        at,
     )
     .await?;
     tx.commit().await.map_err(db_err)

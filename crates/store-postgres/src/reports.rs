@@ -14,6 +14,7 @@ use tanggap_domain::{
     AssignmentRole, Channel, ClockKind, Direction, Outcome, ReportKind, ReportStatus, Stage,
     TrackingId, Visibility,
 };
+use tanggap_store::effects::{self, EffectsContext, EntryOwner, TimelineEntry};
 use tanggap_store::*;
 
 pub(crate) enum Key {
@@ -280,17 +281,12 @@ pub(crate) async fn create_report(pool: &PgPool, r: &NewReport) -> Result<Create
     for c in &r.clocks {
         upsert_clock(&mut tx, id, 0, c).await?;
     }
-    let activity = insert_activity(
+    let activity = insert_entry(
         &mut tx,
         id,
         None,
-        None,
-        ActivityKind::Submitted,
-        None,
-        None,
-        None,
+        &effects::submitted_entry(),
         &r.actor,
-        true,
         r.created_at,
     )
     .await?;
@@ -347,34 +343,13 @@ async fn upsert_clock(
     Ok(())
 }
 
-/// A report-level timeline entry: no assignment, agency, stage or status.
-async fn report_activity(
+/// Inserts a timeline entry; `assignment` is the entry's assignment and its agency.
+async fn insert_entry(
     conn: &mut PgConnection,
     report_id: i64,
-    kind: ActivityKind,
-    note: Option<&str>,
+    assignment: Option<(i64, &str)>,
+    entry: &TimelineEntry,
     actor: &str,
-    public: bool,
-    at: Timestamp,
-) -> Result<i64> {
-    insert_activity(
-        conn, report_id, None, None, kind, None, None, note, actor, public, at,
-    )
-    .await
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn insert_activity(
-    conn: &mut PgConnection,
-    report_id: i64,
-    assignment_id: Option<i64>,
-    agency_id: Option<&str>,
-    kind: ActivityKind,
-    stage: Option<Stage>,
-    status: Option<ReportStatus>,
-    note: Option<&str>,
-    actor: &str,
-    public: bool,
     at: Timestamp,
 ) -> Result<i64> {
     sqlx::query_scalar(
@@ -382,14 +357,14 @@ async fn insert_activity(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
     )
     .bind(report_id)
-    .bind(assignment_id)
-    .bind(agency_id)
-    .bind(kind.as_str())
-    .bind(stage.map(|s| s.as_str()))
-    .bind(status.map(|s| s.as_str()))
-    .bind(note)
+    .bind(assignment.map(|(id, _)| id))
+    .bind(assignment.map(|(_, agency)| agency))
+    .bind(entry.kind.as_str())
+    .bind(entry.stage.map(|s| s.as_str()))
+    .bind(entry.status.map(|s| s.as_str()))
+    .bind(entry.note.as_deref())
     .bind(actor)
-    .bind(public)
+    .bind(entry.public)
     .bind(at)
     .fetch_one(&mut *conn)
     .await
@@ -544,433 +519,53 @@ async fn apply_in_tx(conn: &mut PgConnection, change: &ReportChange) -> Result<A
     let now = change.at;
     let mut created: Vec<i64> = Vec::new();
     let mut activity_ids: Vec<i64> = Vec::new();
-    let resolve = |r: AssignmentRef, created: &[i64]| -> Result<i64> {
-        match r {
-            AssignmentRef::Existing(id) => Ok(id),
-            AssignmentRef::New(i) => created.get(i).copied().ok_or_else(|| {
-                StoreError::Invalid(format!(
-                    "event refers to new assignment #{i} before it exists"
-                ))
-            }),
-        }
-    };
     for event in &change.events {
-        let mut activity: Option<i64> = None;
-        match event {
-            Event::StatusChanged { to, .. } => {
-                let stamp = match to {
-                    ReportStatus::Didisposisikan => "dispatched_at = COALESCE(dispatched_at, $2)",
-                    ReportStatus::Selesai => "selesai_at = $2",
-                    ReportStatus::Ditutup => "closed_at = $2",
-                    _ => "updated_at = $2",
-                };
-                sqlx::query(&format!(
-                    "UPDATE reports SET status = $1, {stamp} WHERE id = $3"
-                ))
-                .bind(to.as_str())
-                .bind(now)
-                .bind(id)
-                .execute(&mut *conn)
-                .await
-                .map_err(db_err)?;
-                activity = Some(
-                    insert_activity(
-                        conn,
-                        id,
-                        None,
-                        None,
-                        ActivityKind::StatusChanged,
-                        None,
-                        Some(*to),
-                        None,
-                        &actor,
-                        true,
-                        now,
-                    )
-                    .await?,
-                );
-            }
-            Event::WaitStarted {
-                resume_to,
-                question,
-            } => {
-                sqlx::query("UPDATE reports SET status_before_wait = $1 WHERE id = $2")
-                    .bind(resume_to.as_str())
-                    .bind(id)
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(db_err)?;
-                activity = Some(
-                    report_activity(
-                        conn,
-                        id,
-                        ActivityKind::AskedReporter,
-                        Some(question),
-                        &actor,
-                        true,
-                        now,
-                    )
-                    .await?,
-                );
-                insert_message(
-                    conn,
-                    id,
-                    reporter_id,
-                    &channel,
-                    Direction::Outbound,
-                    question,
-                    "posted",
-                    &actor,
-                    now,
-                )
-                .await?;
-            }
-            Event::WaitEnded { .. } => {
-                sqlx::query("UPDATE reports SET status_before_wait = NULL WHERE id = $1")
-                    .bind(id)
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(db_err)?;
-            }
-            Event::Edited { after, .. } => {
-                check_refs(
-                    conn,
-                    after.category.as_deref(),
-                    after.region_code.as_deref(),
-                )
-                .await?;
-                sqlx::query(
-                    "UPDATE reports SET kind = $1, title = $2, body = $3, category = $4, region_code = $5, address = $6, anonim = $7, rahasia = $8, needs_field_check = $9
-                     WHERE id = $10",
-                )
-                .bind(after.kind.as_str())
-                .bind(&after.title)
-                .bind(&after.body)
-                .bind(&after.category)
-                .bind(&after.region_code)
-                .bind(&after.address)
-                .bind(after.visibility.anonim)
-                .bind(after.visibility.rahasia)
-                .bind(after.needs_field_check)
-                .bind(id)
-                .execute(&mut *conn)
-                .await
-                .map_err(db_err)?;
-                activity = Some(
-                    report_activity(conn, id, ActivityKind::Edited, None, &actor, false, now)
-                        .await?,
-                );
-            }
-            Event::AssignmentCreated {
-                agency_id,
-                role,
-                forwarded_from,
-                note,
-                stage,
-                responded,
-            } => {
-                if !exists(
-                    conn,
-                    "SELECT EXISTS (SELECT 1 FROM agencies WHERE id = $1)",
-                    agency_id,
-                )
-                .await?
-                {
-                    return Err(StoreError::Invalid(format!("unknown agency `{agency_id}`")));
-                }
-                let aid: i64 = sqlx::query_scalar(
-                    "INSERT INTO assignments (report_id, agency_id, role, stage, responded, forwarded_from, created_at, updated_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
-                )
-                .bind(id)
-                .bind(agency_id)
-                .bind(role.as_str())
-                .bind(stage.as_str())
-                .bind(*responded)
-                .bind(*forwarded_from)
-                .bind(now)
-                .fetch_one(&mut *conn)
-                .await
-                .map_err(db_err)?;
-                created.push(aid);
-                let kind = if forwarded_from.is_some() {
-                    ActivityKind::Forwarded
-                } else {
-                    ActivityKind::Dispatched
-                };
-                activity = Some(
-                    insert_activity(
-                        conn,
-                        id,
-                        Some(aid),
-                        Some(agency_id),
-                        kind,
-                        Some(*stage),
-                        None,
-                        note.as_deref(),
-                        &actor,
-                        true,
-                        now,
-                    )
-                    .await?,
-                );
-            }
-            Event::StageChanged {
-                assignment,
-                to,
-                note,
-                first_response,
-                ..
-            } => {
-                let aid = resolve(*assignment, &created)?;
-                let agency: Option<String> = sqlx::query_scalar(
-                    "UPDATE assignments SET stage = $1, updated_at = $2, responded = responded OR $3,
-                       first_response_at = CASE WHEN $3 AND first_response_at IS NULL THEN $2 ELSE first_response_at END,
-                       tuntas_at = CASE WHEN $1 = 'tuntas' THEN $2 ELSE tuntas_at END
-                     WHERE id = $4 AND report_id = $5 RETURNING agency_id",
-                )
-                .bind(to.as_str())
-                .bind(now)
-                .bind(*first_response)
-                .bind(aid)
-                .bind(id)
-                .fetch_optional(&mut *conn)
-                .await
-                .map_err(db_err)?;
-                let agency =
-                    agency.ok_or_else(|| StoreError::NotFound(format!("assignment {aid}")))?;
-                let kind = match to {
-                    Stage::BukanWewenang => ActivityKind::Returned,
-                    Stage::Diteruskan => ActivityKind::Forwarded,
-                    _ => ActivityKind::StageUpdate,
-                };
-                activity = Some(
-                    insert_activity(
-                        conn,
-                        id,
-                        Some(aid),
-                        Some(&agency),
-                        kind,
-                        Some(*to),
-                        None,
-                        Some(note),
-                        &actor,
-                        true,
-                        now,
-                    )
-                    .await?,
-                );
-            }
-            Event::AssignmentRestarted { assignment, .. } => {
-                let agency: Option<String> = sqlx::query_scalar(
-                    "UPDATE assignments SET stage = 'menunggu_respon', responded = FALSE, first_response_at = NULL, tuntas_at = NULL, updated_at = $1
-                     WHERE id = $2 AND report_id = $3 RETURNING agency_id",
-                )
-                .bind(now)
-                .bind(assignment)
-                .bind(id)
-                .fetch_optional(&mut *conn)
-                .await
-                .map_err(db_err)?;
-                let agency = agency
-                    .ok_or_else(|| StoreError::NotFound(format!("assignment {assignment}")))?;
-                activity = Some(
-                    insert_activity(
-                        conn,
-                        id,
-                        Some(*assignment),
-                        Some(&agency),
-                        ActivityKind::Restarted,
-                        Some(Stage::MenungguRespon),
-                        None,
-                        None,
-                        &actor,
-                        true,
-                        now,
-                    )
-                    .await?,
-                );
-            }
-            Event::ClockSet { owner, clock } => {
-                let aid = match owner {
-                    ClockOwner::Report => 0,
-                    ClockOwner::Assignment(r) => resolve(*r, &created)?,
-                };
-                upsert_clock(conn, id, aid, clock).await?;
-            }
+        let master: Option<String> = match event {
             Event::DuplicateLinked { master_id } => {
-                let master: Option<String> =
-                    sqlx::query_scalar("SELECT tracking_id FROM reports WHERE id = $1")
-                        .bind(master_id)
-                        .fetch_optional(&mut *conn)
-                        .await
-                        .map_err(db_err)?;
-                let master = master.ok_or_else(|| {
-                    StoreError::Invalid(format!("master report {master_id} does not exist"))
-                })?;
-                sqlx::query("UPDATE reports SET duplicate_of = $1 WHERE id = $2")
+                sqlx::query_scalar("SELECT tracking_id FROM reports WHERE id = $1")
                     .bind(master_id)
-                    .bind(id)
-                    .execute(&mut *conn)
+                    .fetch_optional(&mut *conn)
                     .await
-                    .map_err(db_err)?;
-                activity = Some(
-                    report_activity(
-                        conn,
-                        id,
-                        ActivityKind::Duplicate,
-                        Some(&master),
-                        &actor,
-                        true,
-                        now,
-                    )
-                    .await?,
-                );
+                    .map_err(db_err)?
             }
-            Event::Archived { reason } => {
-                sqlx::query("UPDATE reports SET archive_reason = $1 WHERE id = $2")
-                    .bind(reason)
-                    .bind(id)
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(db_err)?;
-                activity = Some(
-                    report_activity(
-                        conn,
-                        id,
-                        ActivityKind::Archived,
-                        Some(reason),
-                        &actor,
-                        true,
-                        now,
-                    )
-                    .await?,
-                );
-            }
-            Event::ReporterReplied { text } => {
-                activity = Some(
-                    report_activity(
-                        conn,
-                        id,
-                        ActivityKind::ReporterReplied,
-                        Some(text),
-                        &actor,
-                        true,
-                        now,
-                    )
-                    .await?,
-                );
-                insert_message(
-                    conn,
-                    id,
-                    reporter_id,
-                    &channel,
-                    Direction::Inbound,
-                    text,
-                    "received",
-                    &actor,
-                    now,
-                )
-                .await?;
-            }
-            Event::Rated {
-                score,
-                outcome,
-                comment,
-            } => {
-                sqlx::query("UPDATE reports SET rating = $1, outcome = $2, rating_comment = $3 WHERE id = $4")
-                    .bind(i16::from(*score))
-                    .bind(outcome.as_str())
-                    .bind(comment)
-                    .bind(id)
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(db_err)?;
-                let note = format!("{score}/5 · {}", outcome.label());
-                let note = match comment {
-                    Some(c) => format!("{note} · {c}"),
-                    None => note,
-                };
-                activity = Some(
-                    report_activity(
-                        conn,
-                        id,
-                        ActivityKind::Rated,
-                        Some(&note),
-                        &actor,
-                        true,
-                        now,
-                    )
-                    .await?,
-                );
-            }
-            Event::Reopened { reason } => {
-                sqlx::query("UPDATE reports SET reopen_count = reopen_count + 1 WHERE id = $1")
-                    .bind(id)
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(db_err)?;
-                activity = Some(
-                    report_activity(
-                        conn,
-                        id,
-                        ActivityKind::Reopened,
-                        Some(reason),
-                        &actor,
-                        true,
-                        now,
-                    )
-                    .await?,
-                );
-            }
-            Event::InstructionAdded { note } => {
-                activity = Some(
-                    report_activity(
-                        conn,
-                        id,
-                        ActivityKind::Instruction,
-                        Some(note),
-                        &actor,
-                        false,
-                        now,
-                    )
-                    .await?,
-                );
-            }
-            Event::ReporterMessaged { text } => {
-                activity = Some(
-                    report_activity(
-                        conn,
-                        id,
-                        ActivityKind::MessageToReporter,
-                        Some(text),
-                        &actor,
-                        true,
-                        now,
-                    )
-                    .await?,
-                );
-                insert_message(
-                    conn,
-                    id,
-                    reporter_id,
-                    &channel,
-                    Direction::Outbound,
-                    text,
-                    "posted",
-                    &actor,
-                    now,
-                )
-                .await?;
-            }
-        }
-        activity_ids.extend(activity);
-        let mut audit_event = NewAuditEvent::new(&actor, event.action(), "report", id);
-        audit_event = match event {
-            Event::Edited { before, after } => audit_event.before(before).after(after),
-            other => audit_event.after(other),
+            _ => None,
         };
-        audit::append(conn, audit_event, now).await?;
+        let fx = effects::event_effects(
+            event,
+            &EffectsContext {
+                report_id: id,
+                actor: &actor,
+                master_tracking_id: master.as_deref(),
+            },
+        )?;
+        let touched = write_event_rows(conn, id, event, now, &mut created).await?;
+        if let Some(entry) = &fx.entry {
+            let assignment = match entry.owner {
+                EntryOwner::Report => None,
+                EntryOwner::CreatedAssignment | EntryOwner::Assignment(_) => {
+                    let (aid, agency) = touched.as_ref().ok_or_else(|| {
+                        StoreError::Backend(format!("`{}` touched no assignment", event.action()))
+                    })?;
+                    Some((*aid, agency.as_str()))
+                }
+            };
+            activity_ids.push(insert_entry(conn, id, assignment, entry, &actor, now).await?);
+        }
+        if let Some(m) = &fx.message {
+            insert_message(
+                conn,
+                id,
+                reporter_id,
+                &channel,
+                m.direction,
+                &m.body,
+                m.status,
+                &actor,
+                now,
+            )
+            .await?;
+        }
+        audit::append(conn, fx.audit, now).await?;
     }
     if !change.attachments.is_empty() {
         let first = activity_ids.first().copied();
@@ -996,6 +591,210 @@ async fn apply_in_tx(conn: &mut PgConnection, change: &ReportChange) -> Result<A
         created_assignments: created,
         activity_ids,
     })
+}
+
+fn resolve(r: AssignmentRef, created: &[i64]) -> Result<i64> {
+    match r {
+        AssignmentRef::Existing(id) => Ok(id),
+        AssignmentRef::New(i) => created.get(i).copied().ok_or_else(|| {
+            StoreError::Invalid(format!(
+                "event refers to new assignment #{i} before it exists"
+            ))
+        }),
+    }
+}
+
+/// The row changes only this event makes (its timeline entry, message and audit record are
+/// [`effects::event_effects`]'). Returns the assignment it created or changed, with its agency.
+async fn write_event_rows(
+    conn: &mut PgConnection,
+    id: i64,
+    event: &Event,
+    now: Timestamp,
+    created: &mut Vec<i64>,
+) -> Result<Option<(i64, String)>> {
+    match event {
+        Event::StatusChanged { to, .. } => {
+            let stamp = match to {
+                ReportStatus::Didisposisikan => "dispatched_at = COALESCE(dispatched_at, $2)",
+                ReportStatus::Selesai => "selesai_at = $2",
+                ReportStatus::Ditutup => "closed_at = $2",
+                _ => "updated_at = $2",
+            };
+            sqlx::query(&format!(
+                "UPDATE reports SET status = $1, {stamp} WHERE id = $3"
+            ))
+            .bind(to.as_str())
+            .bind(now)
+            .bind(id)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+        }
+        Event::WaitStarted { resume_to, .. } => {
+            sqlx::query("UPDATE reports SET status_before_wait = $1 WHERE id = $2")
+                .bind(resume_to.as_str())
+                .bind(id)
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+        }
+        Event::WaitEnded { .. } => {
+            sqlx::query("UPDATE reports SET status_before_wait = NULL WHERE id = $1")
+                .bind(id)
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+        }
+        Event::Edited { after, .. } => {
+            check_refs(
+                conn,
+                after.category.as_deref(),
+                after.region_code.as_deref(),
+            )
+            .await?;
+            sqlx::query(
+                "UPDATE reports SET kind = $1, title = $2, body = $3, category = $4, region_code = $5, address = $6, anonim = $7, rahasia = $8, needs_field_check = $9
+                 WHERE id = $10",
+            )
+            .bind(after.kind.as_str())
+            .bind(&after.title)
+            .bind(&after.body)
+            .bind(&after.category)
+            .bind(&after.region_code)
+            .bind(&after.address)
+            .bind(after.visibility.anonim)
+            .bind(after.visibility.rahasia)
+            .bind(after.needs_field_check)
+            .bind(id)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+        }
+        Event::AssignmentCreated {
+            agency_id,
+            role,
+            forwarded_from,
+            stage,
+            responded,
+            ..
+        } => {
+            if !exists(
+                conn,
+                "SELECT EXISTS (SELECT 1 FROM agencies WHERE id = $1)",
+                agency_id,
+            )
+            .await?
+            {
+                return Err(StoreError::Invalid(format!("unknown agency `{agency_id}`")));
+            }
+            let aid: i64 = sqlx::query_scalar(
+                "INSERT INTO assignments (report_id, agency_id, role, stage, responded, forwarded_from, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+            )
+            .bind(id)
+            .bind(agency_id)
+            .bind(role.as_str())
+            .bind(stage.as_str())
+            .bind(*responded)
+            .bind(*forwarded_from)
+            .bind(now)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db_err)?;
+            created.push(aid);
+            return Ok(Some((aid, agency_id.clone())));
+        }
+        Event::StageChanged {
+            assignment,
+            to,
+            first_response,
+            ..
+        } => {
+            let aid = resolve(*assignment, created)?;
+            let agency: Option<String> = sqlx::query_scalar(
+                "UPDATE assignments SET stage = $1, updated_at = $2, responded = responded OR $3,
+                   first_response_at = CASE WHEN $3 AND first_response_at IS NULL THEN $2 ELSE first_response_at END,
+                   tuntas_at = CASE WHEN $1 = 'tuntas' THEN $2 ELSE tuntas_at END
+                 WHERE id = $4 AND report_id = $5 RETURNING agency_id",
+            )
+            .bind(to.as_str())
+            .bind(now)
+            .bind(*first_response)
+            .bind(aid)
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db_err)?;
+            let agency = agency.ok_or_else(|| StoreError::NotFound(format!("assignment {aid}")))?;
+            return Ok(Some((aid, agency)));
+        }
+        Event::AssignmentRestarted { assignment, .. } => {
+            let agency: Option<String> = sqlx::query_scalar(
+                "UPDATE assignments SET stage = 'menunggu_respon', responded = FALSE, first_response_at = NULL, tuntas_at = NULL, updated_at = $1
+                 WHERE id = $2 AND report_id = $3 RETURNING agency_id",
+            )
+            .bind(now)
+            .bind(assignment)
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db_err)?;
+            let agency =
+                agency.ok_or_else(|| StoreError::NotFound(format!("assignment {assignment}")))?;
+            return Ok(Some((*assignment, agency)));
+        }
+        Event::ClockSet { owner, clock } => {
+            let aid = match owner {
+                ClockOwner::Report => 0,
+                ClockOwner::Assignment(r) => resolve(*r, created)?,
+            };
+            upsert_clock(conn, id, aid, clock).await?;
+        }
+        Event::DuplicateLinked { master_id } => {
+            sqlx::query("UPDATE reports SET duplicate_of = $1 WHERE id = $2")
+                .bind(master_id)
+                .bind(id)
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+        }
+        Event::Archived { reason } => {
+            sqlx::query("UPDATE reports SET archive_reason = $1 WHERE id = $2")
+                .bind(reason)
+                .bind(id)
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+        }
+        Event::Rated {
+            score,
+            outcome,
+            comment,
+        } => {
+            sqlx::query(
+                "UPDATE reports SET rating = $1, outcome = $2, rating_comment = $3 WHERE id = $4",
+            )
+            .bind(i16::from(*score))
+            .bind(outcome.as_str())
+            .bind(comment)
+            .bind(id)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+        }
+        Event::Reopened { .. } => {
+            sqlx::query("UPDATE reports SET reopen_count = reopen_count + 1 WHERE id = $1")
+                .bind(id)
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+        }
+        Event::ReporterReplied { .. }
+        | Event::InstructionAdded { .. }
+        | Event::ReporterMessaged { .. } => {}
+    }
+    Ok(None)
 }
 
 /// The words searched for: `None` when the text has none. Like the SQLite store, only the first

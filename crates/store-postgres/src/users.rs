@@ -2,7 +2,6 @@
 
 use crate::audit;
 use crate::util::{code, db_err, get};
-use chrono::Utc;
 use serde_json::json;
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, PgPool};
@@ -109,6 +108,7 @@ pub(crate) async fn update_user(
     id: i64,
     p: &UserPatch,
     actor: &str,
+    at: Timestamp,
 ) -> Result<User> {
     let mut tx = audit::begin(pool).await?;
     let before = load(&mut tx, id)
@@ -144,7 +144,7 @@ pub(crate) async fn update_user(
         NewAuditEvent::new(actor, "user.updated", "user", id)
             .before(&audit_view(&before))
             .after(&after_json),
-        Utc::now(),
+        at,
     )
     .await?;
     tx.commit().await.map_err(db_err)?;
@@ -157,14 +157,14 @@ pub(crate) async fn create_api_token(
     name: &str,
     token_hash: &str,
     actor: &str,
+    at: Timestamp,
 ) -> Result<i64> {
     let mut tx = audit::begin(pool).await?;
-    let now = Utc::now();
     let id: i64 = sqlx::query_scalar("INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
         .bind(user_id)
         .bind(name)
         .bind(token_hash)
-        .bind(now)
+        .bind(at)
         .fetch_one(&mut *tx)
         .await
         .map_err(db_err)?;
@@ -172,7 +172,7 @@ pub(crate) async fn create_api_token(
         &mut tx,
         NewAuditEvent::new(actor, "api_token.created", "user", user_id)
             .after(&json!({ "token_id": id, "name": name })),
-        now,
+        at,
     )
     .await?;
     tx.commit().await.map_err(db_err)?;
@@ -190,11 +190,15 @@ pub(crate) async fn user_by_token_hash(pool: &PgPool, token_hash: &str) -> Resul
         .transpose()
 }
 
-pub(crate) async fn revoke_api_token(pool: &PgPool, token_id: i64, actor: &str) -> Result<bool> {
+pub(crate) async fn revoke_api_token(
+    pool: &PgPool,
+    token_id: i64,
+    actor: &str,
+    at: Timestamp,
+) -> Result<bool> {
     let mut tx = audit::begin(pool).await?;
-    let now = Utc::now();
     let user_id: Option<i64> = sqlx::query_scalar("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL RETURNING user_id")
-        .bind(now)
+        .bind(at)
         .bind(token_id)
         .fetch_optional(&mut *tx)
         .await
@@ -204,7 +208,7 @@ pub(crate) async fn revoke_api_token(pool: &PgPool, token_id: i64, actor: &str) 
             &mut tx,
             NewAuditEvent::new(actor, "api_token.revoked", "user", user_id)
                 .after(&json!({ "token_id": token_id })),
-            now,
+            at,
         )
         .await?;
     }

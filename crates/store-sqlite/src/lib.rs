@@ -108,8 +108,8 @@ impl Store for SqliteStore {
         self.writer.run(|_conn| Box::pin(async { Ok(()) })).await
     }
 
-    async fn import_regions(&self, regions: &[Region]) -> Result<u64> {
-        reference::import_regions(&self.writer, regions.to_vec()).await
+    async fn import_regions(&self, regions: &[Region], at: Timestamp) -> Result<u64> {
+        reference::import_regions(&self.writer, regions.to_vec(), at).await
     }
     async fn region(&self, code: &str) -> Result<Option<Region>> {
         reference::region(&self.read, code).await
@@ -120,8 +120,13 @@ impl Store for SqliteStore {
     async fn count_regions(&self) -> Result<u64> {
         reference::count(&self.read, "regions").await
     }
-    async fn import_agencies(&self, agencies: &[Agency], actor: &str) -> Result<u64> {
-        reference::import_agencies(&self.writer, agencies.to_vec(), actor.to_string()).await
+    async fn import_agencies(
+        &self,
+        agencies: &[Agency],
+        actor: &str,
+        at: Timestamp,
+    ) -> Result<u64> {
+        reference::import_agencies(&self.writer, agencies.to_vec(), actor.to_string(), at).await
     }
     async fn agencies(&self) -> Result<Vec<Agency>> {
         reference::agencies(&self.read, None).await
@@ -132,37 +137,52 @@ impl Store for SqliteStore {
             .into_iter()
             .next())
     }
-    async fn update_agency(&self, agency: &Agency, actor: &str) -> Result<()> {
-        reference::update_agency(&self.writer, agency.clone(), actor.to_string()).await
+    async fn update_agency(&self, agency: &Agency, actor: &str, at: Timestamp) -> Result<()> {
+        reference::update_agency(&self.writer, agency.clone(), actor.to_string(), at).await
     }
-    async fn import_categories(&self, categories: &[Category], actor: &str) -> Result<u64> {
-        reference::import_categories(&self.writer, categories.to_vec(), actor.to_string()).await
+    async fn import_categories(
+        &self,
+        categories: &[Category],
+        actor: &str,
+        at: Timestamp,
+    ) -> Result<u64> {
+        reference::import_categories(&self.writer, categories.to_vec(), actor.to_string(), at).await
     }
     async fn categories(&self) -> Result<Vec<Category>> {
         reference::categories(&self.read).await
     }
-    async fn update_category(&self, category: &Category, actor: &str) -> Result<()> {
-        reference::update_category(&self.writer, category.clone(), actor.to_string()).await
+    async fn update_category(&self, category: &Category, actor: &str, at: Timestamp) -> Result<()> {
+        reference::update_category(&self.writer, category.clone(), actor.to_string(), at).await
     }
-    async fn import_holidays(&self, holidays: &[Holiday], actor: &str) -> Result<u64> {
-        reference::import_holidays(&self.writer, holidays.to_vec(), actor.to_string()).await
+    async fn import_holidays(
+        &self,
+        holidays: &[Holiday],
+        actor: &str,
+        at: Timestamp,
+    ) -> Result<u64> {
+        reference::import_holidays(&self.writer, holidays.to_vec(), actor.to_string(), at).await
     }
     async fn holidays(&self) -> Result<Vec<Holiday>> {
         reference::holidays(&self.read).await
     }
-    async fn put_holiday(&self, holiday: &Holiday, actor: &str) -> Result<()> {
-        reference::import_holidays(&self.writer, vec![holiday.clone()], actor.to_string())
+    async fn put_holiday(&self, holiday: &Holiday, actor: &str, at: Timestamp) -> Result<()> {
+        reference::import_holidays(&self.writer, vec![holiday.clone()], actor.to_string(), at)
             .await
             .map(|_| ())
     }
-    async fn delete_holiday(&self, date: chrono::NaiveDate, actor: &str) -> Result<bool> {
-        reference::delete_holiday(&self.writer, date, actor.to_string()).await
+    async fn delete_holiday(
+        &self,
+        date: chrono::NaiveDate,
+        actor: &str,
+        at: Timestamp,
+    ) -> Result<bool> {
+        reference::delete_holiday(&self.writer, date, actor.to_string(), at).await
     }
     async fn sla_policy(&self) -> Result<SlaPolicy> {
         reference::sla_policy(&self.read).await
     }
-    async fn set_sla_policy(&self, policy: &SlaPolicy, actor: &str) -> Result<()> {
-        reference::set_sla_policy(&self.writer, policy.clone(), actor.to_string()).await
+    async fn set_sla_policy(&self, policy: &SlaPolicy, actor: &str, at: Timestamp) -> Result<()> {
+        reference::set_sla_policy(&self.writer, policy.clone(), actor.to_string(), at).await
     }
 
     async fn create_user(&self, user: &NewUser, actor: &str) -> Result<User> {
@@ -177,8 +197,14 @@ impl Store for SqliteStore {
     async fn users(&self) -> Result<Vec<User>> {
         users::users(&self.read).await
     }
-    async fn update_user(&self, id: i64, patch: &UserPatch, actor: &str) -> Result<User> {
-        users::update_user(&self.writer, id, patch.clone(), actor.to_string()).await
+    async fn update_user(
+        &self,
+        id: i64,
+        patch: &UserPatch,
+        actor: &str,
+        at: Timestamp,
+    ) -> Result<User> {
+        users::update_user(&self.writer, id, patch.clone(), actor.to_string(), at).await
     }
     async fn create_api_token(
         &self,
@@ -186,6 +212,7 @@ impl Store for SqliteStore {
         name: &str,
         token_hash: &str,
         actor: &str,
+        at: Timestamp,
     ) -> Result<i64> {
         users::create_api_token(
             &self.writer,
@@ -193,14 +220,15 @@ impl Store for SqliteStore {
             name.to_string(),
             token_hash.to_string(),
             actor.to_string(),
+            at,
         )
         .await
     }
     async fn user_by_token_hash(&self, token_hash: &str) -> Result<Option<User>> {
         users::user_by_token_hash(&self.read, token_hash).await
     }
-    async fn revoke_api_token(&self, token_id: i64, actor: &str) -> Result<bool> {
-        users::revoke_api_token(&self.writer, token_id, actor.to_string()).await
+    async fn revoke_api_token(&self, token_id: i64, actor: &str, at: Timestamp) -> Result<bool> {
+        users::revoke_api_token(&self.writer, token_id, actor.to_string(), at).await
     }
     async fn session_load(&self, id_hash: &str, now: Timestamp) -> Result<Option<SessionRecord>> {
         users::session_load(&self.read, id_hash, now).await

@@ -3,14 +3,14 @@
 use crate::audit;
 use crate::util::{code, db_err, get, us};
 use crate::writer::Writer;
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{SqliteConnection, SqlitePool};
 use tanggap_domain::audit::NewAuditEvent;
 use tanggap_domain::{
     Agency, AgencyKind, Category, Holiday, HolidayKind, Region, RegionLevel, SlaPolicy,
 };
-use tanggap_store::{Result, StoreError};
+use tanggap_store::{Result, StoreError, Timestamp};
 
 pub(crate) async fn count(pool: &SqlitePool, table: &'static str) -> Result<u64> {
     let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
@@ -20,11 +20,11 @@ pub(crate) async fn count(pool: &SqlitePool, table: &'static str) -> Result<u64>
     Ok(n as u64)
 }
 
-async fn audit(conn: &mut SqliteConnection, e: NewAuditEvent) -> Result<()> {
-    audit::append(conn, e, Utc::now()).await.map(|_| ())
+async fn audit(conn: &mut SqliteConnection, e: NewAuditEvent, at: Timestamp) -> Result<()> {
+    audit::append(conn, e, at).await.map(|_| ())
 }
 
-pub(crate) async fn import_regions(w: &Writer, regions: Vec<Region>) -> Result<u64> {
+pub(crate) async fn import_regions(w: &Writer, regions: Vec<Region>, at: Timestamp) -> Result<u64> {
     w.run(move |conn| {
         Box::pin(async move {
             for r in &regions {
@@ -40,7 +40,7 @@ pub(crate) async fn import_regions(w: &Writer, regions: Vec<Region>) -> Result<u
                 .await
                 .map_err(db_err)?;
             }
-            audit(conn, NewAuditEvent::new("system", "regions.imported", "regions", "all").after(&serde_json::json!({ "rows": regions.len() }))).await?;
+            audit(conn, NewAuditEvent::new("system", "regions.imported", "regions", "all").after(&serde_json::json!({ "rows": regions.len() })), at).await?;
             Ok(regions.len() as u64)
         })
     })
@@ -146,6 +146,7 @@ pub(crate) async fn import_agencies(
     w: &Writer,
     agencies: Vec<Agency>,
     actor: String,
+    at: Timestamp,
 ) -> Result<u64> {
     w.run(move |conn| {
         Box::pin(async move {
@@ -176,6 +177,7 @@ pub(crate) async fn import_agencies(
                 conn,
                 NewAuditEvent::new(actor, "agencies.imported", "agencies", "all")
                     .after(&serde_json::json!({ "rows": agencies.len() })),
+                at,
             )
             .await?;
             Ok(agencies.len() as u64)
@@ -184,7 +186,12 @@ pub(crate) async fn import_agencies(
     .await
 }
 
-pub(crate) async fn update_agency(w: &Writer, agency: Agency, actor: String) -> Result<()> {
+pub(crate) async fn update_agency(
+    w: &Writer,
+    agency: Agency,
+    actor: String,
+    at: Timestamp,
+) -> Result<()> {
     w.run(move |conn| {
         Box::pin(async move {
             let before = sqlx::query("SELECT * FROM agencies WHERE id = ?")
@@ -207,6 +214,7 @@ pub(crate) async fn update_agency(w: &Writer, agency: Agency, actor: String) -> 
                 NewAuditEvent::new(actor, "agency.updated", "agency", &agency.id)
                     .before(&before)
                     .after(&agency),
+                at,
             )
             .await
         })
@@ -260,6 +268,7 @@ pub(crate) async fn import_categories(
     w: &Writer,
     categories: Vec<Category>,
     actor: String,
+    at: Timestamp,
 ) -> Result<u64> {
     w.run(move |conn| {
         Box::pin(async move {
@@ -270,6 +279,7 @@ pub(crate) async fn import_categories(
                 conn,
                 NewAuditEvent::new(actor, "categories.imported", "categories", "all")
                     .after(&serde_json::json!({ "rows": categories.len() })),
+                at,
             )
             .await?;
             Ok(categories.len() as u64)
@@ -288,7 +298,12 @@ pub(crate) async fn categories(pool: &SqlitePool) -> Result<Vec<Category>> {
         .collect()
 }
 
-pub(crate) async fn update_category(w: &Writer, category: Category, actor: String) -> Result<()> {
+pub(crate) async fn update_category(
+    w: &Writer,
+    category: Category,
+    actor: String,
+    at: Timestamp,
+) -> Result<()> {
     w.run(move |conn| {
         Box::pin(async move {
             let before = sqlx::query("SELECT * FROM categories WHERE code = ?")
@@ -305,7 +320,7 @@ pub(crate) async fn update_category(w: &Writer, category: Category, actor: Strin
             if let Some(b) = before {
                 e = e.before(&b);
             }
-            audit(conn, e).await
+            audit(conn, e, at).await
         })
     })
     .await
@@ -315,6 +330,7 @@ pub(crate) async fn import_holidays(
     w: &Writer,
     holidays: Vec<Holiday>,
     actor: String,
+    at: Timestamp,
 ) -> Result<u64> {
     w.run(move |conn| {
         Box::pin(async move {
@@ -332,7 +348,7 @@ pub(crate) async fn import_holidays(
             } else {
                 NewAuditEvent::new(actor, "holidays.imported", "holidays", "all").after(&serde_json::json!({ "rows": holidays.len() }))
             };
-            audit(conn, e).await?;
+            audit(conn, e, at).await?;
             Ok(holidays.len() as u64)
         })
     })
@@ -358,7 +374,12 @@ pub(crate) async fn holidays(pool: &SqlitePool) -> Result<Vec<Holiday>> {
         .collect()
 }
 
-pub(crate) async fn delete_holiday(w: &Writer, date: NaiveDate, actor: String) -> Result<bool> {
+pub(crate) async fn delete_holiday(
+    w: &Writer,
+    date: NaiveDate,
+    actor: String,
+    at: Timestamp,
+) -> Result<bool> {
     w.run(move |conn| {
         Box::pin(async move {
             let n = sqlx::query("DELETE FROM holidays WHERE date = ?")
@@ -371,6 +392,7 @@ pub(crate) async fn delete_holiday(w: &Writer, date: NaiveDate, actor: String) -
                 audit(
                     conn,
                     NewAuditEvent::new(actor, "holiday.deleted", "holiday", date),
+                    at,
                 )
                 .await?;
             }
@@ -395,7 +417,12 @@ pub(crate) async fn sla_policy(pool: &SqlitePool) -> Result<SlaPolicy> {
     }
 }
 
-pub(crate) async fn set_sla_policy(w: &Writer, policy: SlaPolicy, actor: String) -> Result<()> {
+pub(crate) async fn set_sla_policy(
+    w: &Writer,
+    policy: SlaPolicy,
+    actor: String,
+    at: Timestamp,
+) -> Result<()> {
     w.run(move |conn| {
         Box::pin(async move {
             let before: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
@@ -408,15 +435,14 @@ pub(crate) async fn set_sla_policy(w: &Writer, policy: SlaPolicy, actor: String)
                 None => SlaPolicy::jateng(),
             };
             let json = serde_json::to_string(&policy).map_err(|e| StoreError::Backend(e.to_string()))?;
-            let now = Utc::now();
             sqlx::query("INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at")
                 .bind(POLICY_KEY)
                 .bind(&json)
-                .bind(us(now))
+                .bind(us(at))
                 .execute(&mut *conn)
                 .await
                 .map_err(db_err)?;
-            audit(conn, NewAuditEvent::new(actor, "sla_policy.updated", "sla_policy", "current").before(&before).after(&policy)).await
+            audit(conn, NewAuditEvent::new(actor, "sla_policy.updated", "sla_policy", "current").before(&before).after(&policy), at).await
         })
     })
     .await

@@ -15,6 +15,7 @@ use tanggap_domain::{
     AssignmentRole, Channel, ClockKind, Direction, Outcome, ReportKind, ReportStatus, Stage,
     TrackingId, Visibility,
 };
+use tanggap_store::effects::{self, EffectsContext, EntryOwner, TimelineEntry};
 use tanggap_store::*;
 
 pub(crate) enum Key {
@@ -248,7 +249,7 @@ pub(crate) async fn create_report(w: &Writer, r: NewReport) -> Result<CreatedRep
             for c in &r.clocks {
                 upsert_clock(conn, id, 0, c).await?;
             }
-            let activity = insert_activity(conn, id, None, None, ActivityKind::Submitted, None, None, None, &r.actor, true, r.created_at).await?;
+            let activity = insert_entry(conn, id, None, &effects::submitted_entry(), &r.actor, r.created_at).await?;
             for a in &r.attachments {
                 insert_attachment(conn, id, Some(activity), a, r.created_at).await?;
             }
@@ -295,34 +296,13 @@ async fn upsert_clock(
     Ok(())
 }
 
-/// A report-level timeline entry: no assignment, agency, stage or status.
-async fn report_activity(
+/// Inserts a timeline entry; `assignment` is the entry's assignment and its agency.
+async fn insert_entry(
     conn: &mut SqliteConnection,
     report_id: i64,
-    kind: ActivityKind,
-    note: Option<&str>,
+    assignment: Option<(i64, &str)>,
+    entry: &TimelineEntry,
     actor: &str,
-    public: bool,
-    at: Timestamp,
-) -> Result<i64> {
-    insert_activity(
-        conn, report_id, None, None, kind, None, None, note, actor, public, at,
-    )
-    .await
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn insert_activity(
-    conn: &mut SqliteConnection,
-    report_id: i64,
-    assignment_id: Option<i64>,
-    agency_id: Option<&str>,
-    kind: ActivityKind,
-    stage: Option<Stage>,
-    status: Option<ReportStatus>,
-    note: Option<&str>,
-    actor: &str,
-    public: bool,
     at: Timestamp,
 ) -> Result<i64> {
     sqlx::query_scalar(
@@ -330,14 +310,14 @@ async fn insert_activity(
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(report_id)
-    .bind(assignment_id)
-    .bind(agency_id)
-    .bind(kind.as_str())
-    .bind(stage.map(|s| s.as_str()))
-    .bind(status.map(|s| s.as_str()))
-    .bind(note)
+    .bind(assignment.map(|(id, _)| id))
+    .bind(assignment.map(|(_, agency)| agency))
+    .bind(entry.kind.as_str())
+    .bind(entry.stage.map(|s| s.as_str()))
+    .bind(entry.status.map(|s| s.as_str()))
+    .bind(entry.note.as_deref())
     .bind(actor)
-    .bind(public)
+    .bind(entry.public)
     .bind(us(at))
     .fetch_one(&mut *conn)
     .await
@@ -482,439 +462,55 @@ async fn apply_in_tx(conn: &mut SqliteConnection, change: &ReportChange) -> Resu
     }
     let actor = change.actor.audit_label();
     let now = change.at;
-    let at = us(now);
     let mut created: Vec<i64> = Vec::new();
     let mut activity_ids: Vec<i64> = Vec::new();
-    let resolve = |r: AssignmentRef, created: &[i64]| -> Result<i64> {
-        match r {
-            AssignmentRef::Existing(id) => Ok(id),
-            AssignmentRef::New(i) => created.get(i).copied().ok_or_else(|| {
-                StoreError::Invalid(format!(
-                    "event refers to new assignment #{i} before it exists"
-                ))
-            }),
-        }
-    };
     for event in &change.events {
-        let mut activity: Option<i64> = None;
-        match event {
-            Event::StatusChanged { to, .. } => {
-                let stamp = match to {
-                    ReportStatus::Didisposisikan => "dispatched_at = COALESCE(dispatched_at, ?)",
-                    ReportStatus::Selesai => "selesai_at = ?",
-                    ReportStatus::Ditutup => "closed_at = ?",
-                    _ => "updated_at = ?",
-                };
-                sqlx::query(&format!(
-                    "UPDATE reports SET status = ?, {stamp} WHERE id = ?"
-                ))
-                .bind(to.as_str())
-                .bind(at)
-                .bind(id)
-                .execute(&mut *conn)
-                .await
-                .map_err(db_err)?;
-                activity = Some(
-                    insert_activity(
-                        conn,
-                        id,
-                        None,
-                        None,
-                        ActivityKind::StatusChanged,
-                        None,
-                        Some(*to),
-                        None,
-                        &actor,
-                        true,
-                        now,
-                    )
-                    .await?,
-                );
-            }
-            Event::WaitStarted {
-                resume_to,
-                question,
-            } => {
-                sqlx::query("UPDATE reports SET status_before_wait = ? WHERE id = ?")
-                    .bind(resume_to.as_str())
-                    .bind(id)
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(db_err)?;
-                activity = Some(
-                    report_activity(
-                        conn,
-                        id,
-                        ActivityKind::AskedReporter,
-                        Some(question),
-                        &actor,
-                        true,
-                        now,
-                    )
-                    .await?,
-                );
-                insert_message(
-                    conn,
-                    id,
-                    reporter_id,
-                    &channel,
-                    Direction::Outbound,
-                    question,
-                    "posted",
-                    &actor,
-                    now,
-                )
-                .await?;
-            }
-            Event::WaitEnded { .. } => {
-                sqlx::query("UPDATE reports SET status_before_wait = NULL WHERE id = ?")
-                    .bind(id)
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(db_err)?;
-            }
-            Event::Edited { after, .. } => {
-                if let Some(c) = &after.category
-                    && !exists(conn, "SELECT 1 FROM categories WHERE code = ?", c).await?
-                {
-                    return Err(StoreError::Invalid(format!("unknown category `{c}`")));
-                }
-                if let Some(code) = &after.region_code
-                    && !exists(conn, "SELECT 1 FROM regions WHERE code = ?", code).await?
-                {
-                    return Err(StoreError::Invalid(format!("unknown region `{code}`")));
-                }
-                sqlx::query(
-                    "UPDATE reports SET kind = ?, title = ?, body = ?, category = ?, region_code = ?, address = ?, anonim = ?, rahasia = ?, needs_field_check = ? WHERE id = ?",
-                )
-                .bind(after.kind.as_str())
-                .bind(&after.title)
-                .bind(&after.body)
-                .bind(&after.category)
-                .bind(&after.region_code)
-                .bind(&after.address)
-                .bind(after.visibility.anonim)
-                .bind(after.visibility.rahasia)
-                .bind(after.needs_field_check)
-                .bind(id)
-                .execute(&mut *conn)
-                .await
-                .map_err(db_err)?;
-                activity = Some(
-                    report_activity(conn, id, ActivityKind::Edited, None, &actor, false, now)
-                        .await?,
-                );
-            }
-            Event::AssignmentCreated {
-                agency_id,
-                role,
-                forwarded_from,
-                note,
-                stage,
-                responded,
-            } => {
-                if !exists(conn, "SELECT 1 FROM agencies WHERE id = ?", agency_id).await? {
-                    return Err(StoreError::Invalid(format!("unknown agency `{agency_id}`")));
-                }
-                let aid: i64 = sqlx::query_scalar(
-                    "INSERT INTO assignments (report_id, agency_id, role, stage, responded, forwarded_from, created_at, updated_at)
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                )
-                .bind(id)
-                .bind(agency_id)
-                .bind(role.as_str())
-                .bind(stage.as_str())
-                .bind(*responded)
-                .bind(*forwarded_from)
-                .bind(at)
-                .bind(at)
-                .fetch_one(&mut *conn)
-                .await
-                .map_err(db_err)?;
-                created.push(aid);
-                let kind = if forwarded_from.is_some() {
-                    ActivityKind::Forwarded
-                } else {
-                    ActivityKind::Dispatched
-                };
-                activity = Some(
-                    insert_activity(
-                        conn,
-                        id,
-                        Some(aid),
-                        Some(agency_id),
-                        kind,
-                        Some(*stage),
-                        None,
-                        note.as_deref(),
-                        &actor,
-                        true,
-                        now,
-                    )
-                    .await?,
-                );
-            }
-            Event::StageChanged {
-                assignment,
-                to,
-                note,
-                first_response,
-                ..
-            } => {
-                let aid = resolve(*assignment, &created)?;
-                let agency: Option<String> = sqlx::query_scalar(
-                    "UPDATE assignments SET stage = ?, updated_at = ?, responded = responded OR ?,
-                       first_response_at = CASE WHEN ? AND first_response_at IS NULL THEN ? ELSE first_response_at END,
-                       tuntas_at = CASE WHEN ? = 'tuntas' THEN ? ELSE tuntas_at END
-                     WHERE id = ? AND report_id = ? RETURNING agency_id",
-                )
-                .bind(to.as_str())
-                .bind(at)
-                .bind(*first_response)
-                .bind(*first_response)
-                .bind(at)
-                .bind(to.as_str())
-                .bind(at)
-                .bind(aid)
-                .bind(id)
-                .fetch_optional(&mut *conn)
-                .await
-                .map_err(db_err)?;
-                let agency =
-                    agency.ok_or_else(|| StoreError::NotFound(format!("assignment {aid}")))?;
-                let kind = match to {
-                    Stage::BukanWewenang => ActivityKind::Returned,
-                    Stage::Diteruskan => ActivityKind::Forwarded,
-                    _ => ActivityKind::StageUpdate,
-                };
-                activity = Some(
-                    insert_activity(
-                        conn,
-                        id,
-                        Some(aid),
-                        Some(&agency),
-                        kind,
-                        Some(*to),
-                        None,
-                        Some(note),
-                        &actor,
-                        true,
-                        now,
-                    )
-                    .await?,
-                );
-            }
-            Event::AssignmentRestarted { assignment, .. } => {
-                let agency: Option<String> = sqlx::query_scalar(
-                    "UPDATE assignments SET stage = 'menunggu_respon', responded = 0, first_response_at = NULL, tuntas_at = NULL, updated_at = ?
-                     WHERE id = ? AND report_id = ? RETURNING agency_id",
-                )
-                .bind(at)
-                .bind(assignment)
-                .bind(id)
-                .fetch_optional(&mut *conn)
-                .await
-                .map_err(db_err)?;
-                let agency = agency
-                    .ok_or_else(|| StoreError::NotFound(format!("assignment {assignment}")))?;
-                activity = Some(
-                    insert_activity(
-                        conn,
-                        id,
-                        Some(*assignment),
-                        Some(&agency),
-                        ActivityKind::Restarted,
-                        Some(Stage::MenungguRespon),
-                        None,
-                        None,
-                        &actor,
-                        true,
-                        now,
-                    )
-                    .await?,
-                );
-            }
-            Event::ClockSet { owner, clock } => {
-                let aid = match owner {
-                    ClockOwner::Report => 0,
-                    ClockOwner::Assignment(r) => resolve(*r, &created)?,
-                };
-                upsert_clock(conn, id, aid, clock).await?;
-            }
+        let master: Option<String> = match event {
             Event::DuplicateLinked { master_id } => {
-                let master: Option<String> =
-                    sqlx::query_scalar("SELECT tracking_id FROM reports WHERE id = ?")
-                        .bind(master_id)
-                        .fetch_optional(&mut *conn)
-                        .await
-                        .map_err(db_err)?;
-                let master = master.ok_or_else(|| {
-                    StoreError::Invalid(format!("master report {master_id} does not exist"))
-                })?;
-                sqlx::query("UPDATE reports SET duplicate_of = ? WHERE id = ?")
+                sqlx::query_scalar("SELECT tracking_id FROM reports WHERE id = ?")
                     .bind(master_id)
-                    .bind(id)
-                    .execute(&mut *conn)
+                    .fetch_optional(&mut *conn)
                     .await
-                    .map_err(db_err)?;
-                activity = Some(
-                    report_activity(
-                        conn,
-                        id,
-                        ActivityKind::Duplicate,
-                        Some(&master),
-                        &actor,
-                        true,
-                        now,
-                    )
-                    .await?,
-                );
+                    .map_err(db_err)?
             }
-            Event::Archived { reason } => {
-                sqlx::query("UPDATE reports SET archive_reason = ? WHERE id = ?")
-                    .bind(reason)
-                    .bind(id)
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(db_err)?;
-                activity = Some(
-                    report_activity(
-                        conn,
-                        id,
-                        ActivityKind::Archived,
-                        Some(reason),
-                        &actor,
-                        true,
-                        now,
-                    )
-                    .await?,
-                );
-            }
-            Event::ReporterReplied { text } => {
-                activity = Some(
-                    report_activity(
-                        conn,
-                        id,
-                        ActivityKind::ReporterReplied,
-                        Some(text),
-                        &actor,
-                        true,
-                        now,
-                    )
-                    .await?,
-                );
-                insert_message(
-                    conn,
-                    id,
-                    reporter_id,
-                    &channel,
-                    Direction::Inbound,
-                    text,
-                    "received",
-                    &actor,
-                    now,
-                )
-                .await?;
-            }
-            Event::Rated {
-                score,
-                outcome,
-                comment,
-            } => {
-                sqlx::query(
-                    "UPDATE reports SET rating = ?, outcome = ?, rating_comment = ? WHERE id = ?",
-                )
-                .bind(i64::from(*score))
-                .bind(outcome.as_str())
-                .bind(comment)
-                .bind(id)
-                .execute(&mut *conn)
-                .await
-                .map_err(db_err)?;
-                let summary = format!("{score}/5 · {}", outcome.label());
-                let text = comment
-                    .as_deref()
-                    .map_or(summary.clone(), |c| format!("{summary} · {c}"));
-                activity = Some(
-                    report_activity(
-                        conn,
-                        id,
-                        ActivityKind::Rated,
-                        Some(&text),
-                        &actor,
-                        true,
-                        now,
-                    )
-                    .await?,
-                );
-            }
-            Event::Reopened { reason } => {
-                sqlx::query("UPDATE reports SET reopen_count = reopen_count + 1 WHERE id = ?")
-                    .bind(id)
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(db_err)?;
-                activity = Some(
-                    report_activity(
-                        conn,
-                        id,
-                        ActivityKind::Reopened,
-                        Some(reason),
-                        &actor,
-                        true,
-                        now,
-                    )
-                    .await?,
-                );
-            }
-            Event::InstructionAdded { note } => {
-                activity = Some(
-                    report_activity(
-                        conn,
-                        id,
-                        ActivityKind::Instruction,
-                        Some(note),
-                        &actor,
-                        false,
-                        now,
-                    )
-                    .await?,
-                );
-            }
-            Event::ReporterMessaged { text } => {
-                activity = Some(
-                    report_activity(
-                        conn,
-                        id,
-                        ActivityKind::MessageToReporter,
-                        Some(text),
-                        &actor,
-                        true,
-                        now,
-                    )
-                    .await?,
-                );
-                insert_message(
-                    conn,
-                    id,
-                    reporter_id,
-                    &channel,
-                    Direction::Outbound,
-                    text,
-                    "posted",
-                    &actor,
-                    now,
-                )
-                .await?;
-            }
-        }
-        activity_ids.extend(activity);
-        let mut audit_event = NewAuditEvent::new(&actor, event.action(), "report", id);
-        audit_event = match event {
-            Event::Edited { before, after } => audit_event.before(before).after(after),
-            other => audit_event.after(other),
+            _ => None,
         };
-        audit::append(conn, audit_event, now).await?;
+        let fx = effects::event_effects(
+            event,
+            &EffectsContext {
+                report_id: id,
+                actor: &actor,
+                master_tracking_id: master.as_deref(),
+            },
+        )?;
+        let touched = write_event_rows(conn, id, event, now, &mut created).await?;
+        if let Some(entry) = &fx.entry {
+            let assignment = match entry.owner {
+                EntryOwner::Report => None,
+                EntryOwner::CreatedAssignment | EntryOwner::Assignment(_) => {
+                    let (aid, agency) = touched.as_ref().ok_or_else(|| {
+                        StoreError::Backend(format!("`{}` touched no assignment", event.action()))
+                    })?;
+                    Some((*aid, agency.as_str()))
+                }
+            };
+            activity_ids.push(insert_entry(conn, id, assignment, entry, &actor, now).await?);
+        }
+        if let Some(m) = &fx.message {
+            insert_message(
+                conn,
+                id,
+                reporter_id,
+                &channel,
+                m.direction,
+                &m.body,
+                m.status,
+                &actor,
+                now,
+            )
+            .await?;
+        }
+        audit::append(conn, fx.audit, now).await?;
     }
     if !change.attachments.is_empty() {
         let first = activity_ids.first().copied();
@@ -925,7 +521,7 @@ async fn apply_in_tx(conn: &mut SqliteConnection, change: &ReportChange) -> Resu
     let updated = sqlx::query(
         "UPDATE reports SET version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
     )
-    .bind(at)
+    .bind(us(now))
     .bind(id)
     .bind(change.expected_version)
     .execute(&mut *conn)
@@ -940,6 +536,213 @@ async fn apply_in_tx(conn: &mut SqliteConnection, change: &ReportChange) -> Resu
         created_assignments: created,
         activity_ids,
     })
+}
+
+fn resolve(r: AssignmentRef, created: &[i64]) -> Result<i64> {
+    match r {
+        AssignmentRef::Existing(id) => Ok(id),
+        AssignmentRef::New(i) => created.get(i).copied().ok_or_else(|| {
+            StoreError::Invalid(format!(
+                "event refers to new assignment #{i} before it exists"
+            ))
+        }),
+    }
+}
+
+/// The row changes only this event makes (its timeline entry, message and audit record are
+/// [`effects::event_effects`]'). Returns the assignment it created or changed, with its agency.
+async fn write_event_rows(
+    conn: &mut SqliteConnection,
+    id: i64,
+    event: &Event,
+    now: Timestamp,
+    created: &mut Vec<i64>,
+) -> Result<Option<(i64, String)>> {
+    let at = us(now);
+    match event {
+        Event::StatusChanged { to, .. } => {
+            let stamp = match to {
+                ReportStatus::Didisposisikan => "dispatched_at = COALESCE(dispatched_at, ?)",
+                ReportStatus::Selesai => "selesai_at = ?",
+                ReportStatus::Ditutup => "closed_at = ?",
+                _ => "updated_at = ?",
+            };
+            sqlx::query(&format!(
+                "UPDATE reports SET status = ?, {stamp} WHERE id = ?"
+            ))
+            .bind(to.as_str())
+            .bind(at)
+            .bind(id)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+        }
+        Event::WaitStarted { resume_to, .. } => {
+            sqlx::query("UPDATE reports SET status_before_wait = ? WHERE id = ?")
+                .bind(resume_to.as_str())
+                .bind(id)
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+        }
+        Event::WaitEnded { .. } => {
+            sqlx::query("UPDATE reports SET status_before_wait = NULL WHERE id = ?")
+                .bind(id)
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+        }
+        Event::Edited { after, .. } => {
+            if let Some(c) = &after.category
+                && !exists(conn, "SELECT 1 FROM categories WHERE code = ?", c).await?
+            {
+                return Err(StoreError::Invalid(format!("unknown category `{c}`")));
+            }
+            if let Some(code) = &after.region_code
+                && !exists(conn, "SELECT 1 FROM regions WHERE code = ?", code).await?
+            {
+                return Err(StoreError::Invalid(format!("unknown region `{code}`")));
+            }
+            sqlx::query(
+                "UPDATE reports SET kind = ?, title = ?, body = ?, category = ?, region_code = ?, address = ?, anonim = ?, rahasia = ?, needs_field_check = ? WHERE id = ?",
+            )
+            .bind(after.kind.as_str())
+            .bind(&after.title)
+            .bind(&after.body)
+            .bind(&after.category)
+            .bind(&after.region_code)
+            .bind(&after.address)
+            .bind(after.visibility.anonim)
+            .bind(after.visibility.rahasia)
+            .bind(after.needs_field_check)
+            .bind(id)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+        }
+        Event::AssignmentCreated {
+            agency_id,
+            role,
+            forwarded_from,
+            stage,
+            responded,
+            ..
+        } => {
+            if !exists(conn, "SELECT 1 FROM agencies WHERE id = ?", agency_id).await? {
+                return Err(StoreError::Invalid(format!("unknown agency `{agency_id}`")));
+            }
+            let aid: i64 = sqlx::query_scalar(
+                "INSERT INTO assignments (report_id, agency_id, role, stage, responded, forwarded_from, created_at, updated_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            )
+            .bind(id)
+            .bind(agency_id)
+            .bind(role.as_str())
+            .bind(stage.as_str())
+            .bind(*responded)
+            .bind(*forwarded_from)
+            .bind(at)
+            .bind(at)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db_err)?;
+            created.push(aid);
+            return Ok(Some((aid, agency_id.clone())));
+        }
+        Event::StageChanged {
+            assignment,
+            to,
+            first_response,
+            ..
+        } => {
+            let aid = resolve(*assignment, created)?;
+            let agency: Option<String> = sqlx::query_scalar(
+                "UPDATE assignments SET stage = ?, updated_at = ?, responded = responded OR ?,
+                   first_response_at = CASE WHEN ? AND first_response_at IS NULL THEN ? ELSE first_response_at END,
+                   tuntas_at = CASE WHEN ? = 'tuntas' THEN ? ELSE tuntas_at END
+                 WHERE id = ? AND report_id = ? RETURNING agency_id",
+            )
+            .bind(to.as_str())
+            .bind(at)
+            .bind(*first_response)
+            .bind(*first_response)
+            .bind(at)
+            .bind(to.as_str())
+            .bind(at)
+            .bind(aid)
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db_err)?;
+            let agency = agency.ok_or_else(|| StoreError::NotFound(format!("assignment {aid}")))?;
+            return Ok(Some((aid, agency)));
+        }
+        Event::AssignmentRestarted { assignment, .. } => {
+            let agency: Option<String> = sqlx::query_scalar(
+                "UPDATE assignments SET stage = 'menunggu_respon', responded = 0, first_response_at = NULL, tuntas_at = NULL, updated_at = ?
+                 WHERE id = ? AND report_id = ? RETURNING agency_id",
+            )
+            .bind(at)
+            .bind(assignment)
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db_err)?;
+            let agency =
+                agency.ok_or_else(|| StoreError::NotFound(format!("assignment {assignment}")))?;
+            return Ok(Some((*assignment, agency)));
+        }
+        Event::ClockSet { owner, clock } => {
+            let aid = match owner {
+                ClockOwner::Report => 0,
+                ClockOwner::Assignment(r) => resolve(*r, created)?,
+            };
+            upsert_clock(conn, id, aid, clock).await?;
+        }
+        Event::DuplicateLinked { master_id } => {
+            sqlx::query("UPDATE reports SET duplicate_of = ? WHERE id = ?")
+                .bind(master_id)
+                .bind(id)
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+        }
+        Event::Archived { reason } => {
+            sqlx::query("UPDATE reports SET archive_reason = ? WHERE id = ?")
+                .bind(reason)
+                .bind(id)
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+        }
+        Event::Rated {
+            score,
+            outcome,
+            comment,
+        } => {
+            sqlx::query(
+                "UPDATE reports SET rating = ?, outcome = ?, rating_comment = ? WHERE id = ?",
+            )
+            .bind(i64::from(*score))
+            .bind(outcome.as_str())
+            .bind(comment)
+            .bind(id)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+        }
+        Event::Reopened { .. } => {
+            sqlx::query("UPDATE reports SET reopen_count = reopen_count + 1 WHERE id = ?")
+                .bind(id)
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+        }
+        Event::ReporterReplied { .. }
+        | Event::InstructionAdded { .. }
+        | Event::ReporterMessaged { .. } => {}
+    }
+    Ok(None)
 }
 
 /// Turns free text into an FTS5 query: every word must match,

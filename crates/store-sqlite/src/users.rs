@@ -3,7 +3,6 @@
 use crate::audit;
 use crate::util::{code, db_err, get, ts, us};
 use crate::writer::Writer;
-use chrono::Utc;
 use serde_json::json;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{SqliteConnection, SqlitePool};
@@ -101,7 +100,13 @@ pub(crate) async fn users(pool: &SqlitePool) -> Result<Vec<User>> {
         .collect()
 }
 
-pub(crate) async fn update_user(w: &Writer, id: i64, p: UserPatch, actor: String) -> Result<User> {
+pub(crate) async fn update_user(
+    w: &Writer,
+    id: i64,
+    p: UserPatch,
+    actor: String,
+    at: Timestamp,
+) -> Result<User> {
     w.run(move |conn| {
         Box::pin(async move {
             let before = load(conn, id).await?.ok_or_else(|| StoreError::NotFound(format!("user {id}")))?;
@@ -128,7 +133,7 @@ pub(crate) async fn update_user(w: &Writer, id: i64, p: UserPatch, actor: String
             if p.password_hash.is_some() {
                 after_json["password_changed"] = json!(true);
             }
-            audit::append(conn, NewAuditEvent::new(actor, "user.updated", "user", id).before(&audit_view(&before)).after(&after_json), Utc::now()).await?;
+            audit::append(conn, NewAuditEvent::new(actor, "user.updated", "user", id).before(&audit_view(&before)).after(&after_json), at).await?;
             Ok(after)
         })
     })
@@ -141,19 +146,19 @@ pub(crate) async fn create_api_token(
     name: String,
     token_hash: String,
     actor: String,
+    at: Timestamp,
 ) -> Result<i64> {
     w.run(move |conn| {
         Box::pin(async move {
-            let now = Utc::now();
             let id: i64 = sqlx::query_scalar("INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id")
                 .bind(user_id)
                 .bind(&name)
                 .bind(&token_hash)
-                .bind(us(now))
+                .bind(us(at))
                 .fetch_one(&mut *conn)
                 .await
                 .map_err(db_err)?;
-            audit::append(conn, NewAuditEvent::new(actor, "api_token.created", "user", user_id).after(&json!({ "token_id": id, "name": name })), now).await?;
+            audit::append(conn, NewAuditEvent::new(actor, "api_token.created", "user", user_id).after(&json!({ "token_id": id, "name": name })), at).await?;
             Ok(id)
         })
     })
@@ -174,18 +179,22 @@ pub(crate) async fn user_by_token_hash(
         .transpose()
 }
 
-pub(crate) async fn revoke_api_token(w: &Writer, token_id: i64, actor: String) -> Result<bool> {
+pub(crate) async fn revoke_api_token(
+    w: &Writer,
+    token_id: i64,
+    actor: String,
+    at: Timestamp,
+) -> Result<bool> {
     w.run(move |conn| {
         Box::pin(async move {
-            let now = Utc::now();
             let user_id: Option<i64> = sqlx::query_scalar("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL RETURNING user_id")
-                .bind(us(now))
+                .bind(us(at))
                 .bind(token_id)
                 .fetch_optional(&mut *conn)
                 .await
                 .map_err(db_err)?;
             if let Some(user_id) = user_id {
-                audit::append(conn, NewAuditEvent::new(actor, "api_token.revoked", "user", user_id).after(&json!({ "token_id": token_id })), now).await?;
+                audit::append(conn, NewAuditEvent::new(actor, "api_token.revoked", "user", user_id).after(&json!({ "token_id": token_id })), at).await?;
             }
             Ok(user_id.is_some())
         })

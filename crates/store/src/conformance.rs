@@ -196,19 +196,22 @@ pub fn fixture_holidays() -> Vec<Holiday> {
     ]
 }
 
-/// Loads the fixture reference data.
+/// Loads the fixture reference data, audited at [`t0`].
 pub async fn seed(store: &dyn Store) {
-    store.import_regions(&fixture_regions()).await.unwrap();
     store
-        .import_agencies(&fixture_agencies(), "system")
+        .import_regions(&fixture_regions(), t0())
         .await
         .unwrap();
     store
-        .import_categories(&fixture_categories(), "system")
+        .import_agencies(&fixture_agencies(), "system", t0())
         .await
         .unwrap();
     store
-        .import_holidays(&fixture_holidays(), "system")
+        .import_categories(&fixture_categories(), "system", t0())
+        .await
+        .unwrap();
+    store
+        .import_holidays(&fixture_holidays(), "system", t0())
         .await
         .unwrap();
 }
@@ -321,7 +324,7 @@ pub async fn reference_data_round_trips<H: Harness>(h: &H) {
     // Importing again updates instead of duplicating.
     let mut regions = fixture_regions();
     regions[2].name = "Kota Semarang (diperbarui)".into();
-    store.import_regions(&regions).await.unwrap();
+    store.import_regions(&regions, t0()).await.unwrap();
     assert_eq!(store.count_regions().await.unwrap(), 7);
     assert_eq!(
         store.region("33.74").await.unwrap().unwrap().name,
@@ -346,7 +349,7 @@ pub async fn reference_data_round_trips<H: Harness>(h: &H) {
     let mut changed = rsud.clone();
     changed.head_name = Some("dr. Baru".into());
     changed.head_phone = Some("+6281299999999".into());
-    store.update_agency(&changed, "user:1").await.unwrap();
+    store.update_agency(&changed, "user:1", t0()).await.unwrap();
     assert_eq!(
         store.agency("rsud-moewardi").await.unwrap().unwrap(),
         changed
@@ -354,13 +357,13 @@ pub async fn reference_data_round_trips<H: Harness>(h: &H) {
     let mut orphan = changed.clone();
     orphan.id = "nowhere".into();
     assert!(matches!(
-        store.update_agency(&orphan, "user:1").await,
+        store.update_agency(&orphan, "user:1", t0()).await,
         Err(StoreError::NotFound(_))
     ));
     let mut bad_parent = changed.clone();
     bad_parent.parent_id = Some("nope".into());
     assert!(matches!(
-        store.update_agency(&bad_parent, "user:1").await,
+        store.update_agency(&bad_parent, "user:1", t0()).await,
         Err(StoreError::Invalid(_))
     ));
 
@@ -368,11 +371,11 @@ pub async fn reference_data_round_trips<H: Harness>(h: &H) {
     assert_eq!(cats, fixture_categories());
     let mut c = cats[1].clone();
     c.default_agency_id = Some("rsud-moewardi".into());
-    store.update_category(&c, "user:1").await.unwrap();
+    store.update_category(&c, "user:1", t0()).await.unwrap();
     assert_eq!(store.categories().await.unwrap()[1], c);
     c.default_agency_id = Some("nope".into());
     assert!(matches!(
-        store.update_category(&c, "user:1").await,
+        store.update_category(&c, "user:1", t0()).await,
         Err(StoreError::Invalid(_))
     ));
 
@@ -382,19 +385,30 @@ pub async fn reference_data_round_trips<H: Harness>(h: &H) {
         kind: HolidayKind::CutiBersama,
         name: "Cuti bersama tambahan".into(),
     };
-    store.put_holiday(&extra, "user:1").await.unwrap();
+    store.put_holiday(&extra, "user:1", t0()).await.unwrap();
     assert_eq!(store.holidays().await.unwrap().len(), 3);
     assert_eq!(store.holidays().await.unwrap()[0], extra, "ordered by date");
-    assert!(store.delete_holiday(extra.date, "user:1").await.unwrap());
-    assert!(!store.delete_holiday(extra.date, "user:1").await.unwrap());
+    assert!(
+        store
+            .delete_holiday(extra.date, "user:1", t0())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .delete_holiday(extra.date, "user:1", t0())
+            .await
+            .unwrap()
+    );
     verify_audit_chain(store).await.unwrap();
 }
 
 pub async fn sla_policy_defaults_and_updates<H: Harness>(h: &H) {
     let store = h.store();
     assert_eq!(store.sla_policy().await.unwrap(), SlaPolicy::jateng());
+    let at = t0() + TimeDelta::hours(1);
     store
-        .set_sla_policy(&SlaPolicy::nasional(), "user:1")
+        .set_sla_policy(&SlaPolicy::nasional(), "user:1", at)
         .await
         .unwrap();
     assert_eq!(store.sla_policy().await.unwrap(), SlaPolicy::nasional());
@@ -405,6 +419,7 @@ pub async fn sla_policy_defaults_and_updates<H: Harness>(h: &H) {
     assert_eq!(trail.len(), 1);
     assert!(trail[0].before.as_deref().unwrap().contains("jateng"));
     assert!(trail[0].after.as_deref().unwrap().contains("nasional"));
+    assert_eq!(trail[0].occurred_at, at, "audited at the time given");
 }
 
 pub async fn users_tokens_and_sessions<H: Harness>(h: &H) {
@@ -454,6 +469,7 @@ pub async fn users_tokens_and_sessions<H: Harness>(h: &H) {
                 ..Default::default()
             },
             "user:1",
+            t0() + TimeDelta::minutes(5),
         )
         .await
         .unwrap();
@@ -469,7 +485,7 @@ pub async fn users_tokens_and_sessions<H: Harness>(h: &H) {
     );
     assert!(matches!(
         store
-            .update_user(9999, &UserPatch::default(), "user:1")
+            .update_user(9999, &UserPatch::default(), "user:1", t0())
             .await,
         Err(StoreError::NotFound(_))
     ));
@@ -478,6 +494,17 @@ pub async fn users_tokens_and_sessions<H: Harness>(h: &H) {
         .await
         .unwrap();
     assert_eq!(audit.len(), 2);
+    assert_eq!(
+        audit
+            .iter()
+            .map(|e| (e.action.as_str(), e.occurred_at))
+            .collect::<Vec<_>>(),
+        vec![
+            ("user.created", t0()),
+            ("user.updated", t0() + TimeDelta::minutes(5))
+        ],
+        "audited at the times given"
+    );
     assert!(
         audit
             .iter()
@@ -486,7 +513,7 @@ pub async fn users_tokens_and_sessions<H: Harness>(h: &H) {
     );
 
     let token_id = store
-        .create_api_token(u.id, "integrasi", "tokenhash", "user:1")
+        .create_api_token(u.id, "integrasi", "tokenhash", "user:1", t0())
         .await
         .unwrap();
     assert_eq!(
@@ -499,7 +526,12 @@ pub async fn users_tokens_and_sessions<H: Harness>(h: &H) {
         u.id
     );
     assert!(store.user_by_token_hash("other").await.unwrap().is_none());
-    assert!(store.revoke_api_token(token_id, "user:1").await.unwrap());
+    assert!(
+        store
+            .revoke_api_token(token_id, "user:1", t0())
+            .await
+            .unwrap()
+    );
     assert!(
         store
             .user_by_token_hash("tokenhash")
@@ -509,7 +541,7 @@ pub async fn users_tokens_and_sessions<H: Harness>(h: &H) {
     );
     // A deactivated user's tokens stop working too.
     store
-        .create_api_token(u.id, "kedua", "tokenhash2", "user:1")
+        .create_api_token(u.id, "kedua", "tokenhash2", "user:1", t0())
         .await
         .unwrap();
     store
@@ -520,6 +552,7 @@ pub async fn users_tokens_and_sessions<H: Harness>(h: &H) {
                 ..Default::default()
             },
             "user:1",
+            t0(),
         )
         .await
         .unwrap();

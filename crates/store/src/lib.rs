@@ -5,13 +5,16 @@
 //! transaction together with its audit events, so the trail and the data cannot drift apart.
 //!
 //! Two implementations exist, `tanggap-store-sqlite` and `tanggap-store-postgres`, each with its
-//! own migrations and SQL. Both run [`conformance`] in CI.
+//! own migrations and SQL. Both run [`conformance`] in CI. What a workflow event writes besides
+//! its own row changes (timeline entry and its visibility, conversation message, audit record) is
+//! decided once, in [`effects`], and both backends write exactly that.
 
 mod error;
 mod scheduler;
 mod types;
 
 pub mod conformance;
+pub mod effects;
 
 pub use error::{Result, StoreError};
 pub use scheduler::*;
@@ -46,33 +49,52 @@ pub trait Store: Send + Sync + 'static {
     async fn ping(&self) -> Result<()>;
 
     // ----- reference data -------------------------------------------------------------------
+    //
+    // Here and under users, a change is stamped and audited with the `at` it is given (the use
+    // case's clock): stores never read the system clock.
 
     /// Insert or update regions by code. Returns how many rows were written.
-    async fn import_regions(&self, regions: &[Region]) -> Result<u64>;
+    async fn import_regions(&self, regions: &[Region], at: Timestamp) -> Result<u64>;
     async fn region(&self, code: &str) -> Result<Option<Region>>;
     /// Children of a region (`None`: the top level), ordered by name.
     async fn child_regions(&self, parent_code: Option<&str>) -> Result<Vec<Region>>;
     async fn count_regions(&self) -> Result<u64>;
 
     /// Insert or update agencies by id, parents first. Audited as one event.
-    async fn import_agencies(&self, agencies: &[Agency], actor: &str) -> Result<u64>;
+    async fn import_agencies(&self, agencies: &[Agency], actor: &str, at: Timestamp)
+    -> Result<u64>;
     async fn agencies(&self) -> Result<Vec<Agency>>;
     async fn agency(&self, id: &str) -> Result<Option<Agency>>;
     /// Replace an agency's editable fields (name, head, parent, active). Audited with before/after.
-    async fn update_agency(&self, agency: &Agency, actor: &str) -> Result<()>;
+    async fn update_agency(&self, agency: &Agency, actor: &str, at: Timestamp) -> Result<()>;
 
-    async fn import_categories(&self, categories: &[Category], actor: &str) -> Result<u64>;
+    async fn import_categories(
+        &self,
+        categories: &[Category],
+        actor: &str,
+        at: Timestamp,
+    ) -> Result<u64>;
     async fn categories(&self) -> Result<Vec<Category>>;
-    async fn update_category(&self, category: &Category, actor: &str) -> Result<()>;
+    async fn update_category(&self, category: &Category, actor: &str, at: Timestamp) -> Result<()>;
 
-    async fn import_holidays(&self, holidays: &[Holiday], actor: &str) -> Result<u64>;
+    async fn import_holidays(
+        &self,
+        holidays: &[Holiday],
+        actor: &str,
+        at: Timestamp,
+    ) -> Result<u64>;
     async fn holidays(&self) -> Result<Vec<Holiday>>;
-    async fn put_holiday(&self, holiday: &Holiday, actor: &str) -> Result<()>;
-    async fn delete_holiday(&self, date: chrono::NaiveDate, actor: &str) -> Result<bool>;
+    async fn put_holiday(&self, holiday: &Holiday, actor: &str, at: Timestamp) -> Result<()>;
+    async fn delete_holiday(
+        &self,
+        date: chrono::NaiveDate,
+        actor: &str,
+        at: Timestamp,
+    ) -> Result<bool>;
 
     /// The SLA policy in force: the stored one, else the `jateng` preset.
     async fn sla_policy(&self) -> Result<SlaPolicy>;
-    async fn set_sla_policy(&self, policy: &SlaPolicy, actor: &str) -> Result<()>;
+    async fn set_sla_policy(&self, policy: &SlaPolicy, actor: &str, at: Timestamp) -> Result<()>;
 
     // ----- users and sessions ---------------------------------------------------------------
 
@@ -81,7 +103,13 @@ pub trait Store: Send + Sync + 'static {
     /// The user and their password hash, for login.
     async fn user_credentials(&self, username: &str) -> Result<Option<(User, String)>>;
     async fn users(&self) -> Result<Vec<User>>;
-    async fn update_user(&self, id: i64, patch: &UserPatch, actor: &str) -> Result<User>;
+    async fn update_user(
+        &self,
+        id: i64,
+        patch: &UserPatch,
+        actor: &str,
+        at: Timestamp,
+    ) -> Result<User>;
 
     /// Store a hashed API token for a user; returns its id.
     async fn create_api_token(
@@ -90,10 +118,11 @@ pub trait Store: Send + Sync + 'static {
         name: &str,
         token_hash: &str,
         actor: &str,
+        at: Timestamp,
     ) -> Result<i64>;
     /// The active user owning an unrevoked token with this hash.
     async fn user_by_token_hash(&self, token_hash: &str) -> Result<Option<User>>;
-    async fn revoke_api_token(&self, token_id: i64, actor: &str) -> Result<bool>;
+    async fn revoke_api_token(&self, token_id: i64, actor: &str, at: Timestamp) -> Result<bool>;
 
     async fn session_load(&self, id_hash: &str, now: Timestamp) -> Result<Option<SessionRecord>>;
     async fn session_save(&self, session: &SessionRecord) -> Result<()>;

@@ -719,7 +719,7 @@ async fn nik_is_for_the_desk_only(app: &TestApp) {
     );
 }
 
-on_both_backends!(
+crate::on_both_backends!(
     authorization_matrix,
     anonymous_identity_stays_with_the_desk,
     nik_is_for_the_desk_only

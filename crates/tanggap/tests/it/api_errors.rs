@@ -603,7 +603,7 @@ async fn openapi_document_lists_every_route(app: &TestApp) {
     );
 }
 
-on_both_backends!(
+crate::on_both_backends!(
     invalid_transitions_are_409_and_change_nothing,
     malformed_bodies_are_refused_and_change_nothing,
     authentication_errors,

@@ -519,7 +519,7 @@ async fn listing_search_and_scoping(app: &TestApp) {
     assert_eq!(r["items"][0]["tracking_id"], b.as_str());
 }
 
-on_both_backends!(
+crate::on_both_backends!(
     the_whole_story,
     conversation_and_waiting,
     duplicates_archives_and_forwarding,

@@ -27,7 +27,10 @@ async fn the_server_runs_the_scheduler_and_the_outbox() {
     let store = app.store.clone();
     let mut kepala = store.agency("dpu-bmck").await.unwrap().unwrap();
     kepala.head_email = Some("kepala@dpubmck.jatengprov.example".into());
-    store.update_agency(&kepala, "test").await.unwrap();
+    store
+        .update_agency(&kepala, "test", app.services.now())
+        .await
+        .unwrap();
     app.services
         .execute(
             report.id,

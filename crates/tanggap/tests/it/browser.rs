@@ -301,7 +301,6 @@ async fn citizen_desk_agency_and_back_in_a_real_browser() {
     let secret_path = secret_link[secret_link.find("/lacak/").unwrap()..].to_string();
     b.shoot("terkirim").await;
     let stored = app
-        .services
         .store
         .report_by_tracking_id(&tanggap_domain::TrackingId::parse(&tid).unwrap())
         .await
@@ -309,8 +308,7 @@ async fn citizen_desk_agency_and_back_in_a_real_browser() {
         .unwrap();
     assert_eq!(stored.region_code.as_deref(), Some("33.74.01.1001"));
     assert_eq!(
-        app.services
-            .store
+        app.store
             .attachments(stored.id)
             .await
             .unwrap()

@@ -4,7 +4,7 @@
 use crate::AppState;
 use crate::api::sessions::UserDto;
 use crate::auth::{Principal, Staff};
-use crate::error::{ApiResult, Problem};
+use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use axum::Json;
 use axum::extract::State;

@@ -4,7 +4,7 @@ use crate::AppState;
 use crate::api::dto::*;
 use crate::api::view::{ReportSecret, messages_dto, report_dto};
 use crate::auth::{ClientIp, Principal, Staff};
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, WithFiles, store_files};
 use axum::Json;
 use axum::extract::State;

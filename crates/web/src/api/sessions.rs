@@ -2,7 +2,7 @@
 
 use crate::AppState;
 use crate::auth::{ClientIp, Principal, SESSION_CSRF, SESSION_USER, new_csrf_token};
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
 use axum::Json;
 use axum::extract::State;

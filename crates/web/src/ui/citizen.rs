@@ -170,6 +170,9 @@ impl ReportForm {
             .find(|e| e.field == field)
             .map(|e| e.message(tr.lang))
     }
+    pub fn message_of(&self, tr: &Tr, e: &FieldError) -> String {
+        e.message(tr.lang)
+    }
     pub fn has_errors(&self) -> bool {
         !self.errors.is_empty()
     }

@@ -8,7 +8,7 @@ use super::text::Tr;
 use super::{Layout, Ui, UiError, UiResult, page, safe_next, urlencode};
 use crate::api::dto::{ActivityDto, AssignmentDto, AttachmentDto, AuditEventDto, MessageDto, ReportDto};
 use crate::api::view::{messages_dto, report_dto};
-use crate::auth::{SESSION_CSRF, SESSION_USER, new_csrf_token};
+use crate::auth::{ClientIp, SESSION_CSRF, SESSION_USER, new_csrf_token};
 use crate::extract::store_files;
 use askama::Template;
 use axum::Form;

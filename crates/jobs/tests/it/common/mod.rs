@@ -230,7 +230,10 @@ pub async fn setup(
         if quiet.contains(a) {
             agency.head_email = None;
             agency.head_phone = None;
-            store.update_agency(&agency, "test").await.unwrap();
+            store
+                .update_agency(&agency, "test", services.now())
+                .await
+                .unwrap();
             let retired = user(store, &format!("petugas.{a}.lama"), Role::Petugas, Some(a)).await;
             store
                 .update_user(
@@ -240,6 +243,7 @@ pub async fn setup(
                         ..Default::default()
                     },
                     "test",
+                    services.now(),
                 )
                 .await
                 .unwrap();
@@ -248,7 +252,10 @@ pub async fn setup(
         }
         agency.head_email = Some(format!("kepala@{a}.jatengprov.example"));
         agency.head_phone = Some("+6281200000001".into());
-        store.update_agency(&agency, "test").await.unwrap();
+        store
+            .update_agency(&agency, "test", services.now())
+            .await
+            .unwrap();
         let officers = vec![
             user(store, &format!("petugas.{a}.1"), Role::Petugas, Some(a)).await,
             user(store, &format!("petugas.{a}.2"), Role::Petugas, Some(a)).await,
