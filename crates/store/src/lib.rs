@@ -5,14 +5,18 @@
 //! transaction together with its audit events, so the trail and the data cannot drift apart.
 //!
 //! Two implementations exist, `tanggap-store-sqlite` and `tanggap-store-postgres`, each with its
-//! own migrations and SQL. Both run [`conformance`] in CI. What a workflow event writes besides
-//! its own row changes (timeline entry and its visibility, conversation message, audit record) is
-//! decided once, in [`effects`], and both backends write exactly that.
+//! own migrations and SQL. Both run the conformance suite (module `conformance`, compiled only
+//! with the `conformance` feature, which the backends enable for their tests) in CI.
+//!
+//! What a workflow event writes besides its own row changes (timeline entry and its visibility,
+//! conversation message, audit record) is decided once, in [`effects`], and both backends write
+//! exactly that.
 
 mod error;
 mod scheduler;
 mod types;
 
+#[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod effects;
 
