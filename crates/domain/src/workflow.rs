@@ -410,7 +410,9 @@ pub enum Invalid {
     MasterNotOpen,
     #[error("score must be 1 to 5")]
     ScoreOutOfRange,
-    #[error("`{stage}` is not a progress stage; use verifikasi, cek_lapangan, pengerjaan or tuntas")]
+    #[error(
+        "`{stage}` is not a progress stage; use verifikasi, cek_lapangan, pengerjaan or tuntas"
+    )]
     NotProgressStage { stage: Stage },
 }
 
@@ -492,10 +494,16 @@ impl WorkflowError {
             }
             WorkflowError::OtherAgency => vec![],
             WorkflowError::WrongStatus { action, status } => {
-                vec![("action", (*action).into()), ("status", status.as_str().into())]
+                vec![
+                    ("action", (*action).into()),
+                    ("status", status.as_str().into()),
+                ]
             }
             WorkflowError::WrongStage { action, stage } => {
-                vec![("action", (*action).into()), ("stage", stage.as_str().into())]
+                vec![
+                    ("action", (*action).into()),
+                    ("stage", stage.as_str().into()),
+                ]
             }
             WorkflowError::UnknownAssignment(id) => vec![("assignment", id.to_string())],
             WorkflowError::Invalid(i) => i.args(),

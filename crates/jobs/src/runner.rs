@@ -45,8 +45,7 @@ pub fn spawn(
     tokio::spawn(async move {
         let scheduler = Scheduler::new(services.clone(), store.clone(), config.scheduler.clone());
         let dispatcher = Dispatcher::new(store.clone(), senders, config.dispatch.clone());
-        let reporter_updates =
-            crate::ReporterUpdates::new(store, config.public_url.clone());
+        let reporter_updates = crate::ReporterUpdates::new(store, config.public_url.clone());
         tracing::info!(
             interval_secs = config.interval.as_secs_f64(),
             "background jobs started"

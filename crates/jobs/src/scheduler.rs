@@ -96,7 +96,11 @@ struct Sweep<'a> {
 }
 
 impl Scheduler {
-    pub fn new(services: Arc<Services>, store: Arc<dyn Store>, settings: SchedulerSettings) -> Self {
+    pub fn new(
+        services: Arc<Services>,
+        store: Arc<dyn Store>,
+        settings: SchedulerSettings,
+    ) -> Self {
         Scheduler {
             services,
             store,

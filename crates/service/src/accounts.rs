@@ -99,8 +99,7 @@ impl std::fmt::Debug for UserChange {
 
 pub fn username_is_valid(u: &str) -> bool {
     (3..=40).contains(&u.len())
-        && u
-            .chars()
+        && u.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
 }
 
@@ -282,7 +281,10 @@ impl Services {
             .ok_or_else(|| ServiceError::not_found("user", id))?;
         let mut c = Checker::default();
         let role = change.role.as_deref().and_then(|r| parse_role(&mut c, r));
-        let display_name = c.take(text::line_opt("display_name", change.display_name.as_deref()));
+        let display_name = c.take(text::line_opt(
+            "display_name",
+            change.display_name.as_deref(),
+        ));
         let agency_id = change
             .agency_id
             .as_ref()

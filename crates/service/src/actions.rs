@@ -95,9 +95,10 @@ impl Action {
             | Action::ReturnAssignment { .. }
             | Action::ForwardAssignment { .. } => Permission::WorkAssignment,
             Action::AddInstruction { .. } => Permission::AddInstruction,
-            Action::Reply { .. } | Action::Confirm | Action::Rate { .. } | Action::Reopen { .. } => {
-                Permission::ActAsReporter
-            }
+            Action::Reply { .. }
+            | Action::Confirm
+            | Action::Rate { .. }
+            | Action::Reopen { .. } => Permission::ActAsReporter,
         }
     }
 
@@ -174,11 +175,21 @@ impl Services {
                         parsed
                     }
                 };
-                let title = c.take(v.title.as_deref().map(|t| text::line("title", t)).transpose());
+                let title = c.take(
+                    v.title
+                        .as_deref()
+                        .map(|t| text::line("title", t))
+                        .transpose(),
+                );
                 let body = c.take(v.body.as_deref().map(|t| text::long("body", t)).transpose());
                 let category = c.take(optional("category", &v.category));
                 if let Some(code) = &category
-                    && !self.store.categories().await?.iter().any(|x| &x.code == code)
+                    && !self
+                        .store
+                        .categories()
+                        .await?
+                        .iter()
+                        .any(|x| &x.code == code)
                 {
                     c.push(FieldError::new("category", "unknown"));
                 }

@@ -336,8 +336,9 @@ impl Services {
     pub async fn set_sla_policy(&self, caller: &Caller, input: PolicyInput) -> Result<SlaPolicy> {
         caller.require(Permission::ManagePolicy)?;
         let policy = match input {
-            PolicyInput::Preset(p) => SlaPolicy::preset(p.trim())
-                .map_err(|_| ServiceError::field("preset", "invalid"))?,
+            PolicyInput::Preset(p) => {
+                SlaPolicy::preset(p.trim()).map_err(|_| ServiceError::field("preset", "invalid"))?
+            }
             PolicyInput::Full(p) => *p,
             PolicyInput::Adjust {
                 first_response_hours,
@@ -357,8 +358,16 @@ impl Services {
                 use DurationUnit::{Hours, WorkingDays};
                 set(&mut policy.first_response, first_response_hours, Hours);
                 set(&mut policy.triage, triage_hours, Hours);
-                set(&mut policy.completion.pengaduan, completion_pengaduan, WorkingDays);
-                set(&mut policy.completion.aspirasi, completion_aspirasi, WorkingDays);
+                set(
+                    &mut policy.completion.pengaduan,
+                    completion_pengaduan,
+                    WorkingDays,
+                );
+                set(
+                    &mut policy.completion.aspirasi,
+                    completion_aspirasi,
+                    WorkingDays,
+                );
                 set(
                     &mut policy.completion.permintaan_informasi,
                     completion_informasi,

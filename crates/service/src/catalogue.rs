@@ -36,9 +36,7 @@ fn field_label(field: &str, lang: Lang) -> &'static str {
         "stage" => ("Tahap", "The stage"),
         "score" => ("Nilai", "The score"),
         "outcome" => ("Hasil", "The outcome"),
-        "agencies" | "agency_id" | "default_agency_id" | "parent_id" => {
-            ("Instansi", "The agency")
-        }
+        "agencies" | "agency_id" | "default_agency_id" | "parent_id" => ("Instansi", "The agency"),
         "agencies.role" => ("Peran instansi", "The agency's role"),
         "master_tracking_id" => ("Nomor laporan induk", "The master report"),
         "channel" => ("Kanal", "The channel"),
@@ -127,10 +125,9 @@ pub fn field_message(e: &FieldError, lang: Lang) -> String {
             "Kode wilayah tidak dikenal.".into(),
             "Unknown region code.".into(),
         )),
-        ("region_code", "unknown") => Some((
-            "Wilayah tidak ditemukan.".into(),
-            "Unknown region.".into(),
-        )),
+        ("region_code", "unknown") => {
+            Some(("Wilayah tidak ditemukan.".into(), "Unknown region.".into()))
+        }
         ("kabkota", "required") => Some((
             "Pilih kabupaten/kota tempat kejadian.".into(),
             "Choose the regency or city where it happened.".into(),
@@ -143,12 +140,10 @@ pub fn field_message(e: &FieldError, lang: Lang) -> String {
             "Pilihan kerahasiaan: publik, anonim dan/atau rahasia.".into(),
             "Visibility is publik, or anonim and/or rahasia.".into(),
         )),
-        ("reporter.phone", "invalid") | ("head_phone", "invalid") | ("phone", "invalid") => {
-            Some((
-                "Nomor telepon tidak valid: gunakan format 08xx atau +628xx.".into(),
-                "The phone number is not valid: use 08xx or +628xx.".into(),
-            ))
-        }
+        ("reporter.phone", "invalid") | ("head_phone", "invalid") | ("phone", "invalid") => Some((
+            "Nomor telepon tidak valid: gunakan format 08xx atau +628xx.".into(),
+            "The phone number is not valid: use 08xx or +628xx.".into(),
+        )),
         ("reporter.phone", "required") => Some((
             "Isi nomor telepon atau e-mail agar kami dapat menghubungi Anda.".into(),
             "Give a phone number or e-mail address so that we can reach you.".into(),
@@ -157,10 +152,9 @@ pub fn field_message(e: &FieldError, lang: Lang) -> String {
             "NIK terdiri dari 16 angka.".into(),
             "A NIK has 16 digits.".into(),
         )),
-        ("category", "unknown") => Some((
-            "Kategori tidak dikenal.".into(),
-            "Unknown category.".into(),
-        )),
+        ("category", "unknown") => {
+            Some(("Kategori tidak dikenal.".into(), "Unknown category.".into()))
+        }
         ("stage", "invalid") => Some(("Tahap tidak dikenal.".into(), "Unknown stage.".into())),
         ("stage", "not_progress_stage") => Some((
             "Pilih tahap: verifikasi, cek lapangan, pengerjaan atau tuntas.".into(),
@@ -251,7 +245,10 @@ pub fn field_message(e: &FieldError, lang: Lang) -> String {
         )),
         ("password", "too_short") => Some((
             format!("Kata sandi minimal {} karakter.", arg(a, "min")),
-            format!("The password must have at least {} characters.", arg(a, "min")),
+            format!(
+                "The password must have at least {} characters.",
+                arg(a, "min")
+            ),
         )),
         ("code", "invalid") => Some((
             "Kode kategori: huruf kecil, angka dan tanda hubung.".into(),
@@ -305,8 +302,12 @@ pub fn field_message(e: &FieldError, lang: Lang) -> String {
             format!("{label} is unknown."),
         ),
         "control_characters" => (
-            format!("{label} berisi karakter kendali yang tidak diizinkan; hapus lalu ketik ulang."),
-            format!("{label} contains control characters that are not allowed; remove them and type it again."),
+            format!(
+                "{label} berisi karakter kendali yang tidak diizinkan; hapus lalu ketik ulang."
+            ),
+            format!(
+                "{label} contains control characters that are not allowed; remove them and type it again."
+            ),
         ),
         "empty" => (
             file("Berkas kosong. Pilih berkas lain.".into()),
@@ -323,8 +324,14 @@ pub fn field_message(e: &FieldError, lang: Lang) -> String {
             )),
         ),
         "unsupported_type" => (
-            file("Jenis berkas tidak didukung. Unggah foto (JPEG, PNG, atau WebP) atau dokumen PDF.".into()),
-            file("Unsupported file type. Upload a photo (JPEG, PNG or WebP) or a PDF document.".into()),
+            file(
+                "Jenis berkas tidak didukung. Unggah foto (JPEG, PNG, atau WebP) atau dokumen PDF."
+                    .into(),
+            ),
+            file(
+                "Unsupported file type. Upload a photo (JPEG, PNG or WebP) or a PDF document."
+                    .into(),
+            ),
         ),
         "damaged" => (
             file("Berkas gambar rusak atau tidak utuh sehingga tidak dapat dibaca.".into()),
@@ -375,7 +382,10 @@ fn permission_phrase(p: &str, lang: Lang) -> &'static str {
         "view_agency_dashboard" => ("melihat dasbor instansi", "see an agency's dashboard"),
         "view_leadership_dashboard" => ("melihat dasbor pimpinan", "see the leadership dashboard"),
         "read_audit_trail" => ("membaca jejak audit", "read the audit trail"),
-        "view_head_contacts" => ("melihat kontak kepala instansi", "see agency heads' contacts"),
+        "view_head_contacts" => (
+            "melihat kontak kepala instansi",
+            "see agency heads' contacts",
+        ),
         "view_users" => ("melihat daftar pengguna", "list the accounts"),
         "manage_users" => ("mengelola pengguna", "manage accounts"),
         "manage_reference_data" => ("mengubah data referensi", "change reference data"),
@@ -581,7 +591,11 @@ mod tests {
     #[test]
     fn every_permission_has_words() {
         for p in tanggap_domain::policy::Permission::ALL {
-            assert_ne!(permission_phrase(p.as_str(), Lang::Id), "melakukan ini", "{p:?}");
+            assert_ne!(
+                permission_phrase(p.as_str(), Lang::Id),
+                "melakukan ini",
+                "{p:?}"
+            );
         }
     }
 
@@ -600,9 +614,15 @@ mod tests {
         );
         let f = FieldError::new("note", "too_long").with("max", 4000);
         assert_eq!(f.message(Lang::Id), "Catatan paling banyak 4000 karakter.");
-        assert_eq!(f.message(Lang::En), "The note may have at most 4000 characters.");
+        assert_eq!(
+            f.message(Lang::En),
+            "The note may have at most 4000 characters."
+        );
         let r = Refusal::new(RefusalKind::Forbidden, "role_not_allowed")
             .with("permission", "dispatch_report");
-        assert_eq!(r.message(Lang::Id), "Anda tidak berwenang mendisposisikan laporan.");
+        assert_eq!(
+            r.message(Lang::Id),
+            "Anda tidak berwenang mendisposisikan laporan."
+        );
     }
 }

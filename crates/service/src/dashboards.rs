@@ -336,7 +336,10 @@ impl Services {
         if caller.user().is_none() || !opened.disclosure.internal {
             return Ok(vec![]);
         }
-        let mut items = self.store.notifications_for_report(opened.report.id).await?;
+        let mut items = self
+            .store
+            .notifications_for_report(opened.report.id)
+            .await?;
         if !caller.may(Permission::UseDesk) {
             for n in &mut items {
                 n.address = None;

@@ -494,26 +494,29 @@ impl Services {
                 ..self.clone()
             };
             let submitted = svc
-                .submit_report(&desk, ReportInput {
-                    kind: t.kind.into(),
-                    title: t.title.into(),
-                    body: t.body.into(),
-                    region_code: Some(t.region.into()),
-                    category: Some(t.category.into()),
-                    visibility: if t.anonim {
-                        vec!["anonim".into(), "rahasia".into()]
-                    } else {
-                        vec!["publik".into()]
+                .submit_report(
+                    &desk,
+                    ReportInput {
+                        kind: t.kind.into(),
+                        title: t.title.into(),
+                        body: t.body.into(),
+                        region_code: Some(t.region.into()),
+                        category: Some(t.category.into()),
+                        visibility: if t.anonim {
+                            vec!["anonim".into(), "rahasia".into()]
+                        } else {
+                            vec!["publik".into()]
+                        },
+                        reporter: ReporterInput {
+                            name: Some(format!("Warga Demo {}", i + 1)),
+                            phone: Some(format!("+62812555{:05}", i + 1)),
+                            email: None,
+                            nik: None,
+                        },
+                        channel: t.channel,
+                        ..Default::default()
                     },
-                    reporter: ReporterInput {
-                        name: Some(format!("Warga Demo {}", i + 1)),
-                        phone: Some(format!("+62812555{:05}", i + 1)),
-                        email: None,
-                        nik: None,
-                    },
-                    channel: t.channel,
-                    ..Default::default()
-                })
+                )
                 .await?;
             let id = submitted.id;
             ids.push(id);

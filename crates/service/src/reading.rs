@@ -125,7 +125,10 @@ impl Services {
                     .unwrap_or_default();
                 let presented = sha256_hex(s.to_ascii_lowercase().as_bytes());
                 if !constant_time_eq(&stored, &presented) {
-                    return Err(ServiceError::refused(RefusalKind::Forbidden, "wrong_secret"));
+                    return Err(ServiceError::refused(
+                        RefusalKind::Forbidden,
+                        "wrong_secret",
+                    ));
                 }
                 true
             }
@@ -474,8 +477,7 @@ impl Names {
 /// Equal strings, compared in time that does not depend on where they differ.
 pub fn constant_time_eq(a: &str, b: &str) -> bool {
     a.len() == b.len()
-        && a
-            .bytes()
+        && a.bytes()
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0

@@ -133,7 +133,9 @@ impl Refusal {
 }
 
 fn arg<'a>(args: &'a Args, name: &str) -> Option<&'a str> {
-    args.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
+    args.iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v.as_str())
 }
 
 fn ser_args<S: serde::Serializer>(args: &Args, s: S) -> Result<S::Ok, S::Error> {

@@ -504,7 +504,9 @@ mod tests {
         );
         for e in &errors {
             assert_ne!(e.message(crate::Lang::Id), e.message(crate::Lang::En));
-            assert!(!e.message(crate::Lang::Id).contains("tidak valid.") || e.field == "reporter.email");
+            assert!(
+                !e.message(crate::Lang::Id).contains("tidak valid.") || e.field == "reporter.email"
+            );
         }
     }
 

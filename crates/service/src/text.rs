@@ -104,12 +104,18 @@ mod tests {
 
     #[test]
     fn nul_and_escapes_are_refused() {
-        assert_eq!(line("title", "Jalan\0rusak").unwrap_err().code, "control_characters");
+        assert_eq!(
+            line("title", "Jalan\0rusak").unwrap_err().code,
+            "control_characters"
+        );
         assert!(line("title", "Jalan\u{1b}[31mrusak").is_err());
         assert!(line("title", "dua\nbaris").is_err());
         assert!(long("body", "a\u{7f}b").is_err());
         assert!(long("body", "a\u{85}b").is_err(), "C1 controls too");
-        assert_eq!(long("body", " baris satu\n\tbaris dua \r\n").unwrap(), "baris satu\n\tbaris dua");
+        assert_eq!(
+            long("body", " baris satu\n\tbaris dua \r\n").unwrap(),
+            "baris satu\n\tbaris dua"
+        );
     }
 
     #[test]

@@ -29,6 +29,7 @@ struct FileConfig {
     rate_login_per_ip: Option<u32>,
     rate_lookups_per_ip: Option<u32>,
     rate_submissions_per_ip: Option<u32>,
+    session_hours: Option<u32>,
 }
 
 /// The resolved configuration.
@@ -55,6 +56,9 @@ pub struct Config {
     pub smtp_url: Option<String>,
     /// The From address of e-mail notifications (`TANGGAP_SMTP_FROM`).
     pub smtp_from: Option<String>,
+    /// A staff session ends after this long without a request (`TANGGAP_SESSION_HOURS`,
+    /// default 8).
+    pub session_idle: std::time::Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -73,6 +77,7 @@ impl std::fmt::Debug for Config {
             .field("sweep_interval", &self.sweep_interval)
             .field("smtp_url", &self.smtp_url.as_ref().map(|_| "<redacted>"))
             .field("smtp_from", &self.smtp_from)
+            .field("session_idle", &self.session_idle)
             .finish()
     }
 }
@@ -199,6 +204,17 @@ impl Config {
                 })?,
             None => fc.sweep_interval_secs.unwrap_or(10).clamp(1, 3600),
         };
+        let session_hours = match pick("TANGGAP_SESSION_HOURS", None) {
+            Some(v) => v
+                .parse::<u32>()
+                .ok()
+                .filter(|h| (1..=24 * 366).contains(h))
+                .ok_or_else(|| ConfigError::BadValue {
+                    name: "TANGGAP_SESSION_HOURS",
+                    reason: "use a whole number of hours from 1 to 8784".into(),
+                })?,
+            None => fc.session_hours.unwrap_or(8).clamp(1, 24 * 366),
+        };
         let smtp_url = pick("TANGGAP_SMTP_URL", fc.smtp_url);
         let smtp_from = pick("TANGGAP_SMTP_FROM", fc.smtp_from);
         if let Some(url) = &smtp_url {
@@ -272,6 +288,7 @@ impl Config {
             })
             .collect::<Result<Vec<std::net::IpAddr>, _>>()?;
         Ok(Config {
+            session_idle: std::time::Duration::from_secs(u64::from(session_hours) * 3600),
             trusted_proxies,
             jobs,
             sweep_interval: std::time::Duration::from_secs(sweep_interval_secs),

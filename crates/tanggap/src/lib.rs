@@ -95,6 +95,7 @@ impl Application {
             public_url: config.public_url.clone(),
             rates: config.rates,
             trusted_proxies: config.trusted_proxies.clone(),
+            session_idle: config.session_idle,
         };
         let router = tanggap_web::router(tanggap_web::AppState::new(services.clone(), &web));
         let listener = tokio::net::TcpListener::bind(config.listen)

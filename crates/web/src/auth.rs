@@ -28,9 +28,13 @@ pub const SESSION_CSRF: &str = "csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// `tower-sessions` storage through the use cases: sessions live in our database, so several
-/// instances share them. Only a hash of the session id is stored.
+/// instances share them. Only a hash of the session id is stored. A session expires `idle` after
+/// its last save by Tanggap's own clock (the injected one), not the library's system time.
 #[derive(Clone)]
-pub struct StoreSessions(pub Arc<Services>);
+pub struct StoreSessions {
+    pub services: Arc<Services>,
+    pub idle: std::time::Duration,
+}
 
 impl std::fmt::Debug for StoreSessions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -40,10 +44,6 @@ impl std::fmt::Debug for StoreSessions {
 
 fn id_hash(id: &Id) -> String {
     hex::encode(Sha256::digest(id.0.to_be_bytes()))
-}
-
-fn to_chrono(t: time::OffsetDateTime) -> tanggap_store::Timestamp {
-    chrono::DateTime::from_timestamp(t.unix_timestamp(), t.nanosecond()).unwrap_or_default()
 }
 
 fn from_chrono(t: tanggap_store::Timestamp) -> time::OffsetDateTime {
@@ -69,19 +69,25 @@ impl SessionStore for StoreSessions {
         let data = serde_json::to_string(&record.data)
             .map_err(|e| session_store::Error::Encode(e.to_string()))?;
         let user_id = record.data.get(SESSION_USER).and_then(|v| v.as_i64());
-        self.0
+        let idle = chrono::TimeDelta::from_std(self.idle).unwrap_or(chrono::TimeDelta::hours(8));
+        self.services
             .save_session(&SessionRecord {
                 id_hash: id_hash(&record.id),
                 user_id,
                 data,
-                expires_at: to_chrono(record.expiry_date),
+                expires_at: self.services.now() + idle,
             })
             .await
             .map_err(backend)
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        let Some(rec) = self.0.load_session(&id_hash(id)).await.map_err(backend)? else {
+        let Some(rec) = self
+            .services
+            .load_session(&id_hash(id))
+            .await
+            .map_err(backend)?
+        else {
             return Ok(None);
         };
         let data = serde_json::from_str(&rec.data)
@@ -94,7 +100,10 @@ impl SessionStore for StoreSessions {
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        self.0.delete_session(&id_hash(id)).await.map_err(backend)
+        self.services
+            .delete_session(&id_hash(id))
+            .await
+            .map_err(backend)
     }
 }
 
@@ -205,7 +214,10 @@ impl FromRequestParts<AppState> for Principal {
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
             if !csrf_matches(&session, presented).await? {
-                return Err(ApiError::refused(RefusalKind::Forbidden, "csrf_token_missing"));
+                return Err(ApiError::refused(
+                    RefusalKind::Forbidden,
+                    "csrf_token_missing",
+                ));
             }
         }
         Ok(principal)

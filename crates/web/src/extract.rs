@@ -41,10 +41,7 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
             .await
             .map(|axum::extract::Path(v)| ApiPath(v))
             .map_err(|e| {
-                ApiError::BadRequest(format!(
-                    "The address is not valid: {}",
-                    e.body_text()
-                ))
+                ApiError::BadRequest(format!("The address is not valid: {}", e.body_text()))
             })
     }
 }
@@ -60,10 +57,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
             .await
             .map(|axum::extract::Query(v)| ApiQuery(v))
             .map_err(|e| {
-                ApiError::BadRequest(format!(
-                    "The query string is not valid: {}",
-                    e.body_text()
-                ))
+                ApiError::BadRequest(format!("The query string is not valid: {}", e.body_text()))
             })
     }
 }

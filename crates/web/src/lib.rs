@@ -34,6 +34,8 @@ pub struct AppState {
     pub public_url: String,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Arc<Vec<std::net::IpAddr>>,
+    /// A staff session ends after this long without a request.
+    pub session_idle: std::time::Duration,
 }
 
 /// How the web layer is set up.
@@ -43,6 +45,7 @@ pub struct WebConfig {
     pub public_url: Option<String>,
     pub rates: RateConfig,
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    pub session_idle: std::time::Duration,
 }
 
 impl AppState {
@@ -54,6 +57,7 @@ impl AppState {
             attachment_limits: Limits::default(),
             public_url: config.public_url.clone().unwrap_or_default(),
             trusted_proxies: Arc::new(config.trusted_proxies.clone()),
+            session_idle: config.session_idle,
         }
     }
 }
@@ -61,12 +65,17 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     // Cookies are Secure when the site is served over TLS (its public address is https).
     let secure = state.public_url.starts_with("https://");
-    let sessions = SessionManagerLayer::new(auth::StoreSessions(state.services.clone()))
-        .with_name("tanggap_session")
-        .with_http_only(true)
-        .with_secure(secure)
-        .with_same_site(SameSite::Lax)
-        .with_expiry(Expiry::OnInactivity(time::Duration::hours(8)));
+    let idle =
+        time::Duration::seconds(i64::try_from(state.session_idle.as_secs()).unwrap_or(8 * 3600));
+    let sessions = SessionManagerLayer::new(auth::StoreSessions {
+        services: state.services.clone(),
+        idle: state.session_idle,
+    })
+    .with_name("tanggap_session")
+    .with_http_only(true)
+    .with_secure(secure)
+    .with_same_site(SameSite::Lax)
+    .with_expiry(Expiry::OnInactivity(idle));
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))

@@ -669,7 +669,12 @@ fn verification_accepts_a_body_as_long_as_submission_does() {
     };
     assert!(decide(&v, &operator(), &verify("a".repeat(MAX_BODY_CHARS)), &ctx).is_ok());
     assert_eq!(
-        decide(&v, &operator(), &verify("a".repeat(MAX_BODY_CHARS + 1)), &ctx),
+        decide(
+            &v,
+            &operator(),
+            &verify("a".repeat(MAX_BODY_CHARS + 1)),
+            &ctx
+        ),
         Err(WorkflowError::Invalid(Invalid::TooLong {
             field: "body",
             max: MAX_BODY_CHARS

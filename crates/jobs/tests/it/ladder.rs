@@ -36,7 +36,13 @@ async fn the_ladder_reminds_then_tells_the_head_then_marks_lalai() {
         sender.clone(),
         SchedulerSettings::default(),
     );
-    let staff = setup(&app.services, app.store.as_ref(), &["dinkes", "dishub"], &["dishub"]).await;
+    let staff = setup(
+        &app.services,
+        app.store.as_ref(),
+        &["dinkes", "dishub"],
+        &["dishub"],
+    )
+    .await;
     let r1 = submit(
         &app.services,
         "Antrean RSUD sangat panjang",
@@ -295,20 +301,23 @@ async fn silence_after_selesai_closes_and_sixty_days_offer_the_ombudsman() {
     let svc = &app.services;
     // Submitted 26 October by WhatsApp, dispatched, answered, never finished.
     let wa = svc
-        .submit_report(&tanggap_service::Caller::Public, ReportInput {
-            kind: "pengaduan".into(),
-            title: String::new(),
-            body: "Puskesmas Miroto tutup pada jam pelayanan, mohon ditindak".into(),
-            region_code: Some("33.74".into()),
-            category: Some("kesehatan".into()),
-            reporter: ReporterInput {
-                phone: Some("081234567890".into()),
+        .submit_report(
+            &tanggap_service::Caller::Public,
+            ReportInput {
+                kind: "pengaduan".into(),
+                title: String::new(),
+                body: "Puskesmas Miroto tutup pada jam pelayanan, mohon ditindak".into(),
+                region_code: Some("33.74".into()),
+                category: Some("kesehatan".into()),
+                reporter: ReporterInput {
+                    phone: Some("081234567890".into()),
+                    ..Default::default()
+                },
+                channel: Channel::Whatsapp,
+                channel_address: Some("6281234567890".into()),
                 ..Default::default()
             },
-            channel: Channel::Whatsapp,
-            channel_address: Some("6281234567890".into()),
-            ..Default::default()
-        })
+        )
         .await
         .unwrap()
         .id;
@@ -476,7 +485,13 @@ async fn agency_heads_get_one_morning_digest_a_day() {
         sender.clone(),
         SchedulerSettings::default(),
     );
-    let staff = setup(&app.services, app.store.as_ref(), &["dinkes", "dishub", "bpbd"], &["dishub"]).await;
+    let staff = setup(
+        &app.services,
+        app.store.as_ref(),
+        &["dinkes", "dishub", "bpbd"],
+        &["dishub"],
+    )
+    .await;
     let r = submit(&app.services, "Antrean RSUD", "pengaduan", "kesehatan").await;
     dispatch(&app.services, &staff, r, "dinkes").await;
     let q = submit(&app.services, "Lampu lalu lintas", "pengaduan", "kesehatan").await;

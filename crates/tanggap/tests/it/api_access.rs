@@ -4,8 +4,6 @@
 //! Also: an anonymous reporter's identity never reaches an agency user, leadership, the auditor
 //! or the public, in any response.
 
-
-
 use crate::common::{Caller, TestApp, complaint};
 use reqwest::{RequestBuilder, StatusCode};
 use serde_json::{Value, json};

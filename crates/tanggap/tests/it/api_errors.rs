@@ -1,7 +1,5 @@
 //! Bad requests get the documented status and a problem document, and leave the data as it was.
 
-
-
 use crate::common::{Caller, TestApp, complaint, jpeg_with_exif, problem};
 use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};

@@ -4,8 +4,6 @@
 //! agency finishes again; the citizen confirms and the report closes. Every step is on the audit
 //! trail and the chain verifies.
 
-
-
 use crate::common::{TestApp, complaint, jpeg_with_exif, problem};
 use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
@@ -123,8 +121,9 @@ async fn the_whole_story(app: &TestApp) {
                 .unwrap(),
         );
     let resp = dpu.post(&update).multipart(form).send().await.unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
+    let status = resp.status();
     let r: Value = resp.json().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{r}");
     let photo = r["timeline"]
         .as_array()
         .unwrap()

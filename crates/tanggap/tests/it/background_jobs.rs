@@ -1,10 +1,8 @@
 //! `tanggap serve` runs the clock scheduler and the outbox in-process: a report nobody answers
 //! gets its reminder without anyone calling the scheduler, and stopping the server stops them.
 
-
-
-use chrono::TimeDelta;
 use crate::common::{TestApp, complaint};
+use chrono::TimeDelta;
 use std::time::{Duration, Instant};
 use tanggap_domain::AssignmentRole;
 use tanggap_domain::workflow::{Actor, Command, DispatchTarget};

@@ -7,8 +7,6 @@
 //! Needs `chromedriver` and `chromium` (Debian packages `chromium-driver`, `chromium`). Without
 //! them the test says so and passes, unless `TANGGAP_REQUIRE_BROWSER=1` (set by `.ci/run`).
 
-
-
 use crate::common::TestApp;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
@@ -308,11 +306,7 @@ async fn citizen_desk_agency_and_back_in_a_real_browser() {
         .unwrap();
     assert_eq!(stored.region_code.as_deref(), Some("33.74.01.1001"));
     assert_eq!(
-        app.store
-            .attachments(stored.id)
-            .await
-            .unwrap()
-            .len(),
+        app.store.attachments(stored.id).await.unwrap().len(),
         1,
         "the photo arrived"
     );
@@ -519,7 +513,11 @@ async fn the_desk_verifies_a_report_of_ten_thousand_characters() {
     b.submit("form input[name=aksi][value=verifikasi] ~ p button[type=submit]")
         .await;
     let flash = b.page_text().await;
-    assert!(flash.contains("Perubahan disimpan."), "{}", &flash[..flash.len().min(400)]);
+    assert!(
+        flash.contains("Perubahan disimpan."),
+        "{}",
+        &flash[..flash.len().min(400)]
+    );
     let stored = app
         .store
         .report_by_tracking_id(&tanggap_domain::TrackingId::parse(&tid).unwrap())
@@ -527,7 +525,10 @@ async fn the_desk_verifies_a_report_of_ten_thousand_characters() {
         .unwrap()
         .unwrap();
     assert_eq!(stored.category.as_deref(), Some("sumber-daya-air"));
-    assert_eq!(stored.body.chars().count(), tanggap_domain::workflow::MAX_BODY_CHARS);
+    assert_eq!(
+        stored.body.chars().count(),
+        tanggap_domain::workflow::MAX_BODY_CHARS
+    );
     app.finish().await;
     b.finish().await;
 }

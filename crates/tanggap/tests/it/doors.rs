@@ -43,7 +43,13 @@ async fn through_the_api(r: reqwest::Response) -> Refusal {
         .as_array()
         .map(|errs| {
             errs.iter()
-                .map(|e| format!("{}:{}", e["field"].as_str().unwrap(), e["code"].as_str().unwrap()))
+                .map(|e| {
+                    format!(
+                        "{}:{}",
+                        e["field"].as_str().unwrap(),
+                        e["code"].as_str().unwrap()
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join(",")
         })
@@ -111,12 +117,7 @@ fn through_the_use_case(e: tanggap_service::ServiceError) -> Refusal {
 }
 
 async fn staff_user(app: &TestApp, username: &str) -> Door {
-    let (u, _) = app
-        .store
-        .user_credentials(username)
-        .await
-        .unwrap()
-        .unwrap();
+    let (u, _) = app.store.user_credentials(username).await.unwrap().unwrap();
     Door::Staff(u)
 }
 
@@ -171,7 +172,10 @@ async fn verifying_with_an_unknown_category_is_refused_alike(app: &TestApp) {
     assert_eq!(api, expected, "JSON API");
     assert_eq!(page, expected, "staff page");
     assert_eq!(direct, expected, "use case");
-    assert!(html.contains("Kategori tidak dikenal."), "said in Indonesian");
+    assert!(
+        html.contains("Kategori tidak dikenal."),
+        "said in Indonesian"
+    );
     assert_eq!(op.report(&tid).await, before, "nothing changed");
 }
 

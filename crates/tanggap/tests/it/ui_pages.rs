@@ -1,7 +1,5 @@
 //! The pages over plain HTTP, as a browser without JavaScript (or a cheap phone) sees them.
 
-
-
 use crate::common::TestApp;
 use reqwest::StatusCode;
 use reqwest::multipart::Form;
@@ -318,7 +316,9 @@ async fn pages_belong_to_their_roles_and_forms_need_the_csrf_token() {
     }
     // A staff form posted without the session's CSRF token is refused and changes nothing.
     let mut op = app.staff("page.operator2", Role::Operator, None).await;
-    let (tid, _) = app.submit(crate::common::complaint("Drainase mampet")).await;
+    let (tid, _) = app
+        .submit(crate::common::complaint("Drainase mampet"))
+        .await;
     op.csrf = None;
     let r = op
         .post(&format!("/kelola/{tid}/aksi"))
@@ -479,16 +479,23 @@ async fn a_refused_action_keeps_the_text_and_explains_next_to_the_form() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
     assert!(
-        html.contains("Teks terlalu panjang."),
+        html.contains("Catatan paling banyak 4000 karakter."),
         "the reason, in Indonesian"
     );
     assert!(
         html.contains("Catatan yang terlalu panjang"),
         "the typed note is kept"
     );
+    assert!(
+        html.contains("data-code=\"too_long\" data-fields=\"note:too_long\""),
+        "with its code"
+    );
     let i = html.find(&format!("id=\"tindak-lanjut-{aid}\"")).unwrap();
     assert!(
-        html[i..].find("Teks terlalu panjang.").unwrap() < html[i..].find("</form>").unwrap(),
+        html[i..]
+            .find("Catatan paling banyak 4000 karakter.")
+            .unwrap()
+            < html[i..].find("</form>").unwrap(),
         "inside the form that failed"
     );
     app.finish().await;

@@ -379,10 +379,7 @@ pub async fn create_user(
         phone: b.phone,
         password: b.password,
     };
-    let user = state
-        .services
-        .create_user(&principal.caller, input)
-        .await?;
+    let user = state.services.create_user(&principal.caller, input).await?;
     Ok((StatusCode::CREATED, Json(UserDto::from(&user))))
 }
 

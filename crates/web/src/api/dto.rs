@@ -60,7 +60,11 @@ pub struct SubmitReportRequest {
     pub kind: String,
     /// At most 200 characters.
     #[serde(default)]
-    #[schema(example = "Jalan provinsi berlubang di Ungaran", required = true, max_length = 200)]
+    #[schema(
+        example = "Jalan provinsi berlubang di Ungaran",
+        required = true,
+        max_length = 200
+    )]
     pub title: String,
     /// 10 to 10,000 characters.
     #[serde(default)]

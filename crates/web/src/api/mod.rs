@@ -98,7 +98,10 @@ impl Modify for ProblemResponses {
                 let has_body = op.request_body.is_some();
                 let mut statuses = vec![
                     ("400", "The path, query or body cannot be read"),
-                    ("401", "Log in, or send a valid API token or the report's secret"),
+                    (
+                        "401",
+                        "Log in, or send a valid API token or the report's secret",
+                    ),
                     ("403", "Not allowed for this caller"),
                     ("404", "Not found"),
                     ("500", "Internal failure (logged)"),

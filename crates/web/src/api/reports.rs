@@ -256,7 +256,13 @@ async fn act(
 ) -> ApiResult<Json<ReportDto>> {
     state
         .services
-        .act(&principal.caller, tid, secret.as_deref(), action, attachments)
+        .act(
+            &principal.caller,
+            tid,
+            secret.as_deref(),
+            action,
+            attachments,
+        )
         .await?;
     show(state, tid, principal, secret, ip).await
 }
@@ -269,7 +275,16 @@ async fn staff_act(
     ip: &ClientIp,
     action: Action,
 ) -> ApiResult<Json<ReportDto>> {
-    act(state, tid, principal, &ReportSecret::default(), ip, action, vec![]).await
+    act(
+        state,
+        tid,
+        principal,
+        &ReportSecret::default(),
+        ip,
+        action,
+        vec![],
+    )
+    .await
 }
 
 /// The desk verifies, corrects and classifies a report (operator).
@@ -336,7 +351,14 @@ pub async fn ask_reporter(
     ip: ClientIp,
     ApiJson(b): ApiJson<TextRequest>,
 ) -> ApiResult<Json<ReportDto>> {
-    staff_act(&state, &tid, &staff, &ip, Action::AskReporter { text: b.text }).await
+    staff_act(
+        &state,
+        &tid,
+        &staff,
+        &ip,
+        Action::AskReporter { text: b.text },
+    )
+    .await
 }
 
 /// The reporter answers or adds information (with optional photos, as multipart).
@@ -421,7 +443,14 @@ pub async fn archive_report(
     ip: ClientIp,
     ApiJson(b): ApiJson<ReasonRequest>,
 ) -> ApiResult<Json<ReportDto>> {
-    staff_act(&state, &tid, &staff, &ip, Action::Archive { reason: b.reason }).await
+    staff_act(
+        &state,
+        &tid,
+        &staff,
+        &ip,
+        Action::Archive { reason: b.reason },
+    )
+    .await
 }
 
 /// An agency posts progress: a stage and a note for the citizen, with optional photos (multipart).
@@ -503,7 +532,16 @@ pub async fn confirm_report(
     ip: ClientIp,
 ) -> ApiResult<Json<ReportDto>> {
     reporter_guard(&state, &principal, &secret, &ip)?;
-    act(&state, &tid, &principal, &secret, &ip, Action::Confirm, vec![]).await
+    act(
+        &state,
+        &tid,
+        &principal,
+        &secret,
+        &ip,
+        Action::Confirm,
+        vec![],
+    )
+    .await
 }
 
 /// The reporter rates the outcome: 1-5 and fixed / partly / not fixed.
@@ -555,7 +593,14 @@ pub async fn add_instruction(
     ip: ClientIp,
     ApiJson(b): ApiJson<NoteRequest>,
 ) -> ApiResult<Json<ReportDto>> {
-    staff_act(&state, &tid, &staff, &ip, Action::AddInstruction { note: b.note }).await
+    staff_act(
+        &state,
+        &tid,
+        &staff,
+        &ip,
+        Action::AddInstruction { note: b.note },
+    )
+    .await
 }
 
 /// The conversation with the reporter.
@@ -590,7 +635,14 @@ pub async fn message_reporter(
     ip: ClientIp,
     ApiJson(b): ApiJson<TextRequest>,
 ) -> ApiResult<Json<ReportDto>> {
-    staff_act(&state, &tid, &staff, &ip, Action::MessageReporter { text: b.text }).await
+    staff_act(
+        &state,
+        &tid,
+        &staff,
+        &ip,
+        Action::MessageReporter { text: b.text },
+    )
+    .await
 }
 
 /// The report's audit trail (auditor).

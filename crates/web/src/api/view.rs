@@ -2,7 +2,9 @@
 //! see it, turned into the API's shapes. What the caller may see was decided by the use case
 //! (`Services::report_detail`); this module only changes the form.
 
-use crate::api::dto::{ActivityDto, AssignmentDto, AttachmentDto, MessageDto, ReportDto, ReporterDto};
+use crate::api::dto::{
+    ActivityDto, AssignmentDto, AttachmentDto, MessageDto, ReportDto, ReporterDto,
+};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use tanggap_service::ReportDetail;

@@ -147,7 +147,8 @@ pub async fn save_user(ui: Ui, Form(f): Form<UserForm>) -> UiResult {
     let tr = ui.tr;
     let services = &ui.state.services;
     // The form always sends an agency; only agency roles keep it.
-    let agency = opt(&f.agency_id).filter(|_| Role::parse(&f.role).is_some_and(|r| r.is_agency_role()));
+    let agency =
+        opt(&f.agency_id).filter(|_| Role::parse(&f.role).is_some_and(|r| r.is_agency_role()));
     if f.id.is_empty() {
         let input = UserInput {
             username: f.username,
@@ -223,7 +224,12 @@ pub async fn save_agency(ui: Ui, Form(f): Form<AgencyForm>) -> UiResult {
         .services
         .update_agency(ui.caller(), &f.id, input)
         .await;
-    let ok = |a: Agency| tr.pick(format!("{} disimpan.", a.name), format!("{} saved.", a.name));
+    let ok = |a: Agency| {
+        tr.pick(
+            format!("{} disimpan.", a.name),
+            format!("{} saved.", a.name),
+        )
+    };
     done(&ui, r, ok, "instansi").await
 }
 
@@ -348,6 +354,8 @@ pub async fn save_policy(ui: Ui, Form(f): Form<PolicyForm>) -> UiResult {
         PolicyInput::Preset(f.preset)
     };
     let r = ui.state.services.set_sla_policy(ui.caller(), input).await;
-    let ok = |_| tr.s("Kebijakan SLA disimpan. Berlaku untuk tenggat baru; tenggat yang sedang berjalan tidak berubah.", "SLA policy saved. It applies to new clocks; running clocks keep their deadlines.").to_string();
+    let ok = |_| {
+        tr.s("Kebijakan SLA disimpan. Berlaku untuk tenggat baru; tenggat yang sedang berjalan tidak berubah.", "SLA policy saved. It applies to new clocks; running clocks keep their deadlines.").to_string()
+    };
     done(&ui, r, ok, "sla").await
 }

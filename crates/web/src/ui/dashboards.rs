@@ -11,10 +11,10 @@ use axum::extract::Query;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Deserialize;
 use std::collections::HashMap;
+use tanggap_domain::Stage;
 use tanggap_domain::metrics::{
     ResponseCompliance, ResponseOutcome, classify_response, median, percentile,
 };
-use tanggap_domain::Stage;
 use tanggap_domain::policy::Permission;
 use tanggap_store::{QueueItem, ResponseFact};
 

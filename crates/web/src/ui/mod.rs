@@ -139,7 +139,9 @@ impl Ui {
     /// page.
     pub fn require(&self, p: Permission) -> Result<&User, UiError> {
         let u = self.require_user()?;
-        self.caller().require(p).map_err(|e| self.api_error(e.into()))?;
+        self.caller()
+            .require(p)
+            .map_err(|e| self.api_error(e.into()))?;
         Ok(u)
     }
 

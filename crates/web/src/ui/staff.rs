@@ -6,7 +6,9 @@
 use super::citizen::{FormValues, ReportForm, build_form, describe, read_form, report_input};
 use super::text::Tr;
 use super::{Layout, Ui, UiError, UiResult, page, safe_next, urlencode};
-use crate::api::dto::{ActivityDto, AssignmentDto, AttachmentDto, AuditEventDto, MessageDto, ReportDto};
+use crate::api::dto::{
+    ActivityDto, AssignmentDto, AttachmentDto, AuditEventDto, MessageDto, ReportDto,
+};
 use crate::api::view::{messages_dto, report_dto};
 use crate::auth::{ClientIp, SESSION_CSRF, SESSION_USER, new_csrf_token};
 use crate::extract::store_files;
@@ -20,9 +22,9 @@ use std::collections::HashMap;
 use tanggap_attachments::{check_count, clean};
 use tanggap_domain::policy::Permission;
 use tanggap_domain::{Agency, Channel, Region, ReportKind, ReportStatus, Role, Stage};
+use tanggap_service::Action;
 use tanggap_service::actions::VerifyInput;
 use tanggap_service::reading::OpenedReport;
-use tanggap_service::Action;
 use tanggap_store::ReportRecord;
 
 // ----- login ----------------------------------------------------------------------------------
@@ -638,7 +640,9 @@ async fn render_manage(ui: &Ui, opened: OpenedReport, retry: Option<Retry>) -> U
     let refusal_banner = retry.as_ref().is_some_and(|f| {
         let inline = match f.aksi.as_str() {
             "verifikasi" | "disposisi" | "duplikat" | "tanya" | "arsip" => desk && open,
-            "tahap" | "kembalikan" | "teruskan" => workable.iter().any(|w| Some(w.a.id) == f.assignment),
+            "tahap" | "kembalikan" | "teruskan" => {
+                workable.iter().any(|w| Some(w.a.id) == f.assignment)
+            }
             "pesan" => can_message,
             "arahan" => leadership,
             _ => false,

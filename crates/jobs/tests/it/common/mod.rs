@@ -276,21 +276,24 @@ pub async fn setup(
 /// A citizen's report, submitted now; its id.
 pub async fn submit(services: &Services, title: &str, kind: &str, category: &str) -> i64 {
     services
-        .submit_report(&tanggap_service::Caller::Public, ReportInput {
-            kind: kind.into(),
-            title: title.into(),
-            body: format!("{title}. Mohon segera ditindaklanjuti, sudah lama dibiarkan."),
-            region_code: Some("33.74".into()),
-            category: Some(category.into()),
-            visibility: vec!["publik".into()],
-            reporter: ReporterInput {
-                name: Some("Siti Aminah".into()),
-                phone: Some("0812-3456-7890".into()),
-                email: Some("siti@example.id".into()),
-                nik: None,
+        .submit_report(
+            &tanggap_service::Caller::Public,
+            ReportInput {
+                kind: kind.into(),
+                title: title.into(),
+                body: format!("{title}. Mohon segera ditindaklanjuti, sudah lama dibiarkan."),
+                region_code: Some("33.74".into()),
+                category: Some(category.into()),
+                visibility: vec!["publik".into()],
+                reporter: ReporterInput {
+                    name: Some("Siti Aminah".into()),
+                    phone: Some("0812-3456-7890".into()),
+                    email: Some("siti@example.id".into()),
+                    nik: None,
+                },
+                ..Default::default()
             },
-            ..Default::default()
-        })
+        )
         .await
         .unwrap()
         .id

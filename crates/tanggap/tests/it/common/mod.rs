@@ -67,6 +67,9 @@ fn test_config(dir: &std::path::Path) -> Config {
     c.data_dir = dir.to_path_buf();
     // Tests that need the scheduler step it by hand (or turn it back on, see background_jobs.rs).
     c.jobs = false;
+    // Tests move the clock by days; staff sessions outlive that (in production they end after
+    // 8 idle hours by the same clock).
+    c.session_idle = std::time::Duration::from_secs(366 * 24 * 3600);
     c.rates = tanggap_web::RateConfig {
         login_per_user_per_minute: 1000,
         login_per_ip_per_minute: 10_000,
