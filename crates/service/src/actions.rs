@@ -123,38 +123,29 @@ impl Services {
         action: Action,
         attachments: Vec<NewAttachment>,
     ) -> Result<Applied> {
-        let actor = if action.is_reporters() {
-            if secret.is_none_or(|s| s.trim().is_empty()) {
-                return Err(ServiceError::refused(
+        let (opened, actor) = if action.is_reporters() {
+            let unproven = || {
+                ServiceError::refused(
                     crate::RefusalKind::Unauthenticated,
                     "reporter_secret_required",
-                ));
+                )
+            };
+            if secret.is_none_or(|s| s.trim().is_empty()) {
+                return Err(unproven());
             }
             let opened = self.open_report(caller, tracking_id, secret).await?;
             if !opened.as_reporter {
-                return Err(ServiceError::refused(
-                    crate::RefusalKind::Unauthenticated,
-                    "reporter_secret_required",
-                ));
+                return Err(unproven());
             }
-            let command = self.command(&action, opened.report.id).await?;
             let actor = Actor::Reporter {
                 reporter_id: opened.report.reporter.as_ref().map(|r| r.id),
             };
-            return self
-                .execute(opened.report.id, &actor, command, attachments)
-                .await;
+            (opened, actor)
         } else {
             let actor = caller.actor().ok_or_else(ServiceError::unauthenticated)?;
             caller.require(action.permission())?;
-            actor
+            (self.open_report(caller, tracking_id, None).await?, actor)
         };
-        let opened = self.open_report(caller, tracking_id, None).await?;
-        if let Some(aid) = action.assignment_id()
-            && !opened.assignments.iter().any(|a| a.id == aid)
-        {
-            return Err(tanggap_domain::workflow::WorkflowError::UnknownAssignment(aid).into());
-        }
         let command = self.command(&action, opened.report.id).await?;
         self.execute(opened.report.id, &actor, command, attachments)
             .await
@@ -344,16 +335,5 @@ impl Services {
         };
         c.finish()?;
         Ok(command)
-    }
-}
-
-impl Action {
-    fn assignment_id(&self) -> Option<i64> {
-        match self {
-            Action::PostUpdate { assignment_id, .. }
-            | Action::ReturnAssignment { assignment_id, .. }
-            | Action::ForwardAssignment { assignment_id, .. } => Some(*assignment_id),
-            _ => None,
-        }
     }
 }

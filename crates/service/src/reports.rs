@@ -110,18 +110,20 @@ impl ReportInput {
                 title = title.chars().take(80).collect::<String>() + "…";
             }
         }
-        if c.has("title") {
-        } else if title.is_empty() {
-            c.push(FieldError::new("title", "required"));
-        } else if title.chars().count() > MAX_TITLE_CHARS {
-            c.push(FieldError::new("title", "too_long").with("max", MAX_TITLE_CHARS));
+        if !c.has("title") {
+            if title.is_empty() {
+                c.push(FieldError::new("title", "required"));
+            } else if title.chars().count() > MAX_TITLE_CHARS {
+                c.push(FieldError::new("title", "too_long").with("max", MAX_TITLE_CHARS));
+            }
         }
         let body_chars = body.chars().count();
-        if c.has("body") {
-        } else if body_chars < MIN_BODY_CHARS {
-            c.push(FieldError::new("body", "too_short").with("min", MIN_BODY_CHARS));
-        } else if body_chars > MAX_BODY_CHARS {
-            c.push(FieldError::new("body", "too_long").with("max", MAX_BODY_CHARS));
+        if !c.has("body") {
+            if body_chars < MIN_BODY_CHARS {
+                c.push(FieldError::new("body", "too_short").with("min", MIN_BODY_CHARS));
+            } else if body_chars > MAX_BODY_CHARS {
+                c.push(FieldError::new("body", "too_long").with("max", MAX_BODY_CHARS));
+            }
         }
         let occurred_on = match trimmed(&self.occurred_on) {
             None => None,

@@ -72,6 +72,8 @@ pub enum ApiError {
     BadRequest(String),
     /// 413
     TooLarge(String),
+    /// 405: the address exists, with other methods.
+    MethodNotAllowed,
     /// 415
     UnsupportedMediaType(String),
     /// 500: the cause is logged, never sent.
@@ -107,6 +109,7 @@ impl ApiError {
             },
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -118,6 +121,7 @@ impl ApiError {
             ApiError::Refused(r) => r.code,
             ApiError::BadRequest(_) => "bad_request",
             ApiError::TooLarge(_) => "too_large",
+            ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::Internal(_) => "internal",
         }
@@ -137,6 +141,10 @@ impl ApiError {
                     },
                 }
             }
+            ApiError::MethodNotAllowed => match lang {
+                Lang::En => "This address does not take this method.".into(),
+                Lang::Id => "Alamat ini tidak menerima metode ini.".into(),
+            },
             ApiError::Internal(_) => match lang {
                 Lang::En => {
                     "Something went wrong on our side; it has been logged. Please try again later."

@@ -82,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router().layer(axum::middleware::from_fn(error::localise)))
         .merge(ui::router())
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(sessions)
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -109,6 +110,10 @@ pub fn router(state: AppState) -> Router {
 
 async fn not_found() -> error::ApiError {
     error::ApiError::refused(tanggap_service::RefusalKind::NotFound, "no_such_address")
+}
+
+async fn method_not_allowed() -> error::ApiError {
+    error::ApiError::MethodNotAllowed
 }
 
 /// The process is up.

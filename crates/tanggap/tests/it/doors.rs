@@ -257,7 +257,117 @@ async fn refusals_speak_the_callers_language(app: &TestApp) {
     assert_eq!(id["detail"], "Anda tidak berwenang mengarsipkan laporan.");
 }
 
+/// Text is checked once, for every door: control characters are refused with a field error
+/// (nothing stored), bidirectional overrides are taken out of names and titles.
+async fn text_is_checked_at_the_door(app: &TestApp) {
+    let before = app.store.count_reports().await.unwrap();
+    let mut bad = crate::common::complaint("Jalan\u{0}rusak");
+    bad["reporter"]["name"] = json!("Siti");
+    let r = app
+        .anonymous()
+        .post("/api/v1/reports")
+        .json(&bad)
+        .send()
+        .await
+        .unwrap();
+    let refusal = through_the_api(r).await;
+    assert_eq!(
+        (refusal.status, refusal.fields.as_str()),
+        (422, "body:control_characters,title:control_characters"),
+        "the body repeats the title"
+    );
+    // The same through the citizen's form.
+    let r = app
+        .anonymous()
+        .post("/lapor")
+        .multipart(form(&[
+            ("aksi", "kirim"),
+            ("kind", "pengaduan"),
+            ("title", "Jalan\u{1b}[2Jrusak"),
+            ("body", "Lubang besar di depan pasar, sudah dua minggu."),
+            ("kabkota", "33.74"),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("karakter kendali"));
+    assert_eq!(
+        app.store.count_reports().await.unwrap(),
+        before,
+        "nothing stored"
+    );
+
+    let mut spoofed = crate::common::complaint("Jalan\u{202e}kusar");
+    spoofed["reporter"]["name"] = json!("Budi\u{202e}nagnisoruG");
+    let (tid, _) = app.submit(spoofed).await;
+    let op = app.staff("door.op3", Role::Operator, None).await;
+    let r = op.report(&tid).await;
+    assert_eq!(r["title"], "Jalankusar");
+    assert_eq!(r["reporter"]["name"], "BudinagnisoruG");
+    // A control character in a verification is refused too; letter case of the media type does
+    // not matter.
+    let r = op
+        .post(&format!("/api/v1/reports/{tid}/verify"))
+        .header("content-type", "APPLICATION/JSON")
+        .body(json!({"body": "Isi baru\u{7}dengan bel"}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(through_the_api(r).await.fields, "body:control_characters");
+    let r = op
+        .post(&format!("/api/v1/reports/{tid}/verify"))
+        .header("content-type", "Application/Json; charset=utf-8")
+        .body(json!({"address": "Jl. Pemuda 12"}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+}
+
+/// What cannot be read is a 400 problem document, and a staff endpoint asks for a login before
+/// it looks at the body.
+async fn unreadable_requests_are_problems(app: &TestApp) {
+    for path in [
+        "/api/v1/reports?per_page=-1",
+        "/api/v1/reports?page=abc",
+        "/api/v1/attachments/99999999999999999999",
+    ] {
+        let r = app.anonymous().get(path).send().await.unwrap();
+        let (status, _) = crate::common::problem(r).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}");
+    }
+    let r = app
+        .anonymous()
+        .get("/api/v1/users/1/tokens")
+        .send()
+        .await
+        .unwrap();
+    let (status, _) = crate::common::problem(r).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    for (method, path) in [
+        ("PUT", "/api/v1/categories/jalan-jembatan"),
+        ("POST", "/api/v1/users"),
+        ("PUT", "/api/v1/sla-policy"),
+        ("PATCH", "/api/v1/users/1"),
+    ] {
+        let r = app
+            .anonymous()
+            .client
+            .request(method.parse().unwrap(), app.url(path))
+            .header("content-type", "text/plain")
+            .body("{")
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = crate::common::problem(r).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}: {body}");
+    }
+}
+
 crate::on_both_backends!(
+    text_is_checked_at_the_door,
+    unreadable_requests_are_problems,
     verifying_with_an_unknown_category_is_refused_alike,
     dispatching_without_the_permission_is_refused_alike,
     refusals_speak_the_callers_language,

@@ -25,7 +25,7 @@ use utoipa_axum::routes;
 Staff authenticate with the session cookie from `POST /api/v1/sessions` (writes then need `X-CSRF-Token`) or with an API \
 token in `Authorization: Bearer …`; reporters with their report's secret in `X-Report-Secret`."
     ),
-    modifiers(&SecuritySchemes, &ProblemResponses),
+    modifiers(&SecuritySchemes),
     components(schemas(crate::error::Problem, crate::error::FieldProblem)),
     tags(
         (name = "reports", description = "Submitting, reading and listing reports"),
@@ -174,10 +174,12 @@ pub fn router() -> axum::Router<AppState> {
         .routes(routes!(create_token))
         .routes(routes!(revoke_token))
         .layer(DefaultBodyLimit::max(JSON_LIMIT));
-    let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(uploads)
         .merge(json)
         .split_for_parts();
+    // The operations exist only now that the routes are merged.
+    ProblemResponses.modify(&mut openapi);
     let doc = std::sync::Arc::new(openapi);
     router.route(
         "/api/v1/openapi.json",
