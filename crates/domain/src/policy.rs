@@ -91,6 +91,8 @@ permissions!(
     ManagePolicy = "manage_policy",
     /// Read one's own in-app notifications.
     ReadOwnNotifications = "read_own_notifications",
+    /// Answer a reporter's personal-data request (UU 27/2022): export, correct, forget.
+    ManagePersonalData = "manage_personal_data",
 );
 
 /// The table. A new permission must be placed here; there is no default.
@@ -117,6 +119,7 @@ pub fn allows(party: Party, p: Permission) -> bool {
         }
         ViewPolicy => matches!(party, Party::Staff(_) | Party::System),
         ReadOwnNotifications => matches!(party, Party::Staff(_)),
+        ManagePersonalData => staff(&[Operator, Admin]) || party == Party::System,
     }
 }
 

@@ -392,6 +392,10 @@ fn permission_phrase(p: &str, lang: Lang) -> &'static str {
         "view_policy" => ("melihat kebijakan SLA", "read the SLA policy"),
         "manage_policy" => ("mengubah kebijakan SLA", "change the SLA policy"),
         "read_own_notifications" => ("membaca notifikasi", "read notifications"),
+        "manage_personal_data" => (
+            "menangani permintaan data pribadi pelapor",
+            "handle a reporter's personal-data request",
+        ),
         _ => ("melakukan ini", "do this"),
     };
     match lang {
@@ -434,6 +438,10 @@ pub fn refusal_message(r: &Refusal, lang: Lang) -> String {
         "no_such_address" => (
             "Tidak ada apa-apa di alamat ini.".into(),
             "There is nothing at this address.".into(),
+        ),
+        "no_reporter" => (
+            "Laporan ini tidak menyimpan identitas pelapor.".into(),
+            "This report holds no reporter's details.".into(),
         ),
         "wrong_credentials" => (
             "Nama pengguna atau kata sandi salah.".into(),

@@ -13,6 +13,7 @@ pub mod admin;
 mod catalogue;
 pub mod dashboards;
 pub mod demo;
+pub mod privacy;
 pub mod reading;
 pub mod reference;
 mod refusal;

@@ -64,7 +64,7 @@ fn trimmed(s: &Option<String>) -> Option<String> {
         .map(str::to_string)
 }
 
-fn looks_like_email(s: &str) -> bool {
+pub(crate) fn looks_like_email(s: &str) -> bool {
     let Some((local, domain)) = s.split_once('@') else {
         return false;
     };

@@ -13,6 +13,7 @@
 
 mod audit;
 mod dashboards;
+mod privacy;
 mod reference;
 mod reporter_updates;
 mod reports;
@@ -288,6 +289,24 @@ impl Store for PgStore {
     }
     async fn count_reports(&self) -> Result<u64> {
         reference::count(&self.pool, "reports").await
+    }
+
+    async fn reporter(&self, id: i64) -> Result<Option<ReporterRow>> {
+        privacy::reporter(&self.pool, id).await
+    }
+
+    async fn correct_reporter(
+        &self,
+        id: i64,
+        correction: &ReporterCorrection,
+        actor: &str,
+        at: Timestamp,
+    ) -> Result<()> {
+        privacy::correct_reporter(&self.pool, id, correction, actor, at).await
+    }
+
+    async fn forget_reporter(&self, plan: &ForgetPlan, at: Timestamp) -> Result<()> {
+        privacy::forget_reporter(&self.pool, plan, at).await
     }
 
     async fn open_assignments(

@@ -115,9 +115,11 @@ pub(crate) async fn secret_hash(pool: &PgPool, id: i64) -> Result<Option<String>
         .map_err(db_err)
 }
 
-/// Finds the reporter by phone, then chat address, then e-mail, else creates one. Runs in a
-/// transaction that holds the chain head (see [`audit::begin`]), so two submissions from the same
-/// new reporter cannot both miss and create two records.
+/// The reporter of a new report. Details someone typed (a phone number, an e-mail address, a
+/// NIK) never join a report to an earlier reporter's record: anyone can type a victim's phone
+/// number. A typed report gets a record of its own; only a chat address that the provider vouched
+/// for finds the record that address belongs to (the same person writing again), and then what
+/// this report adds fills in what that record lacked, never overwriting it.
 async fn find_or_create_reporter(
     conn: &mut PgConnection,
     r: &NewReporter,
@@ -132,16 +134,7 @@ async fn find_or_create_reporter(
         return Ok(None);
     }
     let mut found: Option<i64> = None;
-    if let Some(phone) = &r.phone {
-        found = sqlx::query_scalar("SELECT id FROM reporters WHERE phone = $1")
-            .bind(phone)
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(db_err)?;
-    }
-    if found.is_none()
-        && let Some((channel, address)) = &r.channel_address
-    {
+    if let Some((channel, address)) = &r.channel_address {
         found = sqlx::query_scalar(
             "SELECT reporter_id FROM reporter_addresses WHERE channel = $1 AND address = $2",
         )
@@ -151,25 +144,11 @@ async fn find_or_create_reporter(
         .await
         .map_err(db_err)?;
     }
-    // A phone number is the stronger identity: with one that matched nobody, an e-mail address
-    // shared by a family must not pull the report onto another person's record.
-    if found.is_none()
-        && r.phone.is_none()
-        && let Some(email) = &r.email
-    {
-        found = sqlx::query_scalar("SELECT id FROM reporters WHERE email = $1 ORDER BY id LIMIT 1")
-            .bind(email)
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(db_err)?;
-    }
     let id = match found {
         Some(id) => {
-            // Fill in what we did not know; never overwrite what the reporter told us before.
             sqlx::query(
                 "UPDATE reporters SET name = COALESCE(name, $1), email = COALESCE(email, $2), nik = COALESCE(nik, $3),
-                   phone = COALESCE(phone, CASE WHEN EXISTS (SELECT 1 FROM reporters o WHERE o.phone = $4) THEN NULL ELSE $4 END)
-                 WHERE id = $5",
+                   phone = COALESCE(phone, $4) WHERE id = $5",
             )
             .bind(&r.name)
             .bind(&r.email)

@@ -10,6 +10,7 @@
 
 mod audit;
 mod dashboards;
+mod privacy;
 mod reference;
 mod reporter_updates;
 mod reports;
@@ -290,6 +291,24 @@ impl Store for SqliteStore {
     }
     async fn count_reports(&self) -> Result<u64> {
         reference::count(&self.read, "reports").await
+    }
+
+    async fn reporter(&self, id: i64) -> Result<Option<ReporterRow>> {
+        privacy::reporter(&self.read, id).await
+    }
+
+    async fn correct_reporter(
+        &self,
+        id: i64,
+        correction: &ReporterCorrection,
+        actor: &str,
+        at: Timestamp,
+    ) -> Result<()> {
+        privacy::correct_reporter(&self.writer, id, correction.clone(), actor.into(), at).await
+    }
+
+    async fn forget_reporter(&self, plan: &ForgetPlan, at: Timestamp) -> Result<()> {
+        privacy::forget_reporter(&self.writer, plan.clone(), at).await
     }
 
     async fn open_assignments(

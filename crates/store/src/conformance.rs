@@ -657,29 +657,36 @@ pub async fn reports_are_created_with_reporters_and_clocks<H: Harness>(h: &H) {
     assert_eq!(acts[0].kind, ActivityKind::Submitted);
     assert_eq!(att[0].activity_id, Some(acts[0].id));
 
-    // Same phone, written differently upstream but normalised: the same reporter.
-    let second = store
-        .create_report(&new_report(
-            &mut rng,
-            "Lampu jalan mati",
-            Some("+6281234567890"),
-            t0(),
-        ))
+    // The same phone typed again is not the same person: anyone can type a victim's number. The
+    // second report gets its own record, and the first record is left as it was.
+    let mut typed = new_report(&mut rng, "Lampu jalan mati", Some("+6281234567890"), t0());
+    typed.reporter = Some(NewReporter {
+        name: Some("Penyerang".into()),
+        phone: Some("+6281234567890".into()),
+        email: Some("penyerang@example.id".into()),
+        ..Default::default()
+    });
+    let second = store.create_report(&typed).await.unwrap();
+    assert_ne!(second.reporter_id, created.reporter_id);
+    let first = store
+        .report(created.id)
         .await
+        .unwrap()
+        .unwrap()
+        .reporter
         .unwrap();
-    assert_eq!(second.reporter_id, created.reporter_id);
-    // A different phone is a different person, even when the e-mail address is shared.
-    let other = store
-        .create_report(&new_report(
-            &mut rng,
-            "Nomor lain",
-            Some("+6281299998888"),
-            t0(),
-        ))
+    assert_eq!(first, reporter, "the victim's record is untouched");
+    let theirs = store
+        .report(second.id)
         .await
+        .unwrap()
+        .unwrap()
+        .reporter
         .unwrap();
-    assert_ne!(other.reporter_id, created.reporter_id);
-    // A chat address links to a reporter too.
+    assert_eq!(theirs.name.as_deref(), Some("Penyerang"));
+    assert_eq!(theirs.nik, None, "nothing of the victim's record");
+    // A chat address the provider vouched for is the same person writing again: its first
+    // report creates the record, later ones join it and fill in what it lacked.
     let mut chat = new_report(&mut rng, "Lewat WhatsApp", None, t0());
     chat.channel = Channel::Whatsapp;
     chat.reporter = Some(NewReporter {
@@ -688,15 +695,29 @@ pub async fn reports_are_created_with_reporters_and_clocks<H: Harness>(h: &H) {
         ..Default::default()
     });
     let third = store.create_report(&chat).await.unwrap();
-    assert_eq!(third.reporter_id, created.reporter_id);
+    assert_ne!(
+        third.reporter_id, created.reporter_id,
+        "not joined on the phone"
+    );
     let mut chat2 = new_report(&mut rng, "Lewat WhatsApp lagi", None, t0());
+    chat2.channel = Channel::Whatsapp;
     chat2.reporter = Some(NewReporter {
+        name: Some("Budi".into()),
         channel_address: Some((Channel::Whatsapp, "6281234567890".into())),
         ..Default::default()
     });
+    let fourth = store.create_report(&chat2).await.unwrap();
+    assert_eq!(fourth.reporter_id, third.reporter_id);
+    let joined = store
+        .report(third.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .reporter
+        .unwrap();
     assert_eq!(
-        store.create_report(&chat2).await.unwrap().reporter_id,
-        created.reporter_id
+        (joined.name.as_deref(), joined.phone.as_deref()),
+        (Some("Budi"), Some("+6281234567890"))
     );
     // Without any contact there is no reporter record.
     let anon = store

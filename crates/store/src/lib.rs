@@ -156,6 +156,22 @@ pub trait Store: Send + Sync + 'static {
     async fn attachment(&self, id: i64) -> Result<Option<AttachmentRecord>>;
     async fn count_reports(&self) -> Result<u64>;
 
+    // ----- personal data (UU 27/2022) -------------------------------------------------------
+
+    /// The reporter's record with their chat addresses.
+    async fn reporter(&self, id: i64) -> Result<Option<ReporterRow>>;
+    /// Correct a reporter's details; audited with the names of the fields changed, never their
+    /// values.
+    async fn correct_reporter(
+        &self,
+        id: i64,
+        correction: &ReporterCorrection,
+        actor: &str,
+        at: Timestamp,
+    ) -> Result<()>;
+    /// Forget a reporter as planned (see [`ForgetPlan`]), in one transaction.
+    async fn forget_reporter(&self, plan: &ForgetPlan, at: Timestamp) -> Result<()>;
+
     // ----- dashboards ---------------------------------------------------------------------
 
     /// Open assignments (not done, returned or forwarded, on reports still being worked), of

@@ -381,3 +381,70 @@ pub struct InboxMessage {
     pub report_title: Option<String>,
     pub report_status: Option<ReportStatus>,
 }
+
+/// A reporter's own record with what only the personal-data use cases need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReporterRow {
+    pub record: ReporterRecord,
+    /// Chat addresses (channel, address) that identify the reporter.
+    pub addresses: Vec<(Channel, String)>,
+    pub created_at: Timestamp,
+    /// When the reporter was forgotten (UU 27/2022); their reports and figures remain.
+    pub pseudonymised_at: Option<Timestamp>,
+}
+
+/// A correction of a reporter's details (UU 27/2022): `None` keeps a value, `Some(None)` clears
+/// it. Values are already checked.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct ReporterCorrection {
+    pub name: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+    pub email: Option<Option<String>>,
+    pub nik: Option<Option<String>>,
+}
+
+impl std::fmt::Debug for ReporterCorrection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReporterCorrection")
+            .field("name", &self.name.is_some())
+            .field("phone", &self.phone.is_some())
+            .field("email", &self.email.is_some())
+            .field("nik", &self.nik.is_some())
+            .finish()
+    }
+}
+
+/// What forgetting a reporter rewrites, worked out by the use case from everything held about
+/// them: every text that named or reached them, with those details taken out. The store applies
+/// it in one transaction, then blanks the reporter's record (name, phone, e-mail, NIK), drops
+/// their chat addresses, clears the address of every notification listed (a pending one is not
+/// sent any more) and appends `reporter.forgotten` to the audit trail.
+#[derive(Clone, Default, PartialEq)]
+pub struct ForgetPlan {
+    pub reporter_id: i64,
+    /// (report id, title, body, address)
+    pub reports: Vec<(i64, String, String, Option<String>)>,
+    /// (timeline entry id, note)
+    pub activities: Vec<(i64, Option<String>)>,
+    /// (message id, body)
+    pub messages: Vec<(i64, String)>,
+    /// (attachment id, file name)
+    pub attachments: Vec<(i64, String)>,
+    /// (notification id, subject, body): their address is cleared.
+    pub notifications: Vec<(i64, String, String)>,
+    /// Audit label of whoever asked.
+    pub actor: String,
+}
+
+impl std::fmt::Debug for ForgetPlan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ForgetPlan")
+            .field("reporter_id", &self.reporter_id)
+            .field("reports", &self.reports.len())
+            .field("activities", &self.activities.len())
+            .field("messages", &self.messages.len())
+            .field("attachments", &self.attachments.len())
+            .field("notifications", &self.notifications.len())
+            .finish()
+    }
+}

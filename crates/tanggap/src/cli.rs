@@ -52,6 +52,18 @@ enum Command {
     /// Check the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// A reporter's personal-data requests (UU 27/2022), by the tracking ID of one of their reports.
+    #[command(subcommand)]
+    Reporter(ReporterCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ReporterCommand {
+    /// Print (JSON) everything held about the reporter of this report, all their reports included.
+    Export { tracking_id: String },
+    /// Remove the reporter's name, contacts, NIK and chat addresses everywhere; their reports,
+    /// the figures and the audit trail stay.
+    Forget { tracking_id: String },
 }
 
 #[derive(Debug, Args)]
@@ -249,6 +261,31 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             if generated {
                 println!("password: {password}");
+            }
+        }
+        Command::Reporter(rc) => {
+            init_logging(&config, "warn");
+            let svc = services(&config, open_store(&config).await?, Arc::new(SystemClock));
+            match rc {
+                ReporterCommand::Export { tracking_id } => {
+                    let data = svc
+                        .export_reporter(&Caller::System, &tracking_id)
+                        .await
+                        .map_err(|e| anyhow::anyhow!(refusal_text(&e)))?;
+                    let mut out = std::io::stdout().lock();
+                    serde_json::to_writer_pretty(&mut out, &data)?;
+                    writeln!(out)?;
+                }
+                ReporterCommand::Forget { tracking_id } => {
+                    let n = svc
+                        .forget_reporter(&Caller::System, &tracking_id)
+                        .await
+                        .map_err(|e| anyhow::anyhow!(refusal_text(&e)))?;
+                    println!(
+                        "forgot the reporter of {tracking_id}: {} report(s), {} timeline entries, {} messages, {} attachments, {} notifications rewritten",
+                        n.reports, n.timeline_entries, n.messages, n.attachments, n.notifications
+                    );
+                }
             }
         }
         Command::Audit(AuditCommand::Verify) => {

@@ -12,4 +12,5 @@ mod background_jobs;
 mod browser;
 mod cli;
 mod doors;
+mod reporters_safe;
 mod ui_pages;

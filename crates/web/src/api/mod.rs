@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod dto;
+pub mod privacy;
 pub mod reports;
 pub mod sessions;
 pub mod view;
@@ -135,6 +136,7 @@ pub const UPLOAD_LIMIT: usize = 5 * 5 * 1024 * 1024 + JSON_LIMIT;
 
 pub fn router() -> axum::Router<AppState> {
     use admin::*;
+    use privacy::*;
     use reports::*;
     use sessions::*;
     let uploads = OpenApiRouter::new()
@@ -173,6 +175,8 @@ pub fn router() -> axum::Router<AppState> {
         .routes(routes!(update_user))
         .routes(routes!(create_token))
         .routes(routes!(revoke_token))
+        .routes(routes!(export_reporter, correct_reporter))
+        .routes(routes!(forget_reporter))
         .layer(DefaultBodyLimit::max(JSON_LIMIT));
     let (router, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(uploads)

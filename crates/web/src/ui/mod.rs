@@ -7,6 +7,7 @@ pub mod admin;
 pub mod citizen;
 pub mod dashboards;
 pub mod notifications;
+pub mod privacy;
 pub mod staff;
 pub mod text;
 
@@ -413,6 +414,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/kategori", post(admin::save_category))
         .route("/admin/libur", post(admin::save_holiday))
         .route("/admin/sla", post(admin::save_policy))
+        .route("/data-pribadi", get(privacy::export).post(privacy::request))
         .route("/notifikasi", get(notifications::list))
         .route("/notifikasi/{id}/baca", post(notifications::mark_read))
         .route("/bahasa/{code}", get(switch_language))

@@ -418,6 +418,8 @@ struct ManagePage {
     notices: Vec<tanggap_store::Notification>,
     /// Only the desk sees the addresses (a reporter's phone may be among them).
     show_addresses: bool,
+    /// The personal-data panel (UU 27/2022): export, correct, forget.
+    personal_data: bool,
 }
 
 impl ManagePage {
@@ -670,6 +672,7 @@ async fn render_manage(ui: &Ui, opened: OpenedReport, retry: Option<Retry>) -> U
         can_message,
         notices,
         show_addresses: caller.may(Permission::UseDesk),
+        personal_data: caller.may(Permission::ManagePersonalData) && r.reporter.is_some(),
         r,
     };
     Ok(page(&t))

@@ -178,6 +178,81 @@ impl TestApp {
         }
     }
 
+    /// Every row of every table as text, to check that some detail is held nowhere.
+    pub async fn all_rows_as_text(&self) -> String {
+        use sqlx::Row;
+        let mut out = String::new();
+        match &self.pg {
+            None => {
+                let mut conn =
+                    tanggap_store_sqlite::raw_connection(&self.dir.path().join("tanggap.db"))
+                        .await
+                        .unwrap();
+                let tables: Vec<String> = sqlx::query_scalar(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+                )
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+                for t in tables {
+                    let cols: Vec<String> =
+                        sqlx::query(&format!("SELECT name FROM pragma_table_info('{t}')"))
+                            .fetch_all(&mut conn)
+                            .await
+                            .unwrap()
+                            .iter()
+                            .map(|r| r.get::<String, _>(0))
+                            .collect();
+                    let expr = cols
+                        .iter()
+                        .map(|c| format!("quote(\"{c}\")"))
+                        .collect::<Vec<_>>()
+                        .join(" || '|' || ");
+                    for r in sqlx::query(&format!("SELECT {expr} FROM \"{t}\""))
+                        .fetch_all(&mut conn)
+                        .await
+                        .unwrap()
+                    {
+                        out.push_str(&t);
+                        out.push(':');
+                        out.push_str(&r.get::<String, _>(0));
+                        out.push('\n');
+                    }
+                }
+            }
+            Some(pg) => {
+                use sqlx::Connection;
+                let base = pg
+                    .admin_url
+                    .rsplit_once('/')
+                    .map(|(b, _)| b.to_string())
+                    .unwrap();
+                let mut conn = sqlx::PgConnection::connect(&format!("{base}/{}", pg.name))
+                    .await
+                    .unwrap();
+                let tables: Vec<String> = sqlx::query_scalar(
+                    "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'",
+                )
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+                for t in tables {
+                    for r in sqlx::query(&format!("SELECT t::text FROM \"{t}\" t"))
+                        .fetch_all(&mut conn)
+                        .await
+                        .unwrap()
+                    {
+                        out.push_str(&t);
+                        out.push(':');
+                        out.push_str(&r.get::<String, _>(0));
+                        out.push('\n');
+                    }
+                }
+            }
+        }
+        out
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
