@@ -213,6 +213,56 @@ fn seed_user_demo_and_audit_on_sqlite() {
     assert!(err.contains("#42"), "the broken event is named: {err}");
 }
 
+/// A personal-data request from the command line: export, then forget, the reporter of a demo
+/// report; afterwards their name is nowhere and the audit trail still verifies.
+#[test]
+fn reporter_export_and_forget() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = run(tanggap(dir.path()).arg("demo"));
+    assert_eq!(code, 0, "{err}");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let db = dir.path().join("tanggap.db");
+    let (tid, name): (String, String) = rt.block_on(async {
+        let mut conn = tanggap_store_sqlite::raw_connection(&db).await.unwrap();
+        sqlx::query_as(
+            "SELECT r.tracking_id, p.name FROM reports r JOIN reporters p ON p.id = r.reporter_id
+             WHERE p.name IS NOT NULL ORDER BY r.id LIMIT 1",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .unwrap()
+    });
+    let (code, out, err) = run(tanggap(dir.path()).args(["reporter", "export", &tid]));
+    assert_eq!(code, 0, "{err}");
+    let export: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(export["reporter"]["name"], name.as_str());
+    assert!(export["reports"].as_array().is_some_and(|r| !r.is_empty()));
+
+    let (code, out, err) = run(tanggap(dir.path()).args(["reporter", "forget", &tid]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with(&format!("forgot the reporter of {tid}")), "{out}");
+    let (_, out, _) = run(tanggap(dir.path()).args(["reporter", "export", &tid]));
+    let export: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(export["reporter"]["name"].is_null());
+    assert!(export["reporter"]["pseudonymised_at"].is_string());
+    let held: i64 = rt.block_on(async {
+        let mut conn = tanggap_store_sqlite::raw_connection(&db).await.unwrap();
+        sqlx::query_scalar("SELECT COUNT(*) FROM reporters WHERE name = ?")
+            .bind(&name)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap()
+    });
+    assert_eq!(held, 0);
+    let (code, out, err) = run(tanggap(dir.path()).args(["audit", "verify"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("audit trail intact: "), "{out}");
+
+    let (code, _, err) = run(tanggap(dir.path()).args(["reporter", "forget", "LG-TIDAKADA00"]));
+    assert_one_line_error(code, &err);
+    assert!(err.contains("LG-TIDAKADA00"), "{err}");
+}
+
 #[test]
 fn audit_verify_catches_tampering_on_postgres() {
     let admin = std::env::var("TANGGAP_TEST_DATABASE_URL")
