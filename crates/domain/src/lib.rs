@@ -8,6 +8,7 @@ pub mod agency;
 pub mod audit;
 pub mod calendar;
 pub mod clock;
+pub mod compliance;
 pub mod escalation;
 pub mod ids;
 pub mod metrics;
