@@ -299,6 +299,24 @@ pub enum Event {
         assignment: i64,
         from: Stage,
     },
+    /// A response obligation starts (SPEC section 6): the agency must answer by `due_at` (its
+    /// first-response clock's deadline). One per dispatch, per forward to a sub-unit, per reopen.
+    ObligationOpened {
+        assignment: AssignmentRef,
+        started_at: Timestamp,
+        due_at: Timestamp,
+    },
+    /// The agency answered its open obligation: a citizen-visible update, a return with its
+    /// reason, or a forward with its note.
+    ObligationAnswered {
+        assignment: AssignmentRef,
+    },
+    /// The report ended (archived, merged, closed, or finished by the lead) before the open
+    /// obligation's deadline: it no longer counts. After the deadline nothing is cancelled: the
+    /// missed deadline stays on record.
+    ObligationCancelled {
+        assignment: AssignmentRef,
+    },
     /// A clock is created or its state changes; the store upserts it by (owner, kind).
     ClockSet {
         owner: ClockOwner,
@@ -340,6 +358,9 @@ impl Event {
             Event::AssignmentCreated { .. } => "assignment.created",
             Event::StageChanged { .. } => "assignment.stage_changed",
             Event::AssignmentRestarted { .. } => "assignment.restarted",
+            Event::ObligationOpened { .. } => "obligation.opened",
+            Event::ObligationAnswered { .. } => "obligation.answered",
+            Event::ObligationCancelled { .. } => "obligation.cancelled",
             Event::ClockSet { .. } => "clock.set",
             Event::DuplicateLinked { .. } => "report.duplicate_linked",
             Event::Archived { .. } => "report.archived",
@@ -863,6 +884,8 @@ struct Decision<'a, 'c> {
     status: ReportStatus,
     events: Vec<Event>,
     new_assignments: usize,
+    /// Assignments this decision already moved (their clocks are dealt with).
+    touched: Vec<i64>,
 }
 
 impl<'a, 'c> Decision<'a, 'c> {
@@ -873,6 +896,7 @@ impl<'a, 'c> Decision<'a, 'c> {
             status: report.status,
             events: Vec::new(),
             new_assignments: 0,
+            touched: Vec::new(),
         }
     }
 
@@ -887,6 +911,52 @@ impl<'a, 'c> Decision<'a, 'c> {
                 to,
             });
             self.status = to;
+            if matches!(to, S::Selesai | S::Ditutup | S::Diarsipkan | S::Duplikat) {
+                self.end_obligations();
+            }
+        }
+    }
+
+    /// The report ended (or its lead finished): no agency can act on it any more, so every
+    /// clock still running on an assignment stops. An unanswered obligation whose deadline has
+    /// not passed is cancelled and its clock sends nothing more; one past its deadline stays
+    /// unanswered and overdue, and its lalai step still fires if the scheduler has not reached
+    /// it yet.
+    fn end_obligations(&mut self) {
+        let now = self.now();
+        let mut ended = Vec::new();
+        for a in &self.report.assignments {
+            // This decision may have moved the assignment already (the lead's `tuntas`).
+            if self.touched.contains(&a.id) {
+                continue;
+            }
+            let owner = ClockOwner::Assignment(AssignmentRef::Existing(a.id));
+            for c in a.clocks.iter().filter(|c| c.stopped_at.is_none()) {
+                let mut c = c.clone();
+                let before_deadline = c.due_at.is_none_or(|due| now <= due);
+                c.stop(now, self.ctx.calendar);
+                if c.kind == ClockKind::FirstResponse && !a.responded && before_deadline {
+                    ended.push(Event::ObligationCancelled {
+                        assignment: AssignmentRef::Existing(a.id),
+                    });
+                }
+                ended.push(Event::ClockSet { owner, clock: c });
+            }
+        }
+        for e in ended {
+            match e {
+                Event::ClockSet { owner, mut clock } => {
+                    let before_deadline = clock.due_at.is_none_or(|due| now <= due);
+                    if before_deadline {
+                        // Nothing left to remind anyone of.
+                        clock.next_fire_at = None;
+                        self.events.push(Event::ClockSet { owner, clock });
+                    } else {
+                        self.set_clock(owner, clock);
+                    }
+                }
+                other => self.events.push(other),
+            }
         }
     }
 
@@ -934,13 +1004,18 @@ impl<'a, 'c> Decision<'a, 'c> {
             role,
             forwarded_from: forwarded_from.map(|a| a.id),
             note,
-            stage: forwarded_from.map_or(Stage::MenungguRespon, |a| a.stage),
-            responded: forwarded_from.is_some_and(|a| a.responded),
+            stage: Stage::MenungguRespon,
+            responded: false,
         });
         match forwarded_from {
-            // The sub-unit inherits the clocks as they are: forwarding never resets a deadline.
+            // The sub-unit owes its own first response, measured from the forward (SPEC section
+            // 6); the completion target is not reset: it carries on the parent's clock as it is.
             Some(parent) => {
-                for c in parent.clocks.iter().filter(|c| c.stopped_at.is_none()) {
+                self.open_obligation(r);
+                if let Some(c) = parent
+                    .clock(ClockKind::Completion)
+                    .filter(|c| c.stopped_at.is_none())
+                {
                     self.set_clock(ClockOwner::Assignment(r), c.clone());
                 }
             }
@@ -949,12 +1024,26 @@ impl<'a, 'c> Decision<'a, 'c> {
         r
     }
 
+    /// A new first-response clock and the response obligation it measures.
+    fn open_obligation(&mut self, r: AssignmentRef) {
+        let response = self.ctx.policy.first_response.start(
+            ClockKind::FirstResponse,
+            self.now(),
+            self.ctx.calendar,
+        );
+        if let Some(due_at) = response.due_at {
+            self.push(Event::ObligationOpened {
+                assignment: r,
+                started_at: response.started_at,
+                due_at,
+            });
+        }
+        self.set_clock(ClockOwner::Assignment(r), response);
+    }
+
     fn start_assignment_clocks(&mut self, r: AssignmentRef) {
         let p = self.ctx.policy;
         let f = &self.report.fields;
-        let response =
-            p.first_response
-                .start(ClockKind::FirstResponse, self.now(), self.ctx.calendar);
         let mut completion = p.completion_for(f.kind, f.needs_field_check).start(
             ClockKind::Completion,
             self.now(),
@@ -963,7 +1052,7 @@ impl<'a, 'c> Decision<'a, 'c> {
         if self.status == S::MenungguPelapor {
             completion.pause(self.now(), self.ctx.calendar);
         }
-        self.set_clock(ClockOwner::Assignment(r), response);
+        self.open_obligation(r);
         self.set_clock(ClockOwner::Assignment(r), completion);
     }
 
@@ -1103,6 +1192,7 @@ impl<'a, 'c> Decision<'a, 'c> {
     fn agency_update(&mut self, a: &AssignmentView, to: Stage, note: String) {
         let owner = ClockOwner::Assignment(AssignmentRef::Existing(a.id));
         let first_response = !a.responded;
+        self.touched.push(a.id);
         self.push(Event::StageChanged {
             assignment: AssignmentRef::Existing(a.id),
             from: a.stage,
@@ -1111,6 +1201,9 @@ impl<'a, 'c> Decision<'a, 'c> {
             first_response,
         });
         if first_response {
+            self.push(Event::ObligationAnswered {
+                assignment: AssignmentRef::Existing(a.id),
+            });
             self.stop_clock(owner, a.clock(ClockKind::FirstResponse));
         }
         if to.is_closed() {
@@ -1126,19 +1219,30 @@ impl<'a, 'c> Decision<'a, 'c> {
         self.after_assignment_change(&stages, to != Stage::BukanWewenang);
     }
 
+    /// The forward, with its note for the citizen, is the parent's response, on time or late by
+    /// its own deadline: a parent that missed it stays lalai, and its lalai step still fires. The
+    /// completion clock passes to the sub-unit, which owes its own first response.
     fn forward(&mut self, a: &AssignmentView, to_agency: &str, note: String) {
         let owner = ClockOwner::Assignment(AssignmentRef::Existing(a.id));
+        let first_response = !a.responded;
+        self.touched.push(a.id);
         self.push(Event::StageChanged {
             assignment: AssignmentRef::Existing(a.id),
             from: a.stage,
             to: Stage::Diteruskan,
             note: note.clone(),
-            first_response: false,
+            first_response,
         });
-        // The parent's clocks end here without counting as its response; the sub-unit carries them
-        // on, with the thresholds already acted on, so the parent has nothing left to fire: a
-        // threshold it crossed but the scheduler had not reached yet fires for the sub-unit.
-        for c in a.clocks.iter().filter(|c| c.stopped_at.is_none()) {
+        if first_response {
+            self.push(Event::ObligationAnswered {
+                assignment: AssignmentRef::Existing(a.id),
+            });
+            self.stop_clock(owner, a.clock(ClockKind::FirstResponse));
+        }
+        if let Some(c) = a
+            .clock(ClockKind::Completion)
+            .filter(|c| c.stopped_at.is_none())
+        {
             let mut c = c.clone();
             c.stop(self.now(), self.ctx.calendar);
             c.next_fire_at = None;
@@ -1288,6 +1392,9 @@ pub fn evolve(view: &ReportView, events: &[Event], mut next_id: impl FnMut() -> 
                 }
             }
             Event::DuplicateLinked { .. }
+            | Event::ObligationOpened { .. }
+            | Event::ObligationAnswered { .. }
+            | Event::ObligationCancelled { .. }
             | Event::Archived { .. }
             | Event::ReporterReplied { .. }
             | Event::Rated { .. }

@@ -419,8 +419,11 @@ fn all_agencies_returning_sends_it_back_to_triage() {
     ));
 }
 
+/// SPEC section 6: the forward, with its note, is the parent's response (here on time, after 20
+/// hours); the sub-unit owes its own first response, measured from the forward; the completion
+/// target carries on unchanged.
 #[test]
-fn forwarding_keeps_the_deadline() {
+fn forwarding_answers_for_the_parent_and_obliges_the_sub_unit() {
     let mut w = World::new();
     let v = w
         .run(
@@ -466,17 +469,24 @@ fn forwarding_keeps_the_deadline() {
         .find(|a| a.agency_id == "rsud-moewardi")
         .unwrap();
     assert_eq!(child.role, AssignmentRole::Utama);
+    assert_eq!(child.stage, Stage::MenungguRespon);
+    assert!(!child.responded);
     assert_eq!(
         clock(child, ClockKind::FirstResponse).due_at,
-        clock(&parent, ClockKind::FirstResponse).due_at
+        Some(w.now + TimeDelta::hours(24)),
+        "the sub-unit's own obligation, from the forward"
     );
     assert_eq!(
         clock(child, ClockKind::Completion).due_at,
-        clock(&parent, ClockKind::Completion).due_at
+        clock(&parent, ClockKind::Completion).due_at,
+        "forwarding never resets the completion target"
     );
     let p = v.assignments.iter().find(|a| a.id == parent.id).unwrap();
     assert_eq!(p.stage, Stage::Diteruskan);
-    assert!(!p.responded, "forwarding is not a response");
+    assert!(p.responded, "the forward is the parent's response");
+    let fr = clock(p, ClockKind::FirstResponse);
+    assert_eq!(fr.stopped_at, Some(w.now));
+    assert!(!fr.is_late(w.now), "answered on time");
     // The hospital can act; the report is worked by it now.
     let v = w
         .run(
@@ -848,7 +858,7 @@ fn every_clock_leaves_a_decision_scheduled() {
 }
 
 #[test]
-fn forwarding_hands_unfired_steps_to_the_sub_unit_and_reopening_starts_afresh() {
+fn forwarding_leaves_crossed_steps_with_the_parent_and_reopening_starts_afresh() {
     let mut w = World::new();
     let mut v = w
         .run(
@@ -882,19 +892,19 @@ fn forwarding_hands_unfired_steps_to_the_sub_unit_and_reopening_starts_afresh() 
             },
         )
         .unwrap();
+    // The parent answered by forwarding at 20 h: the 75% step (18 h) it crossed still fires for
+    // it, whenever the scheduler gets there; its completion clock passed to the sub-unit.
     let p = v.assignments.iter().find(|a| a.id == parent).unwrap();
-    assert!(
-        p.clocks.iter().all(|c| c.next_fire_at.is_none()),
-        "the parent has nothing left to fire"
+    assert_eq!(
+        clock(p, ClockKind::FirstResponse).next_fire_at,
+        Some(wib("2026-12-01 03:00"))
     );
+    assert_eq!(clock(p, ClockKind::Completion).next_fire_at, None);
+    // The sub-unit starts its own obligation, nothing fired, first step at 50% of 24 h.
     let child = v.assignments.iter().find(|a| a.id != parent).unwrap();
     let fr = clock(child, ClockKind::FirstResponse);
-    assert_eq!(fr.fired, 50);
-    assert_eq!(
-        fr.next_fire_at,
-        Some(wib("2026-12-01 03:00")),
-        "75% of 24 h"
-    );
+    assert_eq!(fr.fired, 0);
+    assert_eq!(fr.next_fire_at, Some(w.now + TimeDelta::hours(12)));
     let child_id = child.id;
 
     // Done, reopened: a new response clock, nothing fired, scheduled from the reopening.
@@ -920,4 +930,177 @@ fn forwarding_hands_unfired_steps_to_the_sub_unit_and_reopening_starts_afresh() 
     assert_eq!(fr.fired, 0);
     assert_eq!(fr.started_at, w.now);
     assert_eq!(fr.next_fire_at, Some(w.now + TimeDelta::hours(12)));
+}
+
+impl World {
+    /// The events `cmd` decides on `v`, without applying them.
+    fn events(&self, v: &ReportView, actor: &Actor, cmd: Command) -> Vec<Event> {
+        let ctx = Context {
+            now: self.now,
+            calendar: &self.cal,
+            policy: &self.policy,
+            agencies: &self.tree,
+        };
+        decide(v, actor, &cmd, &ctx).unwrap()
+    }
+}
+
+fn obligation_events(events: &[Event]) -> Vec<&Event> {
+    events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e,
+                Event::ObligationOpened { .. }
+                    | Event::ObligationAnswered { .. }
+                    | Event::ObligationCancelled { .. }
+            )
+        })
+        .collect()
+}
+
+/// Every dispatch opens an obligation per agency, measured by its first-response clock; the
+/// first update answers it.
+#[test]
+fn obligations_open_at_dispatch_and_are_answered_by_the_first_update() {
+    let mut w = World::new();
+    let events = w.events(&w.report(), &operator(), dispatch_two());
+    let opened = obligation_events(&events);
+    assert_eq!(opened.len(), 2);
+    for (i, e) in opened.into_iter().enumerate() {
+        assert_eq!(
+            e,
+            &Event::ObligationOpened {
+                assignment: AssignmentRef::New(i),
+                started_at: w.now,
+                due_at: w.now + TimeDelta::hours(24),
+            }
+        );
+    }
+    let v = w.run(&w.report(), &operator(), dispatch_two()).unwrap();
+    let dpu = v.assignments[0].id;
+    w.advance(TimeDelta::hours(3));
+    let events = w.events(&v, &petugas("dpu-bmck"), update(dpu, Stage::Verifikasi));
+    assert_eq!(
+        obligation_events(&events),
+        vec![&Event::ObligationAnswered {
+            assignment: AssignmentRef::Existing(dpu)
+        }]
+    );
+    // A second update is not another answer.
+    let v = w
+        .run(&v, &petugas("dpu-bmck"), update(dpu, Stage::Verifikasi))
+        .unwrap();
+    let events = w.events(&v, &petugas("dpu-bmck"), update(dpu, Stage::Pengerjaan));
+    assert!(obligation_events(&events).is_empty());
+}
+
+/// The lead finishing ends the report's work: a supporting agency that has not answered has its
+/// obligation cancelled before its deadline (and nothing more is sent), or kept overdue after it.
+#[test]
+fn the_lead_finishing_cancels_a_supporting_agencys_obligation_before_its_deadline() {
+    let mut w = World::new();
+    let v = w.run(&w.report(), &operator(), dispatch_two()).unwrap();
+    let (dpu, pemda) = (v.assignments[0].id, v.assignments[1].id);
+    w.advance(TimeDelta::hours(5));
+    let events = w.events(&v, &petugas("dpu-bmck"), update(dpu, Stage::Tuntas));
+    assert_eq!(
+        obligation_events(&events),
+        vec![
+            &Event::ObligationAnswered {
+                assignment: AssignmentRef::Existing(dpu)
+            },
+            &Event::ObligationCancelled {
+                assignment: AssignmentRef::Existing(pemda)
+            }
+        ]
+    );
+    let v = w
+        .run(&v, &petugas("dpu-bmck"), update(dpu, Stage::Tuntas))
+        .unwrap();
+    assert_eq!(v.status, ReportStatus::Selesai);
+    let p = v.assignments.iter().find(|a| a.id == pemda).unwrap();
+    assert!(p.clocks.iter().all(|c| c.stopped_at.is_some()));
+    assert!(
+        p.clocks.iter().all(|c| c.next_fire_at.is_none()),
+        "a cancelled obligation sends nothing"
+    );
+
+    // Thirty hours in, the supporting agency's deadline has passed: finishing does not cancel.
+    let mut w = World::new();
+    let v = w.run(&w.report(), &operator(), dispatch_two()).unwrap();
+    let dpu = v.assignments[0].id;
+    w.advance(TimeDelta::hours(30));
+    let events = w.events(&v, &petugas("dpu-bmck"), update(dpu, Stage::Tuntas));
+    assert_eq!(
+        obligation_events(&events).len(),
+        1,
+        "only the lead's answer"
+    );
+    let v = w
+        .run(&v, &petugas("dpu-bmck"), update(dpu, Stage::Tuntas))
+        .unwrap();
+    let p = &v.assignments[1];
+    let fr = clock(p, ClockKind::FirstResponse);
+    assert!(fr.is_late(w.now));
+    assert!(fr.next_fire_at.is_some(), "its steps still fire");
+    assert_eq!(
+        fr.crossed_at(100, &w.cal),
+        fr.due_at,
+        "lalai as of the deadline"
+    );
+}
+
+/// Archiving while agencies wait (the report went back to the reporter with a question) cancels
+/// their obligations; a reopen opens a new one from the reopening, leaving the earlier answer.
+#[test]
+fn archive_cancels_and_reopen_opens_a_new_cycle() {
+    let mut w = World::new();
+    let v = w.run(&w.report(), &operator(), dispatch_two()).unwrap();
+    let v = w
+        .run(
+            &v,
+            &operator(),
+            Command::AskReporter {
+                question: "Di mana tepatnya?".into(),
+            },
+        )
+        .unwrap();
+    w.advance(TimeDelta::hours(2));
+    let events = w.events(
+        &v,
+        &operator(),
+        Command::Archive {
+            reason: "Tidak ada jawaban".into(),
+        },
+    );
+    assert_eq!(obligation_events(&events).len(), 2);
+    assert!(
+        obligation_events(&events)
+            .iter()
+            .all(|e| matches!(e, Event::ObligationCancelled { .. }))
+    );
+
+    let v = w.run(&w.report(), &operator(), dispatch_two()).unwrap();
+    let (dpu, pemda) = (v.assignments[0].id, v.assignments[1].id);
+    let v = w
+        .run(&v, &petugas("pemda-33-74"), update(pemda, Stage::Tuntas))
+        .unwrap();
+    let v = w
+        .run(&v, &petugas("dpu-bmck"), update(dpu, Stage::Tuntas))
+        .unwrap();
+    w.advance(TimeDelta::days(2));
+    let reopen = Command::Reopen {
+        reason: "Masih berlubang".into(),
+    };
+    let events = w.events(&v, &reporter(), reopen.clone());
+    assert_eq!(
+        obligation_events(&events),
+        vec![&Event::ObligationOpened {
+            assignment: AssignmentRef::Existing(dpu),
+            started_at: w.now,
+            due_at: w.now + TimeDelta::hours(24),
+        }],
+        "only the lead must act again"
+    );
 }
