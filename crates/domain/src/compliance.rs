@@ -493,3 +493,106 @@ mod tests {
         assert_eq!(f.reopened_rate(), Some(1.0 / 3.0));
     }
 }
+
+/// What of a report's timeline rebuilding obligations needs (reports that predate them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimelineFact {
+    pub at: Timestamp,
+    pub assignment_id: Option<i64>,
+    pub kind: TimelineKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimelineKind {
+    /// A citizen-visible update, a return or a forward by the assignment's agency: its answer.
+    Answer,
+    /// The reporter reopened it: a new cycle starts.
+    Restarted,
+    /// The report ended (selesai, ditutup, diarsipkan, duplikat).
+    ReportEnded,
+}
+
+/// An obligation rebuilt from the timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RebuiltObligation {
+    pub cycle: u32,
+    pub started_at: Timestamp,
+    pub due_at: Timestamp,
+    pub responded_at: Option<Timestamp>,
+    pub cancelled_at: Option<Timestamp>,
+}
+
+/// The obligations of one assignment created at `created_at`, from its report's timeline
+/// (oldest first). `due_of(start)` gives a cycle's deadline (the stored clock's when it is that
+/// cycle's, else the policy's).
+pub fn rebuild_obligations(
+    assignment_id: i64,
+    created_at: Timestamp,
+    timeline: &[TimelineFact],
+    due_of: impl Fn(Timestamp) -> Timestamp,
+) -> Vec<RebuiltObligation> {
+    let mut out: Vec<RebuiltObligation> = Vec::new();
+    let open = |start: Timestamp, out: &mut Vec<RebuiltObligation>| {
+        out.push(RebuiltObligation {
+            cycle: out.len() as u32 + 1,
+            started_at: start,
+            due_at: due_of(start),
+            responded_at: None,
+            cancelled_at: None,
+        });
+    };
+    open(created_at, &mut out);
+    for f in timeline.iter().filter(|f| f.at >= created_at) {
+        let current = out.last_mut().filter(|o| o.responded_at.is_none() && o.cancelled_at.is_none());
+        match f.kind {
+            TimelineKind::Answer if f.assignment_id == Some(assignment_id) => {
+                if let Some(o) = current {
+                    o.responded_at = Some(f.at);
+                }
+            }
+            TimelineKind::Restarted if f.assignment_id == Some(assignment_id) => {
+                open(f.at, &mut out);
+            }
+            TimelineKind::ReportEnded => {
+                if let Some(o) = current
+                    && f.at <= o.due_at
+                {
+                    o.cancelled_at = Some(f.at);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod rebuild_tests {
+    use super::*;
+    use crate::calendar::test_support::wib;
+
+    #[test]
+    fn cycles_answers_and_cancellations_come_back_from_the_timeline() {
+        let f = |at: &str, a: Option<i64>, kind| TimelineFact {
+            at: wib(at),
+            assignment_id: a,
+            kind,
+        };
+        let timeline = vec![
+            f("2026-10-01 10:00", Some(7), TimelineKind::Answer),
+            f("2026-10-01 11:00", Some(7), TimelineKind::Answer),
+            f("2026-10-01 12:00", Some(8), TimelineKind::Answer),
+            f("2026-10-05 08:00", Some(7), TimelineKind::Restarted),
+            f("2026-10-06 09:00", Some(7), TimelineKind::Answer),
+            f("2026-10-07 08:00", Some(7), TimelineKind::Restarted),
+            f("2026-10-07 09:00", None, TimelineKind::ReportEnded),
+        ];
+        let due = |t: Timestamp| t + TimeDelta::hours(24);
+        let got = rebuild_obligations(7, wib("2026-10-01 08:00"), &timeline, due);
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[0].responded_at, Some(wib("2026-10-01 10:00")));
+        assert_eq!((got[1].cycle, got[1].started_at), (2, wib("2026-10-05 08:00")));
+        assert_eq!(got[1].responded_at, Some(wib("2026-10-06 09:00")), "late, still an answer");
+        assert_eq!(got[2].cancelled_at, Some(wib("2026-10-07 09:00")));
+    }
+}

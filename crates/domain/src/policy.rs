@@ -89,6 +89,8 @@ permissions!(
     ViewPolicy = "view_policy",
     /// Change the SLA policy.
     ManagePolicy = "manage_policy",
+    /// Read the accountability figures of every agency, and the heads they name.
+    ViewCompliance = "view_compliance",
     /// Read one's own in-app notifications.
     ReadOwnNotifications = "read_own_notifications",
     /// Answer a reporter's personal-data request (UU 27/2022): export, correct, forget.
@@ -119,6 +121,7 @@ pub fn allows(party: Party, p: Permission) -> bool {
         }
         ViewPolicy => matches!(party, Party::Staff(_) | Party::System),
         ReadOwnNotifications => matches!(party, Party::Staff(_)),
+        ViewCompliance => staff(&[Pimpinan, Auditor, Admin, Operator]) || party == Party::System,
         ManagePersonalData => staff(&[Operator, Admin]) || party == Party::System,
     }
 }
@@ -174,6 +177,7 @@ mod tests {
                     | Permission::ViewHeadContacts
                     | Permission::ViewUsers
                     | Permission::ViewPolicy
+                    | Permission::ViewCompliance
                     | Permission::ReadOwnNotifications
             );
             if writes {

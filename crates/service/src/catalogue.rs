@@ -392,6 +392,10 @@ fn permission_phrase(p: &str, lang: Lang) -> &'static str {
         "view_policy" => ("melihat kebijakan SLA", "read the SLA policy"),
         "manage_policy" => ("mengubah kebijakan SLA", "change the SLA policy"),
         "read_own_notifications" => ("membaca notifikasi", "read notifications"),
+        "view_compliance" => (
+            "melihat angka kepatuhan semua instansi",
+            "read every agency's compliance figures",
+        ),
         "manage_personal_data" => (
             "menangani permintaan data pribadi pelapor",
             "handle a reporter's personal-data request",

@@ -8,7 +8,7 @@ use chrono::TimeDelta;
 use tanggap_domain::policy::Permission;
 use tanggap_domain::{Agency, Category, Channel, ClockKind, Region, ReportStatus, Timestamp};
 use tanggap_store::{
-    InboxMessage, Notification, QueueItem, ReportFilter, ReportOrder, ReportRecord, ResponseFact,
+    InboxMessage, Notification, QueueItem, ReportFilter, ReportOrder, ReportRecord,
 };
 
 /// A line of the desk's worklist, with its triage deadline.
@@ -24,16 +24,6 @@ pub struct DeskRow {
 pub struct QueueView {
     pub agency_name: String,
     pub items: Vec<QueueItem>,
-}
-
-/// The response facts of a period and the agencies they name (SPEC section 6).
-#[derive(Debug, Clone)]
-pub struct Figures {
-    pub facts: Vec<ResponseFact>,
-    /// Heads' contacts are never part of it.
-    pub agencies: Vec<Agency>,
-    /// The agency the figures are limited to, if any.
-    pub agency_name: Option<String>,
 }
 
 /// Why the desk might send a report to an agency.
@@ -195,67 +185,6 @@ impl Services {
                 .map(|a| a.name.clone())
                 .unwrap_or_default(),
             items,
-        })
-    }
-
-    /// Response facts of assignments created in `[from, to)`: every agency's for leadership
-    /// (`own_agency` false), the caller's agency and its sub-units' for an agency dashboard.
-    pub async fn figures(
-        &self,
-        caller: &Caller,
-        own_agency: bool,
-        from: Timestamp,
-        to: Timestamp,
-    ) -> Result<Figures> {
-        let mut agencies = self.store.agencies().await?;
-        for a in &mut agencies {
-            a.head_phone = None;
-            a.head_email = None;
-        }
-        let mut facts = self.store.response_facts(from, to).await?;
-        let agency_name = if own_agency {
-            caller.require(Permission::ViewAgencyDashboard)?;
-            let mine = caller
-                .user()
-                .and_then(|u| u.agency_id.clone())
-                .unwrap_or_default();
-            let scope = tanggap_domain::AgencyTree::from_agencies(&agencies).subtree(&mine);
-            facts.retain(|f| scope.contains(&f.agency_id));
-            agencies
-                .iter()
-                .find(|a| a.id == mine)
-                .map(|a| a.name.clone())
-        } else {
-            caller.require(Permission::ViewLeadershipDashboard)?;
-            None
-        };
-        Ok(Figures {
-            facts,
-            agencies,
-            agency_name,
-        })
-    }
-
-    /// Public figures: response facts and agencies' names, nothing about heads or reporters.
-    pub async fn public_figures(&self, from: Timestamp, to: Timestamp) -> Result<Figures> {
-        let agencies = self
-            .store
-            .agencies()
-            .await?
-            .into_iter()
-            .map(|mut a| {
-                a.head_name = None;
-                a.head_position = None;
-                a.head_phone = None;
-                a.head_email = None;
-                a
-            })
-            .collect();
-        let facts = self.store.response_facts(from, to).await?;
-        Ok(Figures {
-            facts,
-            agencies,
-            agency_name: None,
         })
     }
 

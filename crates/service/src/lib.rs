@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod actions;
 pub mod admin;
 mod catalogue;
+pub mod compliance;
 pub mod dashboards;
 pub mod demo;
 pub mod privacy;
@@ -28,7 +29,7 @@ use tanggap_store::{Store, User};
 
 pub use actions::Action;
 pub use admin::{AgencyInput, CategoryInput, HolidayInput, PolicyInput};
-pub use dashboards::{DeskRow, Figures, QueueView};
+pub use dashboards::{DeskRow, QueueView};
 pub use reading::{OpenedReport, ReportDetail};
 pub use refusal::{Args, FieldError, Lang, Refusal, RefusalKind, ServiceError};
 pub use reports::{ReportInput, ReporterInput, Submitted};

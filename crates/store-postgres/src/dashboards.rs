@@ -5,7 +5,7 @@ use crate::util::{code, db_err, get};
 use sqlx::PgPool;
 use sqlx::postgres::PgRow;
 use tanggap_domain::{AssignmentRole, ReportKind, ReportStatus, Stage, TrackingId, Visibility};
-use tanggap_store::{InboxMessage, QueueItem, ResponseFact, Result, StoreError, Timestamp};
+use tanggap_store::{InboxMessage, QueueItem, Result, StoreError};
 
 fn tracking(row: &PgRow) -> Result<TrackingId> {
     let t: String = get(row, "tracking_id")?;
@@ -59,44 +59,6 @@ pub(crate) async fn open_assignments(
                 assigned_at: get(row, "created_at")?,
                 response_due_at: get(row, "response_due_at")?,
                 completion_due_at: get(row, "completion_due_at")?,
-            })
-        })
-        .collect()
-}
-
-pub(crate) async fn response_facts(
-    pool: &PgPool,
-    from: Timestamp,
-    to: Timestamp,
-) -> Result<Vec<ResponseFact>> {
-    let rows = sqlx::query(
-        "SELECT a.id AS assignment_id, a.report_id, r.tracking_id, a.agency_id, a.stage, a.created_at, a.first_response_at, a.tuntas_at,
-                fr.due_at AS response_due_at, co.due_at AS completion_due_at
-         FROM assignments a
-         JOIN reports r ON r.id = a.report_id
-         LEFT JOIN clocks fr ON fr.report_id = a.report_id AND fr.assignment_id = a.id AND fr.kind = 'first_response'
-         LEFT JOIN clocks co ON co.report_id = a.report_id AND co.assignment_id = a.id AND co.kind = 'completion'
-         WHERE a.created_at >= $1 AND a.created_at < $2 AND a.stage <> 'diteruskan'
-         ORDER BY a.id",
-    )
-    .bind(from)
-    .bind(to)
-    .fetch_all(pool)
-    .await
-    .map_err(db_err)?;
-    rows.iter()
-        .map(|row| {
-            Ok(ResponseFact {
-                assignment_id: get(row, "assignment_id")?,
-                report_id: get(row, "report_id")?,
-                tracking_id: tracking(row)?,
-                agency_id: get(row, "agency_id")?,
-                stage: code(row, "stage", Stage::parse)?,
-                assigned_at: get(row, "created_at")?,
-                response_due_at: get(row, "response_due_at")?,
-                first_response_at: get(row, "first_response_at")?,
-                completion_due_at: get(row, "completion_due_at")?,
-                tuntas_at: get(row, "tuntas_at")?,
             })
         })
         .collect()

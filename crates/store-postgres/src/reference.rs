@@ -10,7 +10,7 @@ use tanggap_domain::audit::NewAuditEvent;
 use tanggap_domain::{
     Agency, AgencyKind, Category, Holiday, HolidayKind, Region, RegionLevel, SlaPolicy,
 };
-use tanggap_store::{Result, StoreError, Timestamp};
+use tanggap_store::{HeadRecord, Result, StoreError, Timestamp};
 
 /// Regions written per statement. The full Kemendagri list has some 90 000 rows; arrays of this
 /// size keep each statement's parameters small while needing only a few round trips.
@@ -230,6 +230,21 @@ pub(crate) async fn update_agency(
         ));
     }
     upsert_agency(&mut tx, agency).await?;
+    if let Some(name) = &agency.head_name
+        && (before.head_name.as_ref(), before.head_position.as_ref())
+            != (agency.head_name.as_ref(), agency.head_position.as_ref())
+    {
+        sqlx::query(
+            "INSERT INTO agency_heads (agency_id, name, position, since) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&agency.id)
+        .bind(name)
+        .bind(&agency.head_position)
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+    }
     audit(
         &mut tx,
         NewAuditEvent::new(actor, "agency.updated", "agency", &agency.id)
@@ -456,4 +471,21 @@ pub(crate) async fn set_sla_policy(
     )
     .await?;
     tx.commit().await.map_err(db_err)
+}
+
+pub(crate) async fn agency_heads(pool: &PgPool) -> Result<Vec<HeadRecord>> {
+    sqlx::query("SELECT agency_id, name, position, since FROM agency_heads ORDER BY since, id")
+        .fetch_all(pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|row| {
+            Ok(HeadRecord {
+                agency_id: get(row, "agency_id")?,
+                name: get(row, "name")?,
+                position: get(row, "position")?,
+                since: get(row, "since")?,
+            })
+        })
+        .collect()
 }

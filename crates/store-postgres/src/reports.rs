@@ -723,6 +723,39 @@ async fn write_event_rows(
                 agency.ok_or_else(|| StoreError::NotFound(format!("assignment {assignment}")))?;
             return Ok(Some((*assignment, agency)));
         }
+        Event::ObligationOpened {
+            assignment,
+            started_at,
+            due_at,
+        } => {
+            let aid = resolve(*assignment, created)?;
+            sqlx::query(
+                "INSERT INTO obligations (assignment_id, report_id, agency_id, cycle, started_at, due_at) SELECT a.id, a.report_id, a.agency_id, 1 + (SELECT COUNT(*) FROM obligations o WHERE o.assignment_id = a.id), $1, $2 FROM assignments a WHERE a.id = $3 AND a.report_id = $4",
+            )
+            .bind(*started_at)
+            .bind(*due_at)
+            .bind(aid)
+            .bind(id)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+        }
+        Event::ObligationAnswered { assignment } | Event::ObligationCancelled { assignment } => {
+            let aid = resolve(*assignment, created)?;
+            let column = if matches!(event, Event::ObligationAnswered { .. }) {
+                "responded_at"
+            } else {
+                "cancelled_at"
+            };
+            sqlx::query(&format!(
+                "UPDATE obligations SET {column} = $1 WHERE assignment_id = $2 AND responded_at IS NULL AND cancelled_at IS NULL"
+            ))
+            .bind(now)
+            .bind(aid)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+        }
         Event::ClockSet { owner, clock } => {
             let aid = match owner {
                 ClockOwner::Report => 0,

@@ -10,6 +10,7 @@
 
 mod audit;
 mod dashboards;
+mod obligations;
 mod privacy;
 mod reference;
 mod reporter_updates;
@@ -318,9 +319,36 @@ impl Store for SqliteStore {
     ) -> Result<Vec<QueueItem>> {
         dashboards::open_assignments(&self.read, agency_ids, limit).await
     }
-    async fn response_facts(&self, from: Timestamp, to: Timestamp) -> Result<Vec<ResponseFact>> {
-        dashboards::response_facts(&self.read, from, to).await
+
+    async fn obligations(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        agency_ids: Option<&[String]>,
+    ) -> Result<Vec<ObligationRecord>> {
+        obligations::obligations(&self.read, from, to, agency_ids).await
     }
+
+    async fn report_obligations(&self, report_id: i64) -> Result<Vec<ObligationRecord>> {
+        obligations::report_obligations(&self.read, report_id).await
+    }
+
+    async fn assignment_facts(&self, from: Timestamp, to: Timestamp) -> Result<Vec<AssignmentFact>> {
+        obligations::assignment_facts(&self.read, from, to).await
+    }
+
+    async fn agency_heads(&self) -> Result<Vec<HeadRecord>> {
+        reference::agency_heads(&self.read).await
+    }
+
+    async fn count_obligations(&self) -> Result<u64> {
+        reference::count(&self.read, "obligations").await
+    }
+
+    async fn insert_obligations(&self, rows: &[NewObligation], at: Timestamp) -> Result<u64> {
+        obligations::insert_obligations(&self.writer, rows.to_vec(), at).await
+    }
+
     async fn inbound_messages(&self, limit: u32) -> Result<Vec<InboxMessage>> {
         dashboards::inbound_messages(&self.read, limit).await
     }

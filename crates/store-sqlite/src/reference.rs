@@ -1,7 +1,7 @@
 //! Regions, agencies, categories, holidays and the SLA policy.
 
 use crate::audit;
-use crate::util::{code, db_err, get, us};
+use crate::util::{code, db_err, get, ts, us};
 use crate::writer::Writer;
 use chrono::NaiveDate;
 use sqlx::sqlite::SqliteRow;
@@ -10,7 +10,7 @@ use tanggap_domain::audit::NewAuditEvent;
 use tanggap_domain::{
     Agency, AgencyKind, Category, Holiday, HolidayKind, Region, RegionLevel, SlaPolicy,
 };
-use tanggap_store::{Result, StoreError, Timestamp};
+use tanggap_store::{HeadRecord, Result, StoreError, Timestamp};
 
 pub(crate) async fn count(pool: &SqlitePool, table: &'static str) -> Result<u64> {
     let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
@@ -209,6 +209,21 @@ pub(crate) async fn update_agency(
                 ));
             }
             upsert_agency(conn, &agency).await?;
+            if let Some(name) = &agency.head_name
+                && (before.head_name.as_ref(), before.head_position.as_ref())
+                    != (agency.head_name.as_ref(), agency.head_position.as_ref())
+            {
+                sqlx::query(
+                    "INSERT INTO agency_heads (agency_id, name, position, since) VALUES (?, ?, ?, ?)",
+                )
+                .bind(&agency.id)
+                .bind(name)
+                .bind(&agency.head_position)
+                .bind(us(at))
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+            }
             audit(
                 conn,
                 NewAuditEvent::new(actor, "agency.updated", "agency", &agency.id)
@@ -446,4 +461,21 @@ pub(crate) async fn set_sla_policy(
         })
     })
     .await
+}
+
+pub(crate) async fn agency_heads(pool: &SqlitePool) -> Result<Vec<HeadRecord>> {
+    sqlx::query("SELECT agency_id, name, position, since FROM agency_heads ORDER BY since, id")
+        .fetch_all(pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|row| {
+            Ok(HeadRecord {
+                agency_id: get(row, "agency_id")?,
+                name: get(row, "name")?,
+                position: get(row, "position")?,
+                since: ts(get(row, "since")?),
+            })
+        })
+        .collect()
 }

@@ -46,7 +46,8 @@ macro_rules! conformance_tests {
             listing_filters_and_searches,
             audit_chain_verifies_and_detects_tampering,
             concurrent_submissions_all_land_in_one_chain,
-            queues_and_response_facts,
+            queues_and_obligations,
+            obligations_keep_every_cycle_and_heads_their_history,
             reporter_updates_and_job_cursors,
             // scheduler and notifications
             due_clocks_are_claimed_in_order_and_leased,
@@ -1432,7 +1433,7 @@ pub async fn concurrent_submissions_all_land_in_one_chain<H: Harness>(h: &H) {
     assert!(summary.events >= 200);
 }
 
-pub async fn queues_and_response_facts<H: Harness>(h: &H) {
+pub async fn queues_and_obligations<H: Harness>(h: &H) {
     let store = h.store();
     let store = store.as_ref();
     seed(store).await;
@@ -1527,25 +1528,50 @@ pub async fn queues_and_response_facts<H: Harness>(h: &H) {
             .is_empty()
     );
 
-    let facts = store
-        .response_facts(t0(), t0() + TimeDelta::days(1))
+    // Response obligations: one per dispatch, one for the sub-unit from the forward; the
+    // forward answered for the parent.
+    let all = store
+        .obligations(t0(), t0() + TimeDelta::days(1), None)
         .await
         .unwrap();
-    assert_eq!(facts.len(), 3, "the forwarded parent is left out");
-    let road = facts.iter().find(|f| f.agency_id == "dpu-bmck").unwrap();
-    assert_eq!(road.first_response_at, Some(t0() + TimeDelta::hours(5)));
+    assert_eq!(all.len(), 4);
+    let road = all.iter().find(|o| o.agency_id == "dpu-bmck").unwrap();
+    assert_eq!(road.responded_at, Some(t0() + TimeDelta::hours(5)));
+    assert_eq!(road.due_at, t0() + TimeDelta::minutes(10) + TimeDelta::hours(24));
+    assert_eq!(road.cycle, 1);
+    let parent = all.iter().find(|o| o.agency_id == "dinkes").unwrap();
+    assert_eq!(parent.responded_at, Some(t0() + TimeDelta::hours(6)), "the forward");
+    let child = all
+        .iter()
+        .find(|o| o.report_id == ids[2].0 && o.agency_id == "rsud-moewardi")
+        .unwrap();
+    assert_eq!(child.started_at, t0() + TimeDelta::hours(6));
+    assert_eq!(child.due_at, t0() + TimeDelta::hours(30));
+    assert_eq!(child.responded_at, None);
     assert_eq!(
-        road.response_due_at,
-        Some(t0() + TimeDelta::minutes(10) + TimeDelta::hours(24))
+        store
+            .obligations(t0(), t0() + TimeDelta::days(1), Some(&["dinkes".to_string()]))
+            .await
+            .unwrap()
+            .len(),
+        1
     );
-    assert!(facts.iter().all(|f| f.stage != Stage::Diteruskan));
     assert!(
         store
-            .response_facts(t0() + TimeDelta::days(1), t0() + TimeDelta::days(2))
+            .obligations(t0() + TimeDelta::days(1), t0() + TimeDelta::days(2), None)
             .await
             .unwrap()
             .is_empty()
     );
+    assert_eq!(store.report_obligations(ids[2].0).await.unwrap().len(), 2);
+    let facts = store
+        .assignment_facts(t0(), t0() + TimeDelta::days(1))
+        .await
+        .unwrap();
+    assert_eq!(facts.len(), 4);
+    assert!(facts.iter().any(|f| f.stage == Stage::Diteruskan));
+    assert!(facts.iter().all(|f| f.completion.is_some() && !f.finished && !f.reopened));
+    assert_eq!(store.count_obligations().await.unwrap(), 4);
 
     // The desk's inbox: the reporter's answer, newest first, with its report.
     step(
@@ -1676,6 +1702,135 @@ fn firing(d: &DueClock, notifications: Vec<NewNotification>, at: Timestamp) -> C
         notifications,
         at,
     }
+}
+
+/// A reopen starts a new cycle and leaves the earlier answer as it was; the report ending
+/// cancels an unanswered obligation; rebuilt obligations are stored once; a new head starts an
+/// entry of the heads' history.
+pub async fn obligations_keep_every_cycle_and_heads_their_history<H: Harness>(h: &H) {
+    let store = h.store();
+    let store = store.as_ref();
+    seed(store).await;
+    let mut rng = StdRng::seed_from_u64(11);
+    let op = user_actor(1, Role::Operator, None);
+    let dpu = user_actor(2, Role::Petugas, Some("dpu-bmck"));
+    let id = store
+        .create_report(&new_report(&mut rng, "Siklus", Some("+6281200000011"), t0()))
+        .await
+        .unwrap()
+        .id;
+    let reporter_id = store.report(id).await.unwrap().unwrap().reporter.unwrap().id;
+    let reporter = Actor::Reporter {
+        reporter_id: Some(reporter_id),
+    };
+    let v = step(
+        store,
+        id,
+        &op,
+        Command::Dispatch {
+            targets: vec![
+                DispatchTarget {
+                    agency_id: "dpu-bmck".into(),
+                    role: AssignmentRole::Utama,
+                },
+                DispatchTarget {
+                    agency_id: "dinkes".into(),
+                    role: AssignmentRole::Pendukung,
+                },
+            ],
+            note: None,
+        },
+        t0(),
+    )
+    .await;
+    let lead = v.assignments[0].id;
+    // The lead answers and finishes in three hours: the supporting agency's obligation, still
+    // within its deadline, is cancelled.
+    step(
+        store,
+        id,
+        &dpu,
+        Command::PostUpdate {
+            assignment_id: lead,
+            stage: Stage::Tuntas,
+            note: "Selesai".into(),
+        },
+        t0() + TimeDelta::hours(3),
+    )
+    .await;
+    step(
+        store,
+        id,
+        &reporter,
+        Command::Reopen {
+            reason: "Belum".into(),
+        },
+        t0() + TimeDelta::hours(30),
+    )
+    .await;
+    let obligations = store.report_obligations(id).await.unwrap();
+    let lead_cycles: Vec<&ObligationRecord> = obligations
+        .iter()
+        .filter(|o| o.assignment_id == lead)
+        .collect();
+    assert_eq!(lead_cycles.len(), 2);
+    assert_eq!(
+        lead_cycles[0].responded_at,
+        Some(t0() + TimeDelta::hours(3)),
+        "the first cycle's answer stays"
+    );
+    assert_eq!(
+        (lead_cycles[1].cycle, lead_cycles[1].started_at, lead_cycles[1].responded_at),
+        (2, t0() + TimeDelta::hours(30), None)
+    );
+    let supporting = obligations.iter().find(|o| o.agency_id == "dinkes").unwrap();
+    assert_eq!(supporting.cancelled_at, Some(t0() + TimeDelta::hours(3)));
+    let facts = store
+        .assignment_facts(t0(), t0() + TimeDelta::days(1))
+        .await
+        .unwrap();
+    let lead_fact = facts.iter().find(|f| f.assignment_id == lead).unwrap();
+    assert!(lead_fact.finished && lead_fact.reopened);
+
+    // Rebuilt obligations for assignments that have none: stored once.
+    let before = store.count_obligations().await.unwrap();
+    let rebuilt = [NewObligation {
+        assignment_id: lead,
+        cycle: 3,
+        started_at: t0() + TimeDelta::hours(40),
+        due_at: t0() + TimeDelta::hours(64),
+        responded_at: None,
+        cancelled_at: None,
+    }];
+    assert_eq!(store.insert_obligations(&rebuilt, t0()).await.unwrap(), 1);
+    assert_eq!(store.insert_obligations(&rebuilt, t0()).await.unwrap(), 0);
+    assert_eq!(store.count_obligations().await.unwrap(), before + 1);
+
+    // Heads with their history.
+    let mut agency = store.agency("dpu-bmck").await.unwrap().unwrap();
+    agency.head_name = Some("Ir. Budi Santoso (fiktif)".into());
+    agency.head_position = Some("Kepala Dinas".into());
+    store.update_agency(&agency, "admin", t0()).await.unwrap();
+    store
+        .update_agency(&agency, "admin", t0() + TimeDelta::days(1))
+        .await
+        .unwrap();
+    agency.head_name = Some("Dr. Sri Wahyuni (fiktif)".into());
+    store
+        .update_agency(&agency, "admin", t0() + TimeDelta::days(10))
+        .await
+        .unwrap();
+    let heads: Vec<HeadRecord> = store
+        .agency_heads()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|h| h.agency_id == "dpu-bmck")
+        .collect();
+    assert_eq!(heads.len(), 2, "an unchanged head is not a new entry");
+    assert_eq!(heads[0].since, t0());
+    assert_eq!(heads[1].name, "Dr. Sri Wahyuni (fiktif)");
+    assert_eq!(heads[1].since, t0() + TimeDelta::days(10));
 }
 
 pub async fn due_clocks_are_claimed_in_order_and_leased<H: Harness>(h: &H) {

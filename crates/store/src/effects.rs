@@ -171,7 +171,10 @@ pub fn event_effects(event: &Event, cx: &EffectsContext<'_>) -> Result<EventEffe
             note: None,
             public: true,
         }),
-        Event::ClockSet { .. } => None,
+        Event::ClockSet { .. }
+        | Event::ObligationOpened { .. }
+        | Event::ObligationAnswered { .. }
+        | Event::ObligationCancelled { .. } => None,
         Event::DuplicateLinked { master_id } => {
             let master = cx.master_tracking_id.ok_or_else(|| {
                 StoreError::Invalid(format!("master report {master_id} does not exist"))

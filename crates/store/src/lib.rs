@@ -69,7 +69,10 @@ pub trait Store: Send + Sync + 'static {
     -> Result<u64>;
     async fn agencies(&self) -> Result<Vec<Agency>>;
     async fn agency(&self, id: &str) -> Result<Option<Agency>>;
+    /// Every head every agency has had, oldest first.
+    async fn agency_heads(&self) -> Result<Vec<HeadRecord>>;
     /// Replace an agency's editable fields (name, head, parent, active). Audited with before/after.
+    /// A new head's name or position starts a new entry of the heads' history, from `at`.
     async fn update_agency(&self, agency: &Agency, actor: &str, at: Timestamp) -> Result<()>;
 
     async fn import_categories(
@@ -182,9 +185,22 @@ pub trait Store: Send + Sync + 'static {
         agency_ids: Option<&[String]>,
         limit: u32,
     ) -> Result<Vec<QueueItem>>;
-    /// Response facts of the assignments created in `[from, to)`, forwarded ones excluded (their
-    /// sub-unit carries the clock).
-    async fn response_facts(&self, from: Timestamp, to: Timestamp) -> Result<Vec<ResponseFact>>;
+    /// Response obligations started in `[from, to)` (of these agencies, or all), oldest first.
+    async fn obligations(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        agency_ids: Option<&[String]>,
+    ) -> Result<Vec<ObligationRecord>>;
+    /// A report's obligations, oldest first.
+    async fn report_obligations(&self, report_id: i64) -> Result<Vec<ObligationRecord>>;
+    /// Assignments created in `[from, to)`, with their completion clocks and outcomes.
+    async fn assignment_facts(&self, from: Timestamp, to: Timestamp)
+    -> Result<Vec<AssignmentFact>>;
+    async fn count_obligations(&self) -> Result<u64>;
+    /// Store obligations rebuilt from the timeline of reports that predate them (an upgrade);
+    /// one audit record for the lot. Obligations that exist are left as they are.
+    async fn insert_obligations(&self, rows: &[NewObligation], at: Timestamp) -> Result<u64>;
     /// The latest messages from reporters (any channel), newest first, for the desk's inbox.
     async fn inbound_messages(&self, limit: u32) -> Result<Vec<InboxMessage>>;
 

@@ -358,21 +358,6 @@ pub struct QueueItem {
     pub completion_due_at: Option<Timestamp>,
 }
 
-/// One assignment's response facts, for the accountability figures (SPEC section 6).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ResponseFact {
-    pub assignment_id: i64,
-    pub report_id: i64,
-    pub tracking_id: TrackingId,
-    pub agency_id: String,
-    pub stage: Stage,
-    pub assigned_at: Timestamp,
-    pub response_due_at: Option<Timestamp>,
-    pub first_response_at: Option<Timestamp>,
-    pub completion_due_at: Option<Timestamp>,
-    pub tuntas_at: Option<Timestamp>,
-}
-
 /// A message from a reporter, for the desk's inbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InboxMessage {
@@ -447,4 +432,61 @@ impl std::fmt::Debug for ForgetPlan {
             .field("notifications", &self.notifications.len())
             .finish()
     }
+}
+
+/// One response obligation (SPEC section 6): an agency, a cycle, its start, its deadline, and
+/// then its answer, its cancellation, or nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObligationRecord {
+    pub id: i64,
+    pub assignment_id: i64,
+    pub report_id: i64,
+    pub tracking_id: TrackingId,
+    pub agency_id: String,
+    /// 1 for the dispatch or forward; one more for each reopen.
+    pub cycle: u32,
+    pub started_at: Timestamp,
+    pub due_at: Timestamp,
+    pub responded_at: Option<Timestamp>,
+    pub cancelled_at: Option<Timestamp>,
+}
+
+/// An obligation rebuilt from an existing report's timeline (upgrades).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewObligation {
+    pub assignment_id: i64,
+    pub cycle: u32,
+    pub started_at: Timestamp,
+    pub due_at: Timestamp,
+    pub responded_at: Option<Timestamp>,
+    pub cancelled_at: Option<Timestamp>,
+}
+
+/// An assignment with what the completion, reopen and satisfaction figures need.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssignmentFact {
+    pub assignment_id: i64,
+    pub report_id: i64,
+    pub tracking_id: TrackingId,
+    pub agency_id: String,
+    pub role: AssignmentRole,
+    pub stage: Stage,
+    pub created_at: Timestamp,
+    /// Its completion clock (the current cycle's).
+    pub completion: Option<Clock>,
+    /// The agency marked it `tuntas` at least once.
+    pub finished: bool,
+    /// The reporter reopened it after it was finished.
+    pub reopened: bool,
+    pub rating: Option<u8>,
+    pub outcome: Option<Outcome>,
+}
+
+/// A head of an agency from `since` until the next head's `since`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeadRecord {
+    pub agency_id: String,
+    pub name: String,
+    pub position: Option<String>,
+    pub since: Timestamp,
 }

@@ -90,6 +90,13 @@ impl Application {
                 "empty database: loaded the Central Java reference data"
             );
         }
+        let rebuilt = services.rebuild_obligations().await?;
+        if rebuilt > 0 {
+            tracing::info!(
+                rebuilt,
+                "response obligations rebuilt from the timeline of existing reports"
+            );
+        }
         let web = tanggap_web::WebConfig {
             attachments_dir: config.data_dir.join("attachments"),
             public_url: config.public_url.clone(),

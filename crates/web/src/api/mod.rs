@@ -2,6 +2,7 @@
 //! from the handlers' annotations (utoipa), so it cannot drift from the routes.
 
 pub mod admin;
+pub mod compliance;
 pub mod dto;
 pub mod privacy;
 pub mod reports;
@@ -136,6 +137,7 @@ pub const UPLOAD_LIMIT: usize = 5 * 5 * 1024 * 1024 + JSON_LIMIT;
 
 pub fn router() -> axum::Router<AppState> {
     use admin::*;
+    use compliance::*;
     use privacy::*;
     use reports::*;
     use sessions::*;
@@ -177,6 +179,7 @@ pub fn router() -> axum::Router<AppState> {
         .routes(routes!(revoke_token))
         .routes(routes!(export_reporter, correct_reporter))
         .routes(routes!(forget_reporter))
+        .routes(routes!(get_compliance))
         .layer(DefaultBodyLimit::max(JSON_LIMIT));
     let (router, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(uploads)

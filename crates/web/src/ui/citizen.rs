@@ -18,26 +18,12 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use tanggap_attachments::{CleanFile, check_count, clean};
 use tanggap_domain::Category;
-use tanggap_domain::metrics::{ResponseCompliance, classify_response, median};
+use tanggap_domain::compliance::Period;
+use tanggap_service::compliance::Compliance;
 use tanggap_domain::{Channel, ClockKind, Outcome, Region, ReportKind, ReportStatus, Stage};
 use tanggap_service::{Action, FieldError, ReportInput, ReporterInput};
 
 // ----- home -----------------------------------------------------------------------------------
-
-/// One agency's public figures.
-pub struct AgencyFigures {
-    pub name: String,
-    pub received: u64,
-    pub compliance: ResponseCompliance,
-    pub median_response: Option<TimeDelta>,
-}
-
-impl AgencyFigures {
-    pub fn median_text(&self, tr: &Tr) -> String {
-        self.median_response
-            .map_or_else(|| "—".into(), |m| tr.span(m))
-    }
-}
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -45,54 +31,14 @@ struct HomePage {
     l: Layout,
     total: u64,
     done: u64,
-    agencies: Vec<AgencyFigures>,
-    overall: ResponseCompliance,
+    c: Compliance,
     days: i64,
 }
 
-/// Per-agency response figures over the assignments of the last `days` days.
-pub async fn agency_figures(
-    ui: &Ui,
-    days: i64,
-) -> UiResult<(Vec<AgencyFigures>, ResponseCompliance)> {
-    let now = ui.tr.now;
-    let figures = ui
-        .state
-        .services
-        .public_figures(now - TimeDelta::days(days), now + TimeDelta::seconds(1))
-        .await
-        .map_err(|e| ui.api_error(e.into()))?;
-    let facts = figures.facts;
-    let names: HashMap<String, String> = figures
-        .agencies
-        .into_iter()
-        .map(|a| (a.id, a.name))
-        .collect();
-    let mut by: HashMap<String, (u64, ResponseCompliance, Vec<TimeDelta>)> = HashMap::new();
-    let mut overall = ResponseCompliance::default();
-    for f in &facts {
-        let e = by.entry(f.agency_id.clone()).or_default();
-        e.0 += 1;
-        if let Some(due) = f.response_due_at {
-            let o = classify_response(due, f.first_response_at, now);
-            e.1.add(o);
-            overall.add(o);
-        }
-        if let Some(r) = f.first_response_at {
-            e.2.push(r - f.assigned_at);
-        }
+impl HomePage {
+    pub fn span(&self, d: &Option<TimeDelta>) -> String {
+        d.map_or_else(|| "—".into(), |d| self.l.tr.span(d))
     }
-    let mut out: Vec<AgencyFigures> = by
-        .into_iter()
-        .map(|(id, (received, compliance, mut times))| AgencyFigures {
-            name: names.get(&id).cloned().unwrap_or(id),
-            received,
-            compliance,
-            median_response: median(&mut times),
-        })
-        .collect();
-    out.sort_by(|a, b| b.received.cmp(&a.received).then(a.name.cmp(&b.name)));
-    Ok((out, overall))
 }
 
 pub async fn home(ui: Ui) -> UiResult {
@@ -103,14 +49,31 @@ pub async fn home(ui: Ui) -> UiResult {
         .await
         .map_err(|e| ui.api_error(e.into()))?;
     let days = 90;
-    let (mut agencies, overall) = agency_figures(&ui, days).await?;
-    agencies.truncate(15);
+    let today = ui.tr.now.with_timezone(&ui.tr.tz).date_naive();
+    let period = Period {
+        from: today
+            .checked_sub_days(chrono::Days::new(days as u64 - 1))
+            .unwrap_or(today),
+        to: today,
+    };
+    let mut c = ui
+        .state
+        .services
+        .public_compliance(period)
+        .await
+        .map_err(|e| ui.api_error(e.into()))?;
+    c.agencies.sort_by(|a, b| {
+        b.figures
+            .received
+            .cmp(&a.figures.received)
+            .then(a.name.cmp(&b.name))
+    });
+    c.agencies.truncate(15);
     Ok(page(&HomePage {
         l: ui.layout(ui.tr.s("Beranda", "Home")).await,
         total,
         done,
-        agencies,
-        overall,
+        c,
         days,
     }))
 }

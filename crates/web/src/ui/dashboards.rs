@@ -12,11 +12,10 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::Deserialize;
 use std::collections::HashMap;
 use tanggap_domain::Stage;
-use tanggap_domain::metrics::{
-    ResponseCompliance, ResponseOutcome, classify_response, median, percentile,
-};
+use tanggap_domain::compliance::{AgencyFigures, Period};
 use tanggap_domain::policy::Permission;
-use tanggap_store::{QueueItem, ResponseFact};
+use tanggap_service::compliance::{Compliance, Head, Scope};
+use tanggap_store::QueueItem;
 
 /// A queue line with its countdown.
 pub struct QueueRow {
@@ -95,214 +94,152 @@ fn completion_urgency(tr: &Tr, due: Option<DateTime<Utc>>) -> &'static str {
     }
 }
 
-/// One agency's figures over a period.
-pub struct AgencyRow {
-    pub id: String,
-    pub name: String,
-    pub head: String,
-    pub received: u64,
-    pub c: ResponseCompliance,
-    pub median: Option<TimeDelta>,
-    pub p90: Option<TimeDelta>,
-    pub completed_on_time: u64,
-    pub completed: u64,
-}
-
-impl AgencyRow {
-    pub fn badge(&self) -> &'static str {
-        match self.c.rate() {
-            _ if self.c.unresponded_overdue > 0 => "b-red",
-            Some(r) if r >= 0.9 => "b-green",
-            Some(r) if r >= 0.7 => "b-amber",
-            Some(_) => "b-red",
-            None => "",
-        }
-    }
-    pub fn median_text(&self, tr: &Tr) -> String {
-        self.median.map_or_else(|| "—".into(), |m| tr.span(m))
-    }
-    pub fn p90_text(&self, tr: &Tr) -> String {
-        self.p90.map_or_else(|| "—".into(), |m| tr.span(m))
-    }
-    pub fn completion_rate(&self) -> Option<f64> {
-        (self.completed > 0).then(|| self.completed_on_time as f64 / self.completed as f64)
-    }
-}
-
-/// An assignment that missed its response deadline (lalai), as evidence.
-pub struct Breach {
-    pub f: ResponseFact,
-    pub agency: String,
-    pub outcome: ResponseOutcome,
-}
-
-pub fn figures(
-    facts: &[ResponseFact],
-    now: DateTime<Utc>,
-    names: &HashMap<String, (String, String)>,
-) -> (Vec<AgencyRow>, Vec<Breach>) {
-    let mut rows: HashMap<&str, AgencyRow> = HashMap::new();
-    let mut times: HashMap<&str, Vec<TimeDelta>> = HashMap::new();
-    let mut breaches = Vec::new();
-    for f in facts {
-        let (name, head) = names
-            .get(&f.agency_id)
-            .cloned()
-            .unwrap_or_else(|| (f.agency_id.clone(), String::new()));
-        let row = rows.entry(&f.agency_id).or_insert_with(|| AgencyRow {
-            id: f.agency_id.clone(),
-            name: name.clone(),
-            head,
-            received: 0,
-            c: ResponseCompliance::default(),
-            median: None,
-            p90: None,
-            completed_on_time: 0,
-            completed: 0,
-        });
-        row.received += 1;
-        if let Some(due) = f.response_due_at {
-            let o = classify_response(due, f.first_response_at, now);
-            row.c.add(o);
-            if matches!(
-                o,
-                ResponseOutcome::Late | ResponseOutcome::UnrespondedOverdue
-            ) {
-                breaches.push(Breach {
-                    f: f.clone(),
-                    agency: name.clone(),
-                    outcome: o,
-                });
-            }
-        }
-        if let Some(r) = f.first_response_at {
-            times
-                .entry(&f.agency_id)
-                .or_default()
-                .push(r - f.assigned_at);
-        }
-        if let Some(done) = f.tuntas_at {
-            row.completed += 1;
-            if f.completion_due_at.is_some_and(|d| done <= d) {
-                row.completed_on_time += 1;
-            }
-        }
-    }
-    for (id, mut t) in times {
-        if let Some(row) = rows.get_mut(id) {
-            row.median = median(&mut t);
-            row.p90 = percentile(&mut t, 90);
-        }
-    }
-    let mut out: Vec<AgencyRow> = rows.into_values().collect();
-    // Worst first: most unresponded overdue, then lowest compliance.
-    out.sort_by(|a, b| {
-        b.c.unresponded_overdue
-            .cmp(&a.c.unresponded_overdue)
-            .then(
-                a.c.rate()
-                    .unwrap_or(1.0)
-                    .partial_cmp(&b.c.rate().unwrap_or(1.0))
-                    .unwrap_or(std::cmp::Ordering::Equal),
-            )
-            .then(a.name.cmp(&b.name))
-    });
-    breaches.sort_by_key(|b| {
-        (
-            b.outcome != ResponseOutcome::UnrespondedOverdue,
-            b.f.response_due_at,
-        )
-    });
-    (out, breaches)
-}
-
+/// The period a dashboard shows: recent days, or a quarter.
 #[derive(Deserialize, Default)]
 pub struct PeriodQuery {
+    /// `7`, `30`, `90`, `365` days, `kuartal` (this quarter) or `kuartal-lalu` (the previous one).
+    periode: Option<String>,
+    /// Kept for old links: a number of days.
     hari: Option<i64>,
+}
+
+/// The choices of the period selector.
+pub struct PeriodChoice {
+    pub value: &'static str,
+    pub label: String,
+    pub selected: bool,
+}
+
+fn period(ui: &Ui, q: &PeriodQuery) -> (Period, String, Vec<PeriodChoice>) {
+    let today = ui.tr.now.with_timezone(&ui.tr.tz).date_naive();
+    let value = q
+        .periode
+        .clone()
+        .or_else(|| q.hari.map(|d| d.to_string()))
+        .filter(|v| ["7", "30", "90", "365", "kuartal", "kuartal-lalu"].contains(&v.as_str()))
+        .unwrap_or_else(|| "30".into());
+    let this_quarter = Period::quarter_of(today);
+    let p = match value.as_str() {
+        "kuartal" => this_quarter,
+        "kuartal-lalu" => this_quarter.previous_quarter(),
+        days => {
+            let n: u64 = days.parse().unwrap_or(30);
+            let from = today
+                .checked_sub_days(chrono::Days::new(n.saturating_sub(1)))
+                .unwrap_or(today);
+            Period { from, to: today }
+        }
+    };
+    let tr = ui.tr;
+    let q_name = |p: &Period| p.quarter_name().unwrap_or_default();
+    let choices = [
+        ("7", tr.pick("7 hari terakhir".into(), "last 7 days".into())),
+        ("30", tr.pick("30 hari terakhir".into(), "last 30 days".into())),
+        ("90", tr.pick("90 hari terakhir".into(), "last 90 days".into())),
+        ("365", tr.pick("365 hari terakhir".into(), "last 365 days".into())),
+        (
+            "kuartal",
+            tr.pick(
+                format!("Kuartal ini ({})", q_name(&this_quarter)),
+                format!("This quarter ({})", q_name(&this_quarter)),
+            ),
+        ),
+        (
+            "kuartal-lalu",
+            tr.pick(
+                format!("Kuartal lalu ({})", q_name(&this_quarter.previous_quarter())),
+                format!("Previous quarter ({})", q_name(&this_quarter.previous_quarter())),
+            ),
+        ),
+    ]
+    .into_iter()
+    .map(|(v, label)| PeriodChoice {
+        value: v,
+        selected: v == value,
+        label,
+    })
+    .collect();
+    (p, value, choices)
 }
 
 #[derive(Template)]
 #[template(path = "pimpinan.html")]
 struct LeadershipPage {
     l: Layout,
-    rows: Vec<AgencyRow>,
-    breaches: Vec<Breach>,
-    total: ResponseCompliance,
-    received: u64,
-    days: i64,
+    c: Compliance,
     heading: String,
+    choices: Vec<PeriodChoice>,
     show_heads: bool,
+    names: HashMap<String, String>,
 }
 
-async fn dashboard(ui: &Ui, days: i64, own_agency: bool) -> UiResult {
-    let now = ui.tr.now;
-    let f = ui
+impl LeadershipPage {
+    pub fn badge(&self, f: &AgencyFigures) -> &'static str {
+        match f.compliance() {
+            _ if f.unresponded_overdue > 0 => "b-red",
+            Some(r) if r >= 0.9 => "b-green",
+            Some(r) if r >= 0.7 => "b-amber",
+            Some(_) => "b-red",
+            None => "",
+        }
+    }
+    pub fn span(&self, d: &Option<TimeDelta>) -> String {
+        d.map_or_else(|| "—".into(), |d| self.l.tr.span(d))
+    }
+    pub fn head(&self, h: &Option<Head>) -> String {
+        match h {
+            Some(Head {
+                name,
+                position: Some(p),
+            }) => format!("{name} ({p})"),
+            Some(Head { name, .. }) => name.clone(),
+            None => "—".into(),
+        }
+    }
+    pub fn agency_name(&self, id: &str) -> String {
+        self.names.get(id).cloned().unwrap_or_else(|| id.to_string())
+    }
+    pub fn satisfaction(&self, f: &AgencyFigures) -> String {
+        f.satisfaction()
+            .map_or_else(|| "—".into(), |s| format!("{s:.1}"))
+    }
+}
+
+async fn dashboard(ui: &Ui, q: &PeriodQuery, scope: Scope) -> UiResult {
+    let (p, _, choices) = period(ui, q);
+    let own = scope == Scope::Mine;
+    let c = ui
         .state
         .services
-        .figures(
-            ui.caller(),
-            own_agency,
-            now - TimeDelta::days(days),
-            now + TimeDelta::seconds(1),
-        )
+        .compliance(ui.caller(), p, scope)
         .await
         .map_err(|e| ui.api_error(e.into()))?;
-    let heading = match &f.agency_name {
-        Some(name) if own_agency => {
-            format!("{}: {name}", ui.tr.s("Dasbor instansi", "Agency dashboard"))
-        }
-        _ => ui
-            .tr
-            .s("Dasbor pimpinan", "Leadership dashboard")
-            .to_string(),
-    };
-    let facts = f.facts;
-    let names: HashMap<String, (String, String)> = f
+    let names: HashMap<String, String> = c
         .agencies
-        .into_iter()
-        .map(|a| {
-            let head = match (a.head_name, a.head_position) {
-                (Some(n), Some(p)) => format!("{n} ({p})"),
-                (Some(n), None) => n,
-                _ => String::new(),
-            };
-            (a.id, (a.name, head))
-        })
+        .iter()
+        .map(|a| (a.agency_id.clone(), a.name.clone()))
         .collect();
-    let (rows, breaches) = figures(&facts, now, &names);
-    let mut total = ResponseCompliance::default();
-    for r in &rows {
-        total.on_time += r.c.on_time;
-        total.late += r.c.late;
-        total.unresponded_overdue += r.c.unresponded_overdue;
-        total.not_yet_due += r.c.not_yet_due;
-    }
-    let received = rows.iter().map(|r| r.received).sum();
-    let show_heads = !own_agency;
+    let heading = if own {
+        ui.tr.s("Dasbor instansi", "Agency dashboard").to_string()
+    } else {
+        ui.tr.s("Dasbor pimpinan", "Leadership dashboard").to_string()
+    };
     Ok(page(&LeadershipPage {
         l: ui.layout(heading.clone()).await,
-        rows,
-        breaches,
-        total,
-        received,
-        days,
+        c,
         heading,
-        show_heads,
+        choices,
+        show_heads: true,
+        names,
     }))
-}
-
-fn period(q: &PeriodQuery) -> i64 {
-    q.hari
-        .filter(|d| [7, 30, 90, 365].contains(d))
-        .unwrap_or(30)
 }
 
 pub async fn leadership(ui: Ui, Query(q): Query<PeriodQuery>) -> UiResult {
     ui.require(Permission::ViewLeadershipDashboard)?;
-    dashboard(&ui, period(&q), false).await
+    dashboard(&ui, &q, Scope::All).await
 }
 
 pub async fn agency_dashboard(ui: Ui, Query(q): Query<PeriodQuery>) -> UiResult {
     ui.require(Permission::ViewAgencyDashboard)?;
-    dashboard(&ui, period(&q), true).await
+    dashboard(&ui, &q, Scope::Mine).await
 }
