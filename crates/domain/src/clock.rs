@@ -266,6 +266,26 @@ impl Clock {
             .and_then(|p| self.crossed_at(p, cal));
     }
 
+    /// The working calendar changed (a holiday added or removed): a running working-day clock
+    /// whose deadline has not passed at `now` gets its deadline worked out again on the new
+    /// calendar. A passed deadline stays where it was (SPEC section 6). Returns whether the
+    /// deadline moved.
+    pub fn recalendar(&mut self, now: Timestamp, cal: &WorkingCalendar) -> bool {
+        let (Some(since), Some(due)) = (self.running_since, self.due_at) else {
+            return false;
+        };
+        if self.measure != Measure::Working || self.stopped_at.is_some() || due <= now {
+            return false;
+        }
+        let left = (self.budget - self.consumed).max(TimeDelta::zero());
+        let moved = self.measure.add(cal, since, left);
+        if moved == due {
+            return false;
+        }
+        self.due_at = Some(moved);
+        true
+    }
+
     /// The first threshold above the ones already acted on.
     pub fn next_threshold(&self, thresholds: &[u32]) -> Option<u32> {
         thresholds.iter().copied().find(|p| *p > self.fired)
@@ -278,6 +298,27 @@ mod tests {
     use crate::calendar::test_support::wib as t;
     use chrono::DateTime;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_holiday_added_moves_a_running_deadline_that_has_not_passed() {
+        // Monday 09:00, 5 working days: due next Monday 09:00.
+        let mut c = Clock::start(
+            ClockKind::Completion,
+            Measure::Working,
+            TimeDelta::days(5),
+            t("2026-11-30 09:00"),
+            &WorkingCalendar::jakarta(),
+        );
+        let with_holiday =
+            WorkingCalendar::new(chrono_tz::Asia::Jakarta, ["2026-12-02".parse().unwrap()]);
+        let mut passed = c.clone();
+        assert!(c.recalendar(t("2026-12-01 10:00"), &with_holiday));
+        assert_eq!(c.due_at, Some(t("2026-12-08 09:00")));
+        assert!(!c.recalendar(t("2026-12-01 10:00"), &with_holiday), "once");
+        // A deadline that has passed stays where it was.
+        assert!(!passed.recalendar(t("2026-12-07 10:00"), &with_holiday));
+        assert_eq!(passed.due_at, Some(t("2026-12-07 09:00")));
+    }
 
     #[test]
     fn pause_keeps_elapsed_time() {

@@ -543,7 +543,9 @@ pub fn rebuild_obligations(
     };
     open(created_at, &mut out);
     for f in timeline.iter().filter(|f| f.at >= created_at) {
-        let current = out.last_mut().filter(|o| o.responded_at.is_none() && o.cancelled_at.is_none());
+        let current = out
+            .last_mut()
+            .filter(|o| o.responded_at.is_none() && o.cancelled_at.is_none());
         match f.kind {
             TimelineKind::Answer if f.assignment_id == Some(assignment_id) => {
                 if let Some(o) = current {
@@ -591,8 +593,15 @@ mod rebuild_tests {
         let got = rebuild_obligations(7, wib("2026-10-01 08:00"), &timeline, due);
         assert_eq!(got.len(), 3);
         assert_eq!(got[0].responded_at, Some(wib("2026-10-01 10:00")));
-        assert_eq!((got[1].cycle, got[1].started_at), (2, wib("2026-10-05 08:00")));
-        assert_eq!(got[1].responded_at, Some(wib("2026-10-06 09:00")), "late, still an answer");
+        assert_eq!(
+            (got[1].cycle, got[1].started_at),
+            (2, wib("2026-10-05 08:00"))
+        );
+        assert_eq!(
+            got[1].responded_at,
+            Some(wib("2026-10-06 09:00")),
+            "late, still an answer"
+        );
         assert_eq!(got[2].cancelled_at, Some(wib("2026-10-07 09:00")));
     }
 }

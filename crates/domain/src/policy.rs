@@ -67,6 +67,8 @@ permissions!(
     ActAsReporter = "act_as_reporter",
     /// Close a report whose auto-close period passed.
     AutoCloseReport = "auto_close_report",
+    /// Move running deadlines after the working calendar changed.
+    RecalendarClocks = "recalendar_clocks",
     /// Work the complaint desk: its inbox, list of reports to triage, the channel inbox.
     UseDesk = "use_desk",
     /// See the agency's queue of open assignments with their countdowns.
@@ -111,7 +113,7 @@ pub fn allows(party: Party, p: Permission) -> bool {
         WorkAssignment | ViewAgencyQueue | ViewAgencyDashboard => staff(&[Petugas, Kepala]),
         AddInstruction => staff(&[Pimpinan]),
         ActAsReporter => party == Party::Reporter,
-        AutoCloseReport => party == Party::System,
+        AutoCloseReport | RecalendarClocks => party == Party::System,
         ViewLeadershipDashboard => staff(&[Pimpinan, Auditor, Operator]),
         ReadAuditTrail => staff(&[Auditor]),
         ViewHeadContacts => staff(&[Operator, Petugas, Kepala, Pimpinan, Auditor, Admin]),

@@ -215,6 +215,9 @@ pub enum Command {
     },
     /// The scheduler closes a report after the auto-close period.
     AutoClose,
+    /// The working calendar changed: running working-day clocks whose deadlines have not passed
+    /// get them worked out again (the system, after a holiday was added or removed).
+    Recalendar,
 }
 
 impl Command {
@@ -235,6 +238,7 @@ impl Command {
             Command::AddInstruction { .. } => "add_instruction",
             Command::MessageReporter { .. } => "message_reporter",
             Command::AutoClose => "auto_close",
+            Command::Recalendar => "recalendar",
         }
     }
 }
@@ -311,6 +315,12 @@ pub enum Event {
     ObligationAnswered {
         assignment: AssignmentRef,
     },
+    /// The open obligation's deadline moved with the working calendar (a holiday added or
+    /// removed before it passed).
+    ObligationDueMoved {
+        assignment: AssignmentRef,
+        due_at: Timestamp,
+    },
     /// The report ended (archived, merged, closed, or finished by the lead) before the open
     /// obligation's deadline: it no longer counts. After the deadline nothing is cancelled: the
     /// missed deadline stays on record.
@@ -360,6 +370,7 @@ impl Event {
             Event::AssignmentRestarted { .. } => "assignment.restarted",
             Event::ObligationOpened { .. } => "obligation.opened",
             Event::ObligationAnswered { .. } => "obligation.answered",
+            Event::ObligationDueMoved { .. } => "obligation.due_moved",
             Event::ObligationCancelled { .. } => "obligation.cancelled",
             Event::ClockSet { .. } => "clock.set",
             Event::DuplicateLinked { .. } => "report.duplicate_linked",
@@ -855,6 +866,10 @@ pub fn decide(
             require_status(report.status, &[S::Selesai], "auto_close")?;
             d.close();
         }
+        Command::Recalendar => {
+            require(actor, Permission::RecalendarClocks)?;
+            d.recalendar();
+        }
     }
     Ok(d.events)
 }
@@ -1022,6 +1037,36 @@ impl<'a, 'c> Decision<'a, 'c> {
             None => self.start_assignment_clocks(r),
         }
         r
+    }
+
+    /// Move the deadlines of running working-day clocks that have not passed (and of the open
+    /// obligations they measure) to the calendar in force. Nothing if nothing moves.
+    fn recalendar(&mut self) {
+        let (now, cal) = (self.now(), self.ctx.calendar);
+        for c in &self.report.clocks {
+            let mut c = c.clone();
+            if c.recalendar(now, cal) {
+                self.set_clock(ClockOwner::Report, c);
+            }
+        }
+        for a in &self.report.assignments {
+            let r = AssignmentRef::Existing(a.id);
+            for c in &a.clocks {
+                let mut c = c.clone();
+                if c.recalendar(now, cal) {
+                    if c.kind == ClockKind::FirstResponse
+                        && !a.responded
+                        && let Some(due_at) = c.due_at
+                    {
+                        self.push(Event::ObligationDueMoved {
+                            assignment: r,
+                            due_at,
+                        });
+                    }
+                    self.set_clock(ClockOwner::Assignment(r), c);
+                }
+            }
+        }
     }
 
     /// A new first-response clock and the response obligation it measures.
@@ -1394,6 +1439,7 @@ pub fn evolve(view: &ReportView, events: &[Event], mut next_id: impl FnMut() -> 
             Event::DuplicateLinked { .. }
             | Event::ObligationOpened { .. }
             | Event::ObligationAnswered { .. }
+            | Event::ObligationDueMoved { .. }
             | Event::ObligationCancelled { .. }
             | Event::Archived { .. }
             | Event::ReporterReplied { .. }

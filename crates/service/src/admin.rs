@@ -308,6 +308,7 @@ impl Services {
         self.store
             .put_holiday(&h, &caller.audit_label(), self.now())
             .await?;
+        self.recalendar().await?;
         Ok(h)
     }
 
@@ -320,10 +321,26 @@ impl Services {
             .delete_holiday(date, &caller.audit_label(), self.now())
             .await?
         {
+            self.recalendar().await?;
             Ok(date)
         } else {
             Err(ServiceError::not_found("holiday", date))
         }
+    }
+
+    /// After a calendar edit: running working-day deadlines that have not passed move to the new
+    /// calendar (SPEC section 6), report by report, through the workflow as the system.
+    async fn recalendar(&self) -> Result<()> {
+        for id in self.store.reports_with_running_working_clocks().await? {
+            self.execute(
+                id,
+                &tanggap_domain::workflow::Actor::System,
+                tanggap_domain::workflow::Command::Recalendar,
+                vec![],
+            )
+            .await?;
+        }
+        Ok(())
     }
 
     /// The SLA policy in force.

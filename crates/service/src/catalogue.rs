@@ -377,6 +377,7 @@ fn permission_phrase(p: &str, lang: Lang) -> &'static str {
             "act as the reporter (send the report's secret)",
         ),
         "auto_close_report" => ("menutup laporan secara otomatis", "auto-close a report"),
+        "recalendar_clocks" => ("menghitung ulang tenggat", "recompute deadlines"),
         "use_desk" => ("membuka meja pengaduan", "use the complaint desk"),
         "view_agency_queue" => ("melihat antrean instansi", "see an agency's queue"),
         "view_agency_dashboard" => ("melihat dasbor instansi", "see an agency's dashboard"),

@@ -78,7 +78,12 @@ fn head_at(heads: &[HeadRecord], agency: &str, t: Timestamp) -> Option<Head> {
 
 impl Services {
     /// The accountability figures of `period` for `scope`, as of now.
-    pub async fn compliance(&self, caller: &Caller, period: Period, scope: Scope) -> Result<Compliance> {
+    pub async fn compliance(
+        &self,
+        caller: &Caller,
+        period: Period,
+        scope: Scope,
+    ) -> Result<Compliance> {
         let now = self.now();
         let (_, cal) = self.policy_and_calendar().await?;
         let agencies = self.store.agencies().await?;
@@ -94,8 +99,11 @@ impl Services {
                     caller.require(Permission::ViewAgencyDashboard)?;
                     if !mine.is_some_and(|m| tree.is_within(a, &m)) {
                         return Err(ServiceError::Refused(
-                            crate::Refusal::new(crate::RefusalKind::Forbidden, "agency_outside_scope")
-                                .with("agency", a),
+                            crate::Refusal::new(
+                                crate::RefusalKind::Forbidden,
+                                "agency_outside_scope",
+                            )
+                            .with("agency", a),
                         ));
                     }
                 }

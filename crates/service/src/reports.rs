@@ -421,6 +421,13 @@ impl Services {
                 agencies: &agencies,
             };
             let events = workflow::decide(&view, actor, &command, &ctx)?;
+            if events.is_empty() {
+                return Ok(Applied {
+                    version: view.version,
+                    created_assignments: vec![],
+                    activity_ids: vec![],
+                });
+            }
             let change = ReportChange {
                 report_id,
                 expected_version: view.version,

@@ -331,12 +331,26 @@ impl Store for PgStore {
         obligations::report_obligations(&self.pool, report_id).await
     }
 
-    async fn assignment_facts(&self, from: Timestamp, to: Timestamp) -> Result<Vec<AssignmentFact>> {
+    async fn assignment_facts(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<AssignmentFact>> {
         obligations::assignment_facts(&self.pool, from, to).await
     }
 
     async fn agency_heads(&self) -> Result<Vec<HeadRecord>> {
         reference::agency_heads(&self.pool).await
+    }
+
+    async fn reports_with_running_working_clocks(&self) -> Result<Vec<i64>> {
+        sqlx::query_scalar(
+            "SELECT DISTINCT report_id FROM clocks
+             WHERE stopped_at IS NULL AND running_since IS NOT NULL AND measure = 'working' ORDER BY report_id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(util::db_err)
     }
 
     async fn count_obligations(&self) -> Result<u64> {

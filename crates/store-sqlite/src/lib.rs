@@ -333,12 +333,26 @@ impl Store for SqliteStore {
         obligations::report_obligations(&self.read, report_id).await
     }
 
-    async fn assignment_facts(&self, from: Timestamp, to: Timestamp) -> Result<Vec<AssignmentFact>> {
+    async fn assignment_facts(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<AssignmentFact>> {
         obligations::assignment_facts(&self.read, from, to).await
     }
 
     async fn agency_heads(&self) -> Result<Vec<HeadRecord>> {
         reference::agency_heads(&self.read).await
+    }
+
+    async fn reports_with_running_working_clocks(&self) -> Result<Vec<i64>> {
+        sqlx::query_scalar(
+            "SELECT DISTINCT report_id FROM clocks
+             WHERE stopped_at IS NULL AND running_since IS NOT NULL AND measure = 'working' ORDER BY report_id",
+        )
+        .fetch_all(&self.read)
+        .await
+        .map_err(util::db_err)
     }
 
     async fn count_obligations(&self) -> Result<u64> {

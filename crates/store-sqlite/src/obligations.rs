@@ -13,7 +13,8 @@ use tanggap_store::{
     AssignmentFact, NewObligation, ObligationRecord, Result, StoreError, Timestamp,
 };
 
-const SELECT: &str = "SELECT o.id, o.assignment_id, o.report_id, r.tracking_id, o.agency_id, o.cycle,
+const SELECT: &str =
+    "SELECT o.id, o.assignment_id, o.report_id, r.tracking_id, o.agency_id, o.cycle,
     o.started_at, o.due_at, o.responded_at, o.cancelled_at
     FROM obligations o JOIN reports r ON r.id = o.report_id";
 
@@ -73,14 +74,16 @@ pub(crate) async fn report_obligations(
     pool: &SqlitePool,
     report_id: i64,
 ) -> Result<Vec<ObligationRecord>> {
-    sqlx::query(&format!("{SELECT} WHERE o.report_id = ? ORDER BY o.started_at, o.id"))
-        .bind(report_id)
-        .fetch_all(pool)
-        .await
-        .map_err(db_err)?
-        .iter()
-        .map(obligation_from_row)
-        .collect()
+    sqlx::query(&format!(
+        "{SELECT} WHERE o.report_id = ? ORDER BY o.started_at, o.id"
+    ))
+    .bind(report_id)
+    .fetch_all(pool)
+    .await
+    .map_err(db_err)?
+    .iter()
+    .map(obligation_from_row)
+    .collect()
 }
 
 pub(crate) async fn assignment_facts(

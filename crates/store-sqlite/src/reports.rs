@@ -706,6 +706,15 @@ async fn write_event_rows(
             .await
             .map_err(db_err)?;
         }
+        Event::ObligationDueMoved { assignment, due_at } => {
+            let aid = resolve(*assignment, created)?;
+            sqlx::query("UPDATE obligations SET due_at = ? WHERE assignment_id = ? AND responded_at IS NULL AND cancelled_at IS NULL")
+                .bind(us(*due_at))
+                .bind(aid)
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+        }
         Event::ClockSet { owner, clock } => {
             let aid = match owner {
                 ClockOwner::Report => 0,

@@ -1537,10 +1537,17 @@ pub async fn queues_and_obligations<H: Harness>(h: &H) {
     assert_eq!(all.len(), 4);
     let road = all.iter().find(|o| o.agency_id == "dpu-bmck").unwrap();
     assert_eq!(road.responded_at, Some(t0() + TimeDelta::hours(5)));
-    assert_eq!(road.due_at, t0() + TimeDelta::minutes(10) + TimeDelta::hours(24));
+    assert_eq!(
+        road.due_at,
+        t0() + TimeDelta::minutes(10) + TimeDelta::hours(24)
+    );
     assert_eq!(road.cycle, 1);
     let parent = all.iter().find(|o| o.agency_id == "dinkes").unwrap();
-    assert_eq!(parent.responded_at, Some(t0() + TimeDelta::hours(6)), "the forward");
+    assert_eq!(
+        parent.responded_at,
+        Some(t0() + TimeDelta::hours(6)),
+        "the forward"
+    );
     let child = all
         .iter()
         .find(|o| o.report_id == ids[2].0 && o.agency_id == "rsud-moewardi")
@@ -1550,7 +1557,11 @@ pub async fn queues_and_obligations<H: Harness>(h: &H) {
     assert_eq!(child.responded_at, None);
     assert_eq!(
         store
-            .obligations(t0(), t0() + TimeDelta::days(1), Some(&["dinkes".to_string()]))
+            .obligations(
+                t0(),
+                t0() + TimeDelta::days(1),
+                Some(&["dinkes".to_string()])
+            )
             .await
             .unwrap()
             .len(),
@@ -1570,7 +1581,11 @@ pub async fn queues_and_obligations<H: Harness>(h: &H) {
         .unwrap();
     assert_eq!(facts.len(), 4);
     assert!(facts.iter().any(|f| f.stage == Stage::Diteruskan));
-    assert!(facts.iter().all(|f| f.completion.is_some() && !f.finished && !f.reopened));
+    assert!(
+        facts
+            .iter()
+            .all(|f| f.completion.is_some() && !f.finished && !f.reopened)
+    );
     assert_eq!(store.count_obligations().await.unwrap(), 4);
 
     // The desk's inbox: the reporter's answer, newest first, with its report.
@@ -1715,11 +1730,23 @@ pub async fn obligations_keep_every_cycle_and_heads_their_history<H: Harness>(h:
     let op = user_actor(1, Role::Operator, None);
     let dpu = user_actor(2, Role::Petugas, Some("dpu-bmck"));
     let id = store
-        .create_report(&new_report(&mut rng, "Siklus", Some("+6281200000011"), t0()))
+        .create_report(&new_report(
+            &mut rng,
+            "Siklus",
+            Some("+6281200000011"),
+            t0(),
+        ))
         .await
         .unwrap()
         .id;
-    let reporter_id = store.report(id).await.unwrap().unwrap().reporter.unwrap().id;
+    let reporter_id = store
+        .report(id)
+        .await
+        .unwrap()
+        .unwrap()
+        .reporter
+        .unwrap()
+        .id;
     let reporter = Actor::Reporter {
         reporter_id: Some(reporter_id),
     };
@@ -1780,10 +1807,17 @@ pub async fn obligations_keep_every_cycle_and_heads_their_history<H: Harness>(h:
         "the first cycle's answer stays"
     );
     assert_eq!(
-        (lead_cycles[1].cycle, lead_cycles[1].started_at, lead_cycles[1].responded_at),
+        (
+            lead_cycles[1].cycle,
+            lead_cycles[1].started_at,
+            lead_cycles[1].responded_at
+        ),
         (2, t0() + TimeDelta::hours(30), None)
     );
-    let supporting = obligations.iter().find(|o| o.agency_id == "dinkes").unwrap();
+    let supporting = obligations
+        .iter()
+        .find(|o| o.agency_id == "dinkes")
+        .unwrap();
     assert_eq!(supporting.cancelled_at, Some(t0() + TimeDelta::hours(3)));
     let facts = store
         .assignment_facts(t0(), t0() + TimeDelta::days(1))

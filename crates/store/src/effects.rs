@@ -174,6 +174,7 @@ pub fn event_effects(event: &Event, cx: &EffectsContext<'_>) -> Result<EventEffe
         Event::ClockSet { .. }
         | Event::ObligationOpened { .. }
         | Event::ObligationAnswered { .. }
+        | Event::ObligationDueMoved { .. }
         | Event::ObligationCancelled { .. } => None,
         Event::DuplicateLinked { master_id } => {
             let master = cx.master_tracking_id.ok_or_else(|| {

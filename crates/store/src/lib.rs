@@ -198,6 +198,8 @@ pub trait Store: Send + Sync + 'static {
     async fn assignment_facts(&self, from: Timestamp, to: Timestamp)
     -> Result<Vec<AssignmentFact>>;
     async fn count_obligations(&self) -> Result<u64>;
+    /// Reports with a running working-day clock (whose deadlines a calendar edit may move).
+    async fn reports_with_running_working_clocks(&self) -> Result<Vec<i64>>;
     /// Store obligations rebuilt from the timeline of reports that predate them (an upgrade);
     /// one audit record for the lot. Obligations that exist are left as they are.
     async fn insert_obligations(&self, rows: &[NewObligation], at: Timestamp) -> Result<u64>;

@@ -197,7 +197,13 @@ async fn a_reporter_is_exported_corrected_and_forgotten(app: &TestApp) {
             )
             .await
             .unwrap();
-        format!("{:?}", (c.total, c.agencies.iter().map(|a| &a.figures).collect::<Vec<_>>()))
+        format!(
+            "{:?}",
+            (
+                c.total,
+                c.agencies.iter().map(|a| &a.figures).collect::<Vec<_>>()
+            )
+        )
     };
     let before = figures().await;
     let r = op

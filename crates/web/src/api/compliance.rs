@@ -61,7 +61,12 @@ pub struct AgencyComplianceDto {
 }
 
 impl AgencyComplianceDto {
-    fn new(id: String, name: String, head: Option<(String, Option<String>)>, f: &AgencyFigures) -> Self {
+    fn new(
+        id: String,
+        name: String,
+        head: Option<(String, Option<String>)>,
+        f: &AgencyFigures,
+    ) -> Self {
         let (head_name, head_position) = match head {
             Some((n, p)) => (Some(n), p),
             None => (None, None),
@@ -97,7 +102,9 @@ impl AgencyComplianceDto {
         AgencyComplianceDto::new(
             l.agency_id.clone(),
             l.name.clone(),
-            l.head.as_ref().map(|h| (h.name.clone(), h.position.clone())),
+            l.head
+                .as_ref()
+                .map(|h| (h.name.clone(), h.position.clone())),
             &l.figures,
         )
     }
@@ -116,7 +123,9 @@ pub struct ComplianceDto {
 
 fn date(name: &str, s: &str) -> ApiResult<NaiveDate> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
-        ApiError::BadRequest(format!("Query parameter `{name}={s}` is not a date (YYYY-MM-DD)."))
+        ApiError::BadRequest(format!(
+            "Query parameter `{name}={s}` is not a date (YYYY-MM-DD)."
+        ))
     })
 }
 
@@ -154,7 +163,11 @@ pub async fn get_compliance(
         from: c.period.from,
         to: c.period.to,
         generated_at: c.at,
-        agencies: c.agencies.iter().map(AgencyComplianceDto::from_line).collect(),
+        agencies: c
+            .agencies
+            .iter()
+            .map(AgencyComplianceDto::from_line)
+            .collect(),
         total: AgencyComplianceDto::new("*".into(), "Semua instansi".into(), None, &c.total),
     }))
 }

@@ -19,8 +19,8 @@ use std::collections::HashMap;
 use tanggap_attachments::{CleanFile, check_count, clean};
 use tanggap_domain::Category;
 use tanggap_domain::compliance::Period;
-use tanggap_service::compliance::Compliance;
 use tanggap_domain::{Channel, ClockKind, Outcome, Region, ReportKind, ReportStatus, Stage};
+use tanggap_service::compliance::Compliance;
 use tanggap_service::{Action, FieldError, ReportInput, ReporterInput};
 
 // ----- home -----------------------------------------------------------------------------------

@@ -134,9 +134,18 @@ fn period(ui: &Ui, q: &PeriodQuery) -> (Period, String, Vec<PeriodChoice>) {
     let q_name = |p: &Period| p.quarter_name().unwrap_or_default();
     let choices = [
         ("7", tr.pick("7 hari terakhir".into(), "last 7 days".into())),
-        ("30", tr.pick("30 hari terakhir".into(), "last 30 days".into())),
-        ("90", tr.pick("90 hari terakhir".into(), "last 90 days".into())),
-        ("365", tr.pick("365 hari terakhir".into(), "last 365 days".into())),
+        (
+            "30",
+            tr.pick("30 hari terakhir".into(), "last 30 days".into()),
+        ),
+        (
+            "90",
+            tr.pick("90 hari terakhir".into(), "last 90 days".into()),
+        ),
+        (
+            "365",
+            tr.pick("365 hari terakhir".into(), "last 365 days".into()),
+        ),
         (
             "kuartal",
             tr.pick(
@@ -147,8 +156,14 @@ fn period(ui: &Ui, q: &PeriodQuery) -> (Period, String, Vec<PeriodChoice>) {
         (
             "kuartal-lalu",
             tr.pick(
-                format!("Kuartal lalu ({})", q_name(&this_quarter.previous_quarter())),
-                format!("Previous quarter ({})", q_name(&this_quarter.previous_quarter())),
+                format!(
+                    "Kuartal lalu ({})",
+                    q_name(&this_quarter.previous_quarter())
+                ),
+                format!(
+                    "Previous quarter ({})",
+                    q_name(&this_quarter.previous_quarter())
+                ),
             ),
         ),
     ]
@@ -197,7 +212,10 @@ impl LeadershipPage {
         }
     }
     pub fn agency_name(&self, id: &str) -> String {
-        self.names.get(id).cloned().unwrap_or_else(|| id.to_string())
+        self.names
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| id.to_string())
     }
     pub fn satisfaction(&self, f: &AgencyFigures) -> String {
         f.satisfaction()
@@ -222,7 +240,9 @@ async fn dashboard(ui: &Ui, q: &PeriodQuery, scope: Scope) -> UiResult {
     let heading = if own {
         ui.tr.s("Dasbor instansi", "Agency dashboard").to_string()
     } else {
-        ui.tr.s("Dasbor pimpinan", "Leadership dashboard").to_string()
+        ui.tr
+            .s("Dasbor pimpinan", "Leadership dashboard")
+            .to_string()
     };
     Ok(page(&LeadershipPage {
         l: ui.layout(heading.clone()).await,
