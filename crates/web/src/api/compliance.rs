@@ -110,6 +110,19 @@ impl AgencyComplianceDto {
     }
 }
 
+/// A response obligation counted as lalai: the evidence, with the head in office at its deadline.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LalaiDto {
+    pub tracking_id: String,
+    pub agency_id: String,
+    pub started_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    /// `null`: still unanswered.
+    pub responded_at: Option<DateTime<Utc>>,
+    pub head_name: Option<String>,
+    pub head_position: Option<String>,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ComplianceDto {
     pub from: NaiveDate,
@@ -119,6 +132,8 @@ pub struct ComplianceDto {
     pub agencies: Vec<AgencyComplianceDto>,
     /// Every agency together.
     pub total: AgencyComplianceDto,
+    /// Every lalai obligation of the period, unanswered first.
+    pub lalai: Vec<LalaiDto>,
 }
 
 fn date(name: &str, s: &str) -> ApiResult<NaiveDate> {
@@ -169,5 +184,48 @@ pub async fn get_compliance(
             .map(AgencyComplianceDto::from_line)
             .collect(),
         total: AgencyComplianceDto::new("*".into(), "Semua instansi".into(), None, &c.total),
+        lalai: c
+            .lalai
+            .iter()
+            .map(|l| LalaiDto {
+                tracking_id: l.tracking_id.clone(),
+                agency_id: l.agency_id.clone(),
+                started_at: l.started_at,
+                due_at: l.due_at,
+                responded_at: l.responded_at,
+                head_name: l.head.as_ref().map(|h| h.name.clone()),
+                head_position: l.head.as_ref().and_then(|h| h.position.clone()),
+            })
+            .collect(),
     }))
+}
+
+/// One head of an agency, from `since` until the next one.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HeadDto {
+    pub name: String,
+    pub position: Option<String>,
+    pub since: DateTime<Utc>,
+}
+
+/// The heads an agency has had, oldest first (whoever may see the figures).
+#[utoipa::path(get, path = "/api/v1/agencies/{id}/heads", tag = "reference",
+    params(("id" = String, Path)), responses((status = 200, body = [HeadDto])))]
+pub async fn list_heads(
+    State(state): State<AppState>,
+    Staff(principal): Staff,
+    crate::extract::ApiPath(id): crate::extract::ApiPath<String>,
+) -> ApiResult<Json<Vec<HeadDto>>> {
+    let heads = state.services.agency_heads(&principal.caller).await?;
+    Ok(Json(
+        heads
+            .into_iter()
+            .filter(|h| h.agency_id == id)
+            .map(|h| HeadDto {
+                name: h.name,
+                position: h.position,
+                since: h.since,
+            })
+            .collect(),
+    ))
 }

@@ -180,6 +180,7 @@ pub fn router() -> axum::Router<AppState> {
         .routes(routes!(export_reporter, correct_reporter))
         .routes(routes!(forget_reporter))
         .routes(routes!(get_compliance))
+        .routes(routes!(list_heads))
         .layer(DefaultBodyLimit::max(JSON_LIMIT));
     let (router, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(uploads)
