@@ -422,7 +422,43 @@ async fn calendar_edits_move_running_deadlines(app: &TestApp) {
     assert_eq!(due(w.op.report(&tid).await).0, completion);
 }
 
+/// Reports from before response obligations existed get theirs from their timeline, once.
+async fn existing_reports_get_their_obligations_from_the_timeline(app: &TestApp) {
+    let w = World::new(app, "2026-07-06 08:00").await;
+    let dpu = w.agency("dpu-bmck").await;
+    let (tid, secret, ids) = w
+        .dispatched("pengaduan", &["dpu-bmck", "pemda-33-74"])
+        .await;
+    w.at("2026-07-06 12:00");
+    w.update(&dpu, &tid, ids[0], "tuntas").await;
+    w.at("2026-07-08 08:00");
+    app.reporter(&secret)
+        .act(
+            &format!("/api/v1/reports/{tid}/reopen"),
+            json!({"reason": "Belum."}),
+        )
+        .await;
+    w.at("2026-07-10 08:00");
+    let before = w.compliance("2026-07-01", "2026-07-31").await;
+    app.sql("DELETE FROM obligations").await;
+    let old = w.compliance("2026-07-01", "2026-07-31").await;
+    assert!(
+        old["agencies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["received"] == 0),
+        "an old database: {old}"
+    );
+    assert_eq!(app.services.rebuild_obligations().await.unwrap(), 3);
+    assert_eq!(app.services.rebuild_obligations().await.unwrap(), 0, "once");
+    let after = w.compliance("2026-07-01", "2026-07-31").await;
+    assert_eq!(after["agencies"], before["agencies"]);
+    assert!(app.services.verify_audit_chain().await.is_ok());
+}
+
 crate::on_both_backends!(
+    existing_reports_get_their_obligations_from_the_timeline,
     a_reopen_keeps_the_earlier_answer,
     forwarding_keeps_each_agency_to_its_own_obligation,
     completion_paused_for_the_reporter_counts_on_target,

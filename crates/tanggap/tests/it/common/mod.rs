@@ -178,6 +178,31 @@ impl TestApp {
         }
     }
 
+    /// Run a statement on the database behind the store's back (to simulate old data).
+    pub async fn sql(&self, statement: &str) {
+        match &self.pg {
+            None => {
+                let mut conn =
+                    tanggap_store_sqlite::raw_connection(&self.dir.path().join("tanggap.db"))
+                        .await
+                        .unwrap();
+                sqlx::query(statement).execute(&mut conn).await.unwrap();
+            }
+            Some(pg) => {
+                use sqlx::Connection;
+                let base = pg
+                    .admin_url
+                    .rsplit_once('/')
+                    .map(|(b, _)| b.to_string())
+                    .unwrap();
+                let mut conn = sqlx::PgConnection::connect(&format!("{base}/{}", pg.name))
+                    .await
+                    .unwrap();
+                sqlx::query(statement).execute(&mut conn).await.unwrap();
+            }
+        }
+    }
+
     /// Every row of every table as text, to check that some detail is held nowhere.
     pub async fn all_rows_as_text(&self) -> String {
         use sqlx::Row;
