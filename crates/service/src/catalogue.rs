@@ -366,6 +366,10 @@ fn permission_phrase(p: &str, lang: Lang) -> &'static str {
         "dispatch_report" => ("mendisposisikan laporan", "dispatch a report"),
         "mark_duplicate" => ("menandai laporan duplikat", "mark a report as a duplicate"),
         "archive_report" => ("mengarsipkan laporan", "archive a report"),
+        "review_attachments" => (
+            "meninjau foto dan dokumen laporan",
+            "review a report's photos and documents",
+        ),
         "write_to_reporter" => ("menulis kepada pelapor", "write to the reporter"),
         "work_assignment" => (
             "menindaklanjuti disposisi instansi",
