@@ -666,7 +666,10 @@ pub async fn attachments_are_reviewed_and_audited<H: Harness>(h: &H) {
         })
         .await
         .unwrap();
-    assert_eq!((hidden.review, hidden.redacted, hidden.public_file()), (Review::Hidden, None, None));
+    assert_eq!(
+        (hidden.review, hidden.redacted.clone(), hidden.public_file()),
+        (Review::Hidden, None, None)
+    );
     assert_eq!(store.attachment_by_key(&att[0].public_key).await.unwrap().unwrap(), hidden);
     let missing = store
         .review_attachment(&AttachmentReview {
