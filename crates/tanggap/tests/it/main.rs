@@ -11,5 +11,6 @@ mod api_story;
 mod background_jobs;
 mod browser;
 mod cli;
+mod content_safety;
 mod doors;
 mod ui_pages;
