@@ -419,10 +419,18 @@ impl Services {
                 ));
             }
         }
+        let public = filter.public_only;
         let mut page = self.store.list_reports(&filter).await?;
-        // A list never carries reporters' identities; the report page decides those.
+        // A list never carries reporters' identities nor what they wrote in the conversation;
+        // the report page decides those. The public gets the location as on the report page.
         for r in &mut page.items {
             r.reporter = None;
+            r.rating_comment = None;
+            if public {
+                let anonim = r.visibility.anonim;
+                r.latitude = r.latitude.filter(|_| !anonim).map(approximate);
+                r.longitude = r.longitude.filter(|_| !anonim).map(approximate);
+            }
         }
         Ok(page)
     }

@@ -514,7 +514,7 @@ async fn photos_are_public_only_once_the_desk_reviewed_them(app: &TestApp) {
     // Bad input is a clear 422, an unknown key 404.
     let (status, body) = review(&operator, &key, json!({"decision": "tampilkan"})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert_eq!(body["fields"][0]["field"], "decision");
+    assert_eq!(body["errors"][0]["field"], "decision");
     let (status, body) = review(
         &operator,
         &key,
@@ -522,7 +522,7 @@ async fn photos_are_public_only_once_the_desk_reviewed_them(app: &TestApp) {
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert_eq!(body["fields"][0]["code"], "area_outside");
+    assert_eq!(body["errors"][0]["code"], "area_outside");
     let (status, _) = review(&operator, &"a".repeat(32), json!({"decision": "hide"})).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     // Published: now the public gets it.
