@@ -86,9 +86,7 @@ pub fn redact(
     let mut decoder = reader
         .into_decoder()
         .map_err(|_| damaged("unreadable image"))?;
-    let orientation = decoder
-        .orientation()
-        .unwrap_or(Orientation::NoTransforms);
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let mut picture =
         DynamicImage::from_decoder(decoder).map_err(|_| damaged("image cannot be decoded"))?;
     picture.apply_orientation(orientation);

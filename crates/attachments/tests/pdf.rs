@@ -20,7 +20,10 @@ fn dirty_pdf(modern: bool) -> Vec<u8> {
         },
         dirty_jpeg(1),
     ));
-    let content = doc.add_object(Stream::new(dictionary! {}, b"q 100 0 0 60 0 0 cm /Im1 Do Q".to_vec()));
+    let content = doc.add_object(Stream::new(
+        dictionary! {},
+        b"q 100 0 0 60 0 0 cm /Im1 Do Q".to_vec(),
+    ));
     let page_xmp = doc.add_object(Stream::new(
         dictionary! { "Type" => "Metadata", "Subtype" => "XML" },
         b"<x:xmpmeta><dc:creator>Budi Santoso (halaman)</dc:creator></x:xmpmeta>".to_vec(),
@@ -32,13 +35,18 @@ fn dirty_pdf(modern: bool) -> Vec<u8> {
     });
     doc.objects.insert(
         pages_id,
-        Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 }),
+        Object::Dictionary(
+            dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 },
+        ),
     );
     let xmp = doc.add_object(Stream::new(
         dictionary! { "Type" => "Metadata", "Subtype" => "XML" },
         b"<x:xmpmeta><dc:creator>Budi Santoso</dc:creator><pdf:Producer>HP Scan</pdf:Producer></x:xmpmeta>".to_vec(),
     ));
-    let embedded = doc.add_object(Stream::new(dictionary! { "Type" => "EmbeddedFile" }, b"KTP Budi Santoso 3374010101800001".to_vec()));
+    let embedded = doc.add_object(Stream::new(
+        dictionary! { "Type" => "EmbeddedFile" },
+        b"KTP Budi Santoso 3374010101800001".to_vec(),
+    ));
     let spec = doc.add_object(dictionary! { "Type" => "Filespec", "F" => Object::string_literal("ktp.txt"), "EF" => dictionary! { "F" => embedded } });
     let catalog = doc.add_object(dictionary! {
         "Type" => "Catalog", "Pages" => pages_id, "Metadata" => xmp,
@@ -68,7 +76,10 @@ fn everything_in(pdf: &[u8]) -> Vec<u8> {
         match object {
             Object::Stream(s) => {
                 all.extend(format!("{:?}", s.dict).into_bytes());
-                all.extend(s.decompressed_content().unwrap_or_else(|_| s.content.clone()));
+                all.extend(
+                    s.decompressed_content()
+                        .unwrap_or_else(|_| s.content.clone()),
+                );
             }
             other => all.extend(format!("{other:?}").into_bytes()),
         }
@@ -78,7 +89,12 @@ fn everything_in(pdf: &[u8]) -> Vec<u8> {
 
 fn assert_clean(cleaned: &[u8]) {
     let all = everything_in(cleaned);
-    for secret in [b"Budi Santoso".as_slice(), b"HP Scan", b"3374010101800001", SECRET] {
+    for secret in [
+        b"Budi Santoso".as_slice(),
+        b"HP Scan",
+        b"3374010101800001",
+        SECRET,
+    ] {
         assert!(
             !contains(&all, secret) && !contains(cleaned, secret),
             "{} is still in the document",
@@ -91,13 +107,22 @@ fn assert_clean(cleaned: &[u8]) {
         .objects
         .values()
         .find_map(|o| match o {
-            Object::Stream(s) if s.dict.get(b"Subtype").is_ok_and(|t| t.as_name().ok() == Some(b"Image".as_slice())) => Some(s),
+            Object::Stream(s)
+                if s.dict
+                    .get(b"Subtype")
+                    .is_ok_and(|t| t.as_name().ok() == Some(b"Image".as_slice())) =>
+            {
+                Some(s)
+            }
             _ => None,
         })
         .expect("the photo is kept");
     // The photo still decodes, without its metadata.
     assert!(photo.content.starts_with(&[0xFF, 0xD8]));
-    assert_eq!(image::load_from_memory(&photo.content).unwrap().width(), WIDTH);
+    assert_eq!(
+        image::load_from_memory(&photo.content).unwrap().width(),
+        WIDTH
+    );
 }
 
 #[test]
@@ -115,7 +140,10 @@ fn a_scanned_letter_loses_author_xmp_embedded_files_and_photo_exif() {
 #[test]
 fn compressed_object_streams_are_cleaned_too() {
     let dirty = dirty_pdf(true);
-    assert!(contains(&dirty, b"/ObjStm"), "objects in compressed object streams");
+    assert!(
+        contains(&dirty, b"/ObjStm"),
+        "objects in compressed object streams"
+    );
     assert!(contains(&everything_in(&dirty), b"Budi Santoso"));
     let file = clean(&dirty, "surat.pdf", &Limits::default()).unwrap();
     assert_clean(&file.bytes);
@@ -136,7 +164,8 @@ fn earlier_revisions_of_an_updated_document_are_dropped() {
         .to_string();
     let obj = doc.max_id + 1;
     let offset = bytes.len();
-    bytes.extend_from_slice(format!("{obj} 0 obj\n<< /Author (Bukan Budi) >>\nendobj\n").as_bytes());
+    bytes
+        .extend_from_slice(format!("{obj} 0 obj\n<< /Author (Bukan Budi) >>\nendobj\n").as_bytes());
     let xref = bytes.len();
     bytes.extend_from_slice(
         format!(
@@ -161,7 +190,13 @@ fn encrypted_unreadable_and_jpeg2000_documents_are_refused() {
         "O" => Object::string_literal(vec![0u8; 32]), "U" => Object::string_literal(vec![0u8; 32]),
     });
     doc.trailer.set("Encrypt", encrypt);
-    doc.trailer.set("ID", vec![Object::string_literal(vec![1u8; 16]), Object::string_literal(vec![1u8; 16])]);
+    doc.trailer.set(
+        "ID",
+        vec![
+            Object::string_literal(vec![1u8; 16]),
+            Object::string_literal(vec![1u8; 16]),
+        ],
+    );
     let mut encrypted = Vec::new();
     doc.save_to(&mut encrypted).unwrap();
 
@@ -176,10 +211,16 @@ fn encrypted_unreadable_and_jpeg2000_documents_are_refused() {
     for (name, bytes) in [
         ("encrypted", encrypted),
         ("jpeg 2000", jpx),
-        ("garbage", b"%PDF-1.7\n\x00\xff not a document at all".to_vec()),
+        (
+            "garbage",
+            b"%PDF-1.7\n\x00\xff not a document at all".to_vec(),
+        ),
     ] {
         let err = clean(&bytes, "x.pdf", &Limits::default()).unwrap_err();
-        assert!(matches!(err, AttachmentError::PdfNotCleanable { .. }), "{name}: {err:?}");
+        assert!(
+            matches!(err, AttachmentError::PdfNotCleanable { .. }),
+            "{name}: {err:?}"
+        );
         assert_eq!(err.code(), "pdf_not_cleanable");
         assert!(err.to_string().contains("PDF") && err.message_en().contains("PDF"));
     }

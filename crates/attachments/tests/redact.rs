@@ -29,7 +29,10 @@ fn marked_areas_are_black_and_the_metadata_is_gone() {
     let (x1, y1) = (WIDTH - 2, HEIGHT - 2);
     let (a, b) = (picture.get_pixel(x1, y1), original.get_pixel(x1, y1));
     assert!(
-        a.0[..3].iter().zip(&b.0[..3]).all(|(a, b)| a.abs_diff(*b) < 40),
+        a.0[..3]
+            .iter()
+            .zip(&b.0[..3])
+            .all(|(a, b)| a.abs_diff(*b) < 40),
         "{a:?} {b:?}"
     );
     assert_ne!(copy.bytes, dirty);
@@ -42,7 +45,11 @@ fn a_rotated_photo_is_redacted_as_it_is_shown() {
     let copy = redact(&dirty, "foto.jpg", &[area(0.0, 0.0, 100.0, 10.0)]).unwrap();
     let picture = image::load_from_memory(&copy.bytes).unwrap();
     assert_eq!(picture.dimensions(), (HEIGHT, WIDTH), "turned upright");
-    assert!(picture.get_pixel(HEIGHT / 2, 0).0[..3].iter().all(|c| *c < 24));
+    assert!(
+        picture.get_pixel(HEIGHT / 2, 0).0[..3]
+            .iter()
+            .all(|c| *c < 24)
+    );
 }
 
 #[test]
@@ -50,7 +57,11 @@ fn png_and_webp_become_png_copies() {
     for (bytes, name) in [(dirty_png(), "a.png"), (dirty_webp(), "b.webp")] {
         let copy = redact(&bytes, name, &[area(50.0, 50.0, 50.0, 50.0)]).unwrap();
         assert_eq!(copy.content_type, "image/png");
-        assert!(copy.filename.ends_with("-disamarkan.png"), "{}", copy.filename);
+        assert!(
+            copy.filename.ends_with("-disamarkan.png"),
+            "{}",
+            copy.filename
+        );
         assert!(!contains(&copy.bytes, SECRET), "{name}");
         let picture = image::load_from_memory_with_format(&copy.bytes, ImageFormat::Png).unwrap();
         assert_eq!(picture.get_pixel(WIDTH - 1, HEIGHT - 1).0, [0, 0, 0, 255]);
@@ -60,7 +71,10 @@ fn png_and_webp_become_png_copies() {
 #[test]
 fn only_pictures_can_be_redacted() {
     let err = redact(b"%PDF-1.7\n", "surat.pdf", &[area(0.0, 0.0, 10.0, 10.0)]).unwrap_err();
-    assert!(matches!(err, AttachmentError::UnsupportedType { .. }), "{err:?}");
+    assert!(
+        matches!(err, AttachmentError::UnsupportedType { .. }),
+        "{err:?}"
+    );
     let mut broken = plain_jpeg();
     broken.truncate(broken.len() / 2);
     assert!(matches!(

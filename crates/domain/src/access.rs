@@ -346,7 +346,11 @@ mod tests {
             // (viewer, [public, conversation, internal] on a public report, the same on anonim)
             (Viewer::Public, [true, false, false], [true, false, false]),
             (Viewer::Reporter, [true, true, false], [true, true, false]),
-            (staff(Role::Operator, None), [true, true, true], [true, true, true]),
+            (
+                staff(Role::Operator, None),
+                [true, true, true],
+                [true, true, true],
+            ),
             (
                 staff(Role::Petugas, Some("rsud")),
                 [true, true, true],
@@ -357,8 +361,16 @@ mod tests {
                 [true, true, true],
                 [true, false, true],
             ),
-            (staff(Role::Pimpinan, None), [true, true, true], [true, false, true]),
-            (staff(Role::Auditor, None), [true, true, true], [true, false, true]),
+            (
+                staff(Role::Pimpinan, None),
+                [true, true, true],
+                [true, false, true],
+            ),
+            (
+                staff(Role::Auditor, None),
+                [true, true, true],
+                [true, false, true],
+            ),
         ];
         for (viewer, on_public, on_anonim) in cases {
             for (v, want) in [(Visibility::PUBLIK, on_public), (anonim(), on_anonim)] {
@@ -368,7 +380,11 @@ mod tests {
             }
         }
         // An agency that is not assigned sees nothing, whatever the audience.
-        let d = disclose(staff(Role::Petugas, Some("dpu")), &scope(Visibility::PUBLIK, &["rsud"]), &t);
+        let d = disclose(
+            staff(Role::Petugas, Some("dpu")),
+            &scope(Visibility::PUBLIK, &["rsud"]),
+            &t,
+        );
         assert!(Audience::ALL.iter().all(|a| !d.sees(*a)));
         // Nor does the public see anything of a confidential report.
         let rahasia = Visibility {
@@ -404,7 +420,11 @@ mod tests {
         }
         assert_eq!(approximate(-6.982_649), -6.983);
         assert_eq!(approximate(110.409_249), 110.409);
-        let both = public.union(disclose(Viewer::Reporter, &scope(Visibility::PUBLIK, &[]), &t));
+        let both = public.union(disclose(
+            Viewer::Reporter,
+            &scope(Visibility::PUBLIK, &[]),
+            &t,
+        ));
         assert_eq!(both.location, Location::Exact);
         assert!(both.conversation && both.original_files);
     }

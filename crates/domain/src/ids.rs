@@ -213,7 +213,13 @@ mod tests {
         let b = attachment_key(&mut rng);
         assert_ne!(a, b);
         assert!(is_attachment_key(&a) && is_attachment_key(&b), "{a} {b}");
-        for bad in ["1", "", &a.to_uppercase(), &a[..31], "../../etc/passwd0000000000000000"] {
+        for bad in [
+            "1",
+            "",
+            &a.to_uppercase(),
+            &a[..31],
+            "../../etc/passwd0000000000000000",
+        ] {
             assert!(!is_attachment_key(bad), "{bad}");
         }
     }

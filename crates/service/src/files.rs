@@ -86,7 +86,11 @@ impl Services {
             .attachment_by_key(key)
             .await?
             .ok_or_else(not_found)?;
-        let report = self.store.report(a.report_id).await?.ok_or_else(not_found)?;
+        let report = self
+            .store
+            .report(a.report_id)
+            .await?
+            .ok_or_else(not_found)?;
         // The desk reads every report; the check stays here for the day that changes.
         self.open_report(caller, report.tracking_id.as_str(), None)
             .await?;
@@ -99,9 +103,9 @@ impl Services {
             let (storage_key, filename) = (a.storage_key.clone(), a.filename.clone());
             let marks: Vec<tanggap_attachments::Area> = areas.iter().map(as_area).collect();
             let copy = tokio::task::spawn_blocking(move || {
-                let original = disk
-                    .get(&storage_key)
-                    .map_err(|e| ServiceError::Internal(format!("attachment {storage_key}: {e}")))?;
+                let original = disk.get(&storage_key).map_err(|e| {
+                    ServiceError::Internal(format!("attachment {storage_key}: {e}"))
+                })?;
                 let copy = tanggap_attachments::redact(&original, &filename, &marks)
                     .map_err(|_| ServiceError::field("decision", "cannot_redact"))?;
                 let key = disk
@@ -155,9 +159,15 @@ mod tests {
             Ok((Review::Published, vec![])),
             "areas matter only for a redaction"
         );
-        assert_eq!(input(" hide ", vec![]).check(), Ok((Review::Hidden, vec![])));
+        assert_eq!(
+            input(" hide ", vec![]).check(),
+            Ok((Review::Hidden, vec![]))
+        );
         let a = area(10.0, 20.0, 30.0, 15.0);
-        assert_eq!(input("redact", vec![a]).check(), Ok((Review::Redacted, vec![a])));
+        assert_eq!(
+            input("redact", vec![a]).check(),
+            Ok((Review::Redacted, vec![a]))
+        );
         let codes = |i: ReviewInput| -> Vec<(String, &'static str)> {
             i.check()
                 .unwrap_err()
@@ -165,17 +175,36 @@ mod tests {
                 .map(|e| (e.field, e.code))
                 .collect()
         };
-        assert_eq!(codes(input("publikasi", vec![])), vec![("decision".into(), "invalid")]);
-        assert_eq!(codes(input("redact", vec![])), vec![("areas".into(), "required")]);
         assert_eq!(
-            codes(input("redact", vec![a, area(90.0, 0.0, 20.0, 10.0), area(0.0, 0.0, f64::NAN, 1.0)])),
-            vec![("areas".into(), "area_outside"), ("areas".into(), "area_outside")]
+            codes(input("publikasi", vec![])),
+            vec![("decision".into(), "invalid")]
+        );
+        assert_eq!(
+            codes(input("redact", vec![])),
+            vec![("areas".into(), "required")]
+        );
+        assert_eq!(
+            codes(input(
+                "redact",
+                vec![
+                    a,
+                    area(90.0, 0.0, 20.0, 10.0),
+                    area(0.0, 0.0, f64::NAN, 1.0)
+                ]
+            )),
+            vec![
+                ("areas".into(), "area_outside"),
+                ("areas".into(), "area_outside")
+            ]
         );
         assert_eq!(
             codes(input("redact", vec![a; MAX_AREAS + 1])),
             vec![("areas".into(), "too_many_areas")]
         );
-        for e in input("redact", vec![area(90.0, 0.0, 20.0, 10.0)]).check().unwrap_err() {
+        for e in input("redact", vec![area(90.0, 0.0, 20.0, 10.0)])
+            .check()
+            .unwrap_err()
+        {
             assert_ne!(e.message(crate::Lang::Id), e.message(crate::Lang::En));
         }
     }

@@ -338,7 +338,11 @@ impl Services {
             .attachment_by_key(key)
             .await?
             .ok_or_else(not_found)?;
-        let report = self.store.report(a.report_id).await?.ok_or_else(not_found)?;
+        let report = self
+            .store
+            .report(a.report_id)
+            .await?
+            .ok_or_else(not_found)?;
         let opened = match self
             .open_report(caller, report.tracking_id.as_str(), secret)
             .await

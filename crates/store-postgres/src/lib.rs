@@ -281,10 +281,12 @@ impl Store for PgStore {
         reports::attachments(&self.pool, "report_id = $1", reports::Key::Id(report_id)).await
     }
     async fn attachment(&self, id: i64) -> Result<Option<AttachmentRecord>> {
-        Ok(reports::attachments(&self.pool, "id = $1", reports::Key::Id(id))
-            .await?
-            .into_iter()
-            .next())
+        Ok(
+            reports::attachments(&self.pool, "id = $1", reports::Key::Id(id))
+                .await?
+                .into_iter()
+                .next(),
+        )
     }
     async fn attachment_by_key(&self, public_key: &str) -> Result<Option<AttachmentRecord>> {
         Ok(reports::attachments(

@@ -560,17 +560,17 @@ async fn apply_in_tx(conn: &mut PgConnection, change: &ReportChange) -> Result<A
         if let Some(m) = &fx.message {
             message_id = Some(
                 insert_message(
-                conn,
-                id,
-                reporter_id,
-                &channel,
-                m.direction,
-                &m.body,
-                m.status,
-                &actor,
-                now,
-            )
-            .await?,
+                    conn,
+                    id,
+                    reporter_id,
+                    &channel,
+                    m.direction,
+                    &m.body,
+                    m.status,
+                    &actor,
+                    now,
+                )
+                .await?,
             );
         }
         audit::append(conn, fx.audit.event(activity_id, message_id), now).await?;

@@ -23,7 +23,6 @@ fn user_from_row(row: &PgRow) -> Result<User> {
     })
 }
 
-
 async fn load(conn: &mut PgConnection, id: i64) -> Result<Option<User>> {
     sqlx::query("SELECT * FROM users WHERE id = $1")
         .bind(id)
@@ -61,7 +60,8 @@ pub(crate) async fn create_user(pool: &PgPool, u: &NewUser, actor: &str) -> Resu
         .ok_or_else(|| StoreError::Backend("user vanished".into()))?;
     audit::append(
         &mut tx,
-        NewAuditEvent::new(actor, "user.created", "user", id).after(&tanggap_store::redact::user(&user)),
+        NewAuditEvent::new(actor, "user.created", "user", id)
+            .after(&tanggap_store::redact::user(&user)),
         u.created_at,
     )
     .await?;

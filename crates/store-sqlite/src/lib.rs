@@ -283,10 +283,12 @@ impl Store for SqliteStore {
         reports::attachments(&self.read, "report_id = ?", reports::Key::Id(report_id)).await
     }
     async fn attachment(&self, id: i64) -> Result<Option<AttachmentRecord>> {
-        Ok(reports::attachments(&self.read, "id = ?", reports::Key::Id(id))
-            .await?
-            .into_iter()
-            .next())
+        Ok(
+            reports::attachments(&self.read, "id = ?", reports::Key::Id(id))
+                .await?
+                .into_iter()
+                .next(),
+        )
     }
     async fn attachment_by_key(&self, public_key: &str) -> Result<Option<AttachmentRecord>> {
         Ok(reports::attachments(

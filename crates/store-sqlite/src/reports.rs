@@ -504,18 +504,20 @@ async fn apply_in_tx(conn: &mut SqliteConnection, change: &ReportChange) -> Resu
             activity_id = Some(activity);
         }
         if let Some(m) = &fx.message {
-            message_id = Some(insert_message(
-                conn,
-                id,
-                reporter_id,
-                &channel,
-                m.direction,
-                &m.body,
-                m.status,
-                &actor,
-                now,
-            )
-            .await?);
+            message_id = Some(
+                insert_message(
+                    conn,
+                    id,
+                    reporter_id,
+                    &channel,
+                    m.direction,
+                    &m.body,
+                    m.status,
+                    &actor,
+                    now,
+                )
+                .await?,
+            );
         }
         audit::append(conn, fx.audit.event(activity_id, message_id), now).await?;
     }
@@ -1020,7 +1022,10 @@ fn attachment_from_row(row: &SqliteRow) -> Result<AttachmentRecord> {
     })
 }
 
-pub(crate) async fn review_attachment(w: &Writer, review: AttachmentReview) -> Result<AttachmentRecord> {
+pub(crate) async fn review_attachment(
+    w: &Writer,
+    review: AttachmentReview,
+) -> Result<AttachmentRecord> {
     w.run(move |conn| {
         Box::pin(async move {
             let copy = review.redacted.as_ref().map(|(c, _)| c);

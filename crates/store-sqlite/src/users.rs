@@ -24,7 +24,6 @@ fn user_from_row(row: &SqliteRow) -> Result<User> {
     })
 }
 
-
 async fn load(conn: &mut SqliteConnection, id: i64) -> Result<Option<User>> {
     sqlx::query("SELECT * FROM users WHERE id = ?")
         .bind(id)

@@ -615,7 +615,10 @@ pub async fn attachments_are_reviewed_and_audited<H: Harness>(h: &H) {
     }
     let created = store.create_report(&r).await.unwrap();
     let att = store.attachments(created.id).await.unwrap();
-    assert_ne!(att[0].public_key, att[1].public_key, "keys are drawn per file");
+    assert_ne!(
+        att[0].public_key, att[1].public_key,
+        "keys are drawn per file"
+    );
     let copy = FileCopy {
         content_type: "image/jpeg".into(),
         size_bytes: 900,
@@ -643,7 +646,10 @@ pub async fn attachments_are_reviewed_and_audited<H: Harness>(h: &H) {
     assert_eq!(redacted.redacted.as_ref(), Some(&copy));
     assert_eq!(redacted.reviewed_at, Some(at));
     assert_eq!(redacted.public_file(), Some(copy.clone()));
-    assert_eq!(redacted.storage_key, att[0].storage_key, "the original is kept");
+    assert_eq!(
+        redacted.storage_key, att[0].storage_key,
+        "the original is kept"
+    );
     let published = store
         .review_attachment(&AttachmentReview {
             attachment_id: att[1].id,
@@ -654,7 +660,10 @@ pub async fn attachments_are_reviewed_and_audited<H: Harness>(h: &H) {
         })
         .await
         .unwrap();
-    assert_eq!(published.public_file().unwrap().storage_key, att[1].storage_key);
+    assert_eq!(
+        published.public_file().unwrap().storage_key,
+        att[1].storage_key
+    );
     // A later decision replaces the earlier one (and drops the copy).
     let hidden = store
         .review_attachment(&AttachmentReview {
@@ -670,7 +679,14 @@ pub async fn attachments_are_reviewed_and_audited<H: Harness>(h: &H) {
         (hidden.review, hidden.redacted.clone(), hidden.public_file()),
         (Review::Hidden, None, None)
     );
-    assert_eq!(store.attachment_by_key(&att[0].public_key).await.unwrap().unwrap(), hidden);
+    assert_eq!(
+        store
+            .attachment_by_key(&att[0].public_key)
+            .await
+            .unwrap()
+            .unwrap(),
+        hidden
+    );
     let missing = store
         .review_attachment(&AttachmentReview {
             attachment_id: 999_999,
@@ -680,7 +696,10 @@ pub async fn attachments_are_reviewed_and_audited<H: Harness>(h: &H) {
             at,
         })
         .await;
-    assert!(matches!(missing, Err(StoreError::NotFound(_))), "{missing:?}");
+    assert!(
+        matches!(missing, Err(StoreError::NotFound(_))),
+        "{missing:?}"
+    );
     let trail: Vec<_> = store
         .audit_for_object("report", &created.id.to_string())
         .await
@@ -691,7 +710,10 @@ pub async fn attachments_are_reviewed_and_audited<H: Harness>(h: &H) {
     assert_eq!(trail.len(), 3);
     let first = trail[0].after.as_deref().unwrap();
     assert!(first.contains("\"decision\":\"redacted\"") && first.contains(&"c".repeat(64)));
-    assert!(!first.contains("ktp.jpg"), "no file names on the trail: {first}");
+    assert!(
+        !first.contains("ktp.jpg"),
+        "no file names on the trail: {first}"
+    );
     verify_audit_chain(store.as_ref()).await.unwrap();
 }
 
@@ -761,7 +783,13 @@ pub async fn reports_are_created_with_reporters_and_clocks<H: Harness>(h: &H) {
     );
     assert_eq!(att[0].review, Review::Pending);
     assert_eq!(att[0].public_file(), None);
-    assert!(store.attachment_by_key(&"0".repeat(32)).await.unwrap().is_none());
+    assert!(
+        store
+            .attachment_by_key(&"0".repeat(32))
+            .await
+            .unwrap()
+            .is_none()
+    );
     // The title is on the trail as a digest only.
     let created_event = store
         .audit_for_object("report", &created.id.to_string())
@@ -1136,9 +1164,17 @@ pub async fn the_workflow_persists_exactly_what_the_domain_decides<H: Harness>(h
         .iter()
         .find(|a| a.kind == ActivityKind::AskedReporter)
         .unwrap();
-    assert!(audit.iter().any(|e| e.action == "report.wait_started"
-        && e.after.as_deref().unwrap().contains(&format!("\"activity_id\":{}", asked.id))
-        && e.after.as_deref().unwrap().contains(&format!("\"message_id\":{}", msgs[0].id))));
+    assert!(audit.iter().any(|e| {
+        e.action == "report.wait_started"
+            && e.after
+                .as_deref()
+                .unwrap()
+                .contains(&format!("\"activity_id\":{}", asked.id))
+            && e.after
+                .as_deref()
+                .unwrap()
+                .contains(&format!("\"message_id\":{}", msgs[0].id))
+    }));
     verify_audit_chain(store).await.unwrap();
 }
 

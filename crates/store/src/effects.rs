@@ -121,7 +121,8 @@ impl AuditRecord {
             self.after.clone(),
             &[("activity_id", activity_id), ("message_id", message_id)],
         );
-        let e = NewAuditEvent::new(&self.actor, self.action, "report", self.report_id).after(&after);
+        let e =
+            NewAuditEvent::new(&self.actor, self.action, "report", self.report_id).after(&after);
         match &self.before {
             Some(b) => e.before(b),
             None => e,
@@ -300,13 +301,13 @@ pub fn review_audit(review: &crate::AttachmentReview, report_id: i64) -> NewAudi
 #[cfg(test)]
 mod tests {
     use super::*;
+    use Audience::{Conversation, Internal, Public};
     use chrono::{DateTime, TimeDelta};
     use serde_json::{Value, json};
     use tanggap_domain::clock::{Clock, ClockKind, Measure};
     use tanggap_domain::ids::sha256_hex;
     use tanggap_domain::workflow::{ClockOwner, ReportFields};
     use tanggap_domain::{AssignmentRole, Outcome, ReportKind, Visibility};
-    use Audience::{Conversation, Internal, Public};
 
     const REPORT: i64 = 42;
     const ACTOR: &str = "user:3";
@@ -354,13 +355,19 @@ mod tests {
         assert_eq!(json_of(&e.after), Some(after.clone()));
         if let Some(secret) = secret {
             let text = format!("{:?}{:?}", e.before, e.after);
-            assert!(!text.contains(secret), "{secret} in the audit record {text}");
+            assert!(
+                !text.contains(secret),
+                "{secret} in the audit record {text}"
+            );
         }
         // With the rows it wrote, the record names them.
         let mut with_refs = after;
         with_refs["activity_id"] = json!(11);
         with_refs["message_id"] = json!(12);
-        assert_eq!(json_of(&fx.audit.event(Some(11), Some(12)).after), Some(with_refs));
+        assert_eq!(
+            json_of(&fx.audit.event(Some(11), Some(12)).after),
+            Some(with_refs)
+        );
     }
 
     fn report_entry(kind: ActivityKind, note: Option<&str>, audience: Audience) -> TimelineEntry {
@@ -470,7 +477,10 @@ mod tests {
             before: before.clone(),
             after: after.clone(),
         });
-        assert_eq!(fx.entry, Some(report_entry(ActivityKind::Edited, None, Internal)));
+        assert_eq!(
+            fx.entry,
+            Some(report_entry(ActivityKind::Edited, None, Internal))
+        );
         assert_eq!(fx.message, None);
         let fields_json = |f: &ReportFields| {
             let mut v = serde_json::to_value(f).unwrap();
@@ -492,7 +502,10 @@ mod tests {
             Some("Slamet"),
         );
         let after_json = json_of(&fx.audit.event(None, None).after).unwrap();
-        assert_eq!(after_json["visibility"], json!({ "anonim": false, "rahasia": true }));
+        assert_eq!(
+            after_json["visibility"],
+            json!({ "anonim": false, "rahasia": true })
+        );
         assert!(!format!("{:?}", fx.audit).contains("Melati"));
     }
 
@@ -674,7 +687,11 @@ mod tests {
         let fx = effects_with_master(&event, Some("LG-ABCD-2345"));
         assert_eq!(
             fx.entry,
-            Some(report_entry(ActivityKind::Duplicate, Some("LG-ABCD-2345"), Public))
+            Some(report_entry(
+                ActivityKind::Duplicate,
+                Some("LG-ABCD-2345"),
+                Public
+            ))
         );
         assert_eq!(fx.message, None);
         assert_audit(
@@ -706,7 +723,11 @@ mod tests {
         });
         assert_eq!(
             fx.entry,
-            Some(report_entry(ActivityKind::Archived, Some("Bukan pengaduan"), Public))
+            Some(report_entry(
+                ActivityKind::Archived,
+                Some("Bukan pengaduan"),
+                Public
+            ))
         );
         assert_eq!(fx.message, None);
         assert_audit(
@@ -725,7 +746,11 @@ mod tests {
         });
         assert_eq!(
             fx.entry,
-            Some(report_entry(ActivityKind::ReporterReplied, Some("RT 03 RW 05"), Conversation))
+            Some(report_entry(
+                ActivityKind::ReporterReplied,
+                Some("RT 03 RW 05"),
+                Conversation
+            ))
         );
         assert_eq!(
             fx.message,
@@ -753,7 +778,11 @@ mod tests {
         });
         assert_eq!(
             fx.entry,
-            Some(report_entry(ActivityKind::Rated, Some("4/5 · Sebagian"), Public))
+            Some(report_entry(
+                ActivityKind::Rated,
+                Some("4/5 · Sebagian"),
+                Public
+            ))
         );
         assert_eq!(fx.message, None);
         assert_audit(
@@ -785,7 +814,11 @@ mod tests {
         });
         assert_eq!(
             fx.entry,
-            Some(report_entry(ActivityKind::Reopened, Some("Belum diperbaiki"), Conversation))
+            Some(report_entry(
+                ActivityKind::Reopened,
+                Some("Belum diperbaiki"),
+                Conversation
+            ))
         );
         assert_eq!(fx.message, None);
         assert_audit(
@@ -804,7 +837,11 @@ mod tests {
         });
         assert_eq!(
             fx.entry,
-            Some(report_entry(ActivityKind::Instruction, Some("Prioritaskan"), Internal))
+            Some(report_entry(
+                ActivityKind::Instruction,
+                Some("Prioritaskan"),
+                Internal
+            ))
         );
         assert_eq!(fx.message, None);
         assert_audit(

@@ -210,11 +210,19 @@ mod tests {
         let after = staff(Some("budi.s@dpu.go.id"), None);
         let (b, a) = user_change(&before, &after, true);
         let text = format!("{b}{a}");
-        for secret in ["budi@dpu.go.id", "budi.s@dpu.go.id", "+6281111111111", "6281111111111"] {
+        for secret in [
+            "budi@dpu.go.id",
+            "budi.s@dpu.go.id",
+            "+6281111111111",
+            "6281111111111",
+        ] {
             assert!(!text.contains(secret), "{secret} in {text}");
         }
         assert_eq!(a["changed"], json!(["email", "phone", "password"]));
-        assert_eq!((b["has_phone"].clone(), a["has_phone"].clone()), (json!(true), json!(false)));
+        assert_eq!(
+            (b["has_phone"].clone(), a["has_phone"].clone()),
+            (json!(true), json!(false))
+        );
         assert_eq!(a["password_changed"], json!(true));
     }
 
@@ -277,7 +285,10 @@ mod tests {
 
     #[test]
     fn refs_are_added() {
-        let v = with_refs(json!({"event": "x"}), &[("activity_id", Some(4)), ("message_id", None)]);
+        let v = with_refs(
+            json!({"event": "x"}),
+            &[("activity_id", Some(4)), ("message_id", None)],
+        );
         assert_eq!(v, json!({"event": "x", "activity_id": 4}));
     }
 }

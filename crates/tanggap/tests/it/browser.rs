@@ -572,7 +572,12 @@ async fn the_desk_publishes_a_redacted_photo() {
     );
     b.click(&format!("{form} input[name=decision][value=redact]"))
         .await;
-    for (field, value) in [("area_x", "0"), ("area_y", "0"), ("area_w", "50"), ("area_h", "50")] {
+    for (field, value) in [
+        ("area_x", "0"),
+        ("area_y", "0"),
+        ("area_w", "50"),
+        ("area_h", "50"),
+    ] {
         b.fill(&format!("{form} input[name={field}]"), value).await;
     }
     b.shoot("tinjau-foto").await;
@@ -594,7 +599,14 @@ async fn the_desk_publishes_a_redacted_photo() {
             .is_ok(),
         "the photo shows on the public page"
     );
-    let copy = public.get(&path).send().await.unwrap().bytes().await.unwrap();
+    let copy = public
+        .get(&path)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
     let original = app
         .reporter(&secret)
         .get(&path)

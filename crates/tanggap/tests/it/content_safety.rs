@@ -191,13 +191,24 @@ async fn the_conversation_is_not_public(app: &TestApp) {
         .iter()
         .find(|a| a["kind"] == "asked_reporter")
         .expect("the public sees that a question was asked");
-    assert_eq!((asked["withheld"].clone(), asked["note"].clone()), (json!(true), Value::Null));
+    assert_eq!(
+        (asked["withheld"].clone(), asked["note"].clone()),
+        (json!(true), Value::Null)
+    );
     let answered = timeline
         .iter()
         .find(|a| a["kind"] == "reporter_replied")
         .unwrap();
-    assert_eq!(answered["attachments"], json!([]), "nor the photo sent with it");
-    assert!(timeline.iter().any(|a| a["kind"] == "rated" && a["note"] == "2/5 · Sebagian"));
+    assert_eq!(
+        answered["attachments"],
+        json!([]),
+        "nor the photo sent with it"
+    );
+    assert!(
+        timeline
+            .iter()
+            .any(|a| a["kind"] == "rated" && a["note"] == "2/5 · Sebagian")
+    );
     assert!(
         timeline
             .iter()
@@ -211,7 +222,10 @@ async fn the_conversation_is_not_public(app: &TestApp) {
     let (status, page) = get_text(&public, &format!("/lacak/{tid}")).await;
     assert_eq!(status, StatusCode::OK);
     assert_none_of(&page, &CONVERSATION, "the public tracking page");
-    assert!(page.contains("Pertanyaan untuk pelapor"), "the question is mentioned");
+    assert!(
+        page.contains("Pertanyaan untuk pelapor"),
+        "the question is mentioned"
+    );
     assert!(page.contains("Lubang sudah ditambal."));
 
     // The reporter, the desk and the (non-anonim) agency read it all.
@@ -226,7 +240,11 @@ async fn the_conversation_is_not_public(app: &TestApp) {
         assert_all_of(&text, &CONVERSATION, who);
     }
     let (_, page) = get_text(&public, &format!("/lacak/{tid}?kunci={}", s.secret)).await;
-    assert_all_of(&page, &[QUESTION, ANSWER, MESSAGE, COMMENT], "the reporter's page");
+    assert_all_of(
+        &page,
+        &[QUESTION, ANSWER, MESSAGE, COMMENT],
+        "the reporter's page",
+    );
 }
 
 async fn an_anonim_conversation_stays_with_the_desk(app: &TestApp) {
@@ -284,7 +302,9 @@ async fn the_audit_trail_holds_no_free_text_or_contacts(app: &TestApp) {
     });
     let s = conversation_story(app, body, "t").await;
     // The desk edits the text during verification of another report, and archives one.
-    let (other, _) = app.submit(complaint("Sampah menumpuk di depan rumah Pak Bambang")).await;
+    let (other, _) = app
+        .submit(complaint("Sampah menumpuk di depan rumah Pak Bambang"))
+        .await;
     s.operator
         .act(
             &format!("/api/v1/reports/{other}/verify"),
@@ -421,7 +441,10 @@ async fn the_public_gets_an_approximate_location_and_none_for_anonim_reports(app
             .await;
         let public = app.anonymous().report(&tid).await;
         if anonim {
-            assert_eq!((public["latitude"].clone(), public["longitude"].clone()), (Value::Null, Value::Null));
+            assert_eq!(
+                (public["latitude"].clone(), public["longitude"].clone()),
+                (Value::Null, Value::Null)
+            );
         } else {
             assert_eq!(public["latitude"], json!(-6.983));
             assert_eq!(public["longitude"], json!(110.409));
@@ -444,7 +467,10 @@ async fn attachments_are_named_by_random_keys(app: &TestApp) {
     let r = operator.report(&tid).await;
     let a = &r["attachments"][0];
     let key = a["key"].as_str().unwrap();
-    assert!(key.len() == 32 && key.bytes().all(|b| b.is_ascii_hexdigit()), "{key}");
+    assert!(
+        key.len() == 32 && key.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{key}"
+    );
     assert_eq!(a["url"], json!(format!("/api/v1/attachments/{key}")));
     assert!(a.get("id").is_none(), "the internal id stays inside");
     // Counting finds nothing, for anyone.
@@ -474,7 +500,8 @@ async fn review(c: &Caller, key: &str, body: Value) -> (StatusCode, Value) {
 }
 
 async fn photos_are_public_only_once_the_desk_reviewed_them(app: &TestApp) {
-    let (tid, secret) = submit_with_photo(app, complaint("Saluran air tersumbat di Jl. Mawar")).await;
+    let (tid, secret) =
+        submit_with_photo(app, complaint("Saluran air tersumbat di Jl. Mawar")).await;
     let operator = app.staff("p.op", Role::Operator, None).await;
     let agency = app.staff("p.dpu", Role::Petugas, Some("dpu-bmck")).await;
     let public = app.anonymous();
@@ -504,7 +531,10 @@ async fn photos_are_public_only_once_the_desk_reviewed_them(app: &TestApp) {
     let (_, page) = get_text(&public, &format!("/lacak/{tid}")).await;
     assert!(!page.contains(&key));
     // The agency and the reporter see the original all along.
-    assert_eq!(get_bytes(&agency, &path).await, (StatusCode::OK, original.clone()));
+    assert_eq!(
+        get_bytes(&agency, &path).await,
+        (StatusCode::OK, original.clone())
+    );
     // Only the desk reviews.
     let (status, body) = review(&agency, &key, json!({"decision": "publish"})).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
@@ -527,7 +557,10 @@ async fn photos_are_public_only_once_the_desk_reviewed_them(app: &TestApp) {
     assert_eq!(status, StatusCode::NOT_FOUND);
     // Published: now the public gets it.
     review(&operator, &key, json!({"decision": "publish"})).await;
-    assert_eq!(get_bytes(&public, &path).await, (StatusCode::OK, original.clone()));
+    assert_eq!(
+        get_bytes(&public, &path).await,
+        (StatusCode::OK, original.clone())
+    );
     let (_, page) = get_text(&public, &format!("/lacak/{tid}")).await;
     assert!(page.contains(&key), "the tracking page shows the photo");
     // Hidden again: gone for the public, not for staff.
@@ -554,7 +587,8 @@ async fn photos_are_public_only_once_the_desk_reviewed_them(app: &TestApp) {
 }
 
 async fn a_redacted_copy_hides_the_marked_area(app: &TestApp) {
-    let (tid, secret) = submit_with_photo(app, complaint("Tiang listrik miring di Jl. Kartini")).await;
+    let (tid, secret) =
+        submit_with_photo(app, complaint("Tiang listrik miring di Jl. Kartini")).await;
     let operator = app.staff("r.op", Role::Operator, None).await;
     operator
         .act(
@@ -579,8 +613,15 @@ async fn a_redacted_copy_hides_the_marked_area(app: &TestApp) {
     let (status, copy) = get_bytes(&app.anonymous(), &path).await;
     assert_eq!(status, StatusCode::OK);
     assert_ne!(copy, original, "the public gets the copy");
-    assert_eq!(get_bytes(&app.reporter(&secret), &path).await.1, original, "the reporter the original");
-    assert!(!copy.windows(4).any(|w| w == b"Exif"), "no metadata in the copy");
+    assert_eq!(
+        get_bytes(&app.reporter(&secret), &path).await.1,
+        original,
+        "the reporter the original"
+    );
+    assert!(
+        !copy.windows(4).any(|w| w == b"Exif"),
+        "no metadata in the copy"
+    );
     let picture = image::load_from_memory(&copy).unwrap();
     assert_eq!(picture.dimensions(), (80, 60));
     // x 8..32, y 12..21 is black; the rest is the photo.

@@ -465,13 +465,17 @@ impl ManagePage {
     pub fn review_error(&self, key: &str) -> Option<String> {
         self.retry
             .as_ref()
-            .filter(|r| r.aksi == "tinjau" && r.fields.get("attachment").map(String::as_str) == Some(key))
+            .filter(|r| {
+                r.aksi == "tinjau" && r.fields.get("attachment").map(String::as_str) == Some(key)
+            })
             .map(|r| r.message.clone())
     }
     pub fn review_code(&self, key: &str) -> String {
         self.retry
             .as_ref()
-            .filter(|r| r.aksi == "tinjau" && r.fields.get("attachment").map(String::as_str) == Some(key))
+            .filter(|r| {
+                r.aksi == "tinjau" && r.fields.get("attachment").map(String::as_str) == Some(key)
+            })
             .map_or_else(String::new, |r| format!("{}|{}", r.code, r.field_codes))
     }
     pub fn review_label(&self, a: &AttachmentDto) -> &'static str {
@@ -479,8 +483,14 @@ impl ManagePage {
         match a.review.as_str() {
             "published" => tr.s("tampil untuk publik", "public"),
             "hidden" => tr.s("disembunyikan dari publik", "hidden from the public"),
-            "redacted" => tr.s("tampil dengan area ditutup", "public with areas blacked out"),
-            _ => tr.s("belum ditinjau: belum tampil untuk publik", "not reviewed: not public yet"),
+            "redacted" => tr.s(
+                "tampil dengan area ditutup",
+                "public with areas blacked out",
+            ),
+            _ => tr.s(
+                "belum ditinjau: belum tampil untuk publik",
+                "not reviewed: not public yet",
+            ),
         }
     }
     pub fn review_badge(&self, a: &AttachmentDto) -> &'static str {
@@ -943,14 +953,14 @@ pub async fn act(ui: Ui, Path(tid): Path<String>, mut mp: Multipart) -> UiResult
 
 /// The desk's review of one attachment from the report page: publish, hide, or publish with the
 /// areas typed in the form (percent of the photo) blacked out.
-async fn review(
-    ui: &Ui,
-    tid: &str,
-    fields: &HashMap<String, Vec<String>>,
-    key: &str,
-) -> UiResult {
+async fn review(ui: &Ui, tid: &str, fields: &HashMap<String, Vec<String>>, key: &str) -> UiResult {
     let list = |k: &str| fields.get(k).cloned().unwrap_or_default();
-    let (xs, ys, ws, hs) = (list("area_x"), list("area_y"), list("area_w"), list("area_h"));
+    let (xs, ys, ws, hs) = (
+        list("area_x"),
+        list("area_y"),
+        list("area_w"),
+        list("area_h"),
+    );
     let number = |v: Option<&String>| {
         v.map(|s| s.trim().replace(',', "."))
             .filter(|s| !s.is_empty())
@@ -984,7 +994,8 @@ async fn review(
         .await
     {
         Ok(_) => {
-            ui.flash(ui.tr.s("Tinjauan foto disimpan.", "Review saved.")).await;
+            ui.flash(ui.tr.s("Tinjauan foto disimpan.", "Review saved."))
+                .await;
             Ok(Redirect::to(&format!("/kelola/{}#tinjau-foto", urlencode(tid))).into_response())
         }
         Err(e) => {
