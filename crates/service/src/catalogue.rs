@@ -56,6 +56,8 @@ fn field_label(field: &str, lang: Lang) -> &'static str {
         "preset" => ("Preset", "The preset"),
         "policy" => ("Kebijakan SLA", "The SLA policy"),
         "foto" | "attachments" => ("Berkas", "The file"),
+        "decision" => ("Keputusan", "The decision"),
+        "areas" => ("Area yang ditutup", "The areas to black out"),
         "occurred_on" => ("Tanggal kejadian", "The date of the incident"),
         "latitude" | "longitude" => ("Koordinat lokasi", "The location coordinates"),
         _ => ("Isian", "This field"),
@@ -124,6 +126,36 @@ pub fn field_message(e: &FieldError, lang: Lang) -> String {
         ("region_code", "invalid") => Some((
             "Kode wilayah tidak dikenal.".into(),
             "Unknown region code.".into(),
+        )),
+        ("decision", "invalid") => Some((
+            "Pilih: tampilkan, sembunyikan, atau tampilkan dengan area ditutup.".into(),
+            "Choose: publish, hide, or publish with areas blacked out.".into(),
+        )),
+        ("decision", "not_an_image") => Some((
+            "Hanya foto yang dapat ditutup sebagian; dokumen hanya dapat ditampilkan atau disembunyikan.".into(),
+            "Only photos can be partly blacked out; documents can only be published or hidden.".into(),
+        )),
+        ("decision", "cannot_redact") => Some((
+            "Foto ini tidak dapat diolah untuk ditutup sebagian; sembunyikan saja.".into(),
+            "This photo cannot be processed for blacking out; hide it instead.".into(),
+        )),
+        ("areas", "required") => Some((
+            "Tandai minimal satu area yang ditutup (x, y, lebar, tinggi dalam persen).".into(),
+            "Mark at least one area to black out (x, y, width, height in percent).".into(),
+        )),
+        ("areas", "too_many_areas") => Some((
+            format!("Paling banyak {} area per foto.", arg(a, "max")),
+            format!("At most {} areas per photo.", arg(a, "max")),
+        )),
+        ("areas", "area_outside") => Some((
+            format!(
+                "Area ke-{} harus berada di dalam foto: x dan y mulai 0, lebar dan tinggi lebih dari 0, x + lebar dan y + tinggi paling banyak 100.",
+                arg(a, "index")
+            ),
+            format!(
+                "Area {} must lie inside the photo: x and y from 0, width and height above 0, x + width and y + height at most 100.",
+                arg(a, "index")
+            ),
         )),
         ("region_code", "unknown") => {
             Some(("Wilayah tidak ditemukan.".into(), "Unknown region.".into()))
@@ -333,6 +365,10 @@ pub fn field_message(e: &FieldError, lang: Lang) -> String {
                     .into(),
             ),
         ),
+        "pdf_not_cleanable" => (
+            file("Dokumen PDF ini tidak dapat dibersihkan dari data yang dapat mengungkap identitas (misalnya terkunci kata sandi atau rusak). Unggah sebagai foto atau simpan ulang PDF tanpa kata sandi.".into()),
+            file("This PDF cannot be cleaned of data that could identify you (it may be password-protected or damaged). Upload it as a photo, or save it again without a password.".into()),
+        ),
         "damaged" => (
             file("Berkas gambar rusak atau tidak utuh sehingga tidak dapat dibaca.".into()),
             file("The image file is damaged or incomplete and cannot be read.".into()),
@@ -366,6 +402,10 @@ fn permission_phrase(p: &str, lang: Lang) -> &'static str {
         "dispatch_report" => ("mendisposisikan laporan", "dispatch a report"),
         "mark_duplicate" => ("menandai laporan duplikat", "mark a report as a duplicate"),
         "archive_report" => ("mengarsipkan laporan", "archive a report"),
+        "review_attachments" => (
+            "meninjau foto dan dokumen laporan",
+            "review a report's photos and documents",
+        ),
         "write_to_reporter" => ("menulis kepada pelapor", "write to the reporter"),
         "work_assignment" => (
             "menindaklanjuti disposisi instansi",

@@ -279,13 +279,28 @@ impl Store for PgStore {
         reports::messages(&self.pool, report_id).await
     }
     async fn attachments(&self, report_id: i64) -> Result<Vec<AttachmentRecord>> {
-        reports::attachments(&self.pool, "report_id = $1", report_id).await
+        reports::attachments(&self.pool, "report_id = $1", reports::Key::Id(report_id)).await
     }
     async fn attachment(&self, id: i64) -> Result<Option<AttachmentRecord>> {
-        Ok(reports::attachments(&self.pool, "id = $1", id)
-            .await?
-            .into_iter()
-            .next())
+        Ok(
+            reports::attachments(&self.pool, "id = $1", reports::Key::Id(id))
+                .await?
+                .into_iter()
+                .next(),
+        )
+    }
+    async fn attachment_by_key(&self, public_key: &str) -> Result<Option<AttachmentRecord>> {
+        Ok(reports::attachments(
+            &self.pool,
+            "public_key = $1",
+            reports::Key::Text(public_key.to_string()),
+        )
+        .await?
+        .into_iter()
+        .next())
+    }
+    async fn review_attachment(&self, review: &AttachmentReview) -> Result<AttachmentRecord> {
+        reports::review_attachment(&self.pool, review).await
     }
     async fn count_reports(&self) -> Result<u64> {
         reference::count(&self.pool, "reports").await

@@ -23,11 +23,6 @@ fn user_from_row(row: &PgRow) -> Result<User> {
     })
 }
 
-/// What the audit trail records about a user: never the password hash.
-fn audit_view(u: &User) -> serde_json::Value {
-    json!({ "username": u.username, "display_name": u.display_name, "role": u.role, "agency_id": u.agency_id, "email": u.email, "phone": u.phone, "active": u.active })
-}
-
 async fn load(conn: &mut PgConnection, id: i64) -> Result<Option<User>> {
     sqlx::query("SELECT * FROM users WHERE id = $1")
         .bind(id)
@@ -65,7 +60,8 @@ pub(crate) async fn create_user(pool: &PgPool, u: &NewUser, actor: &str) -> Resu
         .ok_or_else(|| StoreError::Backend("user vanished".into()))?;
     audit::append(
         &mut tx,
-        NewAuditEvent::new(actor, "user.created", "user", id).after(&audit_view(&user)),
+        NewAuditEvent::new(actor, "user.created", "user", id)
+            .after(&tanggap_store::redact::user(&user)),
         u.created_at,
     )
     .await?;
@@ -135,14 +131,12 @@ pub(crate) async fn update_user(
     let after = load(&mut tx, id)
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("user {id}")))?;
-    let mut after_json = audit_view(&after);
-    if p.password_hash.is_some() {
-        after_json["password_changed"] = json!(true);
-    }
+    let (before_json, after_json) =
+        tanggap_store::redact::user_change(&before, &after, p.password_hash.is_some());
     audit::append(
         &mut tx,
         NewAuditEvent::new(actor, "user.updated", "user", id)
-            .before(&audit_view(&before))
+            .before(&before_json)
             .after(&after_json),
         at,
     )

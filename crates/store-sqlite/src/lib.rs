@@ -281,13 +281,28 @@ impl Store for SqliteStore {
         reports::messages(&self.read, report_id).await
     }
     async fn attachments(&self, report_id: i64) -> Result<Vec<AttachmentRecord>> {
-        reports::attachments(&self.read, "report_id = ?", report_id).await
+        reports::attachments(&self.read, "report_id = ?", reports::Key::Id(report_id)).await
     }
     async fn attachment(&self, id: i64) -> Result<Option<AttachmentRecord>> {
-        Ok(reports::attachments(&self.read, "id = ?", id)
-            .await?
-            .into_iter()
-            .next())
+        Ok(
+            reports::attachments(&self.read, "id = ?", reports::Key::Id(id))
+                .await?
+                .into_iter()
+                .next(),
+        )
+    }
+    async fn attachment_by_key(&self, public_key: &str) -> Result<Option<AttachmentRecord>> {
+        Ok(reports::attachments(
+            &self.read,
+            "public_key = ?",
+            reports::Key::Text(public_key.to_string()),
+        )
+        .await?
+        .into_iter()
+        .next())
+    }
+    async fn review_attachment(&self, review: &AttachmentReview) -> Result<AttachmentRecord> {
+        reports::review_attachment(&self.writer, review.clone()).await
     }
     async fn count_reports(&self) -> Result<u64> {
         reference::count(&self.read, "reports").await

@@ -24,11 +24,6 @@ fn user_from_row(row: &SqliteRow) -> Result<User> {
     })
 }
 
-/// What the audit trail records about a user: never the password hash.
-fn audit_view(u: &User) -> serde_json::Value {
-    json!({ "username": u.username, "display_name": u.display_name, "role": u.role, "agency_id": u.agency_id, "email": u.email, "phone": u.phone, "active": u.active })
-}
-
 async fn load(conn: &mut SqliteConnection, id: i64) -> Result<Option<User>> {
     sqlx::query("SELECT * FROM users WHERE id = ?")
         .bind(id)
@@ -63,7 +58,7 @@ pub(crate) async fn create_user(w: &Writer, u: NewUser, actor: String) -> Result
                 other => other,
             })?;
             let user = load(conn, id).await?.ok_or_else(|| StoreError::Backend("user vanished".into()))?;
-            audit::append(conn, NewAuditEvent::new(actor, "user.created", "user", id).after(&audit_view(&user)), u.created_at).await?;
+            audit::append(conn, NewAuditEvent::new(actor, "user.created", "user", id).after(&tanggap_store::redact::user(&user)), u.created_at).await?;
             Ok(user)
         })
     })
@@ -129,11 +124,8 @@ pub(crate) async fn update_user(
             .await
             .map_err(db_err)?;
             let after = load(conn, id).await?.ok_or_else(|| StoreError::NotFound(format!("user {id}")))?;
-            let mut after_json = audit_view(&after);
-            if p.password_hash.is_some() {
-                after_json["password_changed"] = json!(true);
-            }
-            audit::append(conn, NewAuditEvent::new(actor, "user.updated", "user", id).before(&audit_view(&before)).after(&after_json), at).await?;
+            let (before_json, after_json) = tanggap_store::redact::user_change(&before, &after, p.password_hash.is_some());
+            audit::append(conn, NewAuditEvent::new(actor, "user.updated", "user", id).before(&before_json).after(&after_json), at).await?;
             Ok(after)
         })
     })

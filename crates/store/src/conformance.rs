@@ -40,6 +40,7 @@ macro_rules! conformance_tests {
             sla_policy_defaults_and_updates,
             users_tokens_and_sessions,
             reports_are_created_with_reporters_and_clocks,
+            attachments_are_reviewed_and_audited,
             the_workflow_persists_exactly_what_the_domain_decides,
             stale_decisions_are_refused_and_write_nothing,
             failed_changes_leave_no_trace,
@@ -598,6 +599,124 @@ pub async fn users_tokens_and_sessions<H: Harness>(h: &H) {
     assert!(store.session_load("sess", t0()).await.unwrap().is_none());
 }
 
+pub async fn attachments_are_reviewed_and_audited<H: Harness>(h: &H) {
+    let store = h.store();
+    seed(store.as_ref()).await;
+    let mut rng = StdRng::seed_from_u64(11);
+    let mut r = new_report(&mut rng, "Foto KTP terlampir", None, t0());
+    for (i, name) in ["ktp.jpg", "jalan.jpg"].iter().enumerate() {
+        r.attachments.push(NewAttachment {
+            filename: (*name).into(),
+            content_type: "image/jpeg".into(),
+            size_bytes: 1000 + i as i64,
+            sha256: format!("{i}").repeat(64),
+            storage_key: format!("{i}{i}/{}", format!("{i}").repeat(64)),
+        });
+    }
+    let created = store.create_report(&r).await.unwrap();
+    let att = store.attachments(created.id).await.unwrap();
+    assert_ne!(
+        att[0].public_key, att[1].public_key,
+        "keys are drawn per file"
+    );
+    let copy = FileCopy {
+        content_type: "image/jpeg".into(),
+        size_bytes: 900,
+        sha256: "c".repeat(64),
+        storage_key: format!("cc/{}", "c".repeat(64)),
+    };
+    let areas = vec![Area {
+        x: 10.0,
+        y: 20.0,
+        w: 30.0,
+        h: 15.0,
+    }];
+    let at = t0() + TimeDelta::minutes(3);
+    let redacted = store
+        .review_attachment(&AttachmentReview {
+            attachment_id: att[0].id,
+            decision: Review::Redacted,
+            redacted: Some((copy.clone(), areas.clone())),
+            actor: "user:1".into(),
+            at,
+        })
+        .await
+        .unwrap();
+    assert_eq!(redacted.review, Review::Redacted);
+    assert_eq!(redacted.redacted.as_ref(), Some(&copy));
+    assert_eq!(redacted.reviewed_at, Some(at));
+    assert_eq!(redacted.public_file(), Some(copy.clone()));
+    assert_eq!(
+        redacted.storage_key, att[0].storage_key,
+        "the original is kept"
+    );
+    let published = store
+        .review_attachment(&AttachmentReview {
+            attachment_id: att[1].id,
+            decision: Review::Published,
+            redacted: None,
+            actor: "user:1".into(),
+            at,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        published.public_file().unwrap().storage_key,
+        att[1].storage_key
+    );
+    // A later decision replaces the earlier one (and drops the copy).
+    let hidden = store
+        .review_attachment(&AttachmentReview {
+            attachment_id: att[0].id,
+            decision: Review::Hidden,
+            redacted: None,
+            actor: "user:1".into(),
+            at,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        (hidden.review, hidden.redacted.clone(), hidden.public_file()),
+        (Review::Hidden, None, None)
+    );
+    assert_eq!(
+        store
+            .attachment_by_key(&att[0].public_key)
+            .await
+            .unwrap()
+            .unwrap(),
+        hidden
+    );
+    let missing = store
+        .review_attachment(&AttachmentReview {
+            attachment_id: 999_999,
+            decision: Review::Hidden,
+            redacted: None,
+            actor: "user:1".into(),
+            at,
+        })
+        .await;
+    assert!(
+        matches!(missing, Err(StoreError::NotFound(_))),
+        "{missing:?}"
+    );
+    let trail: Vec<_> = store
+        .audit_for_object("report", &created.id.to_string())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "attachment.reviewed")
+        .collect();
+    assert_eq!(trail.len(), 3);
+    let first = trail[0].after.as_deref().unwrap();
+    assert!(first.contains("\"decision\":\"redacted\"") && first.contains(&"c".repeat(64)));
+    assert!(
+        !first.contains("ktp.jpg"),
+        "no file names on the trail: {first}"
+    );
+    verify_audit_chain(store.as_ref()).await.unwrap();
+}
+
 pub async fn reports_are_created_with_reporters_and_clocks<H: Harness>(h: &H) {
     let store = h.store();
     seed(store.as_ref()).await;
@@ -652,6 +771,33 @@ pub async fn reports_are_created_with_reporters_and_clocks<H: Harness>(h: &H) {
     assert_eq!(att.len(), 1);
     assert_eq!(att[0].storage_key, "ab/abcd");
     assert_eq!(store.attachment(att[0].id).await.unwrap().unwrap(), att[0]);
+    // Named in URLs by a random key only, and not public before the desk reviews it.
+    assert!(tanggap_domain::ids::is_attachment_key(&att[0].public_key));
+    assert_eq!(
+        store
+            .attachment_by_key(&att[0].public_key)
+            .await
+            .unwrap()
+            .unwrap(),
+        att[0]
+    );
+    assert_eq!(att[0].review, Review::Pending);
+    assert_eq!(att[0].public_file(), None);
+    assert!(
+        store
+            .attachment_by_key(&"0".repeat(32))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // The title is on the trail as a digest only.
+    let created_event = store
+        .audit_for_object("report", &created.id.to_string())
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(created_event.action, "report.created");
+    assert!(!created_event.after.as_deref().unwrap().contains("Pemuda"));
     let acts = store.activities(created.id).await.unwrap();
     assert_eq!(acts.len(), 1);
     assert_eq!(acts[0].kind, ActivityKind::Submitted);
@@ -968,7 +1114,24 @@ pub async fn the_workflow_persists_exactly_what_the_domain_decides<H: Harness>(h
         .iter()
         .find(|a| a.kind == ActivityKind::Instruction)
         .unwrap();
-    assert!(!instruction.public, "leadership instructions are internal");
+    assert_eq!(
+        instruction.audience,
+        tanggap_domain::access::Audience::Internal,
+        "leadership instructions are internal"
+    );
+    for a in &acts {
+        let want = match a.kind {
+            ActivityKind::Edited | ActivityKind::Instruction => {
+                tanggap_domain::access::Audience::Internal
+            }
+            ActivityKind::AskedReporter
+            | ActivityKind::ReporterReplied
+            | ActivityKind::MessageToReporter
+            | ActivityKind::Reopened => tanggap_domain::access::Audience::Conversation,
+            _ => tanggap_domain::access::Audience::Public,
+        };
+        assert_eq!(a.audience, want, "{:?}", a.kind);
+    }
     let stage_notes: Vec<&str> = acts
         .iter()
         .filter(|a| a.kind == ActivityKind::StageUpdate)
@@ -999,13 +1162,40 @@ pub async fn the_workflow_persists_exactly_what_the_domain_decides<H: Harness>(h
     assert!(audit.iter().any(|e| e.action == "assignment.stage_changed"
         && e.after.as_deref().unwrap().contains("cek_lapangan")));
     let edited = audit.iter().find(|e| e.action == "report.edited").unwrap();
+    let before = edited.before.as_deref().unwrap();
+    let after = edited.after.as_deref().unwrap();
     assert!(
-        edited
-            .before
-            .as_deref()
-            .unwrap()
-            .contains("Jalan provinsi rusak parah")
+        !before.contains("Jalan provinsi rusak parah") && after.contains("\"changed\""),
+        "edits are audited by field, without their text: {before} {after}"
     );
+    // No free text on the trail: every note, question and answer of the story is held by its
+    // timeline entry, which the audit record names.
+    for e in &audit {
+        let text = format!("{:?} {:?}", e.before, e.after);
+        for a in acts.iter().filter(|a| a.kind != ActivityKind::Duplicate) {
+            if let Some(note) = a.note.as_deref().filter(|n| n.len() > 6) {
+                assert!(!text.contains(note), "`{note}` on the trail: {text}");
+            }
+        }
+        for m in &msgs {
+            assert!(!text.contains(&m.body), "`{}` on the trail", m.body);
+        }
+    }
+    let asked = acts
+        .iter()
+        .find(|a| a.kind == ActivityKind::AskedReporter)
+        .unwrap();
+    assert!(audit.iter().any(|e| {
+        e.action == "report.wait_started"
+            && e.after
+                .as_deref()
+                .unwrap()
+                .contains(&format!("\"activity_id\":{}", asked.id))
+            && e.after
+                .as_deref()
+                .unwrap()
+                .contains(&format!("\"message_id\":{}", msgs[0].id))
+    }));
     verify_audit_chain(store).await.unwrap();
 }
 
@@ -2394,6 +2584,16 @@ pub async fn reporter_updates_and_job_cursors<H: Harness>(h: &H) {
         ..Default::default()
     });
     let wa = store.create_report(&chat).await.unwrap();
+    step(
+        store,
+        web.id,
+        &user_actor(2, Role::Petugas, Some("dpu-bmck")),
+        Command::MessageReporter {
+            text: "Besok tim datang".into(),
+        },
+        t0() + TimeDelta::minutes(8),
+    )
+    .await;
 
     let updates = store.reporter_updates(0, 100).await.unwrap();
     let kinds: Vec<(i64, ActivityKind)> = updates
@@ -2407,6 +2607,10 @@ pub async fn reporter_updates_and_job_cursors<H: Harness>(h: &H) {
     assert!(
         kinds.contains(&(web.id, ActivityKind::Dispatched))
             && kinds.contains(&(web.id, ActivityKind::StageUpdate))
+    );
+    assert!(
+        kinds.contains(&(web.id, ActivityKind::MessageToReporter)),
+        "messages to the reporter are sent to them, though not public"
     );
     assert!(
         updates

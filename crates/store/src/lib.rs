@@ -8,9 +8,10 @@
 //! own migrations and SQL. Both run the conformance suite (module `conformance`, compiled only
 //! with the `conformance` feature, which the backends enable for their tests) in CI.
 //!
-//! What a workflow event writes besides its own row changes (timeline entry and its visibility,
+//! What a workflow event writes besides its own row changes (timeline entry and its audience,
 //! conversation message, audit record) is decided once, in [`effects`], and both backends write
-//! exactly that.
+//! exactly that. What audit records may hold about people and what they wrote is decided once,
+//! in [`redact`].
 
 mod error;
 mod scheduler;
@@ -19,6 +20,7 @@ mod types;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod effects;
+pub mod redact;
 
 pub use error::{Result, StoreError};
 pub use scheduler::*;
@@ -154,6 +156,12 @@ pub trait Store: Send + Sync + 'static {
     async fn messages(&self, report_id: i64) -> Result<Vec<MessageRecord>>;
     async fn attachments(&self, report_id: i64) -> Result<Vec<AttachmentRecord>>;
     async fn attachment(&self, id: i64) -> Result<Option<AttachmentRecord>>;
+    /// The attachment named by its public key (the only name for it in URLs).
+    async fn attachment_by_key(&self, public_key: &str) -> Result<Option<AttachmentRecord>>;
+    /// Record the desk's review of an attachment (and its redacted copy), with the audit event
+    /// `attachment.reviewed` on the report (no free text), in one transaction. Returns the
+    /// attachment as it is now.
+    async fn review_attachment(&self, review: &AttachmentReview) -> Result<AttachmentRecord>;
     async fn count_reports(&self) -> Result<u64>;
 
     // ----- personal data (UU 27/2022) -------------------------------------------------------
@@ -269,8 +277,9 @@ pub trait Store: Send + Sync + 'static {
 
     // ----- reporter updates -----------------------------------------------------------------
 
-    /// Public timeline entries with id above `after`, oldest first, with the report's channel and
-    /// the reporter's contact: what the reporter-updates job tells citizens about.
+    /// Timeline entries the reporter sees (audience `public` or `conversation`) with id above
+    /// `after`, oldest first, with the report's channel and the reporter's contact: what the
+    /// reporter-updates job tells citizens about.
     async fn reporter_updates(&self, after: i64, limit: u32) -> Result<Vec<ReporterUpdate>>;
     /// Where a cursor-driven job stands (0 if it never ran).
     async fn job_cursor(&self, name: &str) -> Result<i64>;

@@ -2,6 +2,7 @@
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use tanggap_domain::access::Audience;
 use tanggap_domain::workflow::{Actor, Event};
 use tanggap_domain::{
     AssignmentRole, Channel, Clock, Direction, Outcome, ReportKind, ReportStatus, Role, Stage,
@@ -153,8 +154,8 @@ pub struct ActivityRecord {
     pub status: Option<ReportStatus>,
     pub note: Option<String>,
     pub actor: String,
-    /// Shown to the reporter and, for public reports, to everyone.
-    pub public: bool,
+    /// Who may read it (`tanggap_domain::access::Disclosure::sees`).
+    pub audience: Audience,
     pub created_at: Timestamp,
 }
 
@@ -218,15 +219,97 @@ pub struct NewAttachment {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttachmentRecord {
+    /// Internal only: never in a URL (see `public_key`).
     pub id: i64,
     pub report_id: i64,
     pub activity_id: Option<i64>,
+    /// The attachment's name in every URL: 128 random bits (`tanggap_domain::ids::attachment_key`).
+    pub public_key: String,
     pub filename: String,
     pub content_type: String,
     pub size_bytes: i64,
     pub sha256: String,
     pub storage_key: String,
     pub created_at: Timestamp,
+    /// What the desk decided about showing it to the public.
+    pub review: Review,
+    /// The copy the public sees, for [`Review::Redacted`].
+    pub redacted: Option<FileCopy>,
+    pub reviewed_at: Option<Timestamp>,
+}
+
+impl AttachmentRecord {
+    /// What the public may download, if anything: the original once published, the redacted
+    /// copy once redacted. (Whether the public may see the report and the entry at all is the
+    /// use case's question.)
+    pub fn public_file(&self) -> Option<FileCopy> {
+        match self.review {
+            Review::Published => Some(FileCopy {
+                content_type: self.content_type.clone(),
+                size_bytes: self.size_bytes,
+                sha256: self.sha256.clone(),
+                storage_key: self.storage_key.clone(),
+            }),
+            Review::Redacted => self.redacted.clone(),
+            Review::Pending | Review::Hidden => None,
+        }
+    }
+}
+
+/// A stored file other than the upload itself (the redacted copy of a photo).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileCopy {
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    /// Where the bytes are, relative to the attachment store.
+    pub storage_key: String,
+}
+
+macro_rules! reviews {
+    ($($(#[$doc:meta])* $v:ident = $s:literal),+ $(,)?) => {
+        /// The desk's review of an attachment before the public may see it (photos show faces,
+        /// identity cards, house numbers).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum Review { $($(#[$doc])* $v),+ }
+        impl Review {
+            pub fn as_str(self) -> &'static str { match self { $(Review::$v => $s),+ } }
+            pub fn parse(s: &str) -> Option<Self> { match s { $($s => Some(Review::$v),)+ _ => None } }
+        }
+    };
+}
+
+reviews!(
+    /// Not reviewed yet: staff and the reporter only.
+    Pending = "pending",
+    /// Public as uploaded.
+    Published = "published",
+    /// Never public.
+    Hidden = "hidden",
+    /// Public as a copy with areas blacked out.
+    Redacted = "redacted",
+);
+
+/// An area of a picture to black out, in percent of its width and height (after rotation).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Area {
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
+}
+
+/// The desk's decision on one attachment, audited with the change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttachmentReview {
+    pub attachment_id: i64,
+    pub decision: Review,
+    /// For [`Review::Redacted`]: the copy and the areas blacked out in it.
+    pub redacted: Option<(FileCopy, Vec<Area>)>,
+    /// Audit label (`user:3`).
+    pub actor: String,
+    pub at: Timestamp,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

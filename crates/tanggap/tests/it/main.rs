@@ -11,6 +11,7 @@ mod api_story;
 mod background_jobs;
 mod browser;
 mod cli;
+mod content_safety;
 mod doors;
 mod reporters_safe;
 mod ui_pages;

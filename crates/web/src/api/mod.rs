@@ -160,6 +160,7 @@ pub fn router() -> axum::Router<AppState> {
         .routes(routes!(list_messages, message_reporter))
         .routes(routes!(report_audit))
         .routes(routes!(get_attachment))
+        .routes(routes!(review_attachment))
         .routes(routes!(create_session))
         .routes(routes!(delete_session))
         .routes(routes!(me))

@@ -420,6 +420,8 @@ struct ManagePage {
     show_addresses: bool,
     /// The personal-data panel (UU 27/2022): export, correct, forget.
     personal_data: bool,
+    /// The report's files, for the desk to review before the public sees them.
+    reviewable: Vec<AttachmentDto>,
 }
 
 impl ManagePage {
@@ -460,6 +462,45 @@ impl ManagePage {
     }
     pub fn is_image(&self, a: &AttachmentDto) -> bool {
         a.content_type.starts_with("image/")
+    }
+    /// The refusal of this attachment's review form, if it was the one that failed.
+    pub fn review_error(&self, key: &str) -> Option<String> {
+        self.retry
+            .as_ref()
+            .filter(|r| {
+                r.aksi == "tinjau" && r.fields.get("attachment").map(String::as_str) == Some(key)
+            })
+            .map(|r| r.message.clone())
+    }
+    pub fn review_code(&self, key: &str) -> String {
+        self.retry
+            .as_ref()
+            .filter(|r| {
+                r.aksi == "tinjau" && r.fields.get("attachment").map(String::as_str) == Some(key)
+            })
+            .map_or_else(String::new, |r| format!("{}|{}", r.code, r.field_codes))
+    }
+    pub fn review_label(&self, a: &AttachmentDto) -> &'static str {
+        let tr = &self.l.tr;
+        match a.review.as_str() {
+            "published" => tr.s("tampil untuk publik", "public"),
+            "hidden" => tr.s("disembunyikan dari publik", "hidden from the public"),
+            "redacted" => tr.s(
+                "tampil dengan area ditutup",
+                "public with areas blacked out",
+            ),
+            _ => tr.s(
+                "belum ditinjau: belum tampil untuk publik",
+                "not reviewed: not public yet",
+            ),
+        }
+    }
+    pub fn review_badge(&self, a: &AttachmentDto) -> &'static str {
+        match a.review.as_str() {
+            "published" | "redacted" => "b-green",
+            "hidden" => "",
+            _ => "b-amber",
+        }
     }
     pub fn status_label(&self) -> &'static str {
         self.l.tr.status_code(&self.r.status)
@@ -636,6 +677,15 @@ async fn render_manage(ui: &Ui, opened: OpenedReport, retry: Option<Retry>) -> U
             agency: s.agency,
         })
         .collect();
+    let reviewable: Vec<AttachmentDto> = if caller.may(Permission::ReviewAttachments) {
+        r.attachments
+            .iter()
+            .chain(r.timeline.iter().flat_map(|a| a.attachments.iter()))
+            .cloned()
+            .collect()
+    } else {
+        vec![]
+    };
     let open = !status.is_terminal();
     let can_message = open && (desk || !workable.is_empty());
     let leadership = caller.may(Permission::AddInstruction);
@@ -647,6 +697,9 @@ async fn render_manage(ui: &Ui, opened: OpenedReport, retry: Option<Retry>) -> U
             }
             "pesan" => can_message,
             "arahan" => leadership,
+            "tinjau" => reviewable
+                .iter()
+                .any(|a| f.fields.get("attachment") == Some(&a.key)),
             _ => false,
         };
         !inline
@@ -673,6 +726,7 @@ async fn render_manage(ui: &Ui, opened: OpenedReport, retry: Option<Retry>) -> U
         notices,
         show_addresses: caller.may(Permission::UseDesk),
         personal_data: caller.may(Permission::ManagePersonalData) && r.reporter.is_some(),
+        reviewable,
         r,
     };
     Ok(page(&t))
@@ -727,6 +781,9 @@ pub async fn act(ui: Ui, Path(tid): Path<String>, mut mp: Multipart) -> UiResult
             )
         })
     };
+    if get("aksi") == "tinjau" {
+        return review(&ui, &tid, &fields, &get("attachment")).await;
+    }
     let (action, done) = match get("aksi").as_str() {
         "verifikasi" => {
             let mut visibility = Vec::new();
@@ -891,6 +948,96 @@ pub async fn act(ui: Ui, Path(tid): Path<String>, mut mp: Multipart) -> UiResult
                     .collect(),
             };
             let mut r = render_manage(&ui, opened, Some(retry)).await?;
+            *r.status_mut() = status;
+            Ok(r)
+        }
+    }
+}
+
+/// The desk's review of one attachment from the report page: publish, hide, or publish with the
+/// areas typed in the form (percent of the photo) blacked out.
+async fn review(ui: &Ui, tid: &str, fields: &HashMap<String, Vec<String>>, key: &str) -> UiResult {
+    let list = |k: &str| fields.get(k).cloned().unwrap_or_default();
+    let (xs, ys, ws, hs) = (
+        list("area_x"),
+        list("area_y"),
+        list("area_w"),
+        list("area_h"),
+    );
+    let number = |v: Option<&String>| {
+        v.map(|s| s.trim().replace(',', "."))
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse::<f64>().unwrap_or(f64::NAN))
+    };
+    let mut areas = Vec::new();
+    for i in 0..xs.len().max(ys.len()).max(ws.len()).max(hs.len()) {
+        let row = [
+            number(xs.get(i)),
+            number(ys.get(i)),
+            number(ws.get(i)),
+            number(hs.get(i)),
+        ];
+        if row.iter().all(Option::is_none) {
+            continue;
+        }
+        let [x, y, w, h] = row.map(|v| v.unwrap_or(f64::NAN));
+        areas.push(tanggap_store::Area { x, y, w, h });
+    }
+    let input = tanggap_service::ReviewInput {
+        decision: fields
+            .get("decision")
+            .and_then(|v| v.first())
+            .cloned()
+            .unwrap_or_default(),
+        areas,
+    };
+    let services = &ui.state.services;
+    match services
+        .review_attachment(ui.caller(), key, input, &ui.state.attachments)
+        .await
+    {
+        Ok(_) => {
+            ui.flash(ui.tr.s("Tinjauan foto disimpan.", "Review saved."))
+                .await;
+            Ok(Redirect::to(&format!("/kelola/{}#tinjau-foto", urlencode(tid))).into_response())
+        }
+        Err(e) => {
+            let opened = services
+                .open_report(ui.caller(), tid, None)
+                .await
+                .map_err(|e| ui.api_error(e.into()))?;
+            let field_codes = e
+                .refusal()
+                .map(|r| {
+                    r.fields
+                        .iter()
+                        .map(|f| format!("{}:{}", f.field, f.code))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
+                .unwrap_or_default();
+            let (status, code, message) = match ui.api_error(e.into()) {
+                UiError::Page {
+                    status,
+                    code,
+                    message,
+                    ..
+                } => (status, code, message),
+                UiError::Redirect(to) => return Ok(Redirect::to(&to).into_response()),
+            };
+            let retry = Retry {
+                aksi: "tinjau".into(),
+                assignment: None,
+                code,
+                field_codes,
+                message,
+                fields: fields
+                    .iter()
+                    .filter_map(|(k, v)| v.first().map(|x| (k.clone(), x.clone())))
+                    .filter(|(k, _)| k != "csrf")
+                    .collect(),
+            };
+            let mut r = render_manage(ui, opened, Some(retry)).await?;
             *r.status_mut() = status;
             Ok(r)
         }
