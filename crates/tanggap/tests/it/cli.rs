@@ -240,7 +240,10 @@ fn reporter_export_and_forget() {
 
     let (code, out, err) = run(tanggap(dir.path()).args(["reporter", "forget", &tid]));
     assert_eq!(code, 0, "{err}");
-    assert!(out.starts_with(&format!("forgot the reporter of {tid}")), "{out}");
+    assert!(
+        out.starts_with(&format!("forgot the reporter of {tid}")),
+        "{out}"
+    );
     let (_, out, _) = run(tanggap(dir.path()).args(["reporter", "export", &tid]));
     let export: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert!(export["reporter"]["name"].is_null());
