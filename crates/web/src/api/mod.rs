@@ -161,6 +161,7 @@ pub fn router() -> axum::Router<AppState> {
         .routes(routes!(create_session))
         .routes(routes!(delete_session))
         .routes(routes!(me))
+        .routes(routes!(change_password))
         .routes(routes!(list_regions))
         .routes(routes!(list_categories))
         .routes(routes!(put_category))
