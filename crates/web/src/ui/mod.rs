@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod citizen;
 pub mod dashboards;
+pub mod form;
 pub mod notifications;
 pub mod staff;
 pub mod text;
@@ -15,7 +16,7 @@ use crate::auth::{Principal, SESSION_CSRF, csrf_matches};
 use crate::error::ApiError;
 use askama::Template;
 use axum::Router;
-use axum::extract::{FromRequestParts, Path, Query};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -499,10 +500,20 @@ fn asset(body: &'static str, content_type: &'static str) -> Response {
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(citizen::home))
-        .route("/lapor", get(citizen::submit_form).post(citizen::submit))
+        // The forms with files read their bodies themselves, within the API's upload limit
+        // (see `form`).
+        .route(
+            "/lapor",
+            get(citizen::submit_form)
+                .post(citizen::submit)
+                .layer(DefaultBodyLimit::disable()),
+        )
         .route("/lacak", get(citizen::track_lookup))
         .route("/lacak/{tid}", get(citizen::track))
-        .route("/lacak/{tid}/balas", post(citizen::reply))
+        .route(
+            "/lacak/{tid}/balas",
+            post(citizen::reply).layer(DefaultBodyLimit::disable()),
+        )
         .route("/lacak/{tid}/nilai", post(citizen::rate))
         .route("/lacak/{tid}/buka-kembali", post(citizen::reopen))
         .route("/lacak/{tid}/konfirmasi", post(citizen::confirm))
@@ -514,9 +525,17 @@ pub fn router() -> Router<AppState> {
         )
         .route("/keluar", post(staff::logout))
         .route("/meja", get(staff::desk))
-        .route("/meja/baru", get(staff::walk_in_form).post(staff::walk_in))
+        .route(
+            "/meja/baru",
+            get(staff::walk_in_form)
+                .post(staff::walk_in)
+                .layer(DefaultBodyLimit::disable()),
+        )
         .route("/kelola/{tid}", get(staff::report_page))
-        .route("/kelola/{tid}/aksi", post(staff::act))
+        .route(
+            "/kelola/{tid}/aksi",
+            post(staff::act).layer(DefaultBodyLimit::disable()),
+        )
         .route("/instansi", get(dashboards::agency_queue))
         .route("/instansi/dasbor", get(dashboards::agency_dashboard))
         .route("/pimpinan", get(dashboards::leadership))

@@ -3,7 +3,9 @@
 //! archives; an assigned agency posts progress, returns or forwards; leadership instructs; the
 //! auditor reads the audit trail.
 
-use super::citizen::{FormValues, ReportForm, build_form, describe, read_form, report_input};
+use super::citizen::{
+    FormValues, ReportForm, build_form, describe, read_form, report_input, status_for, unreadable,
+};
 use super::text::Tr;
 use super::{Layout, Ui, UiError, UiResult, page, safe_next, urlencode};
 use crate::api::dto::{
@@ -22,7 +24,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use std::collections::HashMap;
-use tanggap_attachments::{check_count, clean};
 use tanggap_domain::policy::Permission;
 use tanggap_domain::{Agency, Channel, Region, ReportKind, ReportStatus, Role, Stage};
 use tanggap_service::{Action, ServiceError};
@@ -451,11 +452,18 @@ pub async fn walk_in(ui: Ui, mp: Multipart) -> UiResult {
         "Enter a phone or walk-in report",
     );
     if action == "wilayah" || !errors.is_empty() {
+        let status = if errors.is_empty() {
+            StatusCode::OK
+        } else {
+            status_for(&errors)
+        };
         let f = build_form(&ui, v, errors, true).await?;
-        return Ok(page(&WalkInPage {
+        let mut r = page(&WalkInPage {
             l: ui.layout(title).await,
             f,
-        }));
+        });
+        *r.status_mut() = status;
+        return Ok(r);
     }
     let channel = match v.channel.as_str() {
         "tatap_muka" => Channel::TatapMuka,
@@ -813,36 +821,14 @@ async fn render_manage(ui: &Ui, opened: OpenedReport, retry: Option<Retry>) -> U
 
 /// Every staff action on the report page comes here, named by `aksi`. The form's fields become
 /// the same `Action` the JSON API builds, and go through the same use case.
-pub async fn act(ui: Ui, Path(tid): Path<String>, mut mp: Multipart) -> UiResult {
+pub async fn act(ui: Ui, Path(tid): Path<String>, mp: Multipart) -> UiResult {
     ui.require_user()?;
+    let form = super::form::read(mp, &ui.state.attachment_limits, "foto")
+        .await
+        .map_err(|_| unreadable(&ui))?;
     let mut fields: HashMap<String, Vec<String>> = HashMap::new();
-    let mut files = Vec::new();
-    let limits = ui.state.attachment_limits;
-    while let Some(field) = mp.next_field().await.map_err(|_| {
-        ui.error(
-            StatusCode::BAD_REQUEST,
-            ui.tr
-                .s("Formulir tidak terbaca.", "The form could not be read."),
-        )
-    })? {
-        let name = field.name().unwrap_or_default().to_string();
-        if name == "foto" {
-            let filename = field.file_name().unwrap_or("foto").to_string();
-            let bytes = field.bytes().await.map_err(|_| {
-                ui.error(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    ui.tr.s("Berkas terlalu besar.", "Files too large."),
-                )
-            })?;
-            if bytes.is_empty() {
-                continue;
-            }
-            check_count(files.len() + 1, &limits).map_err(|e| ui.api_error(e.into()))?;
-            files.push(clean(&bytes, &filename, &limits).map_err(|e| ui.api_error(e.into()))?);
-        } else {
-            let v = field.text().await.unwrap_or_default();
-            fields.entry(name).or_default().push(v);
-        }
+    for (k, v) in form.fields() {
+        fields.entry(k.clone()).or_default().push(v.clone());
     }
     let get = |k: &str| {
         fields
@@ -852,6 +838,36 @@ pub async fn act(ui: Ui, Path(tid): Path<String>, mut mp: Multipart) -> UiResult
             .unwrap_or_default()
     };
     ui.check_csrf(&get("csrf")).await?;
+    // A photo too large (or too many): the page again, the reason inside the form, the text kept.
+    if let Some(first) = form.file_errors.first() {
+        let opened = ui
+            .state
+            .services
+            .open_report(ui.caller(), &tid, None)
+            .await
+            .map_err(|e| ui.api_error(e.into()))?;
+        let retry = Retry {
+            aksi: get("aksi"),
+            assignment: get("assignment").parse().ok(),
+            code: "validation_failed",
+            field_codes: form
+                .file_errors
+                .iter()
+                .map(|e| format!("{}:{}", e.field, e.code))
+                .collect::<Vec<_>>()
+                .join(","),
+            message: first.message(ui.tr.lang),
+            fields: fields
+                .iter()
+                .filter_map(|(k, v)| v.first().map(|x| (k.clone(), x.clone())))
+                .filter(|(k, _)| k != "csrf")
+                .collect(),
+        };
+        let mut r = render_manage(&ui, opened, Some(retry)).await?;
+        *r.status_mut() = form.status();
+        return Ok(r);
+    }
+    let files = form.files;
     let aid = || {
         get("assignment").parse::<i64>().map_err(|_| {
             ui.error(
