@@ -17,12 +17,12 @@ use argon2::password_hash::{
 };
 use rand::RngCore;
 use std::sync::OnceLock;
-use tokio::sync::Semaphore;
 use tanggap_domain::Role;
 use tanggap_domain::ids::sha256_hex;
 use tanggap_domain::phone::normalize_phone;
 use tanggap_domain::policy::Permission;
 use tanggap_store::{NewUser, SessionRecord, StoreError, User, UserPatch};
+use tokio::sync::Semaphore;
 
 pub const MIN_PASSWORD_CHARS: usize = 10;
 /// Wrong passwords in a row that lock an account ...

@@ -175,7 +175,11 @@ pub(crate) async fn update_user(
 }
 
 /// Delete the user's sessions and revoke their tokens; returns how many of each.
-async fn end_credentials(conn: &mut PgConnection, user_id: i64, at: Timestamp) -> Result<(u64, u64)> {
+async fn end_credentials(
+    conn: &mut PgConnection,
+    user_id: i64,
+    at: Timestamp,
+) -> Result<(u64, u64)> {
     let sessions = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(user_id)
         .execute(&mut *conn)

@@ -154,20 +154,26 @@ pub(crate) async fn update_user(
 }
 
 /// Delete the user's sessions and revoke their tokens; returns how many of each.
-async fn end_credentials(conn: &mut SqliteConnection, user_id: i64, at: Timestamp) -> Result<(u64, u64)> {
+async fn end_credentials(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    at: Timestamp,
+) -> Result<(u64, u64)> {
     let sessions = sqlx::query("DELETE FROM sessions WHERE user_id = ?")
         .bind(user_id)
         .execute(&mut *conn)
         .await
         .map_err(db_err)?
         .rows_affected();
-    let tokens = sqlx::query("UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL")
-        .bind(us(at))
-        .bind(user_id)
-        .execute(&mut *conn)
-        .await
-        .map_err(db_err)?
-        .rows_affected();
+    let tokens = sqlx::query(
+        "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+    )
+    .bind(us(at))
+    .bind(user_id)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?
+    .rows_affected();
     Ok((sessions, tokens))
 }
 
@@ -179,7 +185,12 @@ pub(crate) async fn record_login(w: &Writer, user_id: i64, at: Timestamp) -> Res
                 .execute(&mut *conn)
                 .await
                 .map_err(db_err)?;
-            audit::append(conn, NewAuditEvent::new(format!("user:{user_id}"), "user.login", "user", user_id), at).await?;
+            audit::append(
+                conn,
+                NewAuditEvent::new(format!("user:{user_id}"), "user.login", "user", user_id),
+                at,
+            )
+            .await?;
             Ok(())
         })
     })

@@ -1613,32 +1613,52 @@ pub async fn wrong_passwords_lock_an_account_until_a_time<H: Harness>(h: &H) {
     let lock = t0() + TimeDelta::minutes(15);
     for i in 1..10 {
         assert_eq!(
-            store.record_login_failure(u.id, 10, lock, t0()).await.unwrap(),
+            store
+                .record_login_failure(u.id, 10, lock, t0())
+                .await
+                .unwrap(),
             None,
             "failure {i} does not lock yet"
         );
     }
     assert_eq!(
-        store.record_login_failure(u.id, 10, lock, t0()).await.unwrap(),
+        store
+            .record_login_failure(u.id, 10, lock, t0())
+            .await
+            .unwrap(),
         Some(lock),
         "the tenth failure in a row locks"
     );
-    assert_eq!(store.user(u.id).await.unwrap().unwrap().locked_until, Some(lock));
+    assert_eq!(
+        store.user(u.id).await.unwrap().unwrap().locked_until,
+        Some(lock)
+    );
     let (listed, _) = store
         .user_credentials("operator.kunci")
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(listed.locked_until, Some(lock), "the login lookup sees the lock");
+    assert_eq!(
+        listed.locked_until,
+        Some(lock),
+        "the login lookup sees the lock"
+    );
     let trail = store
         .audit_for_object("user", &u.id.to_string())
         .await
         .unwrap();
     let locked: Vec<_> = trail.iter().filter(|e| e.action == "user.locked").collect();
-    assert_eq!(locked.len(), 1, "the lock is audited once, not every failure");
+    assert_eq!(
+        locked.len(),
+        1,
+        "the lock is audited once, not every failure"
+    );
     assert_eq!(locked[0].occurred_at, t0());
     // A success clears the lock and starts the count again.
-    store.record_login(u.id, t0() + TimeDelta::minutes(20)).await.unwrap();
+    store
+        .record_login(u.id, t0() + TimeDelta::minutes(20))
+        .await
+        .unwrap();
     assert_eq!(store.user(u.id).await.unwrap().unwrap().locked_until, None);
     for _ in 1..10 {
         assert_eq!(
@@ -1651,7 +1671,10 @@ pub async fn wrong_passwords_lock_an_account_until_a_time<H: Harness>(h: &H) {
     }
     store.record_login(u.id, t0()).await.unwrap();
     assert_eq!(
-        store.record_login_failure(u.id, 10, lock, t0()).await.unwrap(),
+        store
+            .record_login_failure(u.id, 10, lock, t0())
+            .await
+            .unwrap(),
         None,
         "a success in between resets the count"
     );
@@ -1700,7 +1723,11 @@ pub async fn changed_credentials_end_sessions_and_tokens<H: Harness>(h: &H) {
         data: "{}".into(),
         expires_at: t0() + TimeDelta::hours(8),
     };
-    for s in [session("a", u.id), session("b", u.id), session("c", other.id)] {
+    for s in [
+        session("a", u.id),
+        session("b", u.id),
+        session("c", other.id),
+    ] {
         store.session_save(&s).await.unwrap();
     }
     store
@@ -1741,15 +1768,30 @@ pub async fn changed_credentials_end_sessions_and_tokens<H: Harness>(h: &H) {
         .await
         .unwrap();
     assert!(after.must_change_password);
-    assert_eq!(after.session_epoch, 1, "older sessions are no longer honoured");
+    assert_eq!(
+        after.session_epoch, 1,
+        "older sessions are no longer honoured"
+    );
     assert!(store.session_load("a", t0()).await.unwrap().is_none());
     assert!(store.session_load("b", t0()).await.unwrap().is_none());
     assert!(
         store.session_load("c", t0()).await.unwrap().is_some(),
         "other users keep their sessions"
     );
-    assert!(store.user_by_token_hash("hash-satu").await.unwrap().is_none());
-    assert!(store.user_by_token_hash("hash-lain").await.unwrap().is_some());
+    assert!(
+        store
+            .user_by_token_hash("hash-satu")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .user_by_token_hash("hash-lain")
+            .await
+            .unwrap()
+            .is_some()
+    );
     let trail = store
         .audit_for_object("user", &u.id.to_string())
         .await
@@ -1793,9 +1835,15 @@ pub async fn expired_sessions_are_purged<H: Harness>(h: &H) {
         data: "{}".into(),
         expires_at: t0() + TimeDelta::hours(hours),
     };
-    store.session_save(&session("old", Some(u.id), 1)).await.unwrap();
+    store
+        .session_save(&session("old", Some(u.id), 1))
+        .await
+        .unwrap();
     store.session_save(&session("anon", None, 2)).await.unwrap();
-    store.session_save(&session("live", Some(u.id), 8)).await.unwrap();
+    store
+        .session_save(&session("live", Some(u.id), 8))
+        .await
+        .unwrap();
     assert_eq!(store.purge_expired_sessions(t0()).await.unwrap(), 0);
     assert_eq!(
         store
@@ -1805,7 +1853,10 @@ pub async fn expired_sessions_are_purged<H: Harness>(h: &H) {
         2,
         "expired at or before now"
     );
-    assert!(store.session_load("old", t0()).await.unwrap().is_none(), "deleted, not only hidden");
+    assert!(
+        store.session_load("old", t0()).await.unwrap().is_none(),
+        "deleted, not only hidden"
+    );
     assert!(store.session_load("anon", t0()).await.unwrap().is_none());
     assert!(store.session_load("live", t0()).await.unwrap().is_some());
     assert_eq!(

@@ -289,12 +289,14 @@ impl Config {
                        max: u64|
          -> Result<std::time::Duration, ConfigError> {
             let secs = match env(name).filter(|v| !v.is_empty()) {
-                Some(v) => v.parse::<u64>().ok().filter(|s| (1..=max).contains(s)).ok_or_else(
-                    || ConfigError::BadValue {
+                Some(v) => v
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|s| (1..=max).contains(s))
+                    .ok_or_else(|| ConfigError::BadValue {
                         name,
                         reason: format!("use a whole number of seconds from 1 to {max}"),
-                    },
-                )?,
+                    })?,
                 None => file.unwrap_or(default.as_secs()).clamp(1, max),
             };
             Ok(std::time::Duration::from_secs(secs))
@@ -448,7 +450,10 @@ mod tests {
         )
         .unwrap();
         let c = Config::load(Some(&f), env(&[("TANGGAP_BODY_TIMEOUT_SECS", "90")])).unwrap();
-        assert_eq!(c.transport.header_timeout, std::time::Duration::from_secs(5));
+        assert_eq!(
+            c.transport.header_timeout,
+            std::time::Duration::from_secs(5)
+        );
         assert_eq!(c.transport.body_timeout, std::time::Duration::from_secs(90));
         assert_eq!(c.transport.idle_timeout, std::time::Duration::from_secs(30));
         assert_eq!(c.transport.max_connections, 100);

@@ -5,6 +5,7 @@
 
 mod common;
 
+mod accounts;
 mod api_access;
 mod api_errors;
 mod api_story;
@@ -12,4 +13,6 @@ mod background_jobs;
 mod browser;
 mod cli;
 mod doors;
+mod page_uploads;
+mod transport;
 mod ui_pages;

@@ -1,9 +1,7 @@
 //! Logging in and out, and who am I.
 
 use crate::AppState;
-use crate::auth::{
-    ClientIp, Principal, SESSION_CSRF, SESSION_EPOCH, SESSION_USER, new_csrf_token,
-};
+use crate::auth::{ClientIp, Principal, SESSION_CSRF, SESSION_EPOCH, SESSION_USER, new_csrf_token};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
 use axum::Json;
@@ -106,7 +104,10 @@ async fn begin_session(session: &Session, user: &User) -> ApiResult<String> {
         .insert(SESSION_EPOCH, user.session_epoch)
         .await
         .map_err(internal)?;
-    session.insert(SESSION_CSRF, &csrf).await.map_err(internal)?;
+    session
+        .insert(SESSION_CSRF, &csrf)
+        .await
+        .map_err(internal)?;
     Ok(csrf)
 }
 

@@ -112,7 +112,8 @@ pub async fn read(
                     let e = AttachmentError::TooMany {
                         limit: limits.max_files,
                     };
-                    form.file_errors.push(attachment_field(file_field, &e, None));
+                    form.file_errors
+                        .push(attachment_field(file_field, &e, None));
                 }
                 continue;
             }

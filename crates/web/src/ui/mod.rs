@@ -422,7 +422,13 @@ mod next_tests {
 
     #[test]
     fn only_clean_local_paths_are_followed() {
-        for ok in ["/", "/lapor", "/lacak/LG-ABC?kunci=x&ok=1", "/kelola/LG-1#tindak", "/a%20b"] {
+        for ok in [
+            "/",
+            "/lapor",
+            "/lacak/LG-ABC?kunci=x&ok=1",
+            "/kelola/LG-1#tindak",
+            "/a%20b",
+        ] {
             assert_eq!(safe_next(Some(ok)), ok, "{ok}");
         }
         for bad in [

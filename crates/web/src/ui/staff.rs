@@ -26,12 +26,12 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use tanggap_domain::policy::Permission;
 use tanggap_domain::{Agency, Channel, Region, ReportKind, ReportStatus, Role, Stage};
-use tanggap_service::{Action, ServiceError};
-use tanggap_store::User;
-use tower_sessions::Session;
 use tanggap_service::actions::VerifyInput;
 use tanggap_service::reading::OpenedReport;
+use tanggap_service::{Action, ServiceError};
 use tanggap_store::ReportRecord;
+use tanggap_store::User;
+use tower_sessions::Session;
 
 // ----- login ----------------------------------------------------------------------------------
 
@@ -225,7 +225,9 @@ async fn password_page(
     let user = ui.require_user()?;
     let mut r = page(&PasswordPage {
         required: user.must_change_password,
-        l: ui.layout(ui.tr.s("Ganti kata sandi", "Change password")).await,
+        l: ui
+            .layout(ui.tr.s("Ganti kata sandi", "Change password"))
+            .await,
         errors,
     });
     *r.status_mut() = status;
