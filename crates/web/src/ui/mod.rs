@@ -209,7 +209,8 @@ impl Ui {
             None => (None, None),
         };
         // Anonymous visitors get no session (and no database write) just for viewing a page;
-        // their forms carry no ambient authority. The login page asks for a token itself.
+        // their forms carry no ambient authority. The login page protects its form with a token
+        // in a cookie (see `staff::login_form`), so it stores nothing either.
         let csrf = if self.user().is_some() {
             self.csrf().await
         } else {
