@@ -48,6 +48,9 @@ fn field_label(field: &str, lang: Lang) -> &'static str {
         "head_position" => ("Jabatan kepala", "The head's position"),
         "username" => ("Nama pengguna", "The username"),
         "password" => ("Kata sandi", "The password"),
+        "current_password" => ("Kata sandi sekarang", "The current password"),
+        "new_password" => ("Kata sandi baru", "The new password"),
+        "integration" => ("Akun integrasi", "The integration flag"),
         "role" => ("Peran", "The role"),
         "code" => ("Kode", "The code"),
         "name_id" | "name_en" => ("Nama kategori", "The category name"),
@@ -282,6 +285,35 @@ pub fn field_message(e: &FieldError, lang: Lang) -> String {
                 arg(a, "min")
             ),
         )),
+        ("new_password", "too_short") => Some((
+            format!("Kata sandi baru minimal {} karakter.", arg(a, "min")),
+            format!(
+                "The new password must have at least {} characters.",
+                arg(a, "min")
+            ),
+        )),
+        ("current_password", "wrong") => Some((
+            "Kata sandi sekarang salah.".into(),
+            "The current password is wrong.".into(),
+        )),
+        ("new_password", "unchanged") => Some((
+            "Pilih kata sandi baru yang berbeda dari yang sekarang.".into(),
+            "Choose a new password that differs from the current one.".into(),
+        )),
+        ("new_password", "mismatch") => Some((
+            "Kedua isian kata sandi baru tidak sama.".into(),
+            "The two new passwords do not match.".into(),
+        )),
+        ("foto" | "attachments", "total_too_large") => Some((
+            format!(
+                "Berkas terlalu besar bersama-sama: maksimal {} untuk semua berkas. Pilih lagi foto yang lebih kecil atau lebih sedikit.",
+                size(arg(a, "limit"), Lang::Id)
+            ),
+            format!(
+                "The files are too large together: at most {} for all files. Choose smaller or fewer photos again.",
+                size(arg(a, "limit"), Lang::En)
+            ),
+        )),
         ("code", "invalid") => Some((
             "Kode kategori: huruf kecil, angka dan tanda hubung.".into(),
             "A category code has lowercase letters, digits and hyphens.".into(),
@@ -483,9 +515,35 @@ pub fn refusal_message(r: &Refusal, lang: Lang) -> String {
             "Laporan ini tidak menyimpan identitas pelapor.".into(),
             "This report holds no reporter's details.".into(),
         ),
+        // The same words whether the username exists, the password is wrong or the account is
+        // locked: the answer must not tell which.
         "wrong_credentials" => (
-            "Nama pengguna atau kata sandi salah.".into(),
-            "Wrong username or password.".into(),
+            format!(
+                "Nama pengguna atau kata sandi salah. Setelah {} kali salah berturut-turut akun dikunci sementara: tunggu {} menit lalu coba lagi.",
+                arg(a, "max_failures"),
+                arg(a, "lock_minutes")
+            ),
+            format!(
+                "Wrong username or password. After {} wrong passwords in a row the account is locked for a while: wait {} minutes and try again.",
+                arg(a, "max_failures"),
+                arg(a, "lock_minutes")
+            ),
+        ),
+        "password_change_required" => (
+            "Kata sandi Anda ditetapkan oleh admin. Buat kata sandi baru terlebih dahulu.".into(),
+            "Your password was set by an administrator: choose a new one first (POST /api/v1/me/password).".into(),
+        ),
+        "not_an_integration_account" => (
+            "Token API hanya untuk akun integrasi. Buat akun integrasi untuk sistem yang memakai token.".into(),
+            "API tokens are for integration accounts only; create an integration account for the system that uses the token.".into(),
+        ),
+        "integration_account" => (
+            "Akun integrasi tidak memakai kata sandi; gunakan token API.".into(),
+            "Integration accounts do not use a password; use an API token.".into(),
+        ),
+        "request_timeout" => (
+            "Permintaan terlalu lama terkirim. Periksa sambungan lalu coba lagi.".into(),
+            "The request took too long to arrive. Check the connection and try again.".into(),
         ),
         "bad_token" => (
             "Token API tidak dikenal, dicabut, atau penggunanya dinonaktifkan.".into(),

@@ -240,6 +240,21 @@ impl Store for SqliteStore {
     async fn session_delete(&self, id_hash: &str) -> Result<()> {
         users::session_delete(&self.writer, id_hash.to_string()).await
     }
+    async fn purge_expired_sessions(&self, now: Timestamp) -> Result<u64> {
+        users::purge_expired_sessions(&self.writer, now).await
+    }
+    async fn record_login(&self, user_id: i64, at: Timestamp) -> Result<()> {
+        users::record_login(&self.writer, user_id, at).await
+    }
+    async fn record_login_failure(
+        &self,
+        user_id: i64,
+        max_failures: u32,
+        lock_until: Timestamp,
+        at: Timestamp,
+    ) -> Result<Option<Timestamp>> {
+        users::record_login_failure(&self.writer, user_id, max_failures, lock_until, at).await
+    }
 
     async fn create_report(&self, report: &NewReport) -> Result<CreatedReport> {
         reports::create_report(&self.writer, report.clone()).await

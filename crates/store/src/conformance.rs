@@ -39,6 +39,9 @@ macro_rules! conformance_tests {
             reference_data_round_trips,
             sla_policy_defaults_and_updates,
             users_tokens_and_sessions,
+            wrong_passwords_lock_an_account_until_a_time,
+            changed_credentials_end_sessions_and_tokens,
+            expired_sessions_are_purged,
             reports_are_created_with_reporters_and_clocks,
             attachments_are_reviewed_and_audited,
             the_workflow_persists_exactly_what_the_domain_decides,
@@ -435,6 +438,8 @@ pub async fn users_tokens_and_sessions<H: Harness>(h: &H) {
         phone: None,
         password_hash: "$argon2id$fake".into(),
         created_at: t0(),
+        integration: false,
+        must_change_password: false,
     };
     let u = store.create_user(&new, "system").await.unwrap();
     assert_eq!(u.username, "petugas.dinkes");
@@ -1811,6 +1816,269 @@ async fn dispatched_reports(store: &dyn Store, n: usize, seed: u64) -> Vec<i64> 
     ids
 }
 
+pub async fn wrong_passwords_lock_an_account_until_a_time<H: Harness>(h: &H) {
+    let store = h.store();
+    seed(store.as_ref()).await;
+    let u = staff(store.as_ref(), "operator.kunci", Role::Operator, None).await;
+    assert_eq!(u.locked_until, None);
+    let lock = t0() + TimeDelta::minutes(15);
+    for i in 1..10 {
+        assert_eq!(
+            store
+                .record_login_failure(u.id, 10, lock, t0())
+                .await
+                .unwrap(),
+            None,
+            "failure {i} does not lock yet"
+        );
+    }
+    assert_eq!(
+        store
+            .record_login_failure(u.id, 10, lock, t0())
+            .await
+            .unwrap(),
+        Some(lock),
+        "the tenth failure in a row locks"
+    );
+    assert_eq!(
+        store.user(u.id).await.unwrap().unwrap().locked_until,
+        Some(lock)
+    );
+    let (listed, _) = store
+        .user_credentials("operator.kunci")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        listed.locked_until,
+        Some(lock),
+        "the login lookup sees the lock"
+    );
+    let trail = store
+        .audit_for_object("user", &u.id.to_string())
+        .await
+        .unwrap();
+    let locked: Vec<_> = trail.iter().filter(|e| e.action == "user.locked").collect();
+    assert_eq!(
+        locked.len(),
+        1,
+        "the lock is audited once, not every failure"
+    );
+    assert_eq!(locked[0].occurred_at, t0());
+    // A success clears the lock and starts the count again.
+    store
+        .record_login(u.id, t0() + TimeDelta::minutes(20))
+        .await
+        .unwrap();
+    assert_eq!(store.user(u.id).await.unwrap().unwrap().locked_until, None);
+    for _ in 1..10 {
+        assert_eq!(
+            store
+                .record_login_failure(u.id, 10, lock, t0())
+                .await
+                .unwrap(),
+            None
+        );
+    }
+    store.record_login(u.id, t0()).await.unwrap();
+    assert_eq!(
+        store
+            .record_login_failure(u.id, 10, lock, t0())
+            .await
+            .unwrap(),
+        None,
+        "a success in between resets the count"
+    );
+    let logins = store
+        .audit_for_object("user", &u.id.to_string())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "user.login")
+        .count();
+    assert_eq!(logins, 2, "each login is audited");
+    assert!(matches!(
+        store.record_login_failure(9999, 10, lock, t0()).await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+pub async fn changed_credentials_end_sessions_and_tokens<H: Harness>(h: &H) {
+    let store = h.store();
+    seed(store.as_ref()).await;
+    let created = store
+        .create_user(
+            &NewUser {
+                username: "integrasi.cc".into(),
+                display_name: "Call centre".into(),
+                role: Role::Operator,
+                agency_id: None,
+                email: None,
+                phone: None,
+                password_hash: "$argon2id$fake".into(),
+                created_at: t0(),
+                integration: true,
+                must_change_password: false,
+            },
+            "user:1",
+        )
+        .await
+        .unwrap();
+    assert!(created.integration && !created.must_change_password);
+    let u = staff(store.as_ref(), "operator.lama", Role::Operator, None).await;
+    let other = staff(store.as_ref(), "operator.lain", Role::Operator, None).await;
+    assert_eq!(u.session_epoch, 0);
+    let session = |id: &str, user: i64| SessionRecord {
+        id_hash: id.into(),
+        user_id: Some(user),
+        data: "{}".into(),
+        expires_at: t0() + TimeDelta::hours(8),
+    };
+    for s in [
+        session("a", u.id),
+        session("b", u.id),
+        session("c", other.id),
+    ] {
+        store.session_save(&s).await.unwrap();
+    }
+    store
+        .create_api_token(u.id, "satu", "hash-satu", "user:1", t0())
+        .await
+        .unwrap();
+    store
+        .create_api_token(other.id, "lain", "hash-lain", "user:1", t0())
+        .await
+        .unwrap();
+    // A change that does not end credentials leaves them alone.
+    let same = store
+        .update_user(
+            u.id,
+            &UserPatch {
+                display_name: Some("Nama".into()),
+                ..Default::default()
+            },
+            "user:1",
+            t0(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(same.session_epoch, 0);
+    assert!(store.session_load("a", t0()).await.unwrap().is_some());
+    let after = store
+        .update_user(
+            u.id,
+            &UserPatch {
+                password_hash: Some("$argon2id$baru".into()),
+                must_change_password: Some(true),
+                end_credentials: true,
+                ..Default::default()
+            },
+            "user:1",
+            t0() + TimeDelta::minutes(1),
+        )
+        .await
+        .unwrap();
+    assert!(after.must_change_password);
+    assert_eq!(
+        after.session_epoch, 1,
+        "older sessions are no longer honoured"
+    );
+    assert!(store.session_load("a", t0()).await.unwrap().is_none());
+    assert!(store.session_load("b", t0()).await.unwrap().is_none());
+    assert!(
+        store.session_load("c", t0()).await.unwrap().is_some(),
+        "other users keep their sessions"
+    );
+    assert!(
+        store
+            .user_by_token_hash("hash-satu")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .user_by_token_hash("hash-lain")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let trail = store
+        .audit_for_object("user", &u.id.to_string())
+        .await
+        .unwrap();
+    let ended = trail
+        .iter()
+        .find(|e| e.action == "user.credentials_ended")
+        .expect("audited");
+    assert_eq!(ended.actor, "user:1");
+    let counts: serde_json::Value = serde_json::from_str(ended.after.as_deref().unwrap()).unwrap();
+    assert_eq!(counts["sessions_ended"], 2);
+    assert_eq!(counts["tokens_revoked"], 1);
+    assert!(
+        trail
+            .iter()
+            .all(|e| !e.after.as_deref().unwrap_or("").contains("argon2")),
+        "no password material in the trail"
+    );
+    let cleared = store
+        .update_user(
+            u.id,
+            &UserPatch {
+                must_change_password: Some(false),
+                ..Default::default()
+            },
+            "user:2",
+            t0(),
+        )
+        .await
+        .unwrap();
+    assert!(!cleared.must_change_password);
+}
+
+pub async fn expired_sessions_are_purged<H: Harness>(h: &H) {
+    let store = h.store();
+    seed(store.as_ref()).await;
+    let u = staff(store.as_ref(), "operator.sesi", Role::Operator, None).await;
+    let session = |id: &str, user: Option<i64>, hours: i64| SessionRecord {
+        id_hash: id.into(),
+        user_id: user,
+        data: "{}".into(),
+        expires_at: t0() + TimeDelta::hours(hours),
+    };
+    store
+        .session_save(&session("old", Some(u.id), 1))
+        .await
+        .unwrap();
+    store.session_save(&session("anon", None, 2)).await.unwrap();
+    store
+        .session_save(&session("live", Some(u.id), 8))
+        .await
+        .unwrap();
+    assert_eq!(store.purge_expired_sessions(t0()).await.unwrap(), 0);
+    assert_eq!(
+        store
+            .purge_expired_sessions(t0() + TimeDelta::hours(2))
+            .await
+            .unwrap(),
+        2,
+        "expired at or before now"
+    );
+    assert!(
+        store.session_load("old", t0()).await.unwrap().is_none(),
+        "deleted, not only hidden"
+    );
+    assert!(store.session_load("anon", t0()).await.unwrap().is_none());
+    assert!(store.session_load("live", t0()).await.unwrap().is_some());
+    assert_eq!(
+        store
+            .purge_expired_sessions(t0() + TimeDelta::hours(2))
+            .await
+            .unwrap(),
+        0
+    );
+}
+
 async fn staff(store: &dyn Store, username: &str, role: Role, agency: Option<&str>) -> User {
     store
         .create_user(
@@ -1823,6 +2091,8 @@ async fn staff(store: &dyn Store, username: &str, role: Role, agency: Option<&st
                 phone: None,
                 password_hash: "$argon2id$fake".into(),
                 created_at: t0(),
+                integration: false,
+                must_change_password: false,
             },
             "system",
         )

@@ -109,6 +109,10 @@ pub trait Store: Send + Sync + 'static {
     /// The user and their password hash, for login.
     async fn user_credentials(&self, username: &str) -> Result<Option<(User, String)>>;
     async fn users(&self) -> Result<Vec<User>>;
+    /// Change a user, audited with before and after (never the password hash). With
+    /// `patch.end_credentials`, the user's sessions are deleted, their API tokens revoked and
+    /// their session epoch moved on in the same transaction (audited as
+    /// `user.credentials_ended`, with how many of each).
     async fn update_user(
         &self,
         id: i64,
@@ -130,9 +134,25 @@ pub trait Store: Send + Sync + 'static {
     async fn user_by_token_hash(&self, token_hash: &str) -> Result<Option<User>>;
     async fn revoke_api_token(&self, token_id: i64, actor: &str, at: Timestamp) -> Result<bool>;
 
+    /// A successful password login: the count of failures is reset, a lock cleared, and the
+    /// login audited (`user.login`), in one transaction.
+    async fn record_login(&self, user_id: i64, at: Timestamp) -> Result<()>;
+    /// A wrong password for an existing account: count it. The failure that makes
+    /// `max_failures` in a row locks the account until `lock_until`, resets the count and is
+    /// audited (`user.locked`); the lock is returned then, `None` otherwise.
+    async fn record_login_failure(
+        &self,
+        user_id: i64,
+        max_failures: u32,
+        lock_until: Timestamp,
+        at: Timestamp,
+    ) -> Result<Option<Timestamp>>;
+
     async fn session_load(&self, id_hash: &str, now: Timestamp) -> Result<Option<SessionRecord>>;
     async fn session_save(&self, session: &SessionRecord) -> Result<()>;
     async fn session_delete(&self, id_hash: &str) -> Result<()>;
+    /// Delete every session that expired at or before `now`; returns how many.
+    async fn purge_expired_sessions(&self, now: Timestamp) -> Result<u64>;
 
     // ----- reports --------------------------------------------------------------------------
 

@@ -93,7 +93,8 @@ pub fn user(u: &User) -> Value {
     json!({
         "username": u.username, "display_name": u.display_name, "role": u.role,
         "agency_id": u.agency_id, "has_email": u.email.is_some(), "has_phone": u.phone.is_some(),
-        "active": u.active,
+        "active": u.active, "integration": u.integration,
+        "must_change_password": u.must_change_password,
     })
 }
 
@@ -108,6 +109,10 @@ pub fn user_change(before: &User, after: &User, password_changed: bool) -> (Valu
         ("email", before.email != after.email),
         ("phone", before.phone != after.phone),
         ("active", before.active != after.active),
+        (
+            "must_change_password",
+            before.must_change_password != after.must_change_password,
+        ),
         ("password", password_changed),
     ] {
         if differs {
@@ -190,6 +195,10 @@ mod tests {
             phone: phone.map(Into::into),
             active: true,
             created_at: chrono::DateTime::from_timestamp(0, 0).unwrap(),
+            integration: false,
+            must_change_password: false,
+            locked_until: None,
+            session_epoch: 0,
         }
     }
 

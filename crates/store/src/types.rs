@@ -323,6 +323,21 @@ pub struct User {
     pub phone: Option<String>,
     pub active: bool,
     pub created_at: Timestamp,
+    /// An integration account: it works through API tokens only and never logs in with a
+    /// password. Set when the account is created.
+    #[serde(default)]
+    pub integration: bool,
+    /// The password was set by someone else (an administrator): the user must choose a new one
+    /// before doing anything else.
+    #[serde(default)]
+    pub must_change_password: bool,
+    /// Too many wrong passwords in a row: password logins are refused until then.
+    #[serde(default)]
+    pub locked_until: Option<Timestamp>,
+    /// Moves on whenever the account's credentials are ended (password, role or agency change,
+    /// deactivation); a session made under an older epoch is no longer honoured.
+    #[serde(default)]
+    pub session_epoch: i64,
 }
 
 #[derive(Clone, PartialEq, Eq)]
@@ -335,6 +350,10 @@ pub struct NewUser {
     pub phone: Option<String>,
     pub password_hash: String,
     pub created_at: Timestamp,
+    /// See [`User::integration`].
+    pub integration: bool,
+    /// See [`User::must_change_password`].
+    pub must_change_password: bool,
 }
 
 impl std::fmt::Debug for NewUser {
@@ -343,6 +362,7 @@ impl std::fmt::Debug for NewUser {
             .field("username", &self.username)
             .field("role", &self.role)
             .field("agency_id", &self.agency_id)
+            .field("integration", &self.integration)
             .finish_non_exhaustive()
     }
 }
@@ -357,6 +377,10 @@ pub struct UserPatch {
     pub phone: Option<Option<String>>,
     pub active: Option<bool>,
     pub password_hash: Option<String>,
+    pub must_change_password: Option<bool>,
+    /// End the user's credentials in the same transaction: delete their sessions, revoke their
+    /// API tokens and move [`User::session_epoch`] on (audited as `user.credentials_ended`).
+    pub end_credentials: bool,
 }
 
 impl std::fmt::Debug for UserPatch {
@@ -366,6 +390,8 @@ impl std::fmt::Debug for UserPatch {
             .field("role", &self.role)
             .field("active", &self.active)
             .field("password_changed", &self.password_hash.is_some())
+            .field("must_change_password", &self.must_change_password)
+            .field("end_credentials", &self.end_credentials)
             .finish_non_exhaustive()
     }
 }

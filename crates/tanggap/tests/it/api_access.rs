@@ -134,7 +134,7 @@ async fn prepare(app: &TestApp, w: &World, setup: Setup, n: usize) -> Prepared {
     match setup {
         Setup::None => {
             // A user, a token and a holiday that a probe may change or remove.
-            let r = w.admin.post("/api/v1/users").json(&json!({"username": format!("korban{n}"), "display_name": "Korban", "role": "operator", "password": "kata-sandi-panjang"})).send().await.unwrap();
+            let r = w.admin.post("/api/v1/users").json(&json!({"username": format!("korban{n}"), "display_name": "Korban", "role": "operator", "integration": true})).send().await.unwrap();
             let uid = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
             let t: Value = w
                 .admin

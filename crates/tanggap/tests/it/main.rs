@@ -5,6 +5,7 @@
 
 mod common;
 
+mod accounts;
 mod api_access;
 mod api_errors;
 mod api_story;
@@ -13,5 +14,7 @@ mod browser;
 mod cli;
 mod content_safety;
 mod doors;
+mod page_uploads;
 mod reporters_safe;
+mod transport;
 mod ui_pages;

@@ -141,11 +141,14 @@ pub struct ListQuery {
     pub q: Option<String>,
     /// `newest` (default) or `oldest`.
     pub order: Option<String>,
-    /// 1-based.
+    /// 1-based. Without login, `(page - 1) × per_page` may be at most 10,000.
     pub page: Option<u32>,
     /// 1 to 200, default 50.
     pub per_page: Option<u32>,
 }
+
+/// The deepest offset the public list serves.
+pub const MAX_PUBLIC_OFFSET: u32 = 10_000;
 
 fn bad_query(name: &str, value: &str, expected: &str) -> ApiError {
     ApiError::BadRequest(format!(
@@ -154,14 +157,20 @@ fn bad_query(name: &str, value: &str, expected: &str) -> ApiError {
 }
 
 /// List and search reports. Staff see their scope (an agency its own and its sub-units'
-/// assignments); without login only verified public reports are listed.
+/// assignments); without login only verified public reports are listed, at a limited rate per
+/// address and no deeper than the 10,000th.
 #[utoipa::path(get, path = "/api/v1/reports", tag = "reports", params(ListQuery),
     responses((status = 200, body = ReportPage)))]
 pub async fn list_reports(
     State(state): State<AppState>,
     principal: Principal,
+    ip: ClientIp,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<ReportPage>> {
+    let public = principal.user().is_none();
+    if public {
+        state.limits.public_list(ip.0)?;
+    }
     let (_, calendar) = state.services.policy_and_calendar().await?;
     let mut f = ReportFilter::default();
     if let Some(s) = q.status.as_deref().filter(|s| !s.is_empty()) {
@@ -231,6 +240,17 @@ pub async fn list_reports(
     let page = q.page.unwrap_or(1).max(1);
     f.limit = per_page;
     f.offset = (page - 1).saturating_mul(per_page);
+    // Deep pages cost the database a scan of everything before them; the public gets the first
+    // ten thousand reports of any search, and narrows the search for more.
+    if public && f.offset > MAX_PUBLIC_OFFSET {
+        return Err(bad_query(
+            "page",
+            &page.to_string(),
+            &format!(
+                "without login, (page - 1) × per_page may be at most {MAX_PUBLIC_OFFSET}; narrow the search instead"
+            ),
+        ));
+    }
     let result = state
         .services
         .list_reports(&principal.caller, f, q.agency.as_deref())
