@@ -8,11 +8,19 @@ use tanggap_domain::Role;
 
 const MIB: usize = 1024 * 1024;
 
-/// A PDF of about `bytes` bytes (PDFs are kept as uploaded).
+/// A well-formed PDF of `bytes` bytes: an empty document with a stream of padding (the upload
+/// is parsed and rewritten without its metadata, so it must be a real PDF).
 fn pdf(bytes: usize) -> Vec<u8> {
-    let mut v = b"%PDF-1.4\n".to_vec();
-    v.resize(bytes - 6, b'x');
-    v.extend_from_slice(b"\n%%EOF");
+    let head = b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n\
+        2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n";
+    let tail = b"\nendstream endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+    // The stream's length is written in a fixed width, so the total is known beforehand.
+    let dict_len = "3 0 obj << /Length 0000000000 >> stream\n".len();
+    let len = bytes.saturating_sub(head.len() + dict_len + tail.len());
+    let mut v = head.to_vec();
+    v.extend_from_slice(format!("3 0 obj << /Length {len:>10} >> stream\n").as_bytes());
+    v.resize(v.len() + len, b'x');
+    v.extend_from_slice(tail);
     v
 }
 
