@@ -2,7 +2,8 @@
 # The API against its own OpenAPI document: schemathesis generates requests from
 # /api/v1/openapi.json (positive and negative), sends them to a running server with demo data, and
 # checks that no answer is a 5xx, that every status and content type is documented, and that every
-# body fits its schema. Runs as an operator (API token) and as nobody. Bounded in time.
+# body fits its schema. Runs as an operator's integration account (API token) and as nobody.
+# Bounded in time.
 #
 # Usage: scripts/contract.sh [seconds per caller, default 90]. Needs python3 (installs schemathesis
 # into target/contract-venv on first use) and a built `target/debug/tanggap`.
@@ -23,6 +24,7 @@ base="http://127.0.0.1:$port"
 TANGGAP_DATA_DIR="$data" TANGGAP_LISTEN="127.0.0.1:$port" TANGGAP_JOBS=off TANGGAP_LOG=warn \
   TANGGAP_RATE_LOGIN_PER_USER=100000 TANGGAP_RATE_LOGIN_PER_IP=100000 \
   TANGGAP_RATE_LOOKUPS_PER_IP=100000 TANGGAP_RATE_SUBMISSIONS_PER_IP=100000 \
+  TANGGAP_RATE_PUBLIC_LIST_PER_IP=100000 \
   target/debug/tanggap serve --demo >"$data/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$data"' EXIT
@@ -32,13 +34,16 @@ for _ in $(seq 1 120); do
 done
 curl -sf "$base/readyz" >/dev/null || { cat "$data/server.log"; echo "server did not start" >&2; exit 1; }
 
-# An API token for the demo operator, issued by the demo admin.
+# An API token for an integration account with the operator's role (only integration accounts
+# get tokens), made and issued by the demo admin.
 jar="$data/cookies"
 csrf=$(curl -sf -c "$jar" -H 'content-type: application/json' \
   -d '{"username":"admin","password":"admin-demo-2026"}' "$base/api/v1/sessions" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["csrf_token"])')
-operator_id=$(curl -sf -b "$jar" "$base/api/v1/users" |
-  python3 -c 'import json,sys; print(next(u["id"] for u in json.load(sys.stdin) if u["username"]=="operator"))')
+operator_id=$(curl -sf -b "$jar" -H "x-csrf-token: $csrf" -H 'content-type: application/json' \
+  -d '{"username":"kontrak","display_name":"Contract test","role":"operator","integration":true}' \
+  "$base/api/v1/users" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 token=$(curl -sf -b "$jar" -H "x-csrf-token: $csrf" -H 'content-type: application/json' \
   -d '{"name":"contract test"}' "$base/api/v1/users/$operator_id/tokens" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')

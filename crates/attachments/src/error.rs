@@ -30,6 +30,15 @@ pub enum AttachmentError {
         /// What was wrong, in English, for logs (not for the citizen).
         reason: &'static str,
     },
+    /// A PDF whose metadata cannot be stripped: encrypted, unreadable, or holding images that
+    /// cannot be cleaned (HTTP 422). Code `pdf_not_cleanable`.
+    #[error(
+        "Dokumen PDF ini tidak dapat dibersihkan dari data yang dapat mengungkap identitas (misalnya terkunci kata sandi atau rusak). Unggah sebagai foto atau simpan ulang PDF tanpa kata sandi."
+    )]
+    PdfNotCleanable {
+        /// What was wrong, in English, for logs (not for the citizen).
+        reason: &'static str,
+    },
     /// One upload carries more than `limit` files (HTTP 413). Code `too_many`.
     #[error("Terlalu banyak berkas: maksimal {limit} berkas per unggahan.")]
     TooMany {
@@ -56,20 +65,24 @@ impl AttachmentError {
             AttachmentError::Damaged { .. } => {
                 "The image file is damaged or incomplete and cannot be read.".to_owned()
             }
+            AttachmentError::PdfNotCleanable { .. } => {
+                "This PDF cannot be cleaned of data that could identify you (it may be password-protected or damaged). Upload it as a photo, or save it again without a password.".to_owned()
+            }
             AttachmentError::TooMany { limit } => {
                 format!("Too many files: at most {limit} files per upload.")
             }
         }
     }
 
-    /// A stable machine-readable code: `empty`, `too_large`, `unsupported_type`, `damaged` or
-    /// `too_many`.
+    /// A stable machine-readable code: `empty`, `too_large`, `unsupported_type`, `damaged`,
+    /// `pdf_not_cleanable` or `too_many`.
     pub fn code(&self) -> &'static str {
         match self {
             AttachmentError::Empty => "empty",
             AttachmentError::TooLarge { .. } => "too_large",
             AttachmentError::UnsupportedType { .. } => "unsupported_type",
             AttachmentError::Damaged { .. } => "damaged",
+            AttachmentError::PdfNotCleanable { .. } => "pdf_not_cleanable",
             AttachmentError::TooMany { .. } => "too_many",
         }
     }

@@ -10,12 +10,17 @@
 //!   another city). [`check_count`] checks how many files one upload carries.
 //! - [`DiskStore`] keeps cleaned files on disk, content-addressed under the data directory,
 //!   written atomically.
+//! - [`redact`] makes the copy of a photo that the public sees once the complaint desk has
+//!   blacked out what identifies someone (a face, an identity card, a house number).
 //!
 //! ```
 //! use tanggap_attachments::{DiskStore, Limits, check_count, clean};
 //!
 //! let limits = Limits::default();
-//! let uploads: Vec<(&[u8], &str)> = vec![(b"%PDF-1.7\n%%EOF\n", "Surat RT 05.pdf")];
+//! let letter = b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n\
+//!     2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n\
+//!     trailer << /Root 1 0 R /Info << /Author (Pak RT) >> >>\n%%EOF\n";
+//! let uploads: Vec<(&[u8], &str)> = vec![(letter, "Surat RT 05.pdf")];
 //! check_count(uploads.len(), &limits)?;
 //!
 //! let dir = tempfile::tempdir()?;
@@ -24,6 +29,7 @@
 //!     let file = clean(bytes, name, &limits)?;
 //!     assert_eq!(file.content_type, "application/pdf");
 //!     assert_eq!(file.filename, "Surat RT 05.pdf");
+//!     assert!(!String::from_utf8_lossy(&file.bytes).contains("Pak RT"));
 //!     let key = store.put(&file)?; // e.g. "3f/3f5c…", kept with the report
 //!     assert_eq!(store.get(&key)?, file.bytes);
 //! }
@@ -37,7 +43,7 @@
 //! | JPEG | `FF D8 FF` | `image/jpeg` | metadata segments dropped, see below |
 //! | PNG | the 8-byte PNG signature | `image/png` | metadata chunks dropped, see below |
 //! | WebP | `RIFF` + size + `WEBP` | `image/webp` | metadata chunks dropped, see below |
-//! | PDF | `%PDF-` | `application/pdf` | kept byte for byte |
+//! | PDF | `%PDF-` | `application/pdf` | rewritten without its metadata, see below |
 //!
 //! Anything else is [`AttachmentError::UnsupportedType`] (HTTP 415), including GIF, HEIC, TIFF,
 //! SVG, HTML, text, archives and executables, whatever their names say.
@@ -66,10 +72,12 @@
 //! - **WebP**: kept are `VP8X` (with its Exif and XMP flags cleared), `ICCP`, `ANIM`, `ANMF`,
 //!   `ALPH`, `VP8 ` and `VP8L`. Dropped are `EXIF`, `XMP ` and every unknown chunk, at the top
 //!   level and inside animation frames, and anything after the RIFF container.
-//! - **PDF is not stripped**: its document information (author, creator, dates) and XMP stay as
-//!   they were. PDFs are documents that a person chose to send, and rewriting them safely needs a
-//!   full PDF parser; the web layer should serve them as downloads (`Content-Disposition:
-//!   attachment`, `X-Content-Type-Options: nosniff`).
+//! - **PDF**: parsed and written again from its objects (earlier revisions of an incrementally
+//!   updated file are gone), without the document information dictionary (author, creator,
+//!   producer, dates), XMP `/Metadata` streams, `/PieceInfo`, embedded files, and with the
+//!   embedded JPEG images stripped like photos. An encrypted or unreadable PDF, or one holding
+//!   images that cannot be cleaned (JPEG 2000, a JPEG inside another filter), is refused with
+//!   [`AttachmentError::PdfNotCleanable`] (HTTP 422) rather than kept with what may be in it.
 //!
 //! Not looked at: the pixels themselves (a photo can still show a house number or a face), and
 //! the image dimensions (the server never decodes the pictures, browsers do).
@@ -83,11 +91,14 @@
 mod error;
 mod filename;
 mod jpeg;
+mod pdf;
 mod png;
+mod redact;
 mod store;
 mod webp;
 
 pub use error::AttachmentError;
+pub use redact::{Area, redact};
 pub use store::DiskStore;
 
 use sha2::{Digest, Sha256};
@@ -121,7 +132,7 @@ impl Default for Limits {
 /// A file that passed [`clean`]: safe to store and to serve with its content type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CleanFile {
-    /// The cleaned bytes (for images: without their metadata; for PDFs: as uploaded).
+    /// The cleaned bytes (without their metadata).
     pub bytes: Vec<u8>,
     /// The detected type: `image/jpeg`, `image/png`, `image/webp` or `application/pdf`.
     pub content_type: &'static str,
@@ -182,9 +193,10 @@ impl Kind {
 /// In order: [`AttachmentError::Empty`] if there are no bytes, [`AttachmentError::TooLarge`] if
 /// there are more than [`Limits::max_file_bytes`], [`AttachmentError::UnsupportedType`] unless
 /// the bytes start like a JPEG, PNG, WebP or PDF file (`declared_name` plays no part in this),
-/// [`AttachmentError::Damaged`] if an image's structure cannot be walked. Images come back
-/// without their metadata (see the [crate documentation](crate) for exactly what is dropped),
-/// PDFs unchanged.
+/// [`AttachmentError::Damaged`] if an image's structure cannot be walked,
+/// [`AttachmentError::PdfNotCleanable`] for a PDF that cannot be rewritten without its metadata.
+/// Files come back without their metadata (see the [crate documentation](crate) for exactly
+/// what is dropped).
 ///
 /// `declared_name` is only used to derive [`CleanFile::filename`].
 pub fn clean(
@@ -209,7 +221,7 @@ pub fn clean(
         Kind::Jpeg => jpeg::strip(bytes)?,
         Kind::Png => png::strip(bytes)?,
         Kind::Webp => webp::strip(bytes)?,
-        Kind::Pdf => bytes.to_vec(),
+        Kind::Pdf => pdf::strip(bytes)?,
     };
     let sha256 = sha256_hex(&cleaned);
     Ok(CleanFile {

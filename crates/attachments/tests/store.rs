@@ -6,7 +6,10 @@ use std::io::ErrorKind;
 use tanggap_attachments::{CleanFile, DiskStore, Limits, clean};
 
 fn pdf(text: &str) -> CleanFile {
-    let bytes = format!("%PDF-1.4\n% {text}\n%%EOF\n");
+    let bytes = format!(
+        "%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R /Lang ({text}) >>\nendobj\n\
+         2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+    );
     clean(bytes.as_bytes(), "surat.pdf", &Limits::default()).unwrap()
 }
 

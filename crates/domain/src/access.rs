@@ -1,10 +1,63 @@
 //! Who may see what of a report. Writes are decided by [`crate::workflow::decide`]; this module
 //! decides reads, and what of the reporter's identity a viewer may learn. Every handler asks here;
 //! none decides on its own.
+//!
+//! What the reporter writes (answers, added information, a reopen reason, a rating comment) and
+//! what the staff write to them can identify the reporter as surely as their name: it is the
+//! [`Audience::Conversation`], seen by the reporter, the complaint desk, and the assigned agencies
+//! (and leadership, the inspectorate) only when the report is not `anonim`. Never by the public.
 
 use crate::agency::AgencyTree;
 use crate::model::{ReportStatus, Role, Visibility};
 use crate::policy::{self, Party, Permission};
+use serde::{Deserialize, Serialize};
+
+/// Who a timeline entry, and the files attached to it, is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    /// Everyone who may read the report (for a public report, anyone): the desk's and the
+    /// agencies' progress, status changes.
+    Public,
+    /// The conversation with the reporter: questions, answers, added information, messages, the
+    /// reporter's reopen reason. See [`Disclosure::conversation`].
+    Conversation,
+    /// Staff only: the desk's edits, leadership instructions.
+    Internal,
+}
+
+impl Audience {
+    pub const ALL: [Audience; 3] = [Audience::Public, Audience::Conversation, Audience::Internal];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Audience::Public => "public",
+            Audience::Conversation => "conversation",
+            Audience::Internal => "internal",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
+
+/// How precisely a viewer may know where the problem is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Location {
+    /// No coordinates at all.
+    #[default]
+    Hidden,
+    /// Latitude and longitude rounded to [`approximate`] (about 100 m).
+    Approximate,
+    Exact,
+}
+
+/// A coordinate rounded to 3 decimals (about 110 m of latitude): enough to find the street,
+/// not the house.
+pub fn approximate(coordinate: f64) -> f64 {
+    (coordinate * 1000.0).round() / 1000.0
+}
 
 /// Who is looking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,9 +95,58 @@ pub struct Disclosure {
     pub nik: bool,
     /// Internal timeline entries (edits, leadership instructions).
     pub internal: bool,
-    /// The conversation with the reporter.
+    /// The conversation with the reporter ([`Audience::Conversation`] entries, their files, the
+    /// messages, the rating comment).
     pub conversation: bool,
     pub audit_trail: bool,
+    /// The coordinates.
+    pub location: Location,
+    /// Files as uploaded. Without it, only the files the desk reviewed and published (or their
+    /// redacted copies), of entries the viewer sees, of a publicly listed report.
+    pub original_files: bool,
+}
+
+impl Disclosure {
+    /// Whether the viewer sees entries (and their files) written for `audience`.
+    pub fn sees(&self, audience: Audience) -> bool {
+        match audience {
+            Audience::Public => self.read,
+            Audience::Conversation => self.read && self.conversation,
+            Audience::Internal => self.read && self.internal,
+        }
+    }
+
+    /// What either disclosure allows (a staff member who also holds the reporter's secret).
+    pub fn union(self, other: Disclosure) -> Disclosure {
+        Disclosure {
+            read: self.read || other.read,
+            reporter_name: self.reporter_name || other.reporter_name,
+            reporter_contact: self.reporter_contact || other.reporter_contact,
+            nik: self.nik || other.nik,
+            internal: self.internal || other.internal,
+            conversation: self.conversation || other.conversation,
+            audit_trail: self.audit_trail || other.audit_trail,
+            location: self.location.max(other.location),
+            original_files: self.original_files || other.original_files,
+        }
+    }
+}
+
+impl PartialOrd for Location {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Location {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        let rank = |l: &Location| match l {
+            Location::Hidden => 0,
+            Location::Approximate => 1,
+            Location::Exact => 2,
+        };
+        rank(self).cmp(&rank(other))
+    }
 }
 
 /// Statuses the public listing shows: verified by the desk, not archived or merged.
@@ -68,6 +170,12 @@ pub fn disclose(viewer: Viewer<'_>, scope: &ReportScope<'_>, tree: &AgencyTree) 
             reporter_name: scope.visibility.is_public()
                 && identity_shown
                 && scope.show_reporter_name,
+            // Even a rounded point can be the reporter's own house: none for anonim reports.
+            location: if identity_shown {
+                Location::Approximate
+            } else {
+                Location::Hidden
+            },
             ..Disclosure::default()
         },
         Viewer::Reporter => Disclosure {
@@ -75,6 +183,8 @@ pub fn disclose(viewer: Viewer<'_>, scope: &ReportScope<'_>, tree: &AgencyTree) 
             reporter_name: true,
             reporter_contact: true,
             conversation: true,
+            location: Location::Exact,
+            original_files: true,
             ..Disclosure::default()
         },
         Viewer::Staff { role, agency_id } => {
@@ -94,8 +204,11 @@ pub fn disclose(viewer: Viewer<'_>, scope: &ReportScope<'_>, tree: &AgencyTree) 
                 reporter_contact: operator || identity_shown,
                 nik: operator,
                 internal: true,
-                conversation: true,
+                // What the reporter writes can name them: for anonim reports, the desk only.
+                conversation: operator || identity_shown,
                 audit_trail: policy::allows(Party::Staff(role), Permission::ReadAuditTrail),
+                location: Location::Exact,
+                original_files: true,
             }
         }
     }
@@ -216,6 +329,104 @@ mod tests {
         assert!(d.read && d.reporter_name && !d.reporter_contact && !d.conversation && !d.internal);
         assert!(disclose(staff(Role::Auditor, None), &public, &t).audit_trail);
         assert!(!disclose(staff(Role::Operator, None), &public, &t).audit_trail);
+    }
+
+    fn anonim() -> Visibility {
+        Visibility {
+            anonim: true,
+            rahasia: false,
+        }
+    }
+
+    /// Who sees which audience, for a public and for an anonim report.
+    #[test]
+    fn audiences_per_viewer() {
+        let t = tree();
+        let cases: [(Viewer<'_>, [bool; 3], [bool; 3]); 7] = [
+            // (viewer, [public, conversation, internal] on a public report, the same on anonim)
+            (Viewer::Public, [true, false, false], [true, false, false]),
+            (Viewer::Reporter, [true, true, false], [true, true, false]),
+            (
+                staff(Role::Operator, None),
+                [true, true, true],
+                [true, true, true],
+            ),
+            (
+                staff(Role::Petugas, Some("rsud")),
+                [true, true, true],
+                [true, false, true],
+            ),
+            (
+                staff(Role::Kepala, Some("dinkes")),
+                [true, true, true],
+                [true, false, true],
+            ),
+            (
+                staff(Role::Pimpinan, None),
+                [true, true, true],
+                [true, false, true],
+            ),
+            (
+                staff(Role::Auditor, None),
+                [true, true, true],
+                [true, false, true],
+            ),
+        ];
+        for (viewer, on_public, on_anonim) in cases {
+            for (v, want) in [(Visibility::PUBLIK, on_public), (anonim(), on_anonim)] {
+                let d = disclose(viewer, &scope(v, &["rsud"]), &t);
+                let got = Audience::ALL.map(|a| d.sees(a));
+                assert_eq!(got, want, "{viewer:?} on {v:?}");
+            }
+        }
+        // An agency that is not assigned sees nothing, whatever the audience.
+        let d = disclose(
+            staff(Role::Petugas, Some("dpu")),
+            &scope(Visibility::PUBLIK, &["rsud"]),
+            &t,
+        );
+        assert!(Audience::ALL.iter().all(|a| !d.sees(*a)));
+        // Nor does the public see anything of a confidential report.
+        let rahasia = Visibility {
+            anonim: false,
+            rahasia: true,
+        };
+        let d = disclose(Viewer::Public, &scope(rahasia, &[]), &t);
+        assert!(Audience::ALL.iter().all(|a| !d.sees(*a)));
+        for a in Audience::ALL {
+            assert_eq!(Audience::parse(a.as_str()), Some(a));
+        }
+    }
+
+    #[test]
+    fn the_public_gets_an_approximate_location_and_none_for_anonim_reports() {
+        let t = tree();
+        let public = disclose(Viewer::Public, &scope(Visibility::PUBLIK, &[]), &t);
+        assert_eq!(public.location, Location::Approximate);
+        assert!(!public.original_files);
+        assert_eq!(
+            disclose(Viewer::Public, &scope(anonim(), &[]), &t).location,
+            Location::Hidden
+        );
+        for v in [
+            Viewer::Reporter,
+            staff(Role::Operator, None),
+            staff(Role::Petugas, Some("rsud")),
+            staff(Role::Auditor, None),
+        ] {
+            let d = disclose(v, &scope(anonim(), &["rsud"]), &t);
+            assert_eq!(d.location, Location::Exact, "{v:?}");
+            assert!(d.original_files, "{v:?}");
+        }
+        assert_eq!(approximate(-6.982_649), -6.983);
+        assert_eq!(approximate(110.409_249), 110.409);
+        let both = public.union(disclose(
+            Viewer::Reporter,
+            &scope(Visibility::PUBLIK, &[]),
+            &t,
+        ));
+        assert_eq!(both.location, Location::Exact);
+        assert!(both.conversation && both.original_files);
     }
 
     #[test]

@@ -182,6 +182,20 @@ impl fmt::Debug for SecretToken {
     }
 }
 
+/// The public name of an attachment in every URL: 128 random bits as 32 lowercase hex digits.
+/// Attachments keep an internal sequential id, which is never shown, so that nobody can find
+/// the files of other reports by counting.
+pub fn attachment_key(rng: &mut impl RngCore) -> String {
+    let mut bytes = [0u8; 16];
+    rng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// Whether `s` has the form of an [`attachment_key`] (checked before any lookup).
+pub fn is_attachment_key(s: &str) -> bool {
+    s.len() == 32 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
@@ -191,6 +205,24 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use rand::{SeedableRng, rngs::StdRng};
+
+    #[test]
+    fn attachment_keys_are_128_random_bits() {
+        let mut rng = StdRng::seed_from_u64(7);
+        let a = attachment_key(&mut rng);
+        let b = attachment_key(&mut rng);
+        assert_ne!(a, b);
+        assert!(is_attachment_key(&a) && is_attachment_key(&b), "{a} {b}");
+        for bad in [
+            "1",
+            "",
+            &a.to_uppercase(),
+            &a[..31],
+            "../../etc/passwd0000000000000000",
+        ] {
+            assert!(!is_attachment_key(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn generated_ids_parse_back() {

@@ -56,6 +56,9 @@ permissions!(
     MarkDuplicate = "mark_duplicate",
     /// Archive an unclear, spam or out-of-scope report with a reason.
     ArchiveReport = "archive_report",
+    /// Review a report's photos and documents before the public sees them: publish, hide, or
+    /// publish a copy with areas blacked out.
+    ReviewAttachments = "review_attachments",
     /// Ask the reporter a question or write to them (the desk; an agency with an active
     /// assignment on the report).
     WriteToReporter = "write_to_reporter",
@@ -108,7 +111,7 @@ pub fn allows(party: Party, p: Permission) -> bool {
         // Anyone may complain, staff included (an integration's token submits as the API).
         SubmitReport => true,
         EnterReportOnBehalf | VerifyReport | DispatchReport | MarkDuplicate | ArchiveReport
-        | UseDesk => staff(&[Operator]),
+        | ReviewAttachments | UseDesk => staff(&[Operator]),
         WriteToReporter => staff(&[Operator, Petugas, Kepala]),
         WorkAssignment | ViewAgencyQueue | ViewAgencyDashboard => staff(&[Petugas, Kepala]),
         AddInstruction => staff(&[Pimpinan]),
@@ -147,6 +150,7 @@ mod tests {
             Permission::VerifyReport,
             Permission::DispatchReport,
             Permission::ArchiveReport,
+            Permission::ReviewAttachments,
         ] {
             assert_eq!(roles_with(p), vec![Role::Operator], "{p:?}");
             assert!(!allows(Party::Public, p));

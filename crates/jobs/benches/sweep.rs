@@ -212,6 +212,8 @@ async fn staff(store: &dyn Store) {
                         phone: None,
                         password_hash: "$argon2id$bench".into(),
                         created_at: t(),
+                        integration: false,
+                        must_change_password: false,
                     },
                     "bench",
                 )

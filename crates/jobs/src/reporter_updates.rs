@@ -187,7 +187,7 @@ mod tests {
                 status: None,
                 note: Some("Penambalan dimulai".into()),
                 actor: actor.into(),
-                public: true,
+                audience: tanggap_domain::access::Audience::Public,
                 created_at: DateTime::from_timestamp(0, 0).unwrap(),
             },
             tracking_id: TrackingId::parse("LG-4F7KQ2MZ8T").unwrap(),

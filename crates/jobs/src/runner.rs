@@ -31,7 +31,7 @@ impl Default for JobsConfig {
     }
 }
 
-/// Sweep and dispatch every `interval` until `shutdown` turns true (or its sender is dropped).
+/// Sweep, announce, purge expired sessions and dispatch every `interval` until `shutdown` turns true (or its sender is dropped).
 /// A sweep or dispatch in progress finishes first: each of its steps is its own transaction, so
 /// stopping between them loses nothing, and stopping the process in the middle of one loses
 /// nothing either (the claim's lease runs out and another sweep takes it up).
@@ -75,6 +75,13 @@ pub fn spawn(
                 Ok(_) => {}
                 Err(e) => {
                     tracing::warn!(error = %e, "reporter updates failed; trying again next round")
+                }
+            }
+            match services.purge_expired_sessions().await {
+                Ok(n) if n > 0 => tracing::debug!(purged = n, "expired sessions"),
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "purging expired sessions failed; trying again next round")
                 }
             }
             match dispatcher.dispatch(services.now()).await {

@@ -48,6 +48,9 @@ fn field_label(field: &str, lang: Lang) -> &'static str {
         "head_position" => ("Jabatan kepala", "The head's position"),
         "username" => ("Nama pengguna", "The username"),
         "password" => ("Kata sandi", "The password"),
+        "current_password" => ("Kata sandi sekarang", "The current password"),
+        "new_password" => ("Kata sandi baru", "The new password"),
+        "integration" => ("Akun integrasi", "The integration flag"),
         "role" => ("Peran", "The role"),
         "code" => ("Kode", "The code"),
         "name_id" | "name_en" => ("Nama kategori", "The category name"),
@@ -56,6 +59,8 @@ fn field_label(field: &str, lang: Lang) -> &'static str {
         "preset" => ("Preset", "The preset"),
         "policy" => ("Kebijakan SLA", "The SLA policy"),
         "foto" | "attachments" => ("Berkas", "The file"),
+        "decision" => ("Keputusan", "The decision"),
+        "areas" => ("Area yang ditutup", "The areas to black out"),
         "occurred_on" => ("Tanggal kejadian", "The date of the incident"),
         "latitude" | "longitude" => ("Koordinat lokasi", "The location coordinates"),
         _ => ("Isian", "This field"),
@@ -124,6 +129,36 @@ pub fn field_message(e: &FieldError, lang: Lang) -> String {
         ("region_code", "invalid") => Some((
             "Kode wilayah tidak dikenal.".into(),
             "Unknown region code.".into(),
+        )),
+        ("decision", "invalid") => Some((
+            "Pilih: tampilkan, sembunyikan, atau tampilkan dengan area ditutup.".into(),
+            "Choose: publish, hide, or publish with areas blacked out.".into(),
+        )),
+        ("decision", "not_an_image") => Some((
+            "Hanya foto yang dapat ditutup sebagian; dokumen hanya dapat ditampilkan atau disembunyikan.".into(),
+            "Only photos can be partly blacked out; documents can only be published or hidden.".into(),
+        )),
+        ("decision", "cannot_redact") => Some((
+            "Foto ini tidak dapat diolah untuk ditutup sebagian; sembunyikan saja.".into(),
+            "This photo cannot be processed for blacking out; hide it instead.".into(),
+        )),
+        ("areas", "required") => Some((
+            "Tandai minimal satu area yang ditutup (x, y, lebar, tinggi dalam persen).".into(),
+            "Mark at least one area to black out (x, y, width, height in percent).".into(),
+        )),
+        ("areas", "too_many_areas") => Some((
+            format!("Paling banyak {} area per foto.", arg(a, "max")),
+            format!("At most {} areas per photo.", arg(a, "max")),
+        )),
+        ("areas", "area_outside") => Some((
+            format!(
+                "Area ke-{} harus berada di dalam foto: x dan y mulai 0, lebar dan tinggi lebih dari 0, x + lebar dan y + tinggi paling banyak 100.",
+                arg(a, "index")
+            ),
+            format!(
+                "Area {} must lie inside the photo: x and y from 0, width and height above 0, x + width and y + height at most 100.",
+                arg(a, "index")
+            ),
         )),
         ("region_code", "unknown") => {
             Some(("Wilayah tidak ditemukan.".into(), "Unknown region.".into()))
@@ -250,6 +285,35 @@ pub fn field_message(e: &FieldError, lang: Lang) -> String {
                 arg(a, "min")
             ),
         )),
+        ("new_password", "too_short") => Some((
+            format!("Kata sandi baru minimal {} karakter.", arg(a, "min")),
+            format!(
+                "The new password must have at least {} characters.",
+                arg(a, "min")
+            ),
+        )),
+        ("current_password", "wrong") => Some((
+            "Kata sandi sekarang salah.".into(),
+            "The current password is wrong.".into(),
+        )),
+        ("new_password", "unchanged") => Some((
+            "Pilih kata sandi baru yang berbeda dari yang sekarang.".into(),
+            "Choose a new password that differs from the current one.".into(),
+        )),
+        ("new_password", "mismatch") => Some((
+            "Kedua isian kata sandi baru tidak sama.".into(),
+            "The two new passwords do not match.".into(),
+        )),
+        ("foto" | "attachments", "total_too_large") => Some((
+            format!(
+                "Berkas terlalu besar bersama-sama: maksimal {} untuk semua berkas. Pilih lagi foto yang lebih kecil atau lebih sedikit.",
+                size(arg(a, "limit"), Lang::Id)
+            ),
+            format!(
+                "The files are too large together: at most {} for all files. Choose smaller or fewer photos again.",
+                size(arg(a, "limit"), Lang::En)
+            ),
+        )),
         ("code", "invalid") => Some((
             "Kode kategori: huruf kecil, angka dan tanda hubung.".into(),
             "A category code has lowercase letters, digits and hyphens.".into(),
@@ -333,6 +397,10 @@ pub fn field_message(e: &FieldError, lang: Lang) -> String {
                     .into(),
             ),
         ),
+        "pdf_not_cleanable" => (
+            file("Dokumen PDF ini tidak dapat dibersihkan dari data yang dapat mengungkap identitas (misalnya terkunci kata sandi atau rusak). Unggah sebagai foto atau simpan ulang PDF tanpa kata sandi.".into()),
+            file("This PDF cannot be cleaned of data that could identify you (it may be password-protected or damaged). Upload it as a photo, or save it again without a password.".into()),
+        ),
         "damaged" => (
             file("Berkas gambar rusak atau tidak utuh sehingga tidak dapat dibaca.".into()),
             file("The image file is damaged or incomplete and cannot be read.".into()),
@@ -366,6 +434,10 @@ fn permission_phrase(p: &str, lang: Lang) -> &'static str {
         "dispatch_report" => ("mendisposisikan laporan", "dispatch a report"),
         "mark_duplicate" => ("menandai laporan duplikat", "mark a report as a duplicate"),
         "archive_report" => ("mengarsipkan laporan", "archive a report"),
+        "review_attachments" => (
+            "meninjau foto dan dokumen laporan",
+            "review a report's photos and documents",
+        ),
         "write_to_reporter" => ("menulis kepada pelapor", "write to the reporter"),
         "work_assignment" => (
             "menindaklanjuti disposisi instansi",
@@ -448,9 +520,35 @@ pub fn refusal_message(r: &Refusal, lang: Lang) -> String {
             "Laporan ini tidak menyimpan identitas pelapor.".into(),
             "This report holds no reporter's details.".into(),
         ),
+        // The same words whether the username exists, the password is wrong or the account is
+        // locked: the answer must not tell which.
         "wrong_credentials" => (
-            "Nama pengguna atau kata sandi salah.".into(),
-            "Wrong username or password.".into(),
+            format!(
+                "Nama pengguna atau kata sandi salah. Setelah {} kali salah berturut-turut akun dikunci sementara: tunggu {} menit lalu coba lagi.",
+                arg(a, "max_failures"),
+                arg(a, "lock_minutes")
+            ),
+            format!(
+                "Wrong username or password. After {} wrong passwords in a row the account is locked for a while: wait {} minutes and try again.",
+                arg(a, "max_failures"),
+                arg(a, "lock_minutes")
+            ),
+        ),
+        "password_change_required" => (
+            "Kata sandi Anda ditetapkan oleh admin. Buat kata sandi baru terlebih dahulu.".into(),
+            "Your password was set by an administrator: choose a new one first (POST /api/v1/me/password).".into(),
+        ),
+        "not_an_integration_account" => (
+            "Token API hanya untuk akun integrasi. Buat akun integrasi untuk sistem yang memakai token.".into(),
+            "API tokens are for integration accounts only; create an integration account for the system that uses the token.".into(),
+        ),
+        "integration_account" => (
+            "Akun integrasi tidak memakai kata sandi; gunakan token API.".into(),
+            "Integration accounts do not use a password; use an API token.".into(),
+        ),
+        "request_timeout" => (
+            "Permintaan terlalu lama terkirim. Periksa sambungan lalu coba lagi.".into(),
+            "The request took too long to arrive. Check the connection and try again.".into(),
         ),
         "bad_token" => (
             "Token API tidak dikenal, dicabut, atau penggunanya dinonaktifkan.".into(),

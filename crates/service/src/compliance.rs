@@ -68,8 +68,7 @@ pub struct Compliance {
 fn head_at(heads: &[HeadRecord], agency: &str, t: Timestamp) -> Option<Head> {
     heads
         .iter()
-        .filter(|h| h.agency_id == agency && h.since <= t)
-        .next_back()
+        .rfind(|h| h.agency_id == agency && h.since <= t)
         .map(|h| Head {
             name: h.name.clone(),
             position: h.position.clone(),

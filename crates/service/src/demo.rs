@@ -409,6 +409,7 @@ impl Services {
                         email: Some(format!("{username}@demo.tanggap.id")),
                         phone: None,
                         password: password.clone(),
+                        integration: false,
                     };
                     users.push(self.create_user(&Caller::System, input).await?);
                     true
@@ -454,6 +455,7 @@ impl Services {
                         email: None,
                         phone: None,
                         password: password.clone(),
+                        integration: false,
                     };
                     self.create_user(&Caller::System, input).await?
                 }

@@ -5,7 +5,10 @@
 
 use crate::{Caller, RefusalKind, Result, ServiceError, Services};
 use std::collections::HashMap;
-use tanggap_domain::access::{Disclosure, ListScope, ReportScope, Viewer, disclose, list_scope};
+use tanggap_domain::access::{
+    Audience, Disclosure, ListScope, Location, ReportScope, Viewer, approximate, disclose,
+    list_scope, publicly_listed,
+};
 use tanggap_domain::audit::AuditEvent;
 use tanggap_domain::ids::sha256_hex;
 use tanggap_domain::policy::Permission;
@@ -44,10 +47,15 @@ impl OpenedReport {
 /// One timeline line, with who did it as the viewer may know it.
 #[derive(Debug, Clone)]
 pub struct TimelineEntry {
+    /// For a `withheld` line, without its note.
     pub activity: ActivityRecord,
     /// `Pelapor`, `Sistem`, the agency's name, the desk, or (for staff) the person's name.
     pub by: String,
+    /// The files of this entry the viewer may download (for the public: the reviewed copies).
     pub attachments: Vec<AttachmentRecord>,
+    /// A line of the conversation the viewer may not read: it says that a question was asked or
+    /// answered, not what.
+    pub withheld: bool,
 }
 
 /// Everything a page or a response shows of a report, for this caller.
@@ -69,19 +77,6 @@ pub struct ReportDetail {
 pub struct ConversationMessage {
     pub message: MessageRecord,
     pub by: String,
-}
-
-/// The union of two disclosures (a staff member who also holds the reporter's secret).
-fn merge(a: Disclosure, b: Disclosure) -> Disclosure {
-    Disclosure {
-        read: a.read || b.read,
-        reporter_name: a.reporter_name || b.reporter_name,
-        reporter_contact: a.reporter_contact || b.reporter_contact,
-        nik: a.nik || b.nik,
-        internal: a.internal || b.internal,
-        conversation: a.conversation || b.conversation,
-        audit_trail: a.audit_trail || b.audit_trail,
-    }
 }
 
 pub(crate) fn viewer(caller: &Caller) -> Viewer<'_> {
@@ -145,7 +140,7 @@ impl Services {
         let tree = AgencyTree::from_agencies(&agencies);
         let staff = disclose(viewer(caller), &scope, &tree);
         let disclosure = if as_reporter {
-            merge(staff, disclose(Viewer::Reporter, &scope, &tree))
+            staff.union(disclose(Viewer::Reporter, &scope, &tree))
         } else {
             staff
         };
@@ -170,6 +165,20 @@ impl Services {
             if !disclosure.nik {
                 p.nik = None;
             }
+        }
+        match disclosure.location {
+            Location::Exact => {}
+            Location::Approximate => {
+                report.latitude = report.latitude.map(approximate);
+                report.longitude = report.longitude.map(approximate);
+            }
+            Location::Hidden => {
+                report.latitude = None;
+                report.longitude = None;
+            }
+        }
+        if !disclosure.conversation {
+            report.rating_comment = None;
         }
         if !(disclosure.reporter_name || disclosure.reporter_contact) {
             report.reporter = report.reporter.map(|p| tanggap_store::ReporterRecord {
@@ -209,36 +218,53 @@ impl Services {
             None => None,
         };
         let activities = self.store.activities(r.id).await?;
+        let audience: HashMap<i64, Audience> =
+            activities.iter().map(|a| (a.id, a.audience)).collect();
         let mut by_activity: HashMap<Option<i64>, Vec<AttachmentRecord>> = HashMap::new();
         for a in self.store.attachments(r.id).await? {
-            by_activity.entry(a.activity_id).or_default().push(a);
+            let entry = a.activity_id.and_then(|id| audience.get(&id).copied());
+            if let Some(file) = file_for(a, &d, r.status, entry) {
+                by_activity.entry(file.activity_id).or_default().push(file);
+            }
         }
         let submitted = activities
             .iter()
             .find(|a| a.kind == ActivityKind::Submitted)
             .map(|a| a.id);
-        let visible: Vec<ActivityRecord> = activities
+        // Lines of the conversation the viewer may not read still say that something was asked
+        // or answered (the report waits for the reporter), without the words.
+        let visible: Vec<(ActivityRecord, bool)> = activities
             .into_iter()
-            .filter(|a| a.public || d.internal)
+            .filter_map(|mut a| {
+                if d.sees(a.audience) {
+                    Some((a, false))
+                } else if a.audience == Audience::Conversation {
+                    a.note = None;
+                    Some((a, true))
+                } else {
+                    None
+                }
+            })
             .collect();
         let names = self
             .names(
                 d.internal,
-                visible.iter().map(|a| a.actor.as_str()),
+                visible.iter().map(|(a, _)| a.actor.as_str()),
                 opened.agency_names(),
             )
             .await?;
         let attachments = by_activity.remove(&submitted).unwrap_or_default();
         let timeline = visible
             .into_iter()
-            .map(|a| TimelineEntry {
+            .map(|(a, withheld)| TimelineEntry {
                 by: names.label(&a.actor, a.agency_id.as_deref()),
-                attachments: if Some(a.id) == submitted {
+                attachments: if Some(a.id) == submitted || withheld {
                     vec![]
                 } else {
                     by_activity.remove(&Some(a.id)).unwrap_or_default()
                 },
                 activity: a,
+                withheld,
             })
             .collect();
         let clocks = self
@@ -293,42 +319,52 @@ impl Services {
             .await?)
     }
 
-    /// An attachment, if the caller may see its report and, for an internal note's file, the
-    /// internal notes.
+    /// An attachment by its public key, as the caller may download it: the original for staff
+    /// who may read its entry and for the reporter; for anyone else, only a file the desk
+    /// published (or its redacted copy), of an entry the public sees, of a publicly listed
+    /// report. Anything else is "not found", so that a key says nothing about what exists.
     pub async fn attachment(
         &self,
         caller: &Caller,
-        id: i64,
+        key: &str,
         secret: Option<&str>,
     ) -> Result<AttachmentRecord> {
+        let not_found = || ServiceError::not_found("attachment", key);
+        if !tanggap_domain::ids::is_attachment_key(key) {
+            return Err(not_found());
+        }
         let a = self
             .store
-            .attachment(id)
+            .attachment_by_key(key)
             .await?
-            .ok_or_else(|| ServiceError::not_found("attachment", id))?;
+            .ok_or_else(not_found)?;
         let report = self
             .store
             .report(a.report_id)
             .await?
-            .ok_or_else(|| ServiceError::not_found("attachment", id))?;
-        let opened = self
+            .ok_or_else(not_found)?;
+        let opened = match self
             .open_report(caller, report.tracking_id.as_str(), secret)
-            .await?;
-        if let Some(act) = a.activity_id {
-            let internal = self
+            .await
+        {
+            Ok(o) => o,
+            Err(ServiceError::Refused(r)) if r.code == "wrong_secret" => {
+                return Err(ServiceError::Refused(r));
+            }
+            Err(ServiceError::Refused(_)) => return Err(not_found()),
+            Err(e) => return Err(e),
+        };
+        let entry = match a.activity_id {
+            None => None,
+            Some(act) => self
                 .store
                 .activities(opened.report.id)
                 .await?
                 .into_iter()
-                .any(|x| x.id == act && !x.public);
-            if internal && !opened.disclosure.internal {
-                return Err(ServiceError::refused(
-                    RefusalKind::Forbidden,
-                    "internal_attachment",
-                ));
-            }
-        }
-        Ok(a)
+                .find(|x| x.id == act)
+                .map(|x| x.audience),
+        };
+        file_for(a, &opened.disclosure, opened.report.status, entry).ok_or_else(not_found)
     }
 
     /// Reports matching `filter`, within what the caller may list: staff their scope (an agency
@@ -387,10 +423,18 @@ impl Services {
                 ));
             }
         }
+        let public = filter.public_only;
         let mut page = self.store.list_reports(&filter).await?;
-        // A list never carries reporters' identities; the report page decides those.
+        // A list never carries reporters' identities nor what they wrote in the conversation;
+        // the report page decides those. The public gets the location as on the report page.
         for r in &mut page.items {
             r.reporter = None;
+            r.rating_comment = None;
+            if public {
+                let anonim = r.visibility.anonim;
+                r.latitude = r.latitude.filter(|_| !anonim).map(approximate);
+                r.longitude = r.longitude.filter(|_| !anonim).map(approximate);
+            }
         }
         Ok(page)
     }
@@ -481,4 +525,30 @@ pub fn constant_time_eq(a: &str, b: &str) -> bool {
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0
+}
+
+/// The file of an attachment as this viewer may download it, if at all: the original, or for
+/// the public the reviewed copy (its content type, size, digest and storage key in place of the
+/// original's). `entry` is the audience of the timeline entry it belongs to.
+fn file_for(
+    mut a: AttachmentRecord,
+    d: &Disclosure,
+    status: ReportStatus,
+    entry: Option<Audience>,
+) -> Option<AttachmentRecord> {
+    if !d.sees(entry.unwrap_or(Audience::Public)) {
+        return None;
+    }
+    if d.original_files {
+        return Some(a);
+    }
+    if !publicly_listed(status) {
+        return None;
+    }
+    let copy = a.public_file()?;
+    a.content_type = copy.content_type;
+    a.size_bytes = copy.size_bytes;
+    a.sha256 = copy.sha256;
+    a.storage_key = copy.storage_key;
+    Some(a)
 }

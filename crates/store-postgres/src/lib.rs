@@ -231,6 +231,21 @@ impl Store for PgStore {
     async fn session_delete(&self, id_hash: &str) -> Result<()> {
         users::session_delete(&self.pool, id_hash).await
     }
+    async fn purge_expired_sessions(&self, now: Timestamp) -> Result<u64> {
+        users::purge_expired_sessions(&self.pool, now).await
+    }
+    async fn record_login(&self, user_id: i64, at: Timestamp) -> Result<()> {
+        users::record_login(&self.pool, user_id, at).await
+    }
+    async fn record_login_failure(
+        &self,
+        user_id: i64,
+        max_failures: u32,
+        lock_until: Timestamp,
+        at: Timestamp,
+    ) -> Result<Option<Timestamp>> {
+        users::record_login_failure(&self.pool, user_id, max_failures, lock_until, at).await
+    }
 
     async fn create_report(&self, report: &NewReport) -> Result<CreatedReport> {
         reports::create_report(&self.pool, report).await
@@ -280,13 +295,28 @@ impl Store for PgStore {
         reports::messages(&self.pool, report_id).await
     }
     async fn attachments(&self, report_id: i64) -> Result<Vec<AttachmentRecord>> {
-        reports::attachments(&self.pool, "report_id = $1", report_id).await
+        reports::attachments(&self.pool, "report_id = $1", reports::Key::Id(report_id)).await
     }
     async fn attachment(&self, id: i64) -> Result<Option<AttachmentRecord>> {
-        Ok(reports::attachments(&self.pool, "id = $1", id)
-            .await?
-            .into_iter()
-            .next())
+        Ok(
+            reports::attachments(&self.pool, "id = $1", reports::Key::Id(id))
+                .await?
+                .into_iter()
+                .next(),
+        )
+    }
+    async fn attachment_by_key(&self, public_key: &str) -> Result<Option<AttachmentRecord>> {
+        Ok(reports::attachments(
+            &self.pool,
+            "public_key = $1",
+            reports::Key::Text(public_key.to_string()),
+        )
+        .await?
+        .into_iter()
+        .next())
+    }
+    async fn review_attachment(&self, review: &AttachmentReview) -> Result<AttachmentRecord> {
+        reports::review_attachment(&self.pool, review).await
     }
     async fn count_reports(&self) -> Result<u64> {
         reference::count(&self.pool, "reports").await

@@ -21,7 +21,7 @@ pub(crate) async fn reporter_updates(
          FROM activities a
          JOIN reports r ON r.id = a.report_id
          LEFT JOIN reporters p ON p.id = r.reporter_id
-         WHERE a.id > $1 AND a.public
+         WHERE a.id > $1 AND a.audience IN ('public', 'conversation')
          ORDER BY a.id LIMIT $2",
     )
     .bind(after)

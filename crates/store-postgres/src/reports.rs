@@ -5,6 +5,7 @@ use crate::util::{clock_from_row, code, code_opt, db_err, get, micros};
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use std::collections::HashMap;
+use tanggap_domain::access::Audience;
 use tanggap_domain::audit::NewAuditEvent;
 use tanggap_domain::clock::Clock;
 use tanggap_domain::workflow::{
@@ -272,11 +273,7 @@ pub(crate) async fn create_report(pool: &PgPool, r: &NewReport) -> Result<Create
     for a in &r.attachments {
         insert_attachment(&mut tx, id, Some(activity), a, r.created_at).await?;
     }
-    let summary = serde_json::json!({
-        "tracking_id": r.tracking_id, "kind": r.kind, "title": r.title, "channel": r.channel,
-        "visibility": r.visibility.codes(), "category": r.category, "region_code": r.region_code,
-        "reporter_id": reporter_id, "attachments": r.attachments.len(),
-    });
+    let summary = tanggap_store::redact::report_created(r, reporter_id);
     audit::append(
         &mut tx,
         NewAuditEvent::new(&r.actor, "report.created", "report", id).after(&summary),
@@ -332,7 +329,7 @@ async fn insert_entry(
     at: Timestamp,
 ) -> Result<i64> {
     sqlx::query_scalar(
-        "INSERT INTO activities (report_id, assignment_id, agency_id, kind, stage, status, note, actor, public, created_at)
+        "INSERT INTO activities (report_id, assignment_id, agency_id, kind, stage, status, note, actor, audience, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
     )
     .bind(report_id)
@@ -343,11 +340,16 @@ async fn insert_entry(
     .bind(entry.status.map(|s| s.as_str()))
     .bind(entry.note.as_deref())
     .bind(actor)
-    .bind(entry.public)
+    .bind(entry.audience.as_str())
     .bind(at)
     .fetch_one(&mut *conn)
     .await
     .map_err(db_err)
+}
+
+/// A fresh public key (the thread's generator is not held across an await).
+fn new_key() -> String {
+    tanggap_domain::ids::attachment_key(&mut rand::thread_rng())
 }
 
 async fn insert_attachment(
@@ -358,11 +360,12 @@ async fn insert_attachment(
     at: Timestamp,
 ) -> Result<i64> {
     sqlx::query_scalar(
-        "INSERT INTO attachments (report_id, activity_id, filename, content_type, size_bytes, sha256, storage_key, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        "INSERT INTO attachments (report_id, activity_id, public_key, filename, content_type, size_bytes, sha256, storage_key, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
     .bind(report_id)
     .bind(activity_id)
+    .bind(new_key())
     .bind(&a.filename)
     .bind(&a.content_type)
     .bind(a.size_bytes)
@@ -518,6 +521,7 @@ async fn apply_in_tx(conn: &mut PgConnection, change: &ReportChange) -> Result<A
             },
         )?;
         let touched = write_event_rows(conn, id, event, now, &mut created).await?;
+        let (mut activity_id, mut message_id) = (None, None);
         if let Some(entry) = &fx.entry {
             let assignment = match entry.owner {
                 EntryOwner::Report => None,
@@ -528,23 +532,27 @@ async fn apply_in_tx(conn: &mut PgConnection, change: &ReportChange) -> Result<A
                     Some((*aid, agency.as_str()))
                 }
             };
-            activity_ids.push(insert_entry(conn, id, assignment, entry, &actor, now).await?);
+            let activity = insert_entry(conn, id, assignment, entry, &actor, now).await?;
+            activity_ids.push(activity);
+            activity_id = Some(activity);
         }
         if let Some(m) = &fx.message {
-            insert_message(
-                conn,
-                id,
-                reporter_id,
-                &channel,
-                m.direction,
-                &m.body,
-                m.status,
-                &actor,
-                now,
-            )
-            .await?;
+            message_id = Some(
+                insert_message(
+                    conn,
+                    id,
+                    reporter_id,
+                    &channel,
+                    m.direction,
+                    &m.body,
+                    m.status,
+                    &actor,
+                    now,
+                )
+                .await?,
+            );
         }
-        audit::append(conn, fx.audit, now).await?;
+        audit::append(conn, fx.audit.event(activity_id, message_id), now).await?;
     }
     if !change.attachments.is_empty() {
         let first = activity_ids.first().copied();
@@ -999,7 +1007,7 @@ pub(crate) fn activity_from_row(row: &PgRow) -> Result<ActivityRecord> {
         status: code_opt(row, "status", ReportStatus::parse)?,
         note: get(row, "note")?,
         actor: get(row, "actor")?,
-        public: get(row, "public")?,
+        audience: code(row, "audience", Audience::parse)?,
         created_at: get(row, "created_at")?,
     })
 }
@@ -1041,28 +1049,75 @@ pub(crate) async fn messages(pool: &PgPool, report_id: i64) -> Result<Vec<Messag
 pub(crate) async fn attachments(
     pool: &PgPool,
     cond: &str,
-    key: i64,
+    key: Key,
 ) -> Result<Vec<AttachmentRecord>> {
-    let rows = sqlx::query(&format!(
-        "SELECT * FROM attachments WHERE {cond} ORDER BY id"
-    ))
-    .bind(key)
-    .fetch_all(pool)
+    let sql = format!("SELECT * FROM attachments WHERE {cond} ORDER BY id");
+    let q = sqlx::query(&sql);
+    let q = match key {
+        Key::Id(id) => q.bind(id),
+        Key::Text(s) => q.bind(s),
+    };
+    let rows = q.fetch_all(pool).await.map_err(db_err)?;
+    rows.iter().map(attachment_from_row).collect()
+}
+
+fn attachment_from_row(row: &PgRow) -> Result<AttachmentRecord> {
+    let copy_key: Option<String> = get(row, "copy_storage_key")?;
+    Ok(AttachmentRecord {
+        id: get(row, "id")?,
+        report_id: get(row, "report_id")?,
+        activity_id: get(row, "activity_id")?,
+        public_key: get(row, "public_key")?,
+        filename: get(row, "filename")?,
+        content_type: get(row, "content_type")?,
+        size_bytes: get(row, "size_bytes")?,
+        sha256: get(row, "sha256")?,
+        storage_key: get(row, "storage_key")?,
+        created_at: get(row, "created_at")?,
+        review: code(row, "review", Review::parse)?,
+        redacted: match copy_key {
+            None => None,
+            Some(storage_key) => Some(FileCopy {
+                content_type: get(row, "copy_content_type")?,
+                size_bytes: get(row, "copy_size_bytes")?,
+                sha256: get(row, "copy_sha256")?,
+                storage_key,
+            }),
+        },
+        reviewed_at: get(row, "reviewed_at")?,
+    })
+}
+
+pub(crate) async fn review_attachment(
+    pool: &PgPool,
+    review: &AttachmentReview,
+) -> Result<AttachmentRecord> {
+    let mut tx = pool.begin().await.map_err(db_err)?;
+    let copy = review.redacted.as_ref().map(|(c, _)| c);
+    let report_id: Option<i64> = sqlx::query_scalar(
+        "UPDATE attachments SET review = $1, reviewed_at = $2, copy_storage_key = $3, copy_content_type = $4,
+           copy_size_bytes = $5, copy_sha256 = $6
+         WHERE id = $7 RETURNING report_id",
+    )
+    .bind(review.decision.as_str())
+    .bind(review.at)
+    .bind(copy.map(|c| c.storage_key.clone()))
+    .bind(copy.map(|c| c.content_type.clone()))
+    .bind(copy.map(|c| c.size_bytes))
+    .bind(copy.map(|c| c.sha256.clone()))
+    .bind(review.attachment_id)
+    .fetch_optional(&mut *tx)
     .await
     .map_err(db_err)?;
-    rows.iter()
-        .map(|row| {
-            Ok(AttachmentRecord {
-                id: get(row, "id")?,
-                report_id: get(row, "report_id")?,
-                activity_id: get(row, "activity_id")?,
-                filename: get(row, "filename")?,
-                content_type: get(row, "content_type")?,
-                size_bytes: get(row, "size_bytes")?,
-                sha256: get(row, "sha256")?,
-                storage_key: get(row, "storage_key")?,
-                created_at: get(row, "created_at")?,
-            })
-        })
-        .collect()
+    let report_id = report_id
+        .ok_or_else(|| StoreError::NotFound(format!("attachment {}", review.attachment_id)))?;
+    audit::append(&mut tx, effects::review_audit(review, report_id), review.at).await?;
+    let row = sqlx::query("SELECT * FROM attachments WHERE id = $1")
+        .bind(review.attachment_id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err)?;
+    let record = attachment_from_row(&row)?;
+    tx.commit().await.map_err(db_err)?;
+    Ok(record)
 }

@@ -20,12 +20,11 @@ fn user_from_row(row: &PgRow) -> Result<User> {
         phone: get(row, "phone")?,
         active: get(row, "active")?,
         created_at: get(row, "created_at")?,
+        integration: get(row, "integration")?,
+        must_change_password: get(row, "must_change_password")?,
+        locked_until: get(row, "locked_until")?,
+        session_epoch: get(row, "session_epoch")?,
     })
-}
-
-/// What the audit trail records about a user: never the password hash.
-fn audit_view(u: &User) -> serde_json::Value {
-    json!({ "username": u.username, "display_name": u.display_name, "role": u.role, "agency_id": u.agency_id, "email": u.email, "phone": u.phone, "active": u.active })
 }
 
 async fn load(conn: &mut PgConnection, id: i64) -> Result<Option<User>> {
@@ -42,8 +41,8 @@ async fn load(conn: &mut PgConnection, id: i64) -> Result<Option<User>> {
 pub(crate) async fn create_user(pool: &PgPool, u: &NewUser, actor: &str) -> Result<User> {
     let mut tx = audit::begin(pool).await?;
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO users (username, display_name, role, agency_id, email, phone, password_hash, active, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, TRUE, $8) RETURNING id",
+        "INSERT INTO users (username, display_name, role, agency_id, email, phone, password_hash, active, created_at, integration, must_change_password)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, TRUE, $8, $9, $10) RETURNING id",
     )
     .bind(&u.username)
     .bind(&u.display_name)
@@ -53,6 +52,8 @@ pub(crate) async fn create_user(pool: &PgPool, u: &NewUser, actor: &str) -> Resu
     .bind(&u.phone)
     .bind(&u.password_hash)
     .bind(u.created_at)
+    .bind(u.integration)
+    .bind(u.must_change_password)
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| match db_err(e) {
@@ -65,7 +66,8 @@ pub(crate) async fn create_user(pool: &PgPool, u: &NewUser, actor: &str) -> Resu
         .ok_or_else(|| StoreError::Backend("user vanished".into()))?;
     audit::append(
         &mut tx,
-        NewAuditEvent::new(actor, "user.created", "user", id).after(&audit_view(&user)),
+        NewAuditEvent::new(actor, "user.created", "user", id)
+            .after(&tanggap_store::redact::user(&user)),
         u.created_at,
     )
     .await?;
@@ -119,7 +121,8 @@ pub(crate) async fn update_user(
     let phone = p.phone.clone().unwrap_or(before.phone.clone());
     sqlx::query(
         "UPDATE users SET display_name = $1, role = $2, agency_id = $3, email = $4, phone = $5, active = $6,
-           password_hash = COALESCE($7, password_hash) WHERE id = $8",
+           password_hash = COALESCE($7, password_hash), must_change_password = $8,
+           session_epoch = session_epoch + $9 WHERE id = $10",
     )
     .bind(p.display_name.as_ref().unwrap_or(&before.display_name))
     .bind(p.role.unwrap_or(before.role).as_str())
@@ -128,27 +131,130 @@ pub(crate) async fn update_user(
     .bind(&phone)
     .bind(p.active.unwrap_or(before.active))
     .bind(&p.password_hash)
+    .bind(p.must_change_password.unwrap_or(before.must_change_password))
+    .bind(i64::from(p.end_credentials))
     .bind(id)
     .execute(&mut *tx)
     .await
     .map_err(db_err)?;
+    let ended = if p.end_credentials {
+        Some(end_credentials(&mut tx, id, at).await?)
+    } else {
+        None
+    };
     let after = load(&mut tx, id)
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("user {id}")))?;
-    let mut after_json = audit_view(&after);
-    if p.password_hash.is_some() {
-        after_json["password_changed"] = json!(true);
-    }
+    let (before_json, after_json) =
+        tanggap_store::redact::user_change(&before, &after, p.password_hash.is_some());
     audit::append(
         &mut tx,
         NewAuditEvent::new(actor, "user.updated", "user", id)
-            .before(&audit_view(&before))
+            .before(&before_json)
             .after(&after_json),
         at,
     )
     .await?;
+    if let Some((sessions, tokens)) = ended {
+        audit::append(
+            &mut tx,
+            NewAuditEvent::new(actor, "user.credentials_ended", "user", id)
+                .after(&json!({ "sessions_ended": sessions, "tokens_revoked": tokens })),
+            at,
+        )
+        .await?;
+    }
     tx.commit().await.map_err(db_err)?;
     Ok(after)
+}
+
+/// Delete the user's sessions and revoke their tokens; returns how many of each.
+async fn end_credentials(
+    conn: &mut PgConnection,
+    user_id: i64,
+    at: Timestamp,
+) -> Result<(u64, u64)> {
+    let sessions = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+    let tokens = sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(at)
+    .bind(user_id)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?
+    .rows_affected();
+    Ok((sessions, tokens))
+}
+
+pub(crate) async fn record_login(pool: &PgPool, user_id: i64, at: Timestamp) -> Result<()> {
+    let mut tx = audit::begin(pool).await?;
+    sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+    audit::append(
+        &mut tx,
+        NewAuditEvent::new(format!("user:{user_id}"), "user.login", "user", user_id),
+        at,
+    )
+    .await?;
+    tx.commit().await.map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn record_login_failure(
+    pool: &PgPool,
+    user_id: i64,
+    max_failures: u32,
+    lock_until: Timestamp,
+    at: Timestamp,
+) -> Result<Option<Timestamp>> {
+    let mut tx = audit::begin(pool).await?;
+    let failures: Option<i32> = sqlx::query_scalar(
+        "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins",
+    )
+    .bind(user_id)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(db_err)?;
+    let Some(failures) = failures else {
+        return Err(StoreError::NotFound(format!("user {user_id}")));
+    };
+    if i64::from(failures) < i64::from(max_failures) {
+        tx.commit().await.map_err(db_err)?;
+        return Ok(None);
+    }
+    sqlx::query("UPDATE users SET failed_logins = 0, locked_until = $1 WHERE id = $2")
+        .bind(lock_until)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+    audit::append(
+        &mut tx,
+        NewAuditEvent::new("system", "user.locked", "user", user_id)
+            .after(&json!({ "failed_logins": failures, "locked_until": lock_until })),
+        at,
+    )
+    .await?;
+    tx.commit().await.map_err(db_err)?;
+    Ok(Some(lock_until))
+}
+
+pub(crate) async fn purge_expired_sessions(pool: &PgPool, now: Timestamp) -> Result<u64> {
+    Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(now)
+        .execute(pool)
+        .await
+        .map_err(db_err)?
+        .rows_affected())
 }
 
 pub(crate) async fn create_api_token(

@@ -241,6 +241,21 @@ impl Store for SqliteStore {
     async fn session_delete(&self, id_hash: &str) -> Result<()> {
         users::session_delete(&self.writer, id_hash.to_string()).await
     }
+    async fn purge_expired_sessions(&self, now: Timestamp) -> Result<u64> {
+        users::purge_expired_sessions(&self.writer, now).await
+    }
+    async fn record_login(&self, user_id: i64, at: Timestamp) -> Result<()> {
+        users::record_login(&self.writer, user_id, at).await
+    }
+    async fn record_login_failure(
+        &self,
+        user_id: i64,
+        max_failures: u32,
+        lock_until: Timestamp,
+        at: Timestamp,
+    ) -> Result<Option<Timestamp>> {
+        users::record_login_failure(&self.writer, user_id, max_failures, lock_until, at).await
+    }
 
     async fn create_report(&self, report: &NewReport) -> Result<CreatedReport> {
         reports::create_report(&self.writer, report.clone()).await
@@ -282,13 +297,28 @@ impl Store for SqliteStore {
         reports::messages(&self.read, report_id).await
     }
     async fn attachments(&self, report_id: i64) -> Result<Vec<AttachmentRecord>> {
-        reports::attachments(&self.read, "report_id = ?", report_id).await
+        reports::attachments(&self.read, "report_id = ?", reports::Key::Id(report_id)).await
     }
     async fn attachment(&self, id: i64) -> Result<Option<AttachmentRecord>> {
-        Ok(reports::attachments(&self.read, "id = ?", id)
-            .await?
-            .into_iter()
-            .next())
+        Ok(
+            reports::attachments(&self.read, "id = ?", reports::Key::Id(id))
+                .await?
+                .into_iter()
+                .next(),
+        )
+    }
+    async fn attachment_by_key(&self, public_key: &str) -> Result<Option<AttachmentRecord>> {
+        Ok(reports::attachments(
+            &self.read,
+            "public_key = ?",
+            reports::Key::Text(public_key.to_string()),
+        )
+        .await?
+        .into_iter()
+        .next())
+    }
+    async fn review_attachment(&self, review: &AttachmentReview) -> Result<AttachmentRecord> {
+        reports::review_attachment(&self.writer, review.clone()).await
     }
     async fn count_reports(&self) -> Result<u64> {
         reference::count(&self.read, "reports").await

@@ -227,8 +227,8 @@ pub(crate) async fn update_agency(
             audit(
                 conn,
                 NewAuditEvent::new(actor, "agency.updated", "agency", &agency.id)
-                    .before(&before)
-                    .after(&agency),
+                    .before(&tanggap_store::redact::agency_change(&before, &agency).0)
+                    .after(&tanggap_store::redact::agency_change(&before, &agency).1),
                 at,
             )
             .await

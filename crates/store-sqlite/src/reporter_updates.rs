@@ -22,7 +22,7 @@ pub(crate) async fn reporter_updates(
          FROM activities a
          JOIN reports r ON r.id = a.report_id
          LEFT JOIN reporters p ON p.id = r.reporter_id
-         WHERE a.id > ? AND a.public = 1
+         WHERE a.id > ? AND a.audience IN ('public', 'conversation')
          ORDER BY a.id LIMIT ?",
     )
     .bind(after)

@@ -6,6 +6,7 @@ use crate::writer::Writer;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 use std::collections::HashMap;
+use tanggap_domain::access::Audience;
 use tanggap_domain::audit::NewAuditEvent;
 use tanggap_domain::clock::Clock;
 use tanggap_domain::workflow::{
@@ -16,6 +17,7 @@ use tanggap_domain::{
     TrackingId, Visibility,
 };
 use tanggap_store::effects::{self, EffectsContext, EntryOwner, TimelineEntry};
+use tanggap_store::redact;
 use tanggap_store::*;
 
 pub(crate) enum Key {
@@ -234,11 +236,7 @@ pub(crate) async fn create_report(w: &Writer, r: NewReport) -> Result<CreatedRep
             for a in &r.attachments {
                 insert_attachment(conn, id, Some(activity), a, r.created_at).await?;
             }
-            let summary = serde_json::json!({
-                "tracking_id": r.tracking_id, "kind": r.kind, "title": r.title, "channel": r.channel,
-                "visibility": r.visibility.codes(), "category": r.category, "region_code": r.region_code,
-                "reporter_id": reporter_id, "attachments": r.attachments.len(),
-            });
+            let summary = redact::report_created(&r, reporter_id);
             audit::append(conn, NewAuditEvent::new(&r.actor, "report.created", "report", id).after(&summary), r.created_at).await?;
             Ok(CreatedReport { id, tracking_id: r.tracking_id.clone(), reporter_id })
         })
@@ -287,7 +285,7 @@ async fn insert_entry(
     at: Timestamp,
 ) -> Result<i64> {
     sqlx::query_scalar(
-        "INSERT INTO activities (report_id, assignment_id, agency_id, kind, stage, status, note, actor, public, created_at)
+        "INSERT INTO activities (report_id, assignment_id, agency_id, kind, stage, status, note, actor, audience, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(report_id)
@@ -298,11 +296,16 @@ async fn insert_entry(
     .bind(entry.status.map(|s| s.as_str()))
     .bind(entry.note.as_deref())
     .bind(actor)
-    .bind(entry.public)
+    .bind(entry.audience.as_str())
     .bind(us(at))
     .fetch_one(&mut *conn)
     .await
     .map_err(db_err)
+}
+
+/// A fresh public key (the thread's generator is not held across an await).
+fn new_key() -> String {
+    tanggap_domain::ids::attachment_key(&mut rand::thread_rng())
 }
 
 async fn insert_attachment(
@@ -313,11 +316,12 @@ async fn insert_attachment(
     at: Timestamp,
 ) -> Result<i64> {
     sqlx::query_scalar(
-        "INSERT INTO attachments (report_id, activity_id, filename, content_type, size_bytes, sha256, storage_key, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO attachments (report_id, activity_id, public_key, filename, content_type, size_bytes, sha256, storage_key, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(report_id)
     .bind(activity_id)
+    .bind(new_key())
     .bind(&a.filename)
     .bind(&a.content_type)
     .bind(a.size_bytes)
@@ -465,6 +469,7 @@ async fn apply_in_tx(conn: &mut SqliteConnection, change: &ReportChange) -> Resu
             },
         )?;
         let touched = write_event_rows(conn, id, event, now, &mut created).await?;
+        let (mut activity_id, mut message_id) = (None, None);
         if let Some(entry) = &fx.entry {
             let assignment = match entry.owner {
                 EntryOwner::Report => None,
@@ -475,23 +480,27 @@ async fn apply_in_tx(conn: &mut SqliteConnection, change: &ReportChange) -> Resu
                     Some((*aid, agency.as_str()))
                 }
             };
-            activity_ids.push(insert_entry(conn, id, assignment, entry, &actor, now).await?);
+            let activity = insert_entry(conn, id, assignment, entry, &actor, now).await?;
+            activity_ids.push(activity);
+            activity_id = Some(activity);
         }
         if let Some(m) = &fx.message {
-            insert_message(
-                conn,
-                id,
-                reporter_id,
-                &channel,
-                m.direction,
-                &m.body,
-                m.status,
-                &actor,
-                now,
-            )
-            .await?;
+            message_id = Some(
+                insert_message(
+                    conn,
+                    id,
+                    reporter_id,
+                    &channel,
+                    m.direction,
+                    &m.body,
+                    m.status,
+                    &actor,
+                    now,
+                )
+                .await?,
+            );
         }
-        audit::append(conn, fx.audit, now).await?;
+        audit::append(conn, fx.audit.event(activity_id, message_id), now).await?;
     }
     if !change.attachments.is_empty() {
         let first = activity_ids.first().copied();
@@ -955,7 +964,7 @@ pub(crate) fn activity_from_row(row: &SqliteRow) -> Result<ActivityRecord> {
         status: code_opt(row, "status", ReportStatus::parse)?,
         note: get(row, "note")?,
         actor: get(row, "actor")?,
-        public: get(row, "public")?,
+        audience: code(row, "audience", Audience::parse)?,
         created_at: ts(get(row, "created_at")?),
     })
 }
@@ -997,28 +1006,75 @@ pub(crate) async fn messages(pool: &SqlitePool, report_id: i64) -> Result<Vec<Me
 pub(crate) async fn attachments(
     pool: &SqlitePool,
     cond: &str,
-    key: i64,
+    key: Key,
 ) -> Result<Vec<AttachmentRecord>> {
-    let rows = sqlx::query(&format!(
-        "SELECT * FROM attachments WHERE {cond} ORDER BY id"
-    ))
-    .bind(key)
-    .fetch_all(pool)
-    .await
-    .map_err(db_err)?;
-    rows.iter()
-        .map(|row| {
-            Ok(AttachmentRecord {
-                id: get(row, "id")?,
-                report_id: get(row, "report_id")?,
-                activity_id: get(row, "activity_id")?,
-                filename: get(row, "filename")?,
-                content_type: get(row, "content_type")?,
-                size_bytes: get(row, "size_bytes")?,
-                sha256: get(row, "sha256")?,
-                storage_key: get(row, "storage_key")?,
-                created_at: ts(get(row, "created_at")?),
-            })
+    let sql = format!("SELECT * FROM attachments WHERE {cond} ORDER BY id");
+    let q = sqlx::query(&sql);
+    let q = match key {
+        Key::Id(id) => q.bind(id),
+        Key::Text(s) => q.bind(s),
+    };
+    let rows = q.fetch_all(pool).await.map_err(db_err)?;
+    rows.iter().map(attachment_from_row).collect()
+}
+
+fn attachment_from_row(row: &SqliteRow) -> Result<AttachmentRecord> {
+    let copy_key: Option<String> = get(row, "copy_storage_key")?;
+    Ok(AttachmentRecord {
+        id: get(row, "id")?,
+        report_id: get(row, "report_id")?,
+        activity_id: get(row, "activity_id")?,
+        public_key: get(row, "public_key")?,
+        filename: get(row, "filename")?,
+        content_type: get(row, "content_type")?,
+        size_bytes: get(row, "size_bytes")?,
+        sha256: get(row, "sha256")?,
+        storage_key: get(row, "storage_key")?,
+        created_at: ts(get(row, "created_at")?),
+        review: code(row, "review", Review::parse)?,
+        redacted: match copy_key {
+            None => None,
+            Some(storage_key) => Some(FileCopy {
+                content_type: get(row, "copy_content_type")?,
+                size_bytes: get(row, "copy_size_bytes")?,
+                sha256: get(row, "copy_sha256")?,
+                storage_key,
+            }),
+        },
+        reviewed_at: ts_opt(get(row, "reviewed_at")?),
+    })
+}
+
+pub(crate) async fn review_attachment(
+    w: &Writer,
+    review: AttachmentReview,
+) -> Result<AttachmentRecord> {
+    w.run(move |conn| {
+        Box::pin(async move {
+            let copy = review.redacted.as_ref().map(|(c, _)| c);
+            let report_id: Option<i64> = sqlx::query_scalar(
+                "UPDATE attachments SET review = ?, reviewed_at = ?, copy_storage_key = ?, copy_content_type = ?, copy_size_bytes = ?, copy_sha256 = ?
+                 WHERE id = ? RETURNING report_id",
+            )
+            .bind(review.decision.as_str())
+            .bind(us(review.at))
+            .bind(copy.map(|c| c.storage_key.clone()))
+            .bind(copy.map(|c| c.content_type.clone()))
+            .bind(copy.map(|c| c.size_bytes))
+            .bind(copy.map(|c| c.sha256.clone()))
+            .bind(review.attachment_id)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db_err)?;
+            let report_id = report_id.ok_or_else(|| StoreError::NotFound(format!("attachment {}", review.attachment_id)))?;
+            audit::append(conn, effects::review_audit(&review, report_id), review.at).await?;
+            let row = sqlx::query("SELECT * FROM attachments WHERE id = ?")
+                .bind(review.attachment_id)
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(db_err)?;
+            attachment_from_row(&row)
         })
-        .collect()
+    })
+    .await
 }

@@ -1,7 +1,7 @@
 //! Users, API tokens and sessions.
 
 use crate::audit;
-use crate::util::{code, db_err, get, ts, us};
+use crate::util::{code, db_err, get, ts, ts_opt, us};
 use crate::writer::Writer;
 use serde_json::json;
 use sqlx::sqlite::SqliteRow;
@@ -21,12 +21,11 @@ fn user_from_row(row: &SqliteRow) -> Result<User> {
         phone: get(row, "phone")?,
         active: get(row, "active")?,
         created_at: ts(get(row, "created_at")?),
+        integration: get(row, "integration")?,
+        must_change_password: get(row, "must_change_password")?,
+        locked_until: ts_opt(get(row, "locked_until")?),
+        session_epoch: get(row, "session_epoch")?,
     })
-}
-
-/// What the audit trail records about a user: never the password hash.
-fn audit_view(u: &User) -> serde_json::Value {
-    json!({ "username": u.username, "display_name": u.display_name, "role": u.role, "agency_id": u.agency_id, "email": u.email, "phone": u.phone, "active": u.active })
 }
 
 async fn load(conn: &mut SqliteConnection, id: i64) -> Result<Option<User>> {
@@ -44,8 +43,8 @@ pub(crate) async fn create_user(w: &Writer, u: NewUser, actor: String) -> Result
     w.run(move |conn| {
         Box::pin(async move {
             let id: i64 = sqlx::query_scalar(
-                "INSERT INTO users (username, display_name, role, agency_id, email, phone, password_hash, active, created_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?) RETURNING id",
+                "INSERT INTO users (username, display_name, role, agency_id, email, phone, password_hash, active, created_at, integration, must_change_password)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?) RETURNING id",
             )
             .bind(&u.username)
             .bind(&u.display_name)
@@ -55,6 +54,8 @@ pub(crate) async fn create_user(w: &Writer, u: NewUser, actor: String) -> Result
             .bind(&u.phone)
             .bind(&u.password_hash)
             .bind(us(u.created_at))
+            .bind(u.integration)
+            .bind(u.must_change_password)
             .fetch_one(&mut *conn)
             .await
             .map_err(|e| match db_err(e) {
@@ -63,7 +64,7 @@ pub(crate) async fn create_user(w: &Writer, u: NewUser, actor: String) -> Result
                 other => other,
             })?;
             let user = load(conn, id).await?.ok_or_else(|| StoreError::Backend("user vanished".into()))?;
-            audit::append(conn, NewAuditEvent::new(actor, "user.created", "user", id).after(&audit_view(&user)), u.created_at).await?;
+            audit::append(conn, NewAuditEvent::new(actor, "user.created", "user", id).after(&tanggap_store::redact::user(&user)), u.created_at).await?;
             Ok(user)
         })
     })
@@ -115,7 +116,8 @@ pub(crate) async fn update_user(
             let phone = p.phone.clone().unwrap_or(before.phone.clone());
             sqlx::query(
                 "UPDATE users SET display_name = ?, role = ?, agency_id = ?, email = ?, phone = ?, active = ?,
-                   password_hash = COALESCE(?, password_hash) WHERE id = ?",
+                   password_hash = COALESCE(?, password_hash), must_change_password = ?,
+                   session_epoch = session_epoch + ? WHERE id = ?",
             )
             .bind(p.display_name.as_ref().unwrap_or(&before.display_name))
             .bind(p.role.unwrap_or(before.role).as_str())
@@ -124,17 +126,111 @@ pub(crate) async fn update_user(
             .bind(&phone)
             .bind(p.active.unwrap_or(before.active))
             .bind(&p.password_hash)
+            .bind(p.must_change_password.unwrap_or(before.must_change_password))
+            .bind(i64::from(p.end_credentials))
             .bind(id)
             .execute(&mut *conn)
             .await
             .map_err(db_err)?;
+            let ended = if p.end_credentials { Some(end_credentials(conn, id, at).await?) } else { None };
             let after = load(conn, id).await?.ok_or_else(|| StoreError::NotFound(format!("user {id}")))?;
-            let mut after_json = audit_view(&after);
-            if p.password_hash.is_some() {
-                after_json["password_changed"] = json!(true);
+            let (before_json, after_json) = tanggap_store::redact::user_change(&before, &after, p.password_hash.is_some());
+            audit::append(conn, NewAuditEvent::new(actor.clone(), "user.updated", "user", id).before(&before_json).after(&after_json), at).await?;
+            if let Some((sessions, tokens)) = ended {
+                audit::append(conn, NewAuditEvent::new(actor, "user.credentials_ended", "user", id).after(&json!({ "sessions_ended": sessions, "tokens_revoked": tokens })), at).await?;
             }
-            audit::append(conn, NewAuditEvent::new(actor, "user.updated", "user", id).before(&audit_view(&before)).after(&after_json), at).await?;
             Ok(after)
+        })
+    })
+    .await
+}
+
+/// Delete the user's sessions and revoke their tokens; returns how many of each.
+async fn end_credentials(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    at: Timestamp,
+) -> Result<(u64, u64)> {
+    let sessions = sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+    let tokens = sqlx::query(
+        "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+    )
+    .bind(us(at))
+    .bind(user_id)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?
+    .rows_affected();
+    Ok((sessions, tokens))
+}
+
+pub(crate) async fn record_login(w: &Writer, user_id: i64, at: Timestamp) -> Result<()> {
+    w.run(move |conn| {
+        Box::pin(async move {
+            sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?")
+                .bind(user_id)
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+            audit::append(
+                conn,
+                NewAuditEvent::new(format!("user:{user_id}"), "user.login", "user", user_id),
+                at,
+            )
+            .await?;
+            Ok(())
+        })
+    })
+    .await
+}
+
+pub(crate) async fn record_login_failure(
+    w: &Writer,
+    user_id: i64,
+    max_failures: u32,
+    lock_until: Timestamp,
+    at: Timestamp,
+) -> Result<Option<Timestamp>> {
+    w.run(move |conn| {
+        Box::pin(async move {
+            let failures: Option<i64> = sqlx::query_scalar("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ? RETURNING failed_logins")
+                .bind(user_id)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(db_err)?;
+            let Some(failures) = failures else {
+                return Err(StoreError::NotFound(format!("user {user_id}")));
+            };
+            if failures < i64::from(max_failures) {
+                return Ok(None);
+            }
+            sqlx::query("UPDATE users SET failed_logins = 0, locked_until = ? WHERE id = ?")
+                .bind(us(lock_until))
+                .bind(user_id)
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+            audit::append(conn, NewAuditEvent::new("system", "user.locked", "user", user_id).after(&json!({ "failed_logins": failures, "locked_until": lock_until })), at).await?;
+            Ok(Some(lock_until))
+        })
+    })
+    .await
+}
+
+pub(crate) async fn purge_expired_sessions(w: &Writer, now: Timestamp) -> Result<u64> {
+    w.run(move |conn| {
+        Box::pin(async move {
+            Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
+                .bind(us(now))
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?
+                .rows_affected())
         })
     })
     .await

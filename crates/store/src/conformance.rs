@@ -39,7 +39,11 @@ macro_rules! conformance_tests {
             reference_data_round_trips,
             sla_policy_defaults_and_updates,
             users_tokens_and_sessions,
+            wrong_passwords_lock_an_account_until_a_time,
+            changed_credentials_end_sessions_and_tokens,
+            expired_sessions_are_purged,
             reports_are_created_with_reporters_and_clocks,
+            attachments_are_reviewed_and_audited,
             the_workflow_persists_exactly_what_the_domain_decides,
             stale_decisions_are_refused_and_write_nothing,
             failed_changes_leave_no_trace,
@@ -435,6 +439,8 @@ pub async fn users_tokens_and_sessions<H: Harness>(h: &H) {
         phone: None,
         password_hash: "$argon2id$fake".into(),
         created_at: t0(),
+        integration: false,
+        must_change_password: false,
     };
     let u = store.create_user(&new, "system").await.unwrap();
     assert_eq!(u.username, "petugas.dinkes");
@@ -599,6 +605,124 @@ pub async fn users_tokens_and_sessions<H: Harness>(h: &H) {
     assert!(store.session_load("sess", t0()).await.unwrap().is_none());
 }
 
+pub async fn attachments_are_reviewed_and_audited<H: Harness>(h: &H) {
+    let store = h.store();
+    seed(store.as_ref()).await;
+    let mut rng = StdRng::seed_from_u64(11);
+    let mut r = new_report(&mut rng, "Foto KTP terlampir", None, t0());
+    for (i, name) in ["ktp.jpg", "jalan.jpg"].iter().enumerate() {
+        r.attachments.push(NewAttachment {
+            filename: (*name).into(),
+            content_type: "image/jpeg".into(),
+            size_bytes: 1000 + i as i64,
+            sha256: format!("{i}").repeat(64),
+            storage_key: format!("{i}{i}/{}", format!("{i}").repeat(64)),
+        });
+    }
+    let created = store.create_report(&r).await.unwrap();
+    let att = store.attachments(created.id).await.unwrap();
+    assert_ne!(
+        att[0].public_key, att[1].public_key,
+        "keys are drawn per file"
+    );
+    let copy = FileCopy {
+        content_type: "image/jpeg".into(),
+        size_bytes: 900,
+        sha256: "c".repeat(64),
+        storage_key: format!("cc/{}", "c".repeat(64)),
+    };
+    let areas = vec![Area {
+        x: 10.0,
+        y: 20.0,
+        w: 30.0,
+        h: 15.0,
+    }];
+    let at = t0() + TimeDelta::minutes(3);
+    let redacted = store
+        .review_attachment(&AttachmentReview {
+            attachment_id: att[0].id,
+            decision: Review::Redacted,
+            redacted: Some((copy.clone(), areas.clone())),
+            actor: "user:1".into(),
+            at,
+        })
+        .await
+        .unwrap();
+    assert_eq!(redacted.review, Review::Redacted);
+    assert_eq!(redacted.redacted.as_ref(), Some(&copy));
+    assert_eq!(redacted.reviewed_at, Some(at));
+    assert_eq!(redacted.public_file(), Some(copy.clone()));
+    assert_eq!(
+        redacted.storage_key, att[0].storage_key,
+        "the original is kept"
+    );
+    let published = store
+        .review_attachment(&AttachmentReview {
+            attachment_id: att[1].id,
+            decision: Review::Published,
+            redacted: None,
+            actor: "user:1".into(),
+            at,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        published.public_file().unwrap().storage_key,
+        att[1].storage_key
+    );
+    // A later decision replaces the earlier one (and drops the copy).
+    let hidden = store
+        .review_attachment(&AttachmentReview {
+            attachment_id: att[0].id,
+            decision: Review::Hidden,
+            redacted: None,
+            actor: "user:1".into(),
+            at,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        (hidden.review, hidden.redacted.clone(), hidden.public_file()),
+        (Review::Hidden, None, None)
+    );
+    assert_eq!(
+        store
+            .attachment_by_key(&att[0].public_key)
+            .await
+            .unwrap()
+            .unwrap(),
+        hidden
+    );
+    let missing = store
+        .review_attachment(&AttachmentReview {
+            attachment_id: 999_999,
+            decision: Review::Hidden,
+            redacted: None,
+            actor: "user:1".into(),
+            at,
+        })
+        .await;
+    assert!(
+        matches!(missing, Err(StoreError::NotFound(_))),
+        "{missing:?}"
+    );
+    let trail: Vec<_> = store
+        .audit_for_object("report", &created.id.to_string())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "attachment.reviewed")
+        .collect();
+    assert_eq!(trail.len(), 3);
+    let first = trail[0].after.as_deref().unwrap();
+    assert!(first.contains("\"decision\":\"redacted\"") && first.contains(&"c".repeat(64)));
+    assert!(
+        !first.contains("ktp.jpg"),
+        "no file names on the trail: {first}"
+    );
+    verify_audit_chain(store.as_ref()).await.unwrap();
+}
+
 pub async fn reports_are_created_with_reporters_and_clocks<H: Harness>(h: &H) {
     let store = h.store();
     seed(store.as_ref()).await;
@@ -653,6 +777,33 @@ pub async fn reports_are_created_with_reporters_and_clocks<H: Harness>(h: &H) {
     assert_eq!(att.len(), 1);
     assert_eq!(att[0].storage_key, "ab/abcd");
     assert_eq!(store.attachment(att[0].id).await.unwrap().unwrap(), att[0]);
+    // Named in URLs by a random key only, and not public before the desk reviews it.
+    assert!(tanggap_domain::ids::is_attachment_key(&att[0].public_key));
+    assert_eq!(
+        store
+            .attachment_by_key(&att[0].public_key)
+            .await
+            .unwrap()
+            .unwrap(),
+        att[0]
+    );
+    assert_eq!(att[0].review, Review::Pending);
+    assert_eq!(att[0].public_file(), None);
+    assert!(
+        store
+            .attachment_by_key(&"0".repeat(32))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // The title is on the trail as a digest only.
+    let created_event = store
+        .audit_for_object("report", &created.id.to_string())
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(created_event.action, "report.created");
+    assert!(!created_event.after.as_deref().unwrap().contains("Pemuda"));
     let acts = store.activities(created.id).await.unwrap();
     assert_eq!(acts.len(), 1);
     assert_eq!(acts[0].kind, ActivityKind::Submitted);
@@ -969,7 +1120,24 @@ pub async fn the_workflow_persists_exactly_what_the_domain_decides<H: Harness>(h
         .iter()
         .find(|a| a.kind == ActivityKind::Instruction)
         .unwrap();
-    assert!(!instruction.public, "leadership instructions are internal");
+    assert_eq!(
+        instruction.audience,
+        tanggap_domain::access::Audience::Internal,
+        "leadership instructions are internal"
+    );
+    for a in &acts {
+        let want = match a.kind {
+            ActivityKind::Edited | ActivityKind::Instruction => {
+                tanggap_domain::access::Audience::Internal
+            }
+            ActivityKind::AskedReporter
+            | ActivityKind::ReporterReplied
+            | ActivityKind::MessageToReporter
+            | ActivityKind::Reopened => tanggap_domain::access::Audience::Conversation,
+            _ => tanggap_domain::access::Audience::Public,
+        };
+        assert_eq!(a.audience, want, "{:?}", a.kind);
+    }
     let stage_notes: Vec<&str> = acts
         .iter()
         .filter(|a| a.kind == ActivityKind::StageUpdate)
@@ -1000,13 +1168,40 @@ pub async fn the_workflow_persists_exactly_what_the_domain_decides<H: Harness>(h
     assert!(audit.iter().any(|e| e.action == "assignment.stage_changed"
         && e.after.as_deref().unwrap().contains("cek_lapangan")));
     let edited = audit.iter().find(|e| e.action == "report.edited").unwrap();
+    let before = edited.before.as_deref().unwrap();
+    let after = edited.after.as_deref().unwrap();
     assert!(
-        edited
-            .before
-            .as_deref()
-            .unwrap()
-            .contains("Jalan provinsi rusak parah")
+        !before.contains("Jalan provinsi rusak parah") && after.contains("\"changed\""),
+        "edits are audited by field, without their text: {before} {after}"
     );
+    // No free text on the trail: every note, question and answer of the story is held by its
+    // timeline entry, which the audit record names.
+    for e in &audit {
+        let text = format!("{:?} {:?}", e.before, e.after);
+        for a in acts.iter().filter(|a| a.kind != ActivityKind::Duplicate) {
+            if let Some(note) = a.note.as_deref().filter(|n| n.len() > 6) {
+                assert!(!text.contains(note), "`{note}` on the trail: {text}");
+            }
+        }
+        for m in &msgs {
+            assert!(!text.contains(&m.body), "`{}` on the trail", m.body);
+        }
+    }
+    let asked = acts
+        .iter()
+        .find(|a| a.kind == ActivityKind::AskedReporter)
+        .unwrap();
+    assert!(audit.iter().any(|e| {
+        e.action == "report.wait_started"
+            && e.after
+                .as_deref()
+                .unwrap()
+                .contains(&format!("\"activity_id\":{}", asked.id))
+            && e.after
+                .as_deref()
+                .unwrap()
+                .contains(&format!("\"message_id\":{}", msgs[0].id))
+    }));
     verify_audit_chain(store).await.unwrap();
 }
 
@@ -1662,6 +1857,269 @@ async fn dispatched_reports(store: &dyn Store, n: usize, seed: u64) -> Vec<i64> 
     ids
 }
 
+pub async fn wrong_passwords_lock_an_account_until_a_time<H: Harness>(h: &H) {
+    let store = h.store();
+    seed(store.as_ref()).await;
+    let u = staff(store.as_ref(), "operator.kunci", Role::Operator, None).await;
+    assert_eq!(u.locked_until, None);
+    let lock = t0() + TimeDelta::minutes(15);
+    for i in 1..10 {
+        assert_eq!(
+            store
+                .record_login_failure(u.id, 10, lock, t0())
+                .await
+                .unwrap(),
+            None,
+            "failure {i} does not lock yet"
+        );
+    }
+    assert_eq!(
+        store
+            .record_login_failure(u.id, 10, lock, t0())
+            .await
+            .unwrap(),
+        Some(lock),
+        "the tenth failure in a row locks"
+    );
+    assert_eq!(
+        store.user(u.id).await.unwrap().unwrap().locked_until,
+        Some(lock)
+    );
+    let (listed, _) = store
+        .user_credentials("operator.kunci")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        listed.locked_until,
+        Some(lock),
+        "the login lookup sees the lock"
+    );
+    let trail = store
+        .audit_for_object("user", &u.id.to_string())
+        .await
+        .unwrap();
+    let locked: Vec<_> = trail.iter().filter(|e| e.action == "user.locked").collect();
+    assert_eq!(
+        locked.len(),
+        1,
+        "the lock is audited once, not every failure"
+    );
+    assert_eq!(locked[0].occurred_at, t0());
+    // A success clears the lock and starts the count again.
+    store
+        .record_login(u.id, t0() + TimeDelta::minutes(20))
+        .await
+        .unwrap();
+    assert_eq!(store.user(u.id).await.unwrap().unwrap().locked_until, None);
+    for _ in 1..10 {
+        assert_eq!(
+            store
+                .record_login_failure(u.id, 10, lock, t0())
+                .await
+                .unwrap(),
+            None
+        );
+    }
+    store.record_login(u.id, t0()).await.unwrap();
+    assert_eq!(
+        store
+            .record_login_failure(u.id, 10, lock, t0())
+            .await
+            .unwrap(),
+        None,
+        "a success in between resets the count"
+    );
+    let logins = store
+        .audit_for_object("user", &u.id.to_string())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "user.login")
+        .count();
+    assert_eq!(logins, 2, "each login is audited");
+    assert!(matches!(
+        store.record_login_failure(9999, 10, lock, t0()).await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+pub async fn changed_credentials_end_sessions_and_tokens<H: Harness>(h: &H) {
+    let store = h.store();
+    seed(store.as_ref()).await;
+    let created = store
+        .create_user(
+            &NewUser {
+                username: "integrasi.cc".into(),
+                display_name: "Call centre".into(),
+                role: Role::Operator,
+                agency_id: None,
+                email: None,
+                phone: None,
+                password_hash: "$argon2id$fake".into(),
+                created_at: t0(),
+                integration: true,
+                must_change_password: false,
+            },
+            "user:1",
+        )
+        .await
+        .unwrap();
+    assert!(created.integration && !created.must_change_password);
+    let u = staff(store.as_ref(), "operator.lama", Role::Operator, None).await;
+    let other = staff(store.as_ref(), "operator.lain", Role::Operator, None).await;
+    assert_eq!(u.session_epoch, 0);
+    let session = |id: &str, user: i64| SessionRecord {
+        id_hash: id.into(),
+        user_id: Some(user),
+        data: "{}".into(),
+        expires_at: t0() + TimeDelta::hours(8),
+    };
+    for s in [
+        session("a", u.id),
+        session("b", u.id),
+        session("c", other.id),
+    ] {
+        store.session_save(&s).await.unwrap();
+    }
+    store
+        .create_api_token(u.id, "satu", "hash-satu", "user:1", t0())
+        .await
+        .unwrap();
+    store
+        .create_api_token(other.id, "lain", "hash-lain", "user:1", t0())
+        .await
+        .unwrap();
+    // A change that does not end credentials leaves them alone.
+    let same = store
+        .update_user(
+            u.id,
+            &UserPatch {
+                display_name: Some("Nama".into()),
+                ..Default::default()
+            },
+            "user:1",
+            t0(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(same.session_epoch, 0);
+    assert!(store.session_load("a", t0()).await.unwrap().is_some());
+    let after = store
+        .update_user(
+            u.id,
+            &UserPatch {
+                password_hash: Some("$argon2id$baru".into()),
+                must_change_password: Some(true),
+                end_credentials: true,
+                ..Default::default()
+            },
+            "user:1",
+            t0() + TimeDelta::minutes(1),
+        )
+        .await
+        .unwrap();
+    assert!(after.must_change_password);
+    assert_eq!(
+        after.session_epoch, 1,
+        "older sessions are no longer honoured"
+    );
+    assert!(store.session_load("a", t0()).await.unwrap().is_none());
+    assert!(store.session_load("b", t0()).await.unwrap().is_none());
+    assert!(
+        store.session_load("c", t0()).await.unwrap().is_some(),
+        "other users keep their sessions"
+    );
+    assert!(
+        store
+            .user_by_token_hash("hash-satu")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .user_by_token_hash("hash-lain")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let trail = store
+        .audit_for_object("user", &u.id.to_string())
+        .await
+        .unwrap();
+    let ended = trail
+        .iter()
+        .find(|e| e.action == "user.credentials_ended")
+        .expect("audited");
+    assert_eq!(ended.actor, "user:1");
+    let counts: serde_json::Value = serde_json::from_str(ended.after.as_deref().unwrap()).unwrap();
+    assert_eq!(counts["sessions_ended"], 2);
+    assert_eq!(counts["tokens_revoked"], 1);
+    assert!(
+        trail
+            .iter()
+            .all(|e| !e.after.as_deref().unwrap_or("").contains("argon2")),
+        "no password material in the trail"
+    );
+    let cleared = store
+        .update_user(
+            u.id,
+            &UserPatch {
+                must_change_password: Some(false),
+                ..Default::default()
+            },
+            "user:2",
+            t0(),
+        )
+        .await
+        .unwrap();
+    assert!(!cleared.must_change_password);
+}
+
+pub async fn expired_sessions_are_purged<H: Harness>(h: &H) {
+    let store = h.store();
+    seed(store.as_ref()).await;
+    let u = staff(store.as_ref(), "operator.sesi", Role::Operator, None).await;
+    let session = |id: &str, user: Option<i64>, hours: i64| SessionRecord {
+        id_hash: id.into(),
+        user_id: user,
+        data: "{}".into(),
+        expires_at: t0() + TimeDelta::hours(hours),
+    };
+    store
+        .session_save(&session("old", Some(u.id), 1))
+        .await
+        .unwrap();
+    store.session_save(&session("anon", None, 2)).await.unwrap();
+    store
+        .session_save(&session("live", Some(u.id), 8))
+        .await
+        .unwrap();
+    assert_eq!(store.purge_expired_sessions(t0()).await.unwrap(), 0);
+    assert_eq!(
+        store
+            .purge_expired_sessions(t0() + TimeDelta::hours(2))
+            .await
+            .unwrap(),
+        2,
+        "expired at or before now"
+    );
+    assert!(
+        store.session_load("old", t0()).await.unwrap().is_none(),
+        "deleted, not only hidden"
+    );
+    assert!(store.session_load("anon", t0()).await.unwrap().is_none());
+    assert!(store.session_load("live", t0()).await.unwrap().is_some());
+    assert_eq!(
+        store
+            .purge_expired_sessions(t0() + TimeDelta::hours(2))
+            .await
+            .unwrap(),
+        0
+    );
+}
+
 async fn staff(store: &dyn Store, username: &str, role: Role, agency: Option<&str>) -> User {
     store
         .create_user(
@@ -1674,6 +2132,8 @@ async fn staff(store: &dyn Store, username: &str, role: Role, agency: Option<&st
                 phone: None,
                 password_hash: "$argon2id$fake".into(),
                 created_at: t0(),
+                integration: false,
+                must_change_password: false,
             },
             "system",
         )
@@ -2583,6 +3043,16 @@ pub async fn reporter_updates_and_job_cursors<H: Harness>(h: &H) {
         ..Default::default()
     });
     let wa = store.create_report(&chat).await.unwrap();
+    step(
+        store,
+        web.id,
+        &user_actor(2, Role::Petugas, Some("dpu-bmck")),
+        Command::MessageReporter {
+            text: "Besok tim datang".into(),
+        },
+        t0() + TimeDelta::minutes(8),
+    )
+    .await;
 
     let updates = store.reporter_updates(0, 100).await.unwrap();
     let kinds: Vec<(i64, ActivityKind)> = updates
@@ -2596,6 +3066,10 @@ pub async fn reporter_updates_and_job_cursors<H: Harness>(h: &H) {
     assert!(
         kinds.contains(&(web.id, ActivityKind::Dispatched))
             && kinds.contains(&(web.id, ActivityKind::StageUpdate))
+    );
+    assert!(
+        kinds.contains(&(web.id, ActivityKind::MessageToReporter)),
+        "messages to the reporter are sent to them, though not public"
     );
     assert!(
         updates

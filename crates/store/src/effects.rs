@@ -1,14 +1,26 @@
 //! What a workflow [`Event`] leaves behind besides the rows it changes: its timeline entry
-//! (`activities`), whether the reporter sees that entry, the conversation message it writes
-//! (`messages`) and its audit record.
+//! (`activities`) and who may read it, the conversation message it writes (`messages`) and its
+//! audit record.
 //!
 //! Both backends persist an event in two parts: the row changes only that event makes (status
-//! columns, assignments, clocks, ...), then the generic inserts described here. Which events a
-//! citizen sees is a privacy rule, so it is decided here, once: a `public` entry is shown on the
-//! tracking page (and, for public reports, to everyone) and is what the reporter-updates job tells
-//! the reporter about.
+//! columns, assignments, clocks, ...), then the generic inserts described here. Who may read an
+//! entry is a privacy rule, so it is decided here, once, as its [`Audience`]:
+//!
+//! - `public`: progress (dispatch, the agencies' updates, returns, status changes, archive and
+//!   merge, the score and outcome of a rating): the reporter and, for public reports, everyone;
+//! - `conversation`: what the reporter writes and what the staff write to them (questions,
+//!   answers and added information with their photos, messages, the reopen reason): the
+//!   reporter, the desk, and the assigned agencies unless the report is `anonim`;
+//! - `internal`: the desk's edits and leadership instructions: staff only.
+//!
+//! The reporter-updates job tells the reporter about public and conversation entries.
+//!
+//! The audit record never holds the free text or a contact detail (see [`crate::redact`]): the
+//! text is recorded as a digest next to the ids of the timeline entry and message that hold it.
 
-use crate::{ActivityKind, Result, StoreError};
+use crate::{ActivityKind, Result, StoreError, redact};
+use serde_json::Value;
+use tanggap_domain::access::Audience;
 use tanggap_domain::audit::NewAuditEvent;
 use tanggap_domain::workflow::{AssignmentRef, Event};
 use tanggap_domain::{Direction, ReportStatus, Stage};
@@ -39,19 +51,18 @@ pub struct TimelineEntry {
     pub stage: Option<Stage>,
     pub status: Option<ReportStatus>,
     pub note: Option<String>,
-    /// Shown to the reporter and, for public reports, to everyone.
-    pub public: bool,
+    pub audience: Audience,
 }
 
 impl TimelineEntry {
-    fn report(kind: ActivityKind, note: Option<&str>, public: bool) -> Self {
+    fn report(kind: ActivityKind, note: Option<&str>, audience: Audience) -> Self {
         TimelineEntry {
             kind,
             owner: EntryOwner::Report,
             stage: None,
             status: None,
             note: note.map(str::to_string),
-            public,
+            audience,
         }
     }
 }
@@ -85,11 +96,38 @@ impl ConversationMessage {
 }
 
 /// Everything an event writes besides its own row changes, in the order it is written.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EventEffects {
     pub entry: Option<TimelineEntry>,
     pub message: Option<ConversationMessage>,
-    pub audit: NewAuditEvent,
+    pub audit: AuditRecord,
+}
+
+/// An event's audit record, before the ids of the rows written with it are known.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditRecord {
+    pub actor: String,
+    pub action: &'static str,
+    pub report_id: i64,
+    pub before: Option<Value>,
+    /// Without free text: see [`crate::redact`].
+    pub after: Value,
+}
+
+impl AuditRecord {
+    /// The record, naming the timeline entry and message the event wrote (which hold its text).
+    pub fn event(&self, activity_id: Option<i64>, message_id: Option<i64>) -> NewAuditEvent {
+        let after = redact::with_refs(
+            self.after.clone(),
+            &[("activity_id", activity_id), ("message_id", message_id)],
+        );
+        let e =
+            NewAuditEvent::new(&self.actor, self.action, "report", self.report_id).after(&after);
+        match &self.before {
+            Some(b) => e.before(b),
+            None => e,
+        }
+    }
 }
 
 /// What [`event_effects`] needs to know besides the event.
@@ -105,30 +143,31 @@ pub struct EffectsContext<'a> {
 
 /// The timeline entry of a newly submitted report (not an [`Event`]: `create_report` writes it).
 pub fn submitted_entry() -> TimelineEntry {
-    TimelineEntry::report(ActivityKind::Submitted, None, true)
+    TimelineEntry::report(ActivityKind::Submitted, None, Audience::Public)
 }
 
 /// The timeline entry, conversation message and audit record of one event.
 ///
 /// Fails only for a `DuplicateLinked` whose master report does not exist.
 pub fn event_effects(event: &Event, cx: &EffectsContext<'_>) -> Result<EventEffects> {
+    use Audience::{Conversation, Internal, Public};
     let mut message = None;
     let entry = match event {
         Event::StatusChanged { to, .. } => Some(TimelineEntry {
             status: Some(*to),
-            ..TimelineEntry::report(ActivityKind::StatusChanged, None, true)
+            ..TimelineEntry::report(ActivityKind::StatusChanged, None, Public)
         }),
         Event::WaitStarted { question, .. } => {
             message = Some(ConversationMessage::to_reporter(question));
             Some(TimelineEntry::report(
                 ActivityKind::AskedReporter,
                 Some(question),
-                true,
+                Conversation,
             ))
         }
         Event::WaitEnded { .. } => None,
         // Edits during verification may concern what the reporter must not see (who they are).
-        Event::Edited { .. } => Some(TimelineEntry::report(ActivityKind::Edited, None, false)),
+        Event::Edited { .. } => Some(TimelineEntry::report(ActivityKind::Edited, None, Internal)),
         Event::AssignmentCreated {
             forwarded_from,
             note,
@@ -144,7 +183,7 @@ pub fn event_effects(event: &Event, cx: &EffectsContext<'_>) -> Result<EventEffe
             stage: Some(*stage),
             status: None,
             note: note.clone(),
-            public: true,
+            audience: Public,
         }),
         Event::StageChanged {
             assignment,
@@ -161,7 +200,7 @@ pub fn event_effects(event: &Event, cx: &EffectsContext<'_>) -> Result<EventEffe
             stage: Some(*to),
             status: None,
             note: Some(note.clone()),
-            public: true,
+            audience: Public,
         }),
         Event::AssignmentRestarted { assignment, .. } => Some(TimelineEntry {
             kind: ActivityKind::Restarted,
@@ -169,7 +208,7 @@ pub fn event_effects(event: &Event, cx: &EffectsContext<'_>) -> Result<EventEffe
             stage: Some(Stage::MenungguRespon),
             status: None,
             note: None,
-            public: true,
+            audience: Public,
         }),
         Event::ClockSet { .. }
         | Event::ObligationOpened { .. }
@@ -183,76 +222,94 @@ pub fn event_effects(event: &Event, cx: &EffectsContext<'_>) -> Result<EventEffe
             Some(TimelineEntry::report(
                 ActivityKind::Duplicate,
                 Some(master),
-                true,
+                Public,
             ))
         }
         Event::Archived { reason } => Some(TimelineEntry::report(
             ActivityKind::Archived,
             Some(reason),
-            true,
+            Public,
         )),
         Event::ReporterReplied { text } => {
             message = Some(ConversationMessage::from_reporter(text));
             Some(TimelineEntry::report(
                 ActivityKind::ReporterReplied,
                 Some(text),
-                true,
+                Conversation,
             ))
         }
-        Event::Rated {
-            score,
-            outcome,
-            comment,
-        } => {
-            let summary = format!("{score}/5 · {}", outcome.label());
-            let note = match comment {
-                Some(c) => format!("{summary} · {c}"),
-                None => summary,
-            };
-            Some(TimelineEntry::report(
-                ActivityKind::Rated,
-                Some(&note),
-                true,
-            ))
-        }
+        // The score and outcome are public; the comment stays with the report
+        // (`rating_comment`), for those who see the conversation.
+        Event::Rated { score, outcome, .. } => Some(TimelineEntry::report(
+            ActivityKind::Rated,
+            Some(&format!("{score}/5 · {}", outcome.label())),
+            Public,
+        )),
         Event::Reopened { reason } => Some(TimelineEntry::report(
             ActivityKind::Reopened,
             Some(reason),
-            true,
+            Conversation,
         )),
         // Instructions are between the desk and the agencies.
         Event::InstructionAdded { note } => Some(TimelineEntry::report(
             ActivityKind::Instruction,
             Some(note),
-            false,
+            Internal,
         )),
         Event::ReporterMessaged { text } => {
             message = Some(ConversationMessage::to_reporter(text));
             Some(TimelineEntry::report(
                 ActivityKind::MessageToReporter,
                 Some(text),
-                true,
+                Conversation,
             ))
         }
     };
-    let audit = NewAuditEvent::new(cx.actor, event.action(), "report", cx.report_id);
-    let audit = match event {
-        Event::Edited { before, after } => audit.before(before).after(after),
-        other => audit.after(other),
+    let (before, after) = match event {
+        Event::Edited { before, after } => {
+            let mut a = redact::report_fields(after);
+            a["event"] = "edited".into();
+            a["changed"] = serde_json::json!(redact::changed_fields(before, after));
+            (Some(redact::report_fields(before)), a)
+        }
+        other => (None, redact::event(other)),
     };
     Ok(EventEffects {
         entry,
         message,
-        audit,
+        audit: AuditRecord {
+            actor: cx.actor.to_string(),
+            action: event.action(),
+            report_id: cx.report_id,
+            before,
+            after,
+        },
     })
+}
+
+/// The audit record of the desk's review of an attachment: which file, the decision, the areas
+/// blacked out (numbers only) and the copy's digest.
+pub fn review_audit(review: &crate::AttachmentReview, report_id: i64) -> NewAuditEvent {
+    let (copy, areas) = match &review.redacted {
+        Some((copy, areas)) => (Some(&copy.sha256), Some(areas)),
+        None => (None, None),
+    };
+    NewAuditEvent::new(&review.actor, "attachment.reviewed", "report", report_id).after(
+        &serde_json::json!({
+            "attachment_id": review.attachment_id, "decision": review.decision.as_str(),
+            "areas": areas, "copy_sha256": copy,
+        }),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use Audience::{Conversation, Internal, Public};
     use chrono::{DateTime, TimeDelta};
     use serde_json::{Value, json};
     use tanggap_domain::clock::{Clock, ClockKind, Measure};
+    use tanggap_domain::ids::sha256_hex;
     use tanggap_domain::workflow::{ClockOwner, ReportFields};
     use tanggap_domain::{AssignmentRole, Outcome, ReportKind, Visibility};
 
@@ -279,25 +336,52 @@ mod tests {
         text.as_deref().map(|t| serde_json::from_str(t).unwrap())
     }
 
-    /// The audit record is the report's, by the change's actor, with `action`, no `before` unless
-    /// given and this `after`.
-    fn assert_audit(fx: &EventEffects, action: &str, before: Option<Value>, after: Value) {
-        assert_eq!(fx.audit.actor, ACTOR);
-        assert_eq!(fx.audit.action, action);
-        assert_eq!(fx.audit.object_type, "report");
-        assert_eq!(fx.audit.object_id, REPORT.to_string());
-        assert_eq!(json_of(&fx.audit.before), before);
-        assert_eq!(json_of(&fx.audit.after), Some(after));
+    fn digest(text: &str) -> Value {
+        json!({ "sha256": sha256_hex(text.as_bytes()), "chars": text.chars().count() })
     }
 
-    fn report_entry(kind: ActivityKind, note: Option<&str>, public: bool) -> TimelineEntry {
+    /// The audit record is the report's, by the change's actor, with `action`, no `before` unless
+    /// given and this `after` (plus the ids of the rows written with it); `secret` appears in
+    /// neither.
+    fn assert_audit(
+        fx: &EventEffects,
+        action: &str,
+        before: Option<Value>,
+        after: Value,
+        secret: Option<&str>,
+    ) {
+        let e = fx.audit.event(None, None);
+        assert_eq!(e.actor, ACTOR);
+        assert_eq!(e.action, action);
+        assert_eq!(e.object_type, "report");
+        assert_eq!(e.object_id, REPORT.to_string());
+        assert_eq!(json_of(&e.before), before);
+        assert_eq!(json_of(&e.after), Some(after.clone()));
+        if let Some(secret) = secret {
+            let text = format!("{:?}{:?}", e.before, e.after);
+            assert!(
+                !text.contains(secret),
+                "{secret} in the audit record {text}"
+            );
+        }
+        // With the rows it wrote, the record names them.
+        let mut with_refs = after;
+        with_refs["activity_id"] = json!(11);
+        with_refs["message_id"] = json!(12);
+        assert_eq!(
+            json_of(&fx.audit.event(Some(11), Some(12)).after),
+            Some(with_refs)
+        );
+    }
+
+    fn report_entry(kind: ActivityKind, note: Option<&str>, audience: Audience) -> TimelineEntry {
         TimelineEntry {
             kind,
             owner: EntryOwner::Report,
             stage: None,
             status: None,
             note: note.map(str::to_string),
-            public,
+            audience,
         }
     }
 
@@ -335,7 +419,7 @@ mod tests {
             fx.entry,
             Some(TimelineEntry {
                 status: Some(ReportStatus::Didisposisikan),
-                ..report_entry(ActivityKind::StatusChanged, None, true)
+                ..report_entry(ActivityKind::StatusChanged, None, Public)
             })
         );
         assert_eq!(fx.message, None);
@@ -344,11 +428,12 @@ mod tests {
             "report.status_changed",
             None,
             json!({ "event": "status_changed", "from": "baru", "to": "didisposisikan" }),
+            None,
         );
     }
 
     #[test]
-    fn wait_started_asks_the_reporter_in_public_and_in_the_conversation() {
+    fn wait_started_asks_the_reporter_in_the_conversation_only() {
         let fx = effects(&Event::WaitStarted {
             resume_to: ReportStatus::Baru,
             question: "Di RT berapa?".into(),
@@ -358,7 +443,7 @@ mod tests {
             Some(report_entry(
                 ActivityKind::AskedReporter,
                 Some("Di RT berapa?"),
-                true
+                Conversation
             ))
         );
         assert_eq!(fx.message, Some(outbound("Di RT berapa?")));
@@ -366,7 +451,8 @@ mod tests {
             &fx,
             "report.wait_started",
             None,
-            json!({ "event": "wait_started", "resume_to": "baru", "question": "Di RT berapa?" }),
+            json!({ "event": "wait_started", "resume_to": "baru", "question": digest("Di RT berapa?") }),
+            Some("RT berapa"),
         );
     }
 
@@ -382,12 +468,14 @@ mod tests {
             "report.wait_ended",
             None,
             json!({ "event": "wait_ended", "resume_to": "diproses" }),
+            None,
         );
     }
 
     #[test]
-    fn edited_is_internal_and_audited_with_before_and_after() {
-        let before = fields("Jalan rusak", false);
+    fn edited_is_internal_and_audited_by_field_without_the_text() {
+        let mut before = fields("Jalan rusak depan rumah Pak Slamet", false);
+        before.address = Some("Jl. Melati 7".into());
         let after = fields("Jalan berlubang", true);
         let fx = effects(&Event::Edited {
             before: before.clone(),
@@ -395,19 +483,34 @@ mod tests {
         });
         assert_eq!(
             fx.entry,
-            Some(report_entry(ActivityKind::Edited, None, false))
+            Some(report_entry(ActivityKind::Edited, None, Internal))
         );
         assert_eq!(fx.message, None);
+        let fields_json = |f: &ReportFields| {
+            let mut v = serde_json::to_value(f).unwrap();
+            v["title"] = digest(&f.title);
+            v["body"] = digest(&f.body);
+            if let Some(a) = &f.address {
+                v["address"] = digest(a);
+            }
+            v
+        };
+        let mut want_after = fields_json(&after);
+        want_after["event"] = json!("edited");
+        want_after["changed"] = json!(["title", "address", "visibility"]);
         assert_audit(
             &fx,
             "report.edited",
-            Some(serde_json::to_value(&before).unwrap()),
-            serde_json::to_value(&after).unwrap(),
+            Some(fields_json(&before)),
+            want_after,
+            Some("Slamet"),
         );
+        let after_json = json_of(&fx.audit.event(None, None).after).unwrap();
         assert_eq!(
-            json_of(&fx.audit.after).unwrap()["visibility"],
+            after_json["visibility"],
             json!({ "anonim": false, "rahasia": true })
         );
+        assert!(!format!("{:?}", fx.audit).contains("Melati"));
     }
 
     #[test]
@@ -429,7 +532,7 @@ mod tests {
                 stage: Some(Stage::MenungguRespon),
                 status: None,
                 note: Some("Mohon dicek".into()),
-                public: true,
+                audience: Public,
             })
         );
         assert_eq!(fx.message, None);
@@ -439,9 +542,10 @@ mod tests {
             None,
             json!({
                 "event": "assignment_created", "agency_id": "dpu-bmck", "role": "utama",
-                "forwarded_from": null, "note": "Mohon dicek", "stage": "menunggu_respon",
+                "forwarded_from": null, "note": digest("Mohon dicek"), "stage": "menunggu_respon",
                 "responded": false,
             }),
+            Some("Mohon dicek"),
         );
 
         // A forwarded one continues at its parent's stage, without a note.
@@ -458,9 +562,10 @@ mod tests {
         assert_eq!(entry.owner, EntryOwner::CreatedAssignment);
         assert_eq!(entry.stage, Some(Stage::Pengerjaan));
         assert_eq!(entry.note, None);
-        assert!(entry.public);
+        assert_eq!(entry.audience, Public);
         assert_eq!(fx.message, None);
         assert_eq!(fx.audit.action, "assignment.created");
+        assert_eq!(fx.audit.after["note"], Value::Null);
     }
 
     #[test]
@@ -481,7 +586,7 @@ mod tests {
                 stage: Some(Stage::Pengerjaan),
                 status: None,
                 note: Some("Tim sudah di lokasi".into()),
-                public: true,
+                audience: Public,
             })
         );
         assert_eq!(fx.message, None);
@@ -491,8 +596,9 @@ mod tests {
             None,
             json!({
                 "event": "stage_changed", "assignment": { "existing": 9 }, "from": "verifikasi",
-                "to": "pengerjaan", "note": "Tim sudah di lokasi", "first_response": true,
+                "to": "pengerjaan", "note": digest("Tim sudah di lokasi"), "first_response": true,
             }),
+            Some("di lokasi"),
         );
         for (to, kind) in [
             (Stage::BukanWewenang, ActivityKind::Returned),
@@ -501,8 +607,8 @@ mod tests {
         ] {
             let entry = effects(&event(to)).entry.unwrap();
             assert_eq!(
-                (entry.kind, entry.stage, entry.public),
-                (kind, Some(to), true)
+                (entry.kind, entry.stage, entry.audience),
+                (kind, Some(to), Public)
             );
         }
         // An assignment created earlier in the same change is referred to as such.
@@ -533,7 +639,7 @@ mod tests {
                 stage: Some(Stage::MenungguRespon),
                 status: None,
                 note: None,
-                public: true,
+                audience: Public,
             })
         );
         assert_eq!(fx.message, None);
@@ -542,6 +648,7 @@ mod tests {
             "assignment.restarted",
             None,
             json!({ "event": "assignment_restarted", "assignment": 9, "from": "tuntas" }),
+            None,
         );
     }
 
@@ -574,6 +681,7 @@ mod tests {
                 "event": "clock_set", "owner": { "assignment": { "new": 0 } },
                 "clock": serde_json::to_value(&clock).unwrap(),
             }),
+            None,
         );
     }
 
@@ -586,7 +694,7 @@ mod tests {
             Some(report_entry(
                 ActivityKind::Duplicate,
                 Some("LG-ABCD-2345"),
-                true
+                Public
             ))
         );
         assert_eq!(fx.message, None);
@@ -595,6 +703,7 @@ mod tests {
             "report.duplicate_linked",
             None,
             json!({ "event": "duplicate_linked", "master_id": 7 }),
+            None,
         );
         // Without a master there is nothing to link to.
         let missing = event_effects(
@@ -621,7 +730,7 @@ mod tests {
             Some(report_entry(
                 ActivityKind::Archived,
                 Some("Bukan pengaduan"),
-                true
+                Public
             ))
         );
         assert_eq!(fx.message, None);
@@ -629,12 +738,13 @@ mod tests {
             &fx,
             "report.archived",
             None,
-            json!({ "event": "archived", "reason": "Bukan pengaduan" }),
+            json!({ "event": "archived", "reason": digest("Bukan pengaduan") }),
+            Some("Bukan pengaduan"),
         );
     }
 
     #[test]
-    fn reporter_replied_is_public_and_a_received_message() {
+    fn reporter_replied_is_conversation_and_a_received_message() {
         let fx = effects(&Event::ReporterReplied {
             text: "RT 03 RW 05".into(),
         });
@@ -643,7 +753,7 @@ mod tests {
             Some(report_entry(
                 ActivityKind::ReporterReplied,
                 Some("RT 03 RW 05"),
-                true
+                Conversation
             ))
         );
         assert_eq!(
@@ -658,12 +768,13 @@ mod tests {
             &fx,
             "report.reporter_replied",
             None,
-            json!({ "event": "reporter_replied", "text": "RT 03 RW 05" }),
+            json!({ "event": "reporter_replied", "text": digest("RT 03 RW 05") }),
+            Some("RT 03"),
         );
     }
 
     #[test]
-    fn rated_is_public_with_score_outcome_and_comment() {
+    fn rated_shows_score_and_outcome_in_public_and_keeps_the_comment_out() {
         let fx = effects(&Event::Rated {
             score: 4,
             outcome: Outcome::Partly,
@@ -673,8 +784,8 @@ mod tests {
             fx.entry,
             Some(report_entry(
                 ActivityKind::Rated,
-                Some("4/5 · Sebagian · Masih ada lubang kecil"),
-                true
+                Some("4/5 · Sebagian"),
+                Public
             ))
         );
         assert_eq!(fx.message, None);
@@ -684,8 +795,9 @@ mod tests {
             None,
             json!({
                 "event": "rated", "score": 4, "outcome": "partly",
-                "comment": "Masih ada lubang kecil",
+                "comment": digest("Masih ada lubang kecil"),
             }),
+            Some("lubang kecil"),
         );
         let without_comment = effects(&Event::Rated {
             score: 5,
@@ -696,10 +808,11 @@ mod tests {
             without_comment.entry.unwrap().note.as_deref(),
             Some("5/5 · Tuntas")
         );
+        assert_eq!(without_comment.audit.after["comment"], Value::Null);
     }
 
     #[test]
-    fn reopened_is_public_with_its_reason() {
+    fn reopened_is_conversation_with_its_reason() {
         let fx = effects(&Event::Reopened {
             reason: "Belum diperbaiki".into(),
         });
@@ -708,7 +821,7 @@ mod tests {
             Some(report_entry(
                 ActivityKind::Reopened,
                 Some("Belum diperbaiki"),
-                true
+                Conversation
             ))
         );
         assert_eq!(fx.message, None);
@@ -716,7 +829,8 @@ mod tests {
             &fx,
             "report.reopened",
             None,
-            json!({ "event": "reopened", "reason": "Belum diperbaiki" }),
+            json!({ "event": "reopened", "reason": digest("Belum diperbaiki") }),
+            Some("diperbaiki"),
         );
     }
 
@@ -730,7 +844,7 @@ mod tests {
             Some(report_entry(
                 ActivityKind::Instruction,
                 Some("Prioritaskan"),
-                false
+                Internal
             ))
         );
         assert_eq!(fx.message, None);
@@ -738,12 +852,13 @@ mod tests {
             &fx,
             "report.instruction_added",
             None,
-            json!({ "event": "instruction_added", "note": "Prioritaskan" }),
+            json!({ "event": "instruction_added", "note": digest("Prioritaskan") }),
+            Some("Prioritaskan"),
         );
     }
 
     #[test]
-    fn reporter_messaged_is_public_and_a_posted_message() {
+    fn reporter_messaged_is_conversation_and_a_posted_message() {
         let fx = effects(&Event::ReporterMessaged {
             text: "Petugas datang besok".into(),
         });
@@ -752,7 +867,7 @@ mod tests {
             Some(report_entry(
                 ActivityKind::MessageToReporter,
                 Some("Petugas datang besok"),
-                true
+                Conversation
             ))
         );
         assert_eq!(fx.message, Some(outbound("Petugas datang besok")));
@@ -760,7 +875,8 @@ mod tests {
             &fx,
             "report.reporter_messaged",
             None,
-            json!({ "event": "reporter_messaged", "text": "Petugas datang besok" }),
+            json!({ "event": "reporter_messaged", "text": digest("Petugas datang besok") }),
+            Some("datang besok"),
         );
     }
 
@@ -768,7 +884,7 @@ mod tests {
     fn a_submitted_report_is_a_public_entry() {
         assert_eq!(
             submitted_entry(),
-            report_entry(ActivityKind::Submitted, None, true)
+            report_entry(ActivityKind::Submitted, None, Public)
         );
     }
 }

@@ -8,9 +8,10 @@
 //! own migrations and SQL. Both run the conformance suite (module `conformance`, compiled only
 //! with the `conformance` feature, which the backends enable for their tests) in CI.
 //!
-//! What a workflow event writes besides its own row changes (timeline entry and its visibility,
+//! What a workflow event writes besides its own row changes (timeline entry and its audience,
 //! conversation message, audit record) is decided once, in [`effects`], and both backends write
-//! exactly that.
+//! exactly that. What audit records may hold about people and what they wrote is decided once,
+//! in [`redact`].
 
 mod error;
 mod scheduler;
@@ -19,6 +20,7 @@ mod types;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod effects;
+pub mod redact;
 
 pub use error::{Result, StoreError};
 pub use scheduler::*;
@@ -110,6 +112,10 @@ pub trait Store: Send + Sync + 'static {
     /// The user and their password hash, for login.
     async fn user_credentials(&self, username: &str) -> Result<Option<(User, String)>>;
     async fn users(&self) -> Result<Vec<User>>;
+    /// Change a user, audited with before and after (never the password hash). With
+    /// `patch.end_credentials`, the user's sessions are deleted, their API tokens revoked and
+    /// their session epoch moved on in the same transaction (audited as
+    /// `user.credentials_ended`, with how many of each).
     async fn update_user(
         &self,
         id: i64,
@@ -131,9 +137,25 @@ pub trait Store: Send + Sync + 'static {
     async fn user_by_token_hash(&self, token_hash: &str) -> Result<Option<User>>;
     async fn revoke_api_token(&self, token_id: i64, actor: &str, at: Timestamp) -> Result<bool>;
 
+    /// A successful password login: the count of failures is reset, a lock cleared, and the
+    /// login audited (`user.login`), in one transaction.
+    async fn record_login(&self, user_id: i64, at: Timestamp) -> Result<()>;
+    /// A wrong password for an existing account: count it. The failure that makes
+    /// `max_failures` in a row locks the account until `lock_until`, resets the count and is
+    /// audited (`user.locked`); the lock is returned then, `None` otherwise.
+    async fn record_login_failure(
+        &self,
+        user_id: i64,
+        max_failures: u32,
+        lock_until: Timestamp,
+        at: Timestamp,
+    ) -> Result<Option<Timestamp>>;
+
     async fn session_load(&self, id_hash: &str, now: Timestamp) -> Result<Option<SessionRecord>>;
     async fn session_save(&self, session: &SessionRecord) -> Result<()>;
     async fn session_delete(&self, id_hash: &str) -> Result<()>;
+    /// Delete every session that expired at or before `now`; returns how many.
+    async fn purge_expired_sessions(&self, now: Timestamp) -> Result<u64>;
 
     // ----- reports --------------------------------------------------------------------------
 
@@ -157,6 +179,12 @@ pub trait Store: Send + Sync + 'static {
     async fn messages(&self, report_id: i64) -> Result<Vec<MessageRecord>>;
     async fn attachments(&self, report_id: i64) -> Result<Vec<AttachmentRecord>>;
     async fn attachment(&self, id: i64) -> Result<Option<AttachmentRecord>>;
+    /// The attachment named by its public key (the only name for it in URLs).
+    async fn attachment_by_key(&self, public_key: &str) -> Result<Option<AttachmentRecord>>;
+    /// Record the desk's review of an attachment (and its redacted copy), with the audit event
+    /// `attachment.reviewed` on the report (no free text), in one transaction. Returns the
+    /// attachment as it is now.
+    async fn review_attachment(&self, review: &AttachmentReview) -> Result<AttachmentRecord>;
     async fn count_reports(&self) -> Result<u64>;
 
     // ----- personal data (UU 27/2022) -------------------------------------------------------
@@ -287,8 +315,9 @@ pub trait Store: Send + Sync + 'static {
 
     // ----- reporter updates -----------------------------------------------------------------
 
-    /// Public timeline entries with id above `after`, oldest first, with the report's channel and
-    /// the reporter's contact: what the reporter-updates job tells citizens about.
+    /// Timeline entries the reporter sees (audience `public` or `conversation`) with id above
+    /// `after`, oldest first, with the report's channel and the reporter's contact: what the
+    /// reporter-updates job tells citizens about.
     async fn reporter_updates(&self, after: i64, limit: u32) -> Result<Vec<ReporterUpdate>>;
     /// Where a cursor-driven job stands (0 if it never ran).
     async fn job_cursor(&self, name: &str) -> Result<i64>;

@@ -2,6 +2,7 @@
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use tanggap_domain::access::Audience;
 use tanggap_domain::workflow::{Actor, Event};
 use tanggap_domain::{
     AssignmentRole, Channel, Clock, Direction, Outcome, ReportKind, ReportStatus, Role, Stage,
@@ -153,8 +154,8 @@ pub struct ActivityRecord {
     pub status: Option<ReportStatus>,
     pub note: Option<String>,
     pub actor: String,
-    /// Shown to the reporter and, for public reports, to everyone.
-    pub public: bool,
+    /// Who may read it (`tanggap_domain::access::Disclosure::sees`).
+    pub audience: Audience,
     pub created_at: Timestamp,
 }
 
@@ -218,15 +219,97 @@ pub struct NewAttachment {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttachmentRecord {
+    /// Internal only: never in a URL (see `public_key`).
     pub id: i64,
     pub report_id: i64,
     pub activity_id: Option<i64>,
+    /// The attachment's name in every URL: 128 random bits (`tanggap_domain::ids::attachment_key`).
+    pub public_key: String,
     pub filename: String,
     pub content_type: String,
     pub size_bytes: i64,
     pub sha256: String,
     pub storage_key: String,
     pub created_at: Timestamp,
+    /// What the desk decided about showing it to the public.
+    pub review: Review,
+    /// The copy the public sees, for [`Review::Redacted`].
+    pub redacted: Option<FileCopy>,
+    pub reviewed_at: Option<Timestamp>,
+}
+
+impl AttachmentRecord {
+    /// What the public may download, if anything: the original once published, the redacted
+    /// copy once redacted. (Whether the public may see the report and the entry at all is the
+    /// use case's question.)
+    pub fn public_file(&self) -> Option<FileCopy> {
+        match self.review {
+            Review::Published => Some(FileCopy {
+                content_type: self.content_type.clone(),
+                size_bytes: self.size_bytes,
+                sha256: self.sha256.clone(),
+                storage_key: self.storage_key.clone(),
+            }),
+            Review::Redacted => self.redacted.clone(),
+            Review::Pending | Review::Hidden => None,
+        }
+    }
+}
+
+/// A stored file other than the upload itself (the redacted copy of a photo).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileCopy {
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    /// Where the bytes are, relative to the attachment store.
+    pub storage_key: String,
+}
+
+macro_rules! reviews {
+    ($($(#[$doc:meta])* $v:ident = $s:literal),+ $(,)?) => {
+        /// The desk's review of an attachment before the public may see it (photos show faces,
+        /// identity cards, house numbers).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum Review { $($(#[$doc])* $v),+ }
+        impl Review {
+            pub fn as_str(self) -> &'static str { match self { $(Review::$v => $s),+ } }
+            pub fn parse(s: &str) -> Option<Self> { match s { $($s => Some(Review::$v),)+ _ => None } }
+        }
+    };
+}
+
+reviews!(
+    /// Not reviewed yet: staff and the reporter only.
+    Pending = "pending",
+    /// Public as uploaded.
+    Published = "published",
+    /// Never public.
+    Hidden = "hidden",
+    /// Public as a copy with areas blacked out.
+    Redacted = "redacted",
+);
+
+/// An area of a picture to black out, in percent of its width and height (after rotation).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Area {
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
+}
+
+/// The desk's decision on one attachment, audited with the change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttachmentReview {
+    pub attachment_id: i64,
+    pub decision: Review,
+    /// For [`Review::Redacted`]: the copy and the areas blacked out in it.
+    pub redacted: Option<(FileCopy, Vec<Area>)>,
+    /// Audit label (`user:3`).
+    pub actor: String,
+    pub at: Timestamp,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -240,6 +323,21 @@ pub struct User {
     pub phone: Option<String>,
     pub active: bool,
     pub created_at: Timestamp,
+    /// An integration account: it works through API tokens only and never logs in with a
+    /// password. Set when the account is created.
+    #[serde(default)]
+    pub integration: bool,
+    /// The password was set by someone else (an administrator): the user must choose a new one
+    /// before doing anything else.
+    #[serde(default)]
+    pub must_change_password: bool,
+    /// Too many wrong passwords in a row: password logins are refused until then.
+    #[serde(default)]
+    pub locked_until: Option<Timestamp>,
+    /// Moves on whenever the account's credentials are ended (password, role or agency change,
+    /// deactivation); a session made under an older epoch is no longer honoured.
+    #[serde(default)]
+    pub session_epoch: i64,
 }
 
 #[derive(Clone, PartialEq, Eq)]
@@ -252,6 +350,10 @@ pub struct NewUser {
     pub phone: Option<String>,
     pub password_hash: String,
     pub created_at: Timestamp,
+    /// See [`User::integration`].
+    pub integration: bool,
+    /// See [`User::must_change_password`].
+    pub must_change_password: bool,
 }
 
 impl std::fmt::Debug for NewUser {
@@ -260,6 +362,7 @@ impl std::fmt::Debug for NewUser {
             .field("username", &self.username)
             .field("role", &self.role)
             .field("agency_id", &self.agency_id)
+            .field("integration", &self.integration)
             .finish_non_exhaustive()
     }
 }
@@ -274,6 +377,10 @@ pub struct UserPatch {
     pub phone: Option<Option<String>>,
     pub active: Option<bool>,
     pub password_hash: Option<String>,
+    pub must_change_password: Option<bool>,
+    /// End the user's credentials in the same transaction: delete their sessions, revoke their
+    /// API tokens and move [`User::session_epoch`] on (audited as `user.credentials_ended`).
+    pub end_credentials: bool,
 }
 
 impl std::fmt::Debug for UserPatch {
@@ -283,6 +390,8 @@ impl std::fmt::Debug for UserPatch {
             .field("role", &self.role)
             .field("active", &self.active)
             .field("password_changed", &self.password_hash.is_some())
+            .field("must_change_password", &self.must_change_password)
+            .field("end_credentials", &self.end_credentials)
             .finish_non_exhaustive()
     }
 }

@@ -26,7 +26,12 @@ DATABASE_URL (PostgreSQL instead of the SQLite file), TANGGAP_CONFIG (a TOML fil
 TANGGAP_JOBS (on/off: the SLA scheduler and outbox in this process), TANGGAP_SWEEP_INTERVAL_SECS, TANGGAP_SMTP_URL, TANGGAP_SMTP_FROM, \
 TANGGAP_PUBLIC_URL, TANGGAP_TRACKING_PREFIX, TANGGAP_REQUIRE_CONTACT, TANGGAP_TRUSTED_PROXIES, \
 TANGGAP_RATE_LOGIN_PER_USER, TANGGAP_RATE_LOGIN_PER_IP, TANGGAP_RATE_LOOKUPS_PER_IP, TANGGAP_RATE_SUBMISSIONS_PER_IP, \
-TANGGAP_SESSION_HOURS (default 8), TANGGAP_LOG, TANGGAP_LOG_FORMAT."
+TANGGAP_RATE_PUBLIC_LIST_PER_IP (per minute), TANGGAP_SESSION_HOURS (default 8), \
+TANGGAP_HEADER_TIMEOUT_SECS (default 20: a request's headers must arrive within it), \
+TANGGAP_BODY_TIMEOUT_SECS (default 300: a request's body must arrive within it), \
+TANGGAP_IDLE_TIMEOUT_SECS (default 60: an idle kept-alive connection is closed), \
+TANGGAP_MAX_CONNECTIONS (default 4096: beyond it the longest-idle connection is closed; keep ulimit -n above it), \
+TANGGAP_LOG, TANGGAP_LOG_FORMAT."
 )]
 pub struct Cli {
     /// A TOML configuration file (overrides TANGGAP_CONFIG).
@@ -102,6 +107,9 @@ struct UserAddArgs {
     /// Read the password from the first line of standard input.
     #[arg(long)]
     password_stdin: bool,
+    /// An integration account: works with API tokens only and never logs in with a password.
+    #[arg(long, conflicts_with = "password_stdin")]
+    integration: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -231,7 +239,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     a.role
                 )
             })?;
-            let (password, generated) = if a.password_stdin {
+            let (password, generated) = if a.integration {
+                (String::new(), false)
+            } else if a.password_stdin {
                 let mut line = String::new();
                 std::io::stdin()
                     .lock()
@@ -250,6 +260,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 email: a.email,
                 phone: a.phone,
                 password: password.clone(),
+                integration: a.integration,
             };
             let user = svc
                 .create_user(&Caller::System, input)
@@ -261,6 +272,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             if generated {
                 println!("password: {password}");
+            }
+            if a.integration {
+                println!(
+                    "integration account: an administrator issues its API token with POST /api/v1/users/{}/tokens",
+                    user.id
+                );
             }
         }
         Command::Reporter(rc) => {

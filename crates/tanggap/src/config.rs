@@ -29,7 +29,12 @@ struct FileConfig {
     rate_login_per_ip: Option<u32>,
     rate_lookups_per_ip: Option<u32>,
     rate_submissions_per_ip: Option<u32>,
+    rate_public_list_per_ip: Option<u32>,
     session_hours: Option<u32>,
+    header_timeout_secs: Option<u64>,
+    body_timeout_secs: Option<u64>,
+    idle_timeout_secs: Option<u64>,
+    max_connections: Option<usize>,
 }
 
 /// The resolved configuration.
@@ -59,6 +64,10 @@ pub struct Config {
     /// A staff session ends after this long without a request (`TANGGAP_SESSION_HOURS`,
     /// default 8).
     pub session_idle: std::time::Duration,
+    /// Timeouts for slow and idle clients and the connection limit
+    /// (`TANGGAP_HEADER_TIMEOUT_SECS` 20, `TANGGAP_BODY_TIMEOUT_SECS` 300,
+    /// `TANGGAP_IDLE_TIMEOUT_SECS` 60, `TANGGAP_MAX_CONNECTIONS` 4096).
+    pub transport: tanggap_web::TransportConfig,
 }
 
 impl std::fmt::Debug for Config {
@@ -78,6 +87,7 @@ impl std::fmt::Debug for Config {
             .field("smtp_url", &self.smtp_url.as_ref().map(|_| "<redacted>"))
             .field("smtp_from", &self.smtp_from)
             .field("session_idle", &self.session_idle)
+            .field("transport", &self.transport)
             .finish()
     }
 }
@@ -267,6 +277,65 @@ impl Config {
                 fc.rate_submissions_per_ip,
                 d.submissions_per_ip_per_minute,
             )?,
+            public_list_per_ip_per_minute: per_minute(
+                "TANGGAP_RATE_PUBLIC_LIST_PER_IP",
+                fc.rate_public_list_per_ip,
+                d.public_list_per_ip_per_minute,
+            )?,
+        };
+        let seconds = |name: &'static str,
+                       file: Option<u64>,
+                       default: std::time::Duration,
+                       max: u64|
+         -> Result<std::time::Duration, ConfigError> {
+            let secs = match env(name).filter(|v| !v.is_empty()) {
+                Some(v) => v
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|s| (1..=max).contains(s))
+                    .ok_or_else(|| ConfigError::BadValue {
+                        name,
+                        reason: format!("use a whole number of seconds from 1 to {max}"),
+                    })?,
+                None => file.unwrap_or(default.as_secs()).clamp(1, max),
+            };
+            Ok(std::time::Duration::from_secs(secs))
+        };
+        let t = tanggap_web::TransportConfig::default();
+        let max_connections = match env("TANGGAP_MAX_CONNECTIONS").filter(|v| !v.is_empty()) {
+            Some(v) => v
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (16..=1_000_000).contains(n))
+                .ok_or_else(|| ConfigError::BadValue {
+                    name: "TANGGAP_MAX_CONNECTIONS",
+                    reason: "use a whole number from 16 to 1000000 (and keep the open-files limit, ulimit -n, above it)".into(),
+                })?,
+            None => fc
+                .max_connections
+                .unwrap_or(t.max_connections)
+                .clamp(16, 1_000_000),
+        };
+        let transport = tanggap_web::TransportConfig {
+            header_timeout: seconds(
+                "TANGGAP_HEADER_TIMEOUT_SECS",
+                fc.header_timeout_secs,
+                t.header_timeout,
+                3600,
+            )?,
+            body_timeout: seconds(
+                "TANGGAP_BODY_TIMEOUT_SECS",
+                fc.body_timeout_secs,
+                t.body_timeout,
+                3600,
+            )?,
+            idle_timeout: seconds(
+                "TANGGAP_IDLE_TIMEOUT_SECS",
+                fc.idle_timeout_secs,
+                t.idle_timeout,
+                3600,
+            )?,
+            max_connections,
         };
         let proxies: Vec<String> = match env("TANGGAP_TRUSTED_PROXIES").filter(|v| !v.is_empty()) {
             Some(v) => v
@@ -288,6 +357,7 @@ impl Config {
             })
             .collect::<Result<Vec<std::net::IpAddr>, _>>()?;
         Ok(Config {
+            transport,
             session_idle: std::time::Duration::from_secs(u64::from(session_hours) * 3600),
             trusted_proxies,
             jobs,
@@ -365,6 +435,33 @@ mod tests {
         assert_eq!(c.trusted_proxies.len(), 2);
         assert!(Config::load(None, env(&[("TANGGAP_RATE_LOOKUPS_PER_IP", "0")])).is_err());
         assert!(Config::load(None, env(&[("TANGGAP_TRUSTED_PROXIES", "proxy.local")])).is_err());
+    }
+
+    #[test]
+    fn timeouts_and_the_connection_limit() {
+        let c = Config::load(None, env(&[])).unwrap();
+        assert_eq!(c.transport, tanggap_web::TransportConfig::default());
+        assert_eq!(c.rates.public_list_per_ip_per_minute, 60);
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("t.toml");
+        std::fs::write(
+            &f,
+            "header_timeout_secs = 5\nidle_timeout_secs = 30\nmax_connections = 100\nrate_public_list_per_ip = 10\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&f), env(&[("TANGGAP_BODY_TIMEOUT_SECS", "90")])).unwrap();
+        assert_eq!(
+            c.transport.header_timeout,
+            std::time::Duration::from_secs(5)
+        );
+        assert_eq!(c.transport.body_timeout, std::time::Duration::from_secs(90));
+        assert_eq!(c.transport.idle_timeout, std::time::Duration::from_secs(30));
+        assert_eq!(c.transport.max_connections, 100);
+        assert_eq!(c.rates.public_list_per_ip_per_minute, 10);
+        let e = Config::load(None, env(&[("TANGGAP_HEADER_TIMEOUT_SECS", "0")])).unwrap_err();
+        assert!(e.to_string().contains("TANGGAP_HEADER_TIMEOUT_SECS"), "{e}");
+        let e = Config::load(None, env(&[("TANGGAP_MAX_CONNECTIONS", "banyak")])).unwrap_err();
+        assert!(e.to_string().contains("ulimit"), "{e}");
     }
 
     #[test]

@@ -55,6 +55,7 @@ pub struct Application {
     store: Arc<dyn Store>,
     /// `None` when `TANGGAP_JOBS=off`.
     jobs: Option<(tanggap_jobs::JobsConfig, tanggap_jobs::Senders)>,
+    transport: tanggap_web::TransportConfig,
 }
 
 /// Notification senders from the configuration: SMTP when `TANGGAP_SMTP_URL` is set, else
@@ -124,6 +125,7 @@ impl Application {
             services,
             store,
             jobs,
+            transport: config.transport,
         })
     }
 
@@ -144,7 +146,9 @@ impl Application {
     }
 
     /// Serve, with the background jobs, until the future resolves; then stop taking requests,
-    /// finish those in flight and let the jobs finish their current step.
+    /// finish those in flight and let the jobs finish their current step. The transport
+    /// (`tanggap_web::serve`) applies the header, body and idle timeouts and the connection
+    /// limit.
     pub async fn run_until(
         self,
         stop: impl std::future::Future<Output = ()> + Send + 'static,
@@ -159,13 +163,7 @@ impl Application {
                 jobs_stopped,
             )
         });
-        let served = axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(stop)
-        .await;
+        let served = tanggap_web::serve(self.listener, self.router, self.transport, stop).await;
         let _ = stop_jobs.send(true);
         if let Some(jobs) = jobs
             && let Err(e) = jobs.await

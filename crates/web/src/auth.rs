@@ -11,10 +11,12 @@ use axum::http::request::Parts;
 use axum::http::{Method, header};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use sha2::{Digest, Sha256};
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::num::NonZeroU32;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use subtle::ConstantTimeEq;
+use tanggap_service::accounts::{login_key, password_change_required};
 use tanggap_service::{Caller, RefusalKind, Services};
 use tanggap_store::{SessionRecord, User};
 use tower_sessions::Session;
@@ -24,6 +26,9 @@ use tower_sessions::session_store::{self, SessionStore};
 /// Session keys.
 pub const SESSION_USER: &str = "user_id";
 pub const SESSION_CSRF: &str = "csrf";
+/// The account's session epoch at login: a session from an older epoch (the password, role or
+/// agency changed since, or the account was deactivated) is not honoured.
+pub const SESSION_EPOCH: &str = "epoch";
 /// The header that carries the CSRF token on cookie-authenticated API writes.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
@@ -177,7 +182,12 @@ impl Principal {
         let Some(user_id) = user_id else {
             return Ok((Principal::anonymous(), Some(session)));
         };
-        match state.services.session_user(user_id).await? {
+        let epoch: i64 = session
+            .get(SESSION_EPOCH)
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?
+            .unwrap_or(0);
+        match state.services.session_user(user_id, epoch).await? {
             Some(user) => Ok((
                 Principal {
                     caller: Caller::Staff(user),
@@ -186,7 +196,8 @@ impl Principal {
                 Some(session),
             )),
             None => {
-                // The account was deactivated or removed: end the session.
+                // The account was deactivated or removed, or its credentials were ended since
+                // this session began: end the session.
                 let _ = session.flush().await;
                 Ok((Principal::anonymous(), Some(session)))
             }
@@ -205,6 +216,11 @@ impl FromRequestParts<AppState> for Principal {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let (principal, session) = Principal::resolve(parts, state).await?;
+        if principal.caller.password_change_pending()
+            && !may_pass_before_password_change(&parts.method, parts.uri.path())
+        {
+            return Err(password_change_required().into());
+        }
         if let (Some(AuthVia::Session), Some(session)) = (principal.via, session)
             && !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS)
         {
@@ -222,6 +238,13 @@ impl FromRequestParts<AppState> for Principal {
         }
         Ok(principal)
     }
+}
+
+/// What a user whose password was set by an administrator may still do through the API:
+/// choose a new one, or log out.
+fn may_pass_before_password_change(method: &Method, path: &str) -> bool {
+    (method == Method::POST && path == "/api/v1/me/password")
+        || (method == Method::DELETE && path == "/api/v1/sessions/current")
 }
 
 /// A logged-in staff member (session or API token), or 401 before anything else of the
@@ -258,6 +281,40 @@ pub fn new_csrf_token() -> String {
     let mut b = [0u8; 24];
     rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut b);
     hex::encode(b)
+}
+
+/// The login form is protected without a session (nothing is stored for a visitor who only
+/// looks at it): the form carries a random token that must equal the one in this cookie, which
+/// only the site can set and only the site's own pages can read back into a form
+/// (double-submit). A page on another site can post to `/masuk` but cannot know the token.
+pub const LOGIN_CSRF_COOKIE: &str = "tanggap_masuk";
+
+/// A cookie's value from the request headers.
+pub fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// The `Set-Cookie` value that hands the login form's token to the browser (an empty token
+/// removes it).
+pub fn login_csrf_cookie(token: &str, secure: bool) -> String {
+    let max_age = if token.is_empty() { 0 } else { 3600 };
+    format!(
+        "{LOGIN_CSRF_COOKIE}={token}; Path=/masuk; Max-Age={max_age}; HttpOnly; SameSite=Strict{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// The login form's token matches its cookie.
+pub fn login_csrf_matches(headers: &axum::http::HeaderMap, presented: &str) -> bool {
+    cookie(headers, LOGIN_CSRF_COOKIE)
+        .is_some_and(|c| !c.is_empty() && constant_time_eq(c, presented))
 }
 
 /// The caller's address, for rate limits. Behind a trusted reverse proxy it is the right-most
@@ -324,12 +381,24 @@ mod tests {
 
 /// Per-process rate limits. With several instances each keeps its own counts, so the effective
 /// limit is the per-instance limit times the number of instances.
+///
+/// Keys are bounded: usernames are counted as the login looks them up ([`login_key`]: trimmed,
+/// lower case, at most 64 characters), and IPv6 clients by their /64 network (one customer's
+/// line gets a /64, and rotating addresses inside it must not buy fresh quotas). Keys whose
+/// quota has recovered are dropped once a minute, so random usernames cannot grow memory
+/// without end; the per-IP login limit is checked first, which also bounds how fast new
+/// usernames can be tried.
 pub struct RateLimits {
     login_per_user: DefaultKeyedRateLimiter<String>,
     login_per_ip: DefaultKeyedRateLimiter<IpAddr>,
     lookup_per_ip: DefaultKeyedRateLimiter<IpAddr>,
     submit_per_ip: DefaultKeyedRateLimiter<IpAddr>,
+    public_list_per_ip: DefaultKeyedRateLimiter<IpAddr>,
+    last_prune: Mutex<Instant>,
 }
+
+/// How often the limiters forget keys whose quota has recovered.
+const PRUNE_EVERY: Duration = Duration::from_secs(60);
 
 fn per_minute(n: u32) -> Quota {
     Quota::per_minute(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN))
@@ -341,6 +410,8 @@ pub struct RateConfig {
     pub login_per_ip_per_minute: u32,
     pub lookups_per_ip_per_minute: u32,
     pub submissions_per_ip_per_minute: u32,
+    /// `GET /api/v1/reports` without login.
+    pub public_list_per_ip_per_minute: u32,
 }
 
 impl Default for RateConfig {
@@ -350,7 +421,23 @@ impl Default for RateConfig {
             login_per_ip_per_minute: 30,
             lookups_per_ip_per_minute: 60,
             submissions_per_ip_per_minute: 30,
+            public_list_per_ip_per_minute: 60,
         }
+    }
+}
+
+/// The key an address is counted under: IPv4 addresses as they are (an IPv4-mapped IPv6
+/// address as its IPv4 address), IPv6 addresses by their /64 network.
+pub fn rate_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
     }
 }
 
@@ -361,13 +448,17 @@ impl RateLimits {
             login_per_ip: RateLimiter::keyed(per_minute(c.login_per_ip_per_minute)),
             lookup_per_ip: RateLimiter::keyed(per_minute(c.lookups_per_ip_per_minute)),
             submit_per_ip: RateLimiter::keyed(per_minute(c.submissions_per_ip_per_minute)),
+            public_list_per_ip: RateLimiter::keyed(per_minute(c.public_list_per_ip_per_minute)),
+            last_prune: Mutex::new(Instant::now()),
         }
     }
 
     fn check<K: std::hash::Hash + Eq + Clone>(
+        &self,
         limiter: &DefaultKeyedRateLimiter<K>,
         key: &K,
     ) -> Result<(), ApiError> {
+        self.prune_now_and_then();
         limiter.check_key(key).map_err(|not_until| {
             let wait = not_until.wait_time_from(governor::clock::Clock::now(
                 &governor::clock::DefaultClock::default(),
@@ -384,16 +475,123 @@ impl RateLimits {
         })
     }
 
+    /// Prune at most once per [`PRUNE_EVERY`]; a request that finds another one pruning goes on.
+    fn prune_now_and_then(&self) {
+        let Ok(mut last) = self.last_prune.try_lock() else {
+            return;
+        };
+        if last.elapsed() < PRUNE_EVERY {
+            return;
+        }
+        *last = Instant::now();
+        drop(last);
+        self.prune();
+    }
+
+    /// Forget every key whose quota has fully recovered (it would behave exactly like a new one).
+    pub fn prune(&self) {
+        fn one<K: std::hash::Hash + Eq + Clone>(l: &DefaultKeyedRateLimiter<K>) {
+            l.retain_recent();
+            l.shrink_to_fit();
+        }
+        one(&self.login_per_user);
+        one(&self.login_per_ip);
+        one(&self.lookup_per_ip);
+        one(&self.submit_per_ip);
+        one(&self.public_list_per_ip);
+    }
+
+    /// How many keys the limiters hold (for tests and diagnostics).
+    pub fn keys(&self) -> usize {
+        self.login_per_user.len()
+            + self.login_per_ip.len()
+            + self.lookup_per_ip.len()
+            + self.submit_per_ip.len()
+            + self.public_list_per_ip.len()
+    }
+
     pub fn login(&self, username: &str, ip: IpAddr) -> Result<(), ApiError> {
-        Self::check(&self.login_per_ip, &ip)?;
-        Self::check(&self.login_per_user, &username.to_lowercase())
+        self.check(&self.login_per_ip, &rate_key(ip))?;
+        self.check(&self.login_per_user, &login_key(username))
     }
 
     pub fn lookup(&self, ip: IpAddr) -> Result<(), ApiError> {
-        Self::check(&self.lookup_per_ip, &ip)
+        self.check(&self.lookup_per_ip, &rate_key(ip))
     }
 
     pub fn submit(&self, ip: IpAddr) -> Result<(), ApiError> {
-        Self::check(&self.submit_per_ip, &ip)
+        self.check(&self.submit_per_ip, &rate_key(ip))
+    }
+
+    pub fn public_list(&self, ip: IpAddr) -> Result<(), ApiError> {
+        self.check(&self.public_list_per_ip, &rate_key(ip))
+    }
+}
+
+#[cfg(test)]
+mod rate_tests {
+    use super::*;
+
+    fn limits(per_minute: u32) -> RateLimits {
+        RateLimits::new(RateConfig {
+            login_per_user_per_minute: per_minute,
+            login_per_ip_per_minute: 1_000_000,
+            lookups_per_ip_per_minute: per_minute,
+            submissions_per_ip_per_minute: per_minute,
+            public_list_per_ip_per_minute: per_minute,
+        })
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_username_is_counted_as_the_login_looks_it_up() {
+        let l = limits(2);
+        let from = ip("36.68.1.2");
+        l.login("admin", from).unwrap();
+        l.login("Admin ", from).unwrap();
+        assert!(
+            l.login(" ADMIN\t", from).is_err(),
+            "spaces and capitals do not buy a fresh quota"
+        );
+        let l = limits(2);
+        let long = "a".repeat(100_000);
+        l.login(&long, from).unwrap();
+        l.login(&format!("{long}b"), from).unwrap();
+        assert!(
+            l.login(&"a".repeat(64), from).is_err(),
+            "a long name is counted by its first 64 characters"
+        );
+    }
+
+    #[test]
+    fn ipv6_clients_are_counted_by_their_64_network() {
+        let l = limits(2);
+        l.lookup(ip("2001:db8:1:2::1")).unwrap();
+        l.lookup(ip("2001:db8:1:2:ffff::9")).unwrap();
+        assert!(
+            l.lookup(ip("2001:db8:1:2:abcd:1234:5678:9")).is_err(),
+            "another address in the same /64 shares the quota"
+        );
+        l.lookup(ip("2001:db8:1:3::1"))
+            .expect("the next /64 is another customer");
+        assert_eq!(rate_key(ip("::ffff:36.68.1.2")), ip("36.68.1.2"));
+        assert_eq!(rate_key(ip("36.68.1.2")), ip("36.68.1.2"));
+    }
+
+    #[test]
+    fn keys_whose_quota_recovered_are_forgotten() {
+        // 60,000 a minute: one request's cell comes back after a millisecond.
+        let l = limits(60_000);
+        for n in 0..2_000 {
+            let _ = l.login(&format!("acak{n}"), ip("36.68.1.2"));
+        }
+        assert!(l.keys() >= 2_000);
+        // The address's quota (a million a minute) needs 2,000 × 60 µs to recover.
+        std::thread::sleep(Duration::from_millis(300));
+        l.prune();
+        assert_eq!(l.keys(), 0, "nothing is kept for keys that look new again");
     }
 }

@@ -76,6 +76,8 @@ pub enum ApiError {
     MethodNotAllowed,
     /// 415
     UnsupportedMediaType(String),
+    /// 408: the body did not arrive within the body timeout (see `transport`).
+    RequestTimeout,
     /// 500: the cause is logged, never sent.
     Internal(String),
 }
@@ -111,6 +113,7 @@ impl ApiError {
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -123,6 +126,7 @@ impl ApiError {
             ApiError::TooLarge(_) => "too_large",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
+            ApiError::RequestTimeout => "request_timeout",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -140,6 +144,9 @@ impl ApiError {
                         _ => format!("Jenis isi permintaan tidak didukung. ({d})"),
                     },
                 }
+            }
+            ApiError::RequestTimeout => {
+                Refusal::new(RefusalKind::Invalid, "request_timeout").message(lang)
             }
             ApiError::MethodNotAllowed => match lang {
                 Lang::En => "This address does not take this method.".into(),

@@ -7,6 +7,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod transport;
 pub mod ui;
 
 use axum::Router;
@@ -22,6 +23,7 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 pub use auth::{RateConfig, RateLimits};
+pub use transport::{TransportConfig, serve};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -49,6 +51,11 @@ pub struct WebConfig {
 }
 
 impl AppState {
+    /// Cookies are Secure when the site is served over TLS (its public address is https).
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
     pub fn new(services: Arc<Services>, config: &WebConfig) -> Self {
         AppState {
             services,
@@ -63,8 +70,7 @@ impl AppState {
 }
 
 pub fn router(state: AppState) -> Router {
-    // Cookies are Secure when the site is served over TLS (its public address is https).
-    let secure = state.public_url.starts_with("https://");
+    let secure = state.secure_cookies();
     let idle =
         time::Duration::seconds(i64::try_from(state.session_idle.as_secs()).unwrap_or(8 * 3600));
     let sessions = SessionManagerLayer::new(auth::StoreSessions {

@@ -466,7 +466,7 @@ async fn authentication_errors(app: &TestApp) {
 
 async fn api_tokens_for_integrations(app: &TestApp) {
     let admin = app.staff("e.admin2", Role::Admin, None).await;
-    let r: Value = admin.post("/api/v1/users").json(&json!({"username": "integrasi.callcenter", "display_name": "Call centre", "role": "operator", "password": "panjang-sekali-123"})).send().await.unwrap().json().await.unwrap();
+    let r: Value = admin.post("/api/v1/users").json(&json!({"username": "integrasi.callcenter", "display_name": "Call centre", "role": "operator", "integration": true})).send().await.unwrap().json().await.unwrap();
     let uid = r["id"].as_i64().unwrap();
     let t: Value = admin
         .post(&format!("/api/v1/users/{uid}/tokens"))

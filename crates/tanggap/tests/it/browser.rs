@@ -532,3 +532,94 @@ async fn the_desk_verifies_a_report_of_ten_thousand_characters() {
     app.finish().await;
     b.finish().await;
 }
+
+/// The desk reviews a citizen's photo on the report page, without JavaScript: it blacks out the
+/// top left quarter and publishes that copy. The public then sees the copy, never the original.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_desk_publishes_a_redacted_photo() {
+    use image::GenericImageView;
+    let Some(b) = browser().await else { return };
+    let app = TestApp::sqlite().await;
+    let operator_pw = user(&app, "f.operator", Role::Operator, None).await;
+    let (tid, secret) = crate::content_safety::submit_with_photo(
+        &app,
+        crate::common::complaint("Jalan amblas di depan rumah warga"),
+    )
+    .await;
+    let operator = app.staff("f.operator", Role::Operator, None).await;
+    operator
+        .act(
+            &format!("/api/v1/reports/{tid}/dispatch"),
+            json!({"agencies": [{"agency_id": "dpu-bmck", "role": "utama"}]}),
+        )
+        .await;
+    let key = operator.report(&tid).await["attachments"][0]["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/api/v1/attachments/{key}");
+    let public = app.anonymous();
+    let status = public.get(&path).send().await.unwrap().status();
+    assert_eq!(status.as_u16(), 404, "not public before the review");
+
+    b.login(&app, "f.operator", &operator_pw).await;
+    b.go(&app.url(&format!("/kelola/{tid}"))).await;
+    let form = format!("#tinjau-{key}");
+    assert!(
+        b.text(&format!("{form} [data-review]"))
+            .await
+            .contains("belum ditinjau")
+    );
+    b.click(&format!("{form} input[name=decision][value=redact]"))
+        .await;
+    for (field, value) in [
+        ("area_x", "0"),
+        ("area_y", "0"),
+        ("area_w", "50"),
+        ("area_h", "50"),
+    ] {
+        b.fill(&format!("{form} input[name={field}]"), value).await;
+    }
+    b.shoot("tinjau-foto").await;
+    b.submit(&format!("{form} button[type=submit]")).await;
+    assert!(b.page_text().await.contains("Tinjauan foto disimpan."));
+    assert!(
+        b.text(&format!("{form} [data-review]"))
+            .await
+            .contains("area ditutup")
+    );
+
+    // The public tracking page shows the copy; its top left quarter is black.
+    b.client.delete_all_cookies().await.unwrap();
+    b.go(&app.url(&format!("/lacak/{tid}"))).await;
+    assert!(
+        b.client
+            .find(Locator::Css(&format!("img[src*='{key}']")))
+            .await
+            .is_ok(),
+        "the photo shows on the public page"
+    );
+    let copy = public
+        .get(&path)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let original = app
+        .reporter(&secret)
+        .get(&path)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_ne!(copy, original);
+    let picture = image::load_from_memory(&copy).unwrap();
+    assert!(picture.get_pixel(10, 10).0[..3].iter().all(|c| *c < 30));
+    assert!(picture.get_pixel(70, 50).0[0] > 180);
+    app.finish().await;
+    b.finish().await;
+}

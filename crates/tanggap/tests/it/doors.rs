@@ -331,7 +331,7 @@ async fn unreadable_requests_are_problems(app: &TestApp) {
     for path in [
         "/api/v1/reports?per_page=-1",
         "/api/v1/reports?page=abc",
-        "/api/v1/attachments/99999999999999999999",
+        "/api/v1/reports?overdue=vielleicht",
     ] {
         let r = app.anonymous().get(path).send().await.unwrap();
         let (status, _) = crate::common::problem(r).await;

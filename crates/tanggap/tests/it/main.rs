@@ -5,6 +5,7 @@
 
 mod common;
 
+mod accounts;
 mod api_access;
 mod api_errors;
 mod api_story;
@@ -12,6 +13,9 @@ mod background_jobs;
 mod browser;
 mod cli;
 mod compliance;
+mod content_safety;
 mod doors;
+mod page_uploads;
 mod reporters_safe;
+mod transport;
 mod ui_pages;

@@ -223,7 +223,11 @@ async fn a_reporter_is_exported_corrected_and_forgotten(app: &TestApp) {
         "0812-7777-1234",
         "0812 7777 1234",
     ] {
-        let found: Vec<&str> = all.lines().filter(|l| l.contains(detail)).collect();
+        // Reference data may hold the same word (a village is called Rahayu).
+        let found: Vec<&str> = all
+            .lines()
+            .filter(|l| !l.starts_with("regions:") && l.contains(detail))
+            .collect();
         assert!(found.is_empty(), "{detail} is still held: {found:?}");
     }
     assert!(app.services.verify_audit_chain().await.is_ok());

@@ -358,8 +358,15 @@ pub struct NewUserBody {
     pub agency_id: Option<String>,
     pub email: Option<String>,
     pub phone: Option<String>,
-    /// At least 10 characters.
-    pub password: String,
+    /// At least 10 characters; not needed for an integration account. A password set here
+    /// must be replaced by its owner at first login.
+    #[serde(default)]
+    pub password: Option<String>,
+    /// An integration account (a call centre, another system): it works with API tokens only
+    /// and cannot log in with a password. Only integration accounts get tokens. Fixed at
+    /// creation.
+    #[serde(default)]
+    pub integration: bool,
 }
 
 /// Create an account (admin).
@@ -377,7 +384,8 @@ pub async fn create_user(
         agency_id: b.agency_id,
         email: b.email,
         phone: b.phone,
-        password: b.password,
+        password: b.password.unwrap_or_default(),
+        integration: b.integration,
     };
     let user = state.services.create_user(&principal.caller, input).await?;
     Ok((StatusCode::CREATED, Json(UserDto::from(&user))))
@@ -408,7 +416,9 @@ fn double_option<'de, D: serde::Deserializer<'de>>(
     Option::<String>::deserialize(d).map(Some)
 }
 
-/// Change an account: role, agency, contact, active, password (admin).
+/// Change an account: role, agency, contact, active, password (admin). A new password must be
+/// replaced by its owner at next login. A new password, role or agency, or deactivation, ends
+/// the account's sessions and revokes its API tokens.
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "admin", request_body = UserPatchBody, params(("id" = i64, Path)),
     responses((status = 200, body = UserDto)))]
 pub async fn update_user(
@@ -447,7 +457,8 @@ pub struct TokenResponse {
     pub token: String,
 }
 
-/// Issue an API token for a user, e.g. an integration account (admin).
+/// Issue an API token for an integration account (admin); other accounts answer 409
+/// `not_an_integration_account`.
 #[utoipa::path(post, path = "/api/v1/users/{id}/tokens", tag = "admin", request_body = TokenRequest, params(("id" = i64, Path)),
     responses((status = 201, body = TokenResponse)))]
 pub async fn create_token(

@@ -112,22 +112,28 @@ pub struct ReporterDto {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AttachmentDto {
-    pub id: i64,
+    /// The attachment's name in URLs: 128 random bits, 32 hex digits.
+    #[schema(example = "3f5c0d0c6b1e4d8a9e2f7a1b2c3d4e5f")]
+    pub key: String,
     pub filename: String,
     pub content_type: String,
     pub size_bytes: i64,
-    /// Download address (needs the same access as the report).
+    /// Download address. Staff and the reporter get the original; anyone else, once the desk
+    /// reviewed it, the published file or its redacted copy.
     pub url: String,
+    /// The desk's review: `pending`, `published`, `hidden` or `redacted`.
+    pub review: String,
 }
 
 impl From<&AttachmentRecord> for AttachmentDto {
     fn from(a: &AttachmentRecord) -> Self {
         AttachmentDto {
-            id: a.id,
+            key: a.public_key.clone(),
             filename: a.filename.clone(),
             content_type: a.content_type.clone(),
             size_bytes: a.size_bytes,
-            url: format!("/api/v1/attachments/{}", a.id),
+            url: format!("/api/v1/attachments/{}", a.public_key),
+            review: a.review.as_str().into(),
         }
     }
 }
@@ -200,10 +206,21 @@ pub struct ActivityDto {
     pub by: String,
     pub created_at: DateTime<Utc>,
     pub attachments: Vec<AttachmentDto>,
+    /// Who may read it: `public`, `conversation` (the reporter, the desk, and the assigned
+    /// agencies unless the report is anonim) or `internal` (staff).
+    pub audience: String,
+    /// A conversation line the caller may not read: it shows that something was asked or
+    /// answered; `note` and `attachments` are withheld.
+    pub withheld: bool,
 }
 
 impl ActivityDto {
-    pub fn new(a: &ActivityRecord, by: String, attachments: Vec<AttachmentDto>) -> Self {
+    pub fn new(
+        a: &ActivityRecord,
+        by: String,
+        attachments: Vec<AttachmentDto>,
+        withheld: bool,
+    ) -> Self {
         ActivityDto {
             id: a.id,
             kind: a.kind.as_str().into(),
@@ -215,6 +232,8 @@ impl ActivityDto {
             by,
             created_at: a.created_at,
             attachments,
+            audience: a.audience.as_str().into(),
+            withheld,
         }
     }
 }
@@ -229,6 +248,8 @@ pub struct ReportDto {
     pub occurred_on: Option<NaiveDate>,
     pub region_code: Option<String>,
     pub address: Option<String>,
+    /// Exact for staff and the reporter; rounded to 3 decimals (about 100 m) for the public, and
+    /// absent for the public on anonim reports.
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
     pub category: Option<String>,
@@ -241,6 +262,8 @@ pub struct ReportDto {
     pub archive_reason: Option<String>,
     pub rating: Option<u8>,
     pub outcome: Option<String>,
+    /// Only for those who may read the conversation (the reporter, the desk, and the assigned
+    /// agencies unless the report is anonim).
     pub rating_comment: Option<String>,
     pub reopen_count: i64,
     pub created_at: DateTime<Utc>,
@@ -474,4 +497,31 @@ pub struct RatingRequest {
 #[serde(deny_unknown_fields)]
 pub struct NoteRequest {
     pub note: String,
+}
+
+/// An area to black out, in percent of the picture as shown (upright), from its top left corner.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AreaBody {
+    #[schema(example = 10)]
+    pub x: f64,
+    #[schema(example = 20)]
+    pub y: f64,
+    #[schema(example = 30)]
+    pub w: f64,
+    #[schema(example = 15)]
+    pub h: f64,
+}
+
+/// The desk's review of an attachment before the public sees it.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewRequest {
+    /// `publish` (as uploaded), `hide` (never public) or `redact` (a copy with `areas` blacked
+    /// out; photos only).
+    #[schema(example = "redact")]
+    pub decision: String,
+    /// For `redact`: 1 to 20 areas.
+    #[serde(default)]
+    pub areas: Vec<AreaBody>,
 }

@@ -67,7 +67,7 @@ impl Modify for SecuritySchemes {
 /// API token (401), a refusal (403), a missing object (404) and an internal failure (500);
 /// operations with a body can meet a body too large (413) or of the wrong type (415); writes can
 /// meet fields to fix (422) and a state that does not allow them (409); the report,
-/// attachment and login endpoints are rate-limited (429).
+/// attachment, login and password endpoints are rate-limited (429).
 struct ProblemResponses;
 
 impl Modify for ProblemResponses {
@@ -85,9 +85,14 @@ impl Modify for ProblemResponses {
                 .build()
         };
         for (path, item) in openapi.paths.paths.iter_mut() {
-            let rate_limited = ["/api/v1/reports", "/api/v1/attachments", "/api/v1/sessions"]
-                .iter()
-                .any(|p| path.starts_with(p));
+            let rate_limited = [
+                "/api/v1/reports",
+                "/api/v1/attachments",
+                "/api/v1/sessions",
+                "/api/v1/me/password",
+            ]
+            .iter()
+            .any(|p| path.starts_with(p));
             let ops = [
                 (&mut item.get, false),
                 (&mut item.delete, true),
@@ -162,9 +167,11 @@ pub fn router() -> axum::Router<AppState> {
         .routes(routes!(list_messages, message_reporter))
         .routes(routes!(report_audit))
         .routes(routes!(get_attachment))
+        .routes(routes!(review_attachment))
         .routes(routes!(create_session))
         .routes(routes!(delete_session))
         .routes(routes!(me))
+        .routes(routes!(change_password))
         .routes(routes!(list_regions))
         .routes(routes!(list_categories))
         .routes(routes!(put_category))

@@ -141,11 +141,14 @@ pub struct ListQuery {
     pub q: Option<String>,
     /// `newest` (default) or `oldest`.
     pub order: Option<String>,
-    /// 1-based.
+    /// 1-based. Without login, `(page - 1) × per_page` may be at most 10,000.
     pub page: Option<u32>,
     /// 1 to 200, default 50.
     pub per_page: Option<u32>,
 }
+
+/// The deepest offset the public list serves.
+pub const MAX_PUBLIC_OFFSET: u32 = 10_000;
 
 fn bad_query(name: &str, value: &str, expected: &str) -> ApiError {
     ApiError::BadRequest(format!(
@@ -154,14 +157,20 @@ fn bad_query(name: &str, value: &str, expected: &str) -> ApiError {
 }
 
 /// List and search reports. Staff see their scope (an agency its own and its sub-units'
-/// assignments); without login only verified public reports are listed.
+/// assignments); without login only verified public reports are listed, at a limited rate per
+/// address and no deeper than the 10,000th.
 #[utoipa::path(get, path = "/api/v1/reports", tag = "reports", params(ListQuery),
     responses((status = 200, body = ReportPage)))]
 pub async fn list_reports(
     State(state): State<AppState>,
     principal: Principal,
+    ip: ClientIp,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<ReportPage>> {
+    let public = principal.user().is_none();
+    if public {
+        state.limits.public_list(ip.0)?;
+    }
     let (_, calendar) = state.services.policy_and_calendar().await?;
     let mut f = ReportFilter::default();
     if let Some(s) = q.status.as_deref().filter(|s| !s.is_empty()) {
@@ -231,6 +240,17 @@ pub async fn list_reports(
     let page = q.page.unwrap_or(1).max(1);
     f.limit = per_page;
     f.offset = (page - 1).saturating_mul(per_page);
+    // Deep pages cost the database a scan of everything before them; the public gets the first
+    // ten thousand reports of any search, and narrows the search for more.
+    if public && f.offset > MAX_PUBLIC_OFFSET {
+        return Err(bad_query(
+            "page",
+            &page.to_string(),
+            &format!(
+                "without login, (page - 1) × per_page may be at most {MAX_PUBLIC_OFFSET}; narrow the search instead"
+            ),
+        ));
+    }
     let result = state
         .services
         .list_reports(&principal.caller, f, q.agency.as_deref())
@@ -660,13 +680,15 @@ pub async fn report_audit(
     Ok(Json(events.into_iter().map(AuditEventDto::from).collect()))
 }
 
-/// Download an attachment (same access as its report).
-#[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "reports",
-    params(("id" = i64, Path), ("X-Report-Secret" = Option<String>, Header)),
+/// Download an attachment by its key. Staff who may read it and the reporter get the original;
+/// anyone else only a file the desk published (or its redacted copy), of a public entry of a
+/// verified public report. Anything else is 404.
+#[utoipa::path(get, path = "/api/v1/attachments/{key}", tag = "reports",
+    params(("key" = String, Path, description = "32 hex digits"), ("X-Report-Secret" = Option<String>, Header)),
     responses((status = 200, description = "The file", content_type = "application/octet-stream")))]
 pub async fn get_attachment(
     State(state): State<AppState>,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(key): ApiPath<String>,
     principal: Principal,
     secret: ReportSecret,
     ip: ClientIp,
@@ -676,8 +698,9 @@ pub async fn get_attachment(
     }
     let a = state
         .services
-        .attachment(&principal.caller, id, secret.as_deref())
+        .attachment(&principal.caller, &key, secret.as_deref())
         .await?;
+    let id = &a.public_key;
     let disk = state.attachments.clone();
     let key = a.storage_key.clone();
     let bytes = tokio::task::spawn_blocking(move || disk.get(&key))
@@ -704,9 +727,42 @@ pub async fn get_attachment(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("sandbox; default-src 'none'; img-src 'self'"),
     );
+    // A review can withdraw a file from the public: nothing may keep serving it.
     headers.insert(
         header::CACHE_CONTROL,
-        HeaderValue::from_static("private, max-age=3600"),
+        HeaderValue::from_static("private, no-cache"),
     );
     Ok((headers, bytes))
+}
+
+/// The desk reviews an attachment before the public may see it: `publish` it as uploaded,
+/// `hide` it, or `redact` it (a copy with the areas blacked out, re-encoded without metadata,
+/// is what the public gets; staff and the reporter keep the original). Operator only.
+#[utoipa::path(post, path = "/api/v1/attachments/{key}/review", tag = "workflow", request_body = ReviewRequest,
+    params(("key" = String, Path, description = "32 hex digits")),
+    responses((status = 200, body = AttachmentDto)))]
+pub async fn review_attachment(
+    State(state): State<AppState>,
+    ApiPath(key): ApiPath<String>,
+    Staff(principal): Staff,
+    ApiJson(b): ApiJson<ReviewRequest>,
+) -> ApiResult<Json<AttachmentDto>> {
+    let input = tanggap_service::ReviewInput {
+        decision: b.decision,
+        areas: b
+            .areas
+            .iter()
+            .map(|a| tanggap_store::Area {
+                x: a.x,
+                y: a.y,
+                w: a.w,
+                h: a.h,
+            })
+            .collect(),
+    };
+    let a = state
+        .services
+        .review_attachment(&principal.caller, &key, input, &state.attachments)
+        .await?;
+    Ok(Json(AttachmentDto::from(&a)))
 }

@@ -75,6 +75,7 @@ pub fn report_dto(detail: &ReportDetail, now: Timestamp) -> ReportDto {
                 &e.activity,
                 e.by.clone(),
                 e.attachments.iter().map(AttachmentDto::from).collect(),
+                e.withheld,
             )
         })
         .collect();

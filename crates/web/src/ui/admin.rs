@@ -139,6 +139,8 @@ pub struct UserForm {
     password: String,
     #[serde(default)]
     active: Option<String>,
+    #[serde(default)]
+    integration: Option<String>,
 }
 
 pub async fn save_user(ui: Ui, Form(f): Form<UserForm>) -> UiResult {
@@ -158,6 +160,7 @@ pub async fn save_user(ui: Ui, Form(f): Form<UserForm>) -> UiResult {
             email: opt(&f.email),
             phone: None,
             password: f.password,
+            integration: f.integration.is_some(),
         };
         let r = services.create_user(ui.caller(), input).await;
         let ok = |u: User| {

@@ -2,11 +2,10 @@
 //! reporter's reply, rating, reopening and confirmation. They work without JavaScript.
 
 use super::text::Tr;
-use super::{Layout, Ui, UiResult, page};
+use super::{Layout, Ui, UiError, UiResult, page};
 use crate::api::dto::{ActivityDto, AssignmentDto, AttachmentDto, ReportDto};
 use crate::api::view::{messages_dto, report_dto};
 use crate::auth::ClientIp;
-use crate::error::attachment_field;
 use crate::extract::store_files;
 use askama::Template;
 use axum::extract::{Multipart, Path, Query};
@@ -16,7 +15,7 @@ use axum::{Form, Json};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Deserialize;
 use std::collections::HashMap;
-use tanggap_attachments::{CleanFile, check_count, clean};
+use tanggap_attachments::CleanFile;
 use tanggap_domain::Category;
 use tanggap_domain::compliance::Period;
 use tanggap_domain::{Channel, ClockKind, Outcome, Region, ReportKind, ReportStatus, Stage};
@@ -217,57 +216,20 @@ pub async fn submit_form(ui: Ui) -> UiResult {
     }))
 }
 
-/// Read the multipart form: fields, and photos checked on their bytes.
+/// Read the report form: fields, and photos checked on their bytes (see [`super::form`]).
+/// Problems with the photos come back as field errors with everything typed kept.
 pub async fn read_form(
     ui: &Ui,
-    mut mp: Multipart,
+    mp: Multipart,
 ) -> UiResult<(FormValues, String, Vec<CleanFile>, Vec<FieldError>, String)> {
+    let form = super::form::read(mp, &ui.state.attachment_limits, "foto")
+        .await
+        .map_err(|_| unreadable(ui))?;
     let mut v = FormValues::default();
-    let mut files = Vec::new();
-    let mut errors = Vec::new();
     let mut action = String::new();
     let mut csrf = String::new();
-    let limits = ui.state.attachment_limits;
-    let bad_upload = |ui: &Ui| {
-        ui.error(
-            StatusCode::BAD_REQUEST,
-            ui.tr.s(
-                "Formulir tidak terbaca. Coba kirim ulang.",
-                "The form could not be read. Please send it again.",
-            ),
-        )
-    };
-    while let Some(field) = mp.next_field().await.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ui.error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                ui.tr.s(
-                    "Berkas terlalu besar: maksimal 5 foto, masing-masing 5 MB.",
-                    "Files too large: at most 5 photos of 5 MB each.",
-                ),
-            )
-        } else {
-            bad_upload(ui)
-        }
-    })? {
-        let name = field.name().unwrap_or_default().to_string();
-        if name == "foto" {
-            let filename = field.file_name().unwrap_or("foto").to_string();
-            let bytes = field.bytes().await.map_err(|_| bad_upload(ui))?;
-            if bytes.is_empty() {
-                continue; // an empty file input
-            }
-            if let Err(e) = check_count(files.len() + 1, &limits) {
-                errors.push(attachment_field("foto", &e, None));
-                continue;
-            }
-            match clean(&bytes, &filename, &limits) {
-                Ok(f) => files.push(f),
-                Err(e) => errors.push(attachment_field("foto", &e, Some(&filename))),
-            }
-            continue;
-        }
-        let text = field.text().await.map_err(|_| bad_upload(ui))?;
+    for (name, text) in form.fields() {
+        let text = text.clone();
         match name.as_str() {
             "kind" => v.kind = text,
             "title" => v.title = text,
@@ -300,7 +262,27 @@ pub async fn read_form(
     if !v.desa.is_empty() && !v.desa.starts_with(&format!("{}.", v.kecamatan)) {
         v.desa.clear();
     }
-    Ok((v, action, files, errors, csrf))
+    Ok((v, action, form.files, form.file_errors, csrf))
+}
+
+/// A multipart body that cannot be parsed at all.
+pub fn unreadable(ui: &Ui) -> UiError {
+    ui.error(
+        StatusCode::BAD_REQUEST,
+        ui.tr.s(
+            "Formulir tidak terbaca. Coba kirim ulang.",
+            "The form could not be read. Please send it again.",
+        ),
+    )
+}
+
+/// A form re-rendered with errors: 413 when the upload as a whole was too large, else 422.
+pub fn status_for(errors: &[FieldError]) -> StatusCode {
+    if errors.iter().any(|e| e.code == "total_too_large") {
+        StatusCode::PAYLOAD_TOO_LARGE
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
 }
 
 pub fn report_input(v: &FormValues, channel: Channel) -> ReportInput {
@@ -375,12 +357,13 @@ pub async fn submit(ui: Ui, ip: ClientIp, mp: Multipart) -> UiResult {
     {
         errors.extend(more.iter().cloned());
     }
+    let status = status_for(&errors);
     let f = build_form(&ui, v, errors, false).await?;
     let mut r = page(&SubmitPage {
         l: ui.layout(title).await,
         f,
     });
-    *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    *r.status_mut() = status;
     Ok(r)
 }
 
@@ -608,9 +591,14 @@ struct TrackPage {
     can_close: bool,
     secret_link: String,
     messages: Vec<crate::api::dto::MessageDto>,
+    /// A refused reply: its text and why.
+    reply: Option<ReplyRetry>,
 }
 
 impl TrackPage {
+    pub fn reply_text(&self) -> &str {
+        self.reply.as_ref().map_or("", |r| r.text.as_str())
+    }
     pub fn is_image(&self, a: &AttachmentDto) -> bool {
         a.content_type.starts_with("image/")
     }
@@ -701,13 +689,26 @@ pub async fn track(
     Path(tid): Path<String>,
     Query(q): Query<TrackQuery>,
 ) -> UiResult {
-    let secret = q.kunci.clone().filter(|k| !k.trim().is_empty());
     if ui.user().is_none() {
         ui.state.limits.lookup(ip.0).map_err(|e| ui.api_error(e))?;
     }
+    render_track(&ui, &tid, q, None).await
+}
+
+/// A reply the page refused, shown again in its form with the reason.
+pub struct ReplyRetry {
+    pub text: String,
+    pub message: String,
+    /// `field:code`, comma-separated (on the page as `data-fields`).
+    pub field_codes: String,
+}
+
+/// The tracking page (for the reporter with their secret, for staff, or for the public).
+async fn render_track(ui: &Ui, tid: &str, q: TrackQuery, reply: Option<ReplyRetry>) -> UiResult {
+    let secret = q.kunci.clone().filter(|k| !k.trim().is_empty());
     let services = &ui.state.services;
     let detail = services
-        .report_detail(ui.caller(), &tid, secret.as_deref())
+        .report_detail(ui.caller(), tid, secret.as_deref())
         .await
         .map_err(|e| ui.api_error(e.into()))?;
     let r = report_dto(&detail, services.now());
@@ -783,6 +784,7 @@ pub async fn track(
         messages,
         l: ui.layout(page_title).await,
         r,
+        reply,
     };
     Ok(page(&t))
 }
@@ -815,37 +817,62 @@ async fn reporter_action(
     .into_response())
 }
 
-pub async fn reply(ui: Ui, ip: ClientIp, Path(tid): Path<String>, mut mp: Multipart) -> UiResult {
-    let mut kunci = String::new();
-    let mut text = String::new();
-    let mut files = Vec::new();
-    let limits = ui.state.attachment_limits;
-    while let Ok(Some(field)) = mp.next_field().await {
-        match field.name().unwrap_or_default() {
-            "kunci" => kunci = field.text().await.unwrap_or_default(),
-            "text" => text = field.text().await.unwrap_or_default(),
-            "foto" => {
-                let name = field.file_name().unwrap_or("foto").to_string();
-                let bytes = field.bytes().await.unwrap_or_default();
-                if bytes.is_empty() {
-                    continue;
-                }
-                check_count(files.len() + 1, &limits).map_err(|e| ui.api_error(e.into()))?;
-                files.push(clean(&bytes, &name, &limits).map_err(|e| ui.api_error(e.into()))?);
-            }
-            _ => {}
+pub async fn reply(ui: Ui, ip: ClientIp, Path(tid): Path<String>, mp: Multipart) -> UiResult {
+    let form = super::form::read(mp, &ui.state.attachment_limits, "foto")
+        .await
+        .map_err(|_| unreadable(&ui))?;
+    let kunci = form.get("kunci");
+    let text = form.get("text");
+    let again = |message: String, field_codes: String, status: StatusCode| {
+        let ui = &ui;
+        let q = TrackQuery {
+            kunci: Some(kunci.clone()),
+            baru: None,
+            ok: None,
+        };
+        let retry = ReplyRetry {
+            text: text.clone(),
+            message,
+            field_codes,
+        };
+        let tid = tid.clone();
+        async move {
+            let mut r = render_track(ui, &tid, q, Some(retry)).await?;
+            *r.status_mut() = status;
+            Ok(r)
         }
+    };
+    if let Some(e) = form.file_errors.first() {
+        let codes = form
+            .file_errors
+            .iter()
+            .map(|e| format!("{}:{}", e.field, e.code))
+            .collect::<Vec<_>>()
+            .join(",");
+        return again(e.message(ui.tr.lang), codes, form.status()).await;
     }
-    reporter_action(
+    match reporter_action(
         &ui,
         &ip,
         &tid,
         &kunci,
-        Action::Reply { text },
-        files,
+        Action::Reply { text: text.clone() },
+        form.files,
         "balas",
     )
     .await
+    {
+        // What to fix in the reply (too long, control characters): the page again, text kept.
+        Err(UiError::Page {
+            status,
+            code,
+            message,
+            ..
+        }) if status == StatusCode::UNPROCESSABLE_ENTITY => {
+            again(message, code.to_string(), status).await
+        }
+        other => other,
+    }
 }
 
 #[derive(Deserialize)]

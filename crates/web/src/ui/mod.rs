@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod citizen;
 pub mod dashboards;
+pub mod form;
 pub mod notifications;
 pub mod privacy;
 pub mod staff;
@@ -16,7 +17,7 @@ use crate::auth::{Principal, SESSION_CSRF, csrf_matches};
 use crate::error::ApiError;
 use askama::Template;
 use axum::Router;
-use axum::extract::{FromRequestParts, Path, Query};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -91,6 +92,12 @@ impl FromRequestParts<AppState> for Ui {
         let (principal, session) = Principal::resolve(parts, state)
             .await
             .map_err(|e| UiError::from_api(e, fallback))?;
+        // A password set by an administrator is replaced before anything else.
+        if principal.caller.password_change_pending()
+            && !matches!(parts.uri.path(), staff::CHANGE_PASSWORD | "/keluar")
+        {
+            return Err(UiError::Redirect(staff::CHANGE_PASSWORD.into()));
+        }
         let lang = parts
             .headers
             .get_all(header::COOKIE)
@@ -203,7 +210,8 @@ impl Ui {
             None => (None, None),
         };
         // Anonymous visitors get no session (and no database write) just for viewing a page;
-        // their forms carry no ambient authority. The login page asks for a token itself.
+        // their forms carry no ambient authority. The login page protects its form with a token
+        // in a cookie (see `staff::login_form`), so it stores nothing either.
         let csrf = if self.user().is_some() {
             self.csrf().await
         } else {
@@ -348,11 +356,120 @@ pub fn urlencode(s: &str) -> String {
         .collect()
 }
 
-/// Only local paths are followed after login or a language switch.
+/// Only clean local paths are followed after login or a language switch; anything else goes
+/// to `/`. A path must start with one `/` (not `//` or `/\\`, which browsers read as another
+/// host), and hold no control characters, whitespace or backslash: browsers drop tabs and
+/// newlines from a `Location` (`/\t/evil.com` becomes `//evil.com`) and read `\\` as `/`. Nor
+/// may it turn into such a path when percent-decoded (up to three times: `/%2F/evil.com`,
+/// `/%09/x`), since a proxy or a later redirect may decode it.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n) if is_clean_local_path(n) => n.to_string(),
         _ => "/".into(),
+    }
+}
+
+fn is_clean_local_path(path: &str) -> bool {
+    // Decoded, an encoded space (`%20`) is harmless; what a decoder could turn into another
+    // host or a dropped character is not.
+    fn clean(p: &str) -> bool {
+        p.starts_with('/')
+            && !p.starts_with("//")
+            && !p.starts_with("/\\")
+            && !p.chars().any(|c| c.is_control() || c == '\\')
+    }
+    if path.len() > 2048 || !clean(path) || path.chars().any(char::is_whitespace) {
+        return false;
+    }
+    let mut current = path.to_string();
+    for _ in 0..3 {
+        let decoded = percent_decode(&current);
+        if decoded == current {
+            return true;
+        }
+        if !clean(&decoded) {
+            return false;
+        }
+        current = decoded;
+    }
+    // Still changing after three rounds: nobody needs that.
+    false
+}
+
+/// `%XX` sequences decoded as bytes (read as UTF-8, invalid sequences replaced).
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2]))
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod next_tests {
+    use super::safe_next;
+    use proptest::prelude::*;
+
+    #[test]
+    fn only_clean_local_paths_are_followed() {
+        for ok in [
+            "/",
+            "/lapor",
+            "/lacak/LG-ABC?kunci=x&ok=1",
+            "/kelola/LG-1#tindak",
+            "/a%20b",
+        ] {
+            assert_eq!(safe_next(Some(ok)), ok, "{ok}");
+        }
+        for bad in [
+            "//evil.com",
+            "/\\evil.com",
+            "/\t/evil.com",
+            "/\n/x",
+            "/\r\n/x",
+            " /x",
+            "/x y",
+            "https://evil.com",
+            "evil.com",
+            "/%2F/evil.com",
+            "/%2f%2fevil.com",
+            "/%5Cevil.com",
+            "/%09/evil.com",
+            "/%0a/x",
+            "/%2509/evil.com",
+            "/%252F/evil.com",
+            "/%25252525252F",
+            "/\u{3000}/evil.com",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
+
+    proptest! {
+        /// Whatever comes in, what goes out is a path a browser keeps on this site, and can be
+        /// put in a `Location` header.
+        #[test]
+        fn whatever_comes_in_the_redirect_stays_home(s in "\\PC{0,40}|/[/\\\\%0-9a-fA-F\t\n .:a-z]{0,20}") {
+            let out = safe_next(Some(&s));
+            prop_assert!(out.starts_with('/'));
+            prop_assert!(!out.starts_with("//") && !out.starts_with("/\\"));
+            prop_assert!(!out.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\'));
+            prop_assert!(axum::http::HeaderValue::from_str(&out).is_ok());
+        }
     }
 }
 
@@ -391,20 +508,42 @@ fn asset(body: &'static str, content_type: &'static str) -> Response {
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(citizen::home))
-        .route("/lapor", get(citizen::submit_form).post(citizen::submit))
+        // The forms with files read their bodies themselves, within the API's upload limit
+        // (see `form`).
+        .route(
+            "/lapor",
+            get(citizen::submit_form)
+                .post(citizen::submit)
+                .layer(DefaultBodyLimit::disable()),
+        )
         .route("/lacak", get(citizen::track_lookup))
         .route("/lacak/{tid}", get(citizen::track))
-        .route("/lacak/{tid}/balas", post(citizen::reply))
+        .route(
+            "/lacak/{tid}/balas",
+            post(citizen::reply).layer(DefaultBodyLimit::disable()),
+        )
         .route("/lacak/{tid}/nilai", post(citizen::rate))
         .route("/lacak/{tid}/buka-kembali", post(citizen::reopen))
         .route("/lacak/{tid}/konfirmasi", post(citizen::confirm))
         .route("/wilayah", get(citizen::regions_fragment))
         .route("/masuk", get(staff::login_form).post(staff::login))
+        .route(
+            staff::CHANGE_PASSWORD,
+            get(staff::change_password_form).post(staff::change_password),
+        )
         .route("/keluar", post(staff::logout))
         .route("/meja", get(staff::desk))
-        .route("/meja/baru", get(staff::walk_in_form).post(staff::walk_in))
+        .route(
+            "/meja/baru",
+            get(staff::walk_in_form)
+                .post(staff::walk_in)
+                .layer(DefaultBodyLimit::disable()),
+        )
         .route("/kelola/{tid}", get(staff::report_page))
-        .route("/kelola/{tid}/aksi", post(staff::act))
+        .route(
+            "/kelola/{tid}/aksi",
+            post(staff::act).layer(DefaultBodyLimit::disable()),
+        )
         .route("/instansi", get(dashboards::agency_queue))
         .route("/instansi/dasbor", get(dashboards::agency_dashboard))
         .route("/pimpinan", get(dashboards::leadership))

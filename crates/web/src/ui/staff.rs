@@ -3,29 +3,35 @@
 //! archives; an assigned agency posts progress, returns or forwards; leadership instructs; the
 //! auditor reads the audit trail.
 
-use super::citizen::{FormValues, ReportForm, build_form, describe, read_form, report_input};
+use super::citizen::{
+    FormValues, ReportForm, build_form, describe, read_form, report_input, status_for, unreadable,
+};
 use super::text::Tr;
 use super::{Layout, Ui, UiError, UiResult, page, safe_next, urlencode};
 use crate::api::dto::{
     ActivityDto, AssignmentDto, AttachmentDto, AuditEventDto, MessageDto, ReportDto,
 };
 use crate::api::view::{messages_dto, report_dto};
-use crate::auth::{ClientIp, SESSION_CSRF, SESSION_USER, new_csrf_token};
+use crate::auth::{
+    ClientIp, SESSION_CSRF, SESSION_EPOCH, SESSION_USER, login_csrf_cookie, login_csrf_matches,
+    new_csrf_token,
+};
 use crate::extract::store_files;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Multipart, Path, Query};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use std::collections::HashMap;
-use tanggap_attachments::{check_count, clean};
 use tanggap_domain::policy::Permission;
 use tanggap_domain::{Agency, Channel, Region, ReportKind, ReportStatus, Role, Stage};
-use tanggap_service::Action;
 use tanggap_service::actions::VerifyInput;
 use tanggap_service::reading::OpenedReport;
+use tanggap_service::{Action, ServiceError};
 use tanggap_store::ReportRecord;
+use tanggap_store::User;
+use tower_sessions::Session;
 
 // ----- login ----------------------------------------------------------------------------------
 
@@ -43,19 +49,38 @@ pub struct LoginQuery {
     lanjut: Option<String>,
 }
 
+/// The login page. It stores nothing: its form is protected by a token in a cookie
+/// ([`crate::auth::LOGIN_CSRF_COOKIE`]), and a session is made only when a login succeeds.
 pub async fn login_form(ui: Ui, Query(q): Query<LoginQuery>) -> UiResult {
     if let Some(u) = ui.user() {
         return Ok(Redirect::to(&home_for(u.role)).into_response());
     }
     let next = safe_next(q.lanjut.as_deref());
+    Ok(login_page(&ui, String::new(), next, None, StatusCode::OK).await)
+}
+
+/// The login form with a fresh token (in the form and in its cookie).
+async fn login_page(
+    ui: &Ui,
+    username: String,
+    next: String,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
     let mut l = ui.layout(ui.tr.s("Masuk petugas", "Staff login")).await;
-    l.csrf = ui.csrf().await;
-    Ok(page(&LoginPage {
+    let token = new_csrf_token();
+    l.csrf = token.clone();
+    let mut r = page(&LoginPage {
         l,
-        username: String::new(),
+        username,
         next,
-        error: None,
-    }))
+        error,
+    });
+    *r.status_mut() = status;
+    if let Ok(v) = HeaderValue::from_str(&login_csrf_cookie(&token, ui.state.secure_cookies())) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
 }
 
 /// Where each role starts.
@@ -80,42 +105,62 @@ pub struct LoginForm {
     csrf: String,
 }
 
-pub async fn login(ui: Ui, ip: ClientIp, Form(f): Form<LoginForm>) -> UiResult {
-    ui.check_csrf(&f.csrf).await?;
+pub async fn login(ui: Ui, ip: ClientIp, headers: HeaderMap, Form(f): Form<LoginForm>) -> UiResult {
+    if !login_csrf_matches(&headers, &f.csrf) {
+        let error = ui.tr.s(
+            "Formulir kedaluwarsa. Silakan masuk lagi.",
+            "The form has expired. Please log in again.",
+        );
+        return Ok(login_page(
+            &ui,
+            f.username,
+            safe_next(Some(&f.next)),
+            Some(error.into()),
+            StatusCode::FORBIDDEN,
+        )
+        .await);
+    }
     ui.state
         .limits
         .login(&f.username, ip.0)
         .map_err(|e| ui.api_error(e))?;
-    let user = ui
-        .state
-        .services
-        .login(&f.username, &f.password)
-        .await
-        .map_err(|e| ui.api_error(e.into()))?;
-    let Some(user) = user else {
-        let mut l = ui.layout(ui.tr.s("Masuk petugas", "Staff login")).await;
-        l.csrf = ui.csrf().await;
-        let error = Some(
-            ui.tr
-                .s(
-                    "Nama pengguna atau kata sandi salah.",
-                    "Wrong username or password.",
-                )
-                .to_string(),
-        );
-        let mut r = page(&LoginPage {
-            l,
-            username: f.username,
-            next: f.next,
-            error,
-        });
-        *r.status_mut() = StatusCode::UNAUTHORIZED;
-        return Ok(r);
+    let user = match ui.state.services.login(&f.username, &f.password).await {
+        Ok(user) => user,
+        Err(ServiceError::Refused(r)) if r.code == "wrong_credentials" => {
+            let error = r.message(ui.tr.lang);
+            return Ok(login_page(
+                &ui,
+                f.username,
+                safe_next(Some(&f.next)),
+                Some(error),
+                StatusCode::UNAUTHORIZED,
+            )
+            .await);
+        }
+        Err(e) => return Err(ui.api_error(e.into())),
     };
     let session = ui
         .session
         .as_ref()
         .ok_or_else(|| ui.error(StatusCode::BAD_REQUEST, "no session"))?;
+    start_session(&ui, session, &user).await?;
+    let next = if user.must_change_password {
+        CHANGE_PASSWORD.to_string()
+    } else if f.next.is_empty() || f.next == "/" {
+        home_for(user.role)
+    } else {
+        safe_next(Some(&f.next))
+    };
+    let mut r = Redirect::to(&next).into_response();
+    if let Ok(v) = HeaderValue::from_str(&login_csrf_cookie("", ui.state.secure_cookies())) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(r)
+}
+
+/// A session for a user who just proved who they are: a new id (a planted cookie never becomes
+/// a logged-in session), the user, their session epoch and a fresh CSRF token.
+async fn start_session(ui: &Ui, session: &Session, user: &User) -> UiResult<()> {
     let internal = |e: tower_sessions::session::Error| {
         ui.api_error(crate::error::ApiError::Internal(e.to_string()))
     };
@@ -125,15 +170,14 @@ pub async fn login(ui: Ui, ip: ClientIp, Form(f): Form<LoginForm>) -> UiResult {
         .await
         .map_err(internal)?;
     session
+        .insert(SESSION_EPOCH, user.session_epoch)
+        .await
+        .map_err(internal)?;
+    session
         .insert(SESSION_CSRF, new_csrf_token())
         .await
         .map_err(internal)?;
-    let next = if f.next.is_empty() || f.next == "/" {
-        home_for(user.role)
-    } else {
-        safe_next(Some(&f.next))
-    };
-    Ok(Redirect::to(&next).into_response())
+    Ok(())
 }
 
 #[derive(Deserialize)]
@@ -148,6 +192,101 @@ pub async fn logout(ui: Ui, Form(f): Form<CsrfOnly>) -> UiResult {
         let _ = s.flush().await;
     }
     Ok(Redirect::to("/").into_response())
+}
+
+// ----- choosing a new password ----------------------------------------------------------------
+
+/// Where a user whose password an administrator set is sent until they choose their own.
+pub const CHANGE_PASSWORD: &str = "/kata-sandi";
+
+#[derive(Template)]
+#[template(path = "kata_sandi.html")]
+struct PasswordPage {
+    l: Layout,
+    /// The administrator set the password: say why the user is here.
+    required: bool,
+    errors: Vec<tanggap_service::FieldError>,
+}
+
+impl PasswordPage {
+    pub fn error(&self, field: &str) -> Option<String> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message(self.l.tr.lang))
+    }
+}
+
+async fn password_page(
+    ui: &Ui,
+    errors: Vec<tanggap_service::FieldError>,
+    status: StatusCode,
+) -> UiResult {
+    let user = ui.require_user()?;
+    let mut r = page(&PasswordPage {
+        required: user.must_change_password,
+        l: ui
+            .layout(ui.tr.s("Ganti kata sandi", "Change password"))
+            .await,
+        errors,
+    });
+    *r.status_mut() = status;
+    Ok(r)
+}
+
+pub async fn change_password_form(ui: Ui) -> UiResult {
+    password_page(&ui, vec![], StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    new_password_again: String,
+}
+
+pub async fn change_password(ui: Ui, ip: ClientIp, Form(f): Form<PasswordForm>) -> UiResult {
+    let user = ui.require_user()?.clone();
+    ui.check_csrf(&f.csrf).await?;
+    ui.state
+        .limits
+        .login(&user.username, ip.0)
+        .map_err(|e| ui.api_error(e))?;
+    if f.new_password != f.new_password_again {
+        let e = tanggap_service::FieldError::new("new_password", "mismatch");
+        return password_page(&ui, vec![e], StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    match ui
+        .state
+        .services
+        .change_password(ui.caller(), &f.current_password, &f.new_password)
+        .await
+    {
+        Ok(user) => {
+            let session = ui
+                .session
+                .as_ref()
+                .ok_or_else(|| ui.error(StatusCode::BAD_REQUEST, "no session"))?;
+            start_session(&ui, session, &user).await?;
+            ui.flash(ui.tr.s(
+                "Kata sandi baru tersimpan. Sesi lain akun ini telah diakhiri.",
+                "Your new password is saved. Other sessions of this account have been ended.",
+            ))
+            .await;
+            Ok(Redirect::to(&home_for(user.role)).into_response())
+        }
+        Err(e) => match e.field_errors() {
+            Some(fields) => {
+                password_page(&ui, fields.to_vec(), StatusCode::UNPROCESSABLE_ENTITY).await
+            }
+            None => Err(ui.api_error(e.into())),
+        },
+    }
 }
 
 // ----- the desk -------------------------------------------------------------------------------
@@ -315,11 +454,18 @@ pub async fn walk_in(ui: Ui, mp: Multipart) -> UiResult {
         "Enter a phone or walk-in report",
     );
     if action == "wilayah" || !errors.is_empty() {
+        let status = if errors.is_empty() {
+            StatusCode::OK
+        } else {
+            status_for(&errors)
+        };
         let f = build_form(&ui, v, errors, true).await?;
-        return Ok(page(&WalkInPage {
+        let mut r = page(&WalkInPage {
             l: ui.layout(title).await,
             f,
-        }));
+        });
+        *r.status_mut() = status;
+        return Ok(r);
     }
     let channel = match v.channel.as_str() {
         "tatap_muka" => Channel::TatapMuka,
@@ -420,6 +566,8 @@ struct ManagePage {
     show_addresses: bool,
     /// The personal-data panel (UU 27/2022): export, correct, forget.
     personal_data: bool,
+    /// The report's files, for the desk to review before the public sees them.
+    reviewable: Vec<AttachmentDto>,
 }
 
 impl ManagePage {
@@ -460,6 +608,45 @@ impl ManagePage {
     }
     pub fn is_image(&self, a: &AttachmentDto) -> bool {
         a.content_type.starts_with("image/")
+    }
+    /// The refusal of this attachment's review form, if it was the one that failed.
+    pub fn review_error(&self, key: &str) -> Option<String> {
+        self.retry
+            .as_ref()
+            .filter(|r| {
+                r.aksi == "tinjau" && r.fields.get("attachment").map(String::as_str) == Some(key)
+            })
+            .map(|r| r.message.clone())
+    }
+    pub fn review_code(&self, key: &str) -> String {
+        self.retry
+            .as_ref()
+            .filter(|r| {
+                r.aksi == "tinjau" && r.fields.get("attachment").map(String::as_str) == Some(key)
+            })
+            .map_or_else(String::new, |r| format!("{}|{}", r.code, r.field_codes))
+    }
+    pub fn review_label(&self, a: &AttachmentDto) -> &'static str {
+        let tr = &self.l.tr;
+        match a.review.as_str() {
+            "published" => tr.s("tampil untuk publik", "public"),
+            "hidden" => tr.s("disembunyikan dari publik", "hidden from the public"),
+            "redacted" => tr.s(
+                "tampil dengan area ditutup",
+                "public with areas blacked out",
+            ),
+            _ => tr.s(
+                "belum ditinjau: belum tampil untuk publik",
+                "not reviewed: not public yet",
+            ),
+        }
+    }
+    pub fn review_badge(&self, a: &AttachmentDto) -> &'static str {
+        match a.review.as_str() {
+            "published" | "redacted" => "b-green",
+            "hidden" => "",
+            _ => "b-amber",
+        }
     }
     pub fn status_label(&self) -> &'static str {
         self.l.tr.status_code(&self.r.status)
@@ -636,6 +823,15 @@ async fn render_manage(ui: &Ui, opened: OpenedReport, retry: Option<Retry>) -> U
             agency: s.agency,
         })
         .collect();
+    let reviewable: Vec<AttachmentDto> = if caller.may(Permission::ReviewAttachments) {
+        r.attachments
+            .iter()
+            .chain(r.timeline.iter().flat_map(|a| a.attachments.iter()))
+            .cloned()
+            .collect()
+    } else {
+        vec![]
+    };
     let open = !status.is_terminal();
     let can_message = open && (desk || !workable.is_empty());
     let leadership = caller.may(Permission::AddInstruction);
@@ -647,6 +843,9 @@ async fn render_manage(ui: &Ui, opened: OpenedReport, retry: Option<Retry>) -> U
             }
             "pesan" => can_message,
             "arahan" => leadership,
+            "tinjau" => reviewable
+                .iter()
+                .any(|a| f.fields.get("attachment") == Some(&a.key)),
             _ => false,
         };
         !inline
@@ -673,6 +872,7 @@ async fn render_manage(ui: &Ui, opened: OpenedReport, retry: Option<Retry>) -> U
         notices,
         show_addresses: caller.may(Permission::UseDesk),
         personal_data: caller.may(Permission::ManagePersonalData) && r.reporter.is_some(),
+        reviewable,
         r,
     };
     Ok(page(&t))
@@ -680,36 +880,14 @@ async fn render_manage(ui: &Ui, opened: OpenedReport, retry: Option<Retry>) -> U
 
 /// Every staff action on the report page comes here, named by `aksi`. The form's fields become
 /// the same `Action` the JSON API builds, and go through the same use case.
-pub async fn act(ui: Ui, Path(tid): Path<String>, mut mp: Multipart) -> UiResult {
+pub async fn act(ui: Ui, Path(tid): Path<String>, mp: Multipart) -> UiResult {
     ui.require_user()?;
+    let form = super::form::read(mp, &ui.state.attachment_limits, "foto")
+        .await
+        .map_err(|_| unreadable(&ui))?;
     let mut fields: HashMap<String, Vec<String>> = HashMap::new();
-    let mut files = Vec::new();
-    let limits = ui.state.attachment_limits;
-    while let Some(field) = mp.next_field().await.map_err(|_| {
-        ui.error(
-            StatusCode::BAD_REQUEST,
-            ui.tr
-                .s("Formulir tidak terbaca.", "The form could not be read."),
-        )
-    })? {
-        let name = field.name().unwrap_or_default().to_string();
-        if name == "foto" {
-            let filename = field.file_name().unwrap_or("foto").to_string();
-            let bytes = field.bytes().await.map_err(|_| {
-                ui.error(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    ui.tr.s("Berkas terlalu besar.", "Files too large."),
-                )
-            })?;
-            if bytes.is_empty() {
-                continue;
-            }
-            check_count(files.len() + 1, &limits).map_err(|e| ui.api_error(e.into()))?;
-            files.push(clean(&bytes, &filename, &limits).map_err(|e| ui.api_error(e.into()))?);
-        } else {
-            let v = field.text().await.unwrap_or_default();
-            fields.entry(name).or_default().push(v);
-        }
+    for (k, v) in form.fields() {
+        fields.entry(k.clone()).or_default().push(v.clone());
     }
     let get = |k: &str| {
         fields
@@ -719,6 +897,36 @@ pub async fn act(ui: Ui, Path(tid): Path<String>, mut mp: Multipart) -> UiResult
             .unwrap_or_default()
     };
     ui.check_csrf(&get("csrf")).await?;
+    // A photo too large (or too many): the page again, the reason inside the form, the text kept.
+    if let Some(first) = form.file_errors.first() {
+        let opened = ui
+            .state
+            .services
+            .open_report(ui.caller(), &tid, None)
+            .await
+            .map_err(|e| ui.api_error(e.into()))?;
+        let retry = Retry {
+            aksi: get("aksi"),
+            assignment: get("assignment").parse().ok(),
+            code: "validation_failed",
+            field_codes: form
+                .file_errors
+                .iter()
+                .map(|e| format!("{}:{}", e.field, e.code))
+                .collect::<Vec<_>>()
+                .join(","),
+            message: first.message(ui.tr.lang),
+            fields: fields
+                .iter()
+                .filter_map(|(k, v)| v.first().map(|x| (k.clone(), x.clone())))
+                .filter(|(k, _)| k != "csrf")
+                .collect(),
+        };
+        let mut r = render_manage(&ui, opened, Some(retry)).await?;
+        *r.status_mut() = form.status();
+        return Ok(r);
+    }
+    let files = form.files;
     let aid = || {
         get("assignment").parse::<i64>().map_err(|_| {
             ui.error(
@@ -727,6 +935,9 @@ pub async fn act(ui: Ui, Path(tid): Path<String>, mut mp: Multipart) -> UiResult
             )
         })
     };
+    if get("aksi") == "tinjau" {
+        return review(&ui, &tid, &fields, &get("attachment")).await;
+    }
     let (action, done) = match get("aksi").as_str() {
         "verifikasi" => {
             let mut visibility = Vec::new();
@@ -891,6 +1102,96 @@ pub async fn act(ui: Ui, Path(tid): Path<String>, mut mp: Multipart) -> UiResult
                     .collect(),
             };
             let mut r = render_manage(&ui, opened, Some(retry)).await?;
+            *r.status_mut() = status;
+            Ok(r)
+        }
+    }
+}
+
+/// The desk's review of one attachment from the report page: publish, hide, or publish with the
+/// areas typed in the form (percent of the photo) blacked out.
+async fn review(ui: &Ui, tid: &str, fields: &HashMap<String, Vec<String>>, key: &str) -> UiResult {
+    let list = |k: &str| fields.get(k).cloned().unwrap_or_default();
+    let (xs, ys, ws, hs) = (
+        list("area_x"),
+        list("area_y"),
+        list("area_w"),
+        list("area_h"),
+    );
+    let number = |v: Option<&String>| {
+        v.map(|s| s.trim().replace(',', "."))
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse::<f64>().unwrap_or(f64::NAN))
+    };
+    let mut areas = Vec::new();
+    for i in 0..xs.len().max(ys.len()).max(ws.len()).max(hs.len()) {
+        let row = [
+            number(xs.get(i)),
+            number(ys.get(i)),
+            number(ws.get(i)),
+            number(hs.get(i)),
+        ];
+        if row.iter().all(Option::is_none) {
+            continue;
+        }
+        let [x, y, w, h] = row.map(|v| v.unwrap_or(f64::NAN));
+        areas.push(tanggap_store::Area { x, y, w, h });
+    }
+    let input = tanggap_service::ReviewInput {
+        decision: fields
+            .get("decision")
+            .and_then(|v| v.first())
+            .cloned()
+            .unwrap_or_default(),
+        areas,
+    };
+    let services = &ui.state.services;
+    match services
+        .review_attachment(ui.caller(), key, input, &ui.state.attachments)
+        .await
+    {
+        Ok(_) => {
+            ui.flash(ui.tr.s("Tinjauan foto disimpan.", "Review saved."))
+                .await;
+            Ok(Redirect::to(&format!("/kelola/{}#tinjau-foto", urlencode(tid))).into_response())
+        }
+        Err(e) => {
+            let opened = services
+                .open_report(ui.caller(), tid, None)
+                .await
+                .map_err(|e| ui.api_error(e.into()))?;
+            let field_codes = e
+                .refusal()
+                .map(|r| {
+                    r.fields
+                        .iter()
+                        .map(|f| format!("{}:{}", f.field, f.code))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
+                .unwrap_or_default();
+            let (status, code, message) = match ui.api_error(e.into()) {
+                UiError::Page {
+                    status,
+                    code,
+                    message,
+                    ..
+                } => (status, code, message),
+                UiError::Redirect(to) => return Ok(Redirect::to(&to).into_response()),
+            };
+            let retry = Retry {
+                aksi: "tinjau".into(),
+                assignment: None,
+                code,
+                field_codes,
+                message,
+                fields: fields
+                    .iter()
+                    .filter_map(|(k, v)| v.first().map(|x| (k.clone(), x.clone())))
+                    .filter(|(k, _)| k != "csrf")
+                    .collect(),
+            };
+            let mut r = render_manage(ui, opened, Some(retry)).await?;
             *r.status_mut() = status;
             Ok(r)
         }

@@ -203,6 +203,8 @@ async fn user(store: &dyn Store, username: &str, role: Role, agency: Option<&str
                 phone: None,
                 password_hash: "$argon2id$test".into(),
                 created_at: wib("2026-01-01 00:00"),
+                integration: false,
+                must_change_password: false,
             },
             "test",
         )

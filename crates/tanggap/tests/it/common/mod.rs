@@ -75,6 +75,7 @@ fn test_config(dir: &std::path::Path) -> Config {
         login_per_ip_per_minute: 10_000,
         lookups_per_ip_per_minute: 100_000,
         submissions_per_ip_per_minute: 100_000,
+        public_list_per_ip_per_minute: 100_000,
     };
     c
 }
@@ -97,6 +98,10 @@ impl TestApp {
     }
 
     pub async fn postgres() -> Self {
+        Self::postgres_with(|_| {}).await
+    }
+
+    pub async fn postgres_with(tweak: impl FnOnce(&mut Config)) -> Self {
         use sqlx::Connection;
         let admin = admin_url();
         let name = format!("tanggap_api_{:016x}", rand::random::<u64>());
@@ -114,7 +119,8 @@ impl TestApp {
                 .unwrap(),
         );
         let dir = tempfile::tempdir().unwrap();
-        let config = test_config(dir.path());
+        let mut config = test_config(dir.path());
+        tweak(&mut config);
         Self::start(
             config,
             store,
@@ -322,6 +328,7 @@ impl TestApp {
                         email: None,
                         phone: None,
                         password: password.clone(),
+                        integration: false,
                     },
                 )
                 .await
