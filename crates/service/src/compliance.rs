@@ -223,15 +223,27 @@ impl Services {
         Ok(self.store.agency_heads().await?)
     }
 
-    /// A report's response obligations (for the staff who may read it).
+    /// A report's response obligations with how each counts now: the evidence behind the
+    /// figures, for the staff who may read the report's internal record (others get none).
     pub async fn report_obligations(
         &self,
         opened: &crate::OpenedReport,
-    ) -> Result<Vec<ObligationRecord>> {
+    ) -> Result<Vec<ReportObligation>> {
         if !opened.disclosure.internal {
             return Ok(vec![]);
         }
-        Ok(self.store.report_obligations(opened.report.id).await?)
+        let now = self.now();
+        Ok(self
+            .store
+            .report_obligations(opened.report.id)
+            .await?
+            .into_iter()
+            .map(|o| ReportObligation {
+                outcome: outcome_of(&o, now),
+                lalai: fact(&o).is_lalai(now),
+                record: o,
+            })
+            .collect())
     }
 
     /// Reports that predate response obligations get theirs from their timeline, once (an
@@ -327,6 +339,15 @@ fn fact(o: &ObligationRecord) -> ObligationFact {
         responded_at: o.responded_at,
         cancelled_at: o.cancelled_at,
     }
+}
+
+/// One response obligation of a report and how it counts now.
+#[derive(Debug, Clone)]
+pub struct ReportObligation {
+    pub record: ObligationRecord,
+    pub outcome: ObligationOutcome,
+    /// Named in the accountability report (unanswered past the deadline, or answered late).
+    pub lalai: bool,
 }
 
 /// How one obligation counts now (for a report's page).

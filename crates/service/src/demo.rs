@@ -8,7 +8,7 @@ use crate::{Caller, ManualClock, ReportInput, ReporterInput, Result, Services, W
 use chrono::TimeDelta;
 use std::sync::Arc;
 use tanggap_domain::workflow::{Actor, Command, DispatchTarget, UserActor};
-use tanggap_domain::{AssignmentRole, Channel, Outcome, Role, Stage};
+use tanggap_domain::{AgencyKind, AssignmentRole, Channel, Outcome, Role, Stage};
 use tanggap_store::User;
 
 /// A demo account and its password (printed once by the CLI).
@@ -379,6 +379,55 @@ fn templates() -> Vec<Template> {
     v
 }
 
+/// Fictional heads for the demo: the reference data names no one (real heads are entered by the
+/// province's administrators), but the dashboards and the accountability report name the head of
+/// every lalai agency. Every demo name is marked "(fiktif)" so that no one mistakes it for a real
+/// official.
+const DEMO_GIVEN: &[&str] = &[
+    "Agus", "Bambang", "Dewi", "Endang", "Hadi", "Indah", "Joko", "Kartika", "Lestari", "Mulyono",
+    "Nur", "Puji", "Rina", "Slamet", "Tri", "Wahyu", "Yuni", "Arif", "Sri", "Teguh",
+];
+const DEMO_FAMILY: &[&str] = &[
+    "Santoso",
+    "Wibowo",
+    "Rahayu",
+    "Prasetyo",
+    "Lestari",
+    "Hartono",
+    "Susilo",
+    "Wulandari",
+    "Nugroho",
+    "Purnomo",
+    "Setiawati",
+    "Kurniawan",
+    "Handayani",
+];
+
+fn demo_head(i: usize, kind: AgencyKind, name: &str) -> (String, &'static str) {
+    let given = DEMO_GIVEN[i % DEMO_GIVEN.len()];
+    let family = DEMO_FAMILY[(i * 7 + 3) % DEMO_FAMILY.len()];
+    let position = match kind {
+        AgencyKind::PemerintahProvinsi => "Gubernur",
+        AgencyKind::PemerintahKabupatenKota if name.starts_with("Pemerintah Kota") => "Wali Kota",
+        AgencyKind::PemerintahKabupatenKota => "Bupati",
+        AgencyKind::OpdProvinsi | AgencyKind::OpdKabupatenKota if name.starts_with("Badan") => {
+            "Kepala Badan"
+        }
+        AgencyKind::OpdProvinsi | AgencyKind::OpdKabupatenKota
+            if name.starts_with("Sekretariat") =>
+        {
+            "Sekretaris"
+        }
+        AgencyKind::OpdProvinsi | AgencyKind::OpdKabupatenKota => "Kepala Dinas",
+        AgencyKind::Biro => "Kepala Biro",
+        AgencyKind::BumdProvinsi => "Direktur Utama",
+        AgencyKind::RumahSakitProvinsi => "Direktur",
+        AgencyKind::InstansiVertikal => "Kepala Kantor",
+        AgencyKind::Unit => "Kepala",
+    };
+    (format!("{given} {family} (fiktif)"), position)
+}
+
 fn user_actor(u: &User) -> Actor {
     Actor::User(UserActor {
         user_id: u.id,
@@ -487,6 +536,26 @@ impl Services {
             .cloned()
             .map_or(Caller::System, Caller::Staff);
         let real_now = self.now();
+        // Heads in office since before the oldest demo report, so that every lalai names one.
+        let oldest = templates().iter().map(|t| t.hours_ago).max().unwrap_or(0);
+        let heads = Services {
+            clock: Arc::new(ManualClock::new(
+                real_now - TimeDelta::hours(oldest + 24 * 30),
+            )),
+            ..self.clone()
+        };
+        for (i, a) in self.store.agencies().await?.into_iter().enumerate() {
+            if a.head_name.is_some() {
+                continue;
+            }
+            let (name, position) = demo_head(i, a.kind, &a.name);
+            let input = crate::AgencyInput {
+                head_name: Some(Some(name)),
+                head_position: Some(Some(position.into())),
+                ..Default::default()
+            };
+            heads.update_agency(&Caller::System, &a.id, input).await?;
+        }
         let mut ids = Vec::new();
         for (i, t) in templates().into_iter().enumerate() {
             // Each report lives on its own clock, starting `hours_ago` in the past.

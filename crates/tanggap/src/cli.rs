@@ -60,6 +60,36 @@ enum Command {
     /// A reporter's personal-data requests (UU 27/2022), by the tracking ID of one of their reports.
     #[command(subcommand)]
     Reporter(ReporterCommand),
+    /// Agencies' heads: who is named in the accountability report for an agency's lalai.
+    #[command(subcommand)]
+    Agency(AgencyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum AgencyCommand {
+    /// Record a new head of an agency, in office from now; earlier heads stay on record.
+    Head(AgencyHeadArgs),
+    /// List an agency's heads over time, oldest first.
+    Heads { agency: String },
+}
+
+#[derive(Debug, Args)]
+struct AgencyHeadArgs {
+    /// The agency's code (e.g. `dpu-bmck`).
+    agency: String,
+    /// The head's full name, with titles (e.g. "Ir. Hanung Triyono, M.Si."). Use "Plt." in the
+    /// position for an acting head.
+    #[arg(long)]
+    name: String,
+    /// The position (e.g. "Kepala Dinas" or "Plt. Kepala Dinas").
+    #[arg(long)]
+    position: Option<String>,
+    /// The head's mobile for escalations (kept, never shown publicly).
+    #[arg(long)]
+    phone: Option<String>,
+    /// The head's e-mail for escalations and the morning digest.
+    #[arg(long)]
+    email: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -302,6 +332,58 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         "forgot the reporter of {tracking_id}: {} report(s), {} timeline entries, {} messages, {} attachments, {} notifications rewritten",
                         n.reports, n.timeline_entries, n.messages, n.attachments, n.notifications
                     );
+                }
+            }
+        }
+        Command::Agency(ac) => {
+            init_logging(&config, "warn");
+            let svc = services(&config, open_store(&config).await?, Arc::new(SystemClock));
+            let fail = |e: tanggap_service::ServiceError| anyhow::anyhow!(refusal_text(&e));
+            match ac {
+                AgencyCommand::Head(a) => {
+                    if a.name.trim().is_empty() {
+                        bail!("--name: the head's name is required");
+                    }
+                    let input = tanggap_service::AgencyInput {
+                        head_name: Some(Some(a.name)),
+                        head_position: Some(a.position),
+                        head_phone: a.phone.map(Some),
+                        head_email: a.email.map(Some),
+                        ..Default::default()
+                    };
+                    let agency = svc
+                        .update_agency(&Caller::System, &a.agency, input)
+                        .await
+                        .map_err(fail)?;
+                    println!(
+                        "{}: head {}{}",
+                        agency.name,
+                        agency.head_name.unwrap_or_default(),
+                        agency
+                            .head_position
+                            .map(|p| format!(", {p}"))
+                            .unwrap_or_default()
+                    );
+                }
+                AgencyCommand::Heads { agency } => {
+                    let heads: Vec<_> = svc
+                        .agency_heads(&Caller::System)
+                        .await
+                        .map_err(fail)?
+                        .into_iter()
+                        .filter(|h| h.agency_id == agency)
+                        .collect();
+                    if heads.is_empty() {
+                        println!("{agency}: no head recorded");
+                    }
+                    for h in heads {
+                        println!(
+                            "{}\t{}\t{}",
+                            h.since.to_rfc3339(),
+                            h.name,
+                            h.position.unwrap_or_default()
+                        );
+                    }
                 }
             }
         }

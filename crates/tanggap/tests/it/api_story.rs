@@ -411,7 +411,12 @@ async fn duplicates_archives_and_forwarding(app: &TestApp) {
         .iter()
         .find(|x| x["agency_id"] == "rsud-moewardi")
         .unwrap();
-    assert_eq!(child["response_due_at"], due);
+    // The forward is the parent's answer; the hospital owes its own, 24 hours from the forward
+    // (SPEC section 6), three hours after the parent's deadline.
+    let parent_due: chrono::DateTime<chrono::Utc> = due.as_str().unwrap().parse().unwrap();
+    let child_due: chrono::DateTime<chrono::Utc> =
+        child["response_due_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(child_due, parent_due + chrono::TimeDelta::hours(3));
     assert_eq!(child["forwarded_from"], a);
     // The hospital sees it and works it; the parent agency sees it too.
     let rsud = app

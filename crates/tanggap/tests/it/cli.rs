@@ -94,6 +94,9 @@ fn every_command_has_help() {
         vec!["demo", "--help"],
         vec!["user", "add", "--help"],
         vec!["audit", "verify", "--help"],
+        vec!["reporter", "export", "--help"],
+        vec!["agency", "head", "--help"],
+        vec!["agency", "heads", "--help"],
     ] {
         let (code, out, _) = run(tanggap(dir.path()).args(&args));
         assert_eq!(code, 0, "{args:?}");
@@ -215,6 +218,67 @@ fn seed_user_demo_and_audit_on_sqlite() {
 
 /// A personal-data request from the command line: export, then forget, the reporter of a demo
 /// report; afterwards their name is nowhere and the audit trail still verifies.
+#[test]
+fn agency_heads_are_recorded_with_their_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = run(tanggap(dir.path()).arg("seed"));
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run(tanggap(dir.path()).args([
+        "agency",
+        "head",
+        "dpu-bmck",
+        "--name",
+        "Ir. Budi Hartono, M.T. (fiktif)",
+        "--position",
+        "Kepala Dinas",
+        "--phone",
+        "081234500001",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("head Ir. Budi Hartono, M.T. (fiktif), Kepala Dinas"),
+        "{out}"
+    );
+    let (code, _, err) = run(tanggap(dir.path()).args([
+        "agency",
+        "head",
+        "dpu-bmck",
+        "--name",
+        "Sri Wahyuni, S.T. (fiktif)",
+        "--position",
+        "Plt. Kepala Dinas",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run(tanggap(dir.path()).args(["agency", "heads", "dpu-bmck"]));
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(
+        lines[0].ends_with("\tIr. Budi Hartono, M.T. (fiktif)\tKepala Dinas"),
+        "{out}"
+    );
+    assert!(
+        lines[1].ends_with("\tSri Wahyuni, S.T. (fiktif)\tPlt. Kepala Dinas"),
+        "{out}"
+    );
+
+    let (code, _, err) = run(tanggap(dir.path()).args([
+        "agency",
+        "head",
+        "dinas-tidak-ada",
+        "--name",
+        "Siapa Saja",
+    ]));
+    assert_one_line_error(code, &err);
+    assert!(err.contains("dinas-tidak-ada"), "{err}");
+    let (code, _, err) =
+        run(tanggap(dir.path()).args(["agency", "head", "dpu-bmck", "--name", "   "]));
+    assert_one_line_error(code, &err);
+    let (code, out, _) = run(tanggap(dir.path()).args(["audit", "verify"]));
+    assert_eq!(code, 0);
+    assert!(out.starts_with("audit trail intact: "), "{out}");
+}
+
 #[test]
 fn reporter_export_and_forget() {
     let dir = tempfile::tempdir().unwrap();

@@ -152,6 +152,74 @@ async fn a_reopen_keeps_the_earlier_answer(app: &TestApp) {
     assert_eq!(a["p90_response_secs"], 30 * 3600);
     assert_eq!(a["reopened"], 1);
     assert_eq!(a["lalai_tracking_ids"], json!([tid]));
+
+    // The evidence: both cycles, each with its own start, deadline and answer.
+    let r =
+        w.op.get(&format!("/api/v1/reports/{tid}/obligations"))
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    let list: Value = r.json().await.unwrap();
+    let cycles: Vec<(u64, &str, bool, &str, &str)> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["cycle"].as_u64().unwrap(),
+                o["outcome"].as_str().unwrap(),
+                o["lalai"].as_bool().unwrap(),
+                o["started_at"].as_str().unwrap(),
+                o["responded_at"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        cycles,
+        vec![
+            (
+                1,
+                "on_time",
+                false,
+                "2026-07-06T01:00:00Z",
+                "2026-07-06T03:00:00Z"
+            ),
+            (
+                2,
+                "late",
+                true,
+                "2026-07-08T01:00:00Z",
+                "2026-07-09T07:00:00Z"
+            ),
+        ]
+    );
+    // The report page shows the same evidence to the desk; the public and the reporter get none.
+    let page =
+        w.op.get(&format!("/kelola/{tid}"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+    assert!(page.contains("id=\"kewajiban-respon\""), "{page}");
+    assert!(page.contains("Direspon terlambat (lalai)"));
+    assert!(page.contains("Direspon tepat waktu"));
+    let r = app
+        .anonymous()
+        .get(&format!("/api/v1/reports/{tid}/obligations"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::UNAUTHORIZED);
+    let r = app
+        .reporter(&secret)
+        .get(&format!("/api/v1/reports/{tid}/obligations"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::UNAUTHORIZED);
 }
 
 /// A forward is the parent's response by its own deadline; the sub-unit owes its own, measured

@@ -229,3 +229,51 @@ pub async fn list_heads(
             .collect(),
     ))
 }
+
+/// One response obligation of a report: an agency's duty to answer within its deadline, one per
+/// dispatch, forward or reopen. Kept as evidence; later changes never rewrite it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ObligationDto {
+    pub agency_id: String,
+    /// 1 for the dispatch or forward; one more for each reopen.
+    pub cycle: u32,
+    pub started_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    pub responded_at: Option<DateTime<Utc>>,
+    /// The report ended (archived, duplicate, closed, completed by the lead) before an answer was
+    /// due: not counted.
+    pub cancelled_at: Option<DateTime<Utc>>,
+    /// `on_time`, `late`, `unresponded_overdue`, `not_yet_due` or `cancelled`, as of now.
+    #[schema(value_type = String)]
+    pub outcome: tanggap_domain::compliance::ObligationOutcome,
+    /// Counted against the agency in the accountability report.
+    pub lalai: bool,
+}
+
+/// A report's response obligations (staff who may read the report's internal record: the desk,
+/// its agencies, leadership, the inspectorate).
+#[utoipa::path(get, path = "/api/v1/reports/{tracking_id}/obligations", tag = "reports",
+    params(("tracking_id" = String, Path)), responses((status = 200, body = [ObligationDto])))]
+pub async fn report_obligations(
+    State(state): State<AppState>,
+    crate::extract::ApiPath(tid): crate::extract::ApiPath<String>,
+    Staff(principal): Staff,
+) -> ApiResult<Json<Vec<ObligationDto>>> {
+    let services = &state.services;
+    let opened = services.open_report(&principal.caller, &tid, None).await?;
+    let list = services.report_obligations(&opened).await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|o| ObligationDto {
+                agency_id: o.record.agency_id,
+                cycle: o.record.cycle,
+                started_at: o.record.started_at,
+                due_at: o.record.due_at,
+                responded_at: o.record.responded_at,
+                cancelled_at: o.record.cancelled_at,
+                outcome: o.outcome,
+                lalai: o.lalai,
+            })
+            .collect(),
+    ))
+}

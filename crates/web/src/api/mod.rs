@@ -188,6 +188,7 @@ pub fn router() -> axum::Router<AppState> {
         .routes(routes!(forget_reporter))
         .routes(routes!(get_compliance))
         .routes(routes!(list_heads))
+        .routes(routes!(report_obligations))
         .layer(DefaultBodyLimit::max(JSON_LIMIT));
     let (router, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(uploads)

@@ -14,7 +14,7 @@ use tanggap_domain::sla::{DurationUnit, SlaDuration};
 use tanggap_domain::{Agency, Category, Holiday, Role, SlaPolicy};
 use tanggap_service::accounts::{UserChange, UserInput};
 use tanggap_service::{AgencyInput, CategoryInput, HolidayInput, PolicyInput, ServiceError};
-use tanggap_store::User;
+use tanggap_store::{HeadRecord, User};
 
 #[derive(Template)]
 #[template(path = "admin.html")]
@@ -26,6 +26,9 @@ struct AdminPage {
     holidays: Vec<Holiday>,
     policy: SlaPolicy,
     editing: Option<Agency>,
+    /// The edited agency's heads, newest first (the accountability report names the head in
+    /// office when an obligation fell due).
+    heads: Vec<HeadRecord>,
     roles: Vec<(&'static str, &'static str)>,
 }
 
@@ -71,6 +74,20 @@ pub async fn index(ui: Ui, Query(q): Query<AdminQuery>) -> UiResult {
     let editing = q
         .instansi
         .and_then(|id| agencies.iter().find(|a| a.id == id).cloned());
+    let heads = match &editing {
+        Some(a) => {
+            let mut h: Vec<HeadRecord> = services
+                .agency_heads(caller)
+                .await
+                .map_err(err)?
+                .into_iter()
+                .filter(|h| h.agency_id == a.id)
+                .collect();
+            h.reverse();
+            h
+        }
+        None => vec![],
+    };
     let year = ui.tr.now.with_timezone(&ui.tr.tz).year();
     let holidays = services
         .holidays()
@@ -88,6 +105,7 @@ pub async fn index(ui: Ui, Query(q): Query<AdminQuery>) -> UiResult {
         holidays,
         policy: services.sla_policy(caller).await.map_err(err)?,
         editing,
+        heads,
         agencies,
         roles,
     };

@@ -510,6 +510,62 @@ pub async fn walk_in(ui: Ui, mp: Multipart) -> UiResult {
 // ----- the report page ------------------------------------------------------------------------
 
 /// An assignment the viewer's agency may act on, with what it may do next.
+/// One response obligation as the report page shows it: the evidence behind the figures.
+pub struct ObligationLine {
+    pub agency: String,
+    pub cycle: u32,
+    pub started_at: chrono::DateTime<chrono::Utc>,
+    pub due_at: chrono::DateTime<chrono::Utc>,
+    pub responded_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub outcome: &'static str,
+    /// The badge class (`b-green`, `b-amber`, `b-red`, or none).
+    pub badge: &'static str,
+    pub lalai: bool,
+}
+
+fn obligation_line(
+    tr: &super::text::Tr,
+    o: tanggap_service::compliance::ReportObligation,
+    names: &std::collections::HashMap<String, String>,
+) -> ObligationLine {
+    use tanggap_domain::compliance::ObligationOutcome::*;
+    let (outcome, badge) = match o.outcome {
+        OnTime => (tr.s("Direspon tepat waktu", "Answered on time"), "b-green"),
+        Late => (
+            tr.s("Direspon terlambat (lalai)", "Answered late (lalai)"),
+            "b-red",
+        ),
+        UnrespondedOverdue => (
+            tr.s(
+                "Belum direspon, lewat tenggat (lalai)",
+                "Unanswered, overdue (lalai)",
+            ),
+            "b-red",
+        ),
+        NotYetDue => (tr.s("Menunggu respon", "Awaiting an answer"), "b-amber"),
+        Cancelled => (
+            tr.s(
+                "Batal: laporan berakhir sebelum tenggat",
+                "Cancelled: the report ended before the deadline",
+            ),
+            "",
+        ),
+    };
+    ObligationLine {
+        agency: names
+            .get(&o.record.agency_id)
+            .cloned()
+            .unwrap_or_else(|| o.record.agency_id.clone()),
+        cycle: o.record.cycle,
+        started_at: o.record.started_at,
+        due_at: o.record.due_at,
+        responded_at: o.record.responded_at,
+        outcome,
+        badge,
+        lalai: o.lalai,
+    }
+}
+
 pub struct Workable {
     pub a: AssignmentDto,
     pub next_stages: Vec<(&'static str, &'static str)>,
@@ -548,6 +604,7 @@ struct ManagePage {
     lines: Vec<super::citizen::Line>,
     messages: Vec<MessageDto>,
     audit: Vec<AuditEventDto>,
+    obligations: Vec<ObligationLine>,
     region_name: String,
     category_name: String,
     // panels
@@ -748,6 +805,13 @@ async fn render_manage(ui: &Ui, opened: OpenedReport, retry: Option<Retry>) -> U
     let status = opened.report.status;
     let agencies = opened.agencies.clone();
     let names = opened.agency_names();
+    let obligations = services
+        .report_obligations(&opened)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .map(|o| obligation_line(&ui.tr, o, &names))
+        .collect();
     let tree = opened.tree();
     let detail = services.detail_of(opened).await.map_err(err)?;
     let r = report_dto(&detail, services.now());
@@ -858,6 +922,7 @@ async fn render_manage(ui: &Ui, opened: OpenedReport, retry: Option<Retry>) -> U
         lines,
         messages,
         audit,
+        obligations,
         region_name: region_label(&chain),
         category_name,
         desk,
