@@ -2,7 +2,8 @@
 //!
 //! SQLite rules, written down once:
 //! - WAL journal, `synchronous=FULL` (an acknowledged change survives a power cut),
-//!   `busy_timeout` 5 s, foreign keys on.
+//!   `busy_timeout` 5 s, foreign keys on, `secure_delete` on (deleted content is zeroed; after
+//!   a reporter is forgotten the write-ahead log is checkpointed and truncated).
 //! - One writer: every change goes through [`writer::Writer`], which owns the only write
 //!   connection and group-commits concurrent changes; reads use a separate pool of read-only
 //!   connections and never wait for writes.
@@ -37,6 +38,7 @@ use writer::Writer;
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 pub struct SqliteStore {
+    path: std::path::PathBuf,
     read: SqlitePool,
     writer: Writer,
 }
@@ -49,6 +51,9 @@ fn options(path: &Path) -> SqliteConnectOptions {
         .busy_timeout(Duration::from_secs(5))
         .foreign_keys(true)
         .pragma("temp_store", "memory")
+        // Deleted and overwritten content is zeroed on disk: a forgotten reporter's details must
+        // not linger in free pages of the file.
+        .pragma("secure_delete", "on")
         .log_statements(tracing::log::LevelFilter::Trace)
 }
 
@@ -74,6 +79,7 @@ impl SqliteStore {
             .await
             .map_err(|e| StoreError::Backend(format!("cannot open {}: {e}", path.display())))?;
         Ok(SqliteStore {
+            path: path.to_path_buf(),
             read,
             writer: Writer::spawn(conn),
         })
@@ -339,7 +345,21 @@ impl Store for SqliteStore {
     }
 
     async fn forget_reporter(&self, plan: &ForgetPlan, at: Timestamp) -> Result<()> {
-        privacy::forget_reporter(&self.writer, plan.clone(), at).await
+        privacy::forget_reporter(&self.writer, plan.clone(), at).await?;
+        // The write-ahead log still holds the pages as they were before: copy the new pages
+        // into the file and empty the log, so the old details are nowhere on disk.
+        let mut conn = raw_connection(&self.path).await?;
+        let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+            .fetch_one(&mut conn)
+            .await
+            .map_err(util::db_err)?;
+        if busy != 0 {
+            tracing::warn!(
+                "after forgetting a reporter the write-ahead log could not be emptied (busy); \
+                 it is emptied at the next checkpoint"
+            );
+        }
+        Ok(())
     }
 
     async fn open_assignments(

@@ -230,6 +230,23 @@ async fn a_reporter_is_exported_corrected_and_forgotten(app: &TestApp) {
             .collect();
         assert!(found.is_empty(), "{detail} is still held: {found:?}");
     }
+    // Not even the file's free pages or the write-ahead log keep them (SQLite).
+    let db = app.dir.path().join("tanggap.db");
+    if db.exists() {
+        let mut raw = std::fs::read(&db).unwrap();
+        raw.extend(std::fs::read(app.dir.path().join("tanggap.db-wal")).unwrap_or_default());
+        for detail in [
+            "Sri Rahayu",
+            "sri.rahayu@example.id",
+            "3374015505800001",
+            "6281277771234",
+        ] {
+            assert!(
+                !raw.windows(detail.len()).any(|w| w == detail.as_bytes()),
+                "{detail} is still in the database file"
+            );
+        }
+    }
     assert!(app.services.verify_audit_chain().await.is_ok());
     assert_eq!(figures().await, before, "the figures are unchanged");
     let after = op.report(&tid).await;
