@@ -120,8 +120,29 @@ codes!(
         Email = "email",
         Whatsapp = "whatsapp",
         Sms = "sms",
+        Telegram = "telegram",
+        /// Facebook Messenger (the report channel's code).
+        Facebook = "facebook",
+        /// X direct messages (the report channel's code).
+        Twitter = "twitter",
     }
 );
+
+impl NotifyChannel {
+    /// The channel that answers a reporter who wrote on `channel`, if it is a messaging channel.
+    pub fn for_report_channel(channel: crate::Channel) -> Option<NotifyChannel> {
+        use crate::Channel as C;
+        match channel {
+            C::Whatsapp => Some(NotifyChannel::Whatsapp),
+            C::Sms => Some(NotifyChannel::Sms),
+            C::Telegram => Some(NotifyChannel::Telegram),
+            C::Facebook => Some(NotifyChannel::Facebook),
+            C::Twitter => Some(NotifyChannel::Twitter),
+            C::Email => Some(NotifyChannel::Email),
+            _ => None,
+        }
+    }
+}
 
 /// The idempotency key of one notification of one threshold of one clock:
 /// `{report}:{assignment or 0}:{clock kind}:{clock start, µs}:{percent}:{recipient}`.

@@ -182,6 +182,13 @@ pub enum Command {
     Archive {
         reason: String,
     },
+    /// The reporter takes back a report that has not been dispatched yet (`batal` in a chat). It
+    /// ends as archived, with the reason recorded. Once dispatched it can no longer be
+    /// withdrawn: an agency holds an obligation, and must not be able to have a complaint
+    /// against it cancelled by pressing the reporter.
+    Withdraw {
+        reason: String,
+    },
     /// An agency's progress update with a note for the citizen.
     PostUpdate {
         assignment_id: i64,
@@ -229,6 +236,7 @@ impl Command {
             Command::ReporterReply { .. } => "reporter_reply",
             Command::MarkDuplicate { .. } => "mark_duplicate",
             Command::Archive { .. } => "archive",
+            Command::Withdraw { .. } => "withdraw",
             Command::PostUpdate { .. } => "post_update",
             Command::ReturnNotAuthority { .. } => "return_not_authority",
             Command::Forward { .. } => "forward",
@@ -731,6 +739,16 @@ pub fn decide(
         Command::Archive { reason } => {
             require(actor, Permission::ArchiveReport)?;
             require_status(report.status, &[S::Baru, S::MenungguPelapor], "archive")?;
+            note("reason", reason)?;
+            d.set_status(S::Diarsipkan);
+            d.push(Event::Archived {
+                reason: reason.clone(),
+            });
+            d.stop_report_clocks();
+        }
+        Command::Withdraw { reason } => {
+            require(actor, Permission::ActAsReporter)?;
+            require_status(report.status, &[S::Baru], "withdraw")?;
             note("reason", reason)?;
             d.set_status(S::Diarsipkan);
             d.push(Event::Archived {

@@ -9,6 +9,8 @@
 //!   channel (in-app, e-mail over SMTP, and plug points for WhatsApp and SMS), with retries.
 //! - [`ReporterUpdates`]: tells citizens, on the channel they used, what happened to their
 //!   report (dispatch, agency updates, questions, done, closed), through the same outbox.
+//! - [`Inbox`]: handles the chat messages the webhooks recorded, fetching their media from the
+//!   providers, through the chat use case ([`spawn_inbox`] runs it as soon as one arrives).
 //! - [`spawn`]: runs them every few seconds until shutdown.
 //!
 //! Several processes may run all of this against one PostgreSQL database: claims are leased
@@ -17,6 +19,7 @@
 
 mod digest;
 mod dispatch;
+mod inbox;
 mod messages;
 mod recipients;
 mod reporter_updates;
@@ -26,6 +29,7 @@ mod sender;
 mod smtp;
 
 pub use dispatch::{DispatchReport, DispatchSettings, Dispatcher};
+pub use inbox::{Inbox, InboxReport, InboxSettings, spawn_inbox};
 pub use reporter_updates::ReporterUpdates;
 pub use runner::{JobsConfig, spawn};
 pub use scheduler::{Scheduler, SchedulerSettings, SweepReport};

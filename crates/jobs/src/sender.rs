@@ -129,6 +129,9 @@ pub struct Senders {
     pub email: Arc<dyn NotificationSender>,
     pub whatsapp: Arc<dyn NotificationSender>,
     pub sms: Arc<dyn NotificationSender>,
+    pub telegram: Arc<dyn NotificationSender>,
+    pub facebook: Arc<dyn NotificationSender>,
+    pub twitter: Arc<dyn NotificationSender>,
 }
 
 impl Senders {
@@ -139,6 +142,9 @@ impl Senders {
             email: Arc::new(LogSender),
             whatsapp: Arc::new(LogSender),
             sms: Arc::new(LogSender),
+            telegram: Arc::new(LogSender),
+            facebook: Arc::new(LogSender),
+            twitter: Arc::new(LogSender),
         }
     }
 
@@ -148,7 +154,10 @@ impl Senders {
             in_app: sender.clone(),
             email: sender.clone(),
             whatsapp: sender.clone(),
-            sms: sender,
+            sms: sender.clone(),
+            telegram: sender.clone(),
+            facebook: sender.clone(),
+            twitter: sender,
         }
     }
 
@@ -163,6 +172,9 @@ impl Senders {
             NotifyChannel::Email => &self.email,
             NotifyChannel::Whatsapp => &self.whatsapp,
             NotifyChannel::Sms => &self.sms,
+            NotifyChannel::Telegram => &self.telegram,
+            NotifyChannel::Facebook => &self.facebook,
+            NotifyChannel::Twitter => &self.twitter,
         }
     }
 }

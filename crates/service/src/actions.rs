@@ -78,6 +78,10 @@ pub enum Action {
     Reopen {
         reason: String,
     },
+    /// The reporter takes back a report not yet dispatched.
+    Withdraw {
+        reason: String,
+    },
 }
 
 impl Action {
@@ -98,7 +102,8 @@ impl Action {
             Action::Reply { .. }
             | Action::Confirm
             | Action::Rate { .. }
-            | Action::Reopen { .. } => Permission::ActAsReporter,
+            | Action::Reopen { .. }
+            | Action::Withdraw { .. } => Permission::ActAsReporter,
         }
     }
 
@@ -152,7 +157,7 @@ impl Services {
     }
 
     /// Parse an action into the workflow's command, reporting every field problem at once.
-    async fn command(&self, action: &Action, report_id: i64) -> Result<Command> {
+    pub(crate) async fn command(&self, action: &Action, report_id: i64) -> Result<Command> {
         let mut c = Checker::default();
         let command = match action {
             Action::Verify(v) => {
@@ -302,6 +307,9 @@ impl Services {
             },
             Action::Reply { text: t } => Command::ReporterReply {
                 text: c.take(text::long("text", t)),
+            },
+            Action::Withdraw { reason } => Command::Withdraw {
+                reason: c.take(text::long("reason", reason)),
             },
             Action::Confirm => Command::Confirm,
             Action::Rate {

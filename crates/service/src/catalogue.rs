@@ -550,6 +550,22 @@ pub fn refusal_message(r: &Refusal, lang: Lang) -> String {
             "Permintaan terlalu lama terkirim. Periksa sambungan lalu coba lagi.".into(),
             "The request took too long to arrive. Check the connection and try again.".into(),
         ),
+        "signature_missing" => (
+            "Permintaan tidak membawa tanda tangan penyedia layanan.".into(),
+            "The request carries no signature from the provider.".into(),
+        ),
+        "signature_invalid" => (
+            "Tanda tangan penyedia layanan tidak cocok.".into(),
+            "The provider's signature does not match.".into(),
+        ),
+        "channel_off" => (
+            "Kanal ini tidak aktif di layanan ini.".into(),
+            "This channel is not set up on this service.".into(),
+        ),
+        "sender_not_allowed" => (
+            "Alamat pengirim ini tidak diizinkan untuk kanal ini.".into(),
+            "This sender's address may not post to this channel.".into(),
+        ),
         "bad_token" => (
             "Token API tidak dikenal, dicabut, atau penggunanya dinonaktifkan.".into(),
             "The API token is unknown, revoked, or its user is deactivated.".into(),

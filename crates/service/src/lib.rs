@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod actions;
 pub mod admin;
 mod catalogue;
+pub mod chat;
 pub mod compliance;
 pub mod dashboards;
 pub mod demo;
@@ -152,6 +153,8 @@ pub struct Settings {
     pub tracking_prefix: String,
     /// Refuse reports without a phone number or e-mail address.
     pub require_contact: bool,
+    /// The address citizens reach the site at, for links in chat answers.
+    pub public_url: Option<String>,
 }
 
 impl Default for Settings {
@@ -159,6 +162,7 @@ impl Default for Settings {
         Settings {
             tracking_prefix: "LG".into(),
             require_contact: false,
+            public_url: None,
         }
     }
 }

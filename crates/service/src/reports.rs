@@ -45,6 +45,8 @@ pub struct ReportInput {
     pub channel: Channel,
     /// A chat address that identifies the reporter (channel intake).
     pub channel_address: Option<String>,
+    /// The chat message the report is created from (channel intake).
+    pub inbound_id: Option<i64>,
     pub attachments: Vec<NewAttachment>,
 }
 
@@ -356,6 +358,7 @@ impl Services {
                 created_at: now,
                 actor: actor.clone(),
                 entered_by,
+                inbound_id: input.inbound_id,
             };
             match self.store.create_report(&report).await {
                 Ok(created) => {

@@ -13,6 +13,7 @@
 
 mod audit;
 mod dashboards;
+mod inbound;
 mod obligations;
 mod privacy;
 mod reference;
@@ -468,6 +469,76 @@ impl Store for PgStore {
     async fn mark_notification_read(&self, id: i64, user_id: i64, at: Timestamp) -> Result<bool> {
         scheduler::mark_read(&self.pool, id, user_id, at).await
     }
+    async fn record_inbound(
+        &self,
+        channel: tanggap_domain::Channel,
+        provider_id: &str,
+        address: &str,
+        payload: &str,
+        at: Timestamp,
+    ) -> Result<Option<i64>> {
+        inbound::record_inbound(&self.pool, channel, provider_id, address, payload, at).await
+    }
+
+    async fn claim_inbound(
+        &self,
+        now: Timestamp,
+        limit: u32,
+        lease: chrono::TimeDelta,
+    ) -> Result<Vec<InboundRecord>> {
+        inbound::claim_inbound(&self.pool, now, limit, lease).await
+    }
+
+    async fn end_inbound(
+        &self,
+        id: i64,
+        end: &InboundEnd,
+        replies: &[NewNotification],
+        at: Timestamp,
+    ) -> Result<()> {
+        inbound::end_inbound(&self.pool, id, end, replies, at).await
+    }
+
+    async fn reporter_by_address(
+        &self,
+        channel: tanggap_domain::Channel,
+        address: &str,
+    ) -> Result<Option<i64>> {
+        inbound::reporter_by_address(&self.pool, channel, address).await
+    }
+
+    async fn report_by_inbound(&self, inbound_id: i64) -> Result<Option<i64>> {
+        inbound::report_by_inbound(&self.pool, inbound_id).await
+    }
+
+    async fn chat_pending(
+        &self,
+        channel: tanggap_domain::Channel,
+        address: &str,
+    ) -> Result<Option<ChatPending>> {
+        inbound::chat_pending(&self.pool, channel, address).await
+    }
+
+    async fn set_chat_pending(&self, pending: &ChatPending) -> Result<()> {
+        inbound::set_chat_pending(&self.pool, pending).await
+    }
+
+    async fn clear_chat_pending(
+        &self,
+        channel: tanggap_domain::Channel,
+        address: &str,
+    ) -> Result<()> {
+        inbound::clear_chat_pending(&self.pool, channel, address).await
+    }
+
+    async fn last_inbound_at(
+        &self,
+        channel: tanggap_domain::Channel,
+        address: &str,
+    ) -> Result<Option<Timestamp>> {
+        inbound::last_inbound_at(&self.pool, channel, address).await
+    }
+
     async fn notifications_for_report(&self, report_id: i64) -> Result<Vec<Notification>> {
         scheduler::notifications_for_report(&self.pool, report_id).await
     }

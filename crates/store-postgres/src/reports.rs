@@ -137,9 +137,10 @@ async fn find_or_create_reporter(
     let mut found: Option<i64> = None;
     if let Some((channel, address)) = &r.channel_address {
         found = sqlx::query_scalar(
-            "SELECT reporter_id FROM reporter_addresses WHERE channel = $1 AND address = $2",
+            "SELECT reporter_id FROM reporter_addresses WHERE channel IN ($1, $2) AND address = $3 ORDER BY reporter_id LIMIT 1",
         )
         .bind(channel.as_str())
+        .bind(tanggap_store::identity_peer(*channel).as_str())
         .bind(address)
         .fetch_optional(&mut *conn)
         .await
@@ -258,6 +259,14 @@ pub(crate) async fn create_report(pool: &PgPool, r: &NewReport) -> Result<Create
         StoreError::Conflict(_) => StoreError::Conflict(format!("tracking id {} is taken", r.tracking_id)),
         other => other,
     })?;
+    if let Some(inbound) = r.inbound_id {
+        sqlx::query("UPDATE reports SET inbound_id = $1 WHERE id = $2")
+            .bind(inbound)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+    }
     for c in &r.clocks {
         upsert_clock(&mut tx, id, 0, c).await?;
     }

@@ -110,6 +110,25 @@ pub(crate) async fn forget_reporter(w: &Writer, plan: ForgetPlan, at: Timestamp)
             if n == 0 {
                 return Err(StoreError::NotFound(format!("reporter {id}")));
             }
+            // The chat conversations' traces of their addresses go with them.
+            sqlx::query(
+                "UPDATE inbound_messages SET address = NULL, payload = NULL, status = 'failed', last_error = 'reporter forgotten'
+                  WHERE status IN ('received', 'handling')
+                    AND address IN (SELECT address FROM reporter_addresses WHERE reporter_id = ?)",
+            )
+            .bind(id)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+            for table in ["chat_windows", "chat_pending"] {
+                sqlx::query(&format!(
+                    "DELETE FROM {table} WHERE address IN (SELECT address FROM reporter_addresses WHERE reporter_id = ?)"
+                ))
+                .bind(id)
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+            }
             sqlx::query("DELETE FROM reporter_addresses WHERE reporter_id = ?")
                 .bind(id)
                 .execute(&mut *conn)

@@ -127,9 +127,10 @@ async fn find_or_create_reporter(
     let mut found: Option<i64> = None;
     if let Some((channel, address)) = &r.channel_address {
         found = sqlx::query_scalar(
-            "SELECT reporter_id FROM reporter_addresses WHERE channel = ? AND address = ?",
+            "SELECT reporter_id FROM reporter_addresses WHERE channel IN (?, ?) AND address = ? ORDER BY reporter_id LIMIT 1",
         )
         .bind(channel.as_str())
+        .bind(tanggap_store::identity_peer(*channel).as_str())
         .bind(address)
         .fetch_optional(&mut *conn)
         .await
@@ -229,6 +230,14 @@ pub(crate) async fn create_report(w: &Writer, r: NewReport) -> Result<CreatedRep
                 StoreError::Conflict(_) => StoreError::Conflict(format!("tracking id {} is taken", r.tracking_id)),
                 other => other,
             })?;
+            if let Some(inbound) = r.inbound_id {
+                sqlx::query("UPDATE reports SET inbound_id = ? WHERE id = ?")
+                    .bind(inbound)
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(db_err)?;
+            }
             for c in &r.clocks {
                 upsert_clock(conn, id, 0, c).await?;
             }

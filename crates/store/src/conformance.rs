@@ -53,6 +53,7 @@ macro_rules! conformance_tests {
             queues_and_obligations,
             obligations_keep_every_cycle_and_heads_their_history,
             reporter_updates_and_job_cursors,
+            inbound_messages_are_recorded_once_and_handled_in_order,
             // scheduler and notifications
             due_clocks_are_claimed_in_order_and_leased,
             firing_a_threshold_is_a_compare_and_set,
@@ -259,6 +260,7 @@ pub fn new_report(rng: &mut StdRng, title: &str, phone: Option<&str>, at: Timest
         created_at: at,
         actor: "public".into(),
         entered_by: None,
+        inbound_id: None,
     }
 }
 
@@ -3152,4 +3154,161 @@ pub async fn reporter_updates_and_job_cursors<H: Harness>(h: &H) {
         "one notification per key"
     );
     assert_eq!(store.job_cursor("another_job").await.unwrap(), 0);
+}
+
+/// A provider's message is recorded once (a retry is a no-op), handled one at a time per sender
+/// and oldest first, retried after a failure, and emptied of the sender's words once handled.
+pub async fn inbound_messages_are_recorded_once_and_handled_in_order<H: Harness>(h: &H) {
+    let store = h.store();
+    let wa = Channel::Whatsapp;
+    let a = "+6281200000001";
+    let b = "+6281200000002";
+    let first = store
+        .record_inbound(wa, "wamid.1", a, r#"{"text":"jalan rusak"}"#, t0())
+        .await
+        .unwrap()
+        .expect("recorded");
+    assert_eq!(
+        store
+            .record_inbound(wa, "wamid.1", a, r#"{"text":"jalan rusak"}"#, t0())
+            .await
+            .unwrap(),
+        None,
+        "a provider's retry records nothing"
+    );
+    let second = store
+        .record_inbound(
+            wa,
+            "wamid.2",
+            a,
+            r#"{"text":"foto"}"#,
+            t0() + TimeDelta::seconds(5),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let other = store
+        .record_inbound(Channel::Telegram, "wamid.1", b, "{}", t0())
+        .await
+        .unwrap()
+        .expect("the same id on another channel is another message");
+    assert_eq!(
+        store.last_inbound_at(wa, a).await.unwrap(),
+        Some(t0() + TimeDelta::seconds(5))
+    );
+    assert_eq!(store.last_inbound_at(wa, b).await.unwrap(), None);
+
+    let lease = TimeDelta::minutes(2);
+    let claimed = store.claim_inbound(t0(), 10, lease).await.unwrap();
+    let ids: Vec<i64> = claimed.iter().map(|m| m.id).collect();
+    assert_eq!(
+        ids,
+        vec![first, other],
+        "one message per sender, oldest first"
+    );
+    assert_eq!(claimed[0].address, a);
+    assert_eq!(claimed[0].payload, r#"{"text":"jalan rusak"}"#);
+    assert_eq!(claimed[0].attempts, 1);
+    assert!(
+        store
+            .claim_inbound(t0(), 10, lease)
+            .await
+            .unwrap()
+            .is_empty(),
+        "leased messages and the ones queued behind them wait"
+    );
+    store
+        .end_inbound(
+            first,
+            &InboundEnd::Retry {
+                error: "media not reachable".into(),
+                at: t0() + TimeDelta::minutes(1),
+            },
+            &[],
+            t0(),
+        )
+        .await
+        .unwrap();
+    assert!(
+        store
+            .claim_inbound(t0(), 10, lease)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let again = store
+        .claim_inbound(t0() + TimeDelta::minutes(1), 10, lease)
+        .await
+        .unwrap();
+    assert_eq!(
+        again.iter().map(|m| (m.id, m.attempts)).collect::<Vec<_>>(),
+        vec![(first, 2)]
+    );
+    store
+        .end_inbound(first, &InboundEnd::Done { report_id: None }, &[], t0())
+        .await
+        .unwrap();
+    let next = store
+        .claim_inbound(t0() + TimeDelta::minutes(1), 10, lease)
+        .await
+        .unwrap();
+    assert_eq!(next.iter().map(|m| m.id).collect::<Vec<_>>(), vec![second]);
+    store
+        .end_inbound(
+            second,
+            &InboundEnd::Failed {
+                error: "bad".into(),
+            },
+            &[],
+            t0(),
+        )
+        .await
+        .unwrap();
+    // A lease that ran out is claimed again (a crashed handler).
+    let stolen = store
+        .claim_inbound(t0() + TimeDelta::minutes(3), 10, lease)
+        .await
+        .unwrap();
+    assert_eq!(stolen.iter().map(|m| m.id).collect::<Vec<_>>(), vec![other]);
+    store
+        .end_inbound(other, &InboundEnd::Done { report_id: None }, &[], t0())
+        .await
+        .unwrap();
+    assert!(
+        store
+            .claim_inbound(t0() + TimeDelta::hours(1), 10, lease)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .record_inbound(wa, "wamid.2", a, "{}", t0())
+            .await
+            .unwrap(),
+        None,
+        "a handled message is still known: the retry stays a no-op"
+    );
+
+    // The open question of a conversation.
+    assert_eq!(store.chat_pending(wa, a).await.unwrap(), None);
+    let p = ChatPending {
+        channel: wa,
+        address: a.into(),
+        inbound_id: second,
+        payload: r#"{"text":"foto"}"#.into(),
+        choices: vec!["LG-AAAAAAAAAA".into(), "LG-BBBBBBBBBB".into()],
+        asked_at: t0(),
+    };
+    store.set_chat_pending(&p).await.unwrap();
+    assert_eq!(store.chat_pending(wa, a).await.unwrap(), Some(p.clone()));
+    let p2 = ChatPending {
+        choices: vec!["LG-CCCCCCCCCC".into()],
+        ..p.clone()
+    };
+    store.set_chat_pending(&p2).await.unwrap();
+    assert_eq!(store.chat_pending(wa, a).await.unwrap(), Some(p2));
+    assert_eq!(store.chat_pending(Channel::Sms, a).await.unwrap(), None);
+    store.clear_chat_pending(wa, a).await.unwrap();
+    assert_eq!(store.chat_pending(wa, a).await.unwrap(), None);
 }

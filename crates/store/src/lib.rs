@@ -14,6 +14,7 @@
 //! in [`redact`].
 
 mod error;
+mod inbound;
 mod scheduler;
 mod types;
 
@@ -23,6 +24,7 @@ pub mod effects;
 pub mod redact;
 
 pub use error::{Result, StoreError};
+pub use inbound::*;
 pub use scheduler::*;
 pub use types::*;
 
@@ -289,6 +291,64 @@ pub trait Store: Send + Sync + 'static {
     async fn notifications_for_user(&self, user_id: i64, limit: u32) -> Result<Vec<Notification>>;
     /// Mark one of the user's in-app notifications read; `false` if it is not theirs.
     async fn mark_notification_read(&self, id: i64, user_id: i64, at: Timestamp) -> Result<bool>;
+    // ----- chat channels ---------------------------------------------------------------------
+
+    /// Record a provider's message before the provider is answered, and note when this address
+    /// last wrote. `None` when `(channel, provider_id)` is already recorded: a provider's retry,
+    /// which must change nothing.
+    async fn record_inbound(
+        &self,
+        channel: tanggap_domain::Channel,
+        provider_id: &str,
+        address: &str,
+        payload: &str,
+        at: Timestamp,
+    ) -> Result<Option<i64>>;
+    /// Lease up to `limit` messages to handle: received (or whose lease ran out), and only the
+    /// oldest unhandled one of each sender, so that one sender's messages are handled in order.
+    async fn claim_inbound(
+        &self,
+        now: Timestamp,
+        limit: u32,
+        lease: chrono::TimeDelta,
+    ) -> Result<Vec<InboundRecord>>;
+    /// End the handling of a message and enqueue the answers to its sender, in one transaction.
+    /// `Done` and `Failed` empty its address and words.
+    async fn end_inbound(
+        &self,
+        id: i64,
+        end: &InboundEnd,
+        replies: &[NewNotification],
+        at: Timestamp,
+    ) -> Result<()>;
+    /// The reporter a provider-verified chat address belongs to (a WhatsApp number is the same
+    /// person on SMS: see [`identity_peer`]).
+    async fn reporter_by_address(
+        &self,
+        channel: tanggap_domain::Channel,
+        address: &str,
+    ) -> Result<Option<i64>>;
+    /// The report created from this chat message, if one was.
+    async fn report_by_inbound(&self, inbound_id: i64) -> Result<Option<i64>>;
+    /// The bot's open question to this sender, if any.
+    async fn chat_pending(
+        &self,
+        channel: tanggap_domain::Channel,
+        address: &str,
+    ) -> Result<Option<ChatPending>>;
+    /// Ask (or ask again): replaces the sender's open question.
+    async fn set_chat_pending(&self, pending: &ChatPending) -> Result<()>;
+    async fn clear_chat_pending(
+        &self,
+        channel: tanggap_domain::Channel,
+        address: &str,
+    ) -> Result<()>;
+    /// When this chat address last wrote to us (WhatsApp's 24-hour window), if ever.
+    async fn last_inbound_at(
+        &self,
+        channel: tanggap_domain::Channel,
+        address: &str,
+    ) -> Result<Option<Timestamp>>;
     /// Every notification about a report, in order.
     async fn notifications_for_report(&self, report_id: i64) -> Result<Vec<Notification>>;
 

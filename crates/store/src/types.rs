@@ -39,6 +39,8 @@ pub struct NewReport {
     pub actor: String,
     /// The user who entered it on the reporter's behalf (phone, walk-in).
     pub entered_by: Option<i64>,
+    /// The chat message it was created from (see [`crate::Store::report_by_inbound`]).
+    pub inbound_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -35,6 +35,8 @@ struct FileConfig {
     body_timeout_secs: Option<u64>,
     idle_timeout_secs: Option<u64>,
     max_connections: Option<usize>,
+    /// `[channels]`: the chat channels' keys (see `channels_config`).
+    channels: Option<std::collections::HashMap<String, String>>,
 }
 
 /// The resolved configuration.
@@ -68,6 +70,10 @@ pub struct Config {
     /// (`TANGGAP_HEADER_TIMEOUT_SECS` 20, `TANGGAP_BODY_TIMEOUT_SECS` 300,
     /// `TANGGAP_IDLE_TIMEOUT_SECS` 60, `TANGGAP_MAX_CONNECTIONS` 4096).
     pub transport: tanggap_web::TransportConfig,
+    /// The chat channels' credentials and addresses (`TANGGAP_WHATSAPP_*`, `TANGGAP_TELEGRAM_*`,
+    /// `TANGGAP_SMS_*`, `TANGGAP_TWILIO_*`, `TANGGAP_MESSENGER_*`, `TANGGAP_X_*`,
+    /// `TANGGAP_EMAIL_*`); a channel without them is off.
+    pub channels: tanggap_channels::ChannelsConfig,
 }
 
 impl std::fmt::Debug for Config {
@@ -88,6 +94,7 @@ impl std::fmt::Debug for Config {
             .field("smtp_from", &self.smtp_from)
             .field("session_idle", &self.session_idle)
             .field("transport", &self.transport)
+            .field("channels", &self.channels)
             .finish()
     }
 }
@@ -356,7 +363,10 @@ impl Config {
                 })
             })
             .collect::<Result<Vec<std::net::IpAddr>, _>>()?;
+        let channels =
+            crate::channels_config::load(&fc.channels.clone().unwrap_or_default(), &env)?;
         Ok(Config {
+            channels,
             transport,
             session_idle: std::time::Duration::from_secs(u64::from(session_hours) * 3600),
             trusted_proxies,

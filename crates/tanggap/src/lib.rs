@@ -2,6 +2,7 @@
 //! builds and runs the whole system exactly as production does, so tests and benchmarks start it
 //! the same way.
 
+mod channels_config;
 pub mod cli;
 pub mod config;
 
@@ -41,6 +42,7 @@ pub fn services(config: &Config, store: Arc<dyn Store>, clock: Arc<dyn Wallclock
         Settings {
             tracking_prefix: config.tracking_prefix.clone(),
             require_contact: config.require_contact,
+            public_url: config.public_url.clone(),
         },
     )
 }
@@ -54,7 +56,13 @@ pub struct Application {
     /// goes through `services`.
     store: Arc<dyn Store>,
     /// `None` when `TANGGAP_JOBS=off`.
-    jobs: Option<(tanggap_jobs::JobsConfig, tanggap_jobs::Senders)>,
+    jobs: Option<(
+        tanggap_jobs::JobsConfig,
+        tanggap_jobs::Senders,
+        tanggap_jobs::Inbox,
+    )>,
+    /// Woken by the webhooks when they recorded a message.
+    inbox_wake: Arc<tokio::sync::Notify>,
     transport: tanggap_web::TransportConfig,
 }
 
@@ -68,6 +76,29 @@ pub fn senders(config: &Config) -> anyhow::Result<tanggap_jobs::Senders> {
         }
         _ => senders,
     })
+}
+
+/// The chat providers' APIs (sending, media) from the configuration.
+// MERGE(chan-outbound): built from the providers the outbound work constructs.
+pub fn chat_providers(
+    _config: &Config,
+) -> std::collections::HashMap<
+    tanggap_domain::Channel,
+    Arc<dyn tanggap_channels::outbound::ChatProvider>,
+> {
+    std::collections::HashMap::new()
+}
+
+/// The inbox: handles the messages the webhooks record (see `tanggap_jobs::Inbox`).
+pub fn inbox(config: &Config, services: Arc<Services>) -> tanggap_jobs::Inbox {
+    tanggap_jobs::Inbox::new(
+        services,
+        chat_providers(config),
+        Arc::new(tanggap_attachments::DiskStore::new(
+            config.data_dir.join("attachments"),
+        )),
+        tanggap_jobs::InboxSettings::default(),
+    )
 }
 
 impl Application {
@@ -98,12 +129,15 @@ impl Application {
                 "response obligations rebuilt from the timeline of existing reports"
             );
         }
+        let inbox_wake = Arc::new(tokio::sync::Notify::new());
         let web = tanggap_web::WebConfig {
             attachments_dir: config.data_dir.join("attachments"),
             public_url: config.public_url.clone(),
             rates: config.rates,
             trusted_proxies: config.trusted_proxies.clone(),
             session_idle: config.session_idle,
+            channels: config.channels.clone(),
+            inbox: inbox_wake.clone(),
         };
         let router = tanggap_web::router(tanggap_web::AppState::new(services.clone(), &web));
         let listener = tokio::net::TcpListener::bind(config.listen)
@@ -115,7 +149,7 @@ impl Application {
                 public_url: config.public_url.clone(),
                 ..Default::default()
             };
-            Some((jobs, senders(config)?))
+            Some((jobs, senders(config)?, inbox(config, services.clone())))
         } else {
             None
         };
@@ -125,6 +159,7 @@ impl Application {
             services,
             store,
             jobs,
+            inbox_wake,
             transport: config.transport,
         })
     }
@@ -154,21 +189,27 @@ impl Application {
         stop: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
-        let jobs = self.jobs.map(|(config, senders)| {
-            tanggap_jobs::spawn(
+        let jobs = self.jobs.map(|(config, senders, inbox)| {
+            let interval = config.interval;
+            let inbox =
+                tanggap_jobs::spawn_inbox(inbox, self.inbox_wake, interval, jobs_stopped.clone());
+            let jobs = tanggap_jobs::spawn(
                 self.services.clone(),
                 self.store.clone(),
                 senders,
                 config,
                 jobs_stopped,
-            )
+            );
+            (jobs, inbox)
         });
         let served = tanggap_web::serve(self.listener, self.router, self.transport, stop).await;
         let _ = stop_jobs.send(true);
-        if let Some(jobs) = jobs
-            && let Err(e) = jobs.await
-        {
-            tracing::error!(error = %e, "the background jobs ended abnormally");
+        if let Some((jobs, inbox)) = jobs {
+            for (name, task) in [("background jobs", jobs), ("inbox", inbox)] {
+                if let Err(e) = task.await {
+                    tracing::error!(error = %e, "the {name} ended abnormally");
+                }
+            }
         }
         served?;
         Ok(())

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod channels;
 pub mod error;
 pub mod extract;
 pub mod transport;
@@ -38,6 +39,10 @@ pub struct AppState {
     pub trusted_proxies: Arc<Vec<std::net::IpAddr>>,
     /// A staff session ends after this long without a request.
     pub session_idle: std::time::Duration,
+    /// The chat channels' credentials (a channel without them answers 404).
+    pub channels: Arc<tanggap_channels::ChannelsConfig>,
+    /// Woken when a webhook recorded a new message, so the inbox handles it at once.
+    pub inbox: Arc<tokio::sync::Notify>,
 }
 
 /// How the web layer is set up.
@@ -48,6 +53,9 @@ pub struct WebConfig {
     pub rates: RateConfig,
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub session_idle: std::time::Duration,
+    pub channels: tanggap_channels::ChannelsConfig,
+    /// Shared with the inbox (see [`AppState::inbox`]).
+    pub inbox: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -65,6 +73,8 @@ impl AppState {
             public_url: config.public_url.clone().unwrap_or_default(),
             trusted_proxies: Arc::new(config.trusted_proxies.clone()),
             session_idle: config.session_idle,
+            channels: Arc::new(config.channels.clone()),
+            inbox: config.inbox.clone(),
         }
     }
 }
@@ -87,6 +97,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .merge(api::router().layer(axum::middleware::from_fn(error::localise)))
         .merge(ui::router())
+        .merge(channels::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(sessions)

@@ -1104,3 +1104,28 @@ fn archive_cancels_and_reopen_opens_a_new_cycle() {
         "only the lead must act again"
     );
 }
+
+#[test]
+fn the_reporter_withdraws_only_before_dispatch() {
+    let mut w = World::new();
+    let v = w.report();
+    let withdraw = || Command::Withdraw {
+        reason: "Dibatalkan oleh pelapor".into(),
+    };
+    assert!(matches!(
+        w.run(&v, &operator(), withdraw()),
+        Err(WorkflowError::NotPermitted { .. })
+    ));
+    assert!(matches!(
+        w.run(&v, &reporter(), Command::Withdraw { reason: " ".into() }),
+        Err(WorkflowError::Invalid(_))
+    ));
+    let gone = w.run(&v, &reporter(), withdraw()).unwrap();
+    assert_eq!(gone.status, ReportStatus::Diarsipkan);
+    assert!(gone.clocks.iter().all(|c| c.stopped_at.is_some()));
+    let dispatched = w.run(&v, &operator(), dispatch_two()).unwrap();
+    assert!(matches!(
+        w.run(&dispatched, &reporter(), withdraw()),
+        Err(WorkflowError::WrongStatus { .. })
+    ));
+}

@@ -11,6 +11,7 @@ mod api_errors;
 mod api_story;
 mod background_jobs;
 mod browser;
+mod chat;
 mod cli;
 mod compliance;
 mod content_safety;

@@ -60,6 +60,7 @@ pub async fn submit_report(
         reporter: data.reporter.unwrap_or_default().into(),
         channel,
         channel_address: None,
+        inbound_id: None,
         attachments,
     };
     let submitted = state

@@ -314,6 +314,7 @@ pub fn report_input(v: &FormValues, channel: Channel) -> ReportInput {
         },
         channel,
         channel_address: None,
+        inbound_id: None,
         attachments: vec![],
     }
 }

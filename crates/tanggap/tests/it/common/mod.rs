@@ -51,6 +51,8 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     pub store: Arc<dyn Store>,
     pub dir: tempfile::TempDir,
+    /// The configuration the application was built with.
+    pub config: Config,
     pg: Option<PgDb>,
     stop: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
@@ -159,6 +161,7 @@ impl TestApp {
             clock,
             store,
             dir,
+            config,
             pg,
             stop: Some(tx),
             server: Some(server),
@@ -205,6 +208,76 @@ impl TestApp {
                     .await
                     .unwrap();
                 sqlx::query(statement).execute(&mut conn).await.unwrap();
+            }
+        }
+    }
+
+    /// Handle the chat messages the webhooks recorded (the inbox, stepped by hand).
+    pub async fn run_inbox(&self) -> tanggap_jobs::InboxReport {
+        tanggap::inbox(&self.config, self.services.clone())
+            .run()
+            .await
+            .unwrap()
+    }
+
+    /// One number from the database, behind the store's back (`SELECT COUNT(*) …`).
+    pub async fn scalar(&self, query: &str) -> i64 {
+        match &self.pg {
+            None => {
+                let mut conn =
+                    tanggap_store_sqlite::raw_connection(&self.dir.path().join("tanggap.db"))
+                        .await
+                        .unwrap();
+                sqlx::query_scalar(query)
+                    .fetch_one(&mut conn)
+                    .await
+                    .unwrap()
+            }
+            Some(pg) => {
+                use sqlx::Connection;
+                let base = pg
+                    .admin_url
+                    .rsplit_once('/')
+                    .map(|(b, _)| b.to_string())
+                    .unwrap();
+                let mut conn = sqlx::PgConnection::connect(&format!("{base}/{}", pg.name))
+                    .await
+                    .unwrap();
+                sqlx::query_scalar(query)
+                    .fetch_one(&mut conn)
+                    .await
+                    .unwrap()
+            }
+        }
+    }
+
+    /// One text column from the database, behind the store's back.
+    pub async fn texts(&self, query: &str) -> Vec<String> {
+        match &self.pg {
+            None => {
+                let mut conn =
+                    tanggap_store_sqlite::raw_connection(&self.dir.path().join("tanggap.db"))
+                        .await
+                        .unwrap();
+                sqlx::query_scalar(query)
+                    .fetch_all(&mut conn)
+                    .await
+                    .unwrap()
+            }
+            Some(pg) => {
+                use sqlx::Connection;
+                let base = pg
+                    .admin_url
+                    .rsplit_once('/')
+                    .map(|(b, _)| b.to_string())
+                    .unwrap();
+                let mut conn = sqlx::PgConnection::connect(&format!("{base}/{}", pg.name))
+                    .await
+                    .unwrap();
+                sqlx::query_scalar(query)
+                    .fetch_all(&mut conn)
+                    .await
+                    .unwrap()
             }
         }
     }

@@ -1,0 +1,718 @@
+//! The chat channels as citizens and agency staff use them: providers' webhooks in their real
+//! formats with real signatures, through HTTP, on SQLite and PostgreSQL; the inbox stepped by
+//! hand; what the system answers read from the outbox.
+
+use crate::common::TestApp;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tanggap::config::Config;
+use tanggap_channels::config::*;
+use tanggap_channels::verify;
+use tanggap_channels::{ChannelsConfig, Secret};
+use tanggap_domain::Role;
+use tanggap_service::accounts::UserInput;
+
+pub const WA_SECRET: &str = "wa-app-secret-for-tests";
+pub const WA_VERIFY: &str = "wa-verify-token";
+pub const TG_SECRET: &str = "tg-secret-token-for-tests";
+pub const SMS_SECRET: &str = "sms0gateway0secret0for0tests0123";
+pub const TWILIO_TOKEN: &str = "twilio-auth-token-for-tests";
+
+/// Every channel on, pointing at no provider (outbound is not what these tests look at).
+pub fn channels(provider_base: &str) -> ChannelsConfig {
+    ChannelsConfig {
+        whatsapp: Some(WhatsappConfig {
+            app_secret: Secret(WA_SECRET.into()),
+            verify_token: Secret(WA_VERIFY.into()),
+            access_token: None,
+            phone_number_id: None,
+            api_base: provider_base.into(),
+            template: None,
+            template_language: "id".into(),
+        }),
+        telegram: Some(TelegramConfig {
+            secret_token: Secret(TG_SECRET.into()),
+            bot_token: None,
+            api_base: provider_base.into(),
+        }),
+        sms: Some(SmsGatewayConfig {
+            secret: Secret(SMS_SECRET.into()),
+            fields: Default::default(),
+            allow: vec![],
+            send_url: None,
+        }),
+        twilio: Some(TwilioConfig {
+            auth_token: Secret(TWILIO_TOKEN.into()),
+            account_sid: None,
+            from: None,
+            api_base: provider_base.into(),
+        }),
+        messenger: None,
+        x: None,
+        email: None,
+    }
+}
+
+fn with_channels(c: &mut Config) {
+    c.channels = channels("http://127.0.0.1:9");
+}
+
+macro_rules! with_channels_on_both {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let app = crate::common::TestApp::sqlite_with(super::with_channels).await;
+                    super::$name(&app).await;
+                    app.finish().await;
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let app = crate::common::TestApp::postgres_with(super::with_channels).await;
+                    super::$name(&app).await;
+                    app.finish().await;
+                }
+            )+
+        }
+    };
+}
+
+with_channels_on_both!(
+    a_whatsapp_conversation_from_first_message_to_rating,
+    retries_and_duplicates_create_nothing_twice,
+    forged_or_missing_signatures_store_nothing,
+    an_unregistered_number_changes_nothing,
+    the_same_phone_on_sms_and_whatsapp_is_one_reporter,
+    several_open_reports_are_told_apart,
+    a_telegram_conversation,
+    an_sms_through_the_gateway_and_through_twilio,
+);
+
+// ----- the providers' requests ------------------------------------------------------------------
+
+/// A WhatsApp Cloud API webhook body with one text message.
+pub fn wa_text(from: &str, id: &str, text: &str) -> Value {
+    wa_message(
+        from,
+        json!({"from": from, "id": id, "timestamp": "1764550000", "type": "text", "text": {"body": text}}),
+    )
+}
+
+pub fn wa_message(from: &str, message: Value) -> Value {
+    json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "6281100000000", "phone_number_id": "106540352242922"},
+            "contacts": [{"profile": {"name": "Warga Ungaran"}, "wa_id": from}],
+            "messages": [message]
+        }}]}]
+    })
+}
+
+/// Post a body to `/channels/whatsapp` signed as Meta signs it.
+pub async fn post_wa(app: &TestApp, body: &Value) -> StatusCode {
+    let raw = serde_json::to_vec(body).unwrap();
+    app.anonymous()
+        .post("/channels/whatsapp")
+        .header("content-type", "application/json")
+        .header("x-hub-signature-256", verify::sign_meta(WA_SECRET, &raw))
+        .body(raw)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+async fn say_wa(app: &TestApp, from: &str, id: &str, text: &str) {
+    assert_eq!(post_wa(app, &wa_text(from, id, text)).await, StatusCode::OK);
+    app.run_inbox().await;
+}
+
+fn tg_update(update_id: i64, chat_id: i64, text: &str) -> Value {
+    json!({
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id * 10,
+            "from": {"id": chat_id, "is_bot": false, "first_name": "Sri", "language_code": "id"},
+            "chat": {"id": chat_id, "type": "private"},
+            "date": 1764550000,
+            "text": text
+        }
+    })
+}
+
+async fn post_tg(app: &TestApp, body: &Value, secret: Option<&str>) -> StatusCode {
+    let mut r = app
+        .anonymous()
+        .post("/channels/telegram")
+        .header("content-type", "application/json")
+        .body(serde_json::to_vec(body).unwrap());
+    if let Some(s) = secret {
+        r = r.header("x-telegram-bot-api-secret-token", s);
+    }
+    r.send().await.unwrap().status()
+}
+
+// ----- reading what happened ---------------------------------------------------------------------
+
+/// The answers queued for an address, oldest first: (subject, body).
+async fn answers(app: &TestApp, address: &str) -> Vec<(String, String)> {
+    app.texts(&format!(
+        "SELECT subject || '\n' || body FROM notifications WHERE action = 'chat_reply' AND address = '{address}' ORDER BY id"
+    ))
+    .await
+    .into_iter()
+    .map(|t| {
+        let (s, b) = t.split_once('\n').unwrap_or((&t, ""));
+        (s.to_string(), b.to_string())
+    })
+    .collect()
+}
+
+async fn last_answer(app: &TestApp, address: &str) -> String {
+    let a = answers(app, address).await;
+    let (s, b) = a.last().cloned().unwrap_or_default();
+    format!("{s}\n{b}")
+}
+
+/// The tracking ID in a text (the first `LG-` word).
+fn tid_in(text: &str) -> String {
+    text.split(|c: char| c.is_whitespace() || matches!(c, '.' | ',' | '[' | ']' | '/' | '?'))
+        .find(|w| w.starts_with("LG-") && w.len() == 13)
+        .unwrap_or_else(|| panic!("no tracking id in {text:?}"))
+        .to_string()
+}
+
+async fn reports_from(app: &TestApp, channel: &str) -> i64 {
+    app.scalar(&format!(
+        "SELECT COUNT(*) FROM reports WHERE channel = '{channel}'"
+    ))
+    .await
+}
+
+// ----- scenarios --------------------------------------------------------------------------------
+
+const WARGA: &str = "6281234567001";
+const WARGA_E164: &str = "+6281234567001";
+
+async fn a_whatsapp_conversation_from_first_message_to_rating(app: &TestApp) {
+    // Meta's subscription check.
+    let ok = app
+        .anonymous()
+        .get(&format!(
+            "/channels/whatsapp?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token={WA_VERIFY}"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+    assert_eq!(ok.text().await.unwrap(), "1158201444");
+    let bad = app
+        .anonymous()
+        .get("/channels/whatsapp?hub.mode=subscribe&hub.challenge=1&hub.verify_token=nope")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::FORBIDDEN);
+
+    // The first message files a report in `baru` and answers with its number and link.
+    say_wa(
+        app,
+        WARGA,
+        "wamid.A1",
+        "Jalan provinsi Ungaran–Bandungan dekat SPBU Lerep berlubang besar, sudah dua motor jatuh.",
+    )
+    .await;
+    let first = last_answer(app, WARGA_E164).await;
+    let tid = tid_in(&first);
+    assert!(first.contains("kami terima"), "{first}");
+    let op = app.staff("chat.operator", Role::Operator, None).await;
+    let r = op.report(&tid).await;
+    assert_eq!(r["status"], "baru");
+    assert_eq!(r["channel"], "whatsapp");
+    assert_eq!(r["reporter"]["phone"], WARGA_E164);
+
+    // A shared location joins the open report as the reporter's reply.
+    let loc = wa_message(
+        WARGA,
+        json!({"from": WARGA, "id": "wamid.A2", "timestamp": "1764550100", "type": "location",
+               "location": {"latitude": -7.1375, "longitude": 110.4046, "name": "SPBU Lerep"}}),
+    );
+    assert_eq!(post_wa(app, &loc).await, StatusCode::OK);
+    app.run_inbox().await;
+    assert!(last_answer(app, WARGA_E164).await.contains("ditambahkan"));
+    let r = op.report(&tid).await;
+    let timeline = r["timeline"].to_string();
+    assert!(timeline.contains("SPBU Lerep"), "{timeline}");
+
+    // The desk dispatches; the agency's officer answers from their registered WhatsApp number.
+    op.act(&format!("/api/v1/reports/{tid}/verify"), json!({}))
+        .await;
+    op.act(
+        &format!("/api/v1/reports/{tid}/dispatch"),
+        json!({"agencies": [{"agency_id": "dpu-bmck", "role": "utama"}]}),
+    )
+    .await;
+    let head = app
+        .services
+        .create_user(
+            &tanggap_service::Caller::System,
+            UserInput {
+                username: "kepala.dpu.wa".into(),
+                display_name: "Kepala DPU".into(),
+                role: "kepala".into(),
+                agency_id: Some("dpu-bmck".into()),
+                email: None,
+                phone: Some("081277700011".into()),
+                password: "kepala-dpu-kata-sandi".into(),
+                integration: false,
+            },
+        )
+        .await
+        .unwrap();
+    app.advance(chrono::TimeDelta::hours(2));
+    say_wa(
+        app,
+        "6281277700011",
+        "wamid.S1",
+        &format!("{tid} cek lapangan tim sudah meluncur ke lokasi"),
+    )
+    .await;
+    assert!(
+        last_answer(app, "+6281277700011")
+            .await
+            .contains("tercatat"),
+        "{}",
+        last_answer(app, "+6281277700011").await
+    );
+    let r = op.report(&tid).await;
+    let a = &r["assignments"][0];
+    assert_eq!(a["stage"], "cek_lapangan");
+    assert!(
+        a["first_response_at"].is_string(),
+        "the first-response clock stopped"
+    );
+    let audit = app
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM audit_events WHERE action = 'assignment.stage_changed' AND actor = 'user:{}'",
+            head.id
+        ))
+        .await;
+    assert_eq!(audit, 1, "the audit trail names the head's account");
+    // The reporter hears of it on WhatsApp (the reporter-updates job, stepped by hand).
+    tanggap_jobs::ReporterUpdates::new(app.store.clone(), None)
+        .run(app.now())
+        .await
+        .unwrap();
+    let told = app
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM notifications WHERE action = 'reporter_update' AND channel = 'whatsapp' AND address = '{WARGA_E164}'"
+        ))
+        .await;
+    assert!(told >= 1, "the reporter is told on WhatsApp");
+
+    // Done: the head marks it tuntas, the reporter rates it.
+    say_wa(
+        app,
+        "6281277700011",
+        "wamid.S2",
+        &format!("{tid} tuntas lubang sudah ditambal"),
+    )
+    .await;
+    assert_eq!(op.report(&tid).await["status"], "selesai");
+    say_wa(app, WARGA, "wamid.A3", "5").await;
+    assert!(
+        last_answer(app, WARGA_E164)
+            .await
+            .contains("TUNTAS, SEBAGIAN")
+    );
+    say_wa(app, WARGA, "wamid.A4", "5 tuntas terima kasih cepat sekali").await;
+    let r = op.report(&tid).await;
+    assert_eq!(r["rating"], 5, "{r}");
+    assert_eq!(r["outcome"], "fixed");
+}
+
+async fn retries_and_duplicates_create_nothing_twice(app: &TestApp) {
+    let body = wa_text(
+        WARGA,
+        "wamid.R1",
+        "Lampu penerangan jalan di Jl. Pemuda mati sejak seminggu.",
+    );
+    for _ in 0..3 {
+        assert_eq!(post_wa(app, &body).await, StatusCode::OK);
+    }
+    // A delivery receipt is acknowledged and files nothing.
+    let receipt = json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
+        "messaging_product": "whatsapp", "metadata": {"display_phone_number": "1", "phone_number_id": "1"},
+        "statuses": [{"id": "wamid.OUT1", "status": "delivered", "timestamp": "1764550001", "recipient_id": WARGA}]}}]}]});
+    assert_eq!(post_wa(app, &receipt).await, StatusCode::OK);
+    app.run_inbox().await;
+    assert_eq!(post_wa(app, &body).await, StatusCode::OK, "a late retry");
+    app.run_inbox().await;
+    assert_eq!(reports_from(app, "whatsapp").await, 1);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM inbound_messages").await, 1);
+    assert_eq!(answers(app, WARGA_E164).await.len(), 1);
+    // Handled messages keep no words or address.
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM inbound_messages WHERE payload IS NOT NULL OR address IS NOT NULL"
+        )
+        .await,
+        0
+    );
+}
+
+async fn forged_or_missing_signatures_store_nothing(app: &TestApp) {
+    let raw = serde_json::to_vec(&wa_text(
+        WARGA,
+        "wamid.F1",
+        "Pesan palsu yang cukup panjang.",
+    ))
+    .unwrap();
+    let forged = app
+        .anonymous()
+        .post("/channels/whatsapp")
+        .header(
+            "x-hub-signature-256",
+            verify::sign_meta("another-secret", &raw),
+        )
+        .body(raw.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let body: Value = forged.json().await.unwrap();
+    assert_eq!(body["code"], "signature_invalid");
+    let missing = app
+        .anonymous()
+        .post("/channels/whatsapp")
+        .body(raw.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::UNAUTHORIZED);
+    // A valid signature over other bytes.
+    let mut tampered = raw.clone();
+    let n = tampered.len() - 5;
+    tampered[n] = b'X';
+    let r = app
+        .anonymous()
+        .post("/channels/whatsapp")
+        .header("x-hub-signature-256", verify::sign_meta(WA_SECRET, &raw))
+        .body(tampered)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        post_tg(app, &tg_update(1, 42, "halo"), Some("wrong")).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post_tg(app, &tg_update(1, 42, "halo"), None).await,
+        StatusCode::UNAUTHORIZED
+    );
+    // Signed, but not what WhatsApp sends.
+    let junk = br#"{"object":"whatsapp_business_account","entry":"nope"}"#;
+    let r = app
+        .anonymous()
+        .post("/channels/whatsapp")
+        .header("x-hub-signature-256", verify::sign_meta(WA_SECRET, junk))
+        .body(junk.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    app.run_inbox().await;
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM inbound_messages").await, 0);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM reports").await, 0);
+    // A channel that is not set up does not exist.
+    let r = app
+        .anonymous()
+        .post("/channels/messenger")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
+
+async fn an_unregistered_number_changes_nothing(app: &TestApp) {
+    let (tid, _) = app.submit(crate::common::complaint("Jembatan retak")).await;
+    let op = app.staff("chat.op2", Role::Operator, None).await;
+    op.act(&format!("/api/v1/reports/{tid}/verify"), json!({}))
+        .await;
+    op.act(
+        &format!("/api/v1/reports/{tid}/dispatch"),
+        json!({"agencies": [{"agency_id": "dpu-bmck", "role": "utama"}]}),
+    )
+    .await;
+    let before = op.report(&tid).await;
+    say_wa(
+        app,
+        "6281299999999",
+        "wamid.U1",
+        &format!("{tid} tuntas sudah beres"),
+    )
+    .await;
+    let answer = last_answer(app, "+6281299999999").await;
+    assert!(answer.contains("tidak terdaftar"), "{answer}");
+    let after = op.report(&tid).await;
+    assert_eq!(after["assignments"], before["assignments"]);
+    assert_eq!(after["status"], before["status"]);
+    assert_eq!(
+        after["timeline"], before["timeline"],
+        "nothing joined someone else's report"
+    );
+}
+
+async fn the_same_phone_on_sms_and_whatsapp_is_one_reporter(app: &TestApp) {
+    say_wa(
+        app,
+        WARGA,
+        "wamid.P1",
+        "Sekolah memungut biaya seragam yang tidak wajar kepada murid baru.",
+    )
+    .await;
+    let tid = tid_in(&last_answer(app, WARGA_E164).await);
+    // An SMS from the same number (as 08…) joins the same open report.
+    let r = app
+        .anonymous()
+        .post(&format!("/channels/sms/{SMS_SECRET}"))
+        .form(&[
+            ("from", "081234567001"),
+            ("text", "Tambahan: pungutannya Rp 750.000 per murid."),
+            ("id", "kannel-77"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    app.run_inbox().await;
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM reports").await, 1);
+    let op = app.staff("chat.op3", Role::Operator, None).await;
+    let timeline = op.report(&tid).await["timeline"].to_string();
+    assert!(timeline.contains("Rp 750.000"), "{timeline}");
+    // A number typed into a message joins no one.
+    say_wa(
+        app,
+        "6281234567002",
+        "wamid.P2",
+        "Saya melapor atas nama 081234567001, jalan desa rusak parah sekali.",
+    )
+    .await;
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM reports").await, 2);
+    let other = tid_in(&last_answer(app, "+6281234567002").await);
+    assert_ne!(other, tid);
+    assert_ne!(
+        op.report(&other).await["reporter"]["phone"],
+        WARGA_E164,
+        "typed details never identify the sender"
+    );
+}
+
+async fn several_open_reports_are_told_apart(app: &TestApp) {
+    say_wa(
+        app,
+        WARGA,
+        "wamid.M1",
+        "Pertama: saluran air di Jl. Merdeka tersumbat sampah.",
+    )
+    .await;
+    let first = tid_in(&last_answer(app, WARGA_E164).await);
+    // While one report is open, words join it; `baru …` starts another.
+    say_wa(
+        app,
+        WARGA,
+        "wamid.M2",
+        "Sudah seminggu belum ada yang datang.",
+    )
+    .await;
+    assert!(last_answer(app, WARGA_E164).await.contains(&first));
+    say_wa(
+        app,
+        WARGA,
+        "wamid.M3",
+        "baru Pohon tumbang menutup jalan di Desa Lerep sejak tadi pagi.",
+    )
+    .await;
+    let second = tid_in(&last_answer(app, WARGA_E164).await);
+    assert_ne!(first, second);
+    // Two open reports: the bot asks which, and the answer `2` puts the message there.
+    say_wa(app, WARGA, "wamid.M4", "Sudah ada yang menangani?").await;
+    let ask = last_answer(app, WARGA_E164).await;
+    assert!(ask.contains("yang mana"), "{ask}");
+    let listed: Vec<&str> = ask.lines().filter(|l| l.contains("LG-")).collect();
+    assert_eq!(listed.len(), 2, "{ask}");
+    let pick = listed.iter().position(|l| l.contains(&second)).unwrap() + 1;
+    say_wa(app, WARGA, "wamid.M5", &pick.to_string()).await;
+    assert!(last_answer(app, WARGA_E164).await.contains(&second));
+    let op = app.staff("chat.op4", Role::Operator, None).await;
+    let timeline = op.report(&second).await["timeline"].to_string();
+    assert!(timeline.contains("Sudah ada yang menangani?"), "{timeline}");
+    let timeline = op.report(&first).await["timeline"].to_string();
+    assert!(
+        !timeline.contains("Sudah ada yang menangani?"),
+        "{timeline}"
+    );
+    // Quoting a number puts the words there without asking.
+    say_wa(
+        app,
+        WARGA,
+        "wamid.M6",
+        &format!("{first} airnya mulai meluap ke rumah"),
+    )
+    .await;
+    assert!(
+        op.report(&first).await["timeline"]
+            .to_string()
+            .contains("meluap")
+    );
+    // `status` lists both; a number that is not theirs changes nothing.
+    say_wa(app, WARGA, "wamid.M7", "status").await;
+    let status = last_answer(app, WARGA_E164).await;
+    assert!(
+        status.contains(&first) && status.contains(&second),
+        "{status}"
+    );
+    say_wa(app, WARGA, "wamid.M8", "LG-0000000000 tolong dicek").await;
+    assert!(
+        last_answer(app, WARGA_E164)
+            .await
+            .contains("tidak terdaftar")
+    );
+    // `batal` takes back a report not yet dispatched.
+    say_wa(
+        app,
+        WARGA,
+        "wamid.M9",
+        &format!("batal {first} sudah dibersihkan warga"),
+    )
+    .await;
+    assert!(last_answer(app, WARGA_E164).await.contains("dibatalkan"));
+    assert_eq!(op.report(&first).await["status"], "diarsipkan");
+    // One open report again: words join it without a question.
+    say_wa(
+        app,
+        WARGA,
+        "wamid.M10",
+        "Pohonnya besar, butuh gergaji mesin.",
+    )
+    .await;
+    assert!(last_answer(app, WARGA_E164).await.contains(&second));
+}
+
+async fn a_telegram_conversation(app: &TestApp) {
+    assert_eq!(
+        post_tg(
+            app,
+            &tg_update(
+                9001,
+                777001,
+                "Puskesmas Ambarawa menolak pasien BPJS tanpa alasan jelas."
+            ),
+            Some(TG_SECRET)
+        )
+        .await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        post_tg(app, &tg_update(9001, 777001, "ulang"), Some(TG_SECRET)).await,
+        StatusCode::OK,
+        "the same update_id again"
+    );
+    app.run_inbox().await;
+    let first = last_answer(app, "777001").await;
+    let tid = tid_in(&first);
+    assert_eq!(reports_from(app, "telegram").await, 1);
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM notifications WHERE channel = 'telegram' AND address = '777001'"
+        )
+        .await,
+        1
+    );
+    post_tg(app, &tg_update(9002, 777001, "bantuan"), Some(TG_SECRET)).await;
+    app.run_inbox().await;
+    assert!(last_answer(app, "777001").await.contains("STATUS"));
+    post_tg(
+        app,
+        &tg_update(9003, 777001, &format!("status {tid}")),
+        Some(TG_SECRET),
+    )
+    .await;
+    app.run_inbox().await;
+    assert!(last_answer(app, "777001").await.contains(&tid));
+}
+
+async fn an_sms_through_the_gateway_and_through_twilio(app: &TestApp) {
+    // Kannel-style GET with the secret in the path.
+    let r = app
+        .anonymous()
+        .get(&format!(
+            "/channels/sms/{SMS_SECRET}?from=%2B6285600000001&text=Bantuan%20sosial%20PKH%20bulan%20ini%20belum%20cair%20di%20desa%20kami&id=k-1"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = app
+        .anonymous()
+        .get("/channels/sms/not-the-secret?from=1&text=x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    app.run_inbox().await;
+    assert_eq!(reports_from(app, "sms").await, 1);
+    assert!(last_answer(app, "+6285600000001").await.contains("LG-"));
+
+    // Twilio: form fields, signed over the URL it called.
+    let params = vec![
+        ("AccountSid".to_string(), "AC0000".to_string()),
+        (
+            "Body".to_string(),
+            "Air PDAM tidak mengalir tiga hari di Perumnas Banyumanik.".to_string(),
+        ),
+        ("From".to_string(), "+6285600000002".to_string()),
+        ("MessageSid".to_string(), "SM0001".to_string()),
+        ("NumMedia".to_string(), "0".to_string()),
+        ("To".to_string(), "+6281100000000".to_string()),
+    ];
+    let url = app.url("/channels/twilio");
+    let host = url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let signed_url = format!("http://{host}/channels/twilio");
+    let sig = verify::sign_twilio(TWILIO_TOKEN, &signed_url, &params);
+    let r = app
+        .anonymous()
+        .post("/channels/twilio")
+        .header("x-twilio-signature", &sig)
+        .form(&params)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("<Response/>"));
+    let r = app
+        .anonymous()
+        .post("/channels/twilio")
+        .header("x-twilio-signature", "AAAA")
+        .form(&params)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    app.run_inbox().await;
+    assert_eq!(reports_from(app, "sms").await, 2);
+}
