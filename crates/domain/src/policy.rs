@@ -100,6 +100,8 @@ permissions!(
     ReadOwnNotifications = "read_own_notifications",
     /// Answer a reporter's personal-data request (UU 27/2022): export, correct, forget.
     ManagePersonalData = "manage_personal_data",
+    /// See the messages the outbox gave up on (dead letters) and send them again.
+    ManageOutbox = "manage_outbox",
 );
 
 /// The table. A new permission must be placed here; there is no default.
@@ -128,6 +130,7 @@ pub fn allows(party: Party, p: Permission) -> bool {
         ReadOwnNotifications => matches!(party, Party::Staff(_)),
         ViewCompliance => staff(&[Pimpinan, Auditor, Admin, Operator]) || party == Party::System,
         ManagePersonalData => staff(&[Operator, Admin]) || party == Party::System,
+        ManageOutbox => staff(&[Admin, Operator]),
     }
 }
 

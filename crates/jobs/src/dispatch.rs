@@ -4,6 +4,7 @@ use crate::Result;
 use crate::sender::{SendError, Senders};
 use chrono::TimeDelta;
 use futures_util::{StreamExt, stream};
+use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use tanggap_domain::Timestamp;
 use tanggap_store::{Notification, Store};
@@ -41,10 +42,22 @@ impl Default for DispatchSettings {
 }
 
 impl DispatchSettings {
-    /// When to try again after failed attempt number `attempts` (1-based).
+    /// When to try again after failed attempt number `attempts` (1-based), without jitter.
     pub fn retry_after(&self, attempts: u32) -> TimeDelta {
         let factor = 1i32 << attempts.saturating_sub(1).min(20);
         (self.first_retry * factor).min(self.max_retry)
+    }
+
+    /// [`Self::retry_after`] moved by up to a fifth either way, so that the messages that failed
+    /// together in a provider's outage do not all come back in the same second. The jitter is a
+    /// hash of the notification's key and the attempt: spread across notifications, repeatable
+    /// for one (tests can predict it).
+    pub fn retry_after_jittered(&self, attempts: u32, key: &str) -> TimeDelta {
+        let base = self.retry_after(attempts);
+        let digest = Sha256::digest(format!("{key}#{attempts}").as_bytes());
+        let unit = f64::from(u16::from_be_bytes([digest[0], digest[1]])) / f64::from(u16::MAX);
+        let shift = base.num_milliseconds() as f64 * 0.2 * (2.0 * unit - 1.0);
+        base + TimeDelta::milliseconds(shift as i64)
     }
 }
 
@@ -53,7 +66,7 @@ pub struct DispatchReport {
     pub sent: usize,
     /// Failed for now, to be tried again.
     pub retried: usize,
-    /// Failed for good.
+    /// Failed for good: dead-lettered, for operators to see and send again.
     pub failed: usize,
 }
 
@@ -100,13 +113,18 @@ impl Dispatcher {
     }
 
     async fn deliver(&self, n: &Notification, now: Timestamp) -> Result<Outcome> {
-        match self.senders.for_channel(n.channel).send(n).await {
-            Ok(()) => {
-                self.store.mark_notification_sent(n.id, now).await?;
+        match self.senders.for_channel(n.channel).send(n, now).await {
+            Ok(d) => {
+                self.store
+                    .mark_notification_sent(n.id, now, d.provider_message_id.as_deref())
+                    .await?;
                 Ok(Outcome::Sent)
             }
             Err(SendError::Transient(e)) if n.attempts < self.settings.max_attempts => {
-                let retry = now + self.settings.retry_after(n.attempts);
+                let retry = now
+                    + self
+                        .settings
+                        .retry_after_jittered(n.attempts, &n.idempotency_key);
                 tracing::info!(id = n.id, attempts = n.attempts, error = %e, %retry, "notification not sent; will retry");
                 self.store
                     .mark_notification_failed(n.id, &e, Some(retry))
@@ -114,7 +132,7 @@ impl Dispatcher {
                 Ok(Outcome::Retried)
             }
             Err(e) => {
-                tracing::warn!(id = n.id, attempts = n.attempts, error = %e, "notification failed for good");
+                tracing::warn!(id = n.id, attempts = n.attempts, error = %e, "notification dead-lettered");
                 self.store
                     .mark_notification_failed(n.id, &e.to_string(), None)
                     .await?;
@@ -128,4 +146,29 @@ enum Outcome {
     Sent,
     Retried,
     Failed,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_with_a_bounded_repeatable_jitter() {
+        let s = DispatchSettings::default();
+        assert_eq!(s.retry_after(1), TimeDelta::minutes(1));
+        assert_eq!(s.retry_after(3), TimeDelta::minutes(4));
+        assert_eq!(s.retry_after(30), TimeDelta::hours(6));
+        let mut seen = std::collections::BTreeSet::new();
+        for i in 0..200 {
+            let key = format!("reporter_update:{i}");
+            for attempts in 1..=10 {
+                let base = s.retry_after(attempts);
+                let j = s.retry_after_jittered(attempts, &key);
+                assert!(j >= base * 4 / 5 && j <= base * 6 / 5, "{j} vs {base}");
+                assert_eq!(j, s.retry_after_jittered(attempts, &key), "repeatable");
+            }
+            seen.insert(s.retry_after_jittered(1, &key));
+        }
+        assert!(seen.len() > 150, "spread across notifications: {}", seen.len());
+    }
 }

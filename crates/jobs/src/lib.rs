@@ -33,7 +33,10 @@ pub use inbox::{Inbox, InboxReport, InboxSettings, spawn_inbox};
 pub use reporter_updates::ReporterUpdates;
 pub use runner::{JobsConfig, spawn};
 pub use scheduler::{Scheduler, SchedulerSettings, SweepReport};
-pub use sender::{FakeSender, InAppSender, LogSender, NotificationSender, SendError, Senders};
+pub use sender::{
+    ChatSender, Delivered, FakeSender, InAppSender, LogSender, NotificationSender, REPLY_WINDOW,
+    SendError, Senders,
+};
 pub use smtp::{SmtpConfigError, SmtpSender};
 
 use tanggap_service::ServiceError;

@@ -54,6 +54,13 @@ impl Directory {
         self.agencies.get(id)
     }
 
+    /// Every agency's id and name.
+    pub fn agency_names(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.agencies
+            .values()
+            .map(|a| (a.id.as_str(), a.name.as_str()))
+    }
+
     fn users(&self, role: Role, agency: Option<&str>) -> impl Iterator<Item = &User> {
         self.users.iter().filter(move |u| {
             u.active && u.role == role && (agency.is_none() || u.agency_id.as_deref() == agency)
@@ -83,6 +90,16 @@ impl Directory {
                     address: Some(email.clone()),
                 });
             }
+            // A registered staff phone hears on WhatsApp, and answers from it (the chat use
+            // case knows the number as this user's).
+            if let Some(phone) = &u.phone {
+                out.push(Address {
+                    kind,
+                    user_id: Some(u.id),
+                    channel: NotifyChannel::Whatsapp,
+                    address: Some(phone.clone()),
+                });
+            }
         };
         match kind {
             RecipientKind::Officers => {
@@ -101,7 +118,13 @@ impl Directory {
                             address: Some(email.clone()),
                         });
                     }
-                    if let Some(phone) = &a.head_phone {
+                    // The head's own account, when it has the same number, is the one that
+                    // can answer from it.
+                    let head_user_has = |phone: &str| {
+                        self.users(Role::Kepala, Some(&a.id))
+                            .any(|u| u.phone.as_deref() == Some(phone))
+                    };
+                    if let Some(phone) = a.head_phone.as_ref().filter(|p| !head_user_has(p)) {
                         out.push(Address {
                             kind,
                             user_id: None,

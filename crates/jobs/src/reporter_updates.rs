@@ -2,6 +2,10 @@
 //! "the citizen hears back on the channel they used"): a dispatch, each agency update, a question
 //! or message from the staff, the report finished, closed or archived.
 //!
+//! The same walk tells an agency's staff of each new assignment at once (in the app, by e-mail,
+//! and on WhatsApp to registered phones, with the report's summary and how to answer from the
+//! phone): the first-response clock has started.
+//!
 //! The job walks the public timeline (`activities`) with a cursor kept in the database. Moving
 //! the cursor and enqueueing the notifications happen in one transaction, and every notification
 //! has the key `reporter-update:{activity}:{channel}`, so with several instances each entry is
@@ -9,6 +13,7 @@
 //! data) are passed over rather than sent as stale news.
 
 use crate::Result;
+use crate::recipients::{Directory, dedupe};
 use chrono::TimeDelta;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -40,7 +45,7 @@ impl ReporterUpdates {
     /// Enqueue a notification for every new public timeline entry; returns how many.
     pub async fn run(&self, now: Timestamp) -> Result<usize> {
         let store = &self.store;
-        let mut agencies: Option<HashMap<String, String>> = None;
+        let mut directory: Option<Directory> = None;
         let mut enqueued = 0;
         for _ in 0..50 {
             let from = store.job_cursor(JOB).await?;
@@ -48,22 +53,24 @@ impl ReporterUpdates {
             let Some(to) = updates.last().map(|u| u.activity.id) else {
                 break;
             };
-            if agencies.is_none() {
-                agencies = Some(
-                    store
-                        .agencies()
-                        .await?
-                        .into_iter()
-                        .map(|a| (a.id, a.name))
-                        .collect(),
-                );
+            if directory.is_none() {
+                directory = Some(Directory::load(store.as_ref()).await?);
             }
-            let names = agencies.as_ref().map_or_else(HashMap::new, Clone::clone);
-            let notes: Vec<NewNotification> = updates
+            let Some(dir) = directory.as_ref() else {
+                break;
+            };
+            let names: HashMap<String, String> = dir
+                .agency_names()
+                .map(|(id, name)| (id.to_string(), name.to_string()))
+                .collect();
+            let mut notes: Vec<NewNotification> = Vec::new();
+            for u in updates
                 .iter()
                 .filter(|u| now - u.activity.created_at <= self.max_age)
-                .filter_map(|u| compose(u, &names, &self.public_url))
-                .collect();
+            {
+                notes.extend(compose(u, &names, &self.public_url));
+                notes.extend(assignment_alerts(u, dir));
+            }
             // Another instance may have moved the cursor first: then read again from where it is.
             if store.advance_job_cursor(JOB, from, to, &notes, now).await? {
                 enqueued += notes.len();
@@ -73,25 +80,91 @@ impl ReporterUpdates {
     }
 }
 
-/// Where to reach the reporter: the chat they wrote from, else e-mail, else SMS to their phone.
-/// Telegram, Messenger and X replies need the channels' own senders (a later release).
+/// Where to reach the reporter: the chat they wrote from (the address the provider vouched for),
+/// else e-mail, else SMS to their phone.
 pub fn route(u: &ReporterUpdate) -> Option<(NotifyChannel, String)> {
     let r = u.reporter.as_ref();
     let phone = r.and_then(|r| r.phone.clone());
+    let fallback = || {
+        r.and_then(|r| r.email.clone())
+            .map(|e| (NotifyChannel::Email, e))
+            .or_else(|| phone.clone().map(|p| (NotifyChannel::Sms, p)))
+    };
     match u.channel {
         Channel::Whatsapp => u
             .chat_address
             .clone()
-            .or(phone)
+            .or(phone.clone())
             .map(|a| (NotifyChannel::Whatsapp, a)),
         Channel::Sms => phone
+            .clone()
             .or_else(|| u.chat_address.clone())
             .map(|a| (NotifyChannel::Sms, a)),
-        _ => r
-            .and_then(|r| r.email.clone())
-            .map(|e| (NotifyChannel::Email, e))
-            .or_else(|| phone.map(|p| (NotifyChannel::Sms, p))),
+        Channel::Telegram | Channel::Facebook | Channel::Twitter => {
+            match (NotifyChannel::for_report_channel(u.channel), &u.chat_address) {
+                (Some(c), Some(a)) => Some((c, a.clone())),
+                _ => fallback(),
+            }
+        }
+        _ => fallback(),
     }
+}
+
+/// The notifications of a new assignment to the agency's officers and head.
+pub(crate) fn assignment_alerts(u: &ReporterUpdate, dir: &Directory) -> Vec<NewNotification> {
+    let a = &u.activity;
+    if a.kind != ActivityKind::Dispatched {
+        return vec![];
+    }
+    let Some(agency_id) = a.agency_id.as_deref() else {
+        return vec![];
+    };
+    let agency = dir.agency(agency_id).map_or(agency_id, |a| a.name.as_str());
+    let tid = u.tracking_id.to_string();
+    let mut addresses = dir.addresses(RecipientKind::Officers, Some(agency_id), None);
+    addresses.extend(dir.addresses(RecipientKind::Head, Some(agency_id), None));
+    let instruction = a
+        .note
+        .as_deref()
+        .filter(|n| !n.trim().is_empty())
+        .map(|n| format!("\nCatatan disposisi: {n}"))
+        .unwrap_or_default();
+    let body = format!(
+        "Laporan {tid} didisposisikan ke {agency}: \"{title}\".{instruction}\n\
+         Berikan respons pertama (verifikasi, cek lapangan, pengerjaan) paling lambat 1×24 jam.",
+        title = u.title
+    );
+    dedupe(addresses)
+        .into_iter()
+        .map(|to| {
+            let body = if to.user_id.is_some() && to.channel == NotifyChannel::Whatsapp {
+                format!(
+                    "{body}\n\n{}",
+                    tanggap_service::chat::staff_answer_hint(&tid)
+                )
+            } else {
+                format!("{body}\nTanggapi melalui Tanggap.")
+            };
+            NewNotification {
+                idempotency_key: format!("new-assignment:{}:{}", a.id, to.token()),
+                action: "new_assignment".into(),
+                report_id: Some(a.report_id),
+                assignment_id: a.assignment_id,
+                agency_id: Some(agency_id.to_string()),
+                recipient: to.kind,
+                user_id: to.user_id,
+                channel: to.channel,
+                address: to.address,
+                subject: format!("Disposisi baru: laporan {tid}"),
+                body,
+            }
+        })
+        .collect()
+}
+
+/// A conversation: the reporter answers by replying to the message itself.
+fn is_chat(channel: NotifyChannel) -> bool {
+    !matches!(channel, NotifyChannel::Email | NotifyChannel::InApp)
 }
 
 /// What to say about one timeline entry, in Bahasa Indonesia; `None` for entries the reporter
@@ -144,10 +217,17 @@ pub fn compose(
     } else {
         format!(" atau di {public_url}/lacak")
     };
-    let body = format!(
-        "{text}\n\nNomor laporan: {tid} ({title}). Lihat perkembangan dan balas melalui tautan rahasia yang Anda terima saat melapor{link}.",
-        title = u.title
-    );
+    let body = if is_chat(channel) {
+        format!(
+            "{text}\n\nNomor laporan: {tid} ({title}). Balas pesan ini untuk menanggapi; ketik \"status {tid}\" untuk melihat perkembangan.",
+            title = u.title
+        )
+    } else {
+        format!(
+            "{text}\n\nNomor laporan: {tid} ({title}). Lihat perkembangan dan balas melalui tautan rahasia yang Anda terima saat melapor{link}.",
+            title = u.title
+        )
+    };
     Some(NewNotification {
         idempotency_key: format!("reporter-update:{}:{}", a.id, channel.as_str()),
         action: "reporter_update".into(),
@@ -256,6 +336,24 @@ mod tests {
             (sms.channel, sms.address.as_deref()),
             (NotifyChannel::Sms, Some("+6281234567890"))
         );
+    }
+
+    #[test]
+    fn chat_reporters_hear_back_in_the_chat() {
+        let mut tg = update(ActivityKind::StageUpdate, Channel::Telegram, None, "user:2");
+        tg.chat_address = Some("99887766".into());
+        let n = compose(&tg, &names(), "https://lapor.example").unwrap();
+        assert_eq!(
+            (n.channel, n.address.as_deref()),
+            (NotifyChannel::Telegram, Some("99887766"))
+        );
+        assert!(n.body.contains("Balas pesan ini"), "{}", n.body);
+        assert!(!n.body.contains("https://"), "{}", n.body);
+        // A Messenger reporter whose chat address was forgotten is reached by SMS instead.
+        let mut fb = update(ActivityKind::StageUpdate, Channel::Facebook, None, "user:2");
+        fb.chat_address = None;
+        let n = compose(&fb, &names(), "").unwrap();
+        assert_eq!(n.channel, NotifyChannel::Sms);
     }
 
     #[test]

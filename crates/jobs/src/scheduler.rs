@@ -8,7 +8,9 @@ use chrono::TimeDelta;
 use futures_util::{StreamExt, stream};
 use std::collections::HashMap;
 use std::sync::Arc;
-use tanggap_domain::escalation::{EscalationAction, RecipientKind, action_for, idempotency_key};
+use tanggap_domain::escalation::{
+    EscalationAction, NotifyChannel, RecipientKind, action_for, idempotency_key,
+};
 use tanggap_domain::workflow::{Actor, Command};
 use tanggap_domain::{ReportStatus, SlaPolicy, Timestamp, WorkingCalendar};
 use tanggap_service::{ServiceError, Services};
@@ -351,6 +353,10 @@ impl Scheduler {
             tz: s.cal.tz(),
         };
         let (subject, body) = messages::compose(action, &words);
+        let phone_body = format!(
+            "{body}\n\n{}",
+            tanggap_service::chat::staff_answer_hint(&tracking)
+        );
         Ok(dedupe(addresses)
             .into_iter()
             .map(|a| NewNotification {
@@ -368,10 +374,20 @@ impl Scheduler {
                 agency_id: due.agency_id.clone(),
                 recipient: a.kind,
                 user_id: a.user_id,
+                subject: subject.clone(),
+                // A staff member's registered phone can answer the reminder itself.
+                body: if a.user_id.is_some()
+                    && a.channel == NotifyChannel::Whatsapp
+                    && matches!(
+                        action,
+                        EscalationAction::RemindOfficers | EscalationAction::NotifyHead
+                    ) {
+                    phone_body.clone()
+                } else {
+                    body.clone()
+                },
                 channel: a.channel,
                 address: a.address,
-                subject: subject.clone(),
-                body: body.clone(),
             })
             .collect())
     }

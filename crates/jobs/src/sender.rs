@@ -3,8 +3,10 @@
 use async_trait::async_trait;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use tanggap_channels::outbound::{ChatProvider, OutboundText, ProviderError};
+use tanggap_domain::Timestamp;
 use tanggap_domain::escalation::NotifyChannel;
-use tanggap_store::Notification;
+use tanggap_store::{Notification, Store};
 
 /// Why a send failed, and so whether to try again.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -17,12 +19,77 @@ pub enum SendError {
     Permanent(String),
 }
 
-/// Delivers one notification. Implementations must be idempotent where the provider allows it
-/// (the notification's `idempotency_key` is there for that): after a crash between the send and
-/// its being recorded, the outbox sends it again.
+impl From<ProviderError> for SendError {
+    fn from(e: ProviderError) -> Self {
+        match e {
+            ProviderError::Transient(m) => SendError::Transient(m),
+            ProviderError::Permanent(m) => SendError::Permanent(m),
+        }
+    }
+}
+
+/// What the provider said when it took the message.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Delivered {
+    /// Its id at the provider, matched later by the provider's delivery receipts.
+    pub provider_message_id: Option<String>,
+}
+
+/// Delivers one notification at `now`. Implementations must be idempotent where the provider
+/// allows it (the notification's `idempotency_key` is there for that): after a crash between the
+/// send and its being recorded, the outbox sends it again.
 #[async_trait]
 pub trait NotificationSender: Send + Sync {
-    async fn send(&self, n: &Notification) -> Result<(), SendError>;
+    async fn send(&self, n: &Notification, now: Timestamp) -> Result<Delivered, SendError>;
+}
+
+/// A chat channel's notifications through its provider's API ([`ChatProvider`]).
+pub struct ChatSender {
+    provider: Arc<dyn ChatProvider>,
+    store: Arc<dyn Store>,
+}
+
+impl ChatSender {
+    pub fn new(provider: Arc<dyn ChatProvider>, store: Arc<dyn Store>) -> Self {
+        ChatSender { provider, store }
+    }
+}
+
+/// How long after a citizen's last message a provider takes free-form replies (WhatsApp's
+/// customer-service window; Messenger's standard messaging window).
+pub const REPLY_WINDOW: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+
+#[async_trait]
+impl NotificationSender for ChatSender {
+    async fn send(&self, n: &Notification, now: Timestamp) -> Result<Delivered, SendError> {
+        let Some(to) = n.address.as_deref() else {
+            return Err(SendError::Permanent("no address".into()));
+        };
+        let last = self
+            .store
+            .last_inbound_at(self.provider.channel(), to)
+            .await
+            .map_err(|e| SendError::Transient(e.to_string()))?;
+        let outside_window = last.is_none_or(|t| now - t >= REPLY_WINDOW);
+        // Staff notifications carry their subject; a reply to a citizen is its body alone.
+        let text = if n.subject.is_empty() || n.body.starts_with(&n.subject) {
+            n.body.clone()
+        } else {
+            format!("{}\n\n{}", n.subject, n.body)
+        };
+        let sent = self
+            .provider
+            .send_text(&OutboundText {
+                to,
+                text: &text,
+                idempotency_key: &n.idempotency_key,
+                outside_window,
+            })
+            .await?;
+        Ok(Delivered {
+            provider_message_id: sent.provider_message_id,
+        })
+    }
 }
 
 /// In-app notifications are already where they are read (the user's inbox is the table):
@@ -31,8 +98,8 @@ pub struct InAppSender;
 
 #[async_trait]
 impl NotificationSender for InAppSender {
-    async fn send(&self, _n: &Notification) -> Result<(), SendError> {
-        Ok(())
+    async fn send(&self, _n: &Notification, _now: Timestamp) -> Result<Delivered, SendError> {
+        Ok(Delivered::default())
     }
 }
 
@@ -42,7 +109,7 @@ pub struct LogSender;
 
 #[async_trait]
 impl NotificationSender for LogSender {
-    async fn send(&self, n: &Notification) -> Result<(), SendError> {
+    async fn send(&self, n: &Notification, _now: Timestamp) -> Result<Delivered, SendError> {
         // The address is personal data: log who it is for, not where it went.
         tracing::info!(
             channel = n.channel.as_str(),
@@ -52,7 +119,7 @@ impl NotificationSender for LogSender {
             subject = %n.subject,
             "notification (no provider configured for this channel; logged only)"
         );
-        Ok(())
+        Ok(Delivered::default())
     }
 }
 
@@ -94,7 +161,7 @@ impl FakeSender {
 
 #[async_trait]
 impl NotificationSender for FakeSender {
-    async fn send(&self, n: &Notification) -> Result<(), SendError> {
+    async fn send(&self, n: &Notification, _now: Timestamp) -> Result<Delivered, SendError> {
         let key = &n.idempotency_key;
         if self
             .permanent
@@ -118,7 +185,9 @@ impl NotificationSender for FakeSender {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(n.clone());
-        Ok(())
+        Ok(Delivered {
+            provider_message_id: Some(format!("fake-{}", n.id)),
+        })
     }
 }
 
@@ -163,6 +232,20 @@ impl Senders {
 
     pub fn with_email(mut self, sender: Arc<dyn NotificationSender>) -> Self {
         self.email = sender;
+        self
+    }
+
+    /// Replace one channel's sender.
+    pub fn with(mut self, channel: NotifyChannel, sender: Arc<dyn NotificationSender>) -> Self {
+        *match channel {
+            NotifyChannel::InApp => &mut self.in_app,
+            NotifyChannel::Email => &mut self.email,
+            NotifyChannel::Whatsapp => &mut self.whatsapp,
+            NotifyChannel::Sms => &mut self.sms,
+            NotifyChannel::Telegram => &mut self.telegram,
+            NotifyChannel::Facebook => &mut self.facebook,
+            NotifyChannel::Twitter => &mut self.twitter,
+        } = sender;
         self
     }
 

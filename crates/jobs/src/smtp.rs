@@ -1,11 +1,12 @@
 //! E-mail over SMTP with `lettre`.
 
-use crate::sender::{NotificationSender, SendError};
+use crate::sender::{Delivered, NotificationSender, SendError};
 use async_trait::async_trait;
 use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::time::Duration;
+use tanggap_domain::Timestamp;
 use tanggap_store::Notification;
 
 #[derive(Debug, thiserror::Error)]
@@ -67,7 +68,7 @@ impl SmtpSender {
 
 #[async_trait]
 impl NotificationSender for SmtpSender {
-    async fn send(&self, n: &Notification) -> Result<(), SendError> {
+    async fn send(&self, n: &Notification, _now: Timestamp) -> Result<Delivered, SendError> {
         let to: Mailbox = n
             .address
             .as_deref()
@@ -85,7 +86,7 @@ impl NotificationSender for SmtpSender {
             .body(n.body.clone())
             .map_err(|e| SendError::Permanent(format!("cannot build the message: {e}")))?;
         match self.transport.send(message).await {
-            Ok(_) => Ok(()),
+            Ok(_) => Ok(Delivered::default()),
             Err(e) if e.is_permanent() => Err(SendError::Permanent(e.to_string())),
             Err(e) => Err(SendError::Transient(e.to_string())),
         }

@@ -81,13 +81,33 @@ impl Services {
             .await?)
     }
 
-    /// The providers' delivery receipts for messages we sent.
-    // MERGE(chan-outbound): recorded on the notifications by the outbox work's use case.
+    /// The providers' delivery receipts for messages we sent, recorded on the notifications they
+    /// name (a receipt for a message we do not know, or older than the one recorded, is ignored).
     pub async fn record_delivery_receipts(
         &self,
         receipts: &[tanggap_channels::DeliveryStatus],
     ) -> Result<()> {
-        tracing::debug!(count = receipts.len(), "delivery receipts received");
+        let now = self.now();
+        for r in receipts {
+            let Some(channel) = NotifyChannel::for_report_channel(r.channel) else {
+                continue;
+            };
+            let state = match r.state {
+                tanggap_channels::DeliveryState::Sent => "sent",
+                tanggap_channels::DeliveryState::Delivered => "delivered",
+                tanggap_channels::DeliveryState::Read => "read",
+                tanggap_channels::DeliveryState::Failed => "failed",
+            };
+            // A provider's clock ahead of ours is not trusted to order receipts.
+            let at = r.at.map_or(now, |t| t.min(now));
+            let known = self
+                .store
+                .record_delivery(channel, &r.provider_message_id, state, at)
+                .await?;
+            if !known {
+                tracing::debug!(channel = channel.as_str(), state, "delivery receipt ignored");
+            }
+        }
         Ok(())
     }
 
@@ -831,6 +851,16 @@ fn reply_text(input: &ChatInput) -> String {
 const STAFF_HELP: &str = "Untuk memperbarui laporan dari ponsel, balas: <NOMOR> <tahap> <catatan untuk pelapor>\n\
 Tahap: verifikasi, cek lapangan, pengerjaan, tuntas, atau bukan wewenang <alasan>.\n\
 Contoh: LG-4F7KQ2MZ8T cek lapangan tim sudah meluncur";
+
+/// How an agency's staff answer a report from their registered phone: the end of every
+/// notification to it (new assignments, deadline reminders).
+pub fn staff_answer_hint(tracking_id: &str) -> String {
+    format!(
+        "Jawab dari ponsel ini: balas \"{tracking_id} <tahap> <catatan untuk pelapor>\".\n\
+         Tahap: verifikasi, cek lapangan, pengerjaan, tuntas, atau bukan wewenang <alasan>.\n\
+         Contoh: {tracking_id} cek lapangan tim sudah meluncur"
+    )
+}
 
 fn citizen_help(prefix: &str) -> String {
     format!(

@@ -16,6 +16,7 @@ pub mod compliance;
 pub mod dashboards;
 pub mod demo;
 pub mod files;
+pub mod outbox;
 pub mod privacy;
 pub mod reading;
 pub mod reference;

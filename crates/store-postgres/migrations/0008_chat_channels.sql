@@ -11,6 +11,9 @@ ALTER TABLE notifications ADD COLUMN delivery_status TEXT;
 ALTER TABLE notifications ADD COLUMN delivery_at TIMESTAMPTZ;
 CREATE INDEX notifications_provider ON notifications (channel, provider_message_id) WHERE provider_message_id IS NOT NULL;
 CREATE INDEX notifications_dead ON notifications (id) WHERE status = 'dead';
+-- The outbox sends one address's messages in order: a message waits while an earlier one to the
+-- same address is still queued.
+CREATE INDEX notifications_per_address ON notifications (channel, address, id) WHERE status IN ('pending', 'sending');
 
 -- Every message a provider delivered, recorded before the provider is answered. `address` and
 -- `payload` (the normalised message, with the sender's words) are emptied once the message has

@@ -452,8 +452,28 @@ impl Store for PgStore {
     ) -> Result<Vec<Notification>> {
         scheduler::claim_notifications(&self.pool, now, limit, lease).await
     }
-    async fn mark_notification_sent(&self, id: i64, at: Timestamp) -> Result<()> {
-        scheduler::mark_sent(&self.pool, id, at).await
+    async fn mark_notification_sent(
+        &self,
+        id: i64,
+        at: Timestamp,
+        provider_message_id: Option<&str>,
+    ) -> Result<()> {
+        scheduler::mark_sent(&self.pool, id, at, provider_message_id).await
+    }
+    async fn dead_notifications(&self, limit: u32) -> Result<Vec<Notification>> {
+        scheduler::dead_notifications(&self.pool, limit).await
+    }
+    async fn retry_dead_notifications(&self, id: Option<i64>, at: Timestamp) -> Result<u64> {
+        scheduler::retry_dead(&self.pool, id, at).await
+    }
+    async fn record_delivery(
+        &self,
+        channel: tanggap_domain::escalation::NotifyChannel,
+        provider_message_id: &str,
+        status: &str,
+        at: Timestamp,
+    ) -> Result<bool> {
+        scheduler::record_delivery(&self.pool, channel, provider_message_id, status, at).await
     }
     async fn mark_notification_failed(
         &self,

@@ -201,6 +201,9 @@ fn notification(row: &PgRow) -> Result<Notification> {
         sent_at: get(row, "sent_at")?,
         read_at: get(row, "read_at")?,
         last_error: get(row, "last_error")?,
+        provider_message_id: get(row, "provider_message_id")?,
+        delivery_status: get(row, "delivery_status")?,
+        delivery_at: get(row, "delivery_at")?,
     })
 }
 
@@ -212,8 +215,11 @@ pub(crate) async fn claim_notifications(
 ) -> Result<Vec<Notification>> {
     let mut out = sqlx::query(
         "WITH due AS (
-            SELECT id FROM notifications
+            SELECT id FROM notifications n
              WHERE status IN ('pending', 'sending') AND next_attempt_at <= $1
+               AND NOT EXISTS (SELECT 1 FROM notifications e
+                                WHERE e.channel = n.channel AND e.address = n.address
+                                  AND e.id < n.id AND e.status IN ('pending', 'sending'))
              ORDER BY next_attempt_at, id
              LIMIT $2
              FOR UPDATE SKIP LOCKED
@@ -235,15 +241,22 @@ pub(crate) async fn claim_notifications(
     Ok(out)
 }
 
-pub(crate) async fn mark_sent(pool: &PgPool, id: i64, at: Timestamp) -> Result<()> {
+pub(crate) async fn mark_sent(
+    pool: &PgPool,
+    id: i64,
+    at: Timestamp,
+    provider_message_id: Option<&str>,
+) -> Result<()> {
     // An in-app notification read while it was being delivered stays read.
     sqlx::query(
         "UPDATE notifications SET status = CASE WHEN status = 'read' THEN 'read' ELSE 'sent' END,
-           sent_at = COALESCE(sent_at, $1), lease_until = NULL, last_error = NULL
+           sent_at = COALESCE(sent_at, $1), lease_until = NULL, last_error = NULL,
+           provider_message_id = COALESCE($3, provider_message_id)
          WHERE id = $2",
     )
     .bind(at)
     .bind(id)
+    .bind(provider_message_id)
     .execute(pool)
     .await
     .map_err(db_err)?;
@@ -265,7 +278,7 @@ pub(crate) async fn mark_failed(
         .bind(error)
         .bind(id),
         None => sqlx::query(
-            "UPDATE notifications SET status = 'failed', lease_until = NULL, last_error = $1
+            "UPDATE notifications SET status = 'dead', lease_until = NULL, last_error = $1
               WHERE id = $2 AND status = 'sending'",
         )
         .bind(error)
@@ -426,4 +439,51 @@ pub(crate) async fn negligent_assignments(
             })
         })
         .collect()
+}
+
+pub(crate) async fn dead_notifications(pool: &PgPool, limit: u32) -> Result<Vec<Notification>> {
+    sqlx::query("SELECT * FROM notifications WHERE status = 'dead' ORDER BY id DESC LIMIT $1")
+        .bind(i64::from(limit))
+        .fetch_all(pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(notification)
+        .collect()
+}
+
+pub(crate) async fn retry_dead(pool: &PgPool, id: Option<i64>, at: Timestamp) -> Result<u64> {
+    let done = sqlx::query(
+        "UPDATE notifications SET status = 'pending', attempts = 0, next_attempt_at = $1, lease_until = NULL
+          WHERE status = 'dead' AND ($2::BIGINT IS NULL OR id = $2)",
+    )
+    .bind(at)
+    .bind(id)
+    .execute(pool)
+    .await
+    .map_err(db_err)?;
+    Ok(done.rows_affected())
+}
+
+pub(crate) async fn record_delivery(
+    pool: &PgPool,
+    channel: NotifyChannel,
+    provider_message_id: &str,
+    status: &str,
+    at: Timestamp,
+) -> Result<bool> {
+    // Receipts arrive out of order: an older one never replaces a newer.
+    let done = sqlx::query(
+        "UPDATE notifications SET delivery_status = $1, delivery_at = $2
+          WHERE channel = $3 AND provider_message_id = $4
+            AND (delivery_at IS NULL OR delivery_at <= $2)",
+    )
+    .bind(status)
+    .bind(at)
+    .bind(channel.as_str())
+    .bind(provider_message_id)
+    .execute(pool)
+    .await
+    .map_err(db_err)?;
+    Ok(done.rows_affected() > 0)
 }

@@ -43,6 +43,9 @@ CREATE INDEX notifications_inbox ON notifications (user_id, id) WHERE channel = 
 CREATE INDEX notifications_report ON notifications (report_id, id);
 CREATE INDEX notifications_provider ON notifications (channel, provider_message_id) WHERE provider_message_id IS NOT NULL;
 CREATE INDEX notifications_dead ON notifications (id) WHERE status = 'dead';
+-- The outbox sends one address's messages in order: a message waits while an earlier one to the
+-- same address is still queued.
+CREATE INDEX notifications_per_address ON notifications (channel, address, id) WHERE status IN ('pending', 'sending');
 
 -- Every message a provider delivered, recorded before the provider is answered. `address` and
 -- `payload` (the normalised message, with the sender's words) are emptied once the message has

@@ -481,8 +481,35 @@ impl Store for SqliteStore {
     ) -> Result<Vec<Notification>> {
         scheduler::claim_notifications(&self.writer, now, limit, lease).await
     }
-    async fn mark_notification_sent(&self, id: i64, at: Timestamp) -> Result<()> {
-        scheduler::mark_sent(&self.writer, id, at).await
+    async fn mark_notification_sent(
+        &self,
+        id: i64,
+        at: Timestamp,
+        provider_message_id: Option<&str>,
+    ) -> Result<()> {
+        scheduler::mark_sent(&self.writer, id, at, provider_message_id.map(str::to_string)).await
+    }
+    async fn dead_notifications(&self, limit: u32) -> Result<Vec<Notification>> {
+        scheduler::dead_notifications(&self.read, limit).await
+    }
+    async fn retry_dead_notifications(&self, id: Option<i64>, at: Timestamp) -> Result<u64> {
+        scheduler::retry_dead(&self.writer, id, at).await
+    }
+    async fn record_delivery(
+        &self,
+        channel: tanggap_domain::escalation::NotifyChannel,
+        provider_message_id: &str,
+        status: &str,
+        at: Timestamp,
+    ) -> Result<bool> {
+        scheduler::record_delivery(
+            &self.writer,
+            channel,
+            provider_message_id.to_string(),
+            status.to_string(),
+            at,
+        )
+        .await
     }
     async fn mark_notification_failed(
         &self,

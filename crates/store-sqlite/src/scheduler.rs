@@ -199,6 +199,9 @@ fn notification(row: &SqliteRow) -> Result<Notification> {
         sent_at: ts_opt(get(row, "sent_at")?),
         read_at: ts_opt(get(row, "read_at")?),
         last_error: get(row, "last_error")?,
+        provider_message_id: get(row, "provider_message_id")?,
+        delivery_status: get(row, "delivery_status")?,
+        delivery_at: ts_opt(get(row, "delivery_at")?),
     })
 }
 
@@ -211,8 +214,11 @@ pub(crate) async fn claim_notifications(
     w.run(move |conn| {
         Box::pin(async move {
             let ids: Vec<i64> = sqlx::query_scalar(
-                "SELECT id FROM notifications
+                "SELECT id FROM notifications n
                   WHERE status IN ('pending', 'sending') AND next_attempt_at <= ?
+                    AND NOT EXISTS (SELECT 1 FROM notifications e
+                                     WHERE e.channel = n.channel AND e.address = n.address
+                                       AND e.id < n.id AND e.status IN ('pending', 'sending'))
                   ORDER BY next_attempt_at, id LIMIT ?",
             )
             .bind(us(now))
@@ -241,16 +247,23 @@ pub(crate) async fn claim_notifications(
     .await
 }
 
-pub(crate) async fn mark_sent(w: &Writer, id: i64, at: Timestamp) -> Result<()> {
+pub(crate) async fn mark_sent(
+    w: &Writer,
+    id: i64,
+    at: Timestamp,
+    provider_message_id: Option<String>,
+) -> Result<()> {
     w.run(move |conn| {
         Box::pin(async move {
             // An in-app notification read while it was being delivered stays read.
             sqlx::query(
                 "UPDATE notifications SET status = CASE WHEN status = 'read' THEN 'read' ELSE 'sent' END,
-                   sent_at = COALESCE(sent_at, ?), lease_until = NULL, last_error = NULL
+                   sent_at = COALESCE(sent_at, ?), lease_until = NULL, last_error = NULL,
+                   provider_message_id = COALESCE(?, provider_message_id)
                  WHERE id = ?",
             )
             .bind(us(at))
+            .bind(provider_message_id)
             .bind(id)
             .execute(&mut *conn)
             .await
@@ -276,7 +289,7 @@ pub(crate) async fn mark_failed(
                 )
                 .bind(us(t)),
                 None => sqlx::query(
-                    "UPDATE notifications SET status = 'failed', lease_until = NULL, last_error = ?
+                    "UPDATE notifications SET status = 'dead', lease_until = NULL, last_error = ?
                       WHERE id = ? AND status = 'sending'",
                 ),
             };
@@ -455,4 +468,63 @@ pub(crate) async fn negligent_assignments(
             })
         })
         .collect()
+}
+
+pub(crate) async fn dead_notifications(pool: &SqlitePool, limit: u32) -> Result<Vec<Notification>> {
+    sqlx::query("SELECT * FROM notifications WHERE status = 'dead' ORDER BY id DESC LIMIT ?")
+        .bind(i64::from(limit))
+        .fetch_all(pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(notification)
+        .collect()
+}
+
+pub(crate) async fn retry_dead(w: &Writer, id: Option<i64>, at: Timestamp) -> Result<u64> {
+    w.run(move |conn| {
+        Box::pin(async move {
+            let done = sqlx::query(
+                "UPDATE notifications SET status = 'pending', attempts = 0, next_attempt_at = ?, lease_until = NULL
+                  WHERE status = 'dead' AND (? IS NULL OR id = ?)",
+            )
+            .bind(us(at))
+            .bind(id)
+            .bind(id)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+            Ok(done.rows_affected())
+        })
+    })
+    .await
+}
+
+pub(crate) async fn record_delivery(
+    w: &Writer,
+    channel: NotifyChannel,
+    provider_message_id: String,
+    status: String,
+    at: Timestamp,
+) -> Result<bool> {
+    w.run(move |conn| {
+        Box::pin(async move {
+            // Receipts arrive out of order: an older one never replaces a newer.
+            let done = sqlx::query(
+                "UPDATE notifications SET delivery_status = ?, delivery_at = ?
+                  WHERE channel = ? AND provider_message_id = ?
+                    AND (delivery_at IS NULL OR delivery_at <= ?)",
+            )
+            .bind(status)
+            .bind(us(at))
+            .bind(channel.as_str())
+            .bind(provider_message_id)
+            .bind(us(at))
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+            Ok(done.rows_affected() > 0)
+        })
+    })
+    .await
 }

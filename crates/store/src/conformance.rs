@@ -54,6 +54,7 @@ macro_rules! conformance_tests {
             obligations_keep_every_cycle_and_heads_their_history,
             reporter_updates_and_job_cursors,
             inbound_messages_are_recorded_once_and_handled_in_order,
+            the_outbox_keeps_each_address_in_order,
             // scheduler and notifications
             due_clocks_are_claimed_in_order_and_leased,
             firing_a_threshold_is_a_compare_and_set,
@@ -2751,7 +2752,7 @@ pub async fn the_outbox_claims_retries_and_marks<H: Harness>(h: &H) {
 
     // Sent; failed for a moment (retried later); failed for good.
     store
-        .mark_notification_sent(first[0].id, t0())
+        .mark_notification_sent(first[0].id, t0(), Some("msg-1"))
         .await
         .unwrap();
     let retry = t0() + TimeDelta::minutes(2);
@@ -2784,7 +2785,7 @@ pub async fn the_outbox_claims_retries_and_marks<H: Harness>(h: &H) {
     assert_eq!(resumed.len(), 1);
     assert_eq!(resumed[0].attempts, 3);
     store
-        .mark_notification_sent(resumed[0].id, expired)
+        .mark_notification_sent(resumed[0].id, expired, None)
         .await
         .unwrap();
     assert!(
@@ -2807,8 +2808,118 @@ pub async fn the_outbox_claims_retries_and_marks<H: Harness>(h: &H) {
     assert_eq!(by_key("k2").status, NotificationStatus::Sent);
     assert_eq!(by_key("k2").sent_at, Some(expired));
     assert_eq!(by_key("k2").last_error, None);
-    assert_eq!(by_key("k3").status, NotificationStatus::Failed);
+    assert_eq!(by_key("k3").status, NotificationStatus::Dead);
     assert_eq!(by_key("k3").last_error.as_deref(), Some("alamat ditolak"));
+
+    // Dead letters are listed, and an operator sends one again: due now, attempts reset.
+    let dead = store.dead_notifications(10).await.unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].idempotency_key, "k3");
+    let later = expired + TimeDelta::days(2);
+    assert_eq!(
+        store.retry_dead_notifications(Some(dead[0].id + 1000), later).await.unwrap(),
+        0
+    );
+    assert_eq!(
+        store.retry_dead_notifications(Some(dead[0].id), later).await.unwrap(),
+        1
+    );
+    assert!(store.dead_notifications(10).await.unwrap().is_empty());
+    let revived = store.claim_notifications(later, 10, lease()).await.unwrap();
+    assert_eq!(revived.len(), 1);
+    assert_eq!(revived[0].attempts, 1);
+    assert_eq!(
+        store.retry_dead_notifications(None, later).await.unwrap(),
+        0,
+        "a claimed notification is not a dead letter"
+    );
+
+    // Delivery receipts land on the notification the provider's id names; an older receipt
+    // arriving late does not replace a newer one.
+    let receipt = |s: &'static str, at| async move {
+        store
+            .record_delivery(NotifyChannel::Email, "msg-1", s, at)
+            .await
+            .unwrap()
+    };
+    assert!(receipt("delivered", t0() + TimeDelta::minutes(1)).await);
+    assert!(receipt("read", t0() + TimeDelta::minutes(5)).await);
+    assert!(!receipt("delivered", t0() + TimeDelta::minutes(2)).await);
+    assert!(
+        !store
+            .record_delivery(NotifyChannel::Whatsapp, "msg-1", "read", t0())
+            .await
+            .unwrap(),
+        "the id is the provider's: another channel's message is another message"
+    );
+}
+
+pub async fn the_outbox_keeps_each_address_in_order<H: Harness>(h: &H) {
+    let store = h.store();
+    let store = store.as_ref();
+    seed(store).await;
+    let officer = staff(store, "petugas.dinkes", Role::Petugas, Some("dinkes")).await;
+    let wa = |key: &str, to: &str| {
+        let mut n = in_app(key, officer.id, None);
+        n.recipient = RecipientKind::User;
+        n.channel = NotifyChannel::Whatsapp;
+        n.address = Some(to.into());
+        n
+    };
+    store
+        .complete_daily_job(
+            "digest",
+            NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+            &[
+                wa("a1", "+6281100000001"),
+                wa("a2", "+6281100000001"),
+                wa("b1", "+6281100000002"),
+                wa("a3", "+6281100000001"),
+            ],
+            t0(),
+        )
+        .await
+        .unwrap();
+    let keys = |v: &[Notification]| {
+        v.iter()
+            .map(|n| n.idempotency_key.clone())
+            .collect::<Vec<_>>()
+    };
+    // One message per address at a time: a2 waits for a1.
+    let first = store.claim_notifications(t0(), 10, lease()).await.unwrap();
+    assert_eq!(keys(&first), ["a1", "b1"]);
+    // a1 fails and is retried later: a2 and a3 still wait behind it.
+    let retry = t0() + TimeDelta::minutes(3);
+    store
+        .mark_notification_failed(first[0].id, "503", Some(retry))
+        .await
+        .unwrap();
+    store
+        .mark_notification_sent(first[1].id, t0(), None)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .claim_notifications(t0() + TimeDelta::minutes(1), 10, lease())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let again = store.claim_notifications(retry, 10, lease()).await.unwrap();
+    assert_eq!(keys(&again), ["a1"]);
+    // Dead-lettered, it no longer holds the others back.
+    store
+        .mark_notification_failed(again[0].id, "400", None)
+        .await
+        .unwrap();
+    let next = store.claim_notifications(retry, 10, lease()).await.unwrap();
+    assert_eq!(keys(&next), ["a2"]);
+    store
+        .mark_notification_sent(next[0].id, retry, None)
+        .await
+        .unwrap();
+    let last = store.claim_notifications(retry, 10, lease()).await.unwrap();
+    assert_eq!(keys(&last), ["a3"]);
 }
 
 pub async fn in_app_notifications_are_read_by_their_user_only<H: Harness>(h: &H) {
@@ -2882,7 +2993,7 @@ pub async fn in_app_notifications_are_read_by_their_user_only<H: Harness>(h: &H)
             .unwrap()
     );
     store
-        .mark_notification_sent(out[1].id, t0() + TimeDelta::days(2))
+        .mark_notification_sent(out[1].id, t0() + TimeDelta::days(2), None)
         .await
         .unwrap();
     assert_eq!(

@@ -279,14 +279,35 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
         lease: chrono::TimeDelta,
     ) -> Result<Vec<Notification>>;
-    async fn mark_notification_sent(&self, id: i64, at: Timestamp) -> Result<()>;
-    /// A failed attempt: tried again at `retry_at`, or failed for good when that is `None`.
+    /// Sent (and, when the provider gave one, its id there, for the delivery receipts).
+    async fn mark_notification_sent(
+        &self,
+        id: i64,
+        at: Timestamp,
+        provider_message_id: Option<&str>,
+    ) -> Result<()>;
+    /// A failed attempt: tried again at `retry_at`, or dead-lettered (`dead`: given up, shown to
+    /// operators, who may send it again) when that is `None`.
     async fn mark_notification_failed(
         &self,
         id: i64,
         error: &str,
         retry_at: Option<Timestamp>,
     ) -> Result<()>;
+    /// The dead letters, newest first.
+    async fn dead_notifications(&self, limit: u32) -> Result<Vec<Notification>>;
+    /// Put one dead letter (or, with `None`, every one) back in the outbox, due at `at`, with
+    /// its attempts reset. Returns how many.
+    async fn retry_dead_notifications(&self, id: Option<i64>, at: Timestamp) -> Result<u64>;
+    /// A provider's delivery receipt for a message it accepted: recorded on the notification
+    /// unless a later receipt is already there. `false`: no notification has that id.
+    async fn record_delivery(
+        &self,
+        channel: tanggap_domain::escalation::NotifyChannel,
+        provider_message_id: &str,
+        status: &str,
+        at: Timestamp,
+    ) -> Result<bool>;
     /// A user's in-app notifications, newest first.
     async fn notifications_for_user(&self, user_id: i64, limit: u32) -> Result<Vec<Notification>>;
     /// Mark one of the user's in-app notifications read; `false` if it is not theirs.

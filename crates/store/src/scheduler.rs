@@ -63,6 +63,7 @@ status_codes!(
     Sent = "sent",
     Failed = "failed",
     Read = "read",
+    Dead = "dead",
 );
 
 /// A notification to enqueue.
@@ -108,6 +109,11 @@ pub struct Notification {
     pub sent_at: Option<Timestamp>,
     pub read_at: Option<Timestamp>,
     pub last_error: Option<String>,
+    /// The provider's id of the sent message, matched by its delivery receipts.
+    pub provider_message_id: Option<String>,
+    /// The provider's last delivery receipt (`delivered`, `read`, `failed`, ...) and its time.
+    pub delivery_status: Option<String>,
+    pub delivery_at: Option<Timestamp>,
 }
 
 /// A running first-response or completion clock due by some instant: a line of an agency's

@@ -67,26 +67,38 @@ pub struct Application {
 }
 
 /// Notification senders from the configuration: SMTP when `TANGGAP_SMTP_URL` is set, else
-/// e-mails are logged; WhatsApp and SMS are logged until their providers exist.
-pub fn senders(config: &Config) -> anyhow::Result<tanggap_jobs::Senders> {
-    let senders = tanggap_jobs::Senders::logging();
-    Ok(match (&config.smtp_url, &config.smtp_from) {
-        (Some(url), Some(from)) => {
-            senders.with_email(Arc::new(tanggap_jobs::SmtpSender::new(url, from)?))
+/// e-mails are logged; each chat channel through its provider when its sending credentials are
+/// configured, else logged.
+pub fn senders(config: &Config, store: Arc<dyn Store>) -> anyhow::Result<tanggap_jobs::Senders> {
+    let mut senders = tanggap_jobs::Senders::logging();
+    if let (Some(url), Some(from)) = (&config.smtp_url, &config.smtp_from) {
+        senders = senders.with_email(Arc::new(tanggap_jobs::SmtpSender::new(url, from)?));
+    }
+    for (channel, provider) in chat_providers(config) {
+        match tanggap_domain::escalation::NotifyChannel::for_report_channel(channel) {
+            Some(tanggap_domain::escalation::NotifyChannel::Email) | None => {}
+            Some(notify) => {
+                senders = senders.with(
+                    notify,
+                    Arc::new(tanggap_jobs::ChatSender::new(provider, store.clone())),
+                );
+            }
         }
-        _ => senders,
-    })
+    }
+    Ok(senders)
 }
 
-/// The chat providers' APIs (sending, media) from the configuration.
-// MERGE(chan-outbound): built from the providers the outbound work constructs.
+/// The chat providers' APIs (sending, media) whose credentials are configured.
 pub fn chat_providers(
-    _config: &Config,
+    config: &Config,
 ) -> std::collections::HashMap<
     tanggap_domain::Channel,
     Arc<dyn tanggap_channels::outbound::ChatProvider>,
 > {
-    std::collections::HashMap::new()
+    tanggap_channels::outbound::providers(&config.channels)
+        .into_iter()
+        .map(|p| (p.channel(), p))
+        .collect()
 }
 
 /// The inbox: handles the messages the webhooks record (see `tanggap_jobs::Inbox`).
@@ -149,7 +161,11 @@ impl Application {
                 public_url: config.public_url.clone(),
                 ..Default::default()
             };
-            Some((jobs, senders(config)?, inbox(config, services.clone())))
+            Some((
+                jobs,
+                senders(config, store.clone())?,
+                inbox(config, services.clone()),
+            ))
         } else {
             None
         };

@@ -613,27 +613,24 @@ async fn the_outbox_retries_with_backoff_and_gives_up_on_permanent_failures() {
     app.scheduler.sweep(t).await.unwrap();
     let d = dispatcher.dispatch(t).await.unwrap();
     assert_eq!((d.sent, d.retried, d.failed), (2, 1, 1), "{d:?}");
-    // One minute, then two: sent at the third attempt.
+    // About one minute, then about two (each moved by its jitter): sent at the third attempt.
+    let s = DispatchSettings::default();
+    let first = s.retry_after_jittered(1, &flaky);
+    let second = s.retry_after_jittered(2, &flaky);
     let d = dispatcher
-        .dispatch(t + TimeDelta::seconds(59))
+        .dispatch(t + first - TimeDelta::seconds(1))
         .await
         .unwrap();
     assert_eq!(d.sent + d.retried, 0);
-    let d = dispatcher
-        .dispatch(t + TimeDelta::minutes(1))
-        .await
-        .unwrap();
+    let d = dispatcher.dispatch(t + first).await.unwrap();
     assert_eq!(d.retried, 1, "{d:?}");
-    let d = dispatcher
-        .dispatch(t + TimeDelta::minutes(3))
-        .await
-        .unwrap();
+    let d = dispatcher.dispatch(t + first + second).await.unwrap();
     assert_eq!(d.sent, 1, "{d:?}");
     let notes = store.notifications_for_report(r).await.unwrap();
     let by = |k: &str| notes.iter().find(|n| n.idempotency_key == k).unwrap();
     assert_eq!(by(&flaky).status, NotificationStatus::Sent);
     assert_eq!(by(&flaky).attempts, 3);
-    assert_eq!(by(&refused).status, NotificationStatus::Failed);
+    assert_eq!(by(&refused).status, NotificationStatus::Dead);
     assert_eq!(by(&refused).attempts, 1);
     assert!(
         by(&refused)
@@ -647,7 +644,6 @@ async fn the_outbox_retries_with_backoff_and_gives_up_on_permanent_failures() {
         1
     );
     // Backoff doubles and is capped.
-    let s = DispatchSettings::default();
     assert_eq!(s.retry_after(1), TimeDelta::minutes(1));
     assert_eq!(s.retry_after(4), TimeDelta::minutes(8));
     assert_eq!(s.retry_after(30), TimeDelta::hours(6));

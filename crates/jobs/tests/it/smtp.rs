@@ -83,6 +83,9 @@ fn email(key: &str, to: &str) -> Notification {
         sent_at: None,
         read_at: None,
         last_error: None,
+        provider_message_id: None,
+        delivery_status: None,
+        delivery_at: None,
     }
 }
 
@@ -96,7 +99,7 @@ async fn e_mail_carries_the_idempotency_key_as_its_message_id() {
     .unwrap();
     let key = "41:57:first_response:1764468000000000:75:head/email";
     sender
-        .send(&email(key, "kepala@dinkes.jatengprov.go.id"))
+        .send(&email(key, "kepala@dinkes.jatengprov.go.id"), Utc::now())
         .await
         .unwrap();
     let got = messages.lock().unwrap().clone();
@@ -117,7 +120,7 @@ async fn e_mail_carries_the_idempotency_key_as_its_message_id() {
 
     // A mailbox the server refuses for good is a permanent failure; one it defers is transient.
     let err = sender
-        .send(&email(key, "reject@dinkes.jatengprov.go.id"))
+        .send(&email(key, "reject@dinkes.jatengprov.go.id"), Utc::now())
         .await;
     assert!(matches!(err, Err(SendError::Permanent(_))), "{err:?}");
     let (port, _) = smtp_server("451").await;
@@ -127,15 +130,15 @@ async fn e_mail_carries_the_idempotency_key_as_its_message_id() {
     )
     .unwrap();
     let err = deferring
-        .send(&email(key, "reject@dinkes.jatengprov.go.id"))
+        .send(&email(key, "reject@dinkes.jatengprov.go.id"), Utc::now())
         .await;
     assert!(matches!(err, Err(SendError::Transient(_))), "{err:?}");
-    let err = deferring.send(&email(key, "bukan alamat")).await;
+    let err = deferring.send(&email(key, "bukan alamat"), Utc::now()).await;
     assert!(matches!(err, Err(SendError::Permanent(_))), "{err:?}");
     // Nobody listening: try again later.
     let closed = SmtpSender::new("smtp://127.0.0.1:9", "tanggap@jatengprov.go.id").unwrap();
     let err = closed
-        .send(&email(key, "kepala@dinkes.jatengprov.go.id"))
+        .send(&email(key, "kepala@dinkes.jatengprov.go.id"), Utc::now())
         .await;
     assert!(matches!(err, Err(SendError::Transient(_))), "{err:?}");
     assert!(SmtpSender::new("http://x", "tanggap@jatengprov.go.id").is_err());

@@ -380,3 +380,70 @@ pub async fn save_policy(ui: Ui, Form(f): Form<PolicyForm>) -> UiResult {
     };
     done(&ui, r, ok, "sla").await
 }
+
+#[derive(Template)]
+#[template(path = "kotak_keluar.html")]
+struct OutboxPage {
+    l: Layout,
+    items: Vec<tanggap_service::outbox::DeadLetter>,
+}
+
+/// The dead letters, for the operators who send them again.
+pub async fn outbox(ui: Ui) -> UiResult {
+    ui.require(Permission::ManageOutbox)?;
+    let items = ui
+        .state
+        .services
+        .dead_letters(ui.caller())
+        .await
+        .map_err(|e| ui.api_error(e.into()))?;
+    let t = OutboxPage {
+        l: ui
+            .layout(ui.tr.s("Kotak keluar", "Outbox"))
+            .await,
+        items,
+    };
+    Ok(page(&t))
+}
+
+#[derive(Deserialize)]
+pub struct RetryForm {
+    csrf: String,
+    /// A dead letter's id, or `semua` for all of them.
+    id: String,
+}
+
+pub async fn retry_outbox(ui: Ui, Form(f): Form<RetryForm>) -> UiResult {
+    ui.require(Permission::ManageOutbox)?;
+    ui.check_csrf(&f.csrf).await?;
+    let tr = ui.tr;
+    let id = match f.id.trim() {
+        "semua" => None,
+        s => match s.parse::<i64>() {
+            Ok(i) => Some(i),
+            Err(_) => {
+                ui.flash_error(&tr.s("Pesan tidak dikenal.", "Unknown message."))
+                    .await;
+                return Ok(Redirect::to("/admin/kotak-keluar").into_response());
+            }
+        },
+    };
+    match ui.state.services.retry_dead_letters(ui.caller(), id).await {
+        Ok(0) => {
+            ui.flash_error(&tr.s(
+                "Pesan itu sudah tidak ada di daftar gagal.",
+                "That message is no longer in the failed list.",
+            ))
+            .await
+        }
+        Ok(n) => {
+            ui.flash(&tr.pick(
+                format!("{n} pesan dimasukkan kembali ke antrean kirim."),
+                format!("{n} message(s) queued again."),
+            ))
+            .await
+        }
+        Err(e) => return Err(ui.api_error(e.into())),
+    }
+    Ok(Redirect::to("/admin/kotak-keluar").into_response())
+}

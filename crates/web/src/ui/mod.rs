@@ -553,6 +553,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin/kategori", post(admin::save_category))
         .route("/admin/libur", post(admin::save_holiday))
         .route("/admin/sla", post(admin::save_policy))
+        .route("/admin/kotak-keluar", get(admin::outbox))
+        .route("/admin/kotak-keluar/ulang", post(admin::retry_outbox))
         .route("/data-pribadi", get(privacy::export).post(privacy::request))
         .route("/notifikasi", get(notifications::list))
         .route("/notifikasi/{id}/baca", post(notifications::mark_read))
