@@ -5,6 +5,7 @@
 
 mod email;
 mod messenger;
+mod outbound;
 mod props;
 mod sms_gateway;
 mod support;
