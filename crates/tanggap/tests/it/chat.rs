@@ -134,7 +134,7 @@ async fn say_wa(app: &TestApp, from: &str, id: &str, text: &str) {
     app.run_inbox().await;
 }
 
-fn tg_update(update_id: i64, chat_id: i64, text: &str) -> Value {
+pub fn tg_update(update_id: i64, chat_id: i64, text: &str) -> Value {
     json!({
         "update_id": update_id,
         "message": {
@@ -147,7 +147,7 @@ fn tg_update(update_id: i64, chat_id: i64, text: &str) -> Value {
     })
 }
 
-async fn post_tg(app: &TestApp, body: &Value, secret: Option<&str>) -> StatusCode {
+pub async fn post_tg(app: &TestApp, body: &Value, secret: Option<&str>) -> StatusCode {
     let mut r = app
         .anonymous()
         .post("/channels/telegram")
@@ -252,8 +252,11 @@ async fn a_whatsapp_conversation_from_first_message_to_rating(app: &TestApp) {
     assert!(timeline.contains("SPBU Lerep"), "{timeline}");
 
     // The desk dispatches; the agency's officer answers from their registered WhatsApp number.
-    op.act(&format!("/api/v1/reports/{tid}/verify"), json!({}))
-        .await;
+    op.act(
+        &format!("/api/v1/reports/{tid}/verify"),
+        json!({"title": "Laporan warga melalui WhatsApp"}),
+    )
+    .await;
     op.act(
         &format!("/api/v1/reports/{tid}/dispatch"),
         json!({"agencies": [{"agency_id": "dpu-bmck", "role": "utama"}]}),
@@ -446,8 +449,11 @@ async fn forged_or_missing_signatures_store_nothing(app: &TestApp) {
 async fn an_unregistered_number_changes_nothing(app: &TestApp) {
     let (tid, _) = app.submit(crate::common::complaint("Jembatan retak")).await;
     let op = app.staff("chat.op2", Role::Operator, None).await;
-    op.act(&format!("/api/v1/reports/{tid}/verify"), json!({}))
-        .await;
+    op.act(
+        &format!("/api/v1/reports/{tid}/verify"),
+        json!({"title": "Laporan warga melalui WhatsApp"}),
+    )
+    .await;
     op.act(
         &format!("/api/v1/reports/{tid}/dispatch"),
         json!({"agencies": [{"agency_id": "dpu-bmck", "role": "utama"}]}),

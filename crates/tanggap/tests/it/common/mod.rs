@@ -220,6 +220,26 @@ impl TestApp {
             .unwrap()
     }
 
+    /// What the background jobs do after a change, stepped by hand at the clock's now: tell
+    /// reporters and staff (the reporter-updates job), then send the outbox through the senders
+    /// the configuration gives (real providers, pointed at fakes by the tests).
+    pub async fn deliver(&self) -> tanggap_jobs::DispatchReport {
+        let now = self.now();
+        tanggap_jobs::ReporterUpdates::new(self.store.clone(), self.config.public_url.clone())
+            .run(now)
+            .await
+            .unwrap();
+        let senders = tanggap::senders(&self.config, self.store.clone()).unwrap();
+        tanggap_jobs::Dispatcher::new(
+            self.store.clone(),
+            senders,
+            tanggap_jobs::DispatchSettings::default(),
+        )
+        .dispatch(now)
+        .await
+        .unwrap()
+    }
+
     /// One number from the database, behind the store's back (`SELECT COUNT(*) …`).
     pub async fn scalar(&self, query: &str) -> i64 {
         match &self.pg {
