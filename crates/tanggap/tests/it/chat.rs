@@ -17,6 +17,10 @@ pub const WA_VERIFY: &str = "wa-verify-token";
 pub const TG_SECRET: &str = "tg-secret-token-for-tests";
 pub const SMS_SECRET: &str = "sms0gateway0secret0for0tests0123";
 pub const TWILIO_TOKEN: &str = "twilio-auth-token-for-tests";
+pub const FB_SECRET: &str = "fb-app-secret-for-tests";
+pub const FB_VERIFY: &str = "fb-verify-token";
+pub const X_SECRET: &str = "x-consumer-secret-for-tests";
+pub const EMAIL_SECRET: &str = "email-webhook-secret-for-tests";
 
 /// Every channel on, pointing at no provider (outbound is not what these tests look at).
 pub fn channels(provider_base: &str) -> ChannelsConfig {
@@ -47,9 +51,20 @@ pub fn channels(provider_base: &str) -> ChannelsConfig {
             from: None,
             api_base: provider_base.into(),
         }),
-        messenger: None,
-        x: None,
-        email: None,
+        messenger: Some(MessengerConfig {
+            app_secret: Secret(FB_SECRET.into()),
+            verify_token: Secret(FB_VERIFY.into()),
+            page_token: None,
+            api_base: provider_base.into(),
+        }),
+        x: Some(XConfig {
+            consumer_secret: Secret(X_SECRET.into()),
+            access_token: None,
+            api_base: provider_base.into(),
+        }),
+        email: Some(EmailInboundConfig {
+            webhook_secret: Secret(EMAIL_SECRET.into()),
+        }),
     }
 }
 
@@ -91,6 +106,8 @@ with_channels_on_both!(
     several_open_reports_are_told_apart,
     a_telegram_conversation,
     an_sms_through_the_gateway_and_through_twilio,
+    garbage_in_every_webhook_is_refused_and_stores_nothing,
+    messenger_x_and_e_mail_file_reports_too,
 );
 
 // ----- the providers' requests ------------------------------------------------------------------
@@ -435,15 +452,32 @@ async fn forged_or_missing_signatures_store_nothing(app: &TestApp) {
     app.run_inbox().await;
     assert_eq!(app.scalar("SELECT COUNT(*) FROM inbound_messages").await, 0);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM reports").await, 0);
-    // A channel that is not set up does not exist.
+}
+
+/// A channel without its credentials is off: its webhook does not exist.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn channels_without_credentials_answer_404() {
+    let app = TestApp::sqlite().await;
+    for path in [
+        "/channels/whatsapp",
+        "/channels/messenger",
+        "/channels/telegram",
+        "/channels/sms",
+        "/channels/twilio",
+        "/channels/x",
+        "/channels/email",
+    ] {
+        let r = app.anonymous().post(path).body("{}").send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
+    }
     let r = app
         .anonymous()
-        .post("/channels/messenger")
-        .body("{}")
+        .get("/channels/whatsapp?hub.mode=subscribe&hub.challenge=1&hub.verify_token=x")
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    app.finish().await;
 }
 
 async fn an_unregistered_number_changes_nothing(app: &TestApp) {
@@ -721,4 +755,345 @@ async fn an_sms_through_the_gateway_and_through_twilio(app: &TestApp) {
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     app.run_inbox().await;
     assert_eq!(reports_from(app, "sms").await, 2);
+}
+
+/// Every leaf of a JSON value, as a path of keys and indices.
+fn leaves(v: &Value, path: Vec<Value>, out: &mut Vec<Vec<Value>>) {
+    match v {
+        Value::Object(m) => m
+            .iter()
+            .for_each(|(k, c)| leaves(c, [path.clone(), vec![json!(k)]].concat(), out)),
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .for_each(|(i, c)| leaves(c, [path.clone(), vec![json!(i)]].concat(), out)),
+        _ => out.push(path),
+    }
+}
+
+fn leaf_mut<'a>(v: &'a mut Value, path: &[Value]) -> &'a mut Value {
+    path.iter().fold(v, |v, k| match k {
+        Value::String(k) => &mut v[k.as_str()],
+        Value::Number(i) => &mut v[i.as_u64().unwrap() as usize],
+        _ => unreachable!(),
+    })
+}
+
+/// Truncated, corrupted, retyped, huge and deeply nested bodies, correctly signed, at every
+/// webhook: never a 5xx, and whatever is refused stores nothing.
+async fn garbage_in_every_webhook_is_refused_and_stores_nothing(app: &TestApp) {
+    use rand::{Rng, SeedableRng, rngs::StdRng};
+    let mut rng = StdRng::seed_from_u64(0x7a9a_11);
+    let valid_json: [(&str, Value); 2] = [
+        (
+            "whatsapp",
+            wa_text(WARGA, "wamid.FUZZ", "Jalan rusak di depan balai desa."),
+        ),
+        (
+            "telegram",
+            tg_update(77001, 424242, "Sampah menumpuk di pasar."),
+        ),
+    ];
+    let wrong = [
+        json!(12345),
+        json!([1, 2]),
+        json!({"x": null}),
+        json!(true),
+        json!(null),
+        json!("teks"),
+    ];
+    let mut refused = 0;
+    for round in 0..240 {
+        let (channel, base) = &valid_json[round % 2];
+        let raw = serde_json::to_vec(base).unwrap();
+        let body: Vec<u8> = match rng.gen_range(0..5) {
+            0 => raw[..rng.gen_range(0..raw.len())].to_vec(),
+            1 => {
+                let mut b = raw.clone();
+                let i = rng.gen_range(0..b.len());
+                b[i] = rng.r#gen();
+                b
+            }
+            2 => {
+                let mut v = base.clone();
+                let mut paths = vec![];
+                leaves(&v, vec![], &mut paths);
+                let p = &paths[rng.gen_range(0..paths.len())];
+                *leaf_mut(&mut v, p) = wrong[rng.gen_range(0..wrong.len())].clone();
+                serde_json::to_vec(&v).unwrap()
+            }
+            3 => {
+                let mut v = base.clone();
+                let mut paths = vec![];
+                leaves(&v, vec![], &mut paths);
+                let p = &paths[rng.gen_range(0..paths.len())];
+                *leaf_mut(&mut v, p) = json!("x".repeat(rng.gen_range(5_000..1_500_000)));
+                serde_json::to_vec(&v).unwrap()
+            }
+            _ => {
+                let depth = rng.gen_range(200..5000);
+                format!("{}{}", "[".repeat(depth), "]".repeat(depth)).into_bytes()
+            }
+        };
+        let before = inbound_count(app).await;
+        let mut req = app
+            .anonymous()
+            .post(&format!("/channels/{channel}"))
+            .header("content-type", "application/json");
+        req = match *channel {
+            "whatsapp" => req.header("x-hub-signature-256", verify::sign_meta(WA_SECRET, &body)),
+            _ => req.header("x-telegram-bot-api-secret-token", TG_SECRET),
+        };
+        let status = req.body(body.clone()).send().await.unwrap().status();
+        assert!(
+            [
+                StatusCode::OK,
+                StatusCode::BAD_REQUEST,
+                StatusCode::PAYLOAD_TOO_LARGE
+            ]
+            .contains(&status),
+            "{channel}: {status} for {}",
+            String::from_utf8_lossy(&body[..body.len().min(300)])
+        );
+        if status != StatusCode::OK {
+            refused += 1;
+            assert_eq!(
+                inbound_count(app).await,
+                before,
+                "{channel}: refused but stored"
+            );
+        } else {
+            // Accepted: it was still a well-formed update (a changed id or words); a retry of
+            // the same body stores nothing more.
+            let again = inbound_count(app).await;
+            let mut req = app
+                .anonymous()
+                .post(&format!("/channels/{channel}"))
+                .header("content-type", "application/json");
+            req = match *channel {
+                "whatsapp" => {
+                    req.header("x-hub-signature-256", verify::sign_meta(WA_SECRET, &body))
+                }
+                _ => req.header("x-telegram-bot-api-secret-token", TG_SECRET),
+            };
+            assert_eq!(
+                req.body(body).send().await.unwrap().status(),
+                StatusCode::OK
+            );
+            assert_eq!(inbound_count(app).await, again);
+        }
+    }
+    assert!(refused > 100, "most garbage is refused: {refused}");
+
+    // Forms: the SMS gateway and Twilio, with fields missing, doubled, huge or not UTF-8.
+    let before = inbound_count(app).await;
+    for body in [
+        "from=&text=".to_string(),
+        "text=tanpa%20pengirim".to_string(),
+        "from=bukan-nomor&text=halo".to_string(),
+        "from=%FF%FE&text=%C3%28".to_string(),
+        format!("from=%2B6285600000009&text={}", "y".repeat(1_100_000)),
+        "%%%===&&&".to_string(),
+    ] {
+        let status = app
+            .anonymous()
+            .post(&format!("/channels/sms/{SMS_SECRET}"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert!(status.is_client_error(), "sms {body:.60}: {status}");
+    }
+    let url = app.url("/channels/twilio");
+    for params in [
+        vec![("From", "+6285600000002")],
+        vec![("MessageSid", "SM9"), ("From", "bukan"), ("Body", "x")],
+        vec![
+            ("MessageSid", "SM9"),
+            ("From", "+6285600000002"),
+            ("NumMedia", "banyak"),
+        ],
+    ] {
+        let owned: Vec<(String, String)> = params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let sig = verify::sign_twilio(TWILIO_TOKEN, &url, &owned);
+        let status = app
+            .anonymous()
+            .post("/channels/twilio")
+            .header("x-twilio-signature", sig)
+            .form(&owned)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert!(status.is_client_error(), "twilio {params:?}: {status}");
+    }
+    assert_eq!(
+        inbound_count(app).await,
+        before,
+        "no refused form was stored"
+    );
+}
+
+async fn inbound_count(app: &TestApp) -> i64 {
+    app.scalar("SELECT COUNT(*) FROM inbound_messages").await
+}
+
+async fn messenger_x_and_e_mail_file_reports_too(app: &TestApp) {
+    // Messenger: Meta's subscription check and a signed page event.
+    let ok = app
+        .anonymous()
+        .get(&format!(
+            "/channels/messenger?hub.mode=subscribe&hub.challenge=7781&hub.verify_token={FB_VERIFY}"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.text().await.unwrap(), "7781");
+    let page = json!({"object": "page", "entry": [{"id": "1770001", "time": 1764550000000i64, "messaging": [{
+        "sender": {"id": "6453000000000001"}, "recipient": {"id": "1770001"}, "timestamp": 1764550000000i64,
+        "message": {"mid": "m_FB1", "text": "Puskesmas Candisari tutup saat jam pelayanan, pasien ditolak."}}]}]});
+    let raw = serde_json::to_vec(&page).unwrap();
+    let post = |sig: String, raw: Vec<u8>| async move {
+        app.anonymous()
+            .post("/channels/messenger")
+            .header("content-type", "application/json")
+            .header("x-hub-signature-256", sig)
+            .body(raw)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    assert_eq!(
+        post(verify::sign_meta("wrong", &raw), raw.clone()).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post(verify::sign_meta(FB_SECRET, &raw), raw.clone()).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        post(verify::sign_meta(FB_SECRET, &raw), raw).await,
+        StatusCode::OK
+    );
+    app.run_inbox().await;
+    assert_eq!(reports_from(app, "facebook").await, 1, "once");
+    assert!(
+        app.scalar("SELECT COUNT(*) FROM notifications WHERE action = 'chat_reply' AND channel = 'facebook' AND address = '6453000000000001'")
+            .await
+            == 1
+    );
+
+    // X: the CRC check, then a signed direct message.
+    let crc: Value = app
+        .anonymous()
+        .get("/channels/x?crc_token=tanggap-crc-1")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        crc["response_token"],
+        verify::sign_x(X_SECRET, b"tanggap-crc-1")
+    );
+    let dm = json!({"for_user_id": "1500000000", "direct_message_events": [{
+        "type": "message_create", "id": "1860000000000000001", "created_timestamp": "1764550000000",
+        "message_create": {"sender_id": "2244994945", "target": {"recipient_id": "1500000000"},
+            "message_data": {"text": "Lampu lalu lintas Simpang Lima mati sejak pagi."}}}]});
+    let raw = serde_json::to_vec(&dm).unwrap();
+    let r = app
+        .anonymous()
+        .post("/channels/x")
+        .header(
+            "x-twitter-webhooks-signature",
+            verify::sign_x(X_SECRET, &raw),
+        )
+        .body(raw.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = app
+        .anonymous()
+        .post("/channels/x")
+        .body(raw)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "no signature");
+    app.run_inbox().await;
+    assert_eq!(reports_from(app, "twitter").await, 1);
+
+    // E-mail posted by the provider, with the shared secret; a reply quoting the tracking ID in
+    // its subject joins the report instead of filing another.
+    let mail = |id: &str, subject: &str, text: &str| json!({"message_id": id, "from": "Budi <budi.warga@example.id>", "subject": subject, "text": text});
+    let send = |body: Value, secret: &'static str| async move {
+        app.anonymous()
+            .post("/channels/email")
+            .header("x-tanggap-webhook-secret", secret)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    assert_eq!(
+        send(
+            mail(
+                "<a1@example.id>",
+                "Pungli di sekolah",
+                "Ada pungutan Rp 500 ribu untuk buku di SMA N 9."
+            ),
+            "salah"
+        )
+        .await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        send(
+            mail(
+                "<a1@example.id>",
+                "Pungli di sekolah",
+                "Ada pungutan Rp 500 ribu untuk buku di SMA N 9."
+            ),
+            EMAIL_SECRET
+        )
+        .await,
+        StatusCode::OK
+    );
+    app.run_inbox().await;
+    assert_eq!(reports_from(app, "email").await, 1);
+    let tid = tid_in(&last_answer(app, "budi.warga@example.id").await);
+    assert_eq!(
+        send(
+            mail(
+                "<a2@example.id>",
+                &format!("Re: [{tid}] Laporan diterima"),
+                "Kuitansinya saya lampirkan besok.\n\n> kutipan lama"
+            ),
+            EMAIL_SECRET
+        )
+        .await,
+        StatusCode::OK
+    );
+    app.run_inbox().await;
+    assert_eq!(
+        reports_from(app, "email").await,
+        1,
+        "the reply joined the report"
+    );
+    let op = app.staff("mail.operator", Role::Operator, None).await;
+    let timeline = op.report(&tid).await["timeline"].to_string();
+    assert!(
+        timeline.contains("Kuitansinya saya lampirkan besok"),
+        "{timeline}"
+    );
+    assert!(!timeline.contains("kutipan lama"), "quoted text is cut");
 }

@@ -51,10 +51,7 @@ const WARGA: &str = "6281234567001";
 const HEAD: &str = "6281277700011";
 
 async fn say(app: &TestApp, from: &str, id: &str, text: &str) {
-    assert_eq!(
-        post_wa(app, &wa_text(from, id, text)).await,
-        StatusCode::OK
-    );
+    assert_eq!(post_wa(app, &wa_text(from, id, text)).await, StatusCode::OK);
     app.run_inbox().await;
 }
 
@@ -139,29 +136,97 @@ async fn answers_alerts_and_updates_reach_the_phones(app: &TestApp, fake: &FakeP
     app.deliver().await;
     let to_head = fake.delivered_to(HEAD);
     assert_eq!(to_head.len(), 1, "{to_head:?}");
-    assert!(to_head[0].template, "outside the 24-hour window: the template");
+    assert!(
+        to_head[0].template,
+        "outside the 24-hour window: the template"
+    );
     assert!(to_head[0].text.contains(&tid) && to_head[0].text.contains("Jembatan Kali Garang"));
-    assert!(to_head[0].text.contains("Jawab dari ponsel ini"), "{}", to_head[0].text);
+    assert!(
+        to_head[0].text.contains("Jawab dari ponsel ini"),
+        "{}",
+        to_head[0].text
+    );
     assert!(
         !to_head[0].text.contains(WARGA),
         "the reporter's number is not the agency's business"
     );
     let to_warga = fake.delivered_to(WARGA);
     assert_eq!(to_warga.len(), 2);
-    assert!(to_warga[1].text.contains("didisposisikan"), "{}", to_warga[1].text);
+    assert!(
+        to_warga[1].text.contains("didisposisikan"),
+        "{}",
+        to_warga[1].text
+    );
+
+    // The desk answers the reporter from the report page: it goes out on WhatsApp.
+    let html = op
+        .get(&format!("/kelola/{tid}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("melalui WhatsApp"),
+        "the page says where the message goes"
+    );
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string();
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf)
+        .text("aksi", "pesan")
+        .text(
+            "text",
+            "Terima kasih, laporan Anda sudah kami teruskan ke DPU Bina Marga.",
+        );
+    let r = op
+        .post(&format!("/kelola/{tid}/aksi"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    app.deliver().await;
+    let to_warga = fake.delivered_to(WARGA);
+    assert_eq!(to_warga.len(), 3, "{to_warga:?}");
+    assert!(
+        to_warga[2]
+            .text
+            .contains("sudah kami teruskan ke DPU Bina Marga"),
+        "{}",
+        to_warga[2].text
+    );
 
     // The head answers from the phone: the stage is posted as them, the reporter is told.
     app.advance(TimeDelta::hours(3));
-    say(app, HEAD, "wamid.H1", &format!("{tid} cek lapangan tim sudah meluncur")).await;
+    say(
+        app,
+        HEAD,
+        "wamid.H1",
+        &format!("{tid} cek lapangan tim sudah meluncur"),
+    )
+    .await;
     app.deliver().await;
     let to_head = fake.delivered_to(HEAD);
     assert_eq!(to_head.len(), 2);
-    assert!(!to_head[1].template, "the head just wrote: a free-form text");
+    assert!(
+        !to_head[1].template,
+        "the head just wrote: a free-form text"
+    );
     assert!(to_head[1].text.contains("tercatat"), "{}", to_head[1].text);
     let to_warga = fake.delivered_to(WARGA);
-    assert_eq!(to_warga.len(), 3);
-    assert!(to_warga[2].text.contains("Cek lapangan"), "{}", to_warga[2].text);
-    assert!(to_warga[2].text.contains("tim sudah meluncur"));
+    assert_eq!(to_warga.len(), 4);
+    assert!(
+        to_warga[3].text.contains("Cek lapangan"),
+        "{}",
+        to_warga[3].text
+    );
+    assert!(to_warga[3].text.contains("tim sudah meluncur"));
     let r = op.report(&tid).await;
     assert!(r["assignments"][0]["first_response_at"].is_string());
     assert_eq!(
@@ -181,8 +246,15 @@ async fn answers_alerts_and_updates_reach_the_phones(app: &TestApp, fake: &FakeP
     };
     let now = app.now().timestamp();
     let first_id = &fake.delivered_to(WARGA)[0].id;
-    for (status, ts) in [("delivered", now - 60), ("read", now - 30), ("delivered", now - 50)] {
-        assert_eq!(post_wa(app, &receipt(first_id, status, ts)).await, StatusCode::OK);
+    for (status, ts) in [
+        ("delivered", now - 60),
+        ("read", now - 30),
+        ("delivered", now - 50),
+    ] {
+        assert_eq!(
+            post_wa(app, &receipt(first_id, status, ts)).await,
+            StatusCode::OK
+        );
     }
     assert_eq!(
         app.texts(&format!(
@@ -196,16 +268,23 @@ async fn answers_alerts_and_updates_reach_the_phones(app: &TestApp, fake: &FakeP
     let forged = app
         .anonymous()
         .post("/channels/whatsapp")
-        .header("x-hub-signature-256", verify::sign_meta("not-the-secret", &raw))
+        .header(
+            "x-hub-signature-256",
+            verify::sign_meta("not-the-secret", &raw),
+        )
         .body(raw)
         .send()
         .await
         .unwrap();
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
-    assert_eq!(post_wa(app, &receipt("wamid.unknown", "read", now)).await, StatusCode::OK);
+    assert_eq!(
+        post_wa(app, &receipt("wamid.unknown", "read", now)).await,
+        StatusCode::OK
+    );
     // Receipts never become messages or reports.
     assert_eq!(
-        app.scalar("SELECT COUNT(*) FROM reports WHERE channel = 'whatsapp'").await,
+        app.scalar("SELECT COUNT(*) FROM reports WHERE channel = 'whatsapp'")
+            .await,
         1
     );
     // Everything queued went out; nothing is waiting or dead.
@@ -225,13 +304,39 @@ async fn a_provider_outage_delays_but_never_loses_repeats_or_reorders(
     fake.set_down(true);
     fake.keep_failing(BROKEN, true);
     // Two WhatsApp citizens and a Telegram one write while every send fails.
-    say(app, WARGA, "wamid.O1", "Lampu PJU di Jalan Pemuda mati sepanjang 200 meter sejak seminggu.").await;
-    say(app, WARGA, "wamid.O2", "Tepatnya di depan Pasar Johar, gelap sekali malam hari.").await;
+    say(
+        app,
+        WARGA,
+        "wamid.O1",
+        "Lampu PJU di Jalan Pemuda mati sepanjang 200 meter sejak seminggu.",
+    )
+    .await;
+    say(
+        app,
+        WARGA,
+        "wamid.O2",
+        "Tepatnya di depan Pasar Johar, gelap sekali malam hari.",
+    )
+    .await;
     say(app, WARGA, "wamid.O3", "status").await;
-    say(app, BROKEN, "wamid.B1", "Sekolah memungut biaya seragam Rp 1,2 juta, padahal dilarang.").await;
-    for (n, text) in [(1, "Bantuan PKH ibu saya belum cair tiga bulan."), (2, "status")] {
+    say(
+        app,
+        BROKEN,
+        "wamid.B1",
+        "Sekolah memungut biaya seragam Rp 1,2 juta, padahal dilarang.",
+    )
+    .await;
+    for (n, text) in [
+        (1, "Bantuan PKH ibu saya belum cair tiga bulan."),
+        (2, "status"),
+    ] {
         assert_eq!(
-            post_tg(app, &tg_update(9100 + n, 5550001, text), Some(crate::chat::TG_SECRET)).await,
+            post_tg(
+                app,
+                &tg_update(9100 + n, 5550001, text),
+                Some(crate::chat::TG_SECRET)
+            )
+            .await,
             StatusCode::OK
         );
         app.run_inbox().await;
@@ -263,10 +368,22 @@ async fn a_provider_outage_delays_but_never_loses_repeats_or_reorders(
     }
     let to_warga = fake.delivered_to(WARGA);
     assert_eq!(to_warga.len(), 3, "{to_warga:?}");
-    assert!(to_warga[0].text.contains("kami terima"), "{}", to_warga[0].text);
-    assert!(to_warga[1].text.contains("ditambahkan"), "{}", to_warga[1].text);
+    assert!(
+        to_warga[0].text.contains("kami terima"),
+        "{}",
+        to_warga[0].text
+    );
+    assert!(
+        to_warga[1].text.contains("ditambahkan"),
+        "{}",
+        to_warga[1].text
+    );
     let ids: Vec<String> = to_warga.iter().map(|d| d.id.clone()).collect();
-    assert_eq!(queued_ids(app, &format!("+{WARGA}")).await, ids, "in order, each once");
+    assert_eq!(
+        queued_ids(app, &format!("+{WARGA}")).await,
+        ids,
+        "in order, each once"
+    );
     let to_tg = fake.delivered_to("5550001");
     assert_eq!(to_tg.len(), 2, "{to_tg:?}");
     let ids: Vec<String> = to_tg.iter().map(|d| d.id.clone()).collect();
@@ -276,8 +393,10 @@ async fn a_provider_outage_delays_but_never_loses_repeats_or_reorders(
     // the number or the words.
     assert!(fake.delivered_to(BROKEN).is_empty());
     assert_eq!(
-        app.texts(&format!("SELECT status FROM notifications WHERE address = '+{BROKEN}'"))
-            .await,
+        app.texts(&format!(
+            "SELECT status FROM notifications WHERE address = '+{BROKEN}'"
+        ))
+        .await,
         ["dead"]
     );
     let admin = app.staff("kotak.admin", Role::Admin, None).await;
@@ -291,11 +410,21 @@ async fn a_provider_outage_delays_but_never_loses_repeats_or_reorders(
         .await
         .remove(0);
     assert!(html.contains(&tid) && html.contains("whatsapp"), "{html}");
-    assert!(!html.contains(BROKEN) && !html.contains("seragam"), "no number, no words");
+    assert!(
+        !html.contains(BROKEN) && !html.contains("seragam"),
+        "no number, no words"
+    );
     // Agencies do not see the outbox.
-    let officer = app.staff("kotak.petugas", Role::Petugas, Some("dinkes")).await;
+    let officer = app
+        .staff("kotak.petugas", Role::Petugas, Some("dinkes"))
+        .await;
     assert_eq!(
-        officer.get("/admin/kotak-keluar").send().await.unwrap().status(),
+        officer
+            .get("/admin/kotak-keluar")
+            .send()
+            .await
+            .unwrap()
+            .status(),
         StatusCode::FORBIDDEN
     );
 
@@ -308,7 +437,9 @@ async fn a_provider_outage_delays_but_never_loses_repeats_or_reorders(
         .unwrap()
         .to_string();
     let id = app
-        .texts(&format!("SELECT CAST(id AS TEXT) FROM notifications WHERE address = '+{BROKEN}'"))
+        .texts(&format!(
+            "SELECT CAST(id AS TEXT) FROM notifications WHERE address = '+{BROKEN}'"
+        ))
         .await
         .remove(0);
     let r = admin
@@ -317,11 +448,22 @@ async fn a_provider_outage_delays_but_never_loses_repeats_or_reorders(
         .send()
         .await
         .unwrap();
-    assert!(r.status().is_success() || r.status().is_redirection(), "{}", r.status());
+    assert!(
+        r.status().is_success() || r.status().is_redirection(),
+        "{}",
+        r.status()
+    );
     app.deliver().await;
     app.deliver().await;
     assert_eq!(fake.delivered_to(BROKEN).len(), 1);
-    let html = admin.get("/admin/kotak-keluar").send().await.unwrap().text().await.unwrap();
+    let html = admin
+        .get("/admin/kotak-keluar")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("kotak-keluar-kosong"), "{html}");
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'notification.retried'")

@@ -149,7 +149,9 @@ fn handle(
             }
             let media = s.media.lock().unwrap();
             return match media.iter().find(|(m, _)| m == id) {
-                Some((_, bytes)) => ([("content-type", "image/jpeg")], bytes.clone()).into_response(),
+                Some((_, bytes)) => {
+                    ([("content-type", "image/jpeg")], bytes.clone()).into_response()
+                }
                 None => StatusCode::NOT_FOUND.into_response(),
             };
         }

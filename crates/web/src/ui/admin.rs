@@ -398,9 +398,7 @@ pub async fn outbox(ui: Ui) -> UiResult {
         .await
         .map_err(|e| ui.api_error(e.into()))?;
     let t = OutboxPage {
-        l: ui
-            .layout(ui.tr.s("Kotak keluar", "Outbox"))
-            .await,
+        l: ui.layout(ui.tr.s("Kotak keluar", "Outbox")).await,
         items,
     };
     Ok(page(&t))

@@ -628,6 +628,34 @@ struct ManagePage {
 }
 
 impl ManagePage {
+    /// Where a message to the reporter goes: the chat they wrote from (the reporter-updates
+    /// job's route), else their e-mail or phone.
+    fn reply_route(&self) -> String {
+        let name = match self.r.channel.as_str() {
+            "whatsapp" => "WhatsApp",
+            "sms" => "SMS",
+            "telegram" => "Telegram",
+            "facebook" => "Facebook Messenger",
+            "twitter" => "X (Twitter)",
+            "email" => "e-mail",
+            _ => "",
+        };
+        if name.is_empty() {
+            self.l
+                .tr
+                .s(
+                    "Pesan dikirim ke e-mail atau nomor ponsel pelapor (bila ada) dan tampil di halaman lacak.",
+                    "The message goes to the reporter's e-mail or phone (if any) and shows on the tracking page.",
+                )
+                .to_string()
+        } else {
+            self.l.tr.pick(
+                format!("Pesan dikirim ke pelapor melalui {name}, kanal tempat ia melapor, dan tampil di halaman lacak."),
+                format!("The message goes to the reporter on {name}, the channel they reported on, and shows on the tracking page."),
+            )
+        }
+    }
+
     fn retry_for(&self, aksi: &str, assignment: i64) -> Option<&Retry> {
         self.retry
             .as_ref()

@@ -68,10 +68,15 @@ pub(crate) fn parse(params: &[(String, String)]) -> Result<Inbound, ParseError> 
             .or_else(|| get("Address").and_then(clean::short));
         msg.location = clean::location(lat, lon, label);
     }
-    let count = get("NumMedia")
-        .and_then(|n| n.trim().parse::<usize>().ok())
-        .unwrap_or(MAX_TWILIO_MEDIA)
-        .min(MAX_TWILIO_MEDIA);
+    // Twilio always sends a count; anything but a number is not Twilio.
+    let count = match get("NumMedia") {
+        Some(n) => n
+            .trim()
+            .parse::<usize>()
+            .map_err(|_| malformed(PROVIDER, "NumMedia is not a number"))?,
+        None => MAX_TWILIO_MEDIA,
+    }
+    .min(MAX_TWILIO_MEDIA);
     for i in 0..count {
         let Some(url) = get(&format!("MediaUrl{i}")).and_then(clean::media_url) else {
             continue;
