@@ -1072,7 +1072,7 @@ impl Words {
         let first = self.lower.first()?.as_str();
         match first {
             "ya" | "setuju" | "oke" | "ok" if self.len() <= 2 => return Some(Closing::Confirm),
-            "buka" | "belum" if !self.lower.get(1).is_some_and(|w| w.parse::<u8>().is_ok()) => {
+            "buka" | "belum" if self.lower.get(1).is_none_or(|w| w.parse::<u8>().is_err()) => {
                 let reason = self
                     .text
                     .split_once(char::is_whitespace)

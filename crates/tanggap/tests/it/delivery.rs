@@ -389,6 +389,25 @@ async fn a_provider_outage_delays_but_never_loses_repeats_or_reorders(
     let ids: Vec<String> = to_tg.iter().map(|d| d.id.clone()).collect();
     assert_eq!(queued_ids(app, "5550001").await, ids);
 
+    // A number the provider refuses for good is dead-lettered at the first answer.
+    const REFUSED: &str = "6281255500031";
+    fake.refuse(REFUSED);
+    say(
+        app,
+        REFUSED,
+        "wamid.R1",
+        "Pelayanan KTP di kecamatan meminta uang pelicin.",
+    )
+    .await;
+    app.deliver().await;
+    assert_eq!(
+        app.texts(&format!(
+            "SELECT status || ' ' || CAST(attempts AS TEXT) FROM notifications WHERE address = '+{REFUSED}'"
+        ))
+        .await,
+        ["dead 1"]
+    );
+
     // The broken number exhausted its attempts: a dead letter, on the operators' page, without
     // the number or the words.
     assert!(fake.delivered_to(BROKEN).is_empty());
@@ -464,10 +483,31 @@ async fn a_provider_outage_delays_but_never_loses_repeats_or_reorders(
         .text()
         .await
         .unwrap();
-    assert!(html.contains("kotak-keluar-kosong"), "{html}");
+    assert!(!html.contains(&tid), "sent: no longer a dead letter");
+    assert!(
+        !html.contains("pelicin") && html.contains("whatsapp"),
+        "{html}"
+    );
+    // "Send all again" while the provider still refuses: tried once more, dead again.
+    let r = admin
+        .post("/admin/kotak-keluar/ulang")
+        .form(&[("csrf", csrf.as_str()), ("id", "semua")])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success() || r.status().is_redirection());
+    app.deliver().await;
+    assert_eq!(
+        app.texts(&format!(
+            "SELECT status || ' ' || CAST(attempts AS TEXT) FROM notifications WHERE address = '+{REFUSED}'"
+        ))
+        .await,
+        ["dead 1"]
+    );
+    assert!(fake.delivered_to(REFUSED).is_empty());
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'notification.retried'")
             .await,
-        1
+        2
     );
 }

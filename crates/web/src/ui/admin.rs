@@ -420,7 +420,7 @@ pub async fn retry_outbox(ui: Ui, Form(f): Form<RetryForm>) -> UiResult {
         s => match s.parse::<i64>() {
             Ok(i) => Some(i),
             Err(_) => {
-                ui.flash_error(&tr.s("Pesan tidak dikenal.", "Unknown message."))
+                ui.flash_error(tr.s("Pesan tidak dikenal.", "Unknown message."))
                     .await;
                 return Ok(Redirect::to("/admin/kotak-keluar").into_response());
             }
@@ -428,7 +428,7 @@ pub async fn retry_outbox(ui: Ui, Form(f): Form<RetryForm>) -> UiResult {
     };
     match ui.state.services.retry_dead_letters(ui.caller(), id).await {
         Ok(0) => {
-            ui.flash_error(&tr.s(
+            ui.flash_error(tr.s(
                 "Pesan itu sudah tidak ada di daftar gagal.",
                 "That message is no longer in the failed list.",
             ))
