@@ -287,6 +287,24 @@ async fn answers_alerts_and_updates_reach_the_phones(app: &TestApp, fake: &FakeP
             .await,
         1
     );
+    // An SMS through the gateway is answered through the gateway's send URL.
+    let r = app
+        .anonymous()
+        .get(&format!(
+            "/channels/sms/{}?from=085600000001&text=Air%20PDAM%20mati%20tiga%20hari%20di%20Banyumanik&id=gw-77",
+            crate::chat::SMS_SECRET
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    app.run_inbox().await;
+    app.deliver().await;
+    let sms = fake.delivered_to("+6285600000001");
+    assert_eq!(sms.len(), 1, "{:?}", fake.delivered());
+    assert_eq!(sms[0].provider, "sms");
+    assert!(sms[0].text.contains("LG-"), "{}", sms[0].text);
+
     // Everything queued went out; nothing is waiting or dead.
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM notifications WHERE status NOT IN ('sent', 'read')")
