@@ -19,6 +19,7 @@ pub mod files;
 pub mod outbox;
 pub mod privacy;
 pub mod reading;
+pub mod receipts;
 pub mod reference;
 mod refusal;
 pub mod reports;

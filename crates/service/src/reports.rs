@@ -336,7 +336,19 @@ impl Services {
                     SecretToken::generate(&mut rng),
                 )
             };
+            let receipt = self.receipt(
+                input.channel,
+                &tracking_id,
+                &secret,
+                valid.reporter.as_ref().and_then(|r| r.email.as_deref()),
+                valid.reporter.as_ref().and_then(|r| r.phone.as_deref()),
+                crate::receipts::Receipt::Submitted {
+                    title: &valid.title,
+                },
+                &format!("receipt:{tracking_id}"),
+            );
             let report = NewReport {
+                notifications: receipt.into_iter().collect(),
                 tracking_id: tracking_id.clone(),
                 secret_hash: secret.hash(),
                 kind: valid.kind,

@@ -268,6 +268,15 @@ impl Store for PgStore {
     async fn report_secret_hash(&self, id: i64) -> Result<Option<String>> {
         reports::secret_hash(&self.pool, id).await
     }
+    async fn replace_report_secret(
+        &self,
+        report_id: i64,
+        secret_hash: &str,
+        notification: &NewNotification,
+        at: Timestamp,
+    ) -> Result<bool> {
+        reports::replace_report_secret(&self.pool, report_id, secret_hash, notification, at).await
+    }
     /// Read in one snapshot: the workflow decides on this view and the store later checks only
     /// its version, so the row, assignments and clocks must not come from different moments.
     async fn report_view(&self, id: i64) -> Result<Option<ReportView>> {

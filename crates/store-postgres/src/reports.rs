@@ -267,6 +267,13 @@ pub(crate) async fn create_report(pool: &PgPool, r: &NewReport) -> Result<Create
             .await
             .map_err(db_err)?;
     }
+    for n in &r.notifications {
+        let n = NewNotification {
+            report_id: Some(id),
+            ..n.clone()
+        };
+        crate::scheduler::insert_notification(&mut tx, &n, r.created_at).await?;
+    }
     for c in &r.clocks {
         upsert_clock(&mut tx, id, 0, c).await?;
     }
@@ -1129,4 +1136,30 @@ pub(crate) async fn review_attachment(
     let record = attachment_from_row(&row)?;
     tx.commit().await.map_err(db_err)?;
     Ok(record)
+}
+
+pub(crate) async fn replace_report_secret(
+    pool: &PgPool,
+    report_id: i64,
+    secret_hash: &str,
+    notification: &NewNotification,
+    at: Timestamp,
+) -> Result<bool> {
+    let mut tx = pool.begin().await.map_err(db_err)?;
+    let done = sqlx::query("UPDATE reports SET secret_hash = $1 WHERE id = $2")
+        .bind(secret_hash)
+        .bind(report_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    let n = NewNotification {
+        report_id: Some(report_id),
+        ..notification.clone()
+    };
+    crate::scheduler::insert_notification(&mut tx, &n, at).await?;
+    tx.commit().await.map_err(db_err)?;
+    Ok(true)
 }

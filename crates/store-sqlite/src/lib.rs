@@ -284,6 +284,22 @@ impl Store for SqliteStore {
     async fn report_secret_hash(&self, id: i64) -> Result<Option<String>> {
         reports::secret_hash(&self.read, id).await
     }
+    async fn replace_report_secret(
+        &self,
+        report_id: i64,
+        secret_hash: &str,
+        notification: &NewNotification,
+        at: Timestamp,
+    ) -> Result<bool> {
+        reports::replace_report_secret(
+            &self.writer,
+            report_id,
+            secret_hash.to_string(),
+            notification.clone(),
+            at,
+        )
+        .await
+    }
     async fn report_view(&self, id: i64) -> Result<Option<ReportView>> {
         let mut conn = self.read.acquire().await.map_err(util::db_err)?;
         reports::report_view(&mut conn, id).await

@@ -238,6 +238,10 @@ pub(crate) async fn create_report(w: &Writer, r: NewReport) -> Result<CreatedRep
                     .await
                     .map_err(db_err)?;
             }
+            for n in &r.notifications {
+                let n = NewNotification { report_id: Some(id), ..n.clone() };
+                crate::scheduler::insert_notification(conn, &n, r.created_at).await?;
+            }
             for c in &r.clocks {
                 upsert_clock(conn, id, 0, c).await?;
             }
@@ -1083,6 +1087,35 @@ pub(crate) async fn review_attachment(
                 .await
                 .map_err(db_err)?;
             attachment_from_row(&row)
+        })
+    })
+    .await
+}
+
+pub(crate) async fn replace_report_secret(
+    w: &Writer,
+    report_id: i64,
+    secret_hash: String,
+    notification: NewNotification,
+    at: Timestamp,
+) -> Result<bool> {
+    w.run(move |conn| {
+        Box::pin(async move {
+            let done = sqlx::query("UPDATE reports SET secret_hash = ? WHERE id = ?")
+                .bind(&secret_hash)
+                .bind(report_id)
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+            if done.rows_affected() == 0 {
+                return Ok(false);
+            }
+            let n = NewNotification {
+                report_id: Some(report_id),
+                ..notification
+            };
+            crate::scheduler::insert_notification(conn, &n, at).await?;
+            Ok(true)
         })
     })
     .await

@@ -55,6 +55,7 @@ macro_rules! conformance_tests {
             reporter_updates_and_job_cursors,
             inbound_messages_are_recorded_once_and_handled_in_order,
             the_outbox_keeps_each_address_in_order,
+            a_receipt_is_enqueued_with_its_report_and_a_new_secret_with_its_message,
             // scheduler and notifications
             due_clocks_are_claimed_in_order_and_leased,
             firing_a_threshold_is_a_compare_and_set,
@@ -234,6 +235,7 @@ fn calendar() -> WorkingCalendar {
 pub fn new_report(rng: &mut StdRng, title: &str, phone: Option<&str>, at: Timestamp) -> NewReport {
     let policy = SlaPolicy::jateng();
     NewReport {
+        notifications: vec![],
         tracking_id: TrackingId::generate("LG", rng),
         secret_hash: SecretToken::generate(rng).hash(),
         kind: ReportKind::Pengaduan,
@@ -3428,4 +3430,62 @@ pub async fn inbound_messages_are_recorded_once_and_handled_in_order<H: Harness>
     assert_eq!(store.chat_pending(Channel::Sms, a).await.unwrap(), None);
     store.clear_chat_pending(wa, a).await.unwrap();
     assert_eq!(store.chat_pending(wa, a).await.unwrap(), None);
+}
+
+pub async fn a_receipt_is_enqueued_with_its_report_and_a_new_secret_with_its_message<H: Harness>(
+    h: &H,
+) {
+    let store = h.store();
+    let store = store.as_ref();
+    seed(store).await;
+    let mut rng = StdRng::seed_from_u64(31);
+    let receipt = |key: &str| NewNotification {
+        idempotency_key: key.into(),
+        action: "receipt".into(),
+        report_id: None,
+        assignment_id: None,
+        agency_id: None,
+        recipient: RecipientKind::Reporter,
+        user_id: None,
+        channel: NotifyChannel::Sms,
+        address: Some("+6281234500001".into()),
+        subject: "Tanda terima".into(),
+        body: "Tautan".into(),
+    };
+    let mut r = new_report(&mut rng, "Kuitansi", Some("+6281234500001"), t0());
+    r.notifications = vec![receipt("receipt:a")];
+    let created = store.create_report(&r).await.unwrap();
+    let notes = store.notifications_for_report(created.id).await.unwrap();
+    assert_eq!(notes.len(), 1, "enqueued with the report");
+    assert_eq!(notes[0].report_id, Some(created.id));
+    assert_eq!(notes[0].status, NotificationStatus::Pending);
+
+    let new_hash = SecretToken::generate(&mut rng).hash();
+    assert!(
+        store
+            .replace_report_secret(created.id, &new_hash, &receipt("receipt:b"), t0())
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.report_secret_hash(created.id).await.unwrap().as_deref(),
+        Some(new_hash.as_str())
+    );
+    assert_eq!(store.notifications_for_report(created.id).await.unwrap().len(), 2);
+    assert!(
+        !store
+            .replace_report_secret(created.id + 999, &new_hash, &receipt("receipt:c"), t0())
+            .await
+            .unwrap(),
+        "no such report: nothing changes, nothing is sent"
+    );
+    assert_eq!(
+        store
+            .claim_notifications(t0(), 10, lease())
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "one address: one at a time"
+    );
 }

@@ -170,6 +170,15 @@ pub trait Store: Send + Sync + 'static {
     -> Result<Option<ReportRecord>>;
     /// The report's secret hash, for the reporter's link.
     async fn report_secret_hash(&self, id: i64) -> Result<Option<String>>;
+    /// Give the report a new secret (the old link stops working) and enqueue the message that
+    /// carries the new link, in one transaction. `false`: no such report.
+    async fn replace_report_secret(
+        &self,
+        report_id: i64,
+        secret_hash: &str,
+        notification: &NewNotification,
+        at: Timestamp,
+    ) -> Result<bool>;
     /// What the workflow needs to decide the next step.
     async fn report_view(&self, id: i64) -> Result<Option<ReportView>>;
     /// Persist events decided on `change.expected_version`. If the report has moved on since,

@@ -14,6 +14,9 @@ pub use tanggap_domain::Timestamp;
 /// Everything about a new report that the service layer has already checked and decided.
 #[derive(Debug, Clone)]
 pub struct NewReport {
+    /// Enqueued with the report, in its transaction (the reporter's receipt); their
+    /// `report_id` is set to the new report's.
+    pub notifications: Vec<crate::NewNotification>,
     pub tracking_id: TrackingId,
     /// SHA-256 of the reporter's secret token.
     pub secret_hash: String,

@@ -25,6 +25,15 @@
         .catch(function () {});
     });
   });
+  // The receipt's "copy the link" button.
+  document.querySelectorAll("[data-copy]").forEach(function (b) {
+    var field = document.getElementById(b.getAttribute("data-copy"));
+    if (!field || !navigator.clipboard) return;
+    b.hidden = false;
+    b.addEventListener("click", function () {
+      navigator.clipboard.writeText(field.value).then(function () { b.textContent = b.getAttribute("data-done"); });
+    });
+  });
   // The no-script "show the next level" buttons are not needed when this runs.
   document.querySelectorAll("[data-js-hide]").forEach(function (el) { el.hidden = true; });
   // Location from the phone's GPS, only when the citizen asks for it.

@@ -136,6 +136,20 @@ impl Browser {
             .unwrap()
     }
 
+    /// An input's current value.
+    async fn value(&self, css: &str) -> String {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap_or_default()
+    }
+
     async fn page_text(&self) -> String {
         self.text("body").await
     }
@@ -295,7 +309,28 @@ async fn citizen_desk_agency_and_back_in_a_real_browser() {
     b.submit("button[name=aksi][value=kirim]").await;
     let tid = b.text("#nomor-laporan").await;
     assert!(tid.starts_with("LG-"), "{tid}");
-    let secret_link = b.text("#tautan-rahasia").await;
+    // The receipt: the full link, to copy (the button appears with JavaScript) or to save to
+    // one's own WhatsApp.
+    let secret_link = b.value("#tautan-rahasia").await;
+    assert!(secret_link.starts_with("http://"), "{secret_link}");
+    let copy = b.client.find(Locator::Css("#salin-tautan")).await.unwrap();
+    assert!(
+        copy.is_displayed().await.unwrap(),
+        "the copy button shows with JavaScript"
+    );
+    let share = b
+        .client
+        .find(Locator::Css("#bagikan-wa"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(
+        share.starts_with("https://wa.me/?text=") && share.contains(&tid),
+        "{share}"
+    );
     let secret_path = secret_link[secret_link.find("/lacak/").unwrap()..].to_string();
     b.shoot("terkirim").await;
     let stored = app

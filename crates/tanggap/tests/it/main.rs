@@ -19,6 +19,7 @@ mod delivery;
 mod doors;
 mod fakes;
 mod page_uploads;
+mod receipts;
 mod reporters_safe;
 mod transport;
 mod ui_pages;

@@ -387,12 +387,46 @@ pub async fn regions_fragment(
 
 // ----- tracking -------------------------------------------------------------------------------
 
+#[derive(Deserialize)]
+pub struct ResendForm {
+    #[serde(default)]
+    nomor: String,
+}
+
+/// "Send me my link again": the same answer whatever the tracking ID (see
+/// `Services::resend_link`).
+pub async fn resend_link(ui: Ui, ip: ClientIp, Form(f): Form<ResendForm>) -> UiResult {
+    ui.state.limits.lookup(ip.0).map_err(|e| ui.api_error(e))?;
+    ui.state
+        .services
+        .resend_link(ui.caller(), &f.nomor)
+        .await
+        .map_err(|e| ui.api_error(e.into()))?;
+    let l = ui.layout(ui.tr.s("Lacak laporan", "Track a report")).await;
+    let notice = Some(
+        ui.tr
+            .s(
+                "Bila nomor itu terdaftar dan laporannya mencatat e-mail atau nomor ponsel, tautan baru sudah kami kirim ke sana (paling sering sekali tiap 15 menit). Tautan lama tidak berlaku lagi.",
+                "If that number is on record and its report has an e-mail address or phone number, a new link has been sent there (at most once every 15 minutes). The old link no longer works.",
+            )
+            .to_string(),
+    );
+    Ok(page(&LookupPage {
+        l,
+        nomor: f.nomor.trim().chars().take(40).collect(),
+        error: None,
+        notice,
+    }))
+}
+
 #[derive(Template)]
 #[template(path = "lacak.html")]
 struct LookupPage {
     l: Layout,
     nomor: String,
     error: Option<String>,
+    /// After "send me my link again".
+    notice: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -408,6 +442,7 @@ pub async fn track_lookup(ui: Ui, Query(q): Query<LookupQuery>) -> UiResult {
             l,
             nomor: String::new(),
             error: None,
+            notice: None,
         })),
         Some(n) => match tanggap_domain::TrackingId::parse(n) {
             Ok(t) => {
@@ -431,6 +466,7 @@ pub async fn track_lookup(ui: Ui, Query(q): Query<LookupQuery>) -> UiResult {
                     l,
                     nomor: n.to_string(),
                     error,
+                    notice: None,
                 });
                 *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
                 Ok(r)
@@ -606,6 +642,13 @@ impl TrackPage {
     pub fn kunci(&self) -> String {
         self.secret.clone().unwrap_or_default()
     }
+    /// The text of the "save it to your WhatsApp" link: the tracking ID and the secret link.
+    pub fn share_text(&self) -> String {
+        super::urlencode(&format!(
+            "Laporan Tanggap {}: {}",
+            self.r.tracking_id, self.secret_link
+        ))
+    }
     pub fn kind_label(&self) -> &'static str {
         ReportKind::parse(&self.r.kind).map_or("", |k| self.l.tr.kind(&k))
     }
@@ -767,7 +810,7 @@ async fn render_track(ui: &Ui, tid: &str, q: TrackQuery, reply: Option<ReplyRetr
     let page_title = format!("{} · {}", r.tracking_id, r.title);
     let secret_link = format!(
         "{}/lacak/{}?kunci={}",
-        ui.state.public_url,
+        ui.origin(),
         r.tracking_id,
         secret.clone().unwrap_or_default()
     );

@@ -75,6 +75,8 @@ pub struct Ui {
     pub session: Option<Session>,
     pub tr: Tr,
     pub path: String,
+    /// `https://lapor.example.go.id`, or `http://{Host}` when no public address is configured.
+    origin: String,
 }
 
 impl FromRequestParts<AppState> for Ui {
@@ -117,17 +119,41 @@ impl FromRequestParts<AppState> for Ui {
             tz,
             now: state.services.now(),
         };
+        // Links citizens keep (the secret link) are absolute: the configured public address,
+        // else the address this request came to.
+        let origin = if state.public_url.is_empty() {
+            parts
+                .headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .filter(|h| {
+                    !h.is_empty()
+                        && h.len() <= 255
+                        && h.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c))
+                })
+                .map(|h| format!("http://{h}"))
+                .unwrap_or_default()
+        } else {
+            state.public_url.trim_end_matches('/').to_string()
+        };
         Ok(Ui {
             state: state.clone(),
             principal,
             session,
             tr,
             path: parts.uri.path().to_string(),
+            origin,
         })
     }
 }
 
 impl Ui {
+    /// Where this site is, for absolute links.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
     pub fn user(&self) -> Option<&User> {
         self.principal.user()
     }
@@ -518,6 +544,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/lacak", get(citizen::track_lookup))
         .route("/lacak/{tid}", get(citizen::track))
+        .route("/lacak/kirim-tautan", post(citizen::resend_link))
         .route(
             "/lacak/{tid}/balas",
             post(citizen::reply).layer(DefaultBodyLimit::disable()),
