@@ -16,6 +16,13 @@ use tanggap_store::NewNotification;
 /// A new link is sent at most this often per report, whoever asks.
 pub const RESEND_EVERY: TimeDelta = TimeDelta::minutes(15);
 
+/// Where the reporter can be reached: their e-mail address and E.164 phone number.
+#[derive(Clone, Copy)]
+pub(crate) struct Contact<'a> {
+    pub email: Option<&'a str>,
+    pub phone: Option<&'a str>,
+}
+
 /// What the receipt says.
 pub(crate) enum Receipt<'a> {
     Submitted { title: &'a str },
@@ -43,15 +50,14 @@ impl Services {
         channel: Channel,
         tracking_id: &TrackingId,
         secret: &SecretToken,
-        email: Option<&str>,
-        phone: Option<&str>,
+        to: Contact<'_>,
         what: Receipt<'_>,
         key: &str,
     ) -> Option<NewNotification> {
         if channel.is_chat() || channel == Channel::Email {
             return None;
         }
-        let (notify, address) = match (email, phone) {
+        let (notify, address) = match (to.email, to.phone) {
             (Some(e), _) => (NotifyChannel::Email, e),
             (None, Some(p)) => (NotifyChannel::Sms, p),
             (None, None) => return None,
@@ -136,8 +142,10 @@ impl Services {
             channel,
             &tid,
             &secret,
-            r.email.as_deref(),
-            r.phone.as_deref(),
+            Contact {
+                email: r.email.as_deref(),
+                phone: r.phone.as_deref(),
+            },
             Receipt::NewLink,
             &key,
         ) else {

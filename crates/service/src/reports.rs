@@ -340,8 +340,10 @@ impl Services {
                 input.channel,
                 &tracking_id,
                 &secret,
-                valid.reporter.as_ref().and_then(|r| r.email.as_deref()),
-                valid.reporter.as_ref().and_then(|r| r.phone.as_deref()),
+                crate::receipts::Contact {
+                    email: valid.reporter.as_ref().and_then(|r| r.email.as_deref()),
+                    phone: valid.reporter.as_ref().and_then(|r| r.phone.as_deref()),
+                },
                 crate::receipts::Receipt::Submitted {
                     title: &valid.title,
                 },

@@ -3468,10 +3468,21 @@ pub async fn a_receipt_is_enqueued_with_its_report_and_a_new_secret_with_its_mes
             .unwrap()
     );
     assert_eq!(
-        store.report_secret_hash(created.id).await.unwrap().as_deref(),
+        store
+            .report_secret_hash(created.id)
+            .await
+            .unwrap()
+            .as_deref(),
         Some(new_hash.as_str())
     );
-    assert_eq!(store.notifications_for_report(created.id).await.unwrap().len(), 2);
+    assert_eq!(
+        store
+            .notifications_for_report(created.id)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
     assert!(
         !store
             .replace_report_secret(created.id + 999, &new_hash, &receipt("receipt:c"), t0())

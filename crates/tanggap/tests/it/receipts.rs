@@ -75,9 +75,9 @@ async fn the_receipt_carries_the_full_link_to_the_contact_given(app: &TestApp) {
     // The outbox sends it like any message.
     app.deliver().await;
     assert_eq!(
-        app.scalar(&format!(
+        app.scalar(
             "SELECT COUNT(*) FROM notifications WHERE action = 'receipt' AND status = 'sent'"
-        ))
+        )
         .await,
         2
     );
