@@ -130,11 +130,21 @@ pub struct FakeSender {
     /// Idempotency key → transient failures still to give.
     transient: Mutex<HashMap<String, u32>>,
     permanent: Mutex<Vec<String>>,
+    /// Actions delivered without being recorded (what a test does not look at).
+    ignored: Vec<String>,
 }
 
 impl FakeSender {
     pub fn new() -> Arc<Self> {
         Arc::new(FakeSender::default())
+    }
+
+    /// A sender that delivers notifications of these actions without recording them.
+    pub fn ignoring(actions: &[&str]) -> Arc<Self> {
+        Arc::new(FakeSender {
+            ignored: actions.iter().map(|a| a.to_string()).collect(),
+            ..FakeSender::default()
+        })
     }
 
     /// Everything sent so far, in order.
@@ -163,6 +173,9 @@ impl FakeSender {
 impl NotificationSender for FakeSender {
     async fn send(&self, n: &Notification, _now: Timestamp) -> Result<Delivered, SendError> {
         let key = &n.idempotency_key;
+        if self.ignored.contains(&n.action) {
+            return Ok(Delivered::default());
+        }
         if self
             .permanent
             .lock()

@@ -118,7 +118,7 @@ async fn run(app: &Instance, t: Timestamp, skew: TimeDelta) -> (usize, usize) {
 
 async fn two_instances_race(db: Db) {
     let start = wib("2026-11-30 09:00");
-    let sender = FakeSender::new();
+    let sender = FakeSender::ignoring(&["receipt"]);
     let one = instance(db.open().await, start, &sender);
     let two = instance(db.open().await, start, &sender);
     let staff = setup(&one.services, one.store.as_ref(), &AGENCIES, &[]).await;
@@ -183,7 +183,7 @@ async fn two_concurrent_sweeps_on_sqlite_send_every_notification_once() {
 /// dies holding notifications. New processes finish the work: nothing lost, nothing twice.
 async fn restarts_lose_and_repeat_nothing(db: Db) {
     let start = wib("2026-11-30 09:00");
-    let sender = FakeSender::new();
+    let sender = FakeSender::ignoring(&["receipt"]);
     let first = instance(db.open().await, start, &sender);
     let staff = setup(&first.services, first.store.as_ref(), &AGENCIES, &[]).await;
     let work = workload(&first, &staff, start, 30).await;

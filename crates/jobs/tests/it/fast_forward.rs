@@ -403,7 +403,7 @@ async fn two_weeks_across_christmas_and_new_year() {
     let cal = Calendar::load();
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new(wib("2026-10-20 10:00")));
-    let sender = FakeSender::new();
+    let sender = FakeSender::ignoring(&["receipt"]);
     let app = Instance::new(
         sqlite_store(&dir).await,
         clock.clone(),

@@ -29,7 +29,7 @@ async fn the_ladder_reminds_then_tells_the_head_then_marks_lalai() {
     let dir = tempfile::tempdir().unwrap();
     let start = wib("2026-11-30 09:00");
     let clock = std::sync::Arc::new(ManualClock::new(start));
-    let sender = FakeSender::new();
+    let sender = FakeSender::ignoring(&["receipt"]);
     let app = Instance::new(
         sqlite_store(&dir).await,
         clock.clone(),
@@ -196,7 +196,7 @@ async fn after_downtime_every_missed_step_fires_once_in_order() {
     let dir = tempfile::tempdir().unwrap();
     let start = wib("2026-11-30 09:00");
     let clock = std::sync::Arc::new(ManualClock::new(start));
-    let sender = FakeSender::new();
+    let sender = FakeSender::ignoring(&["receipt"]);
     let app = Instance::new(
         sqlite_store(&dir).await,
         clock.clone(),
@@ -261,7 +261,12 @@ async fn after_downtime_every_missed_step_fires_once_in_order() {
             );
         }
         want.sort();
-        let mut got: Vec<String> = notes.into_iter().map(|n| n.idempotency_key).collect();
+        // (The reporter's receipt, sent at submission, is not the ladder's.)
+        let mut got: Vec<String> = notes
+            .into_iter()
+            .filter(|n| n.action != "receipt")
+            .map(|n| n.idempotency_key)
+            .collect();
         got.sort();
         assert_eq!(got, want);
         assert_eq!(
@@ -289,7 +294,7 @@ async fn after_downtime_every_missed_step_fires_once_in_order() {
 async fn silence_after_selesai_closes_and_sixty_days_offer_the_ombudsman() {
     let dir = tempfile::tempdir().unwrap();
     let clock = std::sync::Arc::new(ManualClock::new(wib("2026-10-26 14:05")));
-    let sender = FakeSender::new();
+    let sender = FakeSender::ignoring(&["receipt"]);
     let app = Instance::new(
         sqlite_store(&dir).await,
         clock.clone(),
@@ -478,7 +483,7 @@ async fn silence_after_selesai_closes_and_sixty_days_offer_the_ombudsman() {
 async fn agency_heads_get_one_morning_digest_a_day() {
     let dir = tempfile::tempdir().unwrap();
     let clock = std::sync::Arc::new(ManualClock::new(wib("2026-11-30 09:00")));
-    let sender = FakeSender::new();
+    let sender = FakeSender::ignoring(&["receipt"]);
     let app = Instance::new(
         sqlite_store(&dir).await,
         clock.clone(),
@@ -574,7 +579,7 @@ async fn the_outbox_retries_with_backoff_and_gives_up_on_permanent_failures() {
     let dir = tempfile::tempdir().unwrap();
     let start = wib("2026-11-30 09:00");
     let clock = std::sync::Arc::new(ManualClock::new(start));
-    let sender = FakeSender::new();
+    let sender = FakeSender::ignoring(&["receipt"]);
     let app = Instance::new(
         sqlite_store(&dir).await,
         clock.clone(),
@@ -612,7 +617,8 @@ async fn the_outbox_retries_with_backoff_and_gives_up_on_permanent_failures() {
     let t = wib("2026-11-30 21:00");
     app.scheduler.sweep(t).await.unwrap();
     let d = dispatcher.dispatch(t).await.unwrap();
-    assert_eq!((d.sent, d.retried, d.failed), (2, 1, 1), "{d:?}");
+    // Sent: one reminder and the reporter's receipt from the submission.
+    assert_eq!((d.sent, d.retried, d.failed), (3, 1, 1), "{d:?}");
     // About one minute, then about two (each moved by its jitter): sent at the third attempt.
     let s = DispatchSettings::default();
     let first = s.retry_after_jittered(1, &flaky);
