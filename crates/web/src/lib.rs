@@ -98,7 +98,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router().layer(axum::middleware::from_fn(error::localise)))
         .merge(ui::router())
         .merge(channels::router())
-        .fallback(not_found)
+        .fallback(ui::not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(sessions)
         .layer(tower_http::compression::CompressionLayer::new())
@@ -123,10 +123,6 @@ pub fn router(state: AppState) -> Router {
             ),
         )
         .with_state(state)
-}
-
-async fn not_found() -> error::ApiError {
-    error::ApiError::refused(tanggap_service::RefusalKind::NotFound, "no_such_address")
 }
 
 async fn method_not_allowed() -> error::ApiError {

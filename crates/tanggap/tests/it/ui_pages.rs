@@ -524,3 +524,50 @@ async fn pages_forbid_inline_script_and_other_hosts() {
     }
     app.finish().await;
 }
+
+/// A browser that opens an address that does not exist, or an unknown tracking number, gets a
+/// page in Indonesian with a way on; the API and non-browser clients keep problem+json.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_addresses_and_numbers_get_pages_in_the_visitors_language() {
+    let app = TestApp::sqlite().await;
+    let get = |path: &'static str, accept: Option<&'static str>| {
+        let app = &app;
+        async move {
+            let mut r = app.anonymous().get(path);
+            if let Some(a) = accept {
+                r = r.header("accept", a);
+            }
+            let r = r.send().await.unwrap();
+            let status = r.status();
+            let kind = r
+                .headers()
+                .get("content-type")
+                .map(|v| v.to_str().unwrap().to_string())
+                .unwrap_or_default();
+            (status, kind, r.text().await.unwrap())
+        }
+    };
+    const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    let (status, kind, html) = get("/tidak-ada", Some(BROWSER)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(kind.starts_with("text/html"), "{kind}");
+    assert!(
+        html.contains("Halaman tidak ditemukan") && html.contains("href=\"/\""),
+        "{html}"
+    );
+    assert!(
+        !html.contains("Not Found"),
+        "no English on an Indonesian page"
+    );
+    let (status, kind, _) = get("/api/v1/tidak-ada", Some(BROWSER)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(kind.starts_with("application/problem+json"), "{kind}");
+    let (_, kind, _) = get("/tidak-ada", None).await;
+    assert!(kind.starts_with("application/problem+json"), "{kind}");
+
+    let (status, _, html) = get("/lacak/LG-AAAAAAAAAA", Some(BROWSER)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(html.contains("LG-AAAAAAAAAA tidak ditemukan"), "{html}");
+    assert!(html.contains("name=\"nomor\"") && html.contains("value=\"LG-AAAAAAAAAA\""));
+    app.finish().await;
+}

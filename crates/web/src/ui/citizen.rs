@@ -736,7 +736,30 @@ pub async fn track(
     if ui.user().is_none() {
         ui.state.limits.lookup(ip.0).map_err(|e| ui.api_error(e))?;
     }
-    render_track(&ui, &tid, q, None).await
+    match render_track(&ui, &tid, q, None).await {
+        // An unknown number: the lookup form again, saying so.
+        Err(UiError::Page { status, .. })
+            if matches!(
+                status,
+                StatusCode::NOT_FOUND | StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY
+            ) =>
+        {
+            let l = ui.layout(ui.tr.s("Lacak laporan", "Track a report")).await;
+            let error = Some(ui.tr.pick(
+                format!("Nomor laporan {} tidak ditemukan. Periksa kembali nomornya (contoh: LG-4F7KQ2MZ8T).", tid.trim()),
+                format!("No report has the number {}. Check it again (example: LG-4F7KQ2MZ8T).", tid.trim()),
+            ));
+            let mut r = page(&LookupPage {
+                l,
+                nomor: tid.trim().chars().take(40).collect(),
+                error,
+                notice: None,
+            });
+            *r.status_mut() = StatusCode::NOT_FOUND;
+            Ok(r)
+        }
+        other => other,
+    }
 }
 
 /// A reply the page refused, shown again in its form with the reason.

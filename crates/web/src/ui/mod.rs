@@ -335,6 +335,65 @@ impl UiError {
     }
 }
 
+/// The heading of an error page, in the page's language.
+fn error_title(tr: &Tr, status: StatusCode) -> String {
+    let words = match status {
+        StatusCode::NOT_FOUND => tr.s("Halaman tidak ditemukan", "Page not found"),
+        StatusCode::FORBIDDEN => tr.s("Akses tidak diizinkan", "Not allowed"),
+        StatusCode::UNAUTHORIZED => tr.s("Silakan masuk terlebih dahulu", "Please log in first"),
+        StatusCode::TOO_MANY_REQUESTS => tr.s(
+            "Terlalu banyak permintaan, coba lagi sebentar lagi",
+            "Too many requests, try again shortly",
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => tr.s(
+            "Alamat ini tidak menerima permintaan itu",
+            "Not allowed here",
+        ),
+        s if s.is_client_error() => tr.s(
+            "Permintaan tidak dapat diproses",
+            "The request cannot be processed",
+        ),
+        _ => tr.s(
+            "Terjadi kesalahan di server",
+            "Something went wrong on the server",
+        ),
+    };
+    format!("{words} ({})", status.as_u16())
+}
+
+/// An address that does not exist: a page in the visitor's language for browsers, a
+/// problem+json document for the API and for clients that do not ask for HTML.
+pub async fn not_found(
+    ui: Result<Ui, UiError>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+) -> Response {
+    let wants_html = !uri.path().starts_with("/api/")
+        && headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("text/html"));
+    let api =
+        crate::error::ApiError::refused(tanggap_service::RefusalKind::NotFound, "no_such_address");
+    match (wants_html, ui) {
+        (true, Ok(ui)) => UiError::Page {
+            status: StatusCode::NOT_FOUND,
+            code: "no_such_address",
+            message: ui
+                .tr
+                .s(
+                    "Alamat yang Anda buka tidak ada. Periksa kembali tautannya, atau mulai dari beranda.",
+                    "The address you opened does not exist. Check the link, or start from the home page.",
+                )
+                .to_string(),
+            tr: ui.tr,
+        }
+        .into_response(),
+        (true, Err(e)) => e.into_response(),
+        (false, _) => api.into_response(),
+    }
+}
+
 impl IntoResponse for UiError {
     fn into_response(self) -> Response {
         match self {
@@ -345,11 +404,7 @@ impl IntoResponse for UiError {
                 message,
                 tr,
             } => {
-                let title = format!(
-                    "{} {}",
-                    status.as_u16(),
-                    status.canonical_reason().unwrap_or("")
-                );
+                let title = error_title(&tr, status);
                 let l = Layout {
                     tr,
                     user: None,
