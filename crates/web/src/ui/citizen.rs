@@ -738,12 +738,11 @@ pub async fn track(
     }
     match render_track(&ui, &tid, q, None).await {
         // An unknown number: the lookup form again, saying so.
-        Err(UiError::Page { status, .. })
-            if matches!(
-                status,
-                StatusCode::NOT_FOUND | StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY
-            ) =>
-        {
+        Err(UiError::Page {
+            status:
+                StatusCode::NOT_FOUND | StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY,
+            ..
+        }) => {
             let l = ui.layout(ui.tr.s("Lacak laporan", "Track a report")).await;
             let error = Some(ui.tr.pick(
                 format!("Nomor laporan {} tidak ditemukan. Periksa kembali nomornya (contoh: LG-4F7KQ2MZ8T).", tid.trim()),
