@@ -5,7 +5,8 @@
 //! the provider's free-text description (it may quote the address or the text), never a URL
 //! (Telegram's carry the bot token, the SMS gateway's a password) and never a secret.
 
-use super::{FetchedMedia, ProviderError};
+use super::{FetchedMedia, ProviderError, Sent};
+use crate::inbound::MediaRef;
 use reqwest::{RequestBuilder, Response, StatusCode};
 use serde_json::Value;
 use std::time::Duration;
@@ -211,6 +212,51 @@ impl Api {
             mime: mime.map(str::to_string).or(header_mime),
             filename: filename.map(str::to_string),
         })
+    }
+
+    /// The id the provider gave a sent message, at `pointer` in its answer (`/sid`,
+    /// `/message_id`, `/data/dm_event_id`).
+    pub fn sent_id(&self, answer: &Value, pointer: &str) -> Result<Sent, ProviderError> {
+        let id = answer
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| {
+                let name = pointer.rsplit('/').next().unwrap_or(pointer);
+                self.permanent(format!("the answer carries no {name}"))
+            })?;
+        Ok(Sent {
+            provider_message_id: Some(id.to_string()),
+        })
+    }
+
+    /// Media of a provider that gives URLs (Twilio, Messenger, X): inline media as it is, a URL
+    /// fetched with the provider's credentials (`authorise`); a media id is not theirs.
+    pub async fn fetch_by_url(
+        &self,
+        media: &MediaRef,
+        max_bytes: usize,
+        authorise: impl FnOnce(RequestBuilder) -> RequestBuilder,
+    ) -> Result<FetchedMedia, ProviderError> {
+        match media {
+            MediaRef::Inline {
+                bytes,
+                mime,
+                filename,
+            } => self.inline(bytes, mime.as_deref(), filename.as_deref(), max_bytes),
+            MediaRef::Url {
+                url,
+                mime,
+                filename,
+            } => {
+                let req = authorise(self.http.get(url));
+                self.download(req, max_bytes, mime.as_deref(), filename.as_deref())
+                    .await
+            }
+            MediaRef::ProviderId { .. } => {
+                Err(self.permanent(format!("a media id is not a {} reference", self.name)))
+            }
+        }
     }
 
     /// Media carried in the message itself, held to the same limit.

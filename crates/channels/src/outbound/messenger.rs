@@ -6,7 +6,7 @@ use super::http::{Api, base, present};
 use super::{ChatProvider, FetchedMedia, OutboundText, ProviderError, Sent};
 use crate::config::{MessengerConfig, Secret};
 use crate::inbound::MediaRef;
-use serde_json::{Value, json};
+use serde_json::json;
 use tanggap_domain::Channel;
 
 /// Sends Messenger messages as the page.
@@ -51,14 +51,7 @@ impl ChatProvider for MessengerProvider {
             .bearer_auth(&self.page_token)
             .json(&body);
         let answer = self.api.json(req).await?;
-        let id = answer
-            .get("message_id")
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| self.api.permanent("the answer carries no message_id"))?;
-        Ok(Sent {
-            provider_message_id: Some(id.to_string()),
-        })
+        self.api.sent_id(&answer, "/message_id")
     }
 
     async fn fetch_media(
@@ -66,31 +59,6 @@ impl ChatProvider for MessengerProvider {
         media: &MediaRef,
         max_bytes: usize,
     ) -> Result<FetchedMedia, ProviderError> {
-        match media {
-            MediaRef::Inline {
-                bytes,
-                mime,
-                filename,
-            } => self
-                .api
-                .inline(bytes, mime.as_deref(), filename.as_deref(), max_bytes),
-            MediaRef::Url {
-                url,
-                mime,
-                filename,
-            } => {
-                self.api
-                    .download(
-                        self.api.http.get(url),
-                        max_bytes,
-                        mime.as_deref(),
-                        filename.as_deref(),
-                    )
-                    .await
-            }
-            MediaRef::ProviderId { .. } => Err(self
-                .api
-                .permanent("a media id is not a Messenger reference")),
-        }
+        self.api.fetch_by_url(media, max_bytes, |r| r).await
     }
 }

@@ -6,7 +6,6 @@ use super::http::{Api, base, encode, present};
 use super::{ChatProvider, FetchedMedia, OutboundText, ProviderError, Sent};
 use crate::config::TwilioConfig;
 use crate::inbound::MediaRef;
-use serde_json::Value;
 use tanggap_domain::Channel;
 
 /// Sends SMS through Twilio.
@@ -57,14 +56,7 @@ impl ChatProvider for TwilioProvider {
                 ("Body", msg.text),
             ]);
         let answer = self.api.json(req).await?;
-        let sid = answer
-            .get("sid")
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| self.api.permanent("the answer carries no sid"))?;
-        Ok(Sent {
-            provider_message_id: Some(sid.to_string()),
-        })
+        self.api.sent_id(&answer, "/sid")
     }
 
     async fn fetch_media(
@@ -72,31 +64,10 @@ impl ChatProvider for TwilioProvider {
         media: &MediaRef,
         max_bytes: usize,
     ) -> Result<FetchedMedia, ProviderError> {
-        match media {
-            MediaRef::Inline {
-                bytes,
-                mime,
-                filename,
-            } => self
-                .api
-                .inline(bytes, mime.as_deref(), filename.as_deref(), max_bytes),
-            MediaRef::Url {
-                url,
-                mime,
-                filename,
-            } => {
-                let req = self
-                    .api
-                    .http
-                    .get(url)
-                    .basic_auth(&self.account_sid, Some(&self.auth_token));
-                self.api
-                    .download(req, max_bytes, mime.as_deref(), filename.as_deref())
-                    .await
-            }
-            MediaRef::ProviderId { .. } => {
-                Err(self.api.permanent("a media id is not a Twilio reference"))
-            }
-        }
+        self.api
+            .fetch_by_url(media, max_bytes, |r| {
+                r.basic_auth(&self.account_sid, Some(&self.auth_token))
+            })
+            .await
     }
 }

@@ -5,7 +5,7 @@ use super::http::{Api, base, encode, present};
 use super::{ChatProvider, FetchedMedia, OutboundText, ProviderError, Sent};
 use crate::config::{Secret, XConfig};
 use crate::inbound::MediaRef;
-use serde_json::{Value, json};
+use serde_json::json;
 use tanggap_domain::Channel;
 
 /// Sends X direct messages.
@@ -50,14 +50,7 @@ impl ChatProvider for XProvider {
             .bearer_auth(&self.access_token)
             .json(&json!({"text": msg.text}));
         let answer = self.api.json(req).await?;
-        let id = answer
-            .pointer("/data/dm_event_id")
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| self.api.permanent("the answer carries no dm_event_id"))?;
-        Ok(Sent {
-            provider_message_id: Some(id.to_string()),
-        })
+        self.api.sent_id(&answer, "/data/dm_event_id")
     }
 
     async fn fetch_media(
@@ -65,27 +58,8 @@ impl ChatProvider for XProvider {
         media: &MediaRef,
         max_bytes: usize,
     ) -> Result<FetchedMedia, ProviderError> {
-        match media {
-            MediaRef::Inline {
-                bytes,
-                mime,
-                filename,
-            } => self
-                .api
-                .inline(bytes, mime.as_deref(), filename.as_deref(), max_bytes),
-            MediaRef::Url {
-                url,
-                mime,
-                filename,
-            } => {
-                let req = self.api.http.get(url).bearer_auth(&self.access_token);
-                self.api
-                    .download(req, max_bytes, mime.as_deref(), filename.as_deref())
-                    .await
-            }
-            MediaRef::ProviderId { .. } => {
-                Err(self.api.permanent("a media id is not an X reference"))
-            }
-        }
+        self.api
+            .fetch_by_url(media, max_bytes, |r| r.bearer_auth(&self.access_token))
+            .await
     }
 }
