@@ -20,6 +20,18 @@ if [[ "$TANGGAP_TEST_DATABASE_URL" == *"127.0.0.1:5432"* ]] && ! pg_up; then
   pg_up || { echo "error: no PostgreSQL on 127.0.0.1:5432; start one or set TANGGAP_TEST_DATABASE_URL" >&2; exit 1; }
 fi
 
+# The accessibility check in the browser tests runs axe-core, fetched pinned (scripts/fetch-axe.sh).
+if command -v chromium >/dev/null || command -v chromium-browser >/dev/null; then
+  if axe=$(scripts/fetch-axe.sh); then
+    export TANGGAP_AXE_JS="$PWD/$axe"
+    [[ "$axe" == /* ]] && export TANGGAP_AXE_JS="$axe"
+  elif [ "${TANGGAP_REQUIRE_BROWSER:-}" = 1 ]; then
+    echo "error: cannot fetch axe-core for the accessibility check" >&2; exit 1
+  else
+    echo "warning: cannot fetch axe-core; the accessibility check is skipped" >&2
+  fi
+fi
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0

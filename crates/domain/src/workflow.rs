@@ -162,10 +162,17 @@ pub enum Command {
     /// The desk checks the report and corrects or classifies it.
     Verify {
         edit: ReportEdit,
+        /// Also record that the desk checked the report (the explicit "Terverifikasi"): with
+        /// it, saving without edits is not a mistake.
+        #[serde(default)]
+        confirm: bool,
     },
     Dispatch {
         targets: Vec<DispatchTarget>,
         note: Option<String>,
+        /// The note is for the agencies only unless the desk marks it public.
+        #[serde(default)]
+        note_public: bool,
     },
     AskReporter {
         question: String,
@@ -363,6 +370,12 @@ pub enum Event {
     ReporterMessaged {
         text: String,
     },
+    /// The desk checked the report (explicit verification).
+    Verified,
+    /// The desk's dispatch note for the agencies, not shown to the reporter or the public.
+    DispatchNoted {
+        note: String,
+    },
 }
 
 impl Event {
@@ -388,6 +401,8 @@ impl Event {
             Event::Reopened { .. } => "report.reopened",
             Event::InstructionAdded { .. } => "report.instruction_added",
             Event::ReporterMessaged { .. } => "report.reporter_messaged",
+            Event::Verified => "report.verified",
+            Event::DispatchNoted { .. } => "report.dispatch_noted",
         }
     }
 }
@@ -646,7 +661,7 @@ pub fn decide(
 ) -> Result<Vec<Event>, WorkflowError> {
     let mut d = Decision::new(report, ctx);
     match command {
-        Command::Verify { edit } => {
+        Command::Verify { edit, confirm } => {
             require(actor, Permission::VerifyReport)?;
             if report.status.is_terminal() {
                 return Err(WorkflowError::WrongStatus {
@@ -670,22 +685,30 @@ pub fn decide(
                 .into());
             }
             let after = edit.apply_to(&report.fields);
-            if after == report.fields {
+            if after != report.fields {
+                d.push(Event::Edited {
+                    before: report.fields.clone(),
+                    after,
+                });
+            } else if !confirm {
                 return Err(Invalid::NothingToChange.into());
             }
-            d.push(Event::Edited {
-                before: report.fields.clone(),
-                after,
-            });
+            if *confirm {
+                d.push(Event::Verified);
+            }
         }
-        Command::Dispatch { targets, note } => {
+        Command::Dispatch {
+            targets,
+            note,
+            note_public,
+        } => {
             require(actor, Permission::DispatchReport)?;
             require_status(
                 report.status,
                 &[S::Baru, S::Didisposisikan, S::Diproses, S::DibukaKembali],
                 "dispatch",
             )?;
-            d.dispatch(targets, note.clone())?;
+            d.dispatch(targets, note.clone(), *note_public)?;
         }
         Command::AskReporter { question } => {
             ask_permission(actor, report, ctx)?;
@@ -1123,6 +1146,7 @@ impl<'a, 'c> Decision<'a, 'c> {
         &mut self,
         targets: &[DispatchTarget],
         note: Option<String>,
+        note_public: bool,
     ) -> Result<(), WorkflowError> {
         if targets.is_empty() {
             return Err(Invalid::NoAgency.into());
@@ -1177,8 +1201,18 @@ impl<'a, 'c> Decision<'a, 'c> {
             let triage = self.report.clock(ClockKind::Triage).cloned();
             self.stop_clock(ClockOwner::Report, triage.as_ref());
         }
+        // A public note goes with each assignment on the timeline; an internal one is a line of
+        // its own that only staff see.
+        let (public, internal) = if note_public {
+            (note, None)
+        } else {
+            (None, note)
+        };
         for t in targets {
-            self.create_assignment(&t.agency_id, t.role, None, note.clone());
+            self.create_assignment(&t.agency_id, t.role, None, public.clone());
+        }
+        if let Some(note) = internal {
+            self.push(Event::DispatchNoted { note });
         }
         Ok(())
     }
@@ -1464,7 +1498,9 @@ pub fn evolve(view: &ReportView, events: &[Event], mut next_id: impl FnMut() -> 
             | Event::Rated { .. }
             | Event::Reopened { .. }
             | Event::InstructionAdded { .. }
-            | Event::ReporterMessaged { .. } => {}
+            | Event::ReporterMessaged { .. }
+            | Event::Verified
+            | Event::DispatchNoted { .. } => {}
         }
     }
     v.version += 1;

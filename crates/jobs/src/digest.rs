@@ -9,10 +9,10 @@
 use crate::Result;
 use crate::messages::local;
 use crate::recipients::{Address, Directory, dedupe};
-use chrono::{Days, Timelike};
-use std::collections::BTreeMap;
+use chrono::Timelike;
 use tanggap_domain::escalation::{NotifyChannel, RecipientKind, digest_key};
 use tanggap_domain::{ClockKind, Timestamp, WorkingCalendar};
+use tanggap_service::dashboards::{DueToday, due_today, end_of_today};
 use tanggap_store::{DigestItem, NewNotification, Store};
 
 pub(crate) const JOB: &str = "digest";
@@ -38,23 +38,19 @@ pub(crate) async fn morning_digest(
     {
         return Ok((0, 0));
     }
-    let until = cal.start_of_day(date + Days::new(1));
-    let items = store.digest_items(until).await?;
-    let mut by_agency: BTreeMap<&str, Vec<&DigestItem>> = BTreeMap::new();
-    for i in &items {
-        by_agency.entry(&i.agency_id).or_default().push(i);
-    }
+    let items = store.digest_items(end_of_today(now, cal)).await?;
+    let by_agency = due_today(&items, now, cal);
     if directory.is_none() && !by_agency.is_empty() {
         *directory = Some(Directory::load(store).await?);
     }
     let mut notes = Vec::new();
     let mut agencies = 0;
     if let Some(dir) = directory.as_ref() {
-        for (agency_id, items) in &by_agency {
+        for (agency_id, lists) in &by_agency {
             // E-mail to the head's address and the kepala users' inboxes; not WhatsApp: a list
             // belongs in a mailbox, and the ladder already reaches the head's phone when urgent.
             let addresses: Vec<Address> = dedupe(
-                dir.addresses(RecipientKind::Head, Some(agency_id), None)
+                dir.addresses(RecipientKind::Head, Some(agency_id.as_str()), None)
                     .into_iter()
                     .filter(|a| a.channel != NotifyChannel::Whatsapp)
                     .collect(),
@@ -65,8 +61,8 @@ pub(crate) async fn morning_digest(
             agencies += 1;
             let name = dir
                 .agency(agency_id)
-                .map_or(*agency_id, |a| a.name.as_str());
-            let (subject, body) = compose(name, items, now, tz);
+                .map_or(agency_id.as_str(), |a| a.name.as_str());
+            let (subject, body) = compose(name, lists, tz);
             for a in addresses {
                 notes.push(NewNotification {
                     idempotency_key: digest_key(agency_id, date, &a.token()),
@@ -91,14 +87,8 @@ pub(crate) async fn morning_digest(
     }
 }
 
-fn compose(
-    agency: &str,
-    items: &[&DigestItem],
-    now: Timestamp,
-    tz: chrono_tz::Tz,
-) -> (String, String) {
-    let overdue: Vec<&&DigestItem> = items.iter().filter(|i| i.due_at <= now).collect();
-    let today: Vec<&&DigestItem> = items.iter().filter(|i| i.due_at > now).collect();
+fn compose(agency: &str, lists: &DueToday, tz: chrono_tz::Tz) -> (String, String) {
+    let (overdue, today) = (&lists.overdue, &lists.today);
     let line = |i: &DigestItem| {
         let what = match i.kind {
             ClockKind::FirstResponse => "respons pertama",
@@ -113,14 +103,14 @@ fn compose(
     let mut body = format!("Ringkasan pagi untuk {agency}.\n");
     if !overdue.is_empty() {
         body.push_str(&format!("\nTerlambat ({}):\n", overdue.len()));
-        for i in &overdue {
+        for i in overdue {
             body.push_str(&line(i));
             body.push('\n');
         }
     }
     if !today.is_empty() {
         body.push_str(&format!("\nJatuh tempo hari ini ({}):\n", today.len()));
-        for i in &today {
+        for i in today {
             body.push_str(&line(i));
             body.push('\n');
         }

@@ -118,7 +118,12 @@ impl Dispatcher {
         match self.senders.for_channel(n.channel).send(n, now).await {
             Ok(d) => {
                 self.store
-                    .mark_notification_sent(n.id, now, d.provider_message_id.as_deref())
+                    .mark_notification_sent(
+                        n.id,
+                        now,
+                        d.provider_message_id.as_deref(),
+                        d.logged_only,
+                    )
                     .await?;
                 Ok(Outcome::Sent)
             }

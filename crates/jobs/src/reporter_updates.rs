@@ -192,7 +192,7 @@ pub fn compose(
     let (subject, text) = match a.kind {
         ActivityKind::Dispatched => (
             "Laporan Anda diteruskan ke instansi".to_string(),
-            format!("Laporan Anda telah didisposisikan ke {agency}. Instansi wajib memberi respon pertama paling lambat 1×24 jam."),
+            format!("Laporan Anda telah didisposisikan ke {agency}. Instansi wajib memberi respons pertama paling lambat 1×24 jam."),
         ),
         ActivityKind::Forwarded if a.stage != Some(Stage::Diteruskan) => ("Laporan Anda ditangani unit instansi".to_string(), format!("Laporan Anda kini ditangani oleh {agency}. {note}")),
         ActivityKind::StageUpdate => {

@@ -33,6 +33,8 @@ impl From<ProviderError> for SendError {
 pub struct Delivered {
     /// Its id at the provider, matched later by the provider's delivery receipts.
     pub provider_message_id: Option<String>,
+    /// No provider took it: it was written to the log only (recorded, so pages can say so).
+    pub logged_only: bool,
 }
 
 /// Delivers one notification at `now`. Implementations must be idempotent where the provider
@@ -88,6 +90,7 @@ impl NotificationSender for ChatSender {
             .await?;
         Ok(Delivered {
             provider_message_id: sent.provider_message_id,
+            logged_only: false,
         })
     }
 }
@@ -104,7 +107,7 @@ impl NotificationSender for InAppSender {
 }
 
 /// For a channel with no provider configured (development, or WhatsApp and SMS until their
-/// providers exist): logs the notification and counts it as sent.
+/// providers exist): logs the notification and marks it sent, recorded as logged only.
 pub struct LogSender;
 
 #[async_trait]
@@ -119,7 +122,10 @@ impl NotificationSender for LogSender {
             subject = %n.subject,
             "notification (no provider configured for this channel; logged only)"
         );
-        Ok(Delivered::default())
+        Ok(Delivered {
+            provider_message_id: None,
+            logged_only: true,
+        })
     }
 }
 
@@ -200,6 +206,7 @@ impl NotificationSender for FakeSender {
             .push(n.clone());
         Ok(Delivered {
             provider_message_id: Some(format!("fake-{}", n.id)),
+            logged_only: false,
         })
     }
 }

@@ -25,6 +25,8 @@ pub struct VerifyInput {
     /// Visibility codes: `publik`, or any of `anonim`, `rahasia`. An empty list is `publik`.
     pub visibility: Option<Vec<String>>,
     pub needs_field_check: Option<bool>,
+    /// Record that the desk checked the report ("Terverifikasi"), with or without edits.
+    pub confirm: bool,
 }
 
 /// A request to change a report, as a door received it.
@@ -35,6 +37,8 @@ pub enum Action {
     Dispatch {
         agencies: Vec<(String, String)>,
         note: Option<String>,
+        /// Show the note to the reporter and the public (else only staff read it).
+        note_public: bool,
     },
     AskReporter {
         text: String,
@@ -221,9 +225,14 @@ impl Services {
                         visibility,
                         needs_field_check: v.needs_field_check,
                     },
+                    confirm: v.confirm,
                 }
             }
-            Action::Dispatch { agencies, note } => {
+            Action::Dispatch {
+                agencies,
+                note,
+                note_public,
+            } => {
                 let mut targets = Vec::new();
                 for (agency_id, role) in agencies {
                     match AssignmentRole::parse(role.trim()) {
@@ -238,7 +247,11 @@ impl Services {
                     }
                 }
                 let note = c.take(text::long_opt("note", note.as_deref()));
-                Command::Dispatch { targets, note }
+                Command::Dispatch {
+                    targets,
+                    note,
+                    note_public: *note_public,
+                }
             }
             Action::AskReporter { text: t } => Command::AskReporter {
                 question: c.take(text::long("question", t)),

@@ -584,7 +584,7 @@ impl Services {
                 match reason {
                     Some(reason) => (
                         Action::Reopen { reason },
-                        "Laporan dibuka kembali dan dikembalikan ke instansi dengan batas respon baru.".to_string(),
+                        "Laporan dibuka kembali dan dikembalikan ke instansi dengan batas respons baru.".to_string(),
                     ),
                     None => {
                         out.say(

@@ -33,6 +33,7 @@ pub struct Head {
 /// An obligation counted as lalai, with the head in office at its deadline: the evidence.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LalaiItem {
+    pub assignment_id: i64,
     pub tracking_id: String,
     pub agency_id: String,
     pub started_at: Timestamp,
@@ -65,7 +66,7 @@ pub struct Compliance {
 }
 
 /// The head of `agency` at `t` from the history.
-fn head_at(heads: &[HeadRecord], agency: &str, t: Timestamp) -> Option<Head> {
+pub(crate) fn head_at(heads: &[HeadRecord], agency: &str, t: Timestamp) -> Option<Head> {
     heads
         .iter()
         .rfind(|h| h.agency_id == agency && h.since <= t)
@@ -184,6 +185,7 @@ impl Services {
             .iter()
             .filter(|o| fact(o).is_lalai(now))
             .map(|o| LalaiItem {
+                assignment_id: o.assignment_id,
                 tracking_id: o.tracking_id.to_string(),
                 agency_id: o.agency_id.clone(),
                 started_at: o.started_at,
@@ -330,7 +332,7 @@ impl Services {
     }
 }
 
-fn fact(o: &ObligationRecord) -> ObligationFact {
+pub(crate) fn fact(o: &ObligationRecord) -> ObligationFact {
     ObligationFact {
         agency_id: o.agency_id.clone(),
         tracking_id: o.tracking_id.to_string(),

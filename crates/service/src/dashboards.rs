@@ -2,21 +2,31 @@
 //! inbox, an agency's queue, the response facts behind the dashboards, notifications. Each read
 //! is scoped to the caller here.
 
+use crate::compliance::{AgencyLine, Compliance, Head, Scope, fact, head_at};
 use crate::reading::OpenedReport;
 use crate::{Caller, Result, ServiceError, Services};
-use chrono::TimeDelta;
+use chrono::{Days, TimeDelta};
+use std::collections::{BTreeMap, HashMap};
+use tanggap_domain::compliance::{AgencyFigures, ObligationOutcome, Period};
 use tanggap_domain::policy::Permission;
-use tanggap_domain::{Agency, Category, Channel, ClockKind, Region, ReportStatus, Timestamp};
+use tanggap_domain::{
+    Agency, AgencyTree, AssignmentRole, Category, Channel, ClockKind, Region, ReportStatus, Stage,
+    Timestamp, WorkingCalendar,
+};
 use tanggap_store::{
-    InboxMessage, Notification, QueueItem, ReportFilter, ReportOrder, ReportRecord,
+    AssignmentBrief, DigestItem, InboxMessage, Notification, QueueItem, ReportFilter, ReportOrder,
+    ReportRecord,
 };
 
-/// A line of the desk's worklist, with its triage deadline.
+/// A line of the desk's worklist, with its nearest running deadline: the desk's triage, or
+/// for a report already dispatched (or reopened) an agency's first response.
 #[derive(Debug, Clone)]
 pub struct DeskRow {
     pub report: ReportRecord,
-    pub triage_started: Option<Timestamp>,
-    pub triage_due: Option<Timestamp>,
+    /// Which clock the deadline belongs to.
+    pub clock: Option<ClockKind>,
+    pub started: Option<Timestamp>,
+    pub due: Option<Timestamp>,
 }
 
 /// An agency's open assignments, most urgent first.
@@ -50,7 +60,9 @@ pub struct TriageHelp {
 }
 
 impl Services {
-    /// The desk's worklist: reports in these statuses (all when empty), oldest first.
+    /// The desk's worklist: reports in these statuses (all when empty), the nearest deadline
+    /// first (overdue ones at the top), then those without a running deadline, oldest first.
+    /// The 100 oldest matching reports are read.
     pub async fn desk_rows(
         &self,
         caller: &Caller,
@@ -70,18 +82,20 @@ impl Services {
         let page = self.store.list_reports(&filter).await?;
         let mut rows = Vec::new();
         for mut r in page.items {
-            let triage = self.store.report_view(r.id).await?.and_then(|v| {
-                v.clocks
-                    .into_iter()
-                    .find(|c| c.kind == ClockKind::Triage && c.stopped_at.is_none())
-            });
+            let next = self
+                .store
+                .report_view(r.id)
+                .await?
+                .and_then(|v| nearest_deadline(&v));
             r.reporter = None;
             rows.push(DeskRow {
                 report: r,
-                triage_started: triage.as_ref().map(|c| c.started_at),
-                triage_due: triage.and_then(|c| c.due_at),
+                clock: next.as_ref().map(|c| c.kind),
+                started: next.as_ref().map(|c| c.started_at),
+                due: next.and_then(|c| c.due_at),
             });
         }
+        rows.sort_by_key(|row| (row.due.is_none(), row.due, row.report.created_at));
         Ok((rows, page.total))
     }
 
@@ -273,6 +287,313 @@ impl Services {
             for n in &mut items {
                 n.address = None;
             }
+        }
+        Ok(items)
+    }
+}
+
+/// The running clock of a report that falls due first: the desk's triage, or an agency's first
+/// response not yet given (paused clocks, while the reporter is asked, have no deadline).
+fn nearest_deadline(v: &tanggap_domain::workflow::ReportView) -> Option<tanggap_domain::Clock> {
+    let report = v.clocks.iter().filter(|c| c.kind == ClockKind::Triage);
+    let agencies = v
+        .assignments
+        .iter()
+        .filter(|a| a.stage.is_active() && !a.responded)
+        .flat_map(|a| a.clocks.iter())
+        .filter(|c| c.kind == ClockKind::FirstResponse);
+    report
+        .chain(agencies)
+        .filter(|c| c.is_running() && c.due_at.is_some())
+        .min_by_key(|c| c.due_at)
+        .cloned()
+}
+
+/// One agency's lines of the morning digest at an instant.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DueToday {
+    /// Running clocks past their deadline, most late first.
+    pub overdue: Vec<DigestItem>,
+    /// Running clocks due later today (before midnight in the policy's time zone).
+    pub today: Vec<DigestItem>,
+}
+
+/// The end of `now`'s day in the calendar's time zone: how far the digest looks.
+pub fn end_of_today(now: Timestamp, cal: &WorkingCalendar) -> Timestamp {
+    cal.start_of_day(now.with_timezone(&cal.tz()).date_naive() + Days::new(1))
+}
+
+/// The morning digest's lists by agency, from running clocks (`Store::digest_items`): overdue
+/// at `now`, and due before the end of the day. The digest and the head's dashboard both take
+/// their lists from here, so they cannot disagree. Items due later are left out.
+pub fn due_today(
+    items: &[DigestItem],
+    now: Timestamp,
+    cal: &WorkingCalendar,
+) -> BTreeMap<String, DueToday> {
+    let end = end_of_today(now, cal);
+    let mut by_agency: BTreeMap<String, DueToday> = BTreeMap::new();
+    for i in items.iter().filter(|i| i.due_at < end) {
+        let lists = by_agency.entry(i.agency_id.clone()).or_default();
+        if i.due_at <= now {
+            lists.overdue.push(i.clone());
+        } else {
+            lists.today.push(i.clone());
+        }
+    }
+    for lists in by_agency.values_mut() {
+        lists.overdue.sort_by_key(|i| (i.due_at, i.assignment_id));
+        lists.today.sort_by_key(|i| (i.due_at, i.assignment_id));
+    }
+    by_agency
+}
+
+/// "Due within six hours" on the head's dashboard.
+pub const DUE_SOON: TimeDelta = TimeDelta::hours(6);
+
+/// A running clock with what a dashboard line names: the report's title, the agency (or
+/// sub-unit) handling it, its role and stage. Assignments go to agencies, not to officers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadlineLine {
+    pub tracking_id: String,
+    pub title: String,
+    pub agency_id: String,
+    pub agency_name: String,
+    pub role: AssignmentRole,
+    pub stage: Stage,
+    /// `FirstResponse` or `Completion`.
+    pub kind: ClockKind,
+    pub due_at: Timestamp,
+}
+
+/// What the head of an agency looks at first: who is late and by how much, what falls due
+/// soon, and the morning digest's "due today".
+#[derive(Debug, Clone)]
+pub struct AgencyDeadlines {
+    pub agency_name: String,
+    pub at: Timestamp,
+    /// Past the deadline now, most late first (the digest's "Terlambat").
+    pub late: Vec<DeadlineLine>,
+    /// Due within [`DUE_SOON`].
+    pub soon: Vec<DeadlineLine>,
+    /// Due later today (the digest's "Jatuh tempo hari ini").
+    pub today: Vec<DeadlineLine>,
+}
+
+/// A response obligation of one agency as leadership opens it from the agency's row.
+#[derive(Debug, Clone)]
+pub struct ObligationLine {
+    pub tracking_id: String,
+    pub title: String,
+    pub role: AssignmentRole,
+    pub report_status: ReportStatus,
+    pub cycle: u32,
+    pub started_at: Timestamp,
+    pub due_at: Timestamp,
+    pub responded_at: Option<Timestamp>,
+    pub cancelled_at: Option<Timestamp>,
+    pub outcome: ObligationOutcome,
+    pub lalai: bool,
+    /// The head in office at the deadline.
+    pub head: Option<Head>,
+}
+
+/// One agency's row of the period's figures and the obligations behind it.
+#[derive(Debug, Clone)]
+pub struct AgencyObligations {
+    pub period: Period,
+    pub at: Timestamp,
+    pub line: AgencyLine,
+    /// Oldest first.
+    pub items: Vec<ObligationLine>,
+}
+
+/// A lalai item of the leadership dashboard with its report's title and the agency's role.
+#[derive(Debug, Clone)]
+pub struct LalaiLine {
+    pub item: crate::compliance::LalaiItem,
+    pub title: String,
+    pub role: Option<AssignmentRole>,
+}
+
+impl Services {
+    /// The caller's agency's (and sub-units') late and soon-due assignments, and the digest's
+    /// lists, at now.
+    pub async fn agency_deadlines(&self, caller: &Caller) -> Result<AgencyDeadlines> {
+        caller.require(Permission::ViewAgencyDashboard)?;
+        let mine = caller
+            .user()
+            .and_then(|u| u.agency_id.clone())
+            .unwrap_or_default();
+        let now = self.now();
+        let (_, cal) = self.policy_and_calendar().await?;
+        let agencies = self.store.agencies().await?;
+        let within = AgencyTree::from_agencies(&agencies).subtree(&mine);
+        let until = end_of_today(now, &cal).max(now + DUE_SOON);
+        let items: Vec<DigestItem> = self
+            .store
+            .digest_items(until)
+            .await?
+            .into_iter()
+            .filter(|i| within.contains(&i.agency_id))
+            .collect();
+        let ids: Vec<i64> = items.iter().map(|i| i.assignment_id).collect();
+        let briefs: HashMap<i64, AssignmentBrief> = self
+            .store
+            .assignment_briefs(&ids)
+            .await?
+            .into_iter()
+            .map(|b| (b.assignment_id, b))
+            .collect();
+        let names: HashMap<&str, &str> = agencies
+            .iter()
+            .map(|a| (a.id.as_str(), a.name.as_str()))
+            .collect();
+        let line = |i: &DigestItem| {
+            let b = briefs.get(&i.assignment_id);
+            DeadlineLine {
+                tracking_id: i.tracking_id.to_string(),
+                title: b.map(|b| b.title.clone()).unwrap_or_default(),
+                agency_id: i.agency_id.clone(),
+                agency_name: names
+                    .get(i.agency_id.as_str())
+                    .map_or_else(|| i.agency_id.clone(), |n| n.to_string()),
+                role: b.map_or(AssignmentRole::Utama, |b| b.role),
+                stage: b.map_or(Stage::MenungguRespon, |b| b.stage),
+                kind: i.kind,
+                due_at: i.due_at,
+            }
+        };
+        let mut late = Vec::new();
+        let mut today = Vec::new();
+        for lists in due_today(&items, now, &cal).values() {
+            late.extend(lists.overdue.iter().map(line));
+            today.extend(lists.today.iter().map(line));
+        }
+        late.sort_by_key(|l| l.due_at);
+        today.sort_by_key(|l| l.due_at);
+        let soon = items
+            .iter()
+            .filter(|i| i.due_at > now && i.due_at <= now + DUE_SOON)
+            .map(line)
+            .collect();
+        Ok(AgencyDeadlines {
+            agency_name: names.get(mine.as_str()).copied().unwrap_or("").to_string(),
+            at: now,
+            late,
+            soon,
+            today,
+        })
+    }
+
+    /// One agency's response obligations started in `period` (its own, not its sub-units'),
+    /// each with how it counts now, beside the agency's row of the figures.
+    pub async fn agency_obligations(
+        &self,
+        caller: &Caller,
+        period: Period,
+        agency_id: &str,
+    ) -> Result<AgencyObligations> {
+        let c: Compliance = self
+            .compliance(caller, period, Scope::Agency(agency_id.to_string()))
+            .await?;
+        let now = c.at;
+        let heads = self.store.agency_heads().await?;
+        let line = match c.agencies.into_iter().find(|a| a.agency_id == agency_id) {
+            Some(l) => l,
+            None => AgencyLine {
+                agency_id: agency_id.to_string(),
+                name: self
+                    .store
+                    .agencies()
+                    .await?
+                    .into_iter()
+                    .find(|a| a.id == agency_id)
+                    .map(|a| a.name)
+                    .unwrap_or_else(|| agency_id.to_string()),
+                head: head_at(&heads, agency_id, now),
+                figures: AgencyFigures::default(),
+            },
+        };
+        let (_, cal) = self.policy_and_calendar().await?;
+        let (from, to) = period.instants(&cal);
+        let obligations = self
+            .store
+            .obligations(from, to, Some(&[agency_id.to_string()]))
+            .await?;
+        let ids: Vec<i64> = obligations.iter().map(|o| o.assignment_id).collect();
+        let briefs = self.briefs(&ids).await?;
+        let items = obligations
+            .iter()
+            .map(|o| {
+                let f = fact(o);
+                let b = briefs.get(&o.assignment_id);
+                ObligationLine {
+                    tracking_id: o.tracking_id.to_string(),
+                    title: b.map(|b| b.title.clone()).unwrap_or_default(),
+                    role: b.map_or(AssignmentRole::Utama, |b| b.role),
+                    report_status: b.map_or(ReportStatus::Didisposisikan, |b| b.report_status),
+                    cycle: o.cycle,
+                    started_at: o.started_at,
+                    due_at: o.due_at,
+                    responded_at: o.responded_at,
+                    cancelled_at: o.cancelled_at,
+                    outcome: f.outcome(now),
+                    lalai: f.is_lalai(now),
+                    head: head_at(&heads, agency_id, o.due_at),
+                }
+            })
+            .collect();
+        Ok(AgencyObligations {
+            period,
+            at: now,
+            line,
+            items,
+        })
+    }
+
+    /// The period's lalai items with their reports' titles and the agency's role (lead or
+    /// supporting), in the figures' order.
+    pub async fn lalai_lines(&self, caller: &Caller, c: &Compliance) -> Result<Vec<LalaiLine>> {
+        if !caller.may(Permission::ViewCompliance) {
+            caller.require(Permission::ViewAgencyDashboard)?;
+        }
+        let ids: Vec<i64> = c.lalai.iter().map(|l| l.assignment_id).collect();
+        let briefs = self.briefs(&ids).await?;
+        Ok(c.lalai
+            .iter()
+            .map(|l| {
+                let b = briefs.get(&l.assignment_id);
+                LalaiLine {
+                    item: l.clone(),
+                    title: b.map(|b| b.title.clone()).unwrap_or_default(),
+                    role: b.map(|b| b.role),
+                }
+            })
+            .collect())
+    }
+
+    async fn briefs(&self, ids: &[i64]) -> Result<HashMap<i64, AssignmentBrief>> {
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(self
+            .store
+            .assignment_briefs(&ids)
+            .await?
+            .into_iter()
+            .map(|b| (b.assignment_id, b))
+            .collect())
+    }
+
+    /// The caller's notifications on every channel (e-mail, WhatsApp... besides the in-app
+    /// one), newest first, to show how each in-app notice also travelled. Addresses withheld.
+    pub async fn my_deliveries(&self, caller: &Caller, limit: u32) -> Result<Vec<Notification>> {
+        caller.require(Permission::ReadOwnNotifications)?;
+        let user = caller.user().ok_or_else(ServiceError::unauthenticated)?;
+        let mut items = self.store.notifications_to_user(user.id, limit).await?;
+        for n in &mut items {
+            n.address = None;
         }
         Ok(items)
     }

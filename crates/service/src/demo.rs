@@ -612,6 +612,7 @@ impl Services {
                 }))
                 .collect(),
                 note: Some("Mohon ditindaklanjuti sesuai kewenangan.".into()),
+                note_public: false,
             };
             let lead_assignment = |applied: &tanggap_store::Applied| {
                 applied

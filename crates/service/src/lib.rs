@@ -35,7 +35,7 @@ pub use actions::Action;
 pub use admin::{AgencyInput, CategoryInput, HolidayInput, PolicyInput};
 pub use dashboards::{DeskRow, QueueView};
 pub use files::ReviewInput;
-pub use reading::{OpenedReport, ReportDetail};
+pub use reading::{OpenedReport, RecentReport, ReportDetail};
 pub use refusal::{Args, FieldError, Lang, Refusal, RefusalKind, ServiceError};
 pub use reports::{ReportInput, ReporterInput, Submitted};
 

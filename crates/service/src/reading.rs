@@ -12,7 +12,7 @@ use tanggap_domain::access::{
 use tanggap_domain::audit::AuditEvent;
 use tanggap_domain::ids::sha256_hex;
 use tanggap_domain::policy::Permission;
-use tanggap_domain::{Agency, AgencyTree, Clock, ReportStatus, TrackingId};
+use tanggap_domain::{Agency, AgencyTree, Clock, ReportStatus, Timestamp, TrackingId};
 use tanggap_store::{
     ActivityKind, ActivityRecord, AssignmentRecord, AttachmentRecord, MessageRecord, Page,
     ReportFilter, ReportRecord,
@@ -439,6 +439,43 @@ impl Services {
         Ok(page)
     }
 
+    /// The newest public reports in a region (a kabupaten/kota code, or any prefix; `None`:
+    /// the whole province), for the home page: what the public list shows (no confidential
+    /// report, no reporter, the location approximated and none for anonymous reports), with the
+    /// place by name.
+    pub async fn recent_public_reports(
+        &self,
+        region: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<RecentReport>> {
+        let filter = ReportFilter {
+            region: region.map(str::to_string).filter(|r| !r.is_empty()),
+            limit: limit.clamp(1, 50),
+            ..Default::default()
+        };
+        let page = self.list_reports(&Caller::Public, filter, None).await?;
+        let mut out = Vec::with_capacity(page.items.len());
+        for r in page.items {
+            let place = self
+                .region_chain(r.region_code.as_deref())
+                .await?
+                .iter()
+                .map(|x| x.name.clone())
+                .collect::<Vec<_>>()
+                .join(", ");
+            out.push(RecentReport {
+                tracking_id: r.tracking_id.to_string(),
+                title: r.title,
+                status: r.status,
+                place,
+                latitude: r.latitude,
+                longitude: r.longitude,
+                created_at: r.created_at,
+            });
+        }
+        Ok(out)
+    }
+
     /// How many public, verified reports there are, and how many of them are done.
     pub async fn public_counts(&self) -> Result<(u64, u64)> {
         let count = |statuses: Vec<ReportStatus>| async {
@@ -470,14 +507,12 @@ impl Services {
         agencies: HashMap<String, String>,
     ) -> Result<Names> {
         let mut users = HashMap::new();
-        if staff_view {
-            for a in actors {
-                if let Some(id) = a.strip_prefix("user:").and_then(|s| s.parse::<i64>().ok())
-                    && let std::collections::hash_map::Entry::Vacant(e) = users.entry(id)
-                    && let Some(u) = self.store.user(id).await?
-                {
-                    e.insert(u.display_name);
-                }
+        for a in actors {
+            if let Some(id) = a.strip_prefix("user:").and_then(|s| s.parse::<i64>().ok())
+                && let std::collections::hash_map::Entry::Vacant(e) = users.entry(id)
+                && let Some(u) = self.store.user(id).await?
+            {
+                e.insert((u.display_name, u.agency_id));
             }
         }
         Ok(Names {
@@ -491,11 +526,15 @@ impl Services {
 /// Names for actors in the timeline, as this viewer may know them.
 struct Names {
     staff_view: bool,
-    users: HashMap<i64, String>,
+    /// Users who acted: their name and agency (none for the desk and leadership).
+    users: HashMap<i64, (String, Option<String>)>,
     agencies: HashMap<String, String>,
 }
 
 impl Names {
+    /// Staff see who acted by name; the reporter and the public see the agency of the officer
+    /// who acted, or "Admin Tanggap" for the desk (a dispatch is the desk's act, not the
+    /// receiving agency's).
     fn label(&self, actor: &str, agency_id: Option<&str>) -> String {
         if actor == "public" || actor.starts_with("reporter") {
             return "Pelapor".into();
@@ -503,17 +542,22 @@ impl Names {
         if actor == "system" || actor.starts_with("channel:") {
             return "Sistem".into();
         }
-        if let Some(id) = actor
+        let desk = || "Admin Tanggap".to_string();
+        let entry_agency = || agency_id.and_then(|a| self.agencies.get(a)).cloned();
+        match actor
             .strip_prefix("user:")
             .and_then(|s| s.parse::<i64>().ok())
-            && self.staff_view
-            && let Some(name) = self.users.get(&id)
+            .and_then(|id| self.users.get(&id))
         {
-            return name.clone();
-        }
-        match agency_id.and_then(|a| self.agencies.get(a)) {
-            Some(name) => name.clone(),
-            None => "Admin Tanggap".into(),
+            Some((name, _)) if self.staff_view => name.clone(),
+            Some((_, None)) => desk(),
+            Some((_, Some(own))) => self
+                .agencies
+                .get(own)
+                .cloned()
+                .or_else(entry_agency)
+                .unwrap_or_else(desk),
+            None => entry_agency().unwrap_or_else(desk),
         }
     }
 }
@@ -551,4 +595,18 @@ fn file_for(
     a.sha256 = copy.sha256;
     a.storage_key = copy.storage_key;
     Some(a)
+}
+
+/// A public report on the home page's "recent reports near you".
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecentReport {
+    pub tracking_id: String,
+    pub title: String,
+    pub status: ReportStatus,
+    /// Desa, kecamatan, kabupaten/kota by name.
+    pub place: String,
+    /// Approximated as on the public report page; none for anonymous reports.
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub created_at: Timestamp,
 }

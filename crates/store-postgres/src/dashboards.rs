@@ -5,7 +5,7 @@ use crate::util::{code, db_err, get};
 use sqlx::PgPool;
 use sqlx::postgres::PgRow;
 use tanggap_domain::{AssignmentRole, ReportKind, ReportStatus, Stage, TrackingId, Visibility};
-use tanggap_store::{InboxMessage, QueueItem, Result, StoreError};
+use tanggap_store::{AssignmentBrief, InboxMessage, QueueItem, Result, StoreError};
 
 fn tracking(row: &PgRow) -> Result<TrackingId> {
     let t: String = get(row, "tracking_id")?;
@@ -82,6 +82,35 @@ pub(crate) async fn inbound_messages(pool: &PgPool, limit: u32) -> Result<Vec<In
                 tracking_id: t.and_then(|t| TrackingId::parse(&t).ok()),
                 report_title: get(row, "r_title")?,
                 report_status: code_opt(row, "r_status", ReportStatus::parse)?,
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn assignment_briefs(pool: &PgPool, ids: &[i64]) -> Result<Vec<AssignmentBrief>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let rows = sqlx::query(
+        "SELECT a.id AS assignment_id, a.report_id, r.tracking_id, r.title, r.status, a.agency_id, a.role, a.stage
+         FROM assignments a JOIN reports r ON r.id = a.report_id
+         WHERE a.id = ANY($1) ORDER BY a.id",
+    )
+    .bind(ids)
+    .fetch_all(pool)
+    .await
+    .map_err(db_err)?;
+    rows.iter()
+        .map(|row| {
+            Ok(AssignmentBrief {
+                assignment_id: get(row, "assignment_id")?,
+                report_id: get(row, "report_id")?,
+                tracking_id: tracking(row)?,
+                title: get(row, "title")?,
+                report_status: code(row, "status", ReportStatus::parse)?,
+                agency_id: get(row, "agency_id")?,
+                role: code(row, "role", AssignmentRole::parse)?,
+                stage: code(row, "stage", Stage::parse)?,
             })
         })
         .collect()

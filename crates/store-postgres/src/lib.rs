@@ -397,6 +397,10 @@ impl Store for PgStore {
         reference::count(&self.pool, "obligations").await
     }
 
+    async fn assignment_briefs(&self, assignment_ids: &[i64]) -> Result<Vec<AssignmentBrief>> {
+        dashboards::assignment_briefs(&self.pool, assignment_ids).await
+    }
+
     async fn insert_obligations(&self, rows: &[NewObligation], at: Timestamp) -> Result<u64> {
         obligations::insert_obligations(&self.pool, rows, at).await
     }
@@ -466,8 +470,9 @@ impl Store for PgStore {
         id: i64,
         at: Timestamp,
         provider_message_id: Option<&str>,
+        logged_only: bool,
     ) -> Result<()> {
-        scheduler::mark_sent(&self.pool, id, at, provider_message_id).await
+        scheduler::mark_sent(&self.pool, id, at, provider_message_id, logged_only).await
     }
     async fn dead_notifications(&self, limit: u32) -> Result<Vec<Notification>> {
         scheduler::dead_notifications(&self.pool, limit).await
@@ -570,6 +575,9 @@ impl Store for PgStore {
 
     async fn notifications_for_report(&self, report_id: i64) -> Result<Vec<Notification>> {
         scheduler::notifications_for_report(&self.pool, report_id).await
+    }
+    async fn notifications_to_user(&self, user_id: i64, limit: u32) -> Result<Vec<Notification>> {
+        scheduler::notifications_to_user(&self.pool, user_id, limit).await
     }
     async fn digest_items(&self, until: Timestamp) -> Result<Vec<DigestItem>> {
         scheduler::digest_items(&self.pool, until).await

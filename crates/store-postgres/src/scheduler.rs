@@ -204,6 +204,7 @@ fn notification(row: &PgRow) -> Result<Notification> {
         provider_message_id: get(row, "provider_message_id")?,
         delivery_status: get(row, "delivery_status")?,
         delivery_at: get(row, "delivery_at")?,
+        logged_only: get(row, "logged_only")?,
     })
 }
 
@@ -246,17 +247,19 @@ pub(crate) async fn mark_sent(
     id: i64,
     at: Timestamp,
     provider_message_id: Option<&str>,
+    logged_only: bool,
 ) -> Result<()> {
     // An in-app notification read while it was being delivered stays read.
     sqlx::query(
         "UPDATE notifications SET status = CASE WHEN status = 'read' THEN 'read' ELSE 'sent' END,
            sent_at = COALESCE(sent_at, $1), lease_until = NULL, last_error = NULL,
-           provider_message_id = COALESCE($3, provider_message_id)
+           provider_message_id = COALESCE($3, provider_message_id), logged_only = $4
          WHERE id = $2",
     )
     .bind(at)
     .bind(id)
     .bind(provider_message_id)
+    .bind(logged_only)
     .execute(pool)
     .await
     .map_err(db_err)?;
@@ -306,6 +309,22 @@ pub(crate) async fn notifications_for_user(
     .iter()
     .map(notification)
     .collect()
+}
+
+pub(crate) async fn notifications_to_user(
+    pool: &PgPool,
+    user_id: i64,
+    limit: u32,
+) -> Result<Vec<Notification>> {
+    sqlx::query("SELECT * FROM notifications WHERE user_id = $1 ORDER BY id DESC LIMIT $2")
+        .bind(user_id)
+        .bind(i64::from(limit.clamp(1, 1000)))
+        .fetch_all(pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(notification)
+        .collect()
 }
 
 pub(crate) async fn notifications_for_report(

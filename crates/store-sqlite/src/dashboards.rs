@@ -5,7 +5,7 @@ use crate::util::{code, db_err, get, ts, ts_opt};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 use tanggap_domain::{AssignmentRole, ReportKind, ReportStatus, Stage, TrackingId, Visibility};
-use tanggap_store::{InboxMessage, QueueItem, Result, StoreError};
+use tanggap_store::{AssignmentBrief, InboxMessage, QueueItem, Result, StoreError};
 
 fn tracking(row: &SqliteRow) -> Result<TrackingId> {
     let t: String = get(row, "tracking_id")?;
@@ -91,4 +91,41 @@ pub(crate) async fn inbound_messages(pool: &SqlitePool, limit: u32) -> Result<Ve
             })
         })
         .collect()
+}
+
+pub(crate) async fn assignment_briefs(
+    pool: &SqlitePool,
+    ids: &[i64],
+) -> Result<Vec<AssignmentBrief>> {
+    let mut out = Vec::with_capacity(ids.len());
+    // Within SQLite's limit on bound parameters.
+    for chunk in ids.chunks(500) {
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "SELECT a.id AS assignment_id, a.report_id, r.tracking_id, r.title, r.status, a.agency_id, a.role, a.stage
+             FROM assignments a JOIN reports r ON r.id = a.report_id WHERE a.id IN (",
+        );
+        let mut sep = qb.separated(", ");
+        for id in chunk {
+            sep.push_bind(*id);
+        }
+        qb.push(")");
+        for row in qb.build().fetch_all(pool).await.map_err(db_err)? {
+            out.push(brief(&row)?);
+        }
+    }
+    out.sort_by_key(|b| b.assignment_id);
+    Ok(out)
+}
+
+fn brief(row: &SqliteRow) -> Result<AssignmentBrief> {
+    Ok(AssignmentBrief {
+        assignment_id: get(row, "assignment_id")?,
+        report_id: get(row, "report_id")?,
+        tracking_id: tracking(row)?,
+        title: get(row, "title")?,
+        report_status: code(row, "status", ReportStatus::parse)?,
+        agency_id: get(row, "agency_id")?,
+        role: code(row, "role", AssignmentRole::parse)?,
+        stage: code(row, "stage", Stage::parse)?,
+    })
 }

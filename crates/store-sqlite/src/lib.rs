@@ -426,6 +426,10 @@ impl Store for SqliteStore {
         reference::count(&self.read, "obligations").await
     }
 
+    async fn assignment_briefs(&self, assignment_ids: &[i64]) -> Result<Vec<AssignmentBrief>> {
+        dashboards::assignment_briefs(&self.read, assignment_ids).await
+    }
+
     async fn insert_obligations(&self, rows: &[NewObligation], at: Timestamp) -> Result<u64> {
         obligations::insert_obligations(&self.writer, rows.to_vec(), at).await
     }
@@ -502,12 +506,14 @@ impl Store for SqliteStore {
         id: i64,
         at: Timestamp,
         provider_message_id: Option<&str>,
+        logged_only: bool,
     ) -> Result<()> {
         scheduler::mark_sent(
             &self.writer,
             id,
             at,
             provider_message_id.map(str::to_string),
+            logged_only,
         )
         .await
     }
@@ -627,6 +633,9 @@ impl Store for SqliteStore {
 
     async fn notifications_for_report(&self, report_id: i64) -> Result<Vec<Notification>> {
         scheduler::notifications_for_report(&self.read, report_id).await
+    }
+    async fn notifications_to_user(&self, user_id: i64, limit: u32) -> Result<Vec<Notification>> {
+        scheduler::notifications_to_user(&self.read, user_id, limit).await
     }
     async fn digest_items(&self, until: Timestamp) -> Result<Vec<DigestItem>> {
         scheduler::digest_items(&self.read, until).await

@@ -785,7 +785,9 @@ async fn write_event_rows(
         }
         Event::ReporterReplied { .. }
         | Event::InstructionAdded { .. }
-        | Event::ReporterMessaged { .. } => {}
+        | Event::ReporterMessaged { .. }
+        | Event::Verified
+        | Event::DispatchNoted { .. } => {}
     }
     Ok(None)
 }

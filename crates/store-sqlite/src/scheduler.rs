@@ -202,6 +202,7 @@ fn notification(row: &SqliteRow) -> Result<Notification> {
         provider_message_id: get(row, "provider_message_id")?,
         delivery_status: get(row, "delivery_status")?,
         delivery_at: ts_opt(get(row, "delivery_at")?),
+        logged_only: get(row, "logged_only")?,
     })
 }
 
@@ -252,6 +253,7 @@ pub(crate) async fn mark_sent(
     id: i64,
     at: Timestamp,
     provider_message_id: Option<String>,
+    logged_only: bool,
 ) -> Result<()> {
     w.run(move |conn| {
         Box::pin(async move {
@@ -259,11 +261,12 @@ pub(crate) async fn mark_sent(
             sqlx::query(
                 "UPDATE notifications SET status = CASE WHEN status = 'read' THEN 'read' ELSE 'sent' END,
                    sent_at = COALESCE(sent_at, ?), lease_until = NULL, last_error = NULL,
-                   provider_message_id = COALESCE(?, provider_message_id)
+                   provider_message_id = COALESCE(?, provider_message_id), logged_only = ?
                  WHERE id = ?",
             )
             .bind(us(at))
             .bind(provider_message_id)
+            .bind(logged_only)
             .bind(id)
             .execute(&mut *conn)
             .await
@@ -328,6 +331,22 @@ pub(crate) async fn notifications_for_report(
 ) -> Result<Vec<Notification>> {
     sqlx::query("SELECT * FROM notifications WHERE report_id = ? ORDER BY id")
         .bind(report_id)
+        .fetch_all(pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(notification)
+        .collect()
+}
+
+pub(crate) async fn notifications_to_user(
+    pool: &SqlitePool,
+    user_id: i64,
+    limit: u32,
+) -> Result<Vec<Notification>> {
+    sqlx::query("SELECT * FROM notifications WHERE user_id = ? ORDER BY id DESC LIMIT ?")
+        .bind(user_id)
+        .bind(i64::from(limit.clamp(1, 1000)))
         .fetch_all(pool)
         .await
         .map_err(db_err)?

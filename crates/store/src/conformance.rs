@@ -62,7 +62,9 @@ macro_rules! conformance_tests {
             concurrent_claims_never_share_a_clock,
             the_outbox_claims_retries_and_marks,
             in_app_notifications_are_read_by_their_user_only,
-            digest_items_and_daily_jobs
+            digest_items_and_daily_jobs,
+            // dashboards
+            assignment_briefs_and_a_users_notifications_on_every_channel
         );
     };
     (@cases $harness:ty; $($case:ident),+) => {
@@ -940,7 +942,17 @@ pub async fn the_workflow_persists_exactly_what_the_domain_decides<H: Harness>(h
         needs_field_check: Some(true),
         ..Default::default()
     };
-    step(store, id, &op, Command::Verify { edit }, now).await;
+    step(
+        store,
+        id,
+        &op,
+        Command::Verify {
+            edit,
+            confirm: true,
+        },
+        now,
+    )
+    .await;
     now += TimeDelta::minutes(30);
     let v = step(
         store,
@@ -958,6 +970,7 @@ pub async fn the_workflow_persists_exactly_what_the_domain_decides<H: Harness>(h
                 },
             ],
             note: Some("Mohon ditindaklanjuti".into()),
+            note_public: false,
         },
         now,
     )
@@ -1118,6 +1131,8 @@ pub async fn the_workflow_persists_exactly_what_the_domain_decides<H: Harness>(h
         ActivityKind::Reopened,
         ActivityKind::Instruction,
         ActivityKind::StatusChanged,
+        ActivityKind::Verified,
+        ActivityKind::DispatchNote,
     ] {
         assert!(kinds.contains(&k), "timeline lacks {k:?}: {kinds:?}");
     }
@@ -1132,7 +1147,7 @@ pub async fn the_workflow_persists_exactly_what_the_domain_decides<H: Harness>(h
     );
     for a in &acts {
         let want = match a.kind {
-            ActivityKind::Edited | ActivityKind::Instruction => {
+            ActivityKind::Edited | ActivityKind::Instruction | ActivityKind::DispatchNote => {
                 tanggap_domain::access::Audience::Internal
             }
             ActivityKind::AskedReporter
@@ -1248,6 +1263,7 @@ pub async fn stale_decisions_are_refused_and_write_nothing<H: Harness>(h: &H) {
             role: AssignmentRole::Utama,
         }],
         note: None,
+        note_public: false,
     };
     let events = decide(&view, &op, &cmd, &ctx).unwrap();
     let r = store
@@ -1363,6 +1379,7 @@ pub async fn listing_filters_and_searches<H: Harness>(h: &H) {
             role: AssignmentRole::Utama,
         }],
         note: None,
+        note_public: false,
     };
     step(
         store,
@@ -1645,6 +1662,7 @@ pub async fn queues_and_obligations<H: Harness>(h: &H) {
             role: AssignmentRole::Utama,
         }],
         note: None,
+        note_public: false,
     };
     let mut ids = Vec::new();
     for (i, agency) in ["dpu-bmck", "rsud-moewardi", "dinkes"].iter().enumerate() {
@@ -1853,6 +1871,7 @@ async fn dispatched_reports(store: &dyn Store, n: usize, seed: u64) -> Vec<i64> 
                     role: AssignmentRole::Utama,
                 }],
                 note: None,
+                note_public: false,
             },
             t0(),
         )
@@ -2231,6 +2250,7 @@ pub async fn obligations_keep_every_cycle_and_heads_their_history<H: Harness>(h:
                 },
             ],
             note: None,
+            note_public: false,
         },
         t0(),
     )
@@ -2754,7 +2774,7 @@ pub async fn the_outbox_claims_retries_and_marks<H: Harness>(h: &H) {
 
     // Sent; failed for a moment (retried later); failed for good.
     store
-        .mark_notification_sent(first[0].id, t0(), Some("msg-1"))
+        .mark_notification_sent(first[0].id, t0(), Some("msg-1"), false)
         .await
         .unwrap();
     let retry = t0() + TimeDelta::minutes(2);
@@ -2787,7 +2807,7 @@ pub async fn the_outbox_claims_retries_and_marks<H: Harness>(h: &H) {
     assert_eq!(resumed.len(), 1);
     assert_eq!(resumed[0].attempts, 3);
     store
-        .mark_notification_sent(resumed[0].id, expired, None)
+        .mark_notification_sent(resumed[0].id, expired, None, false)
         .await
         .unwrap();
     assert!(
@@ -2903,7 +2923,7 @@ pub async fn the_outbox_keeps_each_address_in_order<H: Harness>(h: &H) {
         .await
         .unwrap();
     store
-        .mark_notification_sent(first[1].id, t0(), None)
+        .mark_notification_sent(first[1].id, t0(), None, false)
         .await
         .unwrap();
     assert!(
@@ -2923,7 +2943,7 @@ pub async fn the_outbox_keeps_each_address_in_order<H: Harness>(h: &H) {
     let next = store.claim_notifications(retry, 10, lease()).await.unwrap();
     assert_eq!(keys(&next), ["a2"]);
     store
-        .mark_notification_sent(next[0].id, retry, None)
+        .mark_notification_sent(next[0].id, retry, None, false)
         .await
         .unwrap();
     let last = store.claim_notifications(retry, 10, lease()).await.unwrap();
@@ -3001,7 +3021,7 @@ pub async fn in_app_notifications_are_read_by_their_user_only<H: Harness>(h: &H)
             .unwrap()
     );
     store
-        .mark_notification_sent(out[1].id, t0() + TimeDelta::days(2), None)
+        .mark_notification_sent(out[1].id, t0() + TimeDelta::days(2), None, false)
         .await
         .unwrap();
     assert_eq!(
@@ -3130,6 +3150,7 @@ pub async fn reporter_updates_and_job_cursors<H: Harness>(h: &H) {
                 role: AssignmentRole::Utama,
             }],
             note: None,
+            note_public: false,
         },
         t0() + TimeDelta::minutes(5),
     )
@@ -3498,5 +3519,78 @@ pub async fn a_receipt_is_enqueued_with_its_report_and_a_new_secret_with_its_mes
             .len(),
         1,
         "one address: one at a time"
+    );
+}
+
+pub async fn assignment_briefs_and_a_users_notifications_on_every_channel<H: Harness>(h: &H) {
+    let store = h.store();
+    let store = store.as_ref();
+    seed(store).await;
+    let ids = dispatched_reports(store, 2, 51).await;
+    let views = [
+        store.report_view(ids[0]).await.unwrap().unwrap(),
+        store.report_view(ids[1]).await.unwrap().unwrap(),
+    ];
+    let (a0, a1) = (views[0].assignments[0].id, views[1].assignments[0].id);
+    let briefs = store.assignment_briefs(&[a1, a0, 999_999]).await.unwrap();
+    assert_eq!(
+        briefs.iter().map(|b| b.assignment_id).collect::<Vec<_>>(),
+        vec![a0, a1],
+        "in id order, unknown ids left out"
+    );
+    let r0 = store.report(ids[0]).await.unwrap().unwrap();
+    assert_eq!(briefs[0].report_id, ids[0]);
+    assert_eq!(briefs[0].tracking_id, r0.tracking_id);
+    assert_eq!(briefs[0].title, r0.title);
+    assert_eq!(briefs[0].report_status, ReportStatus::Didisposisikan);
+    assert_eq!(briefs[0].agency_id, "dinkes");
+    assert_eq!(briefs[0].role, AssignmentRole::Utama);
+    assert_eq!(briefs[0].stage, Stage::MenungguRespon);
+    assert!(store.assignment_briefs(&[]).await.unwrap().is_empty());
+
+    // A user's notifications on every channel; an e-mail without a provider is only logged.
+    let a = staff(store, "kepala.a", Role::Kepala, Some("dinkes")).await;
+    let b = staff(store, "kepala.b", Role::Kepala, Some("dinkes")).await;
+    let email = |key: &str, user: &User| NewNotification {
+        channel: NotifyChannel::Email,
+        address: user.email.clone(),
+        ..in_app(key, user.id, Some(ids[0]))
+    };
+    let date = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+    let notes = [
+        in_app("a/in_app", a.id, Some(ids[0])),
+        email("a/email", &a),
+        email("b/email", &b),
+    ];
+    assert!(
+        store
+            .complete_daily_job("digest", date, &notes, t0())
+            .await
+            .unwrap()
+    );
+    let out = store.claim_notifications(t0(), 10, lease()).await.unwrap();
+    for n in &out {
+        let logged = n.channel == NotifyChannel::Email;
+        store
+            .mark_notification_sent(n.id, t0(), None, logged)
+            .await
+            .unwrap();
+    }
+    let mine = store.notifications_to_user(a.id, 10).await.unwrap();
+    assert_eq!(
+        mine.iter()
+            .map(|n| (n.idempotency_key.as_str(), n.status, n.logged_only))
+            .collect::<Vec<_>>(),
+        vec![
+            ("a/email", NotificationStatus::Sent, true),
+            ("a/in_app", NotificationStatus::Sent, false),
+        ],
+        "newest first, with how each was delivered"
+    );
+    assert_eq!(store.notifications_to_user(a.id, 1).await.unwrap().len(), 1);
+    assert_eq!(
+        store.notifications_for_user(a.id, 10).await.unwrap().len(),
+        1,
+        "the inbox is in-app only"
     );
 }

@@ -256,6 +256,12 @@ pub fn event_effects(event: &Event, cx: &EffectsContext<'_>) -> Result<EventEffe
             Some(note),
             Internal,
         )),
+        Event::Verified => Some(TimelineEntry::report(ActivityKind::Verified, None, Public)),
+        Event::DispatchNoted { note } => Some(TimelineEntry::report(
+            ActivityKind::DispatchNote,
+            Some(note),
+            Internal,
+        )),
         Event::ReporterMessaged { text } => {
             message = Some(ConversationMessage::to_reporter(text));
             Some(TimelineEntry::report(

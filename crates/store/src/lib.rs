@@ -237,6 +237,9 @@ pub trait Store: Send + Sync + 'static {
     async fn assignment_facts(&self, from: Timestamp, to: Timestamp)
     -> Result<Vec<AssignmentFact>>;
     async fn count_obligations(&self) -> Result<u64>;
+    /// What the dashboards show of these assignments (title, role, statuses), in id order;
+    /// unknown ids are left out. Never the reporter.
+    async fn assignment_briefs(&self, assignment_ids: &[i64]) -> Result<Vec<AssignmentBrief>>;
     /// Reports with a running working-day clock (whose deadlines a calendar edit may move).
     async fn reports_with_running_working_clocks(&self) -> Result<Vec<i64>>;
     /// Store obligations rebuilt from the timeline of reports that predate them (an upgrade);
@@ -288,12 +291,14 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
         lease: chrono::TimeDelta,
     ) -> Result<Vec<Notification>>;
-    /// Sent (and, when the provider gave one, its id there, for the delivery receipts).
+    /// Sent (and, when the provider gave one, its id there, for the delivery receipts);
+    /// `logged_only` when no provider was configured and it was only written to the log.
     async fn mark_notification_sent(
         &self,
         id: i64,
         at: Timestamp,
         provider_message_id: Option<&str>,
+        logged_only: bool,
     ) -> Result<()>;
     /// A failed attempt: tried again at `retry_at`, or dead-lettered (`dead`: given up, shown to
     /// operators, who may send it again) when that is `None`.
@@ -381,6 +386,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Option<Timestamp>>;
     /// Every notification about a report, in order.
     async fn notifications_for_report(&self, report_id: i64) -> Result<Vec<Notification>>;
+    /// The user's notifications on every channel (in-app, e-mail, WhatsApp...), newest first.
+    async fn notifications_to_user(&self, user_id: i64, limit: u32) -> Result<Vec<Notification>>;
 
     /// Running first-response and completion clocks of assignments due before `until`: what the
     /// morning digest lists (due today and overdue), by agency.

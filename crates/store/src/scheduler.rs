@@ -114,6 +114,8 @@ pub struct Notification {
     /// The provider's last delivery receipt (`delivered`, `read`, `failed`, ...) and its time.
     pub delivery_status: Option<String>,
     pub delivery_at: Option<Timestamp>,
+    /// Marked sent by a channel without a provider: written to the log, delivered to nobody.
+    pub logged_only: bool,
 }
 
 /// A running first-response or completion clock due by some instant: a line of an agency's

@@ -193,6 +193,8 @@ activity_kinds!(
     Reopened = "reopened",
     Instruction = "instruction",
     Restarted = "restarted",
+    Verified = "verified",
+    DispatchNote = "dispatch_note",
 );
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -470,6 +472,20 @@ pub struct QueueItem {
     pub assigned_at: Timestamp,
     pub response_due_at: Option<Timestamp>,
     pub completion_due_at: Option<Timestamp>,
+}
+
+/// An assignment as a dashboard line names it: its report's title and status, its role and
+/// stage. Nothing about the reporter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssignmentBrief {
+    pub assignment_id: i64,
+    pub report_id: i64,
+    pub tracking_id: TrackingId,
+    pub title: String,
+    pub report_status: ReportStatus,
+    pub agency_id: String,
+    pub role: AssignmentRole,
+    pub stage: Stage,
 }
 
 /// A message from a reporter, for the desk's inbox.

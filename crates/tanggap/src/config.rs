@@ -19,6 +19,8 @@ struct FileConfig {
     tracking_prefix: Option<String>,
     require_contact: Option<bool>,
     public_url: Option<String>,
+    map_tiles: Option<String>,
+    map_attribution: Option<String>,
     log_format: Option<String>,
     jobs: Option<bool>,
     sweep_interval_secs: Option<u64>,
@@ -50,6 +52,11 @@ pub struct Config {
     pub require_contact: bool,
     /// The address citizens reach the site at, for links in messages.
     pub public_url: Option<String>,
+    /// A map tile source (`https://tile.example/{z}/{x}/{y}.png`) for the home page's map of
+    /// recent reports; without one the page shows the list only.
+    pub map_tiles: Option<String>,
+    /// The tile source's attribution, shown under the map.
+    pub map_attribution: Option<String>,
     pub log_json: bool,
     /// Per-process rate limits, per minute.
     pub rates: tanggap_web::RateConfig,
@@ -88,6 +95,7 @@ impl std::fmt::Debug for Config {
             .field("tracking_prefix", &self.tracking_prefix)
             .field("require_contact", &self.require_contact)
             .field("public_url", &self.public_url)
+            .field("map_tiles", &self.map_tiles)
             .field("jobs", &self.jobs)
             .field("sweep_interval", &self.sweep_interval)
             .field("smtp_url", &self.smtp_url.as_ref().map(|_| "<redacted>"))
@@ -381,6 +389,8 @@ impl Config {
             require_contact,
             public_url: pick("TANGGAP_PUBLIC_URL", fc.public_url)
                 .map(|u| u.trim_end_matches('/').to_string()),
+            map_tiles: pick("TANGGAP_MAP_TILES", fc.map_tiles).filter(|t| !t.trim().is_empty()),
+            map_attribution: pick("TANGGAP_MAP_ATTRIBUTION", fc.map_attribution),
             log_json,
             rates,
         })

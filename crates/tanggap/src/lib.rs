@@ -150,6 +150,8 @@ impl Application {
             session_idle: config.session_idle,
             channels: config.channels.clone(),
             inbox: inbox_wake.clone(),
+            map_tiles: config.map_tiles.clone(),
+            map_attribution: config.map_attribution.clone(),
         };
         let router = tanggap_web::router(tanggap_web::AppState::new(services.clone(), &web));
         let listener = tokio::net::TcpListener::bind(config.listen)

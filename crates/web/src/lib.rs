@@ -43,6 +43,8 @@ pub struct AppState {
     pub channels: Arc<tanggap_channels::ChannelsConfig>,
     /// Woken when a webhook recorded a new message, so the inbox handles it at once.
     pub inbox: Arc<tokio::sync::Notify>,
+    /// The home page's map of recent reports (none: the list only).
+    pub map: Option<ui::map::TileSource>,
 }
 
 /// How the web layer is set up.
@@ -56,6 +58,9 @@ pub struct WebConfig {
     pub channels: tanggap_channels::ChannelsConfig,
     /// Shared with the inbox (see [`AppState::inbox`]).
     pub inbox: Arc<tokio::sync::Notify>,
+    /// A tile URL template for the home page's map, and its attribution.
+    pub map_tiles: Option<String>,
+    pub map_attribution: Option<String>,
 }
 
 impl AppState {
@@ -75,6 +80,15 @@ impl AppState {
             session_idle: config.session_idle,
             channels: Arc::new(config.channels.clone()),
             inbox: config.inbox.clone(),
+            map: config.map_tiles.as_deref().and_then(|t| {
+                let source = ui::map::TileSource::new(t, config.map_attribution.as_deref());
+                if source.is_none() {
+                    tracing::warn!(
+                        "TANGGAP_MAP_TILES is not an http(s) URL with {{z}}, {{x}} and {{y}}: no map"
+                    );
+                }
+                source
+            }),
         }
     }
 }

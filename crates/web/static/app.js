@@ -50,4 +50,17 @@
       }, function () { status.textContent = gps.getAttribute("data-fail"); }, { enableHighAccuracy: true, timeout: 15000 });
     });
   }
+  // Shown only when this runs (a filter box needs script).
+  document.querySelectorAll("[data-js-show]").forEach(function (el) { el.hidden = false; });
+  // A search box that narrows a long checklist (the supporting agencies) as one types.
+  document.querySelectorAll("[data-filter]").forEach(function (box) {
+    var list = document.getElementById(box.getAttribute("data-filter"));
+    if (!list) return;
+    box.addEventListener("input", function () {
+      var q = box.value.trim().toLowerCase();
+      list.querySelectorAll("label").forEach(function (l) {
+        l.hidden = q !== "" && l.textContent.toLowerCase().indexOf(q) < 0;
+      });
+    });
+  });
 })();

@@ -108,6 +108,7 @@ fn dispatch_two() -> Command {
             },
         ],
         note: None,
+        note_public: false,
     }
 }
 
@@ -322,6 +323,7 @@ fn dispatch_rules() {
             role: AssignmentRole::Pendukung,
         }],
         note: None,
+        note_public: false,
     };
     assert!(matches!(
         w.run(&v, &operator(), no_lead),
@@ -333,6 +335,7 @@ fn dispatch_rules() {
             role: AssignmentRole::Utama,
         }],
         note: None,
+        note_public: false,
     };
     assert!(matches!(
         w.run(&v, &operator(), unknown),
@@ -346,6 +349,7 @@ fn dispatch_rules() {
             role: AssignmentRole::Pendukung,
         }],
         note: None,
+        note_public: false,
     };
     let v2 = w.run(&v, &operator(), more).unwrap();
     assert_eq!(v2.assignments.len(), 3);
@@ -399,6 +403,7 @@ fn all_agencies_returning_sends_it_back_to_triage() {
                     role: AssignmentRole::Utama,
                 }],
                 note: None,
+                note_public: false,
             },
         )
         .unwrap();
@@ -435,6 +440,7 @@ fn forwarding_answers_for_the_parent_and_obliges_the_sub_unit() {
                     role: AssignmentRole::Utama,
                 }],
                 note: None,
+                note_public: false,
             },
         )
         .unwrap();
@@ -511,6 +517,7 @@ fn waiting_for_the_reporter_pauses_completion_not_response() {
                     role: AssignmentRole::Utama,
                 }],
                 note: None,
+                note_public: false,
             },
         )
         .unwrap();
@@ -637,7 +644,16 @@ fn verification_edits_are_recorded_with_before_and_after() {
         }),
         ..Default::default()
     };
-    let events = decide(&v, &operator(), &Command::Verify { edit }, &ctx).unwrap();
+    let events = decide(
+        &v,
+        &operator(),
+        &Command::Verify {
+            edit,
+            confirm: false,
+        },
+        &ctx,
+    )
+    .unwrap();
     match &events[..] {
         [Event::Edited { before, after }] => {
             assert_eq!(before.title, "Jalan berlubang");
@@ -651,7 +667,8 @@ fn verification_edits_are_recorded_with_before_and_after() {
             &v,
             &operator(),
             &Command::Verify {
-                edit: ReportEdit::default()
+                edit: ReportEdit::default(),
+                confirm: false,
             },
             &ctx
         ),
@@ -676,6 +693,7 @@ fn verification_accepts_a_body_as_long_as_submission_does() {
             body: Some(body),
             ..Default::default()
         },
+        confirm: false,
     };
     assert!(decide(&v, &operator(), &verify("a".repeat(MAX_BODY_CHARS)), &ctx).is_ok());
     assert_eq!(
@@ -709,6 +727,7 @@ fn auto_close_and_replies_after_selesai() {
                     role: AssignmentRole::Utama,
                 }],
                 note: None,
+                note_public: false,
             },
         )
         .unwrap();
@@ -870,6 +889,7 @@ fn forwarding_leaves_crossed_steps_with_the_parent_and_reopening_starts_afresh()
                     role: AssignmentRole::Utama,
                 }],
                 note: None,
+                note_public: false,
             },
         )
         .unwrap();
@@ -1128,4 +1148,76 @@ fn the_reporter_withdraws_only_before_dispatch() {
         w.run(&dispatched, &reporter(), withdraw()),
         Err(WorkflowError::WrongStatus { .. })
     ));
+}
+
+/// "Terverifikasi" without edits is a fact of its own (not "nothing to change"); with edits it
+/// records both.
+#[test]
+fn explicit_verification_is_recorded_with_or_without_edits() {
+    let w = World::new();
+    let v = w.report();
+    let ctx = Context {
+        now: w.now,
+        calendar: &w.cal,
+        policy: &w.policy,
+        agencies: &w.tree,
+    };
+    let plain = Command::Verify {
+        edit: ReportEdit::default(),
+        confirm: true,
+    };
+    assert_eq!(
+        decide(&v, &operator(), &plain, &ctx).unwrap(),
+        vec![Event::Verified]
+    );
+    let edited = Command::Verify {
+        edit: ReportEdit {
+            title: Some("Judul yang dirapikan".into()),
+            ..Default::default()
+        },
+        confirm: true,
+    };
+    let events = decide(&v, &operator(), &edited, &ctx).unwrap();
+    assert!(matches!(
+        events.as_slice(),
+        [Event::Edited { .. }, Event::Verified]
+    ));
+}
+
+/// The dispatch note is for the agencies: on its own internal line unless marked public, when
+/// it goes with each assignment instead.
+#[test]
+fn the_dispatch_note_is_internal_unless_marked_public() {
+    let w = World::new();
+    let v = w.report();
+    let dispatch = |note_public| Command::Dispatch {
+        targets: vec![DispatchTarget {
+            agency_id: "dpu-bmck".into(),
+            role: AssignmentRole::Utama,
+        }],
+        note: Some("Mohon cek bersama kecamatan".into()),
+        note_public,
+    };
+    let ctx = Context {
+        now: w.now,
+        calendar: &w.cal,
+        policy: &w.policy,
+        agencies: &w.tree,
+    };
+    let internal = decide(&v, &operator(), &dispatch(false), &ctx).unwrap();
+    assert!(
+        internal
+            .iter()
+            .any(|e| matches!(e, Event::AssignmentCreated { note: None, .. }))
+    );
+    assert!(internal.contains(&Event::DispatchNoted {
+        note: "Mohon cek bersama kecamatan".into()
+    }));
+    let public = decide(&v, &operator(), &dispatch(true), &ctx).unwrap();
+    assert!(public.iter().any(|e| matches!(e, Event::AssignmentCreated { note: Some(n), .. } if n == "Mohon cek bersama kecamatan")));
+    assert!(
+        !public
+            .iter()
+            .any(|e| matches!(e, Event::DispatchNoted { .. }))
+    );
 }

@@ -86,6 +86,7 @@ fn email(key: &str, to: &str) -> Notification {
         provider_message_id: None,
         delivery_status: None,
         delivery_at: None,
+        logged_only: false,
     }
 }
 

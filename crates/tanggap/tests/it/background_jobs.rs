@@ -43,6 +43,7 @@ async fn the_server_runs_the_scheduler_and_the_outbox() {
                     role: AssignmentRole::Utama,
                 }],
                 note: None,
+                note_public: false,
             },
             vec![],
         )

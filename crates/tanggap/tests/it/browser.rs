@@ -15,16 +15,24 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 use tanggap_domain::Role;
 
-struct Browser {
-    client: Client,
+pub(crate) struct Browser {
+    pub(crate) client: Client,
     driver: Child,
     shots: PathBuf,
     profile: PathBuf,
+    /// Page scripts run (false: Chromium blocks JavaScript, as on a phone with it turned off).
+    pub(crate) js: bool,
+    /// One browser at a time on the machine: held until the session ends.
+    _turn: tokio::sync::MutexGuard<'static, ()>,
 }
+
+/// Browser tests take turns: several Chromiums at once on a two-core machine only make each
+/// one slow enough to time out.
+static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 impl Browser {
     /// End the WebDriver session (Chromium quits) and stop the driver.
-    async fn finish(self) {
+    pub(crate) async fn finish(self) {
         let _ = self.client.clone().close().await;
         // Drop kills whatever is left.
     }
@@ -53,7 +61,17 @@ fn find_binary(names: &[&str]) -> Option<PathBuf> {
     })
 }
 
-async fn browser() -> Option<Browser> {
+/// A Chromium session with JavaScript on.
+pub(crate) async fn browser() -> Option<Browser> {
+    start(true).await
+}
+
+/// A Chromium session with JavaScript blocked: what a citizen without script sees.
+pub(crate) async fn browser_without_js() -> Option<Browser> {
+    start(false).await
+}
+
+async fn start(js: bool) -> Option<Browser> {
     let required = std::env::var("TANGGAP_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
     let (Some(driver_bin), Some(chrome)) = (
         find_binary(&["chromedriver"]),
@@ -68,6 +86,7 @@ async fn browser() -> Option<Browser> {
         );
         return None;
     };
+    let turn = TURN.lock().await;
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -90,7 +109,8 @@ async fn browser() -> Option<Browser> {
             "binary": chrome,
             "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
                      "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-                     "--window-size=1366,900", format!("--user-data-dir={}", profile.display())]
+                     "--window-size=1366,900", format!("--user-data-dir={}", profile.display())],
+            "prefs": { "profile.managed_default_content_settings.javascript": if js { 1 } else { 2 } }
         }
     });
     let Value::Object(caps) = caps else {
@@ -110,6 +130,8 @@ async fn browser() -> Option<Browser> {
                     driver,
                     shots,
                     profile,
+                    js,
+                    _turn: turn,
                 });
             }
             Err(e) => last = Some(e),
@@ -120,11 +142,11 @@ async fn browser() -> Option<Browser> {
 }
 
 impl Browser {
-    async fn go(&self, url: &str) {
+    pub(crate) async fn go(&self, url: &str) {
         self.client.goto(url).await.unwrap();
     }
 
-    async fn text(&self, css: &str) -> String {
+    pub(crate) async fn text(&self, css: &str) -> String {
         self.client
             .wait()
             .at_most(Duration::from_secs(10))
@@ -137,7 +159,7 @@ impl Browser {
     }
 
     /// An input's current value.
-    async fn value(&self, css: &str) -> String {
+    pub(crate) async fn value(&self, css: &str) -> String {
         self.client
             .wait()
             .at_most(Duration::from_secs(10))
@@ -150,11 +172,11 @@ impl Browser {
             .unwrap_or_default()
     }
 
-    async fn page_text(&self) -> String {
+    pub(crate) async fn page_text(&self) -> String {
         self.text("body").await
     }
 
-    async fn fill(&self, css: &str, value: &str) {
+    pub(crate) async fn fill(&self, css: &str, value: &str) {
         let el = self
             .client
             .find(Locator::Css(css))
@@ -164,7 +186,7 @@ impl Browser {
         el.send_keys(value).await.unwrap();
     }
 
-    async fn click(&self, css: &str) {
+    pub(crate) async fn click(&self, css: &str) {
         self.client
             .find(Locator::Css(css))
             .await
@@ -174,23 +196,20 @@ impl Browser {
             .unwrap();
     }
 
-    /// Click a submit button and wait until the next page has loaded.
-    async fn submit(&self, css: &str) {
-        self.client
-            .execute("window.__tanggapOld = true;", vec![])
-            .await
-            .unwrap();
+    /// Click a submit button and wait until the next page has loaded (works with JavaScript
+    /// blocked: the old page's root element goes stale).
+    pub(crate) async fn submit(&self, css: &str) {
+        let old = self.client.find(Locator::Css("html")).await.unwrap();
         self.click(css).await;
         for _ in 0..100 {
-            let v = self
-                .client
-                .execute(
-                    "return document.readyState === 'complete' && !window.__tanggapOld;",
-                    vec![],
-                )
-                .await
-                .unwrap_or(Value::Bool(false));
-            if v == Value::Bool(true) {
+            if old.tag_name().await.is_err() {
+                // The new document may still be loading.
+                self.client
+                    .wait()
+                    .at_most(Duration::from_secs(10))
+                    .for_element(Locator::Css("body"))
+                    .await
+                    .unwrap();
                 return;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -198,7 +217,23 @@ impl Browser {
         panic!("no new page after clicking {css}");
     }
 
-    async fn select(&self, css: &str, value: &str) {
+    /// The page's vertical scroll position (0 at the top).
+    pub(crate) async fn scroll_y(&self) -> f64 {
+        self.client
+            .execute("return window.scrollY;", vec![])
+            .await
+            .unwrap()
+            .as_f64()
+            .unwrap_or(0.0)
+    }
+
+    /// Set the window to a phone (390×844) or desktop (1366×900) size.
+    pub(crate) async fn phone(&self, phone: bool) {
+        let (w, h) = if phone { (390, 844) } else { (1366, 900) };
+        self.client.set_window_size(w, h).await.unwrap();
+    }
+
+    pub(crate) async fn select(&self, css: &str, value: &str) {
         let el = self
             .client
             .wait()
@@ -217,18 +252,35 @@ impl Browser {
         el.select_by_value(value).await.unwrap();
     }
 
-    /// Screenshots of the current page at phone and desktop width.
-    async fn shoot(&self, name: &str) {
+    /// Screenshots of the current page at phone and desktop width (`NAME-phone.png`,
+    /// `NAME-desktop.png`; `NAME-nojs-…` from a browser without JavaScript). At phone width the
+    /// page must not scroll sideways.
+    pub(crate) async fn shoot(&self, name: &str) {
+        let js = if self.js { "" } else { "-nojs" };
         for (label, w, h) in [("phone", 390, 844), ("desktop", 1366, 900)] {
             self.client.set_window_size(w, h).await.unwrap();
+            if label == "phone" {
+                let wide = self
+                    .client
+                    .execute(
+                        "return document.documentElement.scrollWidth - window.innerWidth;",
+                        vec![],
+                    )
+                    .await
+                    .unwrap();
+                assert!(
+                    wide.as_f64().unwrap_or(0.0) <= 0.0,
+                    "{name}{js} scrolls sideways on a phone by {wide} px"
+                );
+            }
             let png = self.client.screenshot().await.unwrap();
             assert!(png.starts_with(b"\x89PNG"), "screenshot of {name}");
-            std::fs::write(self.shots.join(format!("{name}-{label}.png")), png).unwrap();
+            std::fs::write(self.shots.join(format!("{name}{js}-{label}.png")), png).unwrap();
         }
         self.client.set_window_size(1366, 900).await.unwrap();
     }
 
-    async fn login(&self, app: &TestApp, username: &str, password: &str) {
+    pub(crate) async fn login(&self, app: &TestApp, username: &str, password: &str) {
         self.client.delete_all_cookies().await.unwrap();
         self.go(&app.url("/masuk")).await;
         self.fill("#username", username).await;
@@ -244,7 +296,7 @@ impl Browser {
     }
 
     /// No script injected through report text has run on this page.
-    async fn assert_no_script_ran(&self, page: &str) {
+    pub(crate) async fn assert_no_script_ran(&self, page: &str) {
         let v = self
             .client
             .execute(
@@ -257,7 +309,12 @@ impl Browser {
     }
 }
 
-async fn user(app: &TestApp, username: &str, role: Role, agency: Option<&str>) -> String {
+pub(crate) async fn user(
+    app: &TestApp,
+    username: &str,
+    role: Role,
+    agency: Option<&str>,
+) -> String {
     app.staff(username, role, agency).await;
     format!("{username}-kata-sandi")
 }
@@ -545,8 +602,7 @@ async fn the_desk_verifies_a_report_of_ten_thousand_characters() {
         .await
         .unwrap();
     b.select("#v-category", "sumber-daya-air").await;
-    b.submit("form input[name=aksi][value=verifikasi] ~ p button[type=submit]")
-        .await;
+    b.submit("#tombol-simpan-verifikasi").await;
     let flash = b.page_text().await;
     assert!(
         flash.contains("Perubahan disimpan."),

@@ -204,8 +204,8 @@ async fn a_reopen_keeps_the_earlier_answer(app: &TestApp) {
             .await
             .unwrap();
     assert!(page.contains("id=\"kewajiban-respon\""), "{page}");
-    assert!(page.contains("Direspon terlambat (lalai)"));
-    assert!(page.contains("Direspon tepat waktu"));
+    assert!(page.contains("Direspons terlambat (lalai)"));
+    assert!(page.contains("Direspons tepat waktu"));
     let r = app
         .anonymous()
         .get(&format!("/api/v1/reports/{tid}/obligations"))

@@ -145,7 +145,9 @@ async fn verifying_with_an_unknown_category_is_refused_alike(app: &TestApp) {
             ("title", "Jembatan kayu lapuk"),
             ("body", before["body"].as_str().unwrap()),
             ("category", "tidak-ada"),
-            ("region_code", "33.74.01.1001"),
+            ("kabkota", "33.74"),
+            ("kecamatan", "33.74.01"),
+            ("desa", "33.74.01.1001"),
         ],
     )
     .await;
@@ -208,6 +210,7 @@ async fn dispatching_without_the_permission_is_refused_alike(app: &TestApp) {
                 Action::Dispatch {
                     agencies: vec![("disdikbud".into(), "utama".into())],
                     note: None,
+                    note_public: false,
                 },
                 vec![],
             )

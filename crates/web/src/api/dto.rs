@@ -429,6 +429,10 @@ pub struct VerifyRequest {
     /// `publik`, `anonim`, `rahasia`, or a list of `anonim` and `rahasia`.
     pub visibility: Option<VisibilityInput>,
     pub needs_field_check: Option<bool>,
+    /// Also record that the desk checked the report; with it, a request without edits is
+    /// accepted.
+    #[serde(default)]
+    pub verified: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -443,7 +447,10 @@ pub struct DispatchTargetBody {
 #[serde(deny_unknown_fields)]
 pub struct DispatchRequest {
     pub agencies: Vec<DispatchTargetBody>,
+    /// For the agencies; the reporter and the public see it only with `note_public`.
     pub note: Option<String>,
+    #[serde(default)]
+    pub note_public: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]

@@ -328,6 +328,7 @@ pub async fn verify_report(
         address: b.address,
         visibility: b.visibility.map(VisibilityInput::codes),
         needs_field_check: b.needs_field_check,
+        confirm: b.verified,
     };
     staff_act(&state, &tid, &staff, &ip, Action::Verify(input)).await
 }
@@ -356,6 +357,7 @@ pub async fn dispatch_report(
         Action::Dispatch {
             agencies,
             note: b.note,
+            note_public: b.note_public,
         },
     )
     .await

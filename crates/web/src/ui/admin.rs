@@ -388,6 +388,23 @@ struct OutboxPage {
     items: Vec<tanggap_service::outbox::DeadLetter>,
 }
 
+impl OutboxPage {
+    /// The channel's name (an unknown code is shown as stored).
+    pub fn channel_label(&self, code: &str) -> String {
+        tanggap_domain::escalation::NotifyChannel::parse(code).map_or_else(
+            || code.to_string(),
+            |c| super::notifications::channel_label(&self.l.tr, &c).to_string(),
+        )
+    }
+    /// Whom it was for (an unknown code is shown as stored).
+    pub fn recipient_label(&self, code: &str) -> String {
+        tanggap_domain::escalation::RecipientKind::parse(code).map_or_else(
+            || code.to_string(),
+            |k| super::notifications::recipient_label(&self.l.tr, &k).to_string(),
+        )
+    }
+}
+
 /// The dead letters, for the operators who send them again.
 pub async fn outbox(ui: Ui) -> UiResult {
     ui.require(Permission::ManageOutbox)?;

@@ -32,15 +32,64 @@ struct HomePage {
     done: u64,
     c: Compliance,
     days: i64,
+    /// The kabupaten/kota chosen for "recent reports near you" (empty: the province).
+    wilayah: String,
+    kabkota: Vec<Region>,
+    recent: Vec<tanggap_service::RecentReport>,
+    map: Option<super::map::TileMap>,
 }
 
+#[derive(Deserialize, Default)]
+pub struct HomeQuery {
+    wilayah: Option<String>,
+}
+
+/// How many recent public reports the home page lists.
+const RECENT_ON_HOME: u32 = 10;
+
 impl HomePage {
+    pub fn status_label(&self, r: &tanggap_service::RecentReport) -> &'static str {
+        self.l.tr.status(&r.status)
+    }
+    pub fn chosen_name(&self) -> &str {
+        self.kabkota
+            .iter()
+            .find(|k| k.code == self.wilayah)
+            .map_or("Jawa Tengah", |k| k.name.as_str())
+    }
     pub fn span(&self, d: &Option<TimeDelta>) -> String {
         d.map_or_else(|| "—".into(), |d| self.l.tr.span(d))
     }
 }
 
-pub async fn home(ui: Ui) -> UiResult {
+pub async fn home(ui: Ui, Query(q): Query<HomeQuery>) -> UiResult {
+    let err = |e: tanggap_service::ServiceError| ui.api_error(e.into());
+    let kabkota = ui.state.services.regions(Some("33")).await.map_err(err)?;
+    // Only a known kabupaten/kota narrows the list; anything else shows the province.
+    let wilayah = q
+        .wilayah
+        .filter(|w| kabkota.iter().any(|k| &k.code == w))
+        .unwrap_or_default();
+    let recent = ui
+        .state
+        .services
+        .recent_public_reports(Some(&wilayah), RECENT_ON_HOME)
+        .await
+        .map_err(err)?;
+    let map = ui.state.map.as_ref().and_then(|source| {
+        let points: Vec<super::map::Point> = recent
+            .iter()
+            .filter_map(|r| {
+                Some(super::map::Point {
+                    latitude: r.latitude?,
+                    longitude: r.longitude?,
+                    label: format!("{} · {}", r.tracking_id, r.title),
+                    href: format!("/lacak/{}", r.tracking_id),
+                })
+            })
+            .collect();
+        super::map::tile_map(source, &points)
+    });
     let (total, done) = ui
         .state
         .services
@@ -68,13 +117,29 @@ pub async fn home(ui: Ui) -> UiResult {
             .then(a.name.cmp(&b.name))
     });
     c.agencies.truncate(15);
-    Ok(page(&HomePage {
+    let home = HomePage {
         l: ui.layout(ui.tr.s("Beranda", "Home")).await,
         total,
         done,
         c,
         days,
-    }))
+        wilayah,
+        kabkota,
+        recent,
+        map,
+    };
+    let mut r = page(&home);
+    // The map's tiles come from the configured source: the page allows images from there.
+    if let (Some(_), Some(source)) = (&home.map, &ui.state.map)
+        && let Ok(v) = axum::http::HeaderValue::from_str(&super::CSP.replace(
+            "img-src 'self'",
+            &format!("img-src 'self' {}", source.origin()),
+        ))
+    {
+        r.headers_mut()
+            .insert(axum::http::header::CONTENT_SECURITY_POLICY, v);
+    }
+    Ok(r)
 }
 
 // ----- the submission form ----------------------------------------------------------------------
@@ -123,6 +188,44 @@ pub struct ReportForm {
     /// Walk-in entry by the desk: shows the channel choice.
     pub desk: bool,
     pub action: String,
+    /// The page came back from "show the districts/villages" (the region step without
+    /// JavaScript): the location section says what to do next.
+    pub region_step: bool,
+    /// Files the citizen chose that this answer did not keep (they must be chosen again).
+    pub photos_dropped: usize,
+}
+
+/// The form's fields in the order they appear, for the error summary.
+const FIELD_ORDER: &[&str] = &[
+    "channel",
+    "kind",
+    "title",
+    "body",
+    "occurred_on",
+    "kabkota",
+    "kecamatan",
+    "desa",
+    "region_code",
+    "address",
+    "latitude",
+    "longitude",
+    "category",
+    "foto",
+    "visibility",
+    "reporter.name",
+    "reporter.phone",
+    "reporter.email",
+    "reporter.nik",
+];
+
+/// Put errors in the order of the form's fields (unknown fields last, in their order).
+pub fn in_form_order(errors: &mut [FieldError]) {
+    errors.sort_by_key(|e| {
+        FIELD_ORDER
+            .iter()
+            .position(|f| *f == e.field)
+            .unwrap_or(FIELD_ORDER.len())
+    });
 }
 
 impl ReportForm {
@@ -137,6 +240,53 @@ impl ReportForm {
     }
     pub fn has_errors(&self) -> bool {
         !self.errors.is_empty()
+    }
+    /// The ids that describe a field's input (for `aria-describedby`): its help text (ids end
+    /// in `-hint`) and its error (`-err`); empty when it has neither.
+    pub fn described_by(&self, field: &str, hint: &bool) -> String {
+        let id = self.anchor(field);
+        let mut by = Vec::new();
+        if *hint {
+            by.push(format!("{id}-hint"));
+        }
+        if self.invalid(field) {
+            by.push(format!("{id}-err"));
+        }
+        by.join(" ")
+    }
+    /// Whether the field has an error.
+    pub fn invalid(&self, field: &str) -> bool {
+        self.errors.iter().any(|e| e.field == field)
+    }
+    /// What the location section says after a region step without JavaScript.
+    pub fn region_hint(&self, tr: &Tr) -> Option<&'static str> {
+        if !self.region_step || self.v.kabkota.is_empty() {
+            return None;
+        }
+        Some(if self.v.kecamatan.is_empty() {
+            tr.s(
+                "Pilih kecamatan, lalu tekan \u{201c}Tampilkan desa\u{201d}; atau lanjutkan mengisi formulir di bawah.",
+                "Choose the district, then press \u{201c}Show villages\u{201d}; or carry on with the form below.",
+            )
+        } else if self.v.desa.is_empty() {
+            tr.s(
+                "Pilih desa/kelurahan, lalu lanjutkan mengisi formulir di bawah.",
+                "Choose the village, then carry on with the form below.",
+            )
+        } else {
+            tr.s(
+                "Lokasi terpilih. Lanjutkan mengisi formulir di bawah.",
+                "Location chosen. Carry on with the form below.",
+            )
+        })
+    }
+    /// The label of the no-JavaScript region button.
+    pub fn region_button(&self, tr: &Tr) -> &'static str {
+        if self.v.kabkota.is_empty() || self.kecamatan.is_empty() {
+            tr.s("Tampilkan kecamatan", "Show districts")
+        } else {
+            tr.s("Tampilkan desa", "Show villages")
+        }
     }
     /// The id of the input an error summary links to.
     pub fn anchor(&self, field: &str) -> String {
@@ -186,9 +336,13 @@ pub async fn build_form(
         services.regions(Some(&v.kecamatan)).await.map_err(err)?
     };
     let categories = services.categories().await.map_err(err)?;
+    let mut errors = errors;
+    in_form_order(&mut errors);
     Ok(ReportForm {
         v,
         errors,
+        region_step: false,
+        photos_dropped: 0,
         kabkota,
         kecamatan,
         desa,
@@ -323,8 +477,12 @@ pub async fn submit(ui: Ui, ip: ClientIp, mp: Multipart) -> UiResult {
     let (v, action, files, mut errors, _) = read_form(&ui, mp).await?;
     let title = ui.tr.s("Sampaikan laporan", "Submit a report");
     if action == "wilayah" {
-        // Without JavaScript, "show the villages" comes back here with what was typed.
-        let f = build_form(&ui, v, vec![], false).await?;
+        // Without JavaScript, "show the villages" comes back here with what was typed, at the
+        // location section (the button's action ends in `#lokasi`), saying what comes next and
+        // which photos must be chosen again.
+        let mut f = build_form(&ui, v, vec![], false).await?;
+        f.region_step = true;
+        f.photos_dropped = files.len();
         return Ok(page(&SubmitPage {
             l: ui.layout(title).await,
             f,
@@ -335,6 +493,7 @@ pub async fn submit(ui: Ui, ip: ClientIp, mp: Multipart) -> UiResult {
         errors.push(FieldError::new("kabkota", "required"));
     }
     let mut input = report_input(&v, Channel::Web);
+    let files_chosen = files.len() + errors.iter().filter(|e| e.field == "foto").count();
     if errors.is_empty() {
         input.attachments = store_files(&ui.state, files)
             .await
@@ -359,7 +518,8 @@ pub async fn submit(ui: Ui, ip: ClientIp, mp: Multipart) -> UiResult {
         errors.extend(more.iter().cloned());
     }
     let status = status_for(&errors);
-    let f = build_form(&ui, v, errors, false).await?;
+    let mut f = build_form(&ui, v, errors, false).await?;
+    f.photos_dropped = files_chosen;
     let mut r = page(&SubmitPage {
         l: ui.layout(title).await,
         f,
@@ -547,8 +707,8 @@ pub fn describe(tr: &Tr, a: &ActivityDto, agency_names: &HashMap<String, String>
         "submitted" => tr.s("Laporan diterima", "Report received").into(),
         "edited" => tr
             .s(
-                "Laporan diverifikasi dan dilengkapi oleh admin",
-                "Report verified and completed by the desk",
+                "Laporan dilengkapi oleh admin",
+                "Report completed by the desk",
             )
             .into(),
         "dispatched" => tr.pick(
@@ -604,6 +764,15 @@ pub fn describe(tr: &Tr, a: &ActivityDto, agency_names: &HashMap<String, String>
             )
             .into(),
         "instruction" => tr.s("Arahan pimpinan", "Leadership instruction").into(),
+        "verified" => tr
+            .s("Laporan diverifikasi admin", "The desk verified the report")
+            .into(),
+        "dispatch_note" => tr
+            .s(
+                "Catatan disposisi untuk instansi",
+                "Dispatch note for the agencies",
+            )
+            .into(),
         "restarted" => tr.pick(
             format!("Dikembalikan ke {agency} untuk ditindaklanjuti lagi"),
             format!("Back to {agency} for further action"),
@@ -630,6 +799,8 @@ struct TrackPage {
     messages: Vec<crate::api::dto::MessageDto>,
     /// A refused reply: its text and why.
     reply: Option<ReplyRetry>,
+    /// Where it happened, by name.
+    place: String,
 }
 
 impl TrackPage {
@@ -657,6 +828,9 @@ impl TrackPage {
     }
     pub fn stage_label(&self, a: &AssignmentDto) -> &'static str {
         Stage::parse(&a.stage).map_or("", |s| self.l.tr.stage(&s))
+    }
+    pub fn role_label(&self, code: &str) -> &'static str {
+        tanggap_domain::AssignmentRole::parse(code).map_or("", |r| self.l.tr.assignment_role(&r))
     }
     pub fn outcome_label(&self) -> &'static str {
         self.r
@@ -708,7 +882,7 @@ fn next_step(tr: &Tr, r: &ReportDto, report_clocks: &[tanggap_domain::Clock]) ->
                     if a.responded {
                         tr.pick(format!("{} menargetkan selesai paling lambat {}.", a.agency_name, when(a.completion_due_at)), format!("{} aims to finish by {}.", a.agency_name, when(a.completion_due_at)))
                     } else {
-                        tr.pick(format!("{} wajib memberi respon pertama paling lambat {}.", a.agency_name, when(a.response_due_at)), format!("{} must respond first by {}.", a.agency_name, when(a.response_due_at)))
+                        tr.pick(format!("{} wajib memberi respons pertama paling lambat {}.", a.agency_name, when(a.response_due_at)), format!("{} must respond first by {}.", a.agency_name, when(a.response_due_at)))
                     }
                 })
                 .collect();
@@ -781,7 +955,7 @@ async fn render_track(ui: &Ui, tid: &str, q: TrackQuery, reply: Option<ReplyRetr
     let opened = &detail.opened;
     let clocks = detail.clocks.clone();
     let names = opened.agency_names();
-    let internal_kinds = ["edited", "instruction"];
+    let internal_kinds = ["edited", "instruction", "dispatch_note"];
     let lines = r
         .timeline
         .iter()
@@ -829,6 +1003,15 @@ async fn render_track(ui: &Ui, tid: &str, q: TrackQuery, reply: Option<ReplyRetr
     }
     .map(str::to_string);
     let next = next_step(&ui.tr, &r, &clocks);
+    // The place by name (desa, kecamatan, kabupaten/kota), never as a code.
+    let place = services
+        .region_chain(r.region_code.as_deref())
+        .await
+        .map_err(|e| ui.api_error(e.into()))?
+        .iter()
+        .map(|x| x.name.clone())
+        .collect::<Vec<_>>()
+        .join(", ");
     let page_title = format!("{} · {}", r.tracking_id, r.title);
     let secret_link = format!(
         "{}/lacak/{}?kunci={}",
@@ -837,6 +1020,7 @@ async fn render_track(ui: &Ui, tid: &str, q: TrackQuery, reply: Option<ReplyRetr
         secret.clone().unwrap_or_default()
     );
     let t = TrackPage {
+        place,
         steps: steps(&ui.tr, &r),
         lines,
         next,

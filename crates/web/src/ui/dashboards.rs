@@ -1,20 +1,26 @@
 //! The agency's queue (most urgent first, with red/amber/green countdowns to the 1×24 h
-//! response), the agency head's dashboard, and leadership's dashboard across agencies. The
-//! figures follow SPEC section 6 (`tanggap_domain::metrics`): open overdue items count against
-//! the agency now.
+//! response), the agency head's dashboard (who is late and by how much, what falls due soon,
+//! the morning digest's "due today"), and leadership's dashboard across agencies with each
+//! agency's obligations and CSV downloads of what is on screen. The figures are the service's
+//! (`Services::compliance`, SPEC section 6): open overdue items count against the agency now.
+//! Nothing here names a reporter.
 
 use super::staff::urgency;
 use super::text::Tr;
 use super::{Layout, Ui, UiResult, page};
+use crate::error::ApiError;
 use askama::Template;
-use axum::extract::Query;
+use axum::extract::{Path, Query};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Deserialize;
 use std::collections::HashMap;
-use tanggap_domain::Stage;
-use tanggap_domain::compliance::{AgencyFigures, Period};
+use tanggap_domain::compliance::{AgencyFigures, ObligationOutcome, Period};
 use tanggap_domain::policy::Permission;
+use tanggap_domain::{AssignmentRole, ClockKind, ReportStatus, Stage};
 use tanggap_service::compliance::{Compliance, Head, Scope};
+use tanggap_service::dashboards::{AgencyDeadlines, AgencyObligations, DeadlineLine, LalaiLine};
 use tanggap_store::QueueItem;
 
 /// A queue line with its countdown.
@@ -22,7 +28,7 @@ pub struct QueueRow {
     pub q: QueueItem,
     pub due: Option<DateTime<Utc>>,
     pub urgency: &'static str,
-    /// `respon` while the first response is owed, else `selesai`.
+    /// `respons` while the first response is owed, else `selesai`.
     pub clock: &'static str,
 }
 
@@ -57,7 +63,7 @@ pub async fn agency_queue(ui: Ui) -> UiResult {
             let (due, clock) = if q.responded {
                 (q.completion_due_at, "selesai")
             } else {
-                (q.response_due_at, "respon")
+                (q.response_due_at, "respons")
             };
             let urgency = if q.responded {
                 completion_urgency(&ui.tr, due)
@@ -177,89 +183,472 @@ fn period(ui: &Ui, q: &PeriodQuery) -> (Period, String, Vec<PeriodChoice>) {
     (p, value, choices)
 }
 
-#[derive(Template)]
-#[template(path = "pimpinan.html")]
-struct LeadershipPage {
-    l: Layout,
-    c: Compliance,
-    heading: String,
-    choices: Vec<PeriodChoice>,
-    show_heads: bool,
-    names: HashMap<String, String>,
+/// The figures block both dashboards show (stats, one row per agency), with its helpers.
+pub struct Figures {
+    pub c: Compliance,
+    tr: Tr,
+    /// `periode=…` for the rows' links to the agency's obligations; `None`: rows do not open.
+    pub drill: Option<String>,
 }
 
-impl LeadershipPage {
+impl Figures {
     pub fn badge(&self, f: &AgencyFigures) -> &'static str {
-        match f.compliance() {
-            _ if f.unresponded_overdue > 0 => "b-red",
-            Some(r) if r >= 0.9 => "b-green",
-            Some(r) if r >= 0.7 => "b-amber",
-            Some(_) => "b-red",
-            None => "",
-        }
+        badge(f)
     }
     pub fn span(&self, d: &Option<TimeDelta>) -> String {
-        d.map_or_else(|| "—".into(), |d| self.l.tr.span(d))
+        d.map_or_else(|| "—".into(), |d| self.tr.span(d))
     }
     pub fn head(&self, h: &Option<Head>) -> String {
-        match h {
-            Some(Head {
-                name,
-                position: Some(p),
-            }) => format!("{name} ({p})"),
-            Some(Head { name, .. }) => name.clone(),
-            None => "—".into(),
-        }
-    }
-    pub fn agency_name(&self, id: &str) -> String {
-        self.names
-            .get(id)
-            .cloned()
-            .unwrap_or_else(|| id.to_string())
+        head_name(h)
     }
     pub fn satisfaction(&self, f: &AgencyFigures) -> String {
         f.satisfaction()
             .map_or_else(|| "—".into(), |s| format!("{s:.1}"))
     }
+    pub fn period_label(&self) -> String {
+        period_label(&self.tr, &self.c.period)
+    }
+    pub fn agency_name(&self, id: &str) -> String {
+        self.c
+            .agencies
+            .iter()
+            .find(|a| a.agency_id == id)
+            .map_or_else(|| id.to_string(), |a| a.name.clone())
+    }
 }
 
-async fn dashboard(ui: &Ui, q: &PeriodQuery, scope: Scope) -> UiResult {
-    let (p, _, choices) = period(ui, q);
-    let own = scope == Scope::Mine;
-    let c = ui
-        .state
-        .services
+/// `1 Okt 2026 – 30 Okt 2026`, in the pages' date format.
+fn period_label(tr: &Tr, p: &Period) -> String {
+    let day = |d: chrono::NaiveDate| {
+        d.and_hms_opt(12, 0, 0)
+            .and_then(|t| t.and_local_timezone(tr.tz).single())
+            .map_or_else(|| d.to_string(), |t| tr.date(&t.with_timezone(&Utc)))
+    };
+    format!("{} – {}", day(p.from), day(p.to))
+}
+
+fn badge(f: &AgencyFigures) -> &'static str {
+    match f.compliance() {
+        _ if f.unresponded_overdue > 0 => "b-red",
+        Some(r) if r >= 0.9 => "b-green",
+        Some(r) if r >= 0.7 => "b-amber",
+        Some(_) => "b-red",
+        None => "",
+    }
+}
+
+fn head_name(h: &Option<Head>) -> String {
+    match h {
+        Some(Head {
+            name,
+            position: Some(p),
+        }) => format!("{name} ({p})"),
+        Some(Head { name, .. }) => name.clone(),
+        None => "—".into(),
+    }
+}
+
+fn role_label(tr: &Tr, r: &Option<AssignmentRole>) -> &'static str {
+    r.as_ref().map_or("—", |r| tr.assignment_role(r))
+}
+
+fn clock_label(tr: &Tr, k: &ClockKind) -> &'static str {
+    match k {
+        ClockKind::FirstResponse => tr.s("respons pertama", "first response"),
+        _ => tr.s("penyelesaian", "completion"),
+    }
+}
+
+fn outcome_label(tr: &Tr, o: &ObligationOutcome) -> &'static str {
+    match o {
+        ObligationOutcome::OnTime => tr.s("tepat waktu", "on time"),
+        ObligationOutcome::Late => tr.s("terlambat", "late"),
+        ObligationOutcome::UnrespondedOverdue => {
+            tr.s("belum direspons, lewat tenggat", "unanswered, overdue")
+        }
+        ObligationOutcome::NotYetDue => tr.s("belum jatuh tempo", "not yet due"),
+        ObligationOutcome::Cancelled => tr.s("dibatalkan", "cancelled"),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pimpinan.html")]
+struct LeadershipPage {
+    l: Layout,
+    f: Figures,
+    choices: Vec<PeriodChoice>,
+    lalai: Vec<LalaiLine>,
+    /// `periode=…` of this view, for the CSV links.
+    query: String,
+}
+
+impl LeadershipPage {
+    pub fn role_label(&self, r: &Option<AssignmentRole>) -> &'static str {
+        role_label(&self.l.tr, r)
+    }
+}
+
+/// The figures and the lalai list of a period, as the caller may see them.
+async fn figures(ui: &Ui, p: Period, scope: Scope) -> UiResult<(Compliance, Vec<LalaiLine>)> {
+    let services = &ui.state.services;
+    let c = services
         .compliance(ui.caller(), p, scope)
         .await
         .map_err(|e| ui.api_error(e.into()))?;
-    let names: HashMap<String, String> = c
-        .agencies
-        .iter()
-        .map(|a| (a.agency_id.clone(), a.name.clone()))
-        .collect();
-    let heading = if own {
-        ui.tr.s("Dasbor instansi", "Agency dashboard").to_string()
-    } else {
-        ui.tr
-            .s("Dasbor pimpinan", "Leadership dashboard")
-            .to_string()
-    };
-    Ok(page(&LeadershipPage {
-        l: ui.layout(heading.clone()).await,
-        c,
-        heading,
-        choices,
-        show_heads: true,
-        names,
-    }))
+    let lalai = services
+        .lalai_lines(ui.caller(), &c)
+        .await
+        .map_err(|e| ui.api_error(e.into()))?;
+    Ok((c, lalai))
 }
 
 pub async fn leadership(ui: Ui, Query(q): Query<PeriodQuery>) -> UiResult {
     ui.require(Permission::ViewLeadershipDashboard)?;
-    dashboard(&ui, &q, Scope::All).await
+    let (p, value, choices) = period(&ui, &q);
+    let (c, lalai) = figures(&ui, p, Scope::All).await?;
+    let query = format!("periode={value}");
+    Ok(page(&LeadershipPage {
+        l: ui
+            .layout(ui.tr.s("Dasbor pimpinan", "Leadership dashboard"))
+            .await,
+        f: Figures {
+            c,
+            tr: ui.tr,
+            drill: Some(query.clone()),
+        },
+        choices,
+        lalai,
+        query,
+    }))
 }
 
+#[derive(Template)]
+#[template(path = "dasbor_instansi.html")]
+struct AgencyDashboardPage {
+    l: Layout,
+    d: AgencyDeadlines,
+    f: Figures,
+    choices: Vec<PeriodChoice>,
+    lalai: Vec<LalaiLine>,
+}
+
+impl AgencyDashboardPage {
+    /// The three lists: (table id, heading, what to say when empty, rows).
+    pub fn lists(&self) -> [(&'static str, &'static str, &'static str, &[DeadlineLine]); 3] {
+        let tr = &self.l.tr;
+        [
+            (
+                "terlambat",
+                tr.s("Terlambat", "Late"),
+                tr.s("Tidak ada yang terlambat.", "Nothing is late."),
+                &self.d.late,
+            ),
+            (
+                "segera",
+                tr.s("Jatuh tempo dalam 6 jam", "Due within 6 hours"),
+                tr.s(
+                    "Tidak ada tenggat dalam 6 jam ke depan.",
+                    "No deadline in the next 6 hours.",
+                ),
+                &self.d.soon,
+            ),
+            (
+                "hari-ini",
+                tr.s("Jatuh tempo hari ini", "Due today"),
+                tr.s(
+                    "Tidak ada lagi yang jatuh tempo hari ini.",
+                    "Nothing else falls due today.",
+                ),
+                &self.d.today,
+            ),
+        ]
+    }
+    pub fn clock_label(&self, k: &ClockKind) -> &'static str {
+        clock_label(&self.l.tr, k)
+    }
+    pub fn stage_label(&self, s: &Stage) -> &'static str {
+        self.l.tr.stage(s)
+    }
+    pub fn role_label(&self, r: &Option<AssignmentRole>) -> &'static str {
+        role_label(&self.l.tr, r)
+    }
+}
+
+/// The head's dashboard: who is late and by how much, what falls due within six hours and
+/// today (the morning digest's list), then the agency's figures for the period.
 pub async fn agency_dashboard(ui: Ui, Query(q): Query<PeriodQuery>) -> UiResult {
     ui.require(Permission::ViewAgencyDashboard)?;
-    dashboard(&ui, &q, Scope::Mine).await
+    let (p, _, choices) = period(&ui, &q);
+    let d = ui
+        .state
+        .services
+        .agency_deadlines(ui.caller())
+        .await
+        .map_err(|e| ui.api_error(e.into()))?;
+    let (c, lalai) = figures(&ui, p, Scope::Mine).await?;
+    Ok(page(&AgencyDashboardPage {
+        l: ui
+            .layout(ui.tr.s("Dasbor instansi", "Agency dashboard"))
+            .await,
+        d,
+        f: Figures {
+            c,
+            tr: ui.tr,
+            drill: None,
+        },
+        choices,
+        lalai,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "pimpinan_instansi.html")]
+struct AgencyObligationsPage {
+    l: Layout,
+    o: AgencyObligations,
+    choices: Vec<PeriodChoice>,
+    query: String,
+}
+
+impl AgencyObligationsPage {
+    pub fn period_label(&self) -> String {
+        period_label(&self.l.tr, &self.o.period)
+    }
+    pub fn badge(&self, f: &AgencyFigures) -> &'static str {
+        badge(f)
+    }
+    pub fn head(&self, h: &Option<Head>) -> String {
+        head_name(h)
+    }
+    pub fn role_label(&self, r: &AssignmentRole) -> &'static str {
+        self.l.tr.assignment_role(r)
+    }
+    pub fn status_label(&self, s: &ReportStatus) -> &'static str {
+        self.l.tr.status(s)
+    }
+    pub fn outcome_label(&self, o: &ObligationOutcome) -> &'static str {
+        outcome_label(&self.l.tr, o)
+    }
+}
+
+/// One agency's obligations in the period (its row on `/pimpinan`, opened); `{agency}.csv`
+/// downloads them.
+pub async fn leadership_agency(
+    ui: Ui,
+    Path(agency): Path<String>,
+    Query(q): Query<PeriodQuery>,
+) -> UiResult {
+    ui.require(Permission::ViewLeadershipDashboard)?;
+    let (p, value, choices) = period(&ui, &q);
+    let (id, csv) = match agency.strip_suffix(".csv") {
+        Some(id) => (id.to_string(), true),
+        None => (agency, false),
+    };
+    let o = ui
+        .state
+        .services
+        .agency_obligations(ui.caller(), p, &id)
+        .await
+        .map_err(|e| ui.api_error(e.into()))?;
+    if csv {
+        return obligations_csv(&ui, &o);
+    }
+    Ok(page(&AgencyObligationsPage {
+        l: ui.layout(o.line.name.clone()).await,
+        o,
+        choices,
+        query: format!("periode={value}"),
+    }))
+}
+
+/// `/pimpinan.csv`: the rows of the agency table, as on screen.
+pub async fn leadership_csv(ui: Ui, Query(q): Query<PeriodQuery>) -> UiResult {
+    ui.require(Permission::ViewLeadershipDashboard)?;
+    let (p, _, _) = period(&ui, &q);
+    let (c, _) = figures(&ui, p, Scope::All).await?;
+    let tr = ui.tr;
+    let pct = |r: Option<f64>| r.map_or_else(String::new, |r| format!("{:.0}", r * 100.0));
+    let mins = |d: Option<TimeDelta>| d.map_or_else(String::new, |d| d.num_minutes().to_string());
+    let mut rows = vec![
+        [
+            tr.s("ID instansi", "Agency ID"),
+            tr.s("Instansi", "Agency"),
+            tr.s("Kepala", "Head"),
+            tr.s("Diterima", "Received"),
+            tr.s("Tepat waktu", "On time"),
+            tr.s("Terlambat", "Late"),
+            tr.s("Belum direspons, lewat tenggat", "Unanswered, overdue"),
+            tr.s("Lalai", "Negligent"),
+            tr.s("Belum jatuh tempo", "Not yet due"),
+            tr.s("Dibatalkan", "Cancelled"),
+            tr.s("Kepatuhan (%)", "Compliance (%)"),
+            tr.s("Median respons (menit)", "Median response (minutes)"),
+            tr.s("P90 respons (menit)", "P90 response (minutes)"),
+            tr.s("Selesai sesuai target (%)", "Completed on target (%)"),
+            tr.s("Dibuka kembali (%)", "Reopened (%)"),
+            tr.s("Kepuasan (1–5)", "Satisfaction (1–5)"),
+            tr.s("Tuntas", "Fixed"),
+            tr.s("Sebagian", "Partly"),
+            tr.s("Belum tuntas", "Not fixed"),
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    for a in &c.agencies {
+        let f = &a.figures;
+        rows.push(vec![
+            a.agency_id.clone(),
+            a.name.clone(),
+            a.head.as_ref().map(|h| h.name.clone()).unwrap_or_default(),
+            f.received.to_string(),
+            f.on_time.to_string(),
+            f.late.to_string(),
+            f.unresponded_overdue.to_string(),
+            f.lalai().to_string(),
+            f.not_yet_due.to_string(),
+            f.cancelled.to_string(),
+            pct(f.compliance()),
+            mins(f.median_response),
+            mins(f.p90_response),
+            pct(f.completion_rate()),
+            pct(f.reopened_rate()),
+            f.satisfaction()
+                .map_or_else(String::new, |s| format!("{s:.1}")),
+            f.fixed.to_string(),
+            f.partly.to_string(),
+            f.not_fixed.to_string(),
+        ]);
+    }
+    csv_file(&ui, &rows, &format!("kepatuhan-{}", period_slug(&c.period)))
+}
+
+/// `/pimpinan/lalai.csv`: the lalai list, as on screen.
+pub async fn lalai_csv(ui: Ui, Query(q): Query<PeriodQuery>) -> UiResult {
+    ui.require(Permission::ViewLeadershipDashboard)?;
+    let (p, _, _) = period(&ui, &q);
+    let (c, lalai) = figures(&ui, p, Scope::All).await?;
+    let tr = ui.tr;
+    let names: HashMap<&str, &str> = c
+        .agencies
+        .iter()
+        .map(|a| (a.agency_id.as_str(), a.name.as_str()))
+        .collect();
+    let mut rows = vec![
+        [
+            tr.s("Nomor", "Tracking ID"),
+            tr.s("Judul", "Title"),
+            tr.s("Instansi", "Agency"),
+            tr.s("Peran", "Role"),
+            tr.s("Kepala saat tenggat", "Head at the deadline"),
+            tr.s("Tenggat respons", "Response due"),
+            tr.s("Direspons", "Answered"),
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    for x in &lalai {
+        let i = &x.item;
+        rows.push(vec![
+            i.tracking_id.clone(),
+            x.title.clone(),
+            names
+                .get(i.agency_id.as_str())
+                .map_or_else(|| i.agency_id.clone(), |n| n.to_string()),
+            role_label(&tr, &x.role).to_string(),
+            i.head.as_ref().map(|h| h.name.clone()).unwrap_or_default(),
+            csv_time(&tr, &i.due_at),
+            i.responded_at
+                .as_ref()
+                .map_or_else(String::new, |t| csv_time(&tr, t)),
+        ]);
+    }
+    csv_file(&ui, &rows, &format!("lalai-{}", period_slug(&c.period)))
+}
+
+fn obligations_csv(ui: &Ui, o: &AgencyObligations) -> UiResult {
+    let tr = ui.tr;
+    let yes_no = |b: bool| {
+        if b {
+            tr.s("ya", "yes")
+        } else {
+            tr.s("tidak", "no")
+        }
+        .to_string()
+    };
+    let mut rows = vec![
+        [
+            tr.s("Nomor", "Tracking ID"),
+            tr.s("Judul", "Title"),
+            tr.s("Peran", "Role"),
+            tr.s("Status laporan", "Report status"),
+            tr.s("Siklus", "Cycle"),
+            tr.s("Mulai", "Started"),
+            tr.s("Tenggat respons", "Response due"),
+            tr.s("Direspons", "Answered"),
+            tr.s("Dibatalkan", "Cancelled"),
+            tr.s("Hasil", "Outcome"),
+            tr.s("Lalai", "Negligent"),
+            tr.s("Kepala saat tenggat", "Head at the deadline"),
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    let opt = |t: &Option<DateTime<Utc>>| t.as_ref().map_or_else(String::new, |t| csv_time(&tr, t));
+    for i in &o.items {
+        rows.push(vec![
+            i.tracking_id.clone(),
+            i.title.clone(),
+            tr.assignment_role(&i.role).to_string(),
+            tr.status(&i.report_status).to_string(),
+            i.cycle.to_string(),
+            csv_time(&tr, &i.started_at),
+            csv_time(&tr, &i.due_at),
+            opt(&i.responded_at),
+            opt(&i.cancelled_at),
+            outcome_label(&tr, &i.outcome).to_string(),
+            yes_no(i.lalai),
+            i.head.as_ref().map(|h| h.name.clone()).unwrap_or_default(),
+        ]);
+    }
+    csv_file(
+        ui,
+        &rows,
+        &format!("instansi-{}-{}", o.line.agency_id, period_slug(&o.period)),
+    )
+}
+
+/// A time in a spreadsheet's terms: `2026-11-28 08:15` in the policy's time zone.
+fn csv_time(tr: &Tr, t: &DateTime<Utc>) -> String {
+    t.with_timezone(&tr.tz).format("%Y-%m-%d %H:%M").to_string()
+}
+
+fn period_slug(p: &Period) -> String {
+    format!("{}_{}", p.from, p.to)
+}
+
+/// Rows as a CSV download named `tanggap-{name}.csv` (RFC 4180 quoting by the `csv` crate).
+fn csv_file(ui: &Ui, rows: &[Vec<String>], name: &str) -> UiResult {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in rows {
+        w.write_record(r)
+            .map_err(|e| ui.api_error(ApiError::Internal(e.to_string())))?;
+    }
+    let body = w
+        .into_inner()
+        .map_err(|e| ui.api_error(ApiError::Internal(e.to_string())))?;
+    let mut r: Response = body.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let safe: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+        .collect();
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"tanggap-{safe}.csv\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(r)
 }

@@ -7,6 +7,7 @@ pub mod admin;
 pub mod citizen;
 pub mod dashboards;
 pub mod form;
+pub mod map;
 pub mod notifications;
 pub mod privacy;
 pub mod staff;
@@ -574,6 +575,9 @@ async fn switch_language(Path(code): Path<String>, Query(q): Query<NextQuery>) -
 
 const CSS: &str = include_str!("../../static/app.css");
 const JS: &str = include_str!("../../static/app.js");
+/// The site's icon (a white "T" on the brand green), also answered at `/favicon.ico`, where
+/// browsers ask by default.
+const ICON: &str = include_str!("../../static/favicon.svg");
 
 fn asset(body: &'static str, content_type: &'static str) -> Response {
     let mut r = body.into_response();
@@ -629,6 +633,12 @@ pub fn router() -> Router<AppState> {
         .route("/instansi", get(dashboards::agency_queue))
         .route("/instansi/dasbor", get(dashboards::agency_dashboard))
         .route("/pimpinan", get(dashboards::leadership))
+        .route("/pimpinan.csv", get(dashboards::leadership_csv))
+        .route("/pimpinan/lalai.csv", get(dashboards::lalai_csv))
+        .route(
+            "/pimpinan/instansi/{agency}",
+            get(dashboards::leadership_agency),
+        )
         .route("/admin", get(admin::index))
         .route("/admin/pengguna", post(admin::save_user))
         .route("/admin/instansi", post(admin::save_agency))
@@ -648,5 +658,13 @@ pub fn router() -> Router<AppState> {
         .route(
             "/static/app.js",
             get(|| async { asset(JS, "text/javascript; charset=utf-8") }),
+        )
+        .route(
+            "/static/favicon.svg",
+            get(|| async { asset(ICON, "image/svg+xml") }),
+        )
+        .route(
+            "/favicon.ico",
+            get(|| async { asset(ICON, "image/svg+xml") }),
         )
 }

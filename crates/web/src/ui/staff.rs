@@ -296,6 +296,8 @@ pub struct Row {
     pub r: ReportRecord,
     pub due: Option<chrono::DateTime<chrono::Utc>>,
     pub urgency: &'static str,
+    /// Whose deadline `due` is.
+    pub clock: &'static str,
 }
 
 #[derive(Template)]
@@ -371,11 +373,20 @@ pub async fn desk(ui: Ui, Query(q): Query<DeskQuery>) -> UiResult {
     let rows = found
         .into_iter()
         .map(|d| Row {
-            urgency: match d.triage_started {
-                Some(started) => urgency(&ui.tr, started, d.triage_due),
+            urgency: match d.started {
+                Some(started) => urgency(&ui.tr, started, d.due),
                 None => "",
             },
-            due: d.triage_due,
+            due: d.due,
+            clock: match d.clock {
+                Some(tanggap_domain::ClockKind::Triage) => {
+                    ui.tr.s("verifikasi admin", "desk triage")
+                }
+                Some(_) => ui
+                    .tr
+                    .s("respons pertama instansi", "agency's first response"),
+                None => "",
+            },
             r: d.report,
         })
         .collect();
@@ -459,7 +470,10 @@ pub async fn walk_in(ui: Ui, mp: Multipart) -> UiResult {
         } else {
             status_for(&errors)
         };
-        let f = build_form(&ui, v, errors, true).await?;
+        let chosen = files.len() + errors.iter().filter(|e| e.field == "foto").count();
+        let mut f = build_form(&ui, v, errors, true).await?;
+        f.region_step = action == "wilayah";
+        f.photos_dropped = chosen;
         let mut r = page(&WalkInPage {
             l: ui.layout(title).await,
             f,
@@ -472,6 +486,7 @@ pub async fn walk_in(ui: Ui, mp: Multipart) -> UiResult {
         _ => Channel::Telepon,
     };
     let mut input = report_input(&v, channel);
+    let chosen = files.len();
     input.attachments = store_files(&ui.state, files)
         .await
         .map_err(|e| ui.api_error(e))?;
@@ -494,7 +509,8 @@ pub async fn walk_in(ui: Ui, mp: Multipart) -> UiResult {
         }
         Err(e) => match e.field_errors() {
             Some(errors) => {
-                let f = build_form(&ui, v, errors.to_vec(), true).await?;
+                let mut f = build_form(&ui, v, errors.to_vec(), true).await?;
+                f.photos_dropped = chosen;
                 let mut r = page(&WalkInPage {
                     l: ui.layout(title).await,
                     f,
@@ -530,19 +546,19 @@ fn obligation_line(
 ) -> ObligationLine {
     use tanggap_domain::compliance::ObligationOutcome::*;
     let (outcome, badge) = match o.outcome {
-        OnTime => (tr.s("Direspon tepat waktu", "Answered on time"), "b-green"),
+        OnTime => (tr.s("Direspons tepat waktu", "Answered on time"), "b-green"),
         Late => (
-            tr.s("Direspon terlambat (lalai)", "Answered late (lalai)"),
+            tr.s("Direspons terlambat (lalai)", "Answered late (lalai)"),
             "b-red",
         ),
         UnrespondedOverdue => (
             tr.s(
-                "Belum direspon, lewat tenggat (lalai)",
+                "Belum direspons, lewat tenggat (lalai)",
                 "Unanswered, overdue (lalai)",
             ),
             "b-red",
         ),
-        NotYetDue => (tr.s("Menunggu respon", "Awaiting an answer"), "b-amber"),
+        NotYetDue => (tr.s("Menunggu respons", "Awaiting an answer"), "b-amber"),
         Cancelled => (
             tr.s(
                 "Batal: laporan berakhir sebelum tenggat",
@@ -590,6 +606,8 @@ pub struct Retry {
     pub field_codes: String,
     pub message: String,
     pub fields: HashMap<String, String>,
+    /// Fields with several values (checklists), as sent.
+    pub many: HashMap<String, Vec<String>>,
 }
 
 #[derive(Template)]
@@ -625,9 +643,75 @@ struct ManagePage {
     personal_data: bool,
     /// The report's files, for the desk to review before the public sees them.
     reviewable: Vec<AttachmentDto>,
+    /// The region pickers of the verification form: each level's places and the chosen one.
+    pickers: RegionPickers,
+    /// When the desk last marked the report verified.
+    verified_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The three region lists of a form (kabupaten/kota, kecamatan, desa), filled down to the
+/// chosen place.
+#[derive(Default)]
+pub struct RegionPickers {
+    pub kabkota: Vec<Region>,
+    pub kecamatan: Vec<Region>,
+    pub desa: Vec<Region>,
+    pub chosen_kabkota: String,
+    pub chosen_kecamatan: String,
+    pub chosen_desa: String,
+}
+
+impl RegionPickers {
+    /// The lists for a region chain (the place first, its kabupaten/kota last).
+    async fn for_chain(
+        services: &tanggap_service::Services,
+        chain: &[Region],
+    ) -> Result<Self, ServiceError> {
+        use tanggap_domain::RegionLevel as L;
+        let at = |levels: &[L]| {
+            chain
+                .iter()
+                .find(|r| levels.contains(&r.level))
+                .map(|r| r.code.clone())
+                .unwrap_or_default()
+        };
+        let (kk, kec, desa) = (
+            at(&[L::KabupatenKota]),
+            at(&[L::Kecamatan]),
+            at(&[L::Desa, L::Kelurahan]),
+        );
+        Ok(RegionPickers {
+            kabkota: services.regions(Some("33")).await?,
+            kecamatan: if kk.is_empty() {
+                vec![]
+            } else {
+                services.regions(Some(&kk)).await?
+            },
+            desa: if kec.is_empty() {
+                vec![]
+            } else {
+                services.regions(Some(&kec)).await?
+            },
+            chosen_kabkota: kk,
+            chosen_kecamatan: kec,
+            chosen_desa: desa,
+        })
+    }
 }
 
 impl ManagePage {
+    pub fn recipient_label(&self, k: &tanggap_domain::escalation::RecipientKind) -> &'static str {
+        super::notifications::recipient_label(&self.l.tr, k)
+    }
+    pub fn channel_label(&self, c: &tanggap_domain::escalation::NotifyChannel) -> &'static str {
+        super::notifications::channel_label(&self.l.tr, c)
+    }
+    pub fn notice_status(&self, n: &tanggap_store::Notification) -> &'static str {
+        super::notifications::status_label(&self.l.tr, n)
+    }
+    pub fn receipt_label(&self, r: &str) -> String {
+        super::notifications::receipt_label(&self.l.tr, r)
+    }
     /// Where a message to the reporter goes: the chat they wrote from (the reporter-updates
     /// job's route), else their e-mail or phone.
     fn reply_route(&self) -> String {
@@ -653,6 +737,78 @@ impl ManagePage {
                 format!("Pesan dikirim ke pelapor melalui {name}, kanal tempat ia melapor, dan tampil di halaman lacak."),
                 format!("The message goes to the reporter on {name}, the channel they reported on, and shows on the tracking page."),
             )
+        }
+    }
+
+    /// Whether this form is the one whose action was refused (it opens, and its field takes the
+    /// focus so the browser scrolls to it).
+    pub fn failed(&self, aksi: &str, assignment: impl std::borrow::Borrow<i64>) -> bool {
+        self.retry_for(aksi, *assignment.borrow()).is_some()
+    }
+
+    /// The id of the refused action's form, for the link in the banner at the top.
+    pub fn retry_anchor(&self) -> String {
+        let Some(f) = &self.retry else {
+            return String::new();
+        };
+        let id = f.assignment.unwrap_or(0);
+        match f.aksi.as_str() {
+            "tahap" => format!("tindak-lanjut-{id}"),
+            "kembalikan" | "teruskan" => format!("{}-{id}", f.aksi),
+            "disposisi" => "panel-disposisi".into(),
+            "duplikat" => "tandai-duplikat".into(),
+            "tinjau" => f
+                .fields
+                .get("attachment")
+                .map_or_else(|| "tinjau-foto".into(), |k| format!("tinjau-{k}")),
+            other => other.into(),
+        }
+    }
+
+    /// Whether a refused form had this value among its choices (a checklist).
+    pub fn kept_many(&self, aksi: &str, field: &str, value: &str) -> bool {
+        self.retry_for(aksi, 0)
+            .and_then(|r| r.many.get(field))
+            .is_some_and(|v| v.iter().any(|x| x == value))
+    }
+
+    /// Who reads a text field's words: said next to every field.
+    pub fn seen_by_public(&self) -> &'static str {
+        self.l.tr.s(
+            "Terlihat oleh pelapor dan publik di halaman lacak.",
+            "The reporter and the public see this on the tracking page.",
+        )
+    }
+    pub fn seen_by_reporter(&self) -> &'static str {
+        self.l.tr.s(
+            "Dibaca pelapor (dan dikirim ke kanalnya); tidak tampil untuk publik.",
+            "The reporter reads this (it is sent on their channel); the public does not.",
+        )
+    }
+    pub fn seen_by_staff(&self) -> &'static str {
+        self.l.tr.s(
+            "Internal: hanya petugas yang membaca; pelapor dan publik tidak.",
+            "Internal: staff only; neither the reporter nor the public see it.",
+        )
+    }
+    /// The report's own title, text and address.
+    pub fn report_seen_by(&self) -> &'static str {
+        if self.has_visibility("rahasia") {
+            self.l.tr.s(
+                "Laporan rahasia: judul, isi dan alamat hanya dibaca pelapor dan petugas.",
+                "Confidential report: the title, text and address are for the reporter and staff only.",
+            )
+        } else {
+            self.l.tr.s(
+                "Judul, isi dan alamat terlihat oleh pelapor dan publik (identitas pelapor tidak).",
+                "The title, text and address are seen by the reporter and the public (the reporter's identity is not).",
+            )
+        }
+    }
+    pub fn role_label(&self, code: &str) -> &'static str {
+        match tanggap_domain::AssignmentRole::parse(code) {
+            Some(r) => self.l.tr.assignment_role(&r),
+            None => "",
         }
     }
 
@@ -757,9 +913,9 @@ impl ManagePage {
             "overdue" => self
                 .l
                 .tr
-                .s("lalai: belum direspon", "negligent: no response"),
-            "late" => self.l.tr.s("respon terlambat", "responded late"),
-            "on_time" => self.l.tr.s("respon tepat waktu", "responded on time"),
+                .s("lalai: belum direspons", "negligent: no response"),
+            "late" => self.l.tr.s("respons terlambat", "responded late"),
+            "on_time" => self.l.tr.s("respons tepat waktu", "responded on time"),
             _ => self.l.tr.s("menunggu respon", "awaiting response"),
         }
     }
@@ -831,7 +987,9 @@ async fn render_manage(ui: &Ui, opened: OpenedReport, retry: Option<Retry>) -> U
         vec![]
     };
     let status = opened.report.status;
-    let agencies = opened.agencies.clone();
+    // Lists people read are alphabetical.
+    let mut agencies = opened.agencies.clone();
+    agencies.sort_by_key(|a| a.name.to_lowercase());
     let names = opened.agency_names();
     let obligations = services
         .report_obligations(&opened)
@@ -848,12 +1006,21 @@ async fn render_manage(ui: &Ui, opened: OpenedReport, retry: Option<Retry>) -> U
         .iter()
         .map(|a: &ActivityDto| super::citizen::Line {
             text: describe(&ui.tr, a, &names),
-            internal: matches!(a.kind.as_str(), "edited" | "instruction"),
+            internal: matches!(a.kind.as_str(), "edited" | "instruction" | "dispatch_note"),
             a: a.clone(),
         })
         .collect();
+    let verified_at = r
+        .timeline
+        .iter()
+        .filter(|a| a.kind == "verified")
+        .map(|a| a.created_at)
+        .max();
     let chain = services
         .region_chain(r.region_code.as_deref())
+        .await
+        .map_err(err)?;
+    let pickers = RegionPickers::for_chain(services, &chain)
         .await
         .map_err(err)?;
     let categories = services.categories().await.map_err(err)?;
@@ -966,6 +1133,8 @@ async fn render_manage(ui: &Ui, opened: OpenedReport, retry: Option<Retry>) -> U
         show_addresses: caller.may(Permission::UseDesk),
         personal_data: caller.may(Permission::ManagePersonalData) && r.reporter.is_some(),
         reviewable,
+        pickers,
+        verified_at,
         r,
     };
     Ok(page(&t))
@@ -1014,6 +1183,7 @@ pub async fn act(ui: Ui, Path(tid): Path<String>, mp: Multipart) -> UiResult {
                 .filter_map(|(k, v)| v.first().map(|x| (k.clone(), x.clone())))
                 .filter(|(k, _)| k != "csrf")
                 .collect(),
+            many: fields.clone(),
         };
         let mut r = render_manage(&ui, opened, Some(retry)).await?;
         *r.status_mut() = form.status();
@@ -1039,19 +1209,32 @@ pub async fn act(ui: Ui, Path(tid): Path<String>, mp: Multipart) -> UiResult {
                     visibility.push(v.to_string());
                 }
             }
+            let confirm = get("confirm") == "1";
             let input = VerifyInput {
                 kind: Some(get("kind")),
                 title: Some(get("title")),
                 body: Some(get("body")),
                 category: Some(get("category")),
-                region_code: Some(get("region_code")),
+                region_code: Some(chosen_region(
+                    &get("kabkota"),
+                    &get("kecamatan"),
+                    &get("desa"),
+                )),
                 address: Some(get("address")),
                 visibility: Some(visibility),
                 needs_field_check: Some(fields.contains_key("needs_field_check")),
+                confirm,
             };
             (
                 Action::Verify(input),
-                ui.tr.s("Perubahan disimpan.", "Changes saved."),
+                if confirm {
+                    ui.tr.s(
+                        "Laporan ditandai terverifikasi.",
+                        "The report is marked as verified.",
+                    )
+                } else {
+                    ui.tr.s("Perubahan disimpan.", "Changes saved.")
+                },
             )
         }
         "disposisi" => {
@@ -1072,7 +1255,11 @@ pub async fn act(ui: Ui, Path(tid): Path<String>, mp: Multipart) -> UiResult {
             }
             let note = Some(get("note")).filter(|n| !n.trim().is_empty());
             (
-                Action::Dispatch { agencies, note },
+                Action::Dispatch {
+                    agencies,
+                    note,
+                    note_public: false,
+                },
                 ui.tr.s("Laporan didisposisikan.", "Report dispatched."),
             )
         }
@@ -1193,11 +1380,28 @@ pub async fn act(ui: Ui, Path(tid): Path<String>, mp: Multipart) -> UiResult {
                     .filter_map(|(k, v)| v.first().map(|x| (k.clone(), x.clone())))
                     .filter(|(k, _)| k != "csrf")
                     .collect(),
+                many: fields.clone(),
             };
             let mut r = render_manage(&ui, opened, Some(retry)).await?;
             *r.status_mut() = status;
             Ok(r)
         }
+    }
+}
+
+/// The region the pickers name: the deepest level chosen that lies within the levels above it.
+/// Without JavaScript the lower lists still hold the old region's places after the level above
+/// changes: those are ignored, and the page offers the new level's places after saving.
+fn chosen_region(kabkota: &str, kecamatan: &str, desa: &str) -> String {
+    let within = |child: &str, parent: &str| {
+        !child.is_empty() && !parent.is_empty() && child.starts_with(&format!("{parent}."))
+    };
+    if within(kecamatan, kabkota) && within(desa, kecamatan) {
+        desa.into()
+    } else if within(kecamatan, kabkota) {
+        kecamatan.into()
+    } else {
+        kabkota.into()
     }
 }
 
@@ -1283,6 +1487,7 @@ async fn review(ui: &Ui, tid: &str, fields: &HashMap<String, Vec<String>>, key: 
                     .filter_map(|(k, v)| v.first().map(|x| (k.clone(), x.clone())))
                     .filter(|(k, _)| k != "csrf")
                     .collect(),
+                many: HashMap::new(),
             };
             let mut r = render_manage(ui, opened, Some(retry)).await?;
             *r.status_mut() = status;

@@ -148,7 +148,7 @@ impl Tr {
     pub fn stage(&self, s: &Stage) -> &'static str {
         use Stage::*;
         match s {
-            MenungguRespon => self.s("Menunggu respon", "Awaiting response"),
+            MenungguRespon => self.s("Menunggu respons", "Awaiting response"),
             Verifikasi => self.s("Verifikasi", "Verification"),
             CekLapangan => self.s("Cek lapangan", "Field check"),
             Pengerjaan => self.s("Pengerjaan", "Work under way"),
@@ -192,6 +192,25 @@ impl Tr {
             Channel::Telepon => self.s("Telepon", "Phone"),
             Channel::TatapMuka => self.s("Tatap muka", "Walk-in"),
             other => other.label(),
+        }
+    }
+
+    /// A channel's name from its code (`sms`), the code itself when unknown.
+    pub fn channel_code<'a>(&self, code: &'a str) -> std::borrow::Cow<'a, str> {
+        match Channel::parse(code) {
+            Some(c) => self.channel(&c).into(),
+            None => code.into(),
+        }
+    }
+
+    /// Who acted, as the service names them (`Pelapor`, `Sistem`, `Admin Tanggap`, or a
+    /// person's or agency's own name), in the page's language.
+    pub fn actor<'a>(&self, by: &'a str) -> std::borrow::Cow<'a, str> {
+        match by {
+            "Pelapor" => self.s("Pelapor", "Reporter").into(),
+            "Sistem" => self.s("Sistem", "System").into(),
+            "Admin Tanggap" => self.s("Admin Tanggap", "Tanggap desk").into(),
+            other => other.into(),
         }
     }
 

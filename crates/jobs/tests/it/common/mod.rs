@@ -313,6 +313,7 @@ pub async fn dispatch(services: &Services, staff: &Staff, report: i64, agency: &
                     role: AssignmentRole::Utama,
                 }],
                 note: None,
+                note_public: false,
             },
             vec![],
         )
