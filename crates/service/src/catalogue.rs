@@ -56,6 +56,7 @@ fn field_label(field: &str, lang: Lang) -> &'static str {
         "name_id" | "name_en" => ("Nama kategori", "The category name"),
         "keywords" => ("Kata kunci", "The keywords"),
         "date" => ("Tanggal", "The date"),
+        "quarter" => ("Kuartal", "The quarter"),
         "preset" => ("Preset", "The preset"),
         "policy" => ("Kebijakan SLA", "The SLA policy"),
         "foto" | "attachments" => ("Berkas", "The file"),
@@ -125,6 +126,10 @@ pub fn field_message(e: &FieldError, lang: Lang) -> String {
         ("occurred_on", "invalid") => Some((
             "Tanggal kejadian harus berformat TTTT-BB-HH.".into(),
             "The date must be written YYYY-MM-DD.".into(),
+        )),
+        ("quarter", "invalid") => Some((
+            "Kuartal harus berformat TTTT-Qn, misalnya 2026-Q3.".into(),
+            "The quarter must be written YYYY-Qn, e.g. 2026-Q3.".into(),
         )),
         ("region_code", "invalid") => Some((
             "Kode wilayah tidak dikenal.".into(),

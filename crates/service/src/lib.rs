@@ -18,6 +18,7 @@ pub mod demo;
 pub mod files;
 pub mod outbox;
 pub mod privacy;
+pub mod rakor;
 pub mod reading;
 pub mod receipts;
 pub mod reference;

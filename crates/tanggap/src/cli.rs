@@ -63,6 +63,29 @@ enum Command {
     /// Agencies' heads: who is named in the accountability report for an agency's lalai.
     #[command(subcommand)]
     Agency(AgencyCommand),
+    /// Accountability reports.
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ReportCommand {
+    /// The quarterly report for the coordination meeting (rakor): the ranking of all agencies,
+    /// the lalai with their heads and tracking IDs, the trend against the quarter before, and the
+    /// audit trail's chain head.
+    Quarterly(QuarterlyArgs),
+}
+
+#[derive(Debug, Args)]
+struct QuarterlyArgs {
+    /// A calendar quarter in the policy's time zone, e.g. 2026-Q3.
+    quarter: String,
+    /// The file format (only `csv` so far).
+    #[arg(long, default_value = "csv")]
+    format: String,
+    /// Write to this file instead of standard output.
+    #[arg(long)]
+    output: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -385,6 +408,26 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         );
                     }
                 }
+            }
+        }
+        Command::Report(ReportCommand::Quarterly(a)) => {
+            init_logging(&config, "warn");
+            if a.format != "csv" {
+                bail!(
+                    "--format {}: only csv is available so far (html, pdf and xlsx are not built yet)",
+                    a.format
+                );
+            }
+            let svc = services(&config, open_store(&config).await?, Arc::new(SystemClock));
+            let report = svc
+                .quarterly_report(&Caller::System, &a.quarter)
+                .await
+                .map_err(|e| anyhow::anyhow!(refusal_text(&e)))?;
+            let text = tanggap_web::rakor::csv(&report)?;
+            match &a.output {
+                Some(path) => std::fs::write(path, text)
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+                None => std::io::stdout().lock().write_all(text.as_bytes())?,
             }
         }
         Command::Audit(AuditCommand::Verify) => {

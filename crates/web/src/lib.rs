@@ -8,6 +8,7 @@ pub mod auth;
 pub mod channels;
 pub mod error;
 pub mod extract;
+pub mod rakor;
 pub mod transport;
 pub mod ui;
 

@@ -97,6 +97,7 @@ fn every_command_has_help() {
         vec!["reporter", "export", "--help"],
         vec!["agency", "head", "--help"],
         vec!["agency", "heads", "--help"],
+        vec!["report", "quarterly", "--help"],
     ] {
         let (code, out, _) = run(tanggap(dir.path()).args(&args));
         assert_eq!(code, 0, "{args:?}");
@@ -428,4 +429,37 @@ fn serve_answers_healthz_and_readyz() {
     let ((status, body), ready) = result.unwrap();
     assert_eq!((status, body.as_str()), (200, "ok"));
     assert_eq!(ready, 200);
+}
+
+#[test]
+fn the_quarterly_report_is_written_as_csv_with_the_audit_head() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = run(tanggap(dir.path()).arg("seed"));
+    assert_eq!(code, 0, "{err}");
+    let out = dir.path().join("rakor.csv");
+    let (code, _, err) = run(tanggap(dir.path()).args([
+        "report",
+        "quarterly",
+        "2026-Q3",
+        "--output",
+        out.to_str().unwrap(),
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let csv = std::fs::read_to_string(&out).unwrap();
+    assert!(csv.starts_with("laporan,"), "{csv}");
+    let (_, verify, _) = run(tanggap(dir.path()).args(["audit", "verify"]));
+    let head = verify.trim().rsplit(' ').next().unwrap().to_string();
+    assert!(csv.contains(&format!(",hash,{head}")), "{csv}\n{verify}");
+    assert!(csv.contains("definisi,kepatuhan_persen,"));
+    // Standard output when no file is named.
+    let (code, stdout, _) = run(tanggap(dir.path()).args(["report", "quarterly", "2026-Q3"]));
+    assert_eq!(code, 0);
+    assert!(stdout.starts_with("laporan,"));
+    for bad in [
+        vec!["report", "quarterly", "2026-Q5"],
+        vec!["report", "quarterly", "2026-Q3", "--format", "docx"],
+    ] {
+        let (code, _, err) = run(tanggap(dir.path()).args(&bad));
+        assert_one_line_error(code, &err);
+    }
 }

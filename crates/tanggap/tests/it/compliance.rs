@@ -802,3 +802,88 @@ async fn a_quarter_against_an_independent_recomputation(app: &TestApp) {
         "product vs oracle, per agency: ([received, on time, late, overdue, not yet due, cancelled], lalai IDs)"
     );
 }
+
+/// The quarterly rakor report's CSV, figure by figure, for an agency answering on time, late
+/// and never in 2026-Q3, against a Q2 in which it answered everything on time.
+async fn quarterly_report_csv(app: TestApp) {
+    let w = World::new(&app, "2026-06-10 09:00").await;
+    let dinkes = w.agency("dinkes").await;
+    let (a, _, ids) = w.dispatched("pengaduan", &["dinkes"]).await;
+    w.at("2026-06-10 10:00");
+    w.update(&dinkes, &a, ids[0], "verifikasi").await;
+    w.at("2026-07-06 09:00");
+    let (b, _, ids) = w.dispatched("pengaduan", &["dinkes"]).await;
+    w.at("2026-07-06 15:00");
+    w.update(&dinkes, &b, ids[0], "verifikasi").await;
+    w.at("2026-07-07 09:00");
+    let (c, _, c_ids) = w.dispatched("pengaduan", &["dinkes"]).await;
+    w.at("2026-07-08 09:00");
+    let (d, _, _) = w.dispatched("pengaduan", &["dinkes"]).await;
+    w.at("2026-07-09 09:00");
+    w.update(&dinkes, &c, c_ids[0], "verifikasi").await;
+    w.at("2026-10-05 10:00");
+
+    let report = app
+        .services
+        .quarterly_report(&tanggap_service::Caller::System, "2026-Q3")
+        .await
+        .unwrap();
+    let csv = tanggap_web::rakor::csv(&report).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[0].starts_with("laporan,"), "{csv}");
+    assert!(
+        lines[0].contains(",2026-Q3,2026-07-01,2026-09-30,"),
+        "{}",
+        lines[0]
+    );
+    let (seq, hash) = report.audit_head.clone().unwrap();
+    assert!(lines.contains(&format!("jejak_audit,urutan_terakhir,{seq},hash,{hash}").as_str()));
+    let row = lines
+        .iter()
+        .find(|l| l.starts_with("peringkat,") && l.contains(",dinkes,"))
+        .unwrap_or_else(|| panic!("no dinkes row: {csv}"));
+    let cells: Vec<&str> = row.split(',').collect();
+    // received, on time, late, unanswered overdue, not yet due, cancelled, lalai, compliance,
+    // last quarter's, change in points.
+    assert_eq!(
+        cells[6..16],
+        ["3", "1", "1", "1", "0", "0", "2", "33.3", "100.0", "-66.7"],
+        "{row}"
+    );
+    let evidence = cells[18];
+    assert!(
+        evidence.contains(&c) && evidence.contains(&d) && !evidence.contains(&b),
+        "{row}"
+    );
+    // The lalai section: the late one with its response, the unanswered one "belum".
+    let lalai: Vec<&&str> = lines.iter().filter(|l| l.starts_with("lalai,")).collect();
+    assert_eq!(lalai.len(), 2, "{csv}");
+    assert!(
+        lalai
+            .iter()
+            .any(|l| l.contains(&d) && l.contains(",belum,"))
+    );
+    assert!(
+        lalai
+            .iter()
+            .any(|l| l.contains(&c) && l.contains(",2026-07-09 09:00,"))
+    );
+    // A quarter that is not one is refused with the field to fix.
+    let e = app
+        .services
+        .quarterly_report(&tanggap_service::Caller::System, "2026-Q5")
+        .await
+        .unwrap_err();
+    assert_eq!(e.field_errors().unwrap()[0].field, "quarter");
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn quarterly_report_csv_on_sqlite() {
+    quarterly_report_csv(TestApp::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn quarterly_report_csv_on_postgres() {
+    quarterly_report_csv(TestApp::postgres().await).await;
+}
