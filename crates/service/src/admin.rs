@@ -110,6 +110,18 @@ impl Services {
         Ok(out)
     }
 
+    /// A region by name with its parents (`Miroto, Semarang Tengah, Kota Semarang`), never as
+    /// a code; empty for none or an unknown code.
+    pub async fn place_name(&self, code: Option<&str>) -> Result<String> {
+        Ok(self
+            .region_chain(code)
+            .await?
+            .iter()
+            .map(|x| x.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "))
+    }
+
     pub async fn categories(&self) -> Result<Vec<Category>> {
         Ok(self.store.categories().await?)
     }

@@ -455,14 +455,17 @@ impl Services {
         };
         let page = self.list_reports(&Caller::Public, filter, None).await?;
         let mut out = Vec::with_capacity(page.items.len());
+        // Reports in one desa share their place: each is looked up once.
+        let mut places: HashMap<Option<String>, String> = HashMap::new();
         for r in page.items {
-            let place = self
-                .region_chain(r.region_code.as_deref())
-                .await?
-                .iter()
-                .map(|x| x.name.clone())
-                .collect::<Vec<_>>()
-                .join(", ");
+            let place = match places.get(&r.region_code) {
+                Some(p) => p.clone(),
+                None => {
+                    let p = self.place_name(r.region_code.as_deref()).await?;
+                    places.insert(r.region_code.clone(), p.clone());
+                    p
+                }
+            };
             out.push(RecentReport {
                 tracking_id: r.tracking_id.to_string(),
                 title: r.title,

@@ -252,6 +252,19 @@ impl Browser {
         el.select_by_value(value).await.unwrap();
     }
 
+    /// How many pixels the page is wider than the window (0 or less: nothing scrolls sideways).
+    pub(crate) async fn overflow_x(&self) -> f64 {
+        self.client
+            .execute(
+                "return document.documentElement.scrollWidth - window.innerWidth;",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .as_f64()
+            .unwrap_or(0.0)
+    }
+
     /// Screenshots of the current page at phone and desktop width (`NAME-phone.png`,
     /// `NAME-desktop.png`; `NAME-nojs-…` from a browser without JavaScript). At phone width the
     /// page must not scroll sideways.
@@ -260,16 +273,9 @@ impl Browser {
         for (label, w, h) in [("phone", 390, 844), ("desktop", 1366, 900)] {
             self.client.set_window_size(w, h).await.unwrap();
             if label == "phone" {
-                let wide = self
-                    .client
-                    .execute(
-                        "return document.documentElement.scrollWidth - window.innerWidth;",
-                        vec![],
-                    )
-                    .await
-                    .unwrap();
+                let wide = self.overflow_x().await;
                 assert!(
-                    wide.as_f64().unwrap_or(0.0) <= 0.0,
+                    wide <= 0.0,
                     "{name}{js} scrolls sideways on a phone by {wide} px"
                 );
             }

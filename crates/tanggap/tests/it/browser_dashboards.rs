@@ -18,19 +18,8 @@ fn wib(s: &str) -> DateTime<Utc> {
 
 /// The page is no wider than the window: nothing to scroll sideways.
 async fn fits(b: &Browser, page: &str) {
-    let v = b
-        .client
-        .execute(
-            "return [document.documentElement.scrollWidth, window.innerWidth];",
-            vec![],
-        )
-        .await
-        .unwrap();
-    let (scroll, inner) = (v[0].as_f64().unwrap(), v[1].as_f64().unwrap());
-    assert!(
-        scroll <= inner,
-        "{page} scrolls sideways: {scroll} > {inner}"
-    );
+    let wide = b.overflow_x().await;
+    assert!(wide <= 0.0, "{page} scrolls sideways by {wide} px");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,19 +6,11 @@
 use crate::browser::{Browser, browser, browser_without_js, user};
 use crate::common::{TestApp, complaint};
 use fantoccini::Locator;
-use serde_json::Value;
 use tanggap_domain::Role;
 
 /// Whether the page is wider than the window (a phone would scroll sideways).
 async fn scrolls_sideways(b: &Browser) -> bool {
-    b.client
-        .execute(
-            "return document.documentElement.scrollWidth > window.innerWidth;",
-            vec![],
-        )
-        .await
-        .unwrap()
-        == Value::Bool(true)
+    b.overflow_x().await > 0.0
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

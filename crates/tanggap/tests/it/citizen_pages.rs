@@ -18,18 +18,30 @@ async fn dispatched(app: &TestApp, body: Value) -> String {
     tid
 }
 
+/// A complaint with a location, public or anonymous.
+fn located(title: &str, lat: f64, lon: f64, anonymous: bool) -> Value {
+    let mut r = complaint(title);
+    r["latitude"] = json!(lat);
+    r["longitude"] = json!(lon);
+    if anonymous {
+        r["visibility"] = json!("anonim");
+    }
+    r
+}
+
 #[tokio::test]
 async fn recent_reports_are_listed_by_place_without_what_is_private() {
     let app = TestApp::postgres().await;
-    let mut public = complaint("Jalan amblas di Miroto");
-    public["latitude"] = json!(-6.9826);
-    public["longitude"] = json!(110.4092);
-    let shown = dispatched(&app, public).await;
-    let mut anonymous = complaint("Pungutan di kantor kelurahan");
-    anonymous["visibility"] = json!("anonim");
-    anonymous["latitude"] = json!(-6.9901);
-    anonymous["longitude"] = json!(110.4201);
-    let anon = dispatched(&app, anonymous).await;
+    let shown = dispatched(
+        &app,
+        located("Jalan amblas di Miroto", -6.9826, 110.4092, false),
+    )
+    .await;
+    let anon = dispatched(
+        &app,
+        located("Pungutan di kantor kelurahan", -6.9901, 110.4201, true),
+    )
+    .await;
     let mut confidential = complaint("Rahasia: guru meminta uang");
     confidential["visibility"] = json!("rahasia");
     dispatched(&app, confidential).await;
@@ -92,15 +104,16 @@ async fn with_a_tile_source_the_home_page_draws_a_map_of_the_located_reports() {
         c.map_attribution = Some("© Peta Contoh".into());
     })
     .await;
-    let mut located = complaint("Jembatan retak di Pandanaran");
-    located["latitude"] = json!(-6.9826);
-    located["longitude"] = json!(110.4092);
-    let tid = dispatched(&app, located).await;
-    let mut anonymous = complaint("Lokasi pelapor anonim");
-    anonymous["visibility"] = json!("anonim");
-    anonymous["latitude"] = json!(-6.9901);
-    anonymous["longitude"] = json!(110.4201);
-    dispatched(&app, anonymous).await;
+    let tid = dispatched(
+        &app,
+        located("Jembatan retak di Pandanaran", -6.9826, 110.4092, false),
+    )
+    .await;
+    dispatched(
+        &app,
+        located("Lokasi pelapor anonim", -6.9901, 110.4201, true),
+    )
+    .await;
 
     let r = app.anonymous().get("/").send().await.unwrap();
     let csp = r.headers()["content-security-policy"]

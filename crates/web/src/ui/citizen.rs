@@ -1005,13 +1005,9 @@ async fn render_track(ui: &Ui, tid: &str, q: TrackQuery, reply: Option<ReplyRetr
     let next = next_step(&ui.tr, &r, &clocks);
     // The place by name (desa, kecamatan, kabupaten/kota), never as a code.
     let place = services
-        .region_chain(r.region_code.as_deref())
+        .place_name(r.region_code.as_deref())
         .await
-        .map_err(|e| ui.api_error(e.into()))?
-        .iter()
-        .map(|x| x.name.clone())
-        .collect::<Vec<_>>()
-        .join(", ");
+        .map_err(|e| ui.api_error(e.into()))?;
     let page_title = format!("{} · {}", r.tracking_id, r.title);
     let secret_link = format!(
         "{}/lacak/{}?kunci={}",
