@@ -40,21 +40,21 @@ pub const DEFINITIONS: &[(&str, &str)] = &[
     ),
 ];
 
-fn time(r: &QuarterlyReport, t: &DateTime<Utc>) -> String {
+pub(crate) fn time(r: &QuarterlyReport, t: &DateTime<Utc>) -> String {
     t.with_timezone(&r.tz).format("%Y-%m-%d %H:%M").to_string()
 }
 
-fn percent(v: Option<f64>) -> String {
+pub(crate) fn percent(v: Option<f64>) -> String {
     v.map_or_else(String::new, |v| format!("{:.1}", v * 100.0))
 }
 
-fn hours(d: Option<chrono::TimeDelta>) -> String {
+pub(crate) fn hours(d: Option<chrono::TimeDelta>) -> String {
     d.map_or_else(String::new, |d| {
         format!("{:.1}", d.num_seconds() as f64 / 3600.0)
     })
 }
 
-fn name_of<'a>(c: &'a Compliance, agency_id: &'a str) -> &'a str {
+pub(crate) fn name_of<'a>(c: &'a Compliance, agency_id: &'a str) -> &'a str {
     c.agencies
         .iter()
         .find(|a| a.agency_id == agency_id)
@@ -92,6 +92,21 @@ fn ranking_row(r: &QuarterlyReport, rank: usize, a: &AgencyLine) -> Vec<String> 
         hours(f.p90_response),
         f.lalai_tracking_ids.join(" "),
     ]
+}
+
+/// The ranking every format prints: best first (highest compliance, then fewest lalai, then by
+/// name); agencies with nothing due yet come last.
+pub fn ranked(c: &Compliance) -> Vec<&AgencyLine> {
+    let mut ranked: Vec<&AgencyLine> = c.agencies.iter().collect();
+    ranked.sort_by(|a, b| {
+        let (ca, cb) = (a.figures.compliance(), b.figures.compliance());
+        cb.is_some()
+            .cmp(&ca.is_some())
+            .then(cb.unwrap_or(0.0).total_cmp(&ca.unwrap_or(0.0)))
+            .then(a.figures.lalai().cmp(&b.figures.lalai()))
+            .then(a.name.cmp(&b.name))
+    });
+    ranked
 }
 
 /// The report as CSV (RFC 4180, by the `csv` crate).
@@ -138,18 +153,7 @@ pub fn csv(r: &QuarterlyReport) -> Result<String, csv::Error> {
         "p90_respons_jam",
         "nomor_laporan_lalai",
     ])?;
-    // Ranked best first: highest compliance, then fewest lalai, then by name; agencies with
-    // nothing due yet come last.
-    let mut ranked: Vec<&AgencyLine> = c.agencies.iter().collect();
-    ranked.sort_by(|a, b| {
-        let (ca, cb) = (a.figures.compliance(), b.figures.compliance());
-        cb.is_some()
-            .cmp(&ca.is_some())
-            .then(cb.unwrap_or(0.0).total_cmp(&ca.unwrap_or(0.0)))
-            .then(a.figures.lalai().cmp(&b.figures.lalai()))
-            .then(a.name.cmp(&b.name))
-    });
-    for (i, a) in ranked.iter().enumerate() {
+    for (i, a) in ranked(c).iter().enumerate() {
         w.write_record(ranking_row(r, i + 1, a))?;
     }
     let t = &c.total;
