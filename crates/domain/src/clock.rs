@@ -148,11 +148,15 @@ impl Clock {
 
     /// Time used so far, counting the current running period up to `now`.
     pub fn elapsed(&self, now: Timestamp, cal: &WorkingCalendar) -> TimeDelta {
-        let end = self.stopped_at.map_or(now, |s| s.min(now));
+        // A stop adds its last run to `consumed` (and keeps `running_since` for `crossed_at`):
+        // a stopped clock has used exactly `consumed`.
+        if self.stopped_at.is_some() {
+            return self.consumed;
+        }
         self.consumed
             + self
                 .running_since
-                .map_or(TimeDelta::zero(), |r| self.measure.between(cal, r, end))
+                .map_or(TimeDelta::zero(), |r| self.measure.between(cal, r, now))
     }
 
     /// Stop counting. The deadline disappears until [`Clock::resume`], unless it has already
@@ -339,6 +343,34 @@ mod tests {
         c.resume(t("2026-12-04 09:00"), &cal);
         // Four working days left from Friday 09:00: Mon, Tue, Wed, Thu 09:00.
         assert_eq!(c.due_at, Some(t("2026-12-10 09:00")));
+    }
+
+    #[test]
+    fn a_stopped_clock_has_used_what_it_ran() {
+        let cal = WorkingCalendar::jakarta();
+        let mut c = Clock::start(
+            ClockKind::Completion,
+            Measure::Working,
+            TimeDelta::days(5),
+            t("2026-11-30 09:00"),
+            &cal,
+        );
+        // Two working days, then finished: two days used, whenever it is asked.
+        c.stop(t("2026-12-02 09:00"), &cal);
+        assert_eq!(c.elapsed(t("2026-12-02 09:00"), &cal), TimeDelta::days(2));
+        assert_eq!(c.elapsed(t("2026-12-20 09:00"), &cal), TimeDelta::days(2));
+        // Paused, resumed, stopped: the runs add up once.
+        let mut c = Clock::start(
+            ClockKind::Completion,
+            Measure::Working,
+            TimeDelta::days(5),
+            t("2026-11-30 09:00"),
+            &cal,
+        );
+        c.pause(t("2026-12-01 09:00"), &cal);
+        c.resume(t("2026-12-04 09:00"), &cal);
+        c.stop(t("2026-12-07 09:00"), &cal);
+        assert_eq!(c.elapsed(t("2026-12-09 09:00"), &cal), TimeDelta::days(2));
     }
 
     #[test]

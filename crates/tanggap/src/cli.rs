@@ -80,8 +80,8 @@ enum ReportCommand {
 struct QuarterlyArgs {
     /// A calendar quarter in the policy's time zone, e.g. 2026-Q3.
     quarter: String,
-    /// The file format (only `csv` so far).
-    #[arg(long, default_value = "csv")]
+    /// The file format: html, pdf, csv or xlsx.
+    #[arg(long, default_value = "csv", value_parser = ["html", "pdf", "csv", "xlsx"])]
     format: String,
     /// Write to this file instead of standard output.
     #[arg(long)]
@@ -412,22 +412,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Report(ReportCommand::Quarterly(a)) => {
             init_logging(&config, "warn");
-            if a.format != "csv" {
-                bail!(
-                    "--format {}: only csv is available so far (html, pdf and xlsx are not built yet)",
-                    a.format
-                );
-            }
+            let format = tanggap_web::rakor::FileFormat::parse(&a.format)
+                .with_context(|| format!("--format {}: choose html, pdf, csv or xlsx", a.format))?;
             let svc = services(&config, open_store(&config).await?, Arc::new(SystemClock));
             let report = svc
                 .quarterly_report(&Caller::System, &a.quarter)
                 .await
                 .map_err(|e| anyhow::anyhow!(refusal_text(&e)))?;
-            let text = tanggap_web::rakor::csv(&report)?;
+            let bytes = tanggap_web::rakor::render(&report, format).map_err(anyhow::Error::msg)?;
             match &a.output {
-                Some(path) => std::fs::write(path, text)
+                Some(path) => std::fs::write(path, bytes)
                     .with_context(|| format!("cannot write {}", path.display()))?,
-                None => std::io::stdout().lock().write_all(text.as_bytes())?,
+                None => std::io::stdout().lock().write_all(&bytes)?,
             }
         }
         Command::Audit(AuditCommand::Verify) => {

@@ -61,39 +61,6 @@ pub(crate) fn name_of<'a>(c: &'a Compliance, agency_id: &'a str) -> &'a str {
         .map_or(agency_id, |a| a.name.as_str())
 }
 
-fn ranking_row(r: &QuarterlyReport, rank: usize, a: &AgencyLine) -> Vec<String> {
-    let f = &a.figures;
-    let now = f.compliance();
-    let before = r.previous_compliance(&a.agency_id);
-    let change = now
-        .zip(before)
-        .map_or_else(String::new, |(n, b)| format!("{:+.1}", (n - b) * 100.0));
-    vec![
-        "peringkat".into(),
-        rank.to_string(),
-        a.agency_id.clone(),
-        a.name.clone(),
-        a.head.as_ref().map(|h| h.name.clone()).unwrap_or_default(),
-        a.head
-            .as_ref()
-            .and_then(|h| h.position.clone())
-            .unwrap_or_default(),
-        f.received.to_string(),
-        f.on_time.to_string(),
-        f.late.to_string(),
-        f.unresponded_overdue.to_string(),
-        f.not_yet_due.to_string(),
-        f.cancelled.to_string(),
-        f.lalai().to_string(),
-        percent(now),
-        percent(before),
-        change,
-        hours(f.median_response),
-        hours(f.p90_response),
-        f.lalai_tracking_ids.join(" "),
-    ]
-}
-
 /// The ranking every format prints: best first (highest compliance, then fewest lalai, then by
 /// name); agencies with nothing due yet come last.
 pub fn ranked(c: &Compliance) -> Vec<&AgencyLine> {
@@ -153,10 +120,31 @@ pub fn csv(r: &QuarterlyReport) -> Result<String, csv::Error> {
         "p90_respons_jam",
         "nomor_laporan_lalai",
     ])?;
-    for (i, a) in ranked(c).iter().enumerate() {
-        w.write_record(ranking_row(r, i + 1, a))?;
+    let v = RakorView::new(r);
+    for x in &v.rows {
+        w.write_record([
+            "peringkat".to_string(),
+            x.rank.to_string(),
+            x.agency_id.clone(),
+            x.agency.clone(),
+            x.head.clone(),
+            x.position.clone(),
+            x.received.to_string(),
+            x.on_time.to_string(),
+            x.late.to_string(),
+            x.unresponded_overdue.to_string(),
+            x.not_yet_due.to_string(),
+            x.cancelled.to_string(),
+            x.lalai.to_string(),
+            x.compliance.clone(),
+            x.previous.clone(),
+            x.change.clone(),
+            x.median.clone(),
+            x.p90.clone(),
+            x.evidence.clone(),
+        ])?;
     }
-    let t = &c.total;
+    let t = &v.total;
     w.write_record([
         "jumlah",
         "",
@@ -170,9 +158,9 @@ pub fn csv(r: &QuarterlyReport) -> Result<String, csv::Error> {
         &t.unresponded_overdue.to_string(),
         &t.not_yet_due.to_string(),
         &t.cancelled.to_string(),
-        &t.lalai().to_string(),
-        &percent(t.compliance()),
-        &percent(r.previous.total.compliance()),
+        &t.lalai.to_string(),
+        &t.compliance,
+        &t.previous,
     ])?;
     w.write_record([
         "bagian",
@@ -204,4 +192,303 @@ pub fn csv(r: &QuarterlyReport) -> Result<String, csv::Error> {
     }
     let bytes = w.into_inner().map_err(|e| e.into_error())?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// One bar of the chart: an agency's compliance this quarter and the quarter before.
+#[derive(Debug, Clone)]
+pub struct ChartBar {
+    pub label: String,
+    pub y: u32,
+    /// Bar widths in the chart's units (100 = 100 %); `None`: nothing was due.
+    pub now: Option<u32>,
+    pub before: Option<u32>,
+    pub value: String,
+}
+
+/// One line of the ranking, formatted as every format prints it.
+#[derive(Debug, Clone)]
+pub struct RankRow {
+    pub rank: usize,
+    pub agency_id: String,
+    pub agency: String,
+    pub head: String,
+    pub position: String,
+    pub received: u64,
+    pub on_time: u64,
+    pub late: u64,
+    pub unresponded_overdue: u64,
+    pub not_yet_due: u64,
+    pub cancelled: u64,
+    pub lalai: u64,
+    pub compliance: String,
+    pub previous: String,
+    pub change: String,
+    pub median: String,
+    pub p90: String,
+    /// `hijau`, `kuning`, `merah`, or empty when nothing was due: the leadership dashboard's
+    /// thresholds (any unanswered overdue is red; 90 % and more green; 70 % and more yellow).
+    pub rag: &'static str,
+    /// The tracking IDs of its lalai obligations, space-separated.
+    pub evidence: String,
+}
+
+/// One obligation of the lalai list, the evidence.
+#[derive(Debug, Clone)]
+pub struct LalaiRow {
+    pub tracking_id: String,
+    pub started: String,
+    pub due: String,
+    pub responded: String,
+    pub head: String,
+    pub position: String,
+}
+
+/// An agency that did not respond within 1×24 h, with its evidence.
+#[derive(Debug, Clone)]
+pub struct LalaiGroup {
+    pub agency_id: String,
+    pub agency: String,
+    pub items: Vec<LalaiRow>,
+}
+
+/// The report prepared for the page and the HTML document.
+#[derive(Debug, Clone)]
+pub struct RakorView {
+    pub quarter: String,
+    pub previous_quarter: String,
+    pub from: String,
+    pub to: String,
+    pub made_at: String,
+    pub tz: String,
+    pub audit_seq: String,
+    pub audit_hash: String,
+    pub definitions: &'static [(&'static str, &'static str)],
+    pub rows: Vec<RankRow>,
+    pub total: RankRow,
+    pub lalai: Vec<LalaiGroup>,
+    pub bars: Vec<ChartBar>,
+    pub chart_height: u32,
+}
+
+/// Red, yellow or green, as on the leadership dashboard.
+pub fn rag(f: &tanggap_domain::compliance::AgencyFigures) -> &'static str {
+    match f.compliance() {
+        _ if f.unresponded_overdue > 0 => "merah",
+        Some(r) if r >= 0.9 => "hijau",
+        Some(r) if r >= 0.7 => "kuning",
+        Some(_) => "merah",
+        None => "",
+    }
+}
+
+fn rank_row(
+    rank: usize,
+    id: &str,
+    name: &str,
+    head: Option<&tanggap_service::compliance::Head>,
+    f: &tanggap_domain::compliance::AgencyFigures,
+    before: Option<f64>,
+) -> RankRow {
+    let now = f.compliance();
+    RankRow {
+        rank,
+        agency_id: id.to_string(),
+        agency: name.to_string(),
+        head: head.map(|h| h.name.clone()).unwrap_or_default(),
+        position: head.and_then(|h| h.position.clone()).unwrap_or_default(),
+        received: f.received,
+        on_time: f.on_time,
+        late: f.late,
+        unresponded_overdue: f.unresponded_overdue,
+        not_yet_due: f.not_yet_due,
+        cancelled: f.cancelled,
+        lalai: f.lalai(),
+        compliance: percent(now),
+        previous: percent(before),
+        change: now
+            .zip(before)
+            .map_or_else(String::new, |(n, b)| format!("{:+.1}", (n - b) * 100.0)),
+        median: hours(f.median_response),
+        p90: hours(f.p90_response),
+        rag: rag(f),
+        evidence: f.lalai_tracking_ids.join(" "),
+    }
+}
+
+/// Row height of the chart, in its units.
+const BAR_ROW: u32 = 26;
+
+impl RakorView {
+    pub fn new(r: &QuarterlyReport) -> RakorView {
+        let c = &r.current;
+        let rows: Vec<RankRow> = ranked(c)
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                rank_row(
+                    i + 1,
+                    &a.agency_id,
+                    &a.name,
+                    a.head.as_ref(),
+                    &a.figures,
+                    r.previous_compliance(&a.agency_id),
+                )
+            })
+            .collect();
+        let total = rank_row(
+            0,
+            "",
+            "Semua instansi",
+            None,
+            &c.total,
+            r.previous.total.compliance(),
+        );
+        let mut lalai: Vec<LalaiGroup> = Vec::new();
+        // Grouped in the ranking's order, worst last there, so most lalai agencies come first
+        // here: the list the meeting reads out.
+        let mut order: Vec<&RankRow> = rows.iter().filter(|x| x.lalai > 0).collect();
+        order.sort_by(|a, b| b.lalai.cmp(&a.lalai).then(a.agency.cmp(&b.agency)));
+        for row in order {
+            let items: Vec<LalaiRow> = c
+                .lalai
+                .iter()
+                .filter(|l| l.agency_id == row.agency_id)
+                .map(|l| LalaiRow {
+                    tracking_id: l.tracking_id.clone(),
+                    started: time(r, &l.started_at),
+                    due: time(r, &l.due_at),
+                    responded: l
+                        .responded_at
+                        .map_or_else(|| "belum".to_string(), |t| time(r, &t)),
+                    head: l.head.as_ref().map(|h| h.name.clone()).unwrap_or_default(),
+                    position: l
+                        .head
+                        .as_ref()
+                        .and_then(|h| h.position.clone())
+                        .unwrap_or_default(),
+                })
+                .collect();
+            lalai.push(LalaiGroup {
+                agency_id: row.agency_id.clone(),
+                agency: row.agency.clone(),
+                items,
+            });
+        }
+        let width = |v: Option<f64>| v.map(|v| (v * 100.0).round().clamp(0.0, 100.0) as u32);
+        let bars: Vec<ChartBar> = ranked(c)
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                let now = a.figures.compliance();
+                let before = r.previous_compliance(&a.agency_id);
+                let mut label: String = a.name.chars().take(38).collect();
+                if a.name.chars().count() > 38 {
+                    label.push('…');
+                }
+                ChartBar {
+                    label,
+                    y: i as u32 * BAR_ROW,
+                    now: width(now),
+                    before: width(before),
+                    value: now.map_or_else(|| "—".to_string(), |v| format!("{:.1} %", v * 100.0)),
+                }
+            })
+            .collect();
+        let (seq, hash) = r
+            .audit_head
+            .as_ref()
+            .map_or((String::new(), String::new()), |(s, h)| {
+                (s.to_string(), h.clone())
+            });
+        RakorView {
+            quarter: r.quarter.clone(),
+            previous_quarter: r
+                .previous
+                .period
+                .quarter_name()
+                .unwrap_or_else(|| r.previous.period.from.to_string()),
+            from: c.period.from.to_string(),
+            to: c.period.to.to_string(),
+            made_at: time(r, &r.made_at),
+            tz: r.tz.name().to_string(),
+            audit_seq: seq,
+            audit_hash: hash,
+            definitions: DEFINITIONS,
+            chart_height: bars.len() as u32 * BAR_ROW + 30,
+            rows,
+            total,
+            lalai,
+            bars,
+        }
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "rakor.html")]
+struct RakorDocument<'a> {
+    v: &'a RakorView,
+}
+
+/// The report as one printable HTML document (A4, no script, the chart as inline SVG).
+pub fn html(r: &QuarterlyReport) -> Result<String, askama::Error> {
+    use askama::Template;
+    RakorDocument {
+        v: &RakorView::new(r),
+    }
+    .render()
+}
+
+/// The files the report is made as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    Html,
+    Pdf,
+    Csv,
+    Xlsx,
+}
+
+impl FileFormat {
+    pub const ALL: [FileFormat; 4] = [
+        FileFormat::Html,
+        FileFormat::Pdf,
+        FileFormat::Csv,
+        FileFormat::Xlsx,
+    ];
+
+    pub fn parse(s: &str) -> Option<FileFormat> {
+        FileFormat::ALL
+            .into_iter()
+            .find(|f| f.extension().eq_ignore_ascii_case(s.trim()))
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            FileFormat::Html => "html",
+            FileFormat::Pdf => "pdf",
+            FileFormat::Csv => "csv",
+            FileFormat::Xlsx => "xlsx",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            FileFormat::Html => "text/html; charset=utf-8",
+            FileFormat::Pdf => "application/pdf",
+            FileFormat::Csv => "text/csv; charset=utf-8",
+            FileFormat::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }
+    }
+}
+
+/// The report as a file of the given format: the one renderer the command line and the pages
+/// call.
+pub fn render(r: &QuarterlyReport, format: FileFormat) -> Result<Vec<u8>, String> {
+    match format {
+        FileFormat::Html => html(r).map(String::into_bytes).map_err(|e| e.to_string()),
+        FileFormat::Csv => csv(r).map(String::into_bytes).map_err(|e| e.to_string()),
+        FileFormat::Pdf | FileFormat::Xlsx => Err(format!(
+            "the {} rendering is not built yet",
+            format.extension()
+        )),
+    }
 }

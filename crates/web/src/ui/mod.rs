@@ -10,6 +10,7 @@ pub mod form;
 pub mod map;
 pub mod notifications;
 pub mod privacy;
+pub mod rakor;
 pub mod staff;
 pub mod text;
 
@@ -639,6 +640,8 @@ pub fn router() -> Router<AppState> {
             "/pimpinan/instansi/{agency}",
             get(dashboards::leadership_agency),
         )
+        .route("/pimpinan/rakor", get(rakor::page_view))
+        .route("/pimpinan/rakor/{file}", get(rakor::file))
         .route("/admin", get(admin::index))
         .route("/admin/pengguna", post(admin::save_user))
         .route("/admin/instansi", post(admin::save_agency))
