@@ -316,6 +316,116 @@ pub fn total(
     sum
 }
 
+/// One agency's obligations of a period (or all agencies' together) as counted by a database at
+/// an instant: the same classification as [`ObligationFact::outcome`], the median and 90th
+/// percentile as [`median`] and [`percentile`] define them, truncated to whole microseconds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ObligationCounts {
+    /// Empty for the total.
+    pub agency_id: String,
+    pub received: u64,
+    pub on_time: u64,
+    pub late: u64,
+    pub unresponded_overdue: u64,
+    pub not_yet_due: u64,
+    pub cancelled: u64,
+    pub median_response: Option<TimeDelta>,
+    pub p90_response: Option<TimeDelta>,
+}
+
+/// One agency's assignments of a period as counted by a database: outcomes, ratings, and the
+/// completion of every clock that is not running (a running clock's used time depends on the
+/// working calendar: those come as [`CompletionFact`]s judged here).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AssignmentCounts {
+    pub agency_id: String,
+    pub completion_on_target: u64,
+    pub completion_late: u64,
+    pub completion_open_overdue: u64,
+    pub reopened: u64,
+    pub finished: u64,
+    pub ratings: u64,
+    pub rating_sum: u64,
+    pub fixed: u64,
+    pub partly: u64,
+    pub not_fixed: u64,
+}
+
+/// The figures from what a database counted: the same result as [`compute`] on every fact.
+/// `lalai` are the period's lalai obligations in the order [`compute`] sees them (by start).
+pub fn from_counts(
+    obligations: &[ObligationCounts],
+    assignments: &[AssignmentCounts],
+    running: &[CompletionFact],
+    lalai: &[ObligationFact],
+) -> BTreeMap<String, AgencyFigures> {
+    let mut by: BTreeMap<String, AgencyFigures> = BTreeMap::new();
+    for o in obligations {
+        let f = by.entry(o.agency_id.clone()).or_default();
+        f.received += o.received;
+        f.on_time += o.on_time;
+        f.late += o.late;
+        f.unresponded_overdue += o.unresponded_overdue;
+        f.not_yet_due += o.not_yet_due;
+        f.cancelled += o.cancelled;
+        f.median_response = o.median_response;
+        f.p90_response = o.p90_response;
+    }
+    for l in lalai {
+        let f = by.entry(l.agency_id.clone()).or_default();
+        if !f.lalai_tracking_ids.contains(&l.tracking_id) {
+            f.lalai_tracking_ids.push(l.tracking_id.clone());
+        }
+    }
+    for a in assignments {
+        let f = by.entry(a.agency_id.clone()).or_default();
+        f.completion_on_target += a.completion_on_target;
+        f.completion_late += a.completion_late;
+        f.completion_open_overdue += a.completion_open_overdue;
+        f.reopened += a.reopened;
+        f.finished += a.finished;
+        f.ratings += a.ratings;
+        f.rating_sum += a.rating_sum;
+        f.fixed += a.fixed;
+        f.partly += a.partly;
+        f.not_fixed += a.not_fixed;
+    }
+    let judged = compute(&[], running, &[], Timestamp::MIN_UTC);
+    for (agency, j) in judged {
+        let f = by.entry(agency).or_default();
+        f.completion_on_target += j.completion_on_target;
+        f.completion_late += j.completion_late;
+        f.completion_open_overdue += j.completion_open_overdue;
+    }
+    by
+}
+
+/// The total from what a database counted (its response times over every obligation).
+pub fn total_from_counts(
+    total: &ObligationCounts,
+    figures: &BTreeMap<String, AgencyFigures>,
+) -> AgencyFigures {
+    let mut sum = AgencyFigures::default();
+    for f in figures.values() {
+        sum.add(f);
+    }
+    sum.median_response = total.median_response;
+    sum.p90_response = total.p90_response;
+    sum
+}
+
+/// What [`from_counts`] must equal: [`compute`] with response times truncated to whole
+/// microseconds, as a database keeps them.
+pub fn truncated_to_micros(mut f: AgencyFigures) -> AgencyFigures {
+    let t = |d: Option<TimeDelta>| {
+        d.and_then(|d| d.num_microseconds())
+            .map(TimeDelta::microseconds)
+    };
+    f.median_response = t(f.median_response);
+    f.p90_response = t(f.p90_response);
+    f
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,11 +5,11 @@
 use crate::{Caller, Result, ServiceError, Services};
 use std::collections::HashMap;
 use tanggap_domain::compliance::{
-    AgencyFigures, CompletionFact, ObligationFact, ObligationOutcome, Period, ReportOutcomeFact,
-    TimelineFact, TimelineKind, compute, rebuild_obligations, total,
+    AgencyFigures, CompletionFact, ObligationFact, ObligationOutcome, Period, TimelineFact,
+    TimelineKind, from_counts, rebuild_obligations, total_from_counts,
 };
 use tanggap_domain::policy::Permission;
-use tanggap_domain::{AgencyTree, AssignmentRole, ClockKind, ReportStatus, Stage, Timestamp};
+use tanggap_domain::{AgencyTree, ClockKind, ReportStatus, Stage, Timestamp};
 use tanggap_store::{ActivityKind, HeadRecord, NewObligation, ObligationRecord};
 
 /// Whose figures.
@@ -122,38 +122,34 @@ impl Services {
             }
         };
         let (from, to) = period.instants(&cal);
-        let obligations = self.store.obligations(from, to, within.as_deref()).await?;
-        let mut assignments = self.store.assignment_facts(from, to).await?;
-        if let Some(ids) = &within {
-            assignments.retain(|a| ids.contains(&a.agency_id));
-        }
-        let facts: Vec<ObligationFact> = obligations.iter().map(fact).collect();
-        let mut completions = Vec::new();
-        let mut outcomes = Vec::new();
-        for a in &assignments {
-            // A forwarded or returned assignment handed its work on: no completion to judge.
-            if matches!(a.stage, Stage::Diteruskan | Stage::BukanWewenang) {
-                continue;
-            }
-            if let Some(c) = &a.completion {
-                completions.push(CompletionFact {
-                    agency_id: a.agency_id.clone(),
-                    used: c.elapsed(now, &cal),
-                    budget: c.budget,
-                    finished: a.stage == Stage::Tuntas && c.stopped_at.is_some(),
-                });
-            }
-            outcomes.push(ReportOutcomeFact {
-                agency_id: a.agency_id.clone(),
-                reopened: a.reopened,
-                finished: a.finished,
-                rating: (a.role == AssignmentRole::Utama)
-                    .then(|| a.rating.zip(a.outcome))
-                    .flatten(),
-            });
-        }
-        let figures = compute(&facts, &completions, &outcomes, now);
-        let total = total(&facts, &figures);
+        // Counted by the database (a quarter of a province is too many obligations to load);
+        // the conformance suite checks the counts against `compute` on the same facts.
+        let counts = self
+            .store
+            .compliance_counts(from, to, within.as_deref(), now)
+            .await?;
+        let lalai_rows = self
+            .store
+            .lalai_obligations(from, to, within.as_deref(), now)
+            .await?;
+        let running: Vec<CompletionFact> = counts
+            .running_completions
+            .iter()
+            .map(|(agency_id, c)| CompletionFact {
+                agency_id: agency_id.clone(),
+                used: c.elapsed(now, &cal),
+                budget: c.budget,
+                finished: false,
+            })
+            .collect();
+        let lalai_facts: Vec<ObligationFact> = lalai_rows.iter().map(fact).collect();
+        let figures = from_counts(
+            &counts.obligations,
+            &counts.assignments,
+            &running,
+            &lalai_facts,
+        );
+        let total = total_from_counts(&counts.total, &figures);
         let heads = self.store.agency_heads().await?;
         let as_of = to.min(now);
         let names: HashMap<&str, &str> = agencies
@@ -181,9 +177,8 @@ impl Services {
                 )
                 .then(a.name.cmp(&b.name))
         });
-        let mut lalai: Vec<LalaiItem> = obligations
+        let mut lalai: Vec<LalaiItem> = lalai_rows
             .iter()
-            .filter(|o| fact(o).is_lalai(now))
             .map(|o| LalaiItem {
                 assignment_id: o.assignment_id,
                 tracking_id: o.tracking_id.to_string(),

@@ -367,6 +367,26 @@ impl Store for PgStore {
         obligations::obligations(&self.pool, from, to, agency_ids).await
     }
 
+    async fn compliance_counts(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        agency_ids: Option<&[String]>,
+        now: Timestamp,
+    ) -> Result<ComplianceCounts> {
+        obligations::compliance_counts(&self.pool, from, to, agency_ids, now).await
+    }
+
+    async fn lalai_obligations(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        agency_ids: Option<&[String]>,
+        now: Timestamp,
+    ) -> Result<Vec<ObligationRecord>> {
+        obligations::lalai_obligations(&self.pool, from, to, agency_ids, now).await
+    }
+
     async fn report_obligations(&self, report_id: i64) -> Result<Vec<ObligationRecord>> {
         obligations::report_obligations(&self.pool, report_id).await
     }

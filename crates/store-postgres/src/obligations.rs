@@ -8,8 +8,10 @@ use sqlx::{PgPool, Postgres, QueryBuilder};
 use std::collections::HashMap;
 use tanggap_domain::audit::NewAuditEvent;
 use tanggap_domain::{AssignmentRole, Outcome, Stage, TrackingId};
+use tanggap_domain::compliance::{AssignmentCounts, ObligationCounts};
 use tanggap_store::{
-    AssignmentFact, NewObligation, ObligationRecord, Result, StoreError, Timestamp,
+    AssignmentFact, ComplianceCounts, NewObligation, ObligationRecord, Result, StoreError,
+    Timestamp,
 };
 
 const SELECT: &str =
@@ -171,4 +173,217 @@ pub(crate) async fn insert_obligations(
     .await?;
     tx.commit().await.map_err(db_err)?;
     Ok(n)
+}
+
+/// `AND <column> IN (…)` for a scope; `false` when the scope is empty (nothing to count).
+fn push_scope(qb: &mut QueryBuilder<'_, Postgres>, column: &str, ids: Option<&[String]>) -> bool {
+    let Some(ids) = ids else { return true };
+    if ids.is_empty() {
+        return false;
+    }
+    qb.push(format!(" AND {column} IN ("));
+    let mut sep = qb.separated(", ");
+    for id in ids {
+        sep.push_bind(id.clone());
+    }
+    sep.push_unseparated(")");
+    true
+}
+
+/// Not answered and not cancelled before the deadline (SQL for `ObligationFact::outcome`).
+const OPEN: &str = "o.responded_at IS NULL AND NOT (o.cancelled_at IS NOT NULL AND o.cancelled_at <= o.due_at)";
+
+fn n(row: &PgRow, col: &str) -> Result<u64> {
+    Ok(u64::try_from(get::<Option<i64>>(row, col)?.unwrap_or(0)).unwrap_or(0))
+}
+
+fn span(row: &PgRow, col: &str) -> Result<Option<chrono::TimeDelta>> {
+    Ok(get::<Option<i64>>(row, col)?.map(chrono::TimeDelta::microseconds))
+}
+
+/// One group for all agencies together (a constant would not do as a window's partition).
+const ALL: &str = "substr(o.agency_id, 1, 0)";
+
+/// Median (mean of the two middle values, truncated) and 90th percentile (nearest rank) of the
+/// first-response times, per `key` (a column, or [`ALL`]).
+async fn response_times(
+    pool: &PgPool,
+    key: &str,
+    from: Timestamp,
+    to: Timestamp,
+    ids: Option<&[String]>,
+) -> Result<Vec<(String, Option<chrono::TimeDelta>, Option<chrono::TimeDelta>)>> {
+    let mut qb: QueryBuilder<'_, Postgres> = QueryBuilder::new(format!(
+        "WITH t AS (SELECT {key} AS k, (EXTRACT(EPOCH FROM (o.responded_at - o.started_at)) * 1000000)::BIGINT AS d,
+           ROW_NUMBER() OVER (PARTITION BY {key} ORDER BY o.responded_at - o.started_at) AS rn,
+           COUNT(*) OVER (PARTITION BY {key}) AS n
+         FROM obligations o WHERE o.responded_at IS NOT NULL AND o.started_at >= "
+    ));
+    qb.push_bind(from)
+        .push(" AND o.started_at < ")
+        .push_bind(to);
+    if !push_scope(&mut qb, "o.agency_id", ids) {
+        return Ok(vec![]);
+    }
+    qb.push(
+        ") SELECT k,
+           FLOOR(SUM(CASE WHEN rn IN ((n + 1) / 2, n / 2 + 1) THEN d END)::NUMERIC
+             / COUNT(CASE WHEN rn IN ((n + 1) / 2, n / 2 + 1) THEN 1 END))::BIGINT AS median,
+           MAX(CASE WHEN rn = (90 * n + 99) / 100 THEN d END) AS p90
+         FROM t GROUP BY k ORDER BY k",
+    );
+    qb.build()
+        .fetch_all(pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|row| Ok((get(row, "k")?, span(row, "median")?, span(row, "p90")?)))
+        .collect()
+}
+
+pub(crate) async fn compliance_counts(
+    pool: &PgPool,
+    from: Timestamp,
+    to: Timestamp,
+    ids: Option<&[String]>,
+    now: Timestamp,
+) -> Result<ComplianceCounts> {
+    let mut out = ComplianceCounts::default();
+    let mut qb: QueryBuilder<'_, Postgres> = QueryBuilder::new(
+        "SELECT o.agency_id, COUNT(*) AS received,
+           SUM(CASE WHEN o.responded_at <= o.due_at THEN 1 ELSE 0 END) AS on_time,
+           SUM(CASE WHEN o.responded_at > o.due_at THEN 1 ELSE 0 END) AS late,
+           SUM(CASE WHEN o.responded_at IS NULL AND o.cancelled_at <= o.due_at THEN 1 ELSE 0 END) AS cancelled,",
+    );
+    qb.push(format!(" SUM(CASE WHEN {OPEN} AND o.due_at < "))
+        .push_bind(now)
+        .push(format!(" THEN 1 ELSE 0 END) AS overdue, SUM(CASE WHEN {OPEN} AND o.due_at >= "))
+        .push_bind(now)
+        .push(" THEN 1 ELSE 0 END) AS not_yet_due FROM obligations o WHERE TRUE");
+    qb.push(" AND o.started_at >= ")
+        .push_bind(from)
+        .push(" AND o.started_at < ")
+        .push_bind(to);
+    if !push_scope(&mut qb, "o.agency_id", ids) {
+        return Ok(out);
+    }
+    qb.push(" GROUP BY o.agency_id ORDER BY o.agency_id");
+    let times: HashMap<String, _> = response_times(pool, "o.agency_id", from, to, ids)
+        .await?
+        .into_iter()
+        .map(|(k, m, p)| (k, (m, p)))
+        .collect();
+    for row in qb.build().fetch_all(pool).await.map_err(db_err)? {
+        let agency_id: String = get(&row, "agency_id")?;
+        let (median, p90) = times.get(&agency_id).copied().unwrap_or_default();
+        let c = ObligationCounts {
+            received: n(&row, "received")?,
+            on_time: n(&row, "on_time")?,
+            late: n(&row, "late")?,
+            unresponded_overdue: n(&row, "overdue")?,
+            not_yet_due: n(&row, "not_yet_due")?,
+            cancelled: n(&row, "cancelled")?,
+            median_response: median,
+            p90_response: p90,
+            agency_id,
+        };
+        let t = &mut out.total;
+        t.received += c.received;
+        t.on_time += c.on_time;
+        t.late += c.late;
+        t.unresponded_overdue += c.unresponded_overdue;
+        t.not_yet_due += c.not_yet_due;
+        t.cancelled += c.cancelled;
+        out.obligations.push(c);
+    }
+    if let Some((_, m, p)) = response_times(pool, ALL, from, to, ids).await?.pop() {
+        out.total.median_response = m;
+        out.total.p90_response = p;
+    }
+
+    // Assignments (a forwarded or returned one handed its work on: not judged), with the
+    // completion of every clock that is not running judged on the time it used.
+    const JUDGED: &str = "c.kind IS NOT NULL AND NOT (c.running_since IS NOT NULL AND c.stopped_at IS NULL)";
+    const DONE: &str = "a.stage = 'tuntas' AND c.stopped_at IS NOT NULL";
+    const RATED: &str = "a.role = 'utama' AND r.rating IS NOT NULL AND r.outcome IS NOT NULL";
+    let mut qb: QueryBuilder<'_, Postgres> = QueryBuilder::new(format!(
+        "SELECT a.agency_id,
+           SUM(CASE WHEN {JUDGED} AND {DONE} AND c.consumed_us <= c.budget_us THEN 1 ELSE 0 END) AS on_target,
+           SUM(CASE WHEN {JUDGED} AND {DONE} AND c.consumed_us > c.budget_us THEN 1 ELSE 0 END) AS done_late,
+           SUM(CASE WHEN {JUDGED} AND NOT ({DONE}) AND c.consumed_us > c.budget_us THEN 1 ELSE 0 END) AS open_overdue,
+           SUM(CASE WHEN EXISTS (SELECT 1 FROM obligations x WHERE x.assignment_id = a.id AND x.cycle > 1) THEN 1 ELSE 0 END) AS reopened,
+           SUM(CASE WHEN EXISTS (SELECT 1 FROM activities x WHERE x.assignment_id = a.id AND x.stage = 'tuntas') THEN 1 ELSE 0 END) AS finished,
+           SUM(CASE WHEN {RATED} THEN 1 ELSE 0 END) AS ratings,
+           SUM(CASE WHEN {RATED} THEN r.rating ELSE 0 END) AS rating_sum,
+           SUM(CASE WHEN {RATED} AND r.outcome = 'fixed' THEN 1 ELSE 0 END) AS fixed,
+           SUM(CASE WHEN {RATED} AND r.outcome = 'partly' THEN 1 ELSE 0 END) AS partly,
+           SUM(CASE WHEN {RATED} AND r.outcome = 'not_fixed' THEN 1 ELSE 0 END) AS not_fixed
+         FROM assignments a JOIN reports r ON r.id = a.report_id
+         LEFT JOIN clocks c ON c.report_id = a.report_id AND c.assignment_id = a.id AND c.kind = 'completion'
+         WHERE a.stage NOT IN ('diteruskan', 'bukan_wewenang') AND a.created_at >= "
+    ));
+    qb.push_bind(from)
+        .push(" AND a.created_at < ")
+        .push_bind(to);
+    push_scope(&mut qb, "a.agency_id", ids);
+    qb.push(" GROUP BY a.agency_id ORDER BY a.agency_id");
+    for row in qb.build().fetch_all(pool).await.map_err(db_err)? {
+        out.assignments.push(AssignmentCounts {
+            agency_id: get(&row, "agency_id")?,
+            completion_on_target: n(&row, "on_target")?,
+            completion_late: n(&row, "done_late")?,
+            completion_open_overdue: n(&row, "open_overdue")?,
+            reopened: n(&row, "reopened")?,
+            finished: n(&row, "finished")?,
+            ratings: n(&row, "ratings")?,
+            rating_sum: n(&row, "rating_sum")?,
+            fixed: n(&row, "fixed")?,
+            partly: n(&row, "partly")?,
+            not_fixed: n(&row, "not_fixed")?,
+        });
+    }
+    let mut qb: QueryBuilder<'_, Postgres> = QueryBuilder::new(
+        "SELECT a.agency_id, c.* FROM assignments a
+         JOIN clocks c ON c.report_id = a.report_id AND c.assignment_id = a.id AND c.kind = 'completion'
+         WHERE c.running_since IS NOT NULL AND c.stopped_at IS NULL
+           AND a.stage NOT IN ('diteruskan', 'bukan_wewenang') AND a.created_at >= ",
+    );
+    qb.push_bind(from)
+        .push(" AND a.created_at < ")
+        .push_bind(to);
+    push_scope(&mut qb, "a.agency_id", ids);
+    qb.push(" ORDER BY a.id");
+    for row in qb.build().fetch_all(pool).await.map_err(db_err)? {
+        out.running_completions
+            .push((get(&row, "agency_id")?, clock_from_row(&row)?));
+    }
+    Ok(out)
+}
+
+pub(crate) async fn lalai_obligations(
+    pool: &PgPool,
+    from: Timestamp,
+    to: Timestamp,
+    ids: Option<&[String]>,
+    now: Timestamp,
+) -> Result<Vec<ObligationRecord>> {
+    let mut qb: QueryBuilder<'_, Postgres> = QueryBuilder::new(format!(
+        "{SELECT} WHERE (o.responded_at > o.due_at OR ({OPEN} AND o.due_at < "
+    ));
+    qb.push_bind(now)
+        .push(")) AND o.started_at >= ")
+        .push_bind(from)
+        .push(" AND o.started_at < ")
+        .push_bind(to);
+    if !push_scope(&mut qb, "o.agency_id", ids) {
+        return Ok(vec![]);
+    }
+    qb.push(" ORDER BY o.started_at, o.id");
+    qb.build()
+        .fetch_all(pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(obligation_from_row)
+        .collect()
 }

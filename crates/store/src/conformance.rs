@@ -1223,6 +1223,7 @@ pub async fn the_workflow_persists_exactly_what_the_domain_decides<H: Harness>(h
                 .contains(&format!("\"message_id\":{}", msgs[0].id))
     }));
     verify_audit_chain(store).await.unwrap();
+    counts_agree_with_the_facts(store).await;
 }
 
 pub async fn stale_decisions_are_refused_and_write_nothing<H: Harness>(h: &H) {
@@ -1836,6 +1837,7 @@ pub async fn queues_and_obligations<H: Harness>(h: &H) {
     assert_eq!(inbox[0].message.body, "Jam 7 pagi");
     assert_eq!(inbox[0].report_title.as_deref(), Some("Antrean 1"));
     assert_eq!(inbox[0].report_status, Some(ReportStatus::Didisposisikan));
+    counts_agree_with_the_facts(store).await;
 }
 
 // ----- scheduler and notifications ----------------------------------------------------------
@@ -2350,6 +2352,7 @@ pub async fn obligations_keep_every_cycle_and_heads_their_history<H: Harness>(h:
     assert_eq!(heads[0].since, t0());
     assert_eq!(heads[1].name, "Dr. Sri Wahyuni (fiktif)");
     assert_eq!(heads[1].since, t0() + TimeDelta::days(10));
+    counts_agree_with_the_facts(store).await;
 }
 
 pub async fn due_clocks_are_claimed_in_order_and_leased<H: Harness>(h: &H) {
@@ -3592,5 +3595,140 @@ pub async fn assignment_briefs_and_a_users_notifications_on_every_channel<H: Har
         store.notifications_for_user(a.id, 10).await.unwrap().len(),
         1,
         "the inbox is in-app only"
+    );
+}
+
+/// The figures the database counts (`compliance_counts`, `lalai_obligations`) are those the
+/// domain computes from every stored fact (`compute` over `obligations` and
+/// `assignment_facts`), at instants before, around and long after the deadlines, for every
+/// agency, one agency and none.
+pub async fn counts_agree_with_the_facts(store: &dyn Store) {
+    use tanggap_domain::compliance::{
+        CompletionFact, ObligationFact, ReportOutcomeFact, compute, from_counts, total,
+        total_from_counts, truncated_to_micros,
+    };
+    let cal = calendar();
+    let periods = [
+        (t0() - TimeDelta::days(30), t0() + TimeDelta::days(400)),
+        (t0() + TimeDelta::hours(1), t0() + TimeDelta::days(3)),
+    ];
+    let instants = [
+        t0() - TimeDelta::days(1),
+        t0() + TimeDelta::hours(2),
+        t0() + TimeDelta::days(1),
+        t0() + TimeDelta::days(3),
+        t0() + TimeDelta::days(400),
+    ];
+    let mut agencies: Vec<String> = store
+        .obligations(periods[0].0, periods[0].1, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| o.agency_id)
+        .collect();
+    agencies.sort();
+    agencies.dedup();
+    assert!(!agencies.is_empty(), "the case made no obligations to count");
+    let scopes: Vec<Option<Vec<String>>> =
+        vec![None, Some(vec![agencies[0].clone()]), Some(vec![])];
+    // The comparison must have had something to compare.
+    let (mut answered, mut timed) = (0, 0);
+    for (from, to) in periods {
+        for now in instants {
+            for scope in &scopes {
+                let ids = scope.as_deref();
+                // The reference: every fact loaded, computed by the domain.
+                let obligations = store.obligations(from, to, ids).await.unwrap();
+                let facts: Vec<ObligationFact> = obligations
+                    .iter()
+                    .map(|o| ObligationFact {
+                        agency_id: o.agency_id.clone(),
+                        tracking_id: o.tracking_id.to_string(),
+                        started_at: o.started_at,
+                        due_at: o.due_at,
+                        responded_at: o.responded_at,
+                        cancelled_at: o.cancelled_at,
+                    })
+                    .collect();
+                let mut completions = vec![];
+                let mut outcomes = vec![];
+                for a in store.assignment_facts(from, to).await.unwrap() {
+                    if ids.is_some_and(|ids| !ids.contains(&a.agency_id))
+                        || matches!(a.stage, Stage::Diteruskan | Stage::BukanWewenang)
+                    {
+                        continue;
+                    }
+                    if let Some(c) = &a.completion {
+                        completions.push(CompletionFact {
+                            agency_id: a.agency_id.clone(),
+                            used: c.elapsed(now, &cal),
+                            budget: c.budget,
+                            finished: a.stage == Stage::Tuntas && c.stopped_at.is_some(),
+                        });
+                    }
+                    outcomes.push(ReportOutcomeFact {
+                        agency_id: a.agency_id.clone(),
+                        reopened: a.reopened,
+                        finished: a.finished,
+                        rating: (a.role == AssignmentRole::Utama)
+                            .then(|| a.rating.zip(a.outcome))
+                            .flatten(),
+                    });
+                }
+                let expected = compute(&facts, &completions, &outcomes, now);
+                let expected_total = truncated_to_micros(total(&facts, &expected));
+                let expected: Vec<_> = expected
+                    .into_iter()
+                    .map(|(k, f)| (k, truncated_to_micros(f)))
+                    .collect();
+
+                // What the database counted.
+                let counts = store.compliance_counts(from, to, ids, now).await.unwrap();
+                let lalai = store.lalai_obligations(from, to, ids, now).await.unwrap();
+                let lalai_facts: Vec<ObligationFact> = lalai
+                    .iter()
+                    .map(|o| ObligationFact {
+                        agency_id: o.agency_id.clone(),
+                        tracking_id: o.tracking_id.to_string(),
+                        started_at: o.started_at,
+                        due_at: o.due_at,
+                        responded_at: o.responded_at,
+                        cancelled_at: o.cancelled_at,
+                    })
+                    .collect();
+                let expected_lalai: Vec<&ObligationFact> =
+                    facts.iter().filter(|f| f.is_lalai(now)).collect();
+                assert_eq!(
+                    lalai_facts.iter().collect::<Vec<_>>(),
+                    expected_lalai,
+                    "lalai at {now} in {from}..{to} for {ids:?}"
+                );
+                let running: Vec<CompletionFact> = counts
+                    .running_completions
+                    .iter()
+                    .map(|(agency_id, c)| CompletionFact {
+                        agency_id: agency_id.clone(),
+                        used: c.elapsed(now, &cal),
+                        budget: c.budget,
+                        finished: false,
+                    })
+                    .collect();
+                let got =
+                    from_counts(&counts.obligations, &counts.assignments, &running, &lalai_facts);
+                let got_total = total_from_counts(&counts.total, &got);
+                answered += got_total.on_time + got_total.late;
+                timed += usize::from(got_total.median_response.is_some());
+                let got: Vec<_> = got.into_iter().collect();
+                assert_eq!(got, expected, "figures at {now} in {from}..{to} for {ids:?}");
+                assert_eq!(
+                    got_total, expected_total,
+                    "total at {now} in {from}..{to} for {ids:?}"
+                );
+            }
+        }
+    }
+    assert!(
+        answered > 0 && timed > 0,
+        "no answered obligation was compared"
     );
 }

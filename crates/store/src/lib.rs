@@ -231,6 +231,26 @@ pub trait Store: Send + Sync + 'static {
         to: Timestamp,
         agency_ids: Option<&[String]>,
     ) -> Result<Vec<ObligationRecord>>;
+    /// The accountability figures of a period counted by the database at `now` (SPEC section 6):
+    /// obligations started in `[from, to)` per agency and in total, and assignments created in
+    /// it per agency; completion clocks still running come back to be judged on the working
+    /// calendar. Nothing is loaded per obligation: this is what the quarterly report uses.
+    async fn compliance_counts(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        agency_ids: Option<&[String]>,
+        now: Timestamp,
+    ) -> Result<ComplianceCounts>;
+    /// The obligations started in `[from, to)` that are lalai at `now` (answered late, or
+    /// unanswered past the deadline and not cancelled before it), by start: the evidence.
+    async fn lalai_obligations(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        agency_ids: Option<&[String]>,
+        now: Timestamp,
+    ) -> Result<Vec<ObligationRecord>>;
     /// A report's obligations, oldest first.
     async fn report_obligations(&self, report_id: i64) -> Result<Vec<ObligationRecord>>;
     /// Assignments created in `[from, to)`, with their completion clocks and outcomes.

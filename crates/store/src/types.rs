@@ -612,6 +612,19 @@ pub struct AssignmentFact {
     pub outcome: Option<Outcome>,
 }
 
+/// What a database counted for the accountability figures of a period.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ComplianceCounts {
+    /// Per agency, by agency id.
+    pub obligations: Vec<tanggap_domain::compliance::ObligationCounts>,
+    /// All agencies together.
+    pub total: tanggap_domain::compliance::ObligationCounts,
+    /// Per agency, by agency id.
+    pub assignments: Vec<tanggap_domain::compliance::AssignmentCounts>,
+    /// Completion clocks still running, with their agency: judged on the working calendar.
+    pub running_completions: Vec<(String, tanggap_domain::Clock)>,
+}
+
 /// A head of an agency from `since` until the next head's `since`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HeadRecord {
