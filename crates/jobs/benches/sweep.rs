@@ -9,7 +9,10 @@
 //! group (warm-up); each of the three measured sweeps then claims and fires exactly 1,000 clocks
 //! (the reminders of the agencies' officers: four notifications each, one audit event each).
 //!
-//! Usage: `sweep --backend sqlite|postgres --open N [--due 1000]`. PostgreSQL: a fresh database
+//! With `--measure rakor` it measures instead the quarterly report's figures over every loaded
+//! assignment beside a full scan of the assignments table (`bench/rakor.sh`).
+//!
+//! Usage: `sweep --backend sqlite|postgres --open N [--due 1000] [--measure rakor]`. PostgreSQL: a fresh database
 //! on `TANGGAP_TEST_DATABASE_URL` (default postgres://postgres@127.0.0.1:5432/postgres), dropped
 //! at the end.
 
@@ -55,6 +58,8 @@ struct Args {
     backend: String,
     open: i64,
     due: i64,
+    /// `sweep` (the default) or `rakor`: the quarterly report's figures over every assignment.
+    measure: String,
 }
 
 fn args() -> Args {
@@ -62,6 +67,7 @@ fn args() -> Args {
         backend: "sqlite".into(),
         open: 10_000,
         due: 1_000,
+        measure: "sweep".into(),
     };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -70,6 +76,7 @@ fn args() -> Args {
             "--backend" => a.backend = argv[i + 1].clone(),
             "--open" => a.open = argv[i + 1].parse().expect("--open N"),
             "--due" => a.due = argv[i + 1].parse().expect("--due N"),
+            "--measure" => a.measure = argv[i + 1].clone(),
             // `cargo bench` passes --bench.
             _ => {
                 i += 1;
@@ -175,6 +182,16 @@ fn script(open: i64, due: i64, pg: bool) -> Vec<String> {
             r = ts(format!("{started} + 3 * {h}")),
             half = ts(format!("{started} + 12 * {h}")),
         ),
+        // The response obligations behind the figures: answered within 3 h, every seventh late
+        // (30 h), the running ones not yet.
+        format!(
+            "{with}INSERT INTO obligations (assignment_id, report_id, agency_id, cycle, started_at, due_at, responded_at, cancelled_at)
+             SELECT n, n, {agency}, 1, {c}, {d}, CASE WHEN {running} THEN NULL WHEN n % 7 = 0 THEN {late} ELSE {r} END, NULL FROM {series}",
+            c = ts(started.clone()),
+            d = ts(format!("{started} + 24 * {h}")),
+            r = ts(format!("{started} + 3 * {h}")),
+            late = ts(format!("{started} + 30 * {h}")),
+        ),
         // Completion: 14 working days, deadlines spread over the next two months.
         format!(
             "{with}INSERT INTO clocks (report_id, assignment_id, kind, measure, budget_us, started_at, consumed_us, running_since, due_at, stopped_at, fired, next_fire_at)
@@ -263,6 +280,8 @@ async fn main() {
     )
     .unwrap();
     let mut pg_name = DropDatabase(None);
+    // Where the full scan of the rakor measurement runs: the SQLite file or the database URL.
+    let mut scan_target = String::new();
     let (store, plan): (Arc<dyn Store>, Vec<String>) = match a.backend.as_str() {
         "sqlite" => {
             let path = dir.path().join("bench.db");
@@ -279,6 +298,7 @@ async fn main() {
             sqlx::query("ANALYZE").execute(&mut conn).await.unwrap();
             drop(conn);
             let plan = tanggap_store_sqlite::claim_query_plan(&path).await.unwrap();
+            scan_target = path.display().to_string();
             (store, plan)
         }
         "postgres" => {
@@ -315,6 +335,7 @@ async fn main() {
                 .unwrap();
             drop(conn);
             let plan = pg.claim_query_plan(t()).await.unwrap();
+            scan_target = url.clone();
             (pg, plan)
         }
         other => panic!("unknown backend {other}: use sqlite or postgres"),
@@ -330,6 +351,12 @@ async fn main() {
         eprintln!("    {line}");
     }
 
+    if a.measure == "rakor" {
+        rakor(&a, store.clone(), &scan_target).await;
+        drop(store);
+        drop(pg_name);
+        return;
+    }
     let clock = Arc::new(ManualClock::new(t()));
     let services = Arc::new(Services::new(
         store.clone(),
@@ -395,4 +422,56 @@ async fn seed(store: Arc<dyn Store>) {
     );
     services.seed_reference_data().await.unwrap();
     staff(store.as_ref()).await;
+}
+
+/// The quarterly report's figures (`Services::quarterly_report`: the quarter, the quarter before
+/// and the audit head) over every assignment loaded, beside one full scan of the assignments
+/// table on the same engine; three runs each, medians.
+async fn rakor(a: &Args, store: Arc<dyn Store>, scan_target: &str) {
+    let services = Services::new(
+        store.clone(),
+        Arc::new(ManualClock::new(t())),
+        Settings::default(),
+    );
+    let quarter = "2027-Q1";
+    // No index holds `role`: both engines read every row of the table.
+    let scan = "SELECT COUNT(*) FROM assignments WHERE role <> '' AND stage <> ''";
+    let mut sqlite = None;
+    let mut pg = None;
+    if a.backend == "sqlite" {
+        sqlite = Some(
+            tanggap_store_sqlite::raw_connection(std::path::Path::new(scan_target))
+                .await
+                .unwrap(),
+        );
+    } else {
+        pg = Some(sqlx::PgConnection::connect(scan_target).await.unwrap());
+    }
+    let (mut report_ms, mut scan_ms) = (vec![], vec![]);
+    for _ in 0..3 {
+        let began = Instant::now();
+        let r = services
+            .quarterly_report(&tanggap_service::Caller::System, quarter)
+            .await
+            .unwrap();
+        report_ms.push(began.elapsed().as_secs_f64() * 1e3);
+        assert_eq!(r.current.total.received, a.open as u64, "every obligation counted");
+        let began = Instant::now();
+        let n: i64 = match (&mut sqlite, &mut pg) {
+            (Some(c), _) => sqlx::query_scalar(scan).fetch_one(c).await.unwrap(),
+            (_, Some(c)) => sqlx::query_scalar(scan).fetch_one(c).await.unwrap(),
+            _ => unreachable!(),
+        };
+        scan_ms.push(began.elapsed().as_secs_f64() * 1e3);
+        assert_eq!(n, a.open);
+    }
+    report_ms.sort_by(f64::total_cmp);
+    scan_ms.sort_by(f64::total_cmp);
+    let (r, s) = (report_ms[1], scan_ms[1]);
+    println!(
+        "backend={} assignments={} report_ms_median={r:.1} scan_ms_median={s:.1} ratio={:.2}",
+        a.backend,
+        a.open,
+        r / s
+    );
 }
