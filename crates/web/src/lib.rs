@@ -9,6 +9,8 @@ pub mod channels;
 pub mod error;
 pub mod extract;
 pub mod rakor;
+pub mod rakor_pdf;
+pub mod rakor_xlsx;
 pub mod transport;
 pub mod ui;
 
