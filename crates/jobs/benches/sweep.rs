@@ -455,7 +455,10 @@ async fn rakor(a: &Args, store: Arc<dyn Store>, scan_target: &str) {
             .await
             .unwrap();
         report_ms.push(began.elapsed().as_secs_f64() * 1e3);
-        assert_eq!(r.current.total.received, a.open as u64, "every obligation counted");
+        assert_eq!(
+            r.current.total.received, a.open as u64,
+            "every obligation counted"
+        );
         let began = Instant::now();
         let n: i64 = match (&mut sqlite, &mut pg) {
             (Some(c), _) => sqlx::query_scalar(scan).fetch_one(c).await.unwrap(),

@@ -7,8 +7,8 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Postgres, QueryBuilder};
 use std::collections::HashMap;
 use tanggap_domain::audit::NewAuditEvent;
-use tanggap_domain::{AssignmentRole, Outcome, Stage, TrackingId};
 use tanggap_domain::compliance::{AssignmentCounts, ObligationCounts};
+use tanggap_domain::{AssignmentRole, Outcome, Stage, TrackingId};
 use tanggap_store::{
     AssignmentFact, ComplianceCounts, NewObligation, ObligationRecord, Result, StoreError,
     Timestamp,
@@ -191,7 +191,8 @@ fn push_scope(qb: &mut QueryBuilder<'_, Postgres>, column: &str, ids: Option<&[S
 }
 
 /// Not answered and not cancelled before the deadline (SQL for `ObligationFact::outcome`).
-const OPEN: &str = "o.responded_at IS NULL AND NOT (o.cancelled_at IS NOT NULL AND o.cancelled_at <= o.due_at)";
+const OPEN: &str =
+    "o.responded_at IS NULL AND NOT (o.cancelled_at IS NOT NULL AND o.cancelled_at <= o.due_at)";
 
 fn n(row: &PgRow, col: &str) -> Result<u64> {
     Ok(u64::try_from(get::<Option<i64>>(row, col)?.unwrap_or(0)).unwrap_or(0))
@@ -257,7 +258,9 @@ pub(crate) async fn compliance_counts(
     );
     qb.push(format!(" SUM(CASE WHEN {OPEN} AND o.due_at < "))
         .push_bind(now)
-        .push(format!(" THEN 1 ELSE 0 END) AS overdue, SUM(CASE WHEN {OPEN} AND o.due_at >= "))
+        .push(format!(
+            " THEN 1 ELSE 0 END) AS overdue, SUM(CASE WHEN {OPEN} AND o.due_at >= "
+        ))
         .push_bind(now)
         .push(" THEN 1 ELSE 0 END) AS not_yet_due FROM obligations o WHERE TRUE");
     qb.push(" AND o.started_at >= ")
@@ -303,7 +306,8 @@ pub(crate) async fn compliance_counts(
 
     // Assignments (a forwarded or returned one handed its work on: not judged), with the
     // completion of every clock that is not running judged on the time it used.
-    const JUDGED: &str = "c.kind IS NOT NULL AND NOT (c.running_since IS NOT NULL AND c.stopped_at IS NULL)";
+    const JUDGED: &str =
+        "c.kind IS NOT NULL AND NOT (c.running_since IS NOT NULL AND c.stopped_at IS NULL)";
     const DONE: &str = "a.stage = 'tuntas' AND c.stopped_at IS NOT NULL";
     const RATED: &str = "a.role = 'utama' AND r.rating IS NOT NULL AND r.outcome IS NOT NULL";
     let mut qb: QueryBuilder<'_, Postgres> = QueryBuilder::new(format!(

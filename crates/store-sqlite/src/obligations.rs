@@ -8,8 +8,8 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 use std::collections::HashMap;
 use tanggap_domain::audit::NewAuditEvent;
-use tanggap_domain::{AssignmentRole, Outcome, Stage, TrackingId};
 use tanggap_domain::compliance::{AssignmentCounts, ObligationCounts};
+use tanggap_domain::{AssignmentRole, Outcome, Stage, TrackingId};
 use tanggap_store::{
     AssignmentFact, ComplianceCounts, NewObligation, ObligationRecord, Result, StoreError,
     Timestamp,
@@ -195,7 +195,8 @@ fn push_scope(qb: &mut QueryBuilder<'_, Sqlite>, column: &str, ids: Option<&[Str
 }
 
 /// Not answered and not cancelled before the deadline (SQL for `ObligationFact::outcome`).
-const OPEN: &str = "o.responded_at IS NULL AND NOT (o.cancelled_at IS NOT NULL AND o.cancelled_at <= o.due_at)";
+const OPEN: &str =
+    "o.responded_at IS NULL AND NOT (o.cancelled_at IS NOT NULL AND o.cancelled_at <= o.due_at)";
 
 fn n(row: &SqliteRow, col: &str) -> Result<u64> {
     Ok(u64::try_from(get::<Option<i64>>(row, col)?.unwrap_or(0)).unwrap_or(0))
@@ -305,7 +306,8 @@ pub(crate) async fn compliance_counts(
 
     // Assignments (a forwarded or returned one handed its work on: not judged), with the
     // completion of every clock that is not running judged on the time it used.
-    const JUDGED: &str = "c.kind IS NOT NULL AND NOT (c.running_since IS NOT NULL AND c.stopped_at IS NULL)";
+    const JUDGED: &str =
+        "c.kind IS NOT NULL AND NOT (c.running_since IS NOT NULL AND c.stopped_at IS NULL)";
     const DONE: &str = "a.stage = 'tuntas' AND c.stopped_at IS NOT NULL";
     const RATED: &str = "a.role = 'utama' AND r.rating IS NOT NULL AND r.outcome IS NOT NULL";
     let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(format!(

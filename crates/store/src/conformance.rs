@@ -3628,7 +3628,10 @@ pub async fn counts_agree_with_the_facts(store: &dyn Store) {
         .collect();
     agencies.sort();
     agencies.dedup();
-    assert!(!agencies.is_empty(), "the case made no obligations to count");
+    assert!(
+        !agencies.is_empty(),
+        "the case made no obligations to count"
+    );
     let scopes: Vec<Option<Vec<String>>> =
         vec![None, Some(vec![agencies[0].clone()]), Some(vec![])];
     // The comparison must have had something to compare.
@@ -3713,13 +3716,20 @@ pub async fn counts_agree_with_the_facts(store: &dyn Store) {
                         finished: false,
                     })
                     .collect();
-                let got =
-                    from_counts(&counts.obligations, &counts.assignments, &running, &lalai_facts);
+                let got = from_counts(
+                    &counts.obligations,
+                    &counts.assignments,
+                    &running,
+                    &lalai_facts,
+                );
                 let got_total = total_from_counts(&counts.total, &got);
                 answered += got_total.on_time + got_total.late;
                 timed += usize::from(got_total.median_response.is_some());
                 let got: Vec<_> = got.into_iter().collect();
-                assert_eq!(got, expected, "figures at {now} in {from}..{to} for {ids:?}");
+                assert_eq!(
+                    got, expected,
+                    "figures at {now} in {from}..{to} for {ids:?}"
+                );
                 assert_eq!(
                     got_total, expected_total,
                     "total at {now} in {from}..{to} for {ids:?}"

@@ -81,7 +81,7 @@ struct QuarterlyArgs {
     /// A calendar quarter in the policy's time zone, e.g. 2026-Q3.
     quarter: String,
     /// The file format: html, pdf, csv or xlsx.
-    #[arg(long, default_value = "csv", value_parser = ["html", "pdf", "csv", "xlsx"])]
+    #[arg(long, default_value = "csv")]
     format: String,
     /// Write to this file instead of standard output.
     #[arg(long)]

@@ -486,9 +486,7 @@ pub fn render(r: &QuarterlyReport, format: FileFormat) -> Result<Vec<u8>, String
     match format {
         FileFormat::Html => html(r).map(String::into_bytes).map_err(|e| e.to_string()),
         FileFormat::Csv => csv(r).map(String::into_bytes).map_err(|e| e.to_string()),
-        FileFormat::Pdf | FileFormat::Xlsx => Err(format!(
-            "the {} rendering is not built yet",
-            format.extension()
-        )),
+        FileFormat::Pdf => crate::rakor_pdf::pdf(r).map_err(|e| e.to_string()),
+        FileFormat::Xlsx => crate::rakor_xlsx::xlsx(r).map_err(|e| e.to_string()),
     }
 }

@@ -455,6 +455,30 @@ fn the_quarterly_report_is_written_as_csv_with_the_audit_head() {
     let (code, stdout, _) = run(tanggap(dir.path()).args(["report", "quarterly", "2026-Q3"]));
     assert_eq!(code, 0);
     assert!(stdout.starts_with("laporan,"));
+    // The same report as HTML (with its chart), PDF and XLSX.
+    let (code, html, err) =
+        run(tanggap(dir.path()).args(["report", "quarterly", "2026-Q3", "--format", "html"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(html.starts_with("<!doctype html>"), "{html}");
+    assert!(
+        html.contains(&head) && html.contains("Belum ada disposisi pada triwulan ini."),
+        "{html}"
+    );
+    for (format, magic) in [("pdf", &b"%PDF-"[..]), ("xlsx", &b"PK\x03\x04"[..])] {
+        let out = dir.path().join(format!("rakor.{format}"));
+        let (code, _, err) = run(tanggap(dir.path()).args([
+            "report",
+            "quarterly",
+            "2026-Q3",
+            "--format",
+            format,
+            "--output",
+            out.to_str().unwrap(),
+        ]));
+        assert_eq!(code, 0, "{format}: {err}");
+        let bytes = std::fs::read(&out).unwrap();
+        assert!(bytes.starts_with(magic), "{format}");
+    }
     for bad in [
         vec!["report", "quarterly", "2026-Q5"],
         vec!["report", "quarterly", "2026-Q3", "--format", "docx"],

@@ -455,6 +455,70 @@ async fn the_head_and_leadership_see_who_is_late(app: &TestApp) {
         StatusCode::NOT_FOUND
     );
 
+    // The rakor report of this quarter: on a page and as files, for leadership only.
+    let rakor = html(&sekda, "/pimpinan/rakor?kuartal=2026-Q3").await;
+    assert_no_reporter("/pimpinan/rakor", &rakor);
+    let ranking = table(&rakor, "rakor-peringkat");
+    assert!(
+        ranking.contains("Dinas Kesehatan") && rakor.contains("<svg"),
+        "{ranking}"
+    );
+    let evidence = &rakor[rakor.find("id=\"lalai\"").unwrap()..];
+    assert!(
+        evidence.contains(&r2) && evidence.contains(&r5),
+        "{evidence}"
+    );
+    assert!(rakor.contains("<option value=\"2026-Q3\" selected>"));
+    for (ext, content_type, magic) in [
+        ("pdf", "application/pdf", &b"%PDF-"[..]),
+        (
+            "xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            &b"PK"[..],
+        ),
+        ("csv", "text/csv; charset=utf-8", &b"laporan,"[..]),
+        ("html", "text/html; charset=utf-8", &b"<!doctype html>"[..]),
+    ] {
+        let r = sekda
+            .get(&format!("/pimpinan/rakor/2026-Q3.{ext}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{ext}");
+        assert_eq!(r.headers()["content-type"], content_type);
+        assert!(
+            r.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .contains(&format!("tanggap-rakor-2026-Q3.{ext}"))
+        );
+        let body = r.bytes().await.unwrap();
+        assert!(body.starts_with(magic), "{ext}");
+        if ext != "pdf" && ext != "xlsx" {
+            assert_no_reporter(ext, &String::from_utf8_lossy(&body));
+        }
+    }
+    for (who, path, status) in [
+        (
+            &sekda,
+            "/pimpinan/rakor/2026-Q3.docx",
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            &sekda,
+            "/pimpinan/rakor/2026-Q9.csv",
+            StatusCode::BAD_REQUEST,
+        ),
+        (&head, "/pimpinan/rakor", StatusCode::FORBIDDEN),
+        (&head, "/pimpinan/rakor/2026-Q3.pdf", StatusCode::FORBIDDEN),
+    ] {
+        assert_eq!(
+            who.get(path).send().await.unwrap().status(),
+            status,
+            "{path}"
+        );
+    }
+
     // In English, nothing Indonesian is left on these pages but names and titles.
     for c in [&head, &sekda] {
         c.get("/bahasa/en").send().await.unwrap();
