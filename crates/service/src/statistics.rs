@@ -54,8 +54,10 @@ impl Services {
         match quarter.map(str::trim).filter(|q| !q.is_empty()) {
             Some(q) => Period::quarter(q).map_err(|_| ServiceError::field("quarter", "invalid")),
             None => {
-                let (_, cal) = self.policy_and_calendar().await?;
-                let today = cal.local_date(self.now());
+                let today = self
+                    .now()
+                    .with_timezone(&self.time_zone().await?)
+                    .date_naive();
                 let from = today
                     .checked_sub_days(chrono::Days::new(PUBLIC_DEFAULT_DAYS - 1))
                     .unwrap_or(today);

@@ -35,6 +35,9 @@ type PageKey = (&'static str, NaiveDate, NaiveDate);
 #[derive(Default)]
 pub struct PageCache {
     pages: Mutex<HashMap<PageKey, (Timestamp, Arc<str>)>>,
+    /// One rendering at a time: when a page expires under load, one request draws it again
+    /// and the others wait for it instead of all drawing it at once.
+    rendering: tokio::sync::Mutex<()>,
 }
 
 impl PageCache {
@@ -154,6 +157,10 @@ pub async fn public_dashboard(ui: Ui, Query(q): Query<PublicPeriodQuery>) -> UiR
     let p = period(&ui, &q).await?;
     let key = (ui.tr.code(), p.from, p.to);
     let now = ui.tr.now;
+    if let Some(html) = ui.state.statistik.get(&key, now) {
+        return Ok(cached(html));
+    }
+    let _rendering = ui.state.statistik.rendering.lock().await;
     if let Some(html) = ui.state.statistik.get(&key, now) {
         return Ok(cached(html));
     }
