@@ -16,6 +16,7 @@ pub mod compliance;
 pub mod dashboards;
 pub mod demo;
 pub mod files;
+pub mod open_data;
 pub mod outbox;
 pub mod privacy;
 pub mod rakor;
@@ -24,6 +25,7 @@ pub mod receipts;
 pub mod reference;
 mod refusal;
 pub mod reports;
+pub mod statistics;
 pub mod text;
 
 use chrono::{DurationRound, TimeDelta, Utc};

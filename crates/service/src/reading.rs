@@ -392,28 +392,15 @@ impl Services {
                 });
             }
             ListScope::PublicOnly => {
-                filter.public_only = true;
-                filter.reporter_id = None;
                 filter.agency_ids = agency.map(|a| tree.subtree(a));
-                let listed: Vec<ReportStatus> = ReportStatus::ALL
-                    .iter()
-                    .copied()
-                    .filter(|s| tanggap_domain::access::publicly_listed(*s))
-                    .collect();
-                filter.statuses = if filter.statuses.is_empty() {
-                    listed
-                } else {
-                    filter
-                        .statuses
-                        .into_iter()
-                        .filter(|s| listed.contains(s))
-                        .collect()
-                };
-                if filter.statuses.is_empty() {
-                    return Ok(Page {
-                        items: vec![],
-                        total: 0,
-                    });
+                match public_filter(filter) {
+                    Some(f) => filter = f,
+                    None => {
+                        return Ok(Page {
+                            items: vec![],
+                            total: 0,
+                        });
+                    }
                 }
             }
             ListScope::Nothing => {
@@ -448,11 +435,19 @@ impl Services {
         region: Option<&str>,
         limit: u32,
     ) -> Result<Vec<RecentReport>> {
-        let filter = ReportFilter {
+        self.public_report_list(ReportFilter {
             region: region.map(str::to_string).filter(|r| !r.is_empty()),
             limit: limit.clamp(1, 50),
             ..Default::default()
-        };
+        })
+        .await
+    }
+
+    /// The public list of `filter` (through [`Self::list_reports`] as the public), places by name.
+    pub(crate) async fn public_report_list(
+        &self,
+        filter: ReportFilter,
+    ) -> Result<Vec<RecentReport>> {
         let page = self.list_reports(&Caller::Public, filter, None).await?;
         let mut out = Vec::with_capacity(page.items.len());
         // Reports in one desa share their place: each is looked up once.
@@ -563,6 +558,29 @@ impl Names {
             None => entry_agency().unwrap_or_else(desk),
         }
     }
+}
+
+/// What the public may list of `filter`: no confidential report, no reporter filter, only the
+/// statuses `publicly_listed` allows (`None`: nothing at all). The one rule for the public list,
+/// its counts and the open data.
+pub(crate) fn public_filter(mut filter: ReportFilter) -> Option<ReportFilter> {
+    filter.public_only = true;
+    filter.reporter_id = None;
+    let listed: Vec<ReportStatus> = ReportStatus::ALL
+        .iter()
+        .copied()
+        .filter(|s| publicly_listed(*s))
+        .collect();
+    filter.statuses = if filter.statuses.is_empty() {
+        listed
+    } else {
+        filter
+            .statuses
+            .into_iter()
+            .filter(|s| listed.contains(s))
+            .collect()
+    };
+    (!filter.statuses.is_empty()).then_some(filter)
 }
 
 /// Equal strings, compared in time that does not depend on where they differ.

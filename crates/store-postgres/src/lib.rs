@@ -295,6 +295,9 @@ impl Store for PgStore {
     async fn list_reports(&self, filter: &ReportFilter) -> Result<Page<ReportRecord>> {
         reports::list_reports(&self.pool, filter).await
     }
+    async fn report_counts(&self, filter: &ReportFilter) -> Result<Vec<ReportCount>> {
+        reports::report_counts(&self.pool, filter).await
+    }
     async fn assignments(&self, report_id: i64) -> Result<Vec<AssignmentRecord>> {
         reports::assignments(&self.pool, report_id).await
     }

@@ -966,6 +966,28 @@ pub(crate) async fn list_reports(pool: &PgPool, f: &ReportFilter) -> Result<Page
     })
 }
 
+pub(crate) async fn report_counts(pool: &PgPool, f: &ReportFilter) -> Result<Vec<ReportCount>> {
+    let mut qb = QueryBuilder::<Postgres>::new(
+        "SELECT r.status AS status, r.category AS category, substr(r.region_code, 1, 5) AS kabkota, COUNT(*) AS n FROM reports r",
+    );
+    push_filters(&mut qb, f);
+    qb.push(" GROUP BY 1, 2, 3");
+    qb.build()
+        .fetch_all(pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|row| {
+            Ok(ReportCount {
+                status: code(row, "status", ReportStatus::parse)?,
+                category: get(row, "category")?,
+                kabkota: get(row, "kabkota")?,
+                count: get::<i64>(row, "n")? as u64,
+            })
+        })
+        .collect()
+}
+
 pub(crate) async fn assignments(pool: &PgPool, report_id: i64) -> Result<Vec<AssignmentRecord>> {
     let mut clocks: HashMap<i64, Vec<Clock>> = HashMap::new();
     for c in sqlx::query(

@@ -310,6 +310,9 @@ impl Store for SqliteStore {
     async fn list_reports(&self, filter: &ReportFilter) -> Result<Page<ReportRecord>> {
         reports::list_reports(&self.read, filter).await
     }
+    async fn report_counts(&self, filter: &ReportFilter) -> Result<Vec<ReportCount>> {
+        reports::report_counts(&self.read, filter).await
+    }
     async fn assignments(&self, report_id: i64) -> Result<Vec<AssignmentRecord>> {
         reports::assignments(&self.read, report_id).await
     }

@@ -918,6 +918,28 @@ pub(crate) async fn list_reports(
     })
 }
 
+pub(crate) async fn report_counts(pool: &SqlitePool, f: &ReportFilter) -> Result<Vec<ReportCount>> {
+    let mut qb = QueryBuilder::<Sqlite>::new(
+        "SELECT r.status AS status, r.category AS category, substr(r.region_code, 1, 5) AS kabkota, COUNT(*) AS n FROM reports r",
+    );
+    push_filters(&mut qb, f);
+    qb.push(" GROUP BY r.status, r.category, substr(r.region_code, 1, 5)");
+    qb.build()
+        .fetch_all(pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|row| {
+            Ok(ReportCount {
+                status: code(row, "status", ReportStatus::parse)?,
+                category: get(row, "category")?,
+                kabkota: get(row, "kabkota")?,
+                count: get::<i64>(row, "n")? as u64,
+            })
+        })
+        .collect()
+}
+
 pub(crate) async fn assignments(
     pool: &SqlitePool,
     report_id: i64,

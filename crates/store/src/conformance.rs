@@ -1574,6 +1574,53 @@ pub async fn listing_filters_and_searches<H: Harness>(h: &H) {
         page.items.iter().map(|r| r.id).collect::<Vec<_>>(),
         vec![ids[2], ids[1]]
     );
+
+    // Counted by status, category and kabupaten/kota, under the same filters as the list.
+    let counts = |f: ReportFilter| async move {
+        let mut c: Vec<(String, Option<String>, Option<String>, u64)> = store
+            .report_counts(&f)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| {
+                (
+                    c.status.as_str().to_string(),
+                    c.category,
+                    c.kabkota,
+                    c.count,
+                )
+            })
+            .collect();
+        c.sort();
+        c
+    };
+    let row = |s: &str, c: &str, k: &str, n: u64| {
+        (s.to_string(), Some(c.to_string()), Some(k.to_string()), n)
+    };
+    assert_eq!(
+        counts(ReportFilter::default()).await,
+        vec![
+            row("baru", "jalan-jembatan", "33.22", 1),
+            row("baru", "kesehatan", "33.74", 1),
+            row("diarsipkan", "jalan-jembatan", "33.74", 1),
+            row("didisposisikan", "jalan-jembatan", "33.74", 2),
+        ]
+    );
+    assert_eq!(
+        counts(ReportFilter {
+            public_only: true,
+            statuses: vec![ReportStatus::Baru, ReportStatus::Didisposisikan],
+            created_from: Some(t0() + TimeDelta::hours(1)),
+            limit: 1,
+            ..Default::default()
+        })
+        .await,
+        vec![
+            row("baru", "jalan-jembatan", "33.22", 1),
+            row("didisposisikan", "jalan-jembatan", "33.74", 1),
+        ],
+        "confidential left out, the period and statuses applied, the limit ignored"
+    );
 }
 
 pub async fn audit_chain_verifies_and_detects_tampering<H: Harness>(h: &H) {

@@ -185,6 +185,9 @@ pub trait Store: Send + Sync + 'static {
     /// nothing is written and [`StoreError::VersionConflict`] is returned.
     async fn apply_events(&self, change: &ReportChange) -> Result<Applied>;
     async fn list_reports(&self, filter: &ReportFilter) -> Result<Page<ReportRecord>>;
+    /// The reports `filter` matches (its limit, offset and order ignored), counted by status,
+    /// category and kabupaten/kota: one row per combination present, in no particular order.
+    async fn report_counts(&self, filter: &ReportFilter) -> Result<Vec<ReportCount>>;
     async fn assignments(&self, report_id: i64) -> Result<Vec<AssignmentRecord>>;
     async fn activities(&self, report_id: i64) -> Result<Vec<ActivityRecord>>;
     async fn messages(&self, report_id: i64) -> Result<Vec<MessageRecord>>;

@@ -440,6 +440,16 @@ pub struct ReportFilter {
     pub offset: u32,
 }
 
+/// How many reports matching a filter share a status, a category and a kabupaten/kota.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReportCount {
+    pub status: ReportStatus,
+    pub category: Option<String>,
+    /// The kabupaten/kota: the first two levels of the region code (`33.74`), if any.
+    pub kabkota: Option<String>,
+    pub count: u64,
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum ReportOrder {
     #[default]

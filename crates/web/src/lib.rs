@@ -8,6 +8,7 @@ pub mod auth;
 pub mod channels;
 pub mod error;
 pub mod extract;
+pub mod open_data;
 pub mod rakor;
 pub mod rakor_pdf;
 pub mod rakor_xlsx;
@@ -48,6 +49,8 @@ pub struct AppState {
     pub inbox: Arc<tokio::sync::Notify>,
     /// The home page's map of recent reports (none: the list only).
     pub map: Option<ui::map::TileSource>,
+    /// The public dashboard's rendered pages, kept for a minute.
+    pub statistik: Arc<ui::statistik::PageCache>,
 }
 
 /// How the web layer is set up.
@@ -92,6 +95,7 @@ impl AppState {
                 }
                 source
             }),
+            statistik: Arc::default(),
         }
     }
 }

@@ -203,3 +203,35 @@ async fn the_home_page_lists_recent_reports_near_the_citizen() {
     b.finish().await;
     app.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_public_dashboard_fits_a_phone_without_script() {
+    let Some(b) = browser_without_js().await else {
+        return;
+    };
+    let app = TestApp::sqlite().await;
+    let op = app
+        .staff("bs.operator", tanggap_domain::Role::Operator, None)
+        .await;
+    for (title, agency) in [
+        ("Saluran air tersumbat di Pandanaran", "dpu-bmck"),
+        ("Antrean obat di RSUD sangat panjang", "dinkes"),
+    ] {
+        let (tid, _) = app.submit(complaint(title)).await;
+        op.act(
+            &format!("/api/v1/reports/{tid}/dispatch"),
+            serde_json::json!({"agencies": [{"agency_id": agency, "role": "utama"}]}),
+        )
+        .await;
+    }
+    b.go(&app.url("/statistik")).await;
+    let agencies = b.text("#per-instansi").await;
+    assert!(
+        agencies.contains("Dinas Pekerjaan Umum Bina Marga"),
+        "{agencies}"
+    );
+    // `shoot` fails if the phone-width page scrolls sideways.
+    b.shoot("statistik").await;
+    b.finish().await;
+    app.finish().await;
+}

@@ -26,6 +26,7 @@ mod doors;
 mod english_pages;
 mod fakes;
 mod page_uploads;
+mod public_dashboard;
 mod rakor_snapshots;
 mod receipts;
 mod reporters_safe;

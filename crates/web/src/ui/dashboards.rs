@@ -218,7 +218,7 @@ impl Figures {
 }
 
 /// `1 Okt 2026 – 30 Okt 2026`, in the pages' date format.
-fn period_label(tr: &Tr, p: &Period) -> String {
+pub(crate) fn period_label(tr: &Tr, p: &Period) -> String {
     let day = |d: chrono::NaiveDate| {
         d.and_hms_opt(12, 0, 0)
             .and_then(|t| t.and_local_timezone(tr.tz).single())
@@ -227,13 +227,25 @@ fn period_label(tr: &Tr, p: &Period) -> String {
     format!("{} – {}", day(p.from), day(p.to))
 }
 
-fn badge(f: &AgencyFigures) -> &'static str {
+/// Red/amber/green for an agency's response compliance (the one rule, for every dashboard):
+/// red with any unanswered overdue obligation or below 70%, amber below 90%, else green.
+pub(crate) fn badge(f: &AgencyFigures) -> &'static str {
     match f.compliance() {
         _ if f.unresponded_overdue > 0 => "b-red",
         Some(r) if r >= 0.9 => "b-green",
         Some(r) if r >= 0.7 => "b-amber",
         Some(_) => "b-red",
         None => "",
+    }
+}
+
+/// The words for [`badge`], so that colour is never the only signal.
+pub(crate) fn badge_label(tr: &Tr, f: &AgencyFigures) -> &'static str {
+    match badge(f) {
+        "b-green" => tr.s("Hijau: baik", "Green: good"),
+        "b-amber" => tr.s("Kuning: perlu perhatian", "Amber: needs attention"),
+        "b-red" => tr.s("Merah: buruk", "Red: poor"),
+        _ => tr.s("Belum dapat dinilai", "Not yet rated"),
     }
 }
 

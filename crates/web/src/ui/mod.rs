@@ -12,6 +12,7 @@ pub mod notifications;
 pub mod privacy;
 pub mod rakor;
 pub mod staff;
+pub mod statistik;
 pub mod text;
 
 use crate::AppState;
@@ -602,6 +603,9 @@ pub fn router() -> Router<AppState> {
                 .post(citizen::submit)
                 .layer(DefaultBodyLimit::disable()),
         )
+        .route("/statistik", get(statistik::public_dashboard))
+        .route("/data-terbuka.csv", get(statistik::open_data_csv))
+        .route("/data-terbuka.json", get(statistik::open_data_json))
         .route("/lacak", get(citizen::track_lookup))
         .route("/lacak/{tid}", get(citizen::track))
         .route("/lacak/kirim-tautan", post(citizen::resend_link))

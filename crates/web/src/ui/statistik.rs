@@ -1,0 +1,262 @@
+//! The public dashboard (`/statistik`) and the open-data downloads (`/data-terbuka.csv`,
+//! `/data-terbuka.json`). No login; the figures come from `Services::public_statistics` and
+//! `Services::open_data`. The page is the same for everyone who asks for a language and a
+//! period (it is drawn with a visitor's layout, even for a logged-in user), so it is kept in
+//! memory for [`CACHE_SECONDS`] and may be kept as long by browsers and proxies.
+
+use super::dashboards::{badge, badge_label, period_label};
+use super::text::Tr;
+use super::{CSP, Layout, Ui, UiError, UiResult};
+use crate::error::ApiError;
+use askama::Template;
+use axum::extract::Query;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use chrono::{Datelike, NaiveDate, TimeDelta};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tanggap_domain::Timestamp;
+use tanggap_domain::compliance::{AgencyFigures, Period};
+use tanggap_service::ServiceError;
+use tanggap_service::statistics::{NamedCount, PublicStatistics};
+
+/// How long a rendered page is served from memory (and may be kept by caches).
+pub const CACHE_SECONDS: i64 = 60;
+const CACHE_CONTROL: &str = "public, max-age=60";
+/// At most this many pages are kept (languages × periods asked for within a minute).
+const CACHE_ENTRIES: usize = 64;
+
+/// A page's key: the language's code, the period's first and last day.
+type PageKey = (&'static str, NaiveDate, NaiveDate);
+
+/// Rendered dashboards by [`PageKey`], with when they were drawn (by the services' clock, so
+/// tests can move it).
+#[derive(Default)]
+pub struct PageCache {
+    pages: Mutex<HashMap<PageKey, (Timestamp, Arc<str>)>>,
+    /// One rendering at a time: when a page expires under load, one request draws it again
+    /// and the others wait for it instead of all drawing it at once.
+    rendering: tokio::sync::Mutex<()>,
+}
+
+impl PageCache {
+    fn get(&self, key: &PageKey, now: Timestamp) -> Option<Arc<str>> {
+        let pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
+        pages
+            .get(key)
+            .filter(|(at, _)| fresh(*at, now))
+            .map(|(_, html)| html.clone())
+    }
+
+    fn put(&self, key: PageKey, now: Timestamp, html: Arc<str>) {
+        let mut pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
+        if pages.len() >= CACHE_ENTRIES && !pages.contains_key(&key) {
+            pages.retain(|_, (at, _)| fresh(*at, now));
+            if pages.len() >= CACHE_ENTRIES
+                && let Some(oldest) = pages.iter().min_by_key(|(_, (at, _))| *at).map(|(k, _)| *k)
+            {
+                pages.remove(&oldest);
+            }
+        }
+        pages.insert(key, (now, html));
+    }
+}
+
+fn fresh(at: Timestamp, now: Timestamp) -> bool {
+    now >= at && now - at < TimeDelta::seconds(CACHE_SECONDS)
+}
+
+#[derive(Deserialize, Default)]
+pub struct PublicPeriodQuery {
+    kuartal: Option<String>,
+}
+
+/// The period asked for; a quarter that cannot be read is a 400 page that says how to write it.
+async fn period(ui: &Ui, q: &PublicPeriodQuery) -> UiResult<Period> {
+    ui.state
+        .services
+        .public_period(q.kuartal.as_deref())
+        .await
+        .map_err(|e| match e {
+            ServiceError::Refused(r) if !r.fields.is_empty() => {
+                ui.error(StatusCode::BAD_REQUEST, &r.fields[0].message(ui.tr.lang))
+            }
+            e => ui.api_error(e.into()),
+        })
+}
+
+/// One choice of the period form.
+pub struct QuarterChoice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "statistik.html")]
+struct StatistikPage {
+    l: Layout,
+    s: PublicStatistics,
+    choices: Vec<QuarterChoice>,
+    /// `?kuartal=…` of this view (empty for the default period), for the download links.
+    query: String,
+}
+
+impl StatistikPage {
+    pub fn period_label(&self) -> String {
+        period_label(&self.l.tr, &self.s.period)
+    }
+    pub fn badge(&self, f: &AgencyFigures) -> &'static str {
+        badge(f)
+    }
+    pub fn badge_label(&self, f: &AgencyFigures) -> &'static str {
+        badge_label(&self.l.tr, f)
+    }
+    pub fn span(&self, d: &Option<TimeDelta>) -> String {
+        d.map_or_else(|| "—".into(), |d| self.l.tr.span(d))
+    }
+    pub fn name<'a>(&self, n: &'a NamedCount) -> &'a str {
+        if self.l.tr.is_en() {
+            &n.name_en
+        } else {
+            &n.name_id
+        }
+    }
+    pub fn status_label(&self, s: &tanggap_domain::ReportStatus) -> &'static str {
+        self.l.tr.status(s)
+    }
+}
+
+/// The current quarter and the three before it.
+fn quarter_choices(tr: &Tr, chosen: Option<&str>) -> Vec<QuarterChoice> {
+    let today = tr.now.with_timezone(&tr.tz).date_naive();
+    let mut p = Period::quarter_of(today);
+    let mut out = Vec::new();
+    for _ in 0..4 {
+        let value = p.quarter_name().unwrap_or_default();
+        out.push(QuarterChoice {
+            label: format!(
+                "{} {} {}",
+                tr.s("Kuartal", "Quarter"),
+                p.from.month0() / 3 + 1,
+                p.from.year()
+            ),
+            selected: chosen == Some(value.as_str()),
+            value,
+        });
+        p = p.previous_quarter();
+    }
+    out
+}
+
+/// `GET /statistik`: counts of public reports by status, category and kabupaten/kota, each
+/// agency's response figures with a red/amber/green label, the newest public reports, and the
+/// open-data links.
+pub async fn public_dashboard(ui: Ui, Query(q): Query<PublicPeriodQuery>) -> UiResult {
+    let p = period(&ui, &q).await?;
+    let key = (ui.tr.code(), p.from, p.to);
+    let now = ui.tr.now;
+    if let Some(html) = ui.state.statistik.get(&key, now) {
+        return Ok(cached(html));
+    }
+    let _rendering = ui.state.statistik.rendering.lock().await;
+    if let Some(html) = ui.state.statistik.get(&key, now) {
+        return Ok(cached(html));
+    }
+    let s = ui
+        .state
+        .services
+        .public_statistics(p)
+        .await
+        .map_err(|e| ui.api_error(e.into()))?;
+    let chosen = p.quarter_name().filter(|_| q.kuartal.is_some());
+    let page = StatistikPage {
+        l: Layout {
+            tr: ui.tr,
+            user: None,
+            csrf: String::new(),
+            flash: None,
+            flash_error: None,
+            unread: 0,
+            title: ui
+                .tr
+                .s("Statistik pengaduan publik", "Public complaint statistics")
+                .into(),
+            path: ui.path.clone(),
+        },
+        choices: quarter_choices(&ui.tr, chosen.as_deref()),
+        query: chosen.map_or_else(String::new, |c| format!("?kuartal={c}")),
+        s,
+    };
+    let html: Arc<str> = page
+        .render()
+        .map_err(|e| ui.api_error(ApiError::Internal(e.to_string())))?
+        .into();
+    ui.state.statistik.put(key, now, html.clone());
+    Ok(cached(html))
+}
+
+fn cached(html: Arc<str>) -> Response {
+    let mut r = Html(html.to_string()).into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(CACHE_CONTROL),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    r
+}
+
+/// `GET /data-terbuka.csv`: the public reports of the period in the national field names.
+pub async fn open_data_csv(ui: Ui, Query(q): Query<PublicPeriodQuery>) -> UiResult {
+    let data = open_data(&ui, &q).await?;
+    let body = crate::open_data::to_csv(&data)
+        .map_err(|e| ui.api_error(ApiError::Internal(e.to_string())))?;
+    Ok(download(
+        body,
+        "text/csv; charset=utf-8",
+        &data.period,
+        "csv",
+    ))
+}
+
+/// `GET /data-terbuka.json`: the same rows as a JSON array of objects.
+pub async fn open_data_json(ui: Ui, Query(q): Query<PublicPeriodQuery>) -> UiResult {
+    let data = open_data(&ui, &q).await?;
+    let body = crate::open_data::to_json(&data)
+        .map_err(|e| ui.api_error(ApiError::Internal(e.to_string())))?;
+    Ok(download(body, "application/json", &data.period, "json"))
+}
+
+async fn open_data(
+    ui: &Ui,
+    q: &PublicPeriodQuery,
+) -> Result<tanggap_service::open_data::OpenData, UiError> {
+    let p = period(ui, q).await?;
+    ui.state
+        .services
+        .open_data(p)
+        .await
+        .map_err(|e| ui.api_error(e.into()))
+}
+
+fn download(body: Vec<u8>, content_type: &'static str, p: &Period, ext: &str) -> Response {
+    let mut r = body.into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(CACHE_CONTROL),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"tanggap-data-terbuka-{}_{}.{ext}\"",
+        p.from, p.to
+    )) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    r
+}
