@@ -350,8 +350,12 @@ pub(crate) async fn compliance_counts(
         "SELECT a.agency_id, c.* FROM assignments a
          JOIN clocks c ON c.report_id = a.report_id AND c.assignment_id = a.id AND c.kind = 'completion'
          WHERE c.running_since IS NOT NULL AND c.stopped_at IS NULL
-           AND a.stage NOT IN ('diteruskan', 'bukan_wewenang') AND a.created_at >= ",
+           AND a.stage NOT IN ('diteruskan', 'bukan_wewenang')
+           AND (c.due_at IS NULL OR c.due_at < ",
     );
+    // A running clock whose deadline is still ahead has used no more than its budget (the
+    // deadline is where the budget runs out on the calendar): nothing to count, nothing to load.
+    qb.push_bind(us(now)).push(") AND a.created_at >= ");
     qb.push_bind(us(from))
         .push(" AND a.created_at < ")
         .push_bind(us(to));

@@ -236,8 +236,9 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<ObligationRecord>>;
     /// The accountability figures of a period counted by the database at `now` (SPEC section 6):
     /// obligations started in `[from, to)` per agency and in total, and assignments created in
-    /// it per agency; completion clocks still running come back to be judged on the working
-    /// calendar. Nothing is loaded per obligation: this is what the quarterly report uses.
+    /// it per agency; completion clocks still running past their deadline come back to be judged
+    /// on the working calendar (one whose deadline is ahead has not used its budget: not
+    /// counted). Nothing is loaded per obligation: this is what the quarterly report uses.
     async fn compliance_counts(
         &self,
         from: Timestamp,

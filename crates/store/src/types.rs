@@ -631,7 +631,8 @@ pub struct ComplianceCounts {
     pub total: tanggap_domain::compliance::ObligationCounts,
     /// Per agency, by agency id.
     pub assignments: Vec<tanggap_domain::compliance::AssignmentCounts>,
-    /// Completion clocks still running, with their agency: judged on the working calendar.
+    /// Completion clocks still running past their deadline, with their agency: judged on the
+    /// working calendar.
     pub running_completions: Vec<(String, tanggap_domain::Clock)>,
 }
 

@@ -507,7 +507,7 @@ async fn the_head_and_leadership_see_who_is_late(app: &TestApp) {
         (
             &sekda,
             "/pimpinan/rakor/2026-Q9.csv",
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
         ),
         (&head, "/pimpinan/rakor", StatusCode::FORBIDDEN),
         (&head, "/pimpinan/rakor/2026-Q3.pdf", StatusCode::FORBIDDEN),

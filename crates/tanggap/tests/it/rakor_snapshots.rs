@@ -114,7 +114,9 @@ async fn the_demo_quarter_matches_its_snapshots(app: &TestApp) {
 fn normalising_replaces_ids_and_hashes_only() {
     let h = "ab".repeat(32);
     assert_eq!(
-        normalise(&format!("LG-ABCDEF12, LG-ZZZZZZ99 LG-ABCDEF12 {h} 2026 cafe")),
+        normalise(&format!(
+            "LG-ABCDEF12, LG-ZZZZZZ99 LG-ABCDEF12 {h} 2026 cafe"
+        )),
         "LG-#1, LG-#2 LG-#1 HASH 2026 cafe"
     );
 }
