@@ -281,7 +281,7 @@ async fn main() {
     .unwrap();
     let mut pg_name = DropDatabase(None);
     // Where the full scan of the rakor measurement runs: the SQLite file or the database URL.
-    let mut scan_target = String::new();
+    let scan_target: String;
     let (store, plan): (Arc<dyn Store>, Vec<String>) = match a.backend.as_str() {
         "sqlite" => {
             let path = dir.path().join("bench.db");
