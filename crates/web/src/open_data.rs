@@ -37,12 +37,22 @@ pub fn fields(data: &OpenData, r: &OpenDataRow) -> [Option<String>; 11] {
     ]
 }
 
-/// CSV (RFC 4180 quoting by the `csv` crate), absent values empty.
+/// A citizen's text that a spreadsheet would take for a formula (`=`, `+`, `-`, `@`, a tab or a
+/// carriage return first) gets a leading apostrophe: opening open data must not run anything.
+fn inert(cell: String) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell
+    }
+}
+
+/// CSV (RFC 4180 quoting by the `csv` crate), absent values empty, formulas made inert.
 pub fn to_csv(data: &OpenData) -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::with_capacity(256 + data.rows.len() * 700));
     w.write_record(SP4N_FIELDS)?;
     for r in &data.rows {
-        w.write_record(fields(data, r).map(Option::unwrap_or_default))?;
+        w.write_record(fields(data, r).map(|v| inert(v.unwrap_or_default())))?;
     }
     w.into_inner().map_err(|e| e.into_error().into())
 }
@@ -97,4 +107,18 @@ pub fn to_json(data: &OpenData) -> Result<Vec<u8>, serde_json::Error> {
         })
         .collect();
     serde_json::to_vec(&rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inert;
+
+    #[test]
+    fn formulas_in_citizens_text_are_inert() {
+        assert_eq!(inert("=HYPERLINK(\"x\")".into()), "'=HYPERLINK(\"x\")");
+        assert_eq!(inert("+62 812".into()), "'+62 812");
+        assert_eq!(inert("@SUM(A1)".into()), "'@SUM(A1)");
+        assert_eq!(inert("Jalan rusak".into()), "Jalan rusak");
+        assert_eq!(inert(String::new()), "");
+    }
 }
