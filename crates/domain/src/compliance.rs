@@ -149,6 +149,23 @@ pub struct CompletionFact {
     pub finished: bool,
 }
 
+impl CompletionFact {
+    /// A completion clock still running, judged at `now` on the working calendar.
+    pub fn running(
+        agency_id: &str,
+        clock: &crate::Clock,
+        now: Timestamp,
+        cal: &WorkingCalendar,
+    ) -> CompletionFact {
+        CompletionFact {
+            agency_id: agency_id.to_string(),
+            used: clock.elapsed(now, cal),
+            budget: clock.budget,
+            finished: false,
+        }
+    }
+}
+
 /// A report's outcome as the reporter rated it, for each agency that worked on it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReportOutcomeFact {

@@ -135,14 +135,10 @@ impl Services {
         let running: Vec<CompletionFact> = counts
             .running_completions
             .iter()
-            .map(|(agency_id, c)| CompletionFact {
-                agency_id: agency_id.clone(),
-                used: c.elapsed(now, &cal),
-                budget: c.budget,
-                finished: false,
-            })
+            .map(|(agency_id, c)| CompletionFact::running(agency_id, c, now, &cal))
             .collect();
-        let lalai_facts: Vec<ObligationFact> = lalai_rows.iter().map(fact).collect();
+        let lalai_facts: Vec<ObligationFact> =
+            lalai_rows.iter().map(ObligationRecord::fact).collect();
         let figures = from_counts(
             &counts.obligations,
             &counts.assignments,
@@ -237,7 +233,7 @@ impl Services {
             .into_iter()
             .map(|o| ReportObligation {
                 outcome: outcome_of(&o, now),
-                lalai: fact(&o).is_lalai(now),
+                lalai: o.fact().is_lalai(now),
                 record: o,
             })
             .collect())
@@ -327,17 +323,6 @@ impl Services {
     }
 }
 
-pub(crate) fn fact(o: &ObligationRecord) -> ObligationFact {
-    ObligationFact {
-        agency_id: o.agency_id.clone(),
-        tracking_id: o.tracking_id.to_string(),
-        started_at: o.started_at,
-        due_at: o.due_at,
-        responded_at: o.responded_at,
-        cancelled_at: o.cancelled_at,
-    }
-}
-
 /// One response obligation of a report and how it counts now.
 #[derive(Debug, Clone)]
 pub struct ReportObligation {
@@ -349,5 +334,5 @@ pub struct ReportObligation {
 
 /// How one obligation counts now (for a report's page).
 pub fn outcome_of(o: &ObligationRecord, now: Timestamp) -> ObligationOutcome {
-    fact(o).outcome(now)
+    o.fact().outcome(now)
 }

@@ -2,7 +2,7 @@
 //! inbox, an agency's queue, the response facts behind the dashboards, notifications. Each read
 //! is scoped to the caller here.
 
-use crate::compliance::{AgencyLine, Compliance, Head, Scope, fact, head_at};
+use crate::compliance::{AgencyLine, Compliance, Head, Scope, head_at};
 use crate::reading::OpenedReport;
 use crate::{Caller, Result, ServiceError, Services};
 use chrono::{Days, TimeDelta};
@@ -526,7 +526,7 @@ impl Services {
         let items = obligations
             .iter()
             .map(|o| {
-                let f = fact(o);
+                let f = o.fact();
                 let b = briefs.get(&o.assignment_id);
                 ObligationLine {
                     tracking_id: o.tracking_id.to_string(),

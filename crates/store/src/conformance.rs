@@ -3689,17 +3689,8 @@ pub async fn counts_agree_with_the_facts(store: &dyn Store) {
                 let ids = scope.as_deref();
                 // The reference: every fact loaded, computed by the domain.
                 let obligations = store.obligations(from, to, ids).await.unwrap();
-                let facts: Vec<ObligationFact> = obligations
-                    .iter()
-                    .map(|o| ObligationFact {
-                        agency_id: o.agency_id.clone(),
-                        tracking_id: o.tracking_id.to_string(),
-                        started_at: o.started_at,
-                        due_at: o.due_at,
-                        responded_at: o.responded_at,
-                        cancelled_at: o.cancelled_at,
-                    })
-                    .collect();
+                let facts: Vec<ObligationFact> =
+                    obligations.iter().map(ObligationRecord::fact).collect();
                 let mut completions = vec![];
                 let mut outcomes = vec![];
                 for a in store.assignment_facts(from, to).await.unwrap() {
@@ -3735,17 +3726,8 @@ pub async fn counts_agree_with_the_facts(store: &dyn Store) {
                 // What the database counted.
                 let counts = store.compliance_counts(from, to, ids, now).await.unwrap();
                 let lalai = store.lalai_obligations(from, to, ids, now).await.unwrap();
-                let lalai_facts: Vec<ObligationFact> = lalai
-                    .iter()
-                    .map(|o| ObligationFact {
-                        agency_id: o.agency_id.clone(),
-                        tracking_id: o.tracking_id.to_string(),
-                        started_at: o.started_at,
-                        due_at: o.due_at,
-                        responded_at: o.responded_at,
-                        cancelled_at: o.cancelled_at,
-                    })
-                    .collect();
+                let lalai_facts: Vec<ObligationFact> =
+                    lalai.iter().map(ObligationRecord::fact).collect();
                 let expected_lalai: Vec<&ObligationFact> =
                     facts.iter().filter(|f| f.is_lalai(now)).collect();
                 assert_eq!(
@@ -3756,12 +3738,7 @@ pub async fn counts_agree_with_the_facts(store: &dyn Store) {
                 let running: Vec<CompletionFact> = counts
                     .running_completions
                     .iter()
-                    .map(|(agency_id, c)| CompletionFact {
-                        agency_id: agency_id.clone(),
-                        used: c.elapsed(now, &cal),
-                        budget: c.budget,
-                        finished: false,
-                    })
+                    .map(|(agency_id, c)| CompletionFact::running(agency_id, c, now, &cal))
                     .collect();
                 let got = from_counts(
                     &counts.obligations,

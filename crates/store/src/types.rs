@@ -591,6 +591,20 @@ pub struct ObligationRecord {
     pub cancelled_at: Option<Timestamp>,
 }
 
+impl ObligationRecord {
+    /// The obligation as the accountability figures count it.
+    pub fn fact(&self) -> tanggap_domain::compliance::ObligationFact {
+        tanggap_domain::compliance::ObligationFact {
+            agency_id: self.agency_id.clone(),
+            tracking_id: self.tracking_id.to_string(),
+            started_at: self.started_at,
+            due_at: self.due_at,
+            responded_at: self.responded_at,
+            cancelled_at: self.cancelled_at,
+        }
+    }
+}
+
 /// An obligation rebuilt from an existing report's timeline (upgrades).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewObligation {

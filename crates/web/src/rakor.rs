@@ -226,7 +226,7 @@ pub struct RankRow {
     pub median: String,
     pub p90: String,
     /// `hijau`, `kuning`, `merah`, or empty when nothing was due: the leadership dashboard's
-    /// thresholds (any unanswered overdue is red; 90 % and more green; 70 % and more yellow).
+    /// badge ([`rag`]).
     pub rag: &'static str,
     /// The tracking IDs of its lalai obligations, space-separated.
     pub evidence: String,
@@ -270,14 +270,13 @@ pub struct RakorView {
     pub chart_height: u32,
 }
 
-/// Red, yellow or green, as on the leadership dashboard.
+/// Red, yellow or green: the leadership dashboard's badge, named in Indonesian.
 pub fn rag(f: &tanggap_domain::compliance::AgencyFigures) -> &'static str {
-    match f.compliance() {
-        _ if f.unresponded_overdue > 0 => "merah",
-        Some(r) if r >= 0.9 => "hijau",
-        Some(r) if r >= 0.7 => "kuning",
-        Some(_) => "merah",
-        None => "",
+    match crate::ui::dashboards::badge(f) {
+        "b-red" => "merah",
+        "b-amber" => "kuning",
+        "b-green" => "hijau",
+        _ => "",
     }
 }
 
@@ -321,7 +320,8 @@ const BAR_ROW: u32 = 26;
 impl RakorView {
     pub fn new(r: &QuarterlyReport) -> RakorView {
         let c = &r.current;
-        let rows: Vec<RankRow> = ranked(c)
+        let ranking = ranked(c);
+        let rows: Vec<RankRow> = ranking
             .iter()
             .enumerate()
             .map(|(i, a)| {
@@ -375,7 +375,7 @@ impl RakorView {
             });
         }
         let width = |v: Option<f64>| v.map(|v| (v * 100.0).round().clamp(0.0, 100.0) as u32);
-        let bars: Vec<ChartBar> = ranked(c)
+        let bars: Vec<ChartBar> = ranking
             .iter()
             .enumerate()
             .map(|(i, a)| {

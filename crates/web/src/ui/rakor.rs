@@ -2,6 +2,7 @@
 //! of a chosen calendar quarter on a page, and the same report as a file (HTML, PDF, CSV, XLSX).
 //! One computation (`Services::quarterly_report`); the renderings are `crate::rakor`'s.
 
+use super::statistik::{QuarterChoice, quarter_choices};
 use super::{Layout, Ui, UiResult, page};
 use crate::error::ApiError;
 use crate::rakor::{FileFormat, RakorView};
@@ -10,17 +11,11 @@ use axum::extract::{Path, Query};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use tanggap_domain::compliance::Period;
 use tanggap_domain::policy::Permission;
 
 #[derive(Debug, Deserialize)]
 pub struct QuarterQuery {
     pub kuartal: Option<String>,
-}
-
-pub struct QuarterChoice {
-    pub value: String,
-    pub selected: bool,
 }
 
 #[derive(Template)]
@@ -31,39 +26,21 @@ struct RakorPage {
     choices: Vec<QuarterChoice>,
 }
 
-/// The last eight quarters, newest first, ending with the current one.
-fn quarters(ui: &Ui) -> Vec<String> {
-    let today = ui.tr.now.with_timezone(&ui.tr.tz).date_naive();
-    let mut q = Period::quarter_of(today);
-    let mut out = Vec::new();
-    for _ in 0..8 {
-        out.extend(q.quarter_name());
-        q = q.previous_quarter();
-    }
-    out
-}
-
 pub async fn page_view(ui: Ui, Query(q): Query<QuarterQuery>) -> UiResult {
     ui.require(Permission::ViewCompliance)?;
-    let all = quarters(&ui);
     // The meeting discusses the quarter that has ended: that is the default.
     let chosen = q
         .kuartal
         .filter(|k| !k.trim().is_empty())
-        .unwrap_or_else(|| all.get(1).cloned().unwrap_or_default());
+        .or_else(|| quarter_choices(&ui.tr, None, 2).pop().map(|c| c.value))
+        .unwrap_or_default();
     let report = ui
         .state
         .services
         .quarterly_report(ui.caller(), &chosen)
         .await
         .map_err(|e| ui.api_error(e.into()))?;
-    let choices = all
-        .iter()
-        .map(|v| QuarterChoice {
-            selected: *v == report.quarter,
-            value: v.clone(),
-        })
-        .collect();
+    let choices = quarter_choices(&ui.tr, Some(&report.quarter), 8);
     Ok(page(&RakorPage {
         l: ui
             .layout(ui.tr.s(

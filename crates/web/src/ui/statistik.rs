@@ -128,12 +128,12 @@ impl StatistikPage {
     }
 }
 
-/// The current quarter and the three before it.
-fn quarter_choices(tr: &Tr, chosen: Option<&str>) -> Vec<QuarterChoice> {
+/// The current quarter and the `count - 1` before it, newest first.
+pub(crate) fn quarter_choices(tr: &Tr, chosen: Option<&str>, count: usize) -> Vec<QuarterChoice> {
     let today = tr.now.with_timezone(&tr.tz).date_naive();
     let mut p = Period::quarter_of(today);
     let mut out = Vec::new();
-    for _ in 0..4 {
+    for _ in 0..count {
         let value = p.quarter_name().unwrap_or_default();
         out.push(QuarterChoice {
             label: format!(
@@ -185,7 +185,7 @@ pub async fn public_dashboard(ui: Ui, Query(q): Query<PublicPeriodQuery>) -> UiR
                 .into(),
             path: ui.path.clone(),
         },
-        choices: quarter_choices(&ui.tr, chosen.as_deref()),
+        choices: quarter_choices(&ui.tr, chosen.as_deref(), 4),
         query: chosen.map_or_else(String::new, |c| format!("?kuartal={c}")),
         s,
     };
