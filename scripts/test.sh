@@ -38,12 +38,13 @@ status=0
 # Two phases: everything but the browser, then the browser tests on their own.
 cargo test --workspace --no-fail-fast -- --skip browser 2>&1 | tee "$log" || status=$?
 
-# On the sandboxed CI machines, something outside the machine ends every process on it (the
-# database and CI included) when Chromium starts talking to the network; run in a network
-# namespace of their own with only loopback, the same tests pass. So CI
-# (TANGGAP_TEST_NETNS=1) runs the browser phase there: the app under test, chromedriver and
+# On the sandboxed CI machines, something outside the machine has ended every process on it
+# (the database and CI included) just as the browser tests started: not understood yet (no trace
+# in the kernel log; Chromium on its own, or killing its process group, does not do it). Run one
+# test at a time in a network namespace of their own with only loopback, they passed in four of
+# five runs, so CI (TANGGAP_TEST_NETNS=1) runs them there: the app under test, chromedriver and
 # Chromium share that loopback, and PostgreSQL is reached through its Unix socket.
-browser=(cargo test --offline -p tanggap --test it --no-fail-fast browser)
+browser=(cargo test --offline -p tanggap --test it --no-fail-fast browser -- --test-threads=1)
 if [ "${TANGGAP_TEST_NETNS:-}" = 1 ] && unshare --net true 2>/dev/null; then
   sock="${TANGGAP_TEST_SOCKET_URL:-postgres://postgres@%2Fvar%2Frun%2Fpostgresql/postgres}"
   echo "browser tests in a network namespace of their own (PostgreSQL at $sock)" >&2
