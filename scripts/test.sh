@@ -38,21 +38,10 @@ status=0
 # Two phases: everything but the browser, then the browser tests on their own.
 cargo test --workspace --no-fail-fast -- --skip browser 2>&1 | tee "$log" || status=$?
 
-# On the sandboxed CI machines, something outside the machine has ended every process on it
-# (the database and CI included) just as the browser tests started: not understood yet (no trace
-# in the kernel log; Chromium on its own, or killing its process group, does not do it). Run one
-# test at a time in a network namespace of their own with only loopback, they passed in four of
-# five runs, so CI (TANGGAP_TEST_NETNS=1) runs them there: the app under test, chromedriver and
-# Chromium share that loopback, and PostgreSQL is reached through its Unix socket.
-browser=(cargo test --offline -p tanggap --test it --no-fail-fast browser -- --test-threads=1)
-if [ "${TANGGAP_TEST_NETNS:-}" = 1 ] && unshare --net true 2>/dev/null; then
-  sock="${TANGGAP_TEST_SOCKET_URL:-postgres://postgres@%2Fvar%2Frun%2Fpostgresql/postgres}"
-  echo "browser tests in a network namespace of their own (PostgreSQL at $sock)" >&2
-  unshare --net bash -c 'ip link set lo up && exec "$@"' _ \
-    env TANGGAP_TEST_DATABASE_URL="$sock" "${browser[@]}" 2>&1 | tee -a "$log" || status=$?
-else
-  "${browser[@]}" 2>&1 | tee -a "$log" || status=$?
-fi
+# The browser tests one at a time, after the rest (they share the machine's two cores with
+# nothing else that way).
+cargo test --offline --workspace --test it --no-fail-fast browser -- --test-threads=1 2>&1 \
+  | tee -a "$log" || status=$?
 
 # Say how many conformance tests ran on each backend.
 awk '

@@ -41,9 +41,13 @@ impl Browser {
 impl Drop for Browser {
     /// chromedriver runs in a process group of its own, with the Chromium processes it started:
     /// killing the group leaves nothing behind, even when a test failed half-way.
+    ///
+    /// The group is named after `--`: procps-ng's `kill -KILL -12345` reads `-1` as the pid and
+    /// signals every process on the machine (that was the "machine kill" of earlier CI runs).
     fn drop(&mut self) {
+        let group = format!("-{}", self.driver.id());
         let _ = Command::new("kill")
-            .args(["-KILL", &format!("-{}", self.driver.id())])
+            .args(["-s", "KILL", "--", &group])
             .stderr(Stdio::null())
             .status();
         let _ = self.driver.kill();
