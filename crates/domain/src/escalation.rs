@@ -189,6 +189,11 @@ pub fn digest_key(agency_id: &str, date: chrono::NaiveDate, recipient: &str) -> 
     format!("digest:{agency_id}:{date}:{recipient}")
 }
 
+/// The idempotency key of leadership's daily digest about `date` to one recipient.
+pub fn leadership_digest_key(date: chrono::NaiveDate, recipient: &str) -> String {
+    format!("ringkasan:{date}:{recipient}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

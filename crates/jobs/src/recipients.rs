@@ -67,6 +67,15 @@ impl Directory {
         })
     }
 
+    /// Leadership's addresses (active `pimpinan` users), each as a named user.
+    pub fn leadership(&self) -> Vec<Address> {
+        dedupe(
+            self.users(Role::Pimpinan, None)
+                .flat_map(|u| user_addresses(RecipientKind::User, u))
+                .collect(),
+        )
+    }
+
     /// The addresses of one kind of recipient.
     pub fn addresses(
         &self,
@@ -75,32 +84,7 @@ impl Directory {
         report: Option<&ReportRecord>,
     ) -> Vec<Address> {
         let mut out = Vec::new();
-        let user = |u: &User, out: &mut Vec<Address>| {
-            out.push(Address {
-                kind,
-                user_id: Some(u.id),
-                channel: NotifyChannel::InApp,
-                address: None,
-            });
-            if let Some(email) = &u.email {
-                out.push(Address {
-                    kind,
-                    user_id: Some(u.id),
-                    channel: NotifyChannel::Email,
-                    address: Some(email.clone()),
-                });
-            }
-            // A registered staff phone hears on WhatsApp, and answers from it (the chat use
-            // case knows the number as this user's).
-            if let Some(phone) = &u.phone {
-                out.push(Address {
-                    kind,
-                    user_id: Some(u.id),
-                    channel: NotifyChannel::Whatsapp,
-                    address: Some(phone.clone()),
-                });
-            }
-        };
+        let user = |u: &User, out: &mut Vec<Address>| out.extend(user_addresses(kind, u));
         match kind {
             RecipientKind::Officers => {
                 if let Some(a) = agency_id {
@@ -148,6 +132,34 @@ impl Directory {
         }
         out
     }
+}
+
+/// A user's addresses: the in-app inbox, their e-mail, and WhatsApp at a registered staff phone
+/// (they answer from it: the chat use case knows the number as this user's).
+fn user_addresses(kind: RecipientKind, u: &User) -> Vec<Address> {
+    let mut out = vec![Address {
+        kind,
+        user_id: Some(u.id),
+        channel: NotifyChannel::InApp,
+        address: None,
+    }];
+    if let Some(email) = &u.email {
+        out.push(Address {
+            kind,
+            user_id: Some(u.id),
+            channel: NotifyChannel::Email,
+            address: Some(email.clone()),
+        });
+    }
+    if let Some(phone) = &u.phone {
+        out.push(Address {
+            kind,
+            user_id: Some(u.id),
+            channel: NotifyChannel::Whatsapp,
+            address: Some(phone.clone()),
+        });
+    }
+    out
 }
 
 /// Where to reach the reporter: back on WhatsApp or SMS if they wrote that way, else by e-mail,

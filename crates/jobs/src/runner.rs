@@ -43,7 +43,9 @@ pub fn spawn(
     mut shutdown: watch::Receiver<bool>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let scheduler = Scheduler::new(services.clone(), store.clone(), config.scheduler.clone());
+        let mut settings = config.scheduler.clone();
+        settings.public_url = settings.public_url.or_else(|| config.public_url.clone());
+        let scheduler = Scheduler::new(services.clone(), store.clone(), settings);
         let dispatcher = Dispatcher::new(store.clone(), senders, config.dispatch.clone());
         let reporter_updates = crate::ReporterUpdates::new(store, config.public_url.clone());
         tracing::info!(

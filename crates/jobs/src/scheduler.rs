@@ -29,6 +29,9 @@ pub struct SchedulerSettings {
     pub digest_hour: u32,
     /// Rounds of claiming per sweep, so that one sweep ends even if clocks keep coming due.
     pub max_batches: u32,
+    /// The public address, for the link in leadership's daily digest (`JobsConfig::public_url`
+    /// when not set here).
+    pub public_url: Option<String>,
 }
 
 impl Default for SchedulerSettings {
@@ -39,6 +42,7 @@ impl Default for SchedulerSettings {
             concurrency: 16,
             digest_hour: 7,
             max_batches: 100,
+            public_url: None,
         }
     }
 }
@@ -111,7 +115,8 @@ impl Scheduler {
     }
 
     /// Do everything due at `now`: act on every crossed threshold of every due clock (each
-    /// clock's thresholds in order), then enqueue the morning digest if it is time.
+    /// clock's thresholds in order), then enqueue the heads' morning digest and leadership's
+    /// daily digest if it is time.
     ///
     /// Reports are worked on concurrently (`concurrency` at a time; on SQLite their firings then
     /// share group commits), the clocks of one report one after another, since each firing moves
@@ -175,6 +180,16 @@ impl Scheduler {
         .await?;
         report.digests = digests;
         report.notifications += notes;
+        report.notifications += digest::leadership_digest(
+            &self.services,
+            store.as_ref(),
+            now,
+            &cal,
+            self.settings.digest_hour,
+            &mut directory,
+            self.settings.public_url.as_deref(),
+        )
+        .await?;
         Ok(report)
     }
 

@@ -15,7 +15,7 @@ use tanggap_service::accounts::UserInput;
 
 on_both_backends!(the_head_and_leadership_see_who_is_late);
 
-fn wib(s: &str) -> DateTime<Utc> {
+pub(crate) fn wib(s: &str) -> DateTime<Utc> {
     NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M")
         .unwrap()
         .and_local_timezone(chrono_tz::Asia::Jakarta)
@@ -24,7 +24,8 @@ fn wib(s: &str) -> DateTime<Utc> {
 }
 
 /// What a reporter gave (`complaint`), which no dashboard may show.
-const REPORTER: [&str; 4] = ["Siti Aminah", "81234567890", "3456-7890", "siti@example.id"];
+pub(crate) const REPORTER: [&str; 4] =
+    ["Siti Aminah", "81234567890", "3456-7890", "siti@example.id"];
 
 /// A kepala with an e-mail address (so their notifications also travel by e-mail), logged in.
 async fn kepala(app: &TestApp, username: &str, agency: &str) -> Caller {
@@ -48,7 +49,12 @@ async fn kepala(app: &TestApp, username: &str, agency: &str) -> Caller {
 }
 
 /// A report submitted and dispatched now; its tracking ID and assignment ids by agency.
-async fn dispatched(op: &Caller, app: &TestApp, title: &str, agencies: &[&str]) -> (String, Value) {
+pub(crate) async fn dispatched(
+    op: &Caller,
+    app: &TestApp,
+    title: &str,
+    agencies: &[&str],
+) -> (String, Value) {
     let mut r = complaint(title);
     r["category"] = Value::Null;
     r["occurred_on"] = Value::Null;
@@ -67,20 +73,20 @@ async fn dispatched(op: &Caller, app: &TestApp, title: &str, agencies: &[&str]) 
     (tid, v["assignments"].clone())
 }
 
-async fn html(c: &Caller, path: &str) -> String {
+pub(crate) async fn html(c: &Caller, path: &str) -> String {
     let r = c.get(path).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK, "{path}");
     r.text().await.unwrap()
 }
 
 /// The page's own content (the layout around it is not this page's).
-fn main_of(page: &str) -> &str {
+pub(crate) fn main_of(page: &str) -> &str {
     let start = page.find("<main").expect("a <main>");
     &page[start..page[start..].find("</main>").unwrap() + start]
 }
 
 /// What a reader sees of some HTML: the text outside the tags.
-fn visible(html: &str) -> String {
+pub(crate) fn visible(html: &str) -> String {
     let mut out = String::new();
     let mut in_tag = false;
     for c in html.chars() {
@@ -95,7 +101,7 @@ fn visible(html: &str) -> String {
 }
 
 /// The table with this id.
-fn table<'a>(page: &'a str, id: &str) -> &'a str {
+pub(crate) fn table<'a>(page: &'a str, id: &str) -> &'a str {
     let start = page
         .find(&format!("<table id=\"{id}\""))
         .unwrap_or_else(|| panic!("no table #{id}"));
@@ -103,7 +109,7 @@ fn table<'a>(page: &'a str, id: &str) -> &'a str {
 }
 
 /// Tracking IDs linked from a piece of a page, in order.
-fn tracking_ids(part: &str) -> Vec<String> {
+pub(crate) fn tracking_ids(part: &str) -> Vec<String> {
     part.split("href=\"/kelola/")
         .skip(1)
         .map(|s| s[..s.find('"').unwrap()].to_string())
@@ -130,7 +136,7 @@ fn row_of<'a>(part: &'a str, tid: &str) -> &'a str {
     &part[start..start + part[start..].find("</tr>").unwrap()]
 }
 
-fn assert_no_reporter(what: &str, text: &str) {
+pub(crate) fn assert_no_reporter(what: &str, text: &str) {
     for r in REPORTER {
         assert!(!text.contains(r), "{what} shows the reporter's {r}");
     }

@@ -25,6 +25,7 @@ mod delivery;
 mod doors;
 mod english_pages;
 mod fakes;
+mod leadership_digest;
 mod page_uploads;
 mod public_dashboard;
 mod rakor_snapshots;

@@ -192,6 +192,9 @@ pub struct Figures {
 }
 
 impl Figures {
+    pub fn new(c: Compliance, tr: Tr, drill: Option<String>) -> Figures {
+        Figures { c, tr, drill }
+    }
     pub fn badge(&self, f: &AgencyFigures) -> &'static str {
         badge(f)
     }
@@ -217,14 +220,19 @@ impl Figures {
     }
 }
 
-/// `1 Okt 2026 – 30 Okt 2026`, in the pages' date format.
+/// `1 Okt 2026 – 30 Okt 2026`, in the pages' date format; one day is just that day.
 pub(crate) fn period_label(tr: &Tr, p: &Period) -> String {
-    let day = |d: chrono::NaiveDate| {
-        d.and_hms_opt(12, 0, 0)
-            .and_then(|t| t.and_local_timezone(tr.tz).single())
-            .map_or_else(|| d.to_string(), |t| tr.date(&t.with_timezone(&Utc)))
-    };
-    format!("{} – {}", day(p.from), day(p.to))
+    if p.from == p.to {
+        return day_label(tr, p.from);
+    }
+    format!("{} – {}", day_label(tr, p.from), day_label(tr, p.to))
+}
+
+/// `1 Okt 2026`: a date in the pages' date format.
+pub(crate) fn day_label(tr: &Tr, d: chrono::NaiveDate) -> String {
+    d.and_hms_opt(12, 0, 0)
+        .and_then(|t| t.and_local_timezone(tr.tz).single())
+        .map_or_else(|| d.to_string(), |t| tr.date(&t.with_timezone(&Utc)))
 }
 
 /// Red/amber/green for an agency's response compliance (the one rule, for every dashboard):
@@ -249,7 +257,7 @@ pub(crate) fn badge_label(tr: &Tr, f: &AgencyFigures) -> &'static str {
     }
 }
 
-fn head_name(h: &Option<Head>) -> String {
+pub(crate) fn head_name(h: &Option<Head>) -> String {
     match h {
         Some(Head {
             name,

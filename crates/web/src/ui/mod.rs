@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod citizen;
 pub mod dashboards;
+pub mod digest;
 pub mod form;
 pub mod map;
 pub mod notifications;
@@ -644,6 +645,7 @@ pub fn router() -> Router<AppState> {
             "/pimpinan/instansi/{agency}",
             get(dashboards::leadership_agency),
         )
+        .route("/pimpinan/ringkasan", get(digest::page_view))
         .route("/pimpinan/rakor", get(rakor::page_view))
         .route("/pimpinan/rakor/{file}", get(rakor::file))
         .route("/admin", get(admin::index))
