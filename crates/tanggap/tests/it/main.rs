@@ -27,6 +27,7 @@ mod english_pages;
 mod fakes;
 mod page_uploads;
 mod public_dashboard;
+mod rakor_example;
 mod rakor_snapshots;
 mod receipts;
 mod reporters_safe;
