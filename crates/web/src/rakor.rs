@@ -35,6 +35,30 @@ pub const DEFINITIONS: &[(&str, &str)] = &[
         "tepat_waktu / (tepat_waktu + terlambat + belum_direspons_lewat_tenggat) x 100.",
     ),
     (
+        "penyelesaian_tepat_target",
+        "Disposisi triwulan ini yang dituntaskan dalam target penyelesaian (informasi/aspirasi 5 hari kerja, pengaduan 14, dengan cek lapangan 60), dinilai dari waktu kerja yang terpakai; waktu menunggu jawaban pelapor tidak dihitung.",
+    ),
+    (
+        "penyelesaian_terlambat",
+        "Disposisi yang dituntaskan sesudah waktu kerja targetnya habis.",
+    ),
+    (
+        "belum_selesai_lewat_target",
+        "Disposisi yang belum tuntas dan waktu kerja targetnya sudah habis pada saat laporan dibuat.",
+    ),
+    (
+        "penyelesaian_tepat_target_persen",
+        "penyelesaian_tepat_target / (penyelesaian_tepat_target + penyelesaian_terlambat + belum_selesai_lewat_target) x 100; yang belum tuntas dan masih dalam target tidak dihitung.",
+    ),
+    (
+        "dibuka_kembali_persen",
+        "Disposisi yang dibuka kembali oleh pelapor / disposisi yang pernah dituntaskan x 100.",
+    ),
+    (
+        "kepuasan_rata_rata",
+        "Rata-rata penilaian pelapor (1-5) atas laporan yang instansi ini tangani sebagai instansi utama.",
+    ),
+    (
         "kepala",
         "Kepala instansi yang menjabat pada tenggat kewajiban (untuk peringkat: pada akhir kuartal atau saat laporan dibuat).",
     ),
@@ -46,6 +70,11 @@ pub(crate) fn time(r: &QuarterlyReport, t: &DateTime<Utc>) -> String {
 
 pub(crate) fn percent(v: Option<f64>) -> String {
     v.map_or_else(String::new, |v| format!("{:.1}", v * 100.0))
+}
+
+/// A mean rating on the 1-5 scale, one decimal; empty without ratings.
+pub(crate) fn satisfaction(v: Option<f64>) -> String {
+    v.map_or_else(String::new, |v| format!("{v:.1}"))
 }
 
 pub(crate) fn hours(d: Option<chrono::TimeDelta>) -> String {
@@ -119,6 +148,12 @@ pub fn csv(r: &QuarterlyReport) -> Result<String, csv::Error> {
         "median_respons_jam",
         "p90_respons_jam",
         "nomor_laporan_lalai",
+        "penyelesaian_tepat_target",
+        "penyelesaian_terlambat",
+        "belum_selesai_lewat_target",
+        "penyelesaian_tepat_target_persen",
+        "dibuka_kembali_persen",
+        "kepuasan_rata_rata",
     ])?;
     let v = RakorView::new(r);
     for x in &v.rows {
@@ -142,6 +177,12 @@ pub fn csv(r: &QuarterlyReport) -> Result<String, csv::Error> {
             x.median.clone(),
             x.p90.clone(),
             x.evidence.clone(),
+            x.completion_on_target.to_string(),
+            x.completion_late.to_string(),
+            x.completion_open_overdue.to_string(),
+            x.completion.clone(),
+            x.reopened.clone(),
+            x.satisfaction.clone(),
         ])?;
     }
     let t = &v.total;
@@ -161,6 +202,16 @@ pub fn csv(r: &QuarterlyReport) -> Result<String, csv::Error> {
         &t.lalai.to_string(),
         &t.compliance,
         &t.previous,
+        &t.change,
+        &t.median,
+        &t.p90,
+        "",
+        &t.completion_on_target.to_string(),
+        &t.completion_late.to_string(),
+        &t.completion_open_overdue.to_string(),
+        &t.completion,
+        &t.reopened,
+        &t.satisfaction,
     ])?;
     w.write_record([
         "bagian",
@@ -230,6 +281,15 @@ pub struct RankRow {
     pub rag: &'static str,
     /// The tracking IDs of its lalai obligations, space-separated.
     pub evidence: String,
+    pub completion_on_target: u64,
+    pub completion_late: u64,
+    pub completion_open_overdue: u64,
+    /// Completion within target, percent (empty when nothing was judged).
+    pub completion: String,
+    /// Reopened after finishing, percent of the finished (empty when none was finished).
+    pub reopened: String,
+    /// The reporters' mean rating, 1-5 with one decimal (empty without ratings).
+    pub satisfaction: String,
 }
 
 /// One obligation of the lalai list, the evidence.
@@ -311,6 +371,12 @@ fn rank_row(
         p90: hours(f.p90_response),
         rag: rag(f),
         evidence: f.lalai_tracking_ids.join(" "),
+        completion_on_target: f.completion_on_target,
+        completion_late: f.completion_late,
+        completion_open_overdue: f.completion_open_overdue,
+        completion: percent(f.completion_rate()),
+        reopened: percent(f.reopened_rate()),
+        satisfaction: satisfaction(f.satisfaction()),
     }
 }
 

@@ -8,7 +8,7 @@
 //! is clipped. Then krilla writes the pages, embedding the subset of DejaVu Sans Condensed that
 //! the report uses (`assets/fonts/`, licence beside it).
 
-use crate::rakor::{DEFINITIONS, hours, name_of, percent, ranked, time};
+use crate::rakor::{DEFINITIONS, hours, name_of, percent, ranked, satisfaction, time};
 use krilla::Document;
 use krilla::color::rgb;
 use krilla::geom::{PathBuilder, Point, Rect, Transform};
@@ -730,6 +730,9 @@ fn ranking_table(l: &mut Layout, r: &QuarterlyReport, ranking: &[&AgencyLine]) {
         "Perubahan (poin)",
         "Median respons (jam)",
         "P90 respons (jam)",
+        "Selesai tepat target (%)",
+        "Dibuka kembali (%)",
+        "Kepuasan (1–5)",
     ];
     let rows: Vec<(String, Vec<String>, &AgencyLine)> = ranking
         .iter()
@@ -750,6 +753,9 @@ fn ranking_table(l: &mut Layout, r: &QuarterlyReport, ranking: &[&AgencyLine]) {
         String::new(),
         String::new(),
         String::new(),
+        percent(t.completion_rate()),
+        percent(t.reopened_rate()),
+        satisfaction(t.satisfaction()),
     ];
     // Number columns as wide as their widest value, the names take what is left.
     let widths: Vec<f32> = (0..number_titles.len())
@@ -877,6 +883,9 @@ fn number_cells(r: &QuarterlyReport, a: &AgencyLine) -> Vec<String> {
         change,
         hours(f.median_response),
         hours(f.p90_response),
+        percent(f.completion_rate()),
+        percent(f.reopened_rate()),
+        satisfaction(f.satisfaction()),
     ]
 }
 

@@ -10,6 +10,7 @@ use rust_xlsxwriter::{
     Chart, ChartLegendPosition, ChartType, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet,
     XlsxError,
 };
+use tanggap_domain::compliance::AgencyFigures;
 use tanggap_service::rakor::QuarterlyReport;
 
 const TITLE: &str = "Laporan akuntabilitas triwulanan (rakor)";
@@ -33,10 +34,18 @@ const RANKING_COLUMNS: &[(&str, f64)] = &[
     ("Perubahan (poin)", 11.0),
     ("Median respons (jam)", 11.0),
     ("P90 respons (jam)", 11.0),
+    ("Selesai tepat target", 11.0),
+    ("Selesai terlambat", 11.0),
+    ("Belum selesai, lewat target", 12.0),
+    ("Selesai tepat target (%)", 12.0),
+    ("Dibuka kembali (%)", 11.0),
+    ("Kepuasan (1–5)", 10.0),
 ];
 /// Where the ranking's compliance columns are (zero-based), for the chart.
 const COMPLIANCE_COL: u16 = 12;
 const PREVIOUS_COL: u16 = 13;
+/// Where the completion and outcome columns start (zero-based).
+const COMPLETION_COL: u16 = 17;
 
 /// The report as an XLSX workbook.
 pub fn xlsx(r: &QuarterlyReport) -> Result<Vec<u8>, RakorFileError> {
@@ -165,6 +174,7 @@ fn ranking(ws: &mut Worksheet, r: &QuarterlyReport) -> Result<u32, XlsxError> {
                 )?;
             }
         }
+        outcomes(ws, row, f, false)?;
     }
     let n = lines.len() as u32;
     // The total below the filtered range, so that filtering leaves it in place.
@@ -189,9 +199,45 @@ fn ranking(ws: &mut Worksheet, r: &QuarterlyReport) -> Result<u32, XlsxError> {
     if let Some(v) = r.previous.total.compliance() {
         ws.write_number_with_format(total_row, PREVIOUS_COL, v, &pct.set_bold())?;
     }
+    outcomes(ws, total_row, t, true)?;
     ws.set_freeze_panes(1, 0)?;
     ws.autofilter(0, 0, n.max(1), RANKING_COLUMNS.len() as u16 - 1)?;
     Ok(n)
+}
+
+/// Completion within target, reopened and satisfaction: counts, then rates (empty when there
+/// is nothing to divide by, as in the CSV).
+fn outcomes(ws: &mut Worksheet, row: u32, f: &AgencyFigures, bold: bool) -> Result<(), XlsxError> {
+    let style = |f: Format| if bold { f.set_bold() } else { f };
+    let counts = [
+        f.completion_on_target,
+        f.completion_late,
+        f.completion_open_overdue,
+    ];
+    for (k, n) in counts.iter().enumerate() {
+        ws.write_number_with_format(
+            row,
+            COMPLETION_COL + k as u16,
+            *n as f64,
+            &style(Format::new()),
+        )?;
+    }
+    let pct = style(Format::new().set_num_format("0.0%"));
+    if let Some(v) = f.completion_rate() {
+        ws.write_number_with_format(row, COMPLETION_COL + 3, v, &pct)?;
+    }
+    if let Some(v) = f.reopened_rate() {
+        ws.write_number_with_format(row, COMPLETION_COL + 4, v, &pct)?;
+    }
+    if let Some(v) = f.satisfaction() {
+        ws.write_number_with_format(
+            row,
+            COMPLETION_COL + 5,
+            v,
+            &style(Format::new().set_num_format("0.0")),
+        )?;
+    }
+    Ok(())
 }
 
 fn lalai(ws: &mut Worksheet, r: &QuarterlyReport) -> Result<(), XlsxError> {
@@ -378,6 +424,12 @@ mod tests {
         // Nothing due: no compliance at all rather than a zero.
         assert_eq!(text(&p, 3, 2), BPBD);
         assert!(matches!(p.get_value((3, 12)), None | Some(Data::Empty)));
+        // Completion and outcomes after the response columns: counts always, rates only when
+        // there is something to divide by (nothing was finished or rated in the sample).
+        assert_eq!(text(&p, 0, 20), "Selesai tepat target (%)");
+        assert_eq!(text(&p, 0, 22), "Kepuasan (1–5)");
+        assert_eq!(number(&p, 1, 17), 0.0);
+        assert!(matches!(p.get_value((1, 20)), None | Some(Data::Empty)));
         assert_eq!(text(&p, 5, 2), "Semua instansi");
         assert_eq!(number(&p, 5, 5), 34.0);
 

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use tanggap_domain::Role;
 
 /// An instant written in WIB.
-fn wib(s: &str) -> DateTime<Utc> {
+pub(crate) fn wib(s: &str) -> DateTime<Utc> {
     NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M")
         .unwrap()
         .and_local_timezone(chrono_tz::Asia::Jakarta)
@@ -18,13 +18,14 @@ fn wib(s: &str) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
-struct World<'a> {
-    app: &'a TestApp,
-    op: Caller,
+/// A scenario on one application: the desk, agencies' officers, and the clock moved by hand.
+pub(crate) struct World<'a> {
+    pub(crate) app: &'a TestApp,
+    pub(crate) op: Caller,
 }
 
 impl<'a> World<'a> {
-    async fn new(app: &'a TestApp, start: &str) -> World<'a> {
+    pub(crate) async fn new(app: &'a TestApp, start: &str) -> World<'a> {
         app.clock.set(wib(start));
         World {
             op: app.staff("angka.op", Role::Operator, None).await,
@@ -32,11 +33,11 @@ impl<'a> World<'a> {
         }
     }
 
-    fn at(&self, t: &str) {
+    pub(crate) fn at(&self, t: &str) {
         self.app.clock.set(wib(t));
     }
 
-    async fn agency(&self, agency: &str) -> Caller {
+    pub(crate) async fn agency(&self, agency: &str) -> Caller {
         self.app
             .staff(&format!("angka.{agency}"), Role::Petugas, Some(agency))
             .await
@@ -44,7 +45,11 @@ impl<'a> World<'a> {
 
     /// A report dispatched now to these agencies (the first is the lead); its tracking ID,
     /// secret and assignment ids.
-    async fn dispatched(&self, kind: &str, agencies: &[&str]) -> (String, String, Vec<i64>) {
+    pub(crate) async fn dispatched(
+        &self,
+        kind: &str,
+        agencies: &[&str],
+    ) -> (String, String, Vec<i64>) {
         let mut r = complaint("Laporan untuk angka kepatuhan");
         r["kind"] = json!(kind);
         r["occurred_on"] = Value::Null;
@@ -79,7 +84,13 @@ impl<'a> World<'a> {
         (tid, secret, ids)
     }
 
-    async fn update(&self, who: &Caller, tid: &str, aid: i64, stage: &str) -> reqwest::Response {
+    pub(crate) async fn update(
+        &self,
+        who: &Caller,
+        tid: &str,
+        aid: i64,
+        stage: &str,
+    ) -> reqwest::Response {
         who.post(&format!("/api/v1/reports/{tid}/assignments/{aid}/updates"))
             .json(&json!({"stage": stage, "note": format!("Tahap {stage}.")}))
             .send()

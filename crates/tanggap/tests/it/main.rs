@@ -28,6 +28,7 @@ mod fakes;
 mod leadership_digest;
 mod page_uploads;
 mod public_dashboard;
+mod rakor_example;
 mod rakor_snapshots;
 mod receipts;
 mod reporters_safe;
