@@ -76,6 +76,13 @@ ts = [threading.Thread(target=work, args=(jobs[i::8],)) for i in range(8)]
 print(f"dispatched {len(jobs) - len(failed)} of {len(jobs)}" + (f", refused: {sorted(set(failed))}" if failed else ""))
 PY
   echo "backend=$backend reports=$(sql "SELECT count(*) FROM reports") public_listed=$(sql "SELECT count(*) FROM reports WHERE status NOT IN ('baru','diarsipkan','duplikat') AND NOT rahasia") obligations=$(sql "SELECT count(*) FROM obligations")"
+  # Let the background jobs catch up with the dispatches (the outbox announces each new
+  # assignment) so that wrk measures the page, not the outbox on the same two cores; at most 3 min.
+  for _ in $(seq 1 180); do
+    [ "$(sql "SELECT count(*) FROM notifications WHERE status IN ('pending', 'sending')")" = 0 ] && break
+    sleep 1
+  done
+  echo "outbox waiting: $(sql "SELECT count(*) FROM notifications WHERE status IN ('pending', 'sending')")"
   # The first request renders (nothing cached yet); then wrk, mostly served from memory with
   # one render a minute per language and period.
   curl -s -o /dev/null -w "first render: %{time_total}s, %{size_download} bytes (%{http_code})\n" "$base/statistik"
