@@ -257,7 +257,7 @@ pub(crate) fn badge_label(tr: &Tr, f: &AgencyFigures) -> &'static str {
     }
 }
 
-pub(crate) fn head_name(h: &Option<Head>) -> String {
+fn head_name(h: &Option<Head>) -> String {
     match h {
         Some(Head {
             name,

@@ -3,7 +3,7 @@
 //! overdue now, by agency, with the head in office. The same figures go out each morning by
 //! e-mail and chat (`tanggap_jobs::digest`); both come from `Services::daily_digest`.
 
-use super::dashboards::{Figures, PeriodChoice, day_label, head_name};
+use super::dashboards::{Figures, PeriodChoice, day_label};
 use super::{Layout, Ui, UiResult, page};
 use askama::Template;
 use axum::extract::Query;
@@ -12,7 +12,6 @@ use serde::Deserialize;
 use tanggap_domain::Category;
 use tanggap_domain::policy::Permission;
 use tanggap_service::ServiceError;
-use tanggap_service::compliance::Head;
 use tanggap_service::daily_digest::{DailyDigest, OverdueItem};
 
 /// At most this many tracking IDs per list on the page; the agency's page has the rest.
@@ -47,9 +46,6 @@ impl DigestPage {
                 .s("Belum berkategori", "Not yet categorised")
                 .into(),
         }
-    }
-    pub fn head(&self, h: &Option<Head>) -> String {
-        head_name(h)
     }
     pub fn shown<'a>(&self, items: &'a [OverdueItem]) -> &'a [OverdueItem] {
         &items[..items.len().min(IDS_SHOWN)]
