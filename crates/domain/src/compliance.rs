@@ -273,7 +273,7 @@ pub fn compute(
             ObligationOutcome::NotYetDue => f.not_yet_due += 1,
             ObligationOutcome::Cancelled => f.cancelled += 1,
         }
-        if o.is_lalai(now) && !f.lalai_tracking_ids.contains(&o.tracking_id) {
+        if o.is_lalai(now) {
             f.lalai_tracking_ids.push(o.tracking_id.clone());
         }
         if let Some(r) = o.responded_at {
@@ -312,7 +312,17 @@ pub fn compute(
             f.p90_response = percentile(&mut t, 90);
         }
     }
+    for f in by.values_mut() {
+        first_of_each(&mut f.lalai_tracking_ids);
+    }
     by
+}
+
+/// Keeps the first of each tracking ID (a report with several lalai obligations is listed once),
+/// in order.
+fn first_of_each(ids: &mut Vec<String>) {
+    let mut seen = std::collections::HashSet::with_capacity(ids.len());
+    ids.retain(|id| seen.insert(id.clone()));
 }
 
 /// The figures of all agencies together (response times over every obligation).
@@ -390,9 +400,10 @@ pub fn from_counts(
     }
     for l in lalai {
         let f = by.entry(l.agency_id.clone()).or_default();
-        if !f.lalai_tracking_ids.contains(&l.tracking_id) {
-            f.lalai_tracking_ids.push(l.tracking_id.clone());
-        }
+        f.lalai_tracking_ids.push(l.tracking_id.clone());
+    }
+    for f in by.values_mut() {
+        first_of_each(&mut f.lalai_tracking_ids);
     }
     for a in assignments {
         let f = by.entry(a.agency_id.clone()).or_default();

@@ -71,6 +71,26 @@ pub fn percentile(values: &mut [TimeDelta], p: u32) -> Option<TimeDelta> {
     Some(values[rank - 1])
 }
 
+/// The 1-based positions, in `n` values sorted ascending, that [`median`] reads (the two middle
+/// values; the same one for an odd count) and that the nearest-rank [`percentile`] `p` reads:
+/// what a database needs to fetch to give the same figures without returning every value.
+/// `None` when there are no values.
+pub fn ranks(n: u64, p: u32) -> Option<[u64; 3]> {
+    (n > 0).then(|| {
+        [
+            n.div_ceil(2),
+            n / 2 + 1,
+            (u64::from(p.min(100)) * n).div_ceil(100).max(1),
+        ]
+    })
+}
+
+/// [`median`] from the two middle values that [`ranks`] names, in whole microseconds as a
+/// database keeps them (the mean truncated).
+pub fn median_of_middle(lo: i64, hi: i64) -> TimeDelta {
+    TimeDelta::microseconds(lo.midpoint(hi))
+}
+
 /// The median as the mean of the two middle values for an even count.
 pub fn median(values: &mut [TimeDelta]) -> Option<TimeDelta> {
     if values.is_empty() {
@@ -92,6 +112,32 @@ mod tests {
 
     fn t(h: i64) -> Timestamp {
         DateTime::from_timestamp(h * 3600, 0).unwrap()
+    }
+
+    proptest::proptest! {
+        /// What a database fetches at [`ranks`] gives the figures [`median`] and [`percentile`]
+        /// compute over every value.
+        #[test]
+        fn ranks_give_the_median_and_percentile(
+            mut us in proptest::collection::vec(0i64..100_000_000, 1..60),
+            p in 1u32..=100,
+        ) {
+            let mut values: Vec<TimeDelta> = us.iter().map(|&u| TimeDelta::microseconds(u)).collect();
+            us.sort_unstable();
+            let [lo, hi, at] = ranks(us.len() as u64, p).unwrap();
+            let pick = |r: u64| us[usize::try_from(r).unwrap() - 1];
+            let whole_micros = median(&mut values).unwrap().num_microseconds().unwrap();
+            proptest::prop_assert_eq!(median_of_middle(pick(lo), pick(hi)), TimeDelta::microseconds(whole_micros));
+            proptest::prop_assert_eq!(TimeDelta::microseconds(pick(at)), percentile(&mut values, p).unwrap());
+        }
+    }
+
+    #[test]
+    fn no_values_no_ranks() {
+        assert_eq!(ranks(0, 90), None);
+        assert_eq!(ranks(1, 90), Some([1, 1, 1]));
+        assert_eq!(ranks(4, 90), Some([2, 3, 4]));
+        assert_eq!(ranks(10, 90), Some([5, 6, 9]));
     }
 
     #[test]

@@ -354,6 +354,11 @@ async fn main() {
     if a.measure == "rakor" {
         rakor(&a, store.clone(), &scan_target).await;
         drop(store);
+        // TANGGAP_BENCH_KEEP=1 leaves the SQLite file or the PostgreSQL database behind, to
+        // study its query plans.
+        if std::env::var_os("TANGGAP_BENCH_KEEP").is_some() {
+            eprintln!("kept {} {:?}", dir.keep().display(), pg_name.0.take());
+        }
         drop(pg_name);
         return;
     }
@@ -470,6 +475,18 @@ async fn rakor(a: &Args, store: Arc<dyn Store>, scan_target: &str) {
     }
     report_ms.sort_by(f64::total_cmp);
     scan_ms.sort_by(f64::total_cmp);
+    // Where the time goes: the store's two reads of the quarter, once each.
+    let (from, to) = (wib("2027-01-01 00:00"), wib("2027-04-01 00:00"));
+    let began = Instant::now();
+    store.compliance_counts(from, to, None, t()).await.unwrap();
+    let counts_ms = began.elapsed().as_secs_f64() * 1e3;
+    let began = Instant::now();
+    let lalai = store.lalai_obligations(from, to, None, t()).await.unwrap();
+    let lalai_ms = began.elapsed().as_secs_f64() * 1e3;
+    eprintln!(
+        "of one quarter: compliance_counts {counts_ms:.1} ms, lalai_obligations {lalai_ms:.1} ms ({} rows)",
+        lalai.len()
+    );
     let (r, s) = (report_ms[1], scan_ms[1]);
     println!(
         "backend={} assignments={} report_ms_median={r:.1} scan_ms_median={s:.1} ratio={:.2}",

@@ -55,6 +55,10 @@ fn options(path: &Path) -> SqliteConnectOptions {
         // Deleted and overwritten content is zeroed on disk: a forgotten reporter's details must
         // not linger in free pages of the file.
         .pragma("secure_delete", "on")
+        // Reads of a large file go through the page cache the kernel already holds rather than
+        // being copied into each connection's own small cache (the quarterly report reads a
+        // quarter's obligations and assignments).
+        .pragma("mmap_size", "268435456")
         .log_statements(tracing::log::LevelFilter::Trace)
 }
 
@@ -73,6 +77,12 @@ impl SqliteStore {
             .run_direct(&mut conn)
             .await
             .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
+        // Table statistics for the query planner where they are missing or stale (limited work):
+        // without them it cannot skip from agency to agency in a covering index.
+        sqlx::query("PRAGMA optimize=0x10002")
+            .execute(&mut conn)
+            .await
+            .map_err(util::db_err)?;
         let read = SqlitePoolOptions::new()
             .max_connections(8)
             .min_connections(1)

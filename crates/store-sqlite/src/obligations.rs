@@ -5,7 +5,7 @@ use crate::util::{clock_from_row, code, db_err, get, ts, ts_opt, us, us_opt};
 use crate::writer::Writer;
 use serde_json::json;
 use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 use std::collections::HashMap;
 use tanggap_domain::audit::NewAuditEvent;
 use tanggap_domain::compliance::{AssignmentCounts, ObligationCounts};
@@ -202,48 +202,77 @@ fn n(row: &SqliteRow, col: &str) -> Result<u64> {
     Ok(u64::try_from(get::<Option<i64>>(row, col)?.unwrap_or(0)).unwrap_or(0))
 }
 
-fn span(row: &SqliteRow, col: &str) -> Result<Option<chrono::TimeDelta>> {
-    Ok(get::<Option<i64>>(row, col)?.map(chrono::TimeDelta::microseconds))
-}
-
-/// One group for all agencies together (a constant would not do as a window's partition).
-const ALL: &str = "substr(o.agency_id, 1, 0)";
-
-/// Median (mean of the two middle values, truncated) and 90th percentile (nearest rank) of the
-/// first-response times, per `key` (a column, or [`ALL`]).
-async fn response_times(
-    pool: &SqlitePool,
-    key: &str,
+/// The first-response times (µs) at 1-based `ranks` among the answered obligations started in
+/// `[from, to)` of `agency` (or of every agency in scope), smallest first; see
+/// [`walk_response_index`](tanggap_store::walk_response_index) for how they are read.
+#[allow(clippy::too_many_arguments)]
+async fn responses_at(
+    conn: &mut SqliteConnection,
+    agency: Option<&str>,
     from: Timestamp,
     to: Timestamp,
     ids: Option<&[String]>,
-) -> Result<Vec<(String, Option<chrono::TimeDelta>, Option<chrono::TimeDelta>)>> {
-    let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(format!(
-        "WITH t AS (SELECT {key} AS k, o.responded_at - o.started_at AS d,
-           ROW_NUMBER() OVER (PARTITION BY {key} ORDER BY o.responded_at - o.started_at) AS rn,
-           COUNT(*) OVER (PARTITION BY {key}) AS n
-         FROM obligations o WHERE o.responded_at IS NOT NULL AND o.started_at >= "
-    ));
-    qb.push_bind(us(from))
-        .push(" AND o.started_at < ")
-        .push_bind(us(to));
-    if !push_scope(&mut qb, "o.agency_id", ids) {
-        return Ok(vec![]);
+    [lo, hi, at]: [u64; 3],
+    walk: bool,
+) -> Result<[i64; 3]> {
+    let index = match (walk, agency) {
+        (true, Some(_)) => "obligations_response",
+        (true, None) => "obligations_response_all",
+        (false, _) => "obligations_figures",
+    };
+    let mut values = Vec::with_capacity(3);
+    for (offset, limit) in [(lo - 1, hi - lo + 1), (at - 1, 1)] {
+        let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(format!(
+            "SELECT response_us FROM obligations INDEXED BY {index}
+             WHERE response_us IS NOT NULL AND started_at >= "
+        ));
+        qb.push_bind(us(from))
+            .push(" AND started_at < ")
+            .push_bind(us(to));
+        if let Some(a) = agency {
+            qb.push(" AND agency_id = ").push_bind(a.to_string());
+        }
+        push_scope(&mut qb, "agency_id", ids);
+        qb.push(" ORDER BY response_us LIMIT ")
+            .push_bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .push(" OFFSET ")
+            .push_bind(i64::try_from(offset).unwrap_or(i64::MAX));
+        let page: Vec<i64> = qb
+            .build_query_scalar()
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db_err)?;
+        if page.len() as u64 != limit {
+            return Err(StoreError::Backend(format!(
+                "{} response times at rank {} of a period, expected {limit}",
+                page.len(),
+                offset + 1
+            )));
+        }
+        values.extend(page);
     }
-    qb.push(
-        ") SELECT k,
-           SUM(CASE WHEN rn IN ((n + 1) / 2, n / 2 + 1) THEN d END)
-             / COUNT(CASE WHEN rn IN ((n + 1) / 2, n / 2 + 1) THEN 1 END) AS median,
-           MAX(CASE WHEN rn = (90 * n + 99) / 100 THEN d END) AS p90
-         FROM t GROUP BY k ORDER BY k",
-    );
-    qb.build()
-        .fetch_all(pool)
-        .await
-        .map_err(db_err)?
-        .iter()
-        .map(|row| Ok((get(row, "k")?, span(row, "median")?, span(row, "p90")?)))
-        .collect()
+    Ok([values[0], values[values.len() - 2], values[values.len() - 1]])
+}
+
+/// Median and 90th percentile of `answered` response times (`responses_at` reads them).
+#[allow(clippy::too_many_arguments)]
+async fn response_times(
+    conn: &mut SqliteConnection,
+    agency: Option<&str>,
+    answered: u64,
+    from: Timestamp,
+    to: Timestamp,
+    ids: Option<&[String]>,
+    walk: bool,
+) -> Result<(Option<chrono::TimeDelta>, Option<chrono::TimeDelta>)> {
+    let Some(ranks) = tanggap_domain::metrics::ranks(answered, 90) else {
+        return Ok((None, None));
+    };
+    let [lo, hi, p90] = responses_at(conn, agency, from, to, ids, ranks, walk).await?;
+    Ok((
+        Some(tanggap_domain::metrics::median_of_middle(lo, hi)),
+        Some(chrono::TimeDelta::microseconds(p90)),
+    ))
 }
 
 pub(crate) async fn compliance_counts(
@@ -254,14 +283,16 @@ pub(crate) async fn compliance_counts(
     now: Timestamp,
 ) -> Result<ComplianceCounts> {
     let mut out = ComplianceCounts::default();
+    // One read transaction: every figure from the same snapshot of the file.
+    let mut tx = pool.begin().await.map_err(db_err)?;
     let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(format!(
         "SELECT o.agency_id, COUNT(*) AS received,
-           SUM(CASE WHEN o.responded_at <= o.due_at THEN 1 ELSE 0 END) AS on_time,
-           SUM(CASE WHEN o.responded_at > o.due_at THEN 1 ELSE 0 END) AS late,
-           SUM(CASE WHEN o.responded_at IS NULL AND o.cancelled_at <= o.due_at THEN 1 ELSE 0 END) AS cancelled,
-           SUM(CASE WHEN {OPEN} AND o.due_at < {now} THEN 1 ELSE 0 END) AS overdue,
-           SUM(CASE WHEN {OPEN} AND o.due_at >= {now} THEN 1 ELSE 0 END) AS not_yet_due
-         FROM obligations o WHERE o.started_at >= ",
+           SUM(o.responded_at <= o.due_at) AS on_time,
+           SUM(o.responded_at > o.due_at) AS late,
+           SUM(o.responded_at IS NULL AND o.cancelled_at <= o.due_at) AS cancelled,
+           SUM({OPEN} AND o.due_at < {now}) AS overdue,
+           SUM({OPEN} AND o.due_at >= {now}) AS not_yet_due
+         FROM obligations o INDEXED BY obligations_figures WHERE o.started_at >= ",
         now = us(now)
     ));
     qb.push_bind(us(from))
@@ -271,18 +302,20 @@ pub(crate) async fn compliance_counts(
         return Ok(out);
     }
     qb.push(" GROUP BY o.agency_id ORDER BY o.agency_id");
-    let times: HashMap<String, _> = response_times(pool, "o.agency_id", from, to, ids)
-        .await?
-        .into_iter()
-        .map(|(k, m, p)| (k, (m, p)))
-        .collect();
-    for row in qb.build().fetch_all(pool).await.map_err(db_err)? {
+    let first: Option<i64> = sqlx::query_scalar("SELECT MIN(started_at) FROM obligations")
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err)?;
+    let walk = tanggap_store::walk_response_index(from, to, now, first.map(ts));
+    for row in qb.build().fetch_all(&mut *tx).await.map_err(db_err)? {
         let agency_id: String = get(&row, "agency_id")?;
-        let (median, p90) = times.get(&agency_id).copied().unwrap_or_default();
+        let (on_time, late) = (n(&row, "on_time")?, n(&row, "late")?);
+        let (median, p90) =
+            response_times(&mut tx, Some(&agency_id), on_time + late, from, to, ids, walk).await?;
         let c = ObligationCounts {
             received: n(&row, "received")?,
-            on_time: n(&row, "on_time")?,
-            late: n(&row, "late")?,
+            on_time,
+            late,
             unresponded_overdue: n(&row, "overdue")?,
             not_yet_due: n(&row, "not_yet_due")?,
             cancelled: n(&row, "cancelled")?,
@@ -299,31 +332,29 @@ pub(crate) async fn compliance_counts(
         t.cancelled += c.cancelled;
         out.obligations.push(c);
     }
-    if let Some((_, m, p)) = response_times(pool, ALL, from, to, ids).await?.pop() {
-        out.total.median_response = m;
-        out.total.p90_response = p;
-    }
+    let answered = out.total.on_time + out.total.late;
+    (out.total.median_response, out.total.p90_response) =
+        response_times(&mut tx, None, answered, from, to, ids, walk).await?;
 
     // Assignments (a forwarded or returned one handed its work on: not judged), with the
-    // completion of every clock that is not running judged on the time it used.
-    const JUDGED: &str =
-        "c.kind IS NOT NULL AND NOT (c.running_since IS NOT NULL AND c.stopped_at IS NULL)";
-    const DONE: &str = "a.stage = 'tuntas' AND c.stopped_at IS NOT NULL";
-    const RATED: &str = "a.role = 'utama' AND r.rating IS NOT NULL AND r.outcome IS NOT NULL";
+    // completion of every clock that is not running judged on the time it used; what each
+    // assignment's facts say is kept on it (migration 0012, the columns kept by triggers).
+    const JUDGED: &str = "a.completion_judged";
+    const DONE: &str = "a.stage = 'tuntas' AND a.completion_stopped";
+    const RATED: &str = "a.role = 'utama' AND a.rating IS NOT NULL AND a.outcome IS NOT NULL";
     let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(format!(
         "SELECT a.agency_id,
-           SUM(CASE WHEN {JUDGED} AND {DONE} AND c.consumed_us <= c.budget_us THEN 1 ELSE 0 END) AS on_target,
-           SUM(CASE WHEN {JUDGED} AND {DONE} AND c.consumed_us > c.budget_us THEN 1 ELSE 0 END) AS done_late,
-           SUM(CASE WHEN {JUDGED} AND NOT ({DONE}) AND c.consumed_us > c.budget_us THEN 1 ELSE 0 END) AS open_overdue,
-           SUM(CASE WHEN EXISTS (SELECT 1 FROM obligations x WHERE x.assignment_id = a.id AND x.cycle > 1) THEN 1 ELSE 0 END) AS reopened,
-           SUM(CASE WHEN EXISTS (SELECT 1 FROM activities x WHERE x.assignment_id = a.id AND x.stage = 'tuntas') THEN 1 ELSE 0 END) AS finished,
+           SUM(CASE WHEN {JUDGED} AND {DONE} AND NOT a.completion_over THEN 1 ELSE 0 END) AS on_target,
+           SUM(CASE WHEN {JUDGED} AND {DONE} AND a.completion_over THEN 1 ELSE 0 END) AS done_late,
+           SUM(CASE WHEN {JUDGED} AND NOT ({DONE}) AND a.completion_over THEN 1 ELSE 0 END) AS open_overdue,
+           SUM(CASE WHEN a.reopened THEN 1 ELSE 0 END) AS reopened,
+           SUM(CASE WHEN a.finished THEN 1 ELSE 0 END) AS finished,
            SUM(CASE WHEN {RATED} THEN 1 ELSE 0 END) AS ratings,
-           SUM(CASE WHEN {RATED} THEN r.rating ELSE 0 END) AS rating_sum,
-           SUM(CASE WHEN {RATED} AND r.outcome = 'fixed' THEN 1 ELSE 0 END) AS fixed,
-           SUM(CASE WHEN {RATED} AND r.outcome = 'partly' THEN 1 ELSE 0 END) AS partly,
-           SUM(CASE WHEN {RATED} AND r.outcome = 'not_fixed' THEN 1 ELSE 0 END) AS not_fixed
-         FROM assignments a JOIN reports r ON r.id = a.report_id
-         LEFT JOIN clocks c ON c.report_id = a.report_id AND c.assignment_id = a.id AND c.kind = 'completion'
+           SUM(CASE WHEN {RATED} THEN a.rating ELSE 0 END) AS rating_sum,
+           SUM(CASE WHEN {RATED} AND a.outcome = 'fixed' THEN 1 ELSE 0 END) AS fixed,
+           SUM(CASE WHEN {RATED} AND a.outcome = 'partly' THEN 1 ELSE 0 END) AS partly,
+           SUM(CASE WHEN {RATED} AND a.outcome = 'not_fixed' THEN 1 ELSE 0 END) AS not_fixed
+         FROM assignments a INDEXED BY assignments_figures
          WHERE a.stage NOT IN ('diteruskan', 'bukan_wewenang') AND a.created_at >= "
     ));
     qb.push_bind(us(from))
@@ -331,7 +362,7 @@ pub(crate) async fn compliance_counts(
         .push_bind(us(to));
     push_scope(&mut qb, "a.agency_id", ids);
     qb.push(" GROUP BY a.agency_id ORDER BY a.agency_id");
-    for row in qb.build().fetch_all(pool).await.map_err(db_err)? {
+    for row in qb.build().fetch_all(&mut *tx).await.map_err(db_err)? {
         out.assignments.push(AssignmentCounts {
             agency_id: get(&row, "agency_id")?,
             completion_on_target: n(&row, "on_target")?,
@@ -361,7 +392,7 @@ pub(crate) async fn compliance_counts(
         .push_bind(us(to));
     push_scope(&mut qb, "a.agency_id", ids);
     qb.push(" ORDER BY a.id");
-    for row in qb.build().fetch_all(pool).await.map_err(db_err)? {
+    for row in qb.build().fetch_all(&mut *tx).await.map_err(db_err)? {
         out.running_completions
             .push((get(&row, "agency_id")?, clock_from_row(&row)?));
     }
