@@ -58,7 +58,7 @@ fn options(path: &Path) -> SqliteConnectOptions {
         // Reads of a large file go through the page cache the kernel already holds rather than
         // being copied into each connection's own small cache (the quarterly report reads a
         // quarter's obligations and assignments).
-        .pragma("mmap_size", "268435456")
+        .pragma("mmap_size", "1073741824")
         .log_statements(tracing::log::LevelFilter::Trace)
 }
 

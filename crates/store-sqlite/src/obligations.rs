@@ -251,7 +251,11 @@ async fn responses_at(
         }
         values.extend(page);
     }
-    Ok([values[0], values[values.len() - 2], values[values.len() - 1]])
+    Ok([
+        values[0],
+        values[values.len() - 2],
+        values[values.len() - 1],
+    ])
 }
 
 /// Median and 90th percentile of `answered` response times (`responses_at` reads them).
@@ -310,8 +314,16 @@ pub(crate) async fn compliance_counts(
     for row in qb.build().fetch_all(&mut *tx).await.map_err(db_err)? {
         let agency_id: String = get(&row, "agency_id")?;
         let (on_time, late) = (n(&row, "on_time")?, n(&row, "late")?);
-        let (median, p90) =
-            response_times(&mut tx, Some(&agency_id), on_time + late, from, to, ids, walk).await?;
+        let (median, p90) = response_times(
+            &mut tx,
+            Some(&agency_id),
+            on_time + late,
+            from,
+            to,
+            ids,
+            walk,
+        )
+        .await?;
         let c = ObligationCounts {
             received: n(&row, "received")?,
             on_time,
@@ -377,25 +389,34 @@ pub(crate) async fn compliance_counts(
             not_fixed: n(&row, "not_fixed")?,
         });
     }
-    let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
-        "SELECT a.agency_id, c.* FROM assignments a
-         JOIN clocks c ON c.report_id = a.report_id AND c.assignment_id = a.id AND c.kind = 'completion'
-         WHERE c.running_since IS NOT NULL AND c.stopped_at IS NULL
-           AND a.stage NOT IN ('diteruskan', 'bukan_wewenang')
-           AND (c.due_at IS NULL OR c.due_at < ",
-    );
     // A running clock whose deadline is still ahead has used no more than its budget (the
     // deadline is where the budget runs out on the calendar): nothing to count, nothing to load.
-    qb.push_bind(us(now)).push(") AND a.created_at >= ");
-    qb.push_bind(us(from))
-        .push(" AND a.created_at < ")
-        .push_bind(us(to));
-    push_scope(&mut qb, "a.agency_id", ids);
-    qb.push(" ORDER BY a.id");
-    for row in qb.build().fetch_all(&mut *tx).await.map_err(db_err)? {
-        out.running_completions
-            .push((get(&row, "agency_id")?, clock_from_row(&row)?));
+    // Found from the index of unstopped clocks by deadline (those past it, and those without
+    // one), not by looking up every assignment's clock.
+    let mut running = vec![];
+    for past_due in [true, false] {
+        let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
+            "SELECT a.id AS a_id, a.agency_id, c.* FROM clocks c INDEXED BY clocks_due
+             JOIN assignments a ON a.id = c.assignment_id AND a.report_id = c.report_id
+             WHERE c.stopped_at IS NULL AND c.kind = 'completion' AND c.running_since IS NOT NULL
+               AND a.stage NOT IN ('diteruskan', 'bukan_wewenang') AND a.created_at >= ",
+        );
+        qb.push_bind(us(from))
+            .push(" AND a.created_at < ")
+            .push_bind(us(to));
+        if past_due {
+            qb.push(" AND c.due_at < ").push_bind(us(now));
+        } else {
+            qb.push(" AND c.due_at IS NULL");
+        }
+        push_scope(&mut qb, "a.agency_id", ids);
+        for row in qb.build().fetch_all(&mut *tx).await.map_err(db_err)? {
+            let id: i64 = get(&row, "a_id")?;
+            running.push((id, get(&row, "agency_id")?, clock_from_row(&row)?));
+        }
     }
+    running.sort_by_key(|(id, _, _)| *id);
+    out.running_completions = running.into_iter().map(|(_, a, c)| (a, c)).collect();
     Ok(out)
 }
 

@@ -691,9 +691,24 @@ mod walk_tests {
         assert!(walk_response_index(day(0), day(90), day(100), None));
         assert!(walk_response_index(day(0), day(90), day(100), Some(day(3))));
         // The last quarter of a year's history: sort; the second half of it: walk.
-        assert!(!walk_response_index(day(270), day(360), day(365), Some(day(0))));
-        assert!(walk_response_index(day(180), day(365), day(365), Some(day(0))));
+        assert!(!walk_response_index(
+            day(270),
+            day(360),
+            day(365),
+            Some(day(0))
+        ));
+        assert!(walk_response_index(
+            day(180),
+            day(365),
+            day(365),
+            Some(day(0))
+        ));
         // A day in the third year: sort.
-        assert!(!walk_response_index(day(1000), day(1001), day(1001), Some(day(0))));
+        assert!(!walk_response_index(
+            day(1000),
+            day(1001),
+            day(1001),
+            Some(day(0))
+        ));
     }
 }
