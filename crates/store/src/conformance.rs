@@ -1223,7 +1223,12 @@ pub async fn the_workflow_persists_exactly_what_the_domain_decides<H: Harness>(h
                 .contains(&format!("\"message_id\":{}", msgs[0].id))
     }));
     verify_audit_chain(store).await.unwrap();
-    counts_agree_with_the_facts(store).await;
+    // This case finishes, reopens, rates and completes: the counts compared them all.
+    let d = counts_agree_with_the_facts(store).await;
+    assert!(
+        d.finished > 0 && d.reopened > 0 && d.rated > 0 && d.completed > 0,
+        "the comparison covered no finished, reopened, rated or completed assignment: {d:?}"
+    );
 }
 
 pub async fn stale_decisions_are_refused_and_write_nothing<H: Harness>(h: &H) {
@@ -3649,7 +3654,7 @@ pub async fn assignment_briefs_and_a_users_notifications_on_every_channel<H: Har
 /// domain computes from every stored fact (`compute` over `obligations` and
 /// `assignment_facts`), at instants before, around and long after the deadlines, for every
 /// agency, one agency and none.
-pub async fn counts_agree_with_the_facts(store: &dyn Store) {
+pub async fn counts_agree_with_the_facts(store: &dyn Store) -> DerivedCompared {
     use tanggap_domain::compliance::{
         CompletionFact, ObligationFact, ReportOutcomeFact, compute, from_counts, total,
         total_from_counts, truncated_to_micros,
@@ -3683,6 +3688,8 @@ pub async fn counts_agree_with_the_facts(store: &dyn Store) {
         vec![None, Some(vec![agencies[0].clone()]), Some(vec![])];
     // The comparison must have had something to compare.
     let (mut answered, mut timed) = (0, 0);
+    // What the assignments' derived columns (migration 0012) said, over every comparison.
+    let mut derived = DerivedCompared::default();
     for (from, to) in periods {
         for now in instants {
             for scope in &scopes {
@@ -3749,6 +3756,10 @@ pub async fn counts_agree_with_the_facts(store: &dyn Store) {
                 let got_total = total_from_counts(&counts.total, &got);
                 answered += got_total.on_time + got_total.late;
                 timed += usize::from(got_total.median_response.is_some());
+                derived.finished += got_total.finished;
+                derived.reopened += got_total.reopened;
+                derived.rated += got_total.ratings;
+                derived.completed += got_total.completion_on_target + got_total.completion_late;
                 let got: Vec<_> = got.into_iter().collect();
                 assert_eq!(
                     got, expected,
@@ -3765,4 +3776,16 @@ pub async fn counts_agree_with_the_facts(store: &dyn Store) {
         answered > 0 && timed > 0,
         "no answered obligation was compared"
     );
+    derived
+}
+
+/// How many finished, reopened, rated and completed assignments `counts_agree_with_the_facts`
+/// compared (summed over its periods, instants and scopes): a case that has them can assert
+/// that the comparison covered them.
+#[derive(Debug, Default)]
+pub struct DerivedCompared {
+    pub finished: u64,
+    pub reopened: u64,
+    pub rated: u64,
+    pub completed: u64,
 }
