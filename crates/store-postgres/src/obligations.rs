@@ -198,20 +198,23 @@ fn n(row: &PgRow, col: &str) -> Result<u64> {
     Ok(u64::try_from(get::<Option<i64>>(row, col)?.unwrap_or(0)).unwrap_or(0))
 }
 
-/// The first-response times (µs) at 1-based `ranks` among the answered obligations started in
-/// `[from, to)` of `agency` (or of every agency in scope), smallest first: read in order from
-/// the indexes by response time when the period is most of the history, else from the period's
-/// rows sorted (the planner chooses).
-async fn responses_at(
+/// Median and 90th percentile of the `answered` first-response times of the obligations
+/// started in `[from, to)` of `agency` (or of every agency in scope), read at their ranks
+/// ([`tanggap_store::rank_pages`]): from the indexes ordered by response time when the period is
+/// most of the history, else from the period's rows sorted (the planner chooses).
+async fn response_times(
     conn: &mut PgConnection,
     agency: Option<&str>,
+    answered: u64,
     from: Timestamp,
     to: Timestamp,
     ids: Option<&[String]>,
-    [lo, hi, at]: [u64; 3],
-) -> Result<[i64; 3]> {
-    let mut values = Vec::with_capacity(3);
-    for (offset, limit) in [(lo - 1, hi - lo + 1), (at - 1, 1)] {
+) -> Result<(Option<chrono::TimeDelta>, Option<chrono::TimeDelta>)> {
+    let Some(pages) = tanggap_store::rank_pages(answered) else {
+        return Ok((None, None));
+    };
+    let mut read: [Vec<i64>; 2] = Default::default();
+    for ((offset, limit), page) in pages.into_iter().zip(&mut read) {
         let mut qb: QueryBuilder<'_, Postgres> = QueryBuilder::new(
             "SELECT response_us FROM obligations WHERE response_us IS NOT NULL AND started_at >= ",
         );
@@ -224,44 +227,14 @@ async fn responses_at(
             .push_bind(i64::try_from(limit).unwrap_or(i64::MAX))
             .push(" OFFSET ")
             .push_bind(i64::try_from(offset).unwrap_or(i64::MAX));
-        let page: Vec<i64> = qb
+        *page = qb
             .build_query_scalar()
             .fetch_all(&mut *conn)
             .await
             .map_err(db_err)?;
-        if page.len() as u64 != limit {
-            return Err(StoreError::Backend(format!(
-                "{} response times at rank {} of a period, expected {limit}",
-                page.len(),
-                offset + 1
-            )));
-        }
-        values.extend(page);
     }
-    Ok([
-        values[0],
-        values[values.len() - 2],
-        values[values.len() - 1],
-    ])
-}
-
-/// Median and 90th percentile of `answered` response times (`responses_at` reads them).
-async fn response_times(
-    conn: &mut PgConnection,
-    agency: Option<&str>,
-    answered: u64,
-    from: Timestamp,
-    to: Timestamp,
-    ids: Option<&[String]>,
-) -> Result<(Option<chrono::TimeDelta>, Option<chrono::TimeDelta>)> {
-    let Some(ranks) = tanggap_domain::metrics::ranks(answered, 90) else {
-        return Ok((None, None));
-    };
-    let [lo, hi, p90] = responses_at(conn, agency, from, to, ids, ranks).await?;
-    Ok((
-        Some(tanggap_domain::metrics::median_of_middle(lo, hi)),
-        Some(chrono::TimeDelta::microseconds(p90)),
-    ))
+    let (median, p90) = tanggap_store::figures_from_rank_pages(pages, read)?;
+    Ok((Some(median), Some(p90)))
 }
 
 pub(crate) async fn compliance_counts(

@@ -679,6 +679,39 @@ pub fn walk_response_index(
     (to.min(now) - from) * 2 >= now - first
 }
 
+/// The pages of a period's response times (microseconds, ascending) a store reads to give the
+/// median and 90th percentile at their ranks ([`tanggap_domain::metrics::ranks`]) rather than
+/// over every value, as `(offset, limit)`: the two middle values, then the 90th percentile.
+/// `None` when nothing was answered.
+pub fn rank_pages(answered: u64) -> Option<[(u64, u64); 2]> {
+    let [lo, hi, at] = tanggap_domain::metrics::ranks(answered, 90)?;
+    Some([(lo - 1, hi - lo + 1), (at - 1, 1)])
+}
+
+/// The median and 90th percentile from the [`rank_pages`] as read; a short page means the rows
+/// changed under the count.
+pub fn figures_from_rank_pages(
+    pages: [(u64, u64); 2],
+    read: [Vec<i64>; 2],
+) -> crate::Result<(chrono::TimeDelta, chrono::TimeDelta)> {
+    let mut values = Vec::with_capacity(3);
+    for ((offset, limit), page) in pages.into_iter().zip(read) {
+        if page.len() as u64 != limit {
+            return Err(crate::StoreError::Backend(format!(
+                "{} response times at rank {} of a period, expected {limit}",
+                page.len(),
+                offset + 1
+            )));
+        }
+        values.extend(page);
+    }
+    let n = values.len();
+    Ok((
+        tanggap_domain::metrics::median_of_middle(values[0], values[n - 2]),
+        chrono::TimeDelta::microseconds(values[n - 1]),
+    ))
+}
+
 #[cfg(test)]
 mod walk_tests {
     use super::walk_response_index;
