@@ -64,6 +64,24 @@ fn field_label(field: &str, lang: Lang) -> &'static str {
         "areas" => ("Area yang ditutup", "The areas to black out"),
         "occurred_on" => ("Tanggal kejadian", "The date of the incident"),
         "latitude" | "longitude" => ("Koordinat lokasi", "The location coordinates"),
+        "lat" => ("Garis lintang (lat)", "The latitude (lat)"),
+        "long" => ("Garis bujur (long)", "The longitude (long)"),
+        "location" => (
+            "Lokasi (lat/long, address_string atau address_id)",
+            "The location (lat/long, address_string or address_id)",
+        ),
+        "service_code" => ("Kode layanan (service_code)", "The service code"),
+        "service_request_id" => (
+            "Nomor laporan (service_request_id)",
+            "The service request ID",
+        ),
+        "description" => ("Uraian (description)", "The description"),
+        "status" => ("Status", "The status"),
+        "start_date" => ("Tanggal awal (start_date)", "The start date"),
+        "end_date" => ("Tanggal akhir (end_date)", "The end date"),
+        "page" | "page_size" => ("Halaman (page, page_size)", "The page"),
+        "user_id" => ("Akun integrasi", "The integration account"),
+        f if f.starts_with("attribute[") => ("Atribut layanan", "The service attribute"),
         _ => ("Isian", "This field"),
     };
     match lang {
@@ -420,6 +438,14 @@ pub fn field_message(e: &FieldError, lang: Lang) -> String {
                 arg(a, "limit")
             ),
         ),
+        "before_start" => (
+            "Tanggal akhir harus sesudah tanggal awal.".into(),
+            "The end date must come after the start date.".into(),
+        ),
+        "span_too_long" => (
+            format!("Rentang tanggal paling panjang {} hari.", arg(a, "max")),
+            format!("The dates may span at most {} days.", arg(a, "max")),
+        ),
         _ => (
             format!("{label} tidak valid."),
             format!("{label} is not valid."),
@@ -707,6 +733,18 @@ pub fn refusal_message(r: &Refusal, lang: Lang) -> String {
             format!("The JSON does not fit this endpoint: {}", arg(a, "detail")),
         ),
         "nothing_to_change" => ("Tidak ada yang berubah.".into(), "Nothing to change.".into()),
+        "open311_key_required" => (
+            "Kirim kunci Open311 dalam `api_key`. Kunci diterbitkan admin Tanggap.".into(),
+            "Send your Open311 key as `api_key`; Tanggap's administrators issue keys.".into(),
+        ),
+        "open311_key_invalid" => (
+            "Kunci Open311 (`api_key`) tidak dikenal atau sudah dicabut.".into(),
+            "The Open311 key (`api_key`) is unknown or has been revoked.".into(),
+        ),
+        "open311_key_cannot_update" => (
+            "Kunci Open311 ini tidak terhubung ke akun integrasi instansi, jadi tidak bisa mengirim perkembangan.".into(),
+            "This Open311 key acts for no agency's integration account, so it cannot post updates.".into(),
+        ),
         // Workflow refusals about one field: the field's message says it best.
         _ if !r.fields.is_empty() => {
             return r.fields[0].message(lang);

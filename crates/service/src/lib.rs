@@ -17,6 +17,7 @@ pub mod daily_digest;
 pub mod dashboards;
 pub mod demo;
 pub mod files;
+pub mod open311;
 pub mod open_data;
 pub mod outbox;
 pub mod privacy;

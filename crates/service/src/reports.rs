@@ -101,7 +101,10 @@ impl ReportInput {
         }
         let body = c.take(text::long("body", &self.body));
         let mut title = c.take(text::line("title", &self.title));
-        if title.is_empty() && self.channel.is_chat() && !body.is_empty() {
+        if title.is_empty()
+            && (self.channel.is_chat() || self.channel == Channel::Open311)
+            && !body.is_empty()
+        {
             // Chat messages have no subject line: the first words stand in for one.
             title = body
                 .split_whitespace()
@@ -298,6 +301,17 @@ impl Services {
     /// Check and store a new report. Nothing is stored unless everything is valid. A phone or
     /// walk-in report (`telepon`, `tatap_muka`) is entered by the desk on the citizen's behalf.
     pub async fn submit_report(&self, caller: &Caller, input: ReportInput) -> Result<Submitted> {
+        self.submit(caller, input, None).await
+    }
+
+    /// [`Self::submit_report`], recording the Open311 client that filed it (with its token) in
+    /// the report's own transaction.
+    pub(crate) async fn submit(
+        &self,
+        caller: &Caller,
+        input: ReportInput,
+        open311: Option<tanggap_store::Open311Origin>,
+    ) -> Result<Submitted> {
         let entered_by = if matches!(input.channel, Channel::Telepon | Channel::TatapMuka) {
             caller.require(Permission::EnterReportOnBehalf)?;
             caller.user().map(|u| u.id)
@@ -373,6 +387,7 @@ impl Services {
                 actor: actor.clone(),
                 entered_by,
                 inbound_id: input.inbound_id,
+                open311: open311.clone(),
             };
             match self.store.create_report(&report).await {
                 Ok(created) => {

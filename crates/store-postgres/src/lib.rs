@@ -15,6 +15,7 @@ mod audit;
 mod dashboards;
 mod inbound;
 mod obligations;
+mod open311;
 mod privacy;
 mod reference;
 mod reporter_updates;
@@ -217,6 +218,42 @@ impl Store for PgStore {
     ) -> Result<i64> {
         users::create_api_token(&self.pool, user_id, name, token_hash, actor, at).await
     }
+    async fn create_open311_key(
+        &self,
+        name: &str,
+        key_hash: &str,
+        user_id: Option<i64>,
+        actor: &str,
+        at: Timestamp,
+    ) -> Result<i64> {
+        open311::create_key(&self.pool, name, key_hash, user_id, actor, at).await
+    }
+
+    async fn open311_keys(&self) -> Result<Vec<Open311Key>> {
+        open311::keys(&self.pool).await
+    }
+
+    async fn open311_key_by_hash(&self, key_hash: &str) -> Result<Option<Open311Key>> {
+        open311::key_by_hash(&self.pool, key_hash).await
+    }
+
+    async fn revoke_open311_key(&self, key_id: i64, actor: &str, at: Timestamp) -> Result<bool> {
+        open311::revoke_key(&self.pool, key_id, actor, at).await
+    }
+
+    async fn report_by_open311_token(&self, token: &str) -> Result<Option<TrackingId>> {
+        open311::report_by_token(&self.pool, token).await
+    }
+
+    async fn public_updates(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<(TrackingId, ActivityRecord)>> {
+        open311::public_updates(&self.pool, from, to, limit).await
+    }
+
     async fn user_by_token_hash(&self, token_hash: &str) -> Result<Option<User>> {
         users::user_by_token_hash(&self.pool, token_hash).await
     }

@@ -267,6 +267,9 @@ pub(crate) async fn create_report(pool: &PgPool, r: &NewReport) -> Result<Create
             .await
             .map_err(db_err)?;
     }
+    if let Some(origin) = &r.open311 {
+        crate::open311::link_request(&mut tx, id, origin, r.created_at).await?;
+    }
     for n in &r.notifications {
         let n = NewNotification {
             report_id: Some(id),
@@ -885,6 +888,11 @@ fn push_filters<'a>(qb: &mut QueryBuilder<'a, Postgres>, f: &'a ReportFilter) {
     }
     if let Some(c) = &f.category {
         qb.push(" AND r.category = ").push_bind(c);
+    }
+    if !f.categories.is_empty() {
+        qb.push(" AND r.category = ANY(")
+            .push_bind(&f.categories)
+            .push(")");
     }
     if let Some(region) = &f.region {
         // The code itself or any code below it: `33.22` matches `33.22.10`, never `33.2`.

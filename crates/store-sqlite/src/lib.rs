@@ -13,6 +13,7 @@ mod audit;
 mod dashboards;
 mod inbound;
 mod obligations;
+mod open311;
 mod privacy;
 mod reference;
 mod reporter_updates;
@@ -243,6 +244,50 @@ impl Store for SqliteStore {
         )
         .await
     }
+    async fn create_open311_key(
+        &self,
+        name: &str,
+        key_hash: &str,
+        user_id: Option<i64>,
+        actor: &str,
+        at: Timestamp,
+    ) -> Result<i64> {
+        open311::create_key(
+            &self.writer,
+            name.to_string(),
+            key_hash.to_string(),
+            user_id,
+            actor.to_string(),
+            at,
+        )
+        .await
+    }
+
+    async fn open311_keys(&self) -> Result<Vec<Open311Key>> {
+        open311::keys(&self.read).await
+    }
+
+    async fn open311_key_by_hash(&self, key_hash: &str) -> Result<Option<Open311Key>> {
+        open311::key_by_hash(&self.read, key_hash).await
+    }
+
+    async fn revoke_open311_key(&self, key_id: i64, actor: &str, at: Timestamp) -> Result<bool> {
+        open311::revoke_key(&self.writer, key_id, actor.to_string(), at).await
+    }
+
+    async fn report_by_open311_token(&self, token: &str) -> Result<Option<TrackingId>> {
+        open311::report_by_token(&self.read, token).await
+    }
+
+    async fn public_updates(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<(TrackingId, ActivityRecord)>> {
+        open311::public_updates(&self.read, from, to, limit).await
+    }
+
     async fn user_by_token_hash(&self, token_hash: &str) -> Result<Option<User>> {
         users::user_by_token_hash(&self.read, token_hash).await
     }

@@ -238,6 +238,9 @@ pub(crate) async fn create_report(w: &Writer, r: NewReport) -> Result<CreatedRep
                     .await
                     .map_err(db_err)?;
             }
+            if let Some(origin) = &r.open311 {
+                crate::open311::link_request(conn, id, origin, r.created_at).await?;
+            }
             for n in &r.notifications {
                 let n = NewNotification { report_id: Some(id), ..n.clone() };
                 crate::scheduler::insert_notification(conn, &n, r.created_at).await?;
@@ -834,6 +837,14 @@ fn push_filters(qb: &mut QueryBuilder<'_, Sqlite>, f: &ReportFilter) {
     }
     if let Some(c) = &f.category {
         qb.push(" AND r.category = ").push_bind(c.clone());
+    }
+    if !f.categories.is_empty() {
+        qb.push(" AND r.category IN (");
+        let mut sep = qb.separated(", ");
+        for c in &f.categories {
+            sep.push_bind(c.clone());
+        }
+        qb.push(")");
     }
     if let Some(region) = &f.region {
         // The code itself or any code below it: `33.22` matches `33.22.10`, never `33.2`.

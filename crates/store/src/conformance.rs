@@ -16,7 +16,7 @@ use tanggap_domain::workflow::{
 };
 use tanggap_domain::{
     AgencyKind, AgencyTree, AssignmentRole, Channel, HolidayKind, Outcome, RegionLevel, ReportKind,
-    ReportStatus, Role, SecretToken, Stage, Visibility, WorkingCalendar,
+    ReportStatus, Role, SecretToken, Stage, Visibility, WorkingCalendar, access::Audience,
 };
 
 /// A fresh, empty, migrated store for one test, and a way to reach behind its back.
@@ -53,6 +53,7 @@ macro_rules! conformance_tests {
             queues_and_obligations,
             obligations_keep_every_cycle_and_heads_their_history,
             reporter_updates_and_job_cursors,
+            open311_keys_tokens_and_the_public_feed,
             inbound_messages_are_recorded_once_and_handled_in_order,
             the_outbox_keeps_each_address_in_order,
             a_receipt_is_enqueued_with_its_report_and_a_new_secret_with_its_message,
@@ -266,6 +267,7 @@ pub fn new_report(rng: &mut StdRng, title: &str, phone: Option<&str>, at: Timest
         actor: "public".into(),
         entered_by: None,
         inbound_id: None,
+        open311: None,
     }
 }
 
@@ -1489,6 +1491,21 @@ pub async fn listing_filters_and_searches<H: Harness>(h: &H) {
         .total,
         1
     );
+    for (categories, total) in [
+        (vec!["kesehatan"], 1),
+        (vec!["kesehatan", "tidak-ada"], 1),
+        (vec!["tidak-ada"], 0),
+    ] {
+        assert_eq!(
+            list(ReportFilter {
+                categories: categories.into_iter().map(String::from).collect(),
+                ..Default::default()
+            })
+            .await
+            .total,
+            total
+        );
+    }
     assert_eq!(
         list(ReportFilter {
             channel: Some(Channel::Whatsapp),
@@ -3176,6 +3193,152 @@ pub async fn digest_items_and_daily_jobs<H: Harness>(h: &H) {
     assert_eq!(
         store.daily_job_last_date("digest").await.unwrap(),
         Some(day(2))
+    );
+}
+
+/// Open311 keys are stored hashed, listed, found while unrevoked and revoked once (audited); a
+/// report filed through a key keeps its token in the same transaction (a taken token writes
+/// nothing); the public update feed shows public entries of verified public reports only.
+pub async fn open311_keys_tokens_and_the_public_feed<H: Harness>(h: &H) {
+    let store = h.store();
+    let store = store.as_ref();
+    seed(store).await;
+    let integration = staff(store, "sistem.pln", Role::Petugas, Some("dpu-bmck")).await;
+    let audited = store.audit_page(0, 10_000).await.unwrap().len();
+    let a = store
+        .create_open311_key("Aplikasi Kota", "hash-a", None, "user:1", t0())
+        .await
+        .unwrap();
+    let b = store
+        .create_open311_key("Sistem PLN", "hash-b", Some(integration.id), "user:1", t0())
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .create_open311_key("Lagi", "hash-a", None, "user:1", t0())
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let keys = store.open311_keys().await.unwrap();
+    assert_eq!(
+        keys.iter()
+            .map(|k| (k.id, k.name.as_str(), k.user_id))
+            .collect::<Vec<_>>(),
+        vec![
+            (a, "Aplikasi Kota", None),
+            (b, "Sistem PLN", Some(integration.id))
+        ]
+    );
+    assert_eq!(keys[0].created_by, "user:1");
+    assert_eq!(keys[0].created_at, t0());
+    assert_eq!(
+        store
+            .open311_key_by_hash("hash-b")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        b
+    );
+    assert!(store.open311_key_by_hash("hash-x").await.unwrap().is_none());
+    let later = t0() + TimeDelta::minutes(1);
+    assert!(store.revoke_open311_key(b, "user:1", later).await.unwrap());
+    assert!(!store.revoke_open311_key(b, "user:1", later).await.unwrap());
+    assert!(store.open311_key_by_hash("hash-b").await.unwrap().is_none());
+    assert_eq!(
+        store.open311_keys().await.unwrap()[1].revoked_at,
+        Some(later)
+    );
+    let events = store.audit_page(0, 10_000).await.unwrap();
+    let actions: Vec<&str> = events[audited..]
+        .iter()
+        .map(|e| e.action.as_str())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "open311_key.created",
+            "open311_key.created",
+            "open311_key.revoked"
+        ]
+    );
+
+    let mut rng = StdRng::seed_from_u64(31);
+    let mut filed = new_report(&mut rng, "Lewat Open311", Some("+6281300000031"), t0());
+    filed.channel = Channel::Open311;
+    filed.open311 = Some(Open311Origin {
+        key_id: a,
+        token: "tok-1".into(),
+    });
+    let r = store.create_report(&filed).await.unwrap();
+    assert_eq!(
+        store.report_by_open311_token("tok-1").await.unwrap(),
+        Some(r.tracking_id.clone())
+    );
+    assert_eq!(store.report_by_open311_token("tok-2").await.unwrap(), None);
+    let before = store.count_reports().await.unwrap();
+    let mut again = new_report(&mut rng, "Token sama", None, t0());
+    again.open311 = filed.open311.clone();
+    assert!(store.create_report(&again).await.is_err());
+    assert_eq!(store.count_reports().await.unwrap(), before);
+
+    // The feed: nothing while the report is new; the dispatch's public entry once verified and
+    // dispatched; never an internal instruction; never a confidential report.
+    let day = |h: i64| t0() + TimeDelta::hours(h);
+    assert!(
+        store
+            .public_updates(t0(), day(48), 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let op = user_actor(1, Role::Operator, None);
+    let dispatch = Command::Dispatch {
+        targets: vec![DispatchTarget {
+            agency_id: "dpu-bmck".into(),
+            role: AssignmentRole::Utama,
+        }],
+        note: Some("Diteruskan ke DPU".into()),
+        note_public: true,
+    };
+    step(store, r.id, &op, dispatch.clone(), day(1)).await;
+    step(
+        store,
+        r.id,
+        &user_actor(4, Role::Pimpinan, None),
+        Command::AddInstruction {
+            note: "Internal".into(),
+        },
+        day(2),
+    )
+    .await;
+    let mut secret = new_report(&mut rng, "Rahasia", None, t0());
+    secret.visibility = Visibility {
+        rahasia: true,
+        anonim: false,
+    };
+    let secret = store.create_report(&secret).await.unwrap();
+    step(store, secret.id, &op, dispatch, day(1)).await;
+    let feed = store.public_updates(t0(), day(48), 100).await.unwrap();
+    assert!(!feed.is_empty());
+    assert!(feed.iter().all(|(tid, a)| *tid == r.tracking_id
+        && a.audience == Audience::Public
+        && a.report_id == r.id));
+    assert!(
+        feed.windows(2)
+            .all(|w| (w[0].1.created_at, w[0].1.id) <= (w[1].1.created_at, w[1].1.id))
+    );
+    // The window and the limit.
+    assert!(
+        store
+            .public_updates(day(3), day(48), 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store.public_updates(t0(), day(48), 1).await.unwrap().len(),
+        1
     );
 }
 

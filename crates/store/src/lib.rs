@@ -139,6 +139,33 @@ pub trait Store: Send + Sync + 'static {
     async fn user_by_token_hash(&self, token_hash: &str) -> Result<Option<User>>;
     async fn revoke_api_token(&self, token_id: i64, actor: &str, at: Timestamp) -> Result<bool>;
 
+    /// Store an Open311 key's hash (audited `open311_key.created`); returns its id.
+    async fn create_open311_key(
+        &self,
+        name: &str,
+        key_hash: &str,
+        user_id: Option<i64>,
+        actor: &str,
+        at: Timestamp,
+    ) -> Result<i64>;
+    /// Every Open311 key, revoked ones too, oldest first.
+    async fn open311_keys(&self) -> Result<Vec<Open311Key>>;
+    /// The unrevoked key with this hash.
+    async fn open311_key_by_hash(&self, key_hash: &str) -> Result<Option<Open311Key>>;
+    /// Revoke a key (audited `open311_key.revoked`); false if there is no such unrevoked key.
+    async fn revoke_open311_key(&self, key_id: i64, actor: &str, at: Timestamp) -> Result<bool>;
+    /// The report an Open311 client's token stands for.
+    async fn report_by_open311_token(&self, token: &str) -> Result<Option<TrackingId>>;
+    /// Public timeline entries (audience `public`) written in `[from, to)` on reports the public
+    /// list shows (not confidential, verified, not archived or merged), oldest first, with
+    /// their reports' tracking IDs: the Open311 update feed.
+    async fn public_updates(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<(TrackingId, ActivityRecord)>>;
+
     /// A successful password login: the count of failures is reset, a lock cleared, and the
     /// login audited (`user.login`), in one transaction.
     async fn record_login(&self, user_id: i64, at: Timestamp) -> Result<()>;

@@ -84,6 +84,7 @@ pub fn report_created(r: &NewReport, reporter_id: Option<i64>) -> Value {
         "body": digest(&r.body), "channel": r.channel, "visibility": r.visibility.codes(),
         "category": r.category, "region_code": r.region_code, "reporter_id": reporter_id,
         "has_coordinates": r.latitude.is_some(), "attachments": r.attachments.len(),
+        "open311_key": r.open311.as_ref().map(|o| o.key_id),
     })
 }
 

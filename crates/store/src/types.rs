@@ -44,6 +44,28 @@ pub struct NewReport {
     pub entered_by: Option<i64>,
     /// The chat message it was created from (see [`crate::Store::report_by_inbound`]).
     pub inbound_id: Option<i64>,
+    /// The Open311 client that filed it, and the token it may exchange for the tracking ID.
+    pub open311: Option<Open311Origin>,
+}
+
+/// Which Open311 key filed a report, and the token given back for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Open311Origin {
+    pub key_id: i64,
+    pub token: String,
+}
+
+/// An Open311 client's key as the administrators see it (the key itself is never stored).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Open311Key {
+    pub id: i64,
+    pub name: String,
+    /// The integration account the key acts as when it posts stage updates, if any.
+    pub user_id: Option<i64>,
+    pub created_at: Timestamp,
+    /// Audit label of the administrator who issued it.
+    pub created_by: String,
+    pub revoked_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -422,6 +444,8 @@ pub struct ReportFilter {
     /// Reports with an assignment to one of these agencies (agency users' scope).
     pub agency_ids: Option<Vec<String>>,
     pub category: Option<String>,
+    /// Reports in any of these categories (none: any category).
+    pub categories: Vec<String>,
     /// Region code or a prefix of one (`33.22` matches every region below it).
     pub region: Option<String>,
     pub channel: Option<Channel>,

@@ -21,6 +21,8 @@ struct FileConfig {
     public_url: Option<String>,
     map_tiles: Option<String>,
     map_attribution: Option<String>,
+    open311_jurisdiction: Option<String>,
+    open311_jurisdiction_required: Option<bool>,
     log_format: Option<String>,
     jobs: Option<bool>,
     sweep_interval_secs: Option<u64>,
@@ -57,6 +59,10 @@ pub struct Config {
     pub map_tiles: Option<String>,
     /// The tile source's attribution, shown under the map.
     pub map_attribution: Option<String>,
+    /// Open311's `jurisdiction_id` for this installation; another one is answered 404.
+    pub open311_jurisdiction: String,
+    /// Open311 requests without `jurisdiction_id` are answered 400.
+    pub open311_jurisdiction_required: bool,
     pub log_json: bool,
     /// Per-process rate limits, per minute.
     pub rates: tanggap_web::RateConfig,
@@ -96,6 +102,7 @@ impl std::fmt::Debug for Config {
             .field("require_contact", &self.require_contact)
             .field("public_url", &self.public_url)
             .field("map_tiles", &self.map_tiles)
+            .field("open311_jurisdiction", &self.open311_jurisdiction)
             .field("jobs", &self.jobs)
             .field("sweep_interval", &self.sweep_interval)
             .field("smtp_url", &self.smtp_url.as_ref().map(|_| "<redacted>"))
@@ -194,6 +201,20 @@ impl Config {
             },
             None => fc.require_contact.unwrap_or(false),
         };
+        let open311_jurisdiction_required =
+            match env("TANGGAP_OPEN311_JURISDICTION_REQUIRED").filter(|v| !v.is_empty()) {
+                Some(v) => match v.as_str() {
+                    "1" | "true" | "yes" => true,
+                    "0" | "false" | "no" => false,
+                    _ => {
+                        return Err(ConfigError::BadValue {
+                            name: "TANGGAP_OPEN311_JURISDICTION_REQUIRED",
+                            reason: "use true or false".into(),
+                        });
+                    }
+                },
+                None => fc.open311_jurisdiction_required.unwrap_or(false),
+            };
         let log_format = pick("TANGGAP_LOG_FORMAT", fc.log_format).unwrap_or_else(|| "text".into());
         let log_json = match log_format.as_str() {
             "json" => true,
@@ -391,6 +412,11 @@ impl Config {
                 .map(|u| u.trim_end_matches('/').to_string()),
             map_tiles: pick("TANGGAP_MAP_TILES", fc.map_tiles).filter(|t| !t.trim().is_empty()),
             map_attribution: pick("TANGGAP_MAP_ATTRIBUTION", fc.map_attribution),
+            open311_jurisdiction: pick("TANGGAP_OPEN311_JURISDICTION", fc.open311_jurisdiction)
+                .map(|j| j.trim().to_string())
+                .filter(|j| !j.is_empty())
+                .unwrap_or_else(|| "jatengprov.go.id".into()),
+            open311_jurisdiction_required,
             log_json,
             rates,
         })

@@ -152,6 +152,10 @@ impl Application {
             inbox: inbox_wake.clone(),
             map_tiles: config.map_tiles.clone(),
             map_attribution: config.map_attribution.clone(),
+            open311: tanggap_web::Open311Config {
+                jurisdiction: config.open311_jurisdiction.clone(),
+                jurisdiction_required: config.open311_jurisdiction_required,
+            },
         };
         let router = tanggap_web::router(tanggap_web::AppState::new(services.clone(), &web));
         let listener = tokio::net::TcpListener::bind(config.listen)

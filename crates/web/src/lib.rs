@@ -8,6 +8,7 @@ pub mod auth;
 pub mod channels;
 pub mod error;
 pub mod extract;
+pub mod open311;
 pub mod open_data;
 pub mod rakor;
 pub mod rakor_pdf;
@@ -51,6 +52,7 @@ pub struct AppState {
     pub map: Option<ui::map::TileSource>,
     /// The public dashboard's rendered pages, kept for a minute.
     pub statistik: Arc<ui::statistik::PageCache>,
+    pub open311: Arc<Open311Config>,
 }
 
 /// How the web layer is set up.
@@ -67,6 +69,25 @@ pub struct WebConfig {
     /// A tile URL template for the home page's map, and its attribution.
     pub map_tiles: Option<String>,
     pub map_attribution: Option<String>,
+    pub open311: Open311Config,
+}
+
+/// How `/open311/v2` names this installation.
+#[derive(Debug, Clone)]
+pub struct Open311Config {
+    /// The `jurisdiction_id` clients send; another one is answered 404.
+    pub jurisdiction: String,
+    /// A request without `jurisdiction_id` is answered 400.
+    pub jurisdiction_required: bool,
+}
+
+impl Default for Open311Config {
+    fn default() -> Self {
+        Open311Config {
+            jurisdiction: "jatengprov.go.id".into(),
+            jurisdiction_required: false,
+        }
+    }
 }
 
 impl AppState {
@@ -96,6 +117,7 @@ impl AppState {
                 source
             }),
             statistik: Arc::default(),
+            open311: Arc::new(config.open311.clone()),
         }
     }
 }
@@ -119,6 +141,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router().layer(axum::middleware::from_fn(error::localise)))
         .merge(ui::router())
         .merge(channels::router())
+        .merge(open311::router())
         .fallback(ui::not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(sessions)

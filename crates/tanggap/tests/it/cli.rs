@@ -98,6 +98,9 @@ fn every_command_has_help() {
         vec!["agency", "head", "--help"],
         vec!["agency", "heads", "--help"],
         vec!["report", "quarterly", "--help"],
+        vec!["api-key", "add", "--help"],
+        vec!["api-key", "list", "--help"],
+        vec!["api-key", "revoke", "--help"],
     ] {
         let (code, out, _) = run(tanggap(dir.path()).args(&args));
         assert_eq!(code, 0, "{args:?}");
@@ -278,6 +281,40 @@ fn agency_heads_are_recorded_with_their_history() {
     let (code, out, _) = run(tanggap(dir.path()).args(["audit", "verify"]));
     assert_eq!(code, 0);
     assert!(out.starts_with("audit trail intact: "), "{out}");
+}
+
+#[test]
+fn open311_keys_are_printed_once_listed_and_revoked() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = run(tanggap(dir.path()).arg("seed"));
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run(tanggap(dir.path()).args(["api-key", "add", "Aplikasi Kota"]));
+    assert_eq!(code, 0, "{err}");
+    let key = out.trim().to_string();
+    assert!(
+        key.starts_with("o311_") && !key.contains(char::is_whitespace),
+        "{out}"
+    );
+    assert!(err.contains("shown once"), "{err}");
+    let (code, out, _) = run(tanggap(dir.path()).args(["api-key", "list"]));
+    assert_eq!(code, 0);
+    assert!(out.starts_with("1\tAplikasi Kota\t-\t"), "{out}");
+    assert!(
+        out.trim_end().ends_with("active") && !out.contains(&key),
+        "{out}"
+    );
+    // An account that does not exist, or is a person's, cannot be given to a key.
+    let (code, _, err) = run(tanggap(dir.path()).args(["api-key", "add", "X", "--user", "siapa"]));
+    assert_one_line_error(code, &err);
+    let (code, _, err) = run(tanggap(dir.path()).args(["api-key", "add", " "]));
+    assert_one_line_error(code, &err);
+    let (code, out, err) = run(tanggap(dir.path()).args(["api-key", "revoke", "1"]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.trim(), "revoked Open311 key 1");
+    let (code, _, err) = run(tanggap(dir.path()).args(["api-key", "revoke", "1"]));
+    assert_one_line_error(code, &err);
+    let (_, out, _) = run(tanggap(dir.path()).args(["api-key", "list"]));
+    assert!(out.contains("\trevoked "), "{out}");
 }
 
 #[test]

@@ -26,6 +26,7 @@ mod doors;
 mod english_pages;
 mod fakes;
 mod leadership_digest;
+mod open311;
 mod page_uploads;
 mod public_dashboard;
 mod rakor_example;

@@ -2,7 +2,7 @@
 //! text is for (internal or public), feedback after every action, the desk's order, the
 //! region by name.
 
-use crate::common::{Caller, TestApp, complaint};
+use crate::common::{Caller, TestApp, complaint, csrf};
 use reqwest::StatusCode;
 use reqwest::multipart::Form;
 use serde_json::json;
@@ -18,15 +18,6 @@ async fn html(c: &Caller, path: &str) -> String {
     let r = c.get(path).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK, "GET {path}");
     r.text().await.unwrap()
-}
-
-/// The value of the first `name="csrf"` field of a page.
-fn csrf(page: &str) -> String {
-    page.split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("a form with a CSRF token")
-        .to_string()
 }
 
 /// What the verification form sends back when nothing is edited (as the page fills it in).

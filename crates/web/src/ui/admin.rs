@@ -406,6 +406,130 @@ impl OutboxPage {
 }
 
 /// The dead letters, for the operators who send them again.
+#[derive(Template)]
+#[template(path = "open311_keys.html")]
+struct Open311KeysPage {
+    l: Layout,
+    keys: Vec<tanggap_store::Open311Key>,
+    /// Integration accounts a key may act as.
+    accounts: Vec<User>,
+    /// A key just issued: shown on this answer only.
+    new_key: Option<String>,
+    new_name: String,
+}
+
+impl Open311KeysPage {
+    pub fn account(&self, id: &Option<i64>) -> String {
+        match id {
+            None => "—".into(),
+            Some(id) => self
+                .accounts
+                .iter()
+                .find(|u| u.id == *id)
+                .map(|u| format!("{} ({})", u.display_name, u.username))
+                .unwrap_or_else(|| format!("#{id}")),
+        }
+    }
+}
+
+async fn open311_page(ui: &Ui, new_key: Option<String>, new_name: String) -> UiResult {
+    let services = &ui.state.services;
+    let err = |e: ServiceError| ui.api_error(e.into());
+    let keys = services.open311_keys(ui.caller()).await.map_err(err)?;
+    let accounts = services
+        .users(ui.caller())
+        .await
+        .map_err(err)?
+        .into_iter()
+        .filter(|u| u.integration)
+        .collect();
+    let t = Open311KeysPage {
+        l: ui.layout(ui.tr.s("Kunci Open311", "Open311 keys")).await,
+        keys,
+        accounts,
+        new_key,
+        new_name,
+    };
+    Ok(page(&t))
+}
+
+/// The Open311 keys, with the forms to issue and revoke them.
+pub async fn open311_keys(ui: Ui) -> UiResult {
+    ui.require(Permission::ManageUsers)?;
+    open311_page(&ui, None, String::new()).await
+}
+
+#[derive(Deserialize)]
+pub struct IssueKeyForm {
+    csrf: String,
+    name: String,
+    #[serde(default)]
+    user_id: String,
+}
+
+/// Issue a key: the answer shows it once (it is never stored, nor put in a session).
+pub async fn issue_open311_key(ui: Ui, Form(f): Form<IssueKeyForm>) -> UiResult {
+    ui.require(Permission::ManageUsers)?;
+    ui.check_csrf(&f.csrf).await?;
+    let user_id = match f.user_id.trim() {
+        "" => None,
+        s => match s.parse::<i64>() {
+            Ok(id) => Some(id),
+            Err(_) => {
+                ui.flash_error(ui.tr.s(
+                    "Akun integrasi tidak dikenal.",
+                    "Unknown integration account.",
+                ))
+                .await;
+                return Ok(Redirect::to("/admin/open311").into_response());
+            }
+        },
+    };
+    match ui
+        .state
+        .services
+        .create_open311_key(ui.caller(), &f.name, user_id)
+        .await
+    {
+        Ok((_, key)) => open311_page(&ui, Some(key), f.name.trim().to_string()).await,
+        Err(ServiceError::Internal(cause)) => {
+            Err(ui.api_error(crate::error::ApiError::Internal(cause)))
+        }
+        Err(ServiceError::Refused(r)) => {
+            let message = match r.fields.first() {
+                Some(f) => f.message(ui.tr.lang),
+                None => r.message(ui.tr.lang),
+            };
+            ui.flash_error(&message).await;
+            Ok(Redirect::to("/admin/open311#terbitkan").into_response())
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RevokeKeyForm {
+    csrf: String,
+    id: String,
+}
+
+pub async fn revoke_open311_key(ui: Ui, Form(f): Form<RevokeKeyForm>) -> UiResult {
+    ui.require(Permission::ManageUsers)?;
+    ui.check_csrf(&f.csrf).await?;
+    let tr = ui.tr;
+    let result = match f.id.trim().parse::<i64>() {
+        Ok(id) => ui.state.services.revoke_open311_key(ui.caller(), id).await,
+        Err(_) => Err(ServiceError::not_found("open311_key", f.id.trim())),
+    };
+    match result {
+        Ok(()) => ui.flash(tr.s("Kunci dicabut.", "Key revoked.")).await,
+        Err(ServiceError::Internal(cause)) => {
+            return Err(ui.api_error(crate::error::ApiError::Internal(cause)));
+        }
+        Err(ServiceError::Refused(r)) => ui.flash_error(&r.message(tr.lang)).await,
+    }
+    Ok(Redirect::to("/admin/open311#daftar").into_response())
+}
+
 pub async fn outbox(ui: Ui) -> UiResult {
     ui.require(Permission::ManageOutbox)?;
     let items = ui

@@ -654,6 +654,11 @@ pub fn router() -> Router<AppState> {
         .route("/admin/kategori", post(admin::save_category))
         .route("/admin/libur", post(admin::save_holiday))
         .route("/admin/sla", post(admin::save_policy))
+        .route(
+            "/admin/open311",
+            get(admin::open311_keys).post(admin::issue_open311_key),
+        )
+        .route("/admin/open311/cabut", post(admin::revoke_open311_key))
         .route("/admin/kotak-keluar", get(admin::outbox))
         .route("/admin/kotak-keluar/ulang", post(admin::retry_outbox))
         .route("/data-pribadi", get(privacy::export).post(privacy::request))

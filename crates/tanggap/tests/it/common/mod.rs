@@ -587,3 +587,12 @@ pub fn jpeg_with_exif() -> Vec<u8> {
     out.extend_from_slice(&BASE[2..]);
     out
 }
+
+/// The value of the first `name="csrf"` field of a page.
+pub fn csrf(page: &str) -> String {
+    page.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a form with a CSRF token")
+        .to_string()
+}
