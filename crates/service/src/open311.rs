@@ -542,21 +542,35 @@ impl Services {
 
     /// One request as the public sees it (404 for an unknown or confidential one).
     pub async fn open311_request(&self, id: &str, with_notes: bool) -> Result<Open311Request> {
+        let names = self.category_names().await?;
+        self.request_named(id, with_notes, &names).await
+    }
+
+    /// [`Self::open311_request`] with the categories' names already read.
+    async fn request_named(
+        &self,
+        id: &str,
+        with_notes: bool,
+        names: &HashMap<String, String>,
+    ) -> Result<Open311Request> {
         // A confidential report is, for the public, one that does not exist.
-        let detail = match self.report_detail(&Caller::Public, id, None).await {
+        let opened = match self.open_report(&Caller::Public, id, None).await {
             Err(ServiceError::Refused(r)) if r.kind == RefusalKind::Forbidden => {
                 return Err(ServiceError::not_found("service_request", id));
             }
             other => other?,
         };
-        let names = self.category_names().await?;
-        let mut out = request_of(&detail.opened, &names);
+        let mut out = request_of(&opened, names);
         if with_notes {
-            out.notes = detail
+            // The timeline only when asked for: it is most of the reading.
+            let tid = opened.report.tracking_id.clone();
+            out.notes = self
+                .detail_of(opened)
+                .await?
                 .timeline
                 .iter()
                 .filter(|e| !e.withheld)
-                .map(|e| update_of(&detail.opened.report.tracking_id, &e.activity))
+                .map(|e| update_of(&tid, &e.activity))
                 .collect();
         }
         Ok(out)
@@ -605,15 +619,13 @@ impl Services {
                 None,
             )
             .await?;
+        let names = self.category_names().await?;
         let mut out = Vec::with_capacity(page.items.len());
         for r in page.items {
-            let id = r.tracking_id.to_string();
-            if q.with_notes {
-                out.push(self.open311_request(&id, true).await?);
-            } else {
-                let opened = self.open_report(&Caller::Public, &id, None).await?;
-                out.push(request_of(&opened, &self.category_names().await?));
-            }
+            out.push(
+                self.request_named(r.tracking_id.as_str(), q.with_notes, &names)
+                    .await?,
+            );
         }
         Ok(out)
     }

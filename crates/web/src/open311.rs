@@ -146,11 +146,11 @@ impl Call {
     }
 
     fn bad(&self, field: &str, what: &str) -> Failure {
-        let text = match self.lang {
-            Lang::Id => format!("{field}: {what}"),
-            Lang::En => format!("{field}: {what}"),
-        };
-        Failure::new(self.format, StatusCode::BAD_REQUEST, text)
+        Failure::new(
+            self.format,
+            StatusCode::BAD_REQUEST,
+            format!("{field}: {what}"),
+        )
     }
 
     /// `jurisdiction_id`: another installation's is 404; none is 400 when it is required.
