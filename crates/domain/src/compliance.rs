@@ -321,8 +321,12 @@ pub fn compute(
 /// Keeps the first of each tracking ID (a report with several lalai obligations is listed once),
 /// in order.
 fn first_of_each(ids: &mut Vec<String>) {
-    let mut seen = std::collections::HashSet::with_capacity(ids.len());
-    ids.retain(|id| seen.insert(id.clone()));
+    let keep: Vec<bool> = {
+        let mut seen = std::collections::HashSet::with_capacity(ids.len());
+        ids.iter().map(|id| seen.insert(id.as_str())).collect()
+    };
+    let mut keep = keep.into_iter();
+    ids.retain(|_| keep.next().unwrap_or(true));
 }
 
 /// The figures of all agencies together (response times over every obligation).
@@ -379,12 +383,13 @@ pub struct AssignmentCounts {
 }
 
 /// The figures from what a database counted: the same result as [`compute`] on every fact.
-/// `lalai` are the period's lalai obligations in the order [`compute`] sees them (by start).
-pub fn from_counts(
+/// `lalai` are the period's lalai obligations as (agency, tracking ID), in the order
+/// [`compute`] sees them (by start).
+pub fn from_counts<'a>(
     obligations: &[ObligationCounts],
     assignments: &[AssignmentCounts],
     running: &[CompletionFact],
-    lalai: &[ObligationFact],
+    lalai: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> BTreeMap<String, AgencyFigures> {
     let mut by: BTreeMap<String, AgencyFigures> = BTreeMap::new();
     for o in obligations {
@@ -398,12 +403,19 @@ pub fn from_counts(
         f.median_response = o.median_response;
         f.p90_response = o.p90_response;
     }
-    for l in lalai {
-        let f = by.entry(l.agency_id.clone()).or_default();
-        f.lalai_tracking_ids.push(l.tracking_id.clone());
-    }
-    for f in by.values_mut() {
-        first_of_each(&mut f.lalai_tracking_ids);
+    // The first of each tracking ID per agency (as `compute`), without a copy per row.
+    let lalai = lalai.into_iter();
+    let mut seen: std::collections::HashSet<(&str, &str)> =
+        std::collections::HashSet::with_capacity(lalai.size_hint().0);
+    for (agency, tracking_id) in lalai {
+        if !seen.insert((agency, tracking_id)) {
+            continue;
+        }
+        let f = match by.get_mut(agency) {
+            Some(f) => f,
+            None => by.entry(agency.to_string()).or_default(),
+        };
+        f.lalai_tracking_ids.push(tracking_id.to_string());
     }
     for a in assignments {
         let f = by.entry(a.agency_id.clone()).or_default();

@@ -53,6 +53,15 @@ impl TrackingId {
     /// Parse what a person typed: `lg-4f7k-q2mz-8t`, `LG4F7KQ2MZ8T` and `LG-4F7KQ2MZ8T` are the same ID.
     pub fn parse(input: &str) -> Result<Self, TrackingIdError> {
         let input = input.trim();
+        // The canonical form (as stored and printed) is taken as it is, without rewriting.
+        if let Some((prefix, symbols)) = input.split_once('-')
+            && (1..=8).contains(&prefix.len())
+            && prefix.bytes().all(|b| b.is_ascii_uppercase())
+            && symbols.len() == TRACKING_SYMBOLS
+            && symbols.bytes().all(|b| ALPHABET.contains(&b))
+        {
+            return Ok(TrackingId(input.to_string()));
+        }
         let letters: String = input
             .chars()
             .take_while(|c| c.is_ascii_alphabetic())

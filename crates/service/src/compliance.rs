@@ -5,8 +5,8 @@
 use crate::{Caller, Result, ServiceError, Services};
 use std::collections::HashMap;
 use tanggap_domain::compliance::{
-    AgencyFigures, CompletionFact, ObligationFact, ObligationOutcome, Period, TimelineFact,
-    TimelineKind, from_counts, rebuild_obligations, total_from_counts,
+    AgencyFigures, CompletionFact, ObligationOutcome, Period, TimelineFact, TimelineKind,
+    from_counts, rebuild_obligations, total_from_counts,
 };
 use tanggap_domain::policy::Permission;
 use tanggap_domain::{AgencyTree, ClockKind, ReportStatus, Stage, Timestamp};
@@ -76,6 +76,32 @@ pub(crate) fn head_at(heads: &[HeadRecord], agency: &str, t: Timestamp) -> Optio
         })
 }
 
+/// The head history by agency (oldest first), to name the head of each of many items without
+/// going through every agency's history for each.
+pub(crate) struct HeadIndex<'a>(HashMap<&'a str, Vec<&'a HeadRecord>>);
+
+impl<'a> HeadIndex<'a> {
+    pub(crate) fn new(heads: &'a [HeadRecord]) -> Self {
+        let mut by: HashMap<&str, Vec<&HeadRecord>> = HashMap::new();
+        for h in heads {
+            by.entry(h.agency_id.as_str()).or_default().push(h);
+        }
+        HeadIndex(by)
+    }
+
+    /// As [`head_at`].
+    pub(crate) fn at(&self, agency: &str, t: Timestamp) -> Option<Head> {
+        self.0
+            .get(agency)?
+            .iter()
+            .rfind(|h| h.since <= t)
+            .map(|h| Head {
+                name: h.name.clone(),
+                position: h.position.clone(),
+            })
+    }
+}
+
 impl Services {
     /// The accountability figures of `period` for `scope`, as of now.
     pub async fn compliance(
@@ -124,26 +150,25 @@ impl Services {
         let (from, to) = period.instants(&cal);
         // Counted by the database (a quarter of a province is too many obligations to load);
         // the conformance suite checks the counts against `compute` on the same facts.
-        let counts = self
-            .store
-            .compliance_counts(from, to, within.as_deref(), now)
-            .await?;
-        let lalai_rows = self
-            .store
-            .lalai_obligations(from, to, within.as_deref(), now)
-            .await?;
+        // The counts and the evidence are two reads: both at once.
+        let (counts, lalai_rows) = tokio::try_join!(
+            self.store
+                .compliance_counts(from, to, within.as_deref(), now),
+            self.store
+                .lalai_obligations(from, to, within.as_deref(), now)
+        )?;
         let running: Vec<CompletionFact> = counts
             .running_completions
             .iter()
             .map(|(agency_id, c)| CompletionFact::running(agency_id, c, now, &cal))
             .collect();
-        let lalai_facts: Vec<ObligationFact> =
-            lalai_rows.iter().map(ObligationRecord::fact).collect();
         let figures = from_counts(
             &counts.obligations,
             &counts.assignments,
             &running,
-            &lalai_facts,
+            lalai_rows
+                .iter()
+                .map(|o| (o.agency_id.as_str(), o.tracking_id.as_str())),
         );
         let total = total_from_counts(&counts.total, &figures);
         let heads = self.store.agency_heads().await?;
@@ -173,6 +198,7 @@ impl Services {
                 )
                 .then(a.name.cmp(&b.name))
         });
+        let index = HeadIndex::new(&heads);
         let mut lalai: Vec<LalaiItem> = lalai_rows
             .iter()
             .map(|o| LalaiItem {
@@ -182,7 +208,7 @@ impl Services {
                 started_at: o.started_at,
                 due_at: o.due_at,
                 responded_at: o.responded_at,
-                head: head_at(&heads, &o.agency_id, o.due_at),
+                head: index.at(&o.agency_id, o.due_at),
             })
             .collect();
         lalai.sort_by_key(|l| (l.responded_at.is_some(), l.due_at));

@@ -7,8 +7,10 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use std::collections::HashMap;
 use tanggap_domain::audit::NewAuditEvent;
-use tanggap_domain::compliance::{AssignmentCounts, ObligationCounts};
 use tanggap_domain::{AssignmentRole, Outcome, Stage, TrackingId};
+use tanggap_store::tally::{
+    self, AssignmentTallies, AssignmentTallyRow, Histogram, ObligationTallies, ObligationTallyRow,
+};
 use tanggap_store::{
     AssignmentFact, ComplianceCounts, NewObligation, ObligationRecord, Result, StoreError,
     Timestamp,
@@ -190,14 +192,6 @@ fn push_scope(qb: &mut QueryBuilder<'_, Postgres>, column: &str, ids: Option<&[S
     true
 }
 
-/// Not answered and not cancelled before the deadline (SQL for `ObligationFact::outcome`).
-const OPEN: &str =
-    "o.responded_at IS NULL AND NOT (o.cancelled_at IS NOT NULL AND o.cancelled_at <= o.due_at)";
-
-fn n(row: &PgRow, col: &str) -> Result<u64> {
-    Ok(u64::try_from(get::<Option<i64>>(row, col)?.unwrap_or(0)).unwrap_or(0))
-}
-
 /// Median and 90th percentile of the `answered` first-response times of the obligations
 /// started in `[from, to)` of `agency` (or of every agency in scope), read at their ranks
 /// ([`tanggap_store::rank_pages`]): from the indexes ordered by response time when the period is
@@ -237,6 +231,260 @@ async fn response_times(
     Ok((Some(median), Some(p90)))
 }
 
+/// The response bucket of `o` (migration 0014, [`tanggap_store::tally::bucket_of`]); `RESP` stands
+/// for its response time in microseconds as the generated column `response_us` computes it.
+const BUCKET: &str = "CASE WHEN o.responded_at IS NULL THEN -1 \
+    WHEN RESP < 21600000000 THEN GREATEST(RESP, 0) / 300000000 \
+    WHEN RESP < 172800000000 THEN 72 + (RESP - 21600000000) / 900000000 \
+    WHEN RESP < 2592000000000 THEN 240 + (RESP - 172800000000) / 3600000000 \
+    ELSE 912 + LEAST((RESP - 2592000000000) / 86400000000, 3650) END";
+
+fn tally_row(row: &PgRow) -> Result<ObligationTallyRow> {
+    let n = |c: &str| Ok::<i64, StoreError>(get::<Option<i64>>(row, c)?.unwrap_or(0));
+    Ok(ObligationTallyRow {
+        agency_id: get(row, "agency_id")?,
+        bucket: n("bucket")?,
+        received: n("received")?,
+        on_time: n("on_time")?,
+        late: n("late")?,
+        cancelled: n("cancelled")?,
+        lapsed: n("lapsed")?,
+    })
+}
+
+/// The period's obligations counted by agency and response bucket: whole cells from the
+/// tallies, edges from the facts, the waiting ones live.
+async fn obligation_tallies(
+    conn: &mut PgConnection,
+    from: Timestamp,
+    to: Timestamp,
+    ids: Option<&[String]>,
+    now: Timestamp,
+) -> Result<ObligationTallies> {
+    let plan = tally::tally_plan(from, to);
+    let mut out = ObligationTallies::default();
+    if let Some((first, end)) = plan.cells {
+        let mut qb: QueryBuilder<'_, Postgres> = QueryBuilder::new(
+            "SELECT agency_id, bucket, SUM(received)::BIGINT AS received,
+               SUM(on_time)::BIGINT AS on_time, SUM(late)::BIGINT AS late,
+               SUM(cancelled)::BIGINT AS cancelled, SUM(lapsed)::BIGINT AS lapsed
+             FROM obligation_tallies WHERE cell >= ",
+        );
+        qb.push_bind(first).push(" AND cell < ").push_bind(end);
+        push_scope(&mut qb, "agency_id", ids);
+        qb.push(" GROUP BY agency_id, bucket");
+        for row in qb.build().fetch_all(&mut *conn).await.map_err(db_err)? {
+            out.add(1, &tally_row(&row)?);
+        }
+    }
+    let bucket = BUCKET.replace(
+        "RESP",
+        "(EXTRACT(EPOCH FROM (o.responded_at - o.started_at)) * 1000000)::BIGINT",
+    );
+    for edge in &plan.edges {
+        let mut qb: QueryBuilder<'_, Postgres> = QueryBuilder::new(format!(
+            "SELECT o.agency_id, ({bucket})::BIGINT AS bucket, COUNT(*) AS received,
+               SUM(CASE WHEN o.responded_at <= o.due_at THEN 1 ELSE 0 END)::BIGINT AS on_time,
+               SUM(CASE WHEN o.responded_at > o.due_at THEN 1 ELSE 0 END)::BIGINT AS late,
+               SUM(CASE WHEN o.responded_at IS NULL AND o.cancelled_at <= o.due_at THEN 1 ELSE 0 END)::BIGINT AS cancelled,
+               SUM(CASE WHEN o.responded_at IS NULL AND o.cancelled_at > o.due_at THEN 1 ELSE 0 END)::BIGINT AS lapsed
+             FROM obligations o WHERE o.started_at >= "
+        ));
+        qb.push_bind(edge.from)
+            .push(" AND o.started_at < ")
+            .push_bind(edge.to);
+        push_scope(&mut qb, "o.agency_id", ids);
+        qb.push(" GROUP BY 1, 2");
+        for row in qb.build().fetch_all(&mut *conn).await.map_err(db_err)? {
+            out.add(edge.sign, &tally_row(&row)?);
+        }
+    }
+    let mut qb: QueryBuilder<'_, Postgres> =
+        QueryBuilder::new("SELECT agency_id, SUM(CASE WHEN due_at < ");
+    qb.push_bind(now)
+        .push(" THEN 1 ELSE 0 END)::BIGINT AS overdue, SUM(CASE WHEN due_at >= ")
+        .push_bind(now)
+        .push(
+            " THEN 1 ELSE 0 END)::BIGINT AS not_yet_due FROM obligations
+             WHERE responded_at IS NULL AND cancelled_at IS NULL AND started_at >= ",
+        )
+        .push_bind(from)
+        .push(" AND started_at < ")
+        .push_bind(to);
+    push_scope(&mut qb, "agency_id", ids);
+    qb.push(" GROUP BY agency_id");
+    for row in qb.build().fetch_all(&mut *conn).await.map_err(db_err)? {
+        let agency: String = get(&row, "agency_id")?;
+        let n = |c: &str| Ok::<i64, StoreError>(get::<Option<i64>>(&row, c)?.unwrap_or(0));
+        out.waiting(&agency, n("overdue")?, n("not_yet_due")?);
+    }
+    Ok(out)
+}
+
+/// The response time at `offset` in `order` among those of `agency` (or all in scope) in
+/// `[bounds.0, bounds.1)` started in the period.
+async fn in_bucket(
+    conn: &mut PgConnection,
+    agency: Option<&str>,
+    bounds: (i64, i64),
+    order: &str,
+    offset: u64,
+    (from, to): (Timestamp, Timestamp),
+    ids: Option<&[String]>,
+) -> Result<Option<i64>> {
+    let mut qb: QueryBuilder<'_, Postgres> =
+        QueryBuilder::new("SELECT response_us FROM obligations WHERE response_us IS NOT NULL");
+    if let Some(a) = agency {
+        qb.push(" AND agency_id = ").push_bind(a.to_string());
+    }
+    qb.push(" AND response_us >= ")
+        .push_bind(bounds.0)
+        .push(" AND response_us < ")
+        .push_bind(bounds.1)
+        .push(" AND started_at >= ")
+        .push_bind(from)
+        .push(" AND started_at < ")
+        .push_bind(to);
+    push_scope(&mut qb, "agency_id", ids);
+    qb.push(format!(" ORDER BY response_us{order} LIMIT 1 OFFSET "))
+        .push_bind(i64::try_from(offset).unwrap_or(i64::MAX));
+    qb.build_query_scalar::<i64>()
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_err)
+}
+
+/// Median and 90th percentile from the period's histogram: each rank's bucket found in it,
+/// the value read from that bucket's few rows. `None` when a bucket does not hold what the
+/// histogram says (the caller then reads the ranks the long way).
+async fn response_times_from(
+    conn: &mut PgConnection,
+    agency: Option<&str>,
+    hist: &Histogram,
+    from: Timestamp,
+    to: Timestamp,
+    ids: Option<&[String]>,
+) -> Result<Option<(chrono::TimeDelta, chrono::TimeDelta)>> {
+    let Some([lo, hi, p90]) = tanggap_domain::metrics::ranks(hist.total(), 90) else {
+        return Ok(None);
+    };
+    let mut values = [0i64; 3];
+    let mut spans: tally::BucketSpans = vec![];
+    for (rank, value) in [lo, hi, p90].into_iter().zip(&mut values) {
+        let Some((min, max, offset)) = hist.locate(rank) else {
+            return Ok(None);
+        };
+        // The least and greatest value of the bucket in the period, once per bucket: a
+        // bucket whose values are all one (many answers at the same time after the start)
+        // needs no walk to its offset.
+        let span = match spans.iter().find(|(b, _)| *b == (min, max)) {
+            Some((_, s)) => *s,
+            None => {
+                let s = {
+                    let mut qb: QueryBuilder<'_, Postgres> = QueryBuilder::new(
+                        "SELECT MIN(response_us), MAX(response_us) FROM obligations WHERE response_us IS NOT NULL",
+                    );
+                    if let Some(a) = agency {
+                        qb.push(" AND agency_id = ").push_bind(a.to_string());
+                    }
+                    qb.push(" AND response_us >= ")
+                        .push_bind(min)
+                        .push(" AND response_us < ")
+                        .push_bind(max)
+                        .push(" AND started_at >= ")
+                        .push_bind(from)
+                        .push(" AND started_at < ")
+                        .push_bind(to);
+                    push_scope(&mut qb, "agency_id", ids);
+                    let (a, b): (Option<i64>, Option<i64>) = qb
+                        .build_query_as()
+                        .fetch_one(&mut *conn)
+                        .await
+                        .map_err(db_err)?;
+                    a.zip(b)
+                };
+                spans.push(((min, max), s));
+                s
+            }
+        };
+        let found = match span {
+            Some((a, b)) if a == b => Some(a),
+            Some(_) => in_bucket(conn, agency, (min, max), "", offset, (from, to), ids).await?,
+            None => None,
+        };
+        match found {
+            Some(v) => *value = v,
+            None => return Ok(None),
+        }
+    }
+    Ok(Some((
+        tanggap_domain::metrics::median_of_middle(values[0], values[1]),
+        chrono::TimeDelta::microseconds(values[2]),
+    )))
+}
+
+/// The assignment counts of `[from, to)` from the facts (an edge of a period).
+async fn assignment_counts(
+    conn: &mut PgConnection,
+    from: Timestamp,
+    to: Timestamp,
+    ids: Option<&[String]>,
+) -> Result<Vec<AssignmentTallyRow>> {
+    // Assignments (a forwarded or returned one handed its work on: not judged), with the
+    // completion of every clock that is not running judged on the time it used; what each
+    // assignment's facts say is kept on it (migration 0012, the columns kept by triggers).
+    const JUDGED: &str = "a.completion_judged";
+    const DONE: &str = "a.stage = 'tuntas' AND a.completion_stopped";
+    const RATED: &str = "a.role = 'utama' AND a.rating IS NOT NULL AND a.outcome IS NOT NULL";
+    let mut qb: QueryBuilder<'_, Postgres> = QueryBuilder::new(format!(
+        "SELECT a.agency_id, COUNT(*) AS counted,
+           SUM(CASE WHEN {JUDGED} AND {DONE} AND NOT a.completion_over THEN 1 ELSE 0 END)::BIGINT AS on_target,
+           SUM(CASE WHEN {JUDGED} AND {DONE} AND a.completion_over THEN 1 ELSE 0 END)::BIGINT AS done_late,
+           SUM(CASE WHEN {JUDGED} AND NOT ({DONE}) AND a.completion_over THEN 1 ELSE 0 END)::BIGINT AS open_overdue,
+           SUM(CASE WHEN a.reopened THEN 1 ELSE 0 END)::BIGINT AS reopened,
+           SUM(CASE WHEN a.finished THEN 1 ELSE 0 END)::BIGINT AS finished,
+           SUM(CASE WHEN {RATED} THEN 1 ELSE 0 END)::BIGINT AS ratings,
+           SUM(CASE WHEN {RATED} THEN a.rating ELSE 0 END)::BIGINT AS rating_sum,
+           SUM(CASE WHEN {RATED} AND a.outcome = 'fixed' THEN 1 ELSE 0 END)::BIGINT AS fixed,
+           SUM(CASE WHEN {RATED} AND a.outcome = 'partly' THEN 1 ELSE 0 END)::BIGINT AS partly,
+           SUM(CASE WHEN {RATED} AND a.outcome = 'not_fixed' THEN 1 ELSE 0 END)::BIGINT AS not_fixed
+         FROM assignments a
+         WHERE a.stage NOT IN ('diteruskan', 'bukan_wewenang') AND a.created_at >= "
+    ));
+    qb.push_bind(from)
+        .push(" AND a.created_at < ")
+        .push_bind(to);
+    push_scope(&mut qb, "a.agency_id", ids);
+    qb.push(" GROUP BY a.agency_id");
+    qb.build()
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(assignment_tally_row)
+        .collect()
+}
+
+fn assignment_tally_row(row: &PgRow) -> Result<AssignmentTallyRow> {
+    let n = |c: &str| Ok::<i64, StoreError>(get::<Option<i64>>(row, c)?.unwrap_or(0));
+    Ok(AssignmentTallyRow {
+        agency_id: get(row, "agency_id")?,
+        counted: n("counted")?,
+        counts: [
+            n("on_target")?,
+            n("done_late")?,
+            n("open_overdue")?,
+            n("reopened")?,
+            n("finished")?,
+            n("ratings")?,
+            n("rating_sum")?,
+            n("fixed")?,
+            n("partly")?,
+            n("not_fixed")?,
+        ],
+    })
+}
+
 pub(crate) async fn compliance_counts(
     pool: &PgPool,
     from: Timestamp,
@@ -245,49 +493,24 @@ pub(crate) async fn compliance_counts(
     now: Timestamp,
 ) -> Result<ComplianceCounts> {
     let mut out = ComplianceCounts::default();
+    if ids.is_some_and(<[String]>::is_empty) {
+        return Ok(out);
+    }
     // One snapshot for every figure.
     let mut tx = pool.begin().await.map_err(db_err)?;
     sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
-    let mut qb: QueryBuilder<'_, Postgres> = QueryBuilder::new(
-        "SELECT o.agency_id, COUNT(*) AS received,
-           SUM(CASE WHEN o.responded_at <= o.due_at THEN 1 ELSE 0 END) AS on_time,
-           SUM(CASE WHEN o.responded_at > o.due_at THEN 1 ELSE 0 END) AS late,
-           SUM(CASE WHEN o.responded_at IS NULL AND o.cancelled_at <= o.due_at THEN 1 ELSE 0 END) AS cancelled,",
-    );
-    qb.push(format!(" SUM(CASE WHEN {OPEN} AND o.due_at < "))
-        .push_bind(now)
-        .push(format!(
-            " THEN 1 ELSE 0 END) AS overdue, SUM(CASE WHEN {OPEN} AND o.due_at >= "
-        ))
-        .push_bind(now)
-        .push(" THEN 1 ELSE 0 END) AS not_yet_due FROM obligations o WHERE TRUE");
-    qb.push(" AND o.started_at >= ")
-        .push_bind(from)
-        .push(" AND o.started_at < ")
-        .push_bind(to);
-    if !push_scope(&mut qb, "o.agency_id", ids) {
-        return Ok(out);
-    }
-    qb.push(" GROUP BY o.agency_id ORDER BY o.agency_id");
-    for row in qb.build().fetch_all(&mut *tx).await.map_err(db_err)? {
-        let agency_id: String = get(&row, "agency_id")?;
-        let (on_time, late) = (n(&row, "on_time")?, n(&row, "late")?);
-        let (median, p90) =
-            response_times(&mut tx, Some(&agency_id), on_time + late, from, to, ids).await?;
-        let c = ObligationCounts {
-            received: n(&row, "received")?,
-            on_time,
-            late,
-            unresponded_overdue: n(&row, "overdue")?,
-            not_yet_due: n(&row, "not_yet_due")?,
-            cancelled: n(&row, "cancelled")?,
-            median_response: median,
-            p90_response: p90,
-            agency_id,
-        };
+    let tallies = obligation_tallies(&mut tx, from, to, ids, now).await?;
+    let counted = tallies.counts();
+    for (mut c, hist) in counted.iter().cloned() {
+        let answered = c.on_time + c.late;
+        (c.median_response, c.p90_response) =
+            match response_times_from(&mut tx, Some(&c.agency_id), &hist, from, to, ids).await? {
+                Some((m, p)) if hist.total() == answered => (Some(m), Some(p)),
+                _ => response_times(&mut tx, Some(&c.agency_id), answered, from, to, ids).await?,
+            };
         let t = &mut out.total;
         t.received += c.received;
         t.on_time += c.on_time;
@@ -298,50 +521,38 @@ pub(crate) async fn compliance_counts(
         out.obligations.push(c);
     }
     let answered = out.total.on_time + out.total.late;
+    let all = tally::merged(&counted.iter().map(|(_, h)| h).collect::<Vec<_>>());
     (out.total.median_response, out.total.p90_response) =
-        response_times(&mut tx, None, answered, from, to, ids).await?;
+        match response_times_from(&mut tx, None, &all, from, to, ids).await? {
+            Some((m, p)) if all.total() == answered => (Some(m), Some(p)),
+            _ => response_times(&mut tx, None, answered, from, to, ids).await?,
+        };
 
-    // Assignments (a forwarded or returned one handed its work on: not judged), with the
-    // completion of every clock that is not running judged on the time it used; what each
-    // assignment's facts say is kept on it (migration 0012, the columns kept by triggers).
-    const JUDGED: &str = "a.completion_judged";
-    const DONE: &str = "a.stage = 'tuntas' AND a.completion_stopped";
-    const RATED: &str = "a.role = 'utama' AND a.rating IS NOT NULL AND a.outcome IS NOT NULL";
-    let mut qb: QueryBuilder<'_, Postgres> = QueryBuilder::new(format!(
-        "SELECT a.agency_id,
-           SUM(CASE WHEN {JUDGED} AND {DONE} AND NOT a.completion_over THEN 1 ELSE 0 END) AS on_target,
-           SUM(CASE WHEN {JUDGED} AND {DONE} AND a.completion_over THEN 1 ELSE 0 END) AS done_late,
-           SUM(CASE WHEN {JUDGED} AND NOT ({DONE}) AND a.completion_over THEN 1 ELSE 0 END) AS open_overdue,
-           SUM(CASE WHEN a.reopened THEN 1 ELSE 0 END) AS reopened,
-           SUM(CASE WHEN a.finished THEN 1 ELSE 0 END) AS finished,
-           SUM(CASE WHEN {RATED} THEN 1 ELSE 0 END) AS ratings,
-           SUM(CASE WHEN {RATED} THEN a.rating ELSE 0 END) AS rating_sum,
-           SUM(CASE WHEN {RATED} AND a.outcome = 'fixed' THEN 1 ELSE 0 END) AS fixed,
-           SUM(CASE WHEN {RATED} AND a.outcome = 'partly' THEN 1 ELSE 0 END) AS partly,
-           SUM(CASE WHEN {RATED} AND a.outcome = 'not_fixed' THEN 1 ELSE 0 END) AS not_fixed
-         FROM assignments a
-         WHERE a.stage NOT IN ('diteruskan', 'bukan_wewenang') AND a.created_at >= "
-    ));
-    qb.push_bind(from)
-        .push(" AND a.created_at < ")
-        .push_bind(to);
-    push_scope(&mut qb, "a.agency_id", ids);
-    qb.push(" GROUP BY a.agency_id ORDER BY a.agency_id");
-    for row in qb.build().fetch_all(&mut *tx).await.map_err(db_err)? {
-        out.assignments.push(AssignmentCounts {
-            agency_id: get(&row, "agency_id")?,
-            completion_on_target: n(&row, "on_target")?,
-            completion_late: n(&row, "done_late")?,
-            completion_open_overdue: n(&row, "open_overdue")?,
-            reopened: n(&row, "reopened")?,
-            finished: n(&row, "finished")?,
-            ratings: n(&row, "ratings")?,
-            rating_sum: n(&row, "rating_sum")?,
-            fixed: n(&row, "fixed")?,
-            partly: n(&row, "partly")?,
-            not_fixed: n(&row, "not_fixed")?,
-        });
+    let plan = tally::tally_plan(from, to);
+    let mut assignments = AssignmentTallies::default();
+    if let Some((first, end)) = plan.cells {
+        let mut qb: QueryBuilder<'_, Postgres> = QueryBuilder::new(
+            "SELECT agency_id, SUM(counted)::BIGINT AS counted, SUM(on_target)::BIGINT AS on_target,
+               SUM(done_late)::BIGINT AS done_late, SUM(open_overdue)::BIGINT AS open_overdue,
+               SUM(reopened)::BIGINT AS reopened, SUM(finished)::BIGINT AS finished,
+               SUM(ratings)::BIGINT AS ratings, SUM(rating_sum)::BIGINT AS rating_sum,
+               SUM(fixed)::BIGINT AS fixed, SUM(partly)::BIGINT AS partly,
+               SUM(not_fixed)::BIGINT AS not_fixed
+             FROM assignment_tallies WHERE cell >= ",
+        );
+        qb.push_bind(first).push(" AND cell < ").push_bind(end);
+        push_scope(&mut qb, "agency_id", ids);
+        qb.push(" GROUP BY agency_id");
+        for row in qb.build().fetch_all(&mut *tx).await.map_err(db_err)? {
+            assignments.add(1, &assignment_tally_row(&row)?);
+        }
     }
+    for edge in &plan.edges {
+        for row in assignment_counts(&mut tx, edge.from, edge.to, ids).await? {
+            assignments.add(edge.sign, &row);
+        }
+    }
+    out.assignments = assignments.counts();
     // A running clock whose deadline is still ahead has used no more than its budget (the
     // deadline is where the budget runs out on the calendar): nothing to count, nothing to load.
     // Found from the index of unstopped clocks by deadline (those past it, and those without
@@ -373,6 +584,10 @@ pub(crate) async fn compliance_counts(
     Ok(out)
 }
 
+/// The lalai obligations of a period: answered late, or not answered (nor cancelled in time)
+/// and past the deadline at `now`; read from the covering index of those that can be
+/// (migration 0014) as one row of arrays (decoding a hundred thousand rows one by one costs
+/// more than reading them).
 pub(crate) async fn lalai_obligations(
     pool: &PgPool,
     from: Timestamp,
@@ -380,23 +595,75 @@ pub(crate) async fn lalai_obligations(
     ids: Option<&[String]>,
     now: Timestamp,
 ) -> Result<Vec<ObligationRecord>> {
-    let mut qb: QueryBuilder<'_, Postgres> = QueryBuilder::new(format!(
-        "{SELECT} WHERE (o.responded_at > o.due_at OR ({OPEN} AND o.due_at < "
-    ));
+    let mut qb: QueryBuilder<'_, Postgres> = QueryBuilder::new(
+        "SELECT array_agg(o.id) AS id, array_agg(o.assignment_id) AS assignment_id,
+           array_agg(o.report_id) AS report_id, array_agg(o.tracking_id) AS tracking_id,
+           array_agg(o.agency_id) AS agency_id, array_agg(o.cycle) AS cycle,
+           array_agg(o.started_at) AS started_at, array_agg(o.due_at) AS due_at,
+           array_agg(o.responded_at) AS responded_at, array_agg(o.cancelled_at) AS cancelled_at
+         FROM (SELECT o.id, o.assignment_id, o.report_id,
+           COALESCE(o.tracking_id, (SELECT r.tracking_id FROM reports r WHERE r.id = o.report_id)) AS tracking_id,
+           o.agency_id, o.cycle, o.started_at, o.due_at, o.responded_at, o.cancelled_at
+         FROM obligations o
+         WHERE (o.responded_at > o.due_at OR (o.responded_at IS NULL AND (o.cancelled_at IS NULL OR o.cancelled_at > o.due_at)))
+           AND (o.responded_at > o.due_at OR o.due_at < ",
+    );
     qb.push_bind(now)
-        .push(")) AND o.started_at >= ")
+        .push(") AND o.started_at >= ")
         .push_bind(from)
         .push(" AND o.started_at < ")
         .push_bind(to);
     if !push_scope(&mut qb, "o.agency_id", ids) {
         return Ok(vec![]);
     }
-    qb.push(" ORDER BY o.started_at, o.id");
-    qb.build()
-        .fetch_all(pool)
-        .await
-        .map_err(db_err)?
-        .iter()
-        .map(obligation_from_row)
-        .collect()
+    qb.push(") o");
+    let row = qb.build().fetch_one(pool).await.map_err(db_err)?;
+    let ints = |c: &str| Ok::<_, StoreError>(get::<Option<Vec<i64>>>(&row, c)?.unwrap_or_default());
+    let times =
+        |c: &str| Ok::<_, StoreError>(get::<Option<Vec<Timestamp>>>(&row, c)?.unwrap_or_default());
+    let maybe = |c: &str| {
+        Ok::<_, StoreError>(get::<Option<Vec<Option<Timestamp>>>>(&row, c)?.unwrap_or_default())
+    };
+    let (id, assignment_id, report_id) = (ints("id")?, ints("assignment_id")?, ints("report_id")?);
+    let tracking: Vec<String> =
+        get::<Option<Vec<String>>>(&row, "tracking_id")?.unwrap_or_default();
+    let agency: Vec<String> = get::<Option<Vec<String>>>(&row, "agency_id")?.unwrap_or_default();
+    let cycle: Vec<i32> = get::<Option<Vec<i32>>>(&row, "cycle")?.unwrap_or_default();
+    let (started, due) = (times("started_at")?, times("due_at")?);
+    let (responded, cancelled) = (maybe("responded_at")?, maybe("cancelled_at")?);
+    let n = id.len();
+    if [
+        assignment_id.len(),
+        report_id.len(),
+        tracking.len(),
+        agency.len(),
+        cycle.len(),
+    ]
+    .iter()
+    .chain(&[started.len(), due.len(), responded.len(), cancelled.len()])
+    .any(|&l| l != n)
+    {
+        return Err(StoreError::Backend(
+            "lalai arrays of different lengths".into(),
+        ));
+    }
+    let mut out = Vec::with_capacity(n);
+    for (i, (t, agency_id)) in tracking.into_iter().zip(agency).enumerate() {
+        out.push(ObligationRecord {
+            id: id[i],
+            assignment_id: assignment_id[i],
+            report_id: report_id[i],
+            tracking_id: TrackingId::parse(&t)
+                .map_err(|_| StoreError::Backend(format!("bad tracking id `{t}`")))?,
+            agency_id,
+            cycle: u32::try_from(cycle[i]).unwrap_or(1),
+            started_at: started[i],
+            due_at: due[i],
+            responded_at: responded[i],
+            cancelled_at: cancelled[i],
+        });
+    }
+    // By start, as the domain counts them (an aggregate's order is not promised).
+    out.sort_by_key(|o| (o.started_at, o.id));
+    Ok(out)
 }

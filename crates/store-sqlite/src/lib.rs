@@ -10,6 +10,7 @@
 //! - Write transactions are short: each change is a handful of statements, no network I/O inside.
 
 mod audit;
+mod bulk;
 mod dashboards;
 mod inbound;
 mod obligations;
@@ -43,6 +44,7 @@ pub struct SqliteStore {
     path: std::path::PathBuf,
     read: SqlitePool,
     writer: Writer,
+    bulk: std::sync::Arc<bulk::Bulk>,
 }
 
 fn options(path: &Path) -> SqliteConnectOptions {
@@ -94,6 +96,7 @@ impl SqliteStore {
             path: path.to_path_buf(),
             read,
             writer: Writer::spawn(conn),
+            bulk: bulk::Bulk::new(path.to_path_buf()),
         })
     }
 
@@ -471,7 +474,7 @@ impl Store for SqliteStore {
         agency_ids: Option<&[String]>,
         now: Timestamp,
     ) -> Result<Vec<ObligationRecord>> {
-        obligations::lalai_obligations(&self.read, from, to, agency_ids, now).await
+        obligations::lalai_obligations(&self.bulk, from, to, agency_ids, now).await
     }
 
     async fn report_obligations(&self, report_id: i64) -> Result<Vec<ObligationRecord>> {

@@ -8,8 +8,10 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 use std::collections::HashMap;
 use tanggap_domain::audit::NewAuditEvent;
-use tanggap_domain::compliance::{AssignmentCounts, ObligationCounts};
 use tanggap_domain::{AssignmentRole, Outcome, Stage, TrackingId};
+use tanggap_store::tally::{
+    self, AssignmentTallies, AssignmentTallyRow, Histogram, ObligationTallies, ObligationTallyRow,
+};
 use tanggap_store::{
     AssignmentFact, ComplianceCounts, NewObligation, ObligationRecord, Result, StoreError,
     Timestamp,
@@ -194,14 +196,6 @@ fn push_scope(qb: &mut QueryBuilder<'_, Sqlite>, column: &str, ids: Option<&[Str
     true
 }
 
-/// Not answered and not cancelled before the deadline (SQL for `ObligationFact::outcome`).
-const OPEN: &str =
-    "o.responded_at IS NULL AND NOT (o.cancelled_at IS NOT NULL AND o.cancelled_at <= o.due_at)";
-
-fn n(row: &SqliteRow, col: &str) -> Result<u64> {
-    Ok(u64::try_from(get::<Option<i64>>(row, col)?.unwrap_or(0)).unwrap_or(0))
-}
-
 /// Median and 90th percentile of the `answered` first-response times of the obligations
 /// started in `[from, to)` of `agency` (or of every agency in scope), read at their ranks
 /// ([`tanggap_store::rank_pages`]): from the indexes ordered by response time when `walk`
@@ -251,75 +245,188 @@ async fn response_times(
     Ok((Some(median), Some(p90)))
 }
 
-pub(crate) async fn compliance_counts(
-    pool: &SqlitePool,
+/// The response bucket of `o` (migration 0014, [`tanggap_store::tally::bucket_of`]).
+const BUCKET: &str = "CASE WHEN o.responded_at IS NULL THEN -1 \
+    WHEN o.responded_at - o.started_at < 21600000000 THEN MAX(o.responded_at - o.started_at, 0) / 300000000 \
+    WHEN o.responded_at - o.started_at < 172800000000 THEN 72 + (o.responded_at - o.started_at - 21600000000) / 900000000 \
+    WHEN o.responded_at - o.started_at < 2592000000000 THEN 240 + (o.responded_at - o.started_at - 172800000000) / 3600000000 \
+    ELSE 912 + MIN((o.responded_at - o.started_at - 2592000000000) / 86400000000, 3650) END";
+
+fn tally_row(row: &SqliteRow) -> Result<ObligationTallyRow> {
+    let n = |c: &str| Ok::<i64, StoreError>(get::<Option<i64>>(row, c)?.unwrap_or(0));
+    Ok(ObligationTallyRow {
+        agency_id: get(row, "agency_id")?,
+        bucket: get(row, "bucket")?,
+        received: n("received")?,
+        on_time: n("on_time")?,
+        late: n("late")?,
+        cancelled: n("cancelled")?,
+        lapsed: n("lapsed")?,
+    })
+}
+
+/// The period's obligations counted by agency and response bucket: whole cells from the
+/// tallies, edges from the facts, the waiting ones live.
+async fn obligation_tallies(
+    conn: &mut SqliteConnection,
     from: Timestamp,
     to: Timestamp,
     ids: Option<&[String]>,
     now: Timestamp,
-) -> Result<ComplianceCounts> {
-    let mut out = ComplianceCounts::default();
-    // One read transaction: every figure from the same snapshot of the file.
-    let mut tx = pool.begin().await.map_err(db_err)?;
-    let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(format!(
-        "SELECT o.agency_id, COUNT(*) AS received,
-           SUM(o.responded_at <= o.due_at) AS on_time,
-           SUM(o.responded_at > o.due_at) AS late,
-           SUM(o.responded_at IS NULL AND o.cancelled_at <= o.due_at) AS cancelled,
-           SUM({OPEN} AND o.due_at < {now}) AS overdue,
-           SUM({OPEN} AND o.due_at >= {now}) AS not_yet_due
-         FROM obligations o INDEXED BY obligations_figures WHERE o.started_at >= ",
-        now = us(now)
-    ));
-    qb.push_bind(us(from))
-        .push(" AND o.started_at < ")
-        .push_bind(us(to));
-    if !push_scope(&mut qb, "o.agency_id", ids) {
-        return Ok(out);
+) -> Result<ObligationTallies> {
+    let plan = tally::tally_plan(from, to);
+    let mut out = ObligationTallies::default();
+    if let Some((first, end)) = plan.cells {
+        let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
+            "SELECT agency_id, bucket, SUM(received) AS received, SUM(on_time) AS on_time,
+               SUM(late) AS late, SUM(cancelled) AS cancelled, SUM(lapsed) AS lapsed
+             FROM obligation_tallies WHERE cell >= ",
+        );
+        qb.push_bind(first).push(" AND cell < ").push_bind(end);
+        push_scope(&mut qb, "agency_id", ids);
+        qb.push(" GROUP BY agency_id, bucket");
+        for row in qb.build().fetch_all(&mut *conn).await.map_err(db_err)? {
+            out.add(1, &tally_row(&row)?);
+        }
     }
-    qb.push(" GROUP BY o.agency_id ORDER BY o.agency_id");
-    let first: Option<i64> = sqlx::query_scalar("SELECT MIN(started_at) FROM obligations")
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_err)?;
-    let walk = tanggap_store::walk_response_index(from, to, now, first.map(ts));
-    for row in qb.build().fetch_all(&mut *tx).await.map_err(db_err)? {
-        let agency_id: String = get(&row, "agency_id")?;
-        let (on_time, late) = (n(&row, "on_time")?, n(&row, "late")?);
-        let (median, p90) = response_times(
-            &mut tx,
-            Some(&agency_id),
-            on_time + late,
-            from,
-            to,
-            ids,
-            walk,
+    for edge in &plan.edges {
+        let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(format!(
+            "SELECT o.agency_id, {BUCKET} AS bucket, COUNT(*) AS received,
+               SUM(o.responded_at <= o.due_at) AS on_time,
+               SUM(o.responded_at > o.due_at) AS late,
+               SUM(o.responded_at IS NULL AND o.cancelled_at <= o.due_at) AS cancelled,
+               SUM(o.responded_at IS NULL AND o.cancelled_at > o.due_at) AS lapsed
+             FROM obligations o INDEXED BY obligations_started WHERE o.started_at >= "
+        ));
+        qb.push_bind(us(edge.from))
+            .push(" AND o.started_at < ")
+            .push_bind(us(edge.to));
+        push_scope(&mut qb, "o.agency_id", ids);
+        qb.push(" GROUP BY 1, 2");
+        for row in qb.build().fetch_all(&mut *conn).await.map_err(db_err)? {
+            out.add(edge.sign, &tally_row(&row)?);
+        }
+    }
+    let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new("SELECT agency_id, SUM(due_at < ");
+    qb.push_bind(us(now))
+        .push(") AS overdue, SUM(due_at >= ")
+        .push_bind(us(now))
+        .push(
+            ") AS not_yet_due FROM obligations INDEXED BY obligations_waiting
+             WHERE responded_at IS NULL AND cancelled_at IS NULL AND started_at >= ",
         )
-        .await?;
-        let c = ObligationCounts {
-            received: n(&row, "received")?,
-            on_time,
-            late,
-            unresponded_overdue: n(&row, "overdue")?,
-            not_yet_due: n(&row, "not_yet_due")?,
-            cancelled: n(&row, "cancelled")?,
-            median_response: median,
-            p90_response: p90,
-            agency_id,
-        };
-        let t = &mut out.total;
-        t.received += c.received;
-        t.on_time += c.on_time;
-        t.late += c.late;
-        t.unresponded_overdue += c.unresponded_overdue;
-        t.not_yet_due += c.not_yet_due;
-        t.cancelled += c.cancelled;
-        out.obligations.push(c);
+        .push_bind(us(from))
+        .push(" AND started_at < ")
+        .push_bind(us(to));
+    push_scope(&mut qb, "agency_id", ids);
+    qb.push(" GROUP BY agency_id");
+    let q = qb.build();
+    for row in q.fetch_all(&mut *conn).await.map_err(db_err)? {
+        let agency: String = get(&row, "agency_id")?;
+        let n = |c: &str| Ok::<i64, StoreError>(get::<Option<i64>>(&row, c)?.unwrap_or(0));
+        out.waiting(&agency, n("overdue")?, n("not_yet_due")?);
     }
-    let answered = out.total.on_time + out.total.late;
-    (out.total.median_response, out.total.p90_response) =
-        response_times(&mut tx, None, answered, from, to, ids, walk).await?;
+    Ok(out)
+}
 
+/// The response time at `offset` in `order` among those of `agency` (or all in scope) in
+/// `[bounds.0, bounds.1)` started in the period.
+async fn in_bucket(
+    conn: &mut SqliteConnection,
+    agency: Option<&str>,
+    bounds: (i64, i64),
+    order: &str,
+    offset: u64,
+    (from, to): (Timestamp, Timestamp),
+    ids: Option<&[String]>,
+) -> Result<Option<i64>> {
+    let index = if agency.is_some() {
+        "obligations_response"
+    } else {
+        "obligations_response_all"
+    };
+    let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(format!(
+        "SELECT response_us FROM obligations INDEXED BY {index} WHERE response_us IS NOT NULL"
+    ));
+    if let Some(a) = agency {
+        qb.push(" AND agency_id = ").push_bind(a.to_string());
+    }
+    qb.push(" AND response_us >= ")
+        .push_bind(bounds.0)
+        .push(" AND response_us < ")
+        .push_bind(bounds.1)
+        .push(" AND started_at >= ")
+        .push_bind(us(from))
+        .push(" AND started_at < ")
+        .push_bind(us(to));
+    push_scope(&mut qb, "agency_id", ids);
+    qb.push(format!(" ORDER BY response_us{order} LIMIT 1 OFFSET "))
+        .push_bind(i64::try_from(offset).unwrap_or(i64::MAX));
+    qb.build_query_scalar::<i64>()
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_err)
+}
+
+/// Median and 90th percentile from the period's histogram: each rank's bucket found in it,
+/// the value read from that bucket's few rows. `None` when a bucket does not hold what the
+/// histogram says (the caller then reads the ranks the long way).
+async fn response_times_from(
+    conn: &mut SqliteConnection,
+    agency: Option<&str>,
+    hist: &Histogram,
+    from: Timestamp,
+    to: Timestamp,
+    ids: Option<&[String]>,
+) -> Result<Option<(chrono::TimeDelta, chrono::TimeDelta)>> {
+    let Some([lo, hi, p90]) = tanggap_domain::metrics::ranks(hist.total(), 90) else {
+        return Ok(None);
+    };
+    let mut values = [0i64; 3];
+    let mut spans: tally::BucketSpans = vec![];
+    for (rank, value) in [lo, hi, p90].into_iter().zip(&mut values) {
+        let Some((min, max, offset)) = hist.locate(rank) else {
+            return Ok(None);
+        };
+        // The least and greatest value of the bucket in the period, once per bucket: a
+        // bucket whose values are all one (many answers at the same time after the start)
+        // needs no walk to its offset.
+        let span = match spans.iter().find(|(b, _)| *b == (min, max)) {
+            Some((_, s)) => *s,
+            None => {
+                let s = {
+                    let first = in_bucket(conn, agency, (min, max), "", 0, (from, to), ids).await?;
+                    let last =
+                        in_bucket(conn, agency, (min, max), " DESC", 0, (from, to), ids).await?;
+                    first.zip(last)
+                };
+                spans.push(((min, max), s));
+                s
+            }
+        };
+        let found = match span {
+            Some((a, b)) if a == b => Some(a),
+            Some(_) => in_bucket(conn, agency, (min, max), "", offset, (from, to), ids).await?,
+            None => None,
+        };
+        match found {
+            Some(v) => *value = v,
+            None => return Ok(None),
+        }
+    }
+    Ok(Some((
+        tanggap_domain::metrics::median_of_middle(values[0], values[1]),
+        chrono::TimeDelta::microseconds(values[2]),
+    )))
+}
+
+/// The assignment counts of `[from, to)` from the facts (an edge of a period).
+async fn assignment_counts(
+    conn: &mut SqliteConnection,
+    from: Timestamp,
+    to: Timestamp,
+    ids: Option<&[String]>,
+) -> Result<Vec<AssignmentTallyRow>> {
     // Assignments (a forwarded or returned one handed its work on: not judged), with the
     // completion of every clock that is not running judged on the time it used; what each
     // assignment's facts say is kept on it (migration 0012, the columns kept by triggers).
@@ -327,7 +434,7 @@ pub(crate) async fn compliance_counts(
     const DONE: &str = "a.stage = 'tuntas' AND a.completion_stopped";
     const RATED: &str = "a.role = 'utama' AND a.rating IS NOT NULL AND a.outcome IS NOT NULL";
     let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(format!(
-        "SELECT a.agency_id,
+        "SELECT a.agency_id, COUNT(*) AS counted,
            SUM(CASE WHEN {JUDGED} AND {DONE} AND NOT a.completion_over THEN 1 ELSE 0 END) AS on_target,
            SUM(CASE WHEN {JUDGED} AND {DONE} AND a.completion_over THEN 1 ELSE 0 END) AS done_late,
            SUM(CASE WHEN {JUDGED} AND NOT ({DONE}) AND a.completion_over THEN 1 ELSE 0 END) AS open_overdue,
@@ -345,22 +452,116 @@ pub(crate) async fn compliance_counts(
         .push(" AND a.created_at < ")
         .push_bind(us(to));
     push_scope(&mut qb, "a.agency_id", ids);
-    qb.push(" GROUP BY a.agency_id ORDER BY a.agency_id");
-    for row in qb.build().fetch_all(&mut *tx).await.map_err(db_err)? {
-        out.assignments.push(AssignmentCounts {
-            agency_id: get(&row, "agency_id")?,
-            completion_on_target: n(&row, "on_target")?,
-            completion_late: n(&row, "done_late")?,
-            completion_open_overdue: n(&row, "open_overdue")?,
-            reopened: n(&row, "reopened")?,
-            finished: n(&row, "finished")?,
-            ratings: n(&row, "ratings")?,
-            rating_sum: n(&row, "rating_sum")?,
-            fixed: n(&row, "fixed")?,
-            partly: n(&row, "partly")?,
-            not_fixed: n(&row, "not_fixed")?,
-        });
+    qb.push(" GROUP BY a.agency_id");
+    qb.build()
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(assignment_tally_row)
+        .collect()
+}
+
+fn assignment_tally_row(row: &SqliteRow) -> Result<AssignmentTallyRow> {
+    let n = |c: &str| Ok::<i64, StoreError>(get::<Option<i64>>(row, c)?.unwrap_or(0));
+    Ok(AssignmentTallyRow {
+        agency_id: get(row, "agency_id")?,
+        counted: n("counted")?,
+        counts: [
+            n("on_target")?,
+            n("done_late")?,
+            n("open_overdue")?,
+            n("reopened")?,
+            n("finished")?,
+            n("ratings")?,
+            n("rating_sum")?,
+            n("fixed")?,
+            n("partly")?,
+            n("not_fixed")?,
+        ],
+    })
+}
+
+pub(crate) async fn compliance_counts(
+    pool: &SqlitePool,
+    from: Timestamp,
+    to: Timestamp,
+    ids: Option<&[String]>,
+    now: Timestamp,
+) -> Result<ComplianceCounts> {
+    let mut out = ComplianceCounts::default();
+    if ids.is_some_and(<[String]>::is_empty) {
+        return Ok(out);
     }
+    // One read transaction: every figure from the same snapshot of the file.
+    let mut tx = pool.begin().await.map_err(db_err)?;
+    let tallies = obligation_tallies(&mut tx, from, to, ids, now).await?;
+    let counted = tallies.counts();
+    let mut walk = None;
+    for (mut c, hist) in counted.iter().cloned() {
+        (c.median_response, c.p90_response) =
+            match response_times_from(&mut tx, Some(&c.agency_id), &hist, from, to, ids).await? {
+                Some((m, p)) if hist.total() == c.on_time + c.late => (Some(m), Some(p)),
+                _ if c.on_time + c.late == 0 => (None, None),
+                _ => {
+                    let w = walk_index(&mut tx, &mut walk, from, to, now).await?;
+                    response_times(
+                        &mut tx,
+                        Some(&c.agency_id),
+                        c.on_time + c.late,
+                        from,
+                        to,
+                        ids,
+                        w,
+                    )
+                    .await?
+                }
+            };
+        let t = &mut out.total;
+        t.received += c.received;
+        t.on_time += c.on_time;
+        t.late += c.late;
+        t.unresponded_overdue += c.unresponded_overdue;
+        t.not_yet_due += c.not_yet_due;
+        t.cancelled += c.cancelled;
+        out.obligations.push(c);
+    }
+    let answered = out.total.on_time + out.total.late;
+    let all = tally::merged(&counted.iter().map(|(_, h)| h).collect::<Vec<_>>());
+    (out.total.median_response, out.total.p90_response) =
+        match response_times_from(&mut tx, None, &all, from, to, ids).await? {
+            Some((m, p)) if all.total() == answered => (Some(m), Some(p)),
+            _ if answered == 0 => (None, None),
+            _ => {
+                let w = walk_index(&mut tx, &mut walk, from, to, now).await?;
+                response_times(&mut tx, None, answered, from, to, ids, w).await?
+            }
+        };
+
+    let plan = tally::tally_plan(from, to);
+    let mut assignments = AssignmentTallies::default();
+    if let Some((first, end)) = plan.cells {
+        let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
+            "SELECT agency_id, SUM(counted) AS counted, SUM(on_target) AS on_target,
+               SUM(done_late) AS done_late, SUM(open_overdue) AS open_overdue,
+               SUM(reopened) AS reopened, SUM(finished) AS finished, SUM(ratings) AS ratings,
+               SUM(rating_sum) AS rating_sum, SUM(fixed) AS fixed, SUM(partly) AS partly,
+               SUM(not_fixed) AS not_fixed
+             FROM assignment_tallies WHERE cell >= ",
+        );
+        qb.push_bind(first).push(" AND cell < ").push_bind(end);
+        push_scope(&mut qb, "agency_id", ids);
+        qb.push(" GROUP BY agency_id");
+        for row in qb.build().fetch_all(&mut *tx).await.map_err(db_err)? {
+            assignments.add(1, &assignment_tally_row(&row)?);
+        }
+    }
+    for edge in &plan.edges {
+        for row in assignment_counts(&mut tx, edge.from, edge.to, ids).await? {
+            assignments.add(edge.sign, &row);
+        }
+    }
+    out.assignments = assignments.counts();
     // A running clock whose deadline is still ahead has used no more than its budget (the
     // deadline is where the budget runs out on the calendar): nothing to count, nothing to load.
     // Found from the index of unstopped clocks by deadline (those past it, and those without
@@ -392,30 +593,96 @@ pub(crate) async fn compliance_counts(
     Ok(out)
 }
 
+/// Whether the long way to the ranks walks the index by response time (asked once).
+async fn walk_index(
+    conn: &mut SqliteConnection,
+    known: &mut Option<bool>,
+    from: Timestamp,
+    to: Timestamp,
+    now: Timestamp,
+) -> Result<bool> {
+    if let Some(w) = known {
+        return Ok(*w);
+    }
+    let first: Option<i64> = sqlx::query_scalar("SELECT MIN(started_at) FROM obligations")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    let w = tanggap_store::walk_response_index(from, to, now, first.map(ts));
+    *known = Some(w);
+    Ok(w)
+}
+
+/// The lalai obligations of a period: answered late, or not answered (nor cancelled in time)
+/// and past the deadline at `now`; read from the covering index of those that can be
+/// (migration 0014) in one bulk read.
 pub(crate) async fn lalai_obligations(
-    pool: &SqlitePool,
+    bulk: &std::sync::Arc<crate::bulk::Bulk>,
     from: Timestamp,
     to: Timestamp,
     ids: Option<&[String]>,
     now: Timestamp,
 ) -> Result<Vec<ObligationRecord>> {
-    let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(format!(
-        "{SELECT} WHERE (o.responded_at > o.due_at OR ({OPEN} AND o.due_at < "
-    ));
-    qb.push_bind(us(now))
-        .push(")) AND o.started_at >= ")
-        .push_bind(us(from))
-        .push(" AND o.started_at < ")
-        .push_bind(us(to));
-    if !push_scope(&mut qb, "o.agency_id", ids) {
+    let ids: Option<Vec<String>> = ids.map(<[String]>::to_vec);
+    if ids.as_ref().is_some_and(Vec::is_empty) {
         return Ok(vec![]);
     }
-    qb.push(" ORDER BY o.started_at, o.id");
-    qb.build()
-        .fetch_all(pool)
-        .await
-        .map_err(db_err)?
-        .iter()
-        .map(obligation_from_row)
+    let rows = bulk
+        .read(move |conn| {
+            use rusqlite::types::Value;
+            let mut sql = String::from(
+                "SELECT o.id, o.assignment_id, o.report_id,
+                   COALESCE(o.tracking_id, (SELECT r.tracking_id FROM reports r WHERE r.id = o.report_id)),
+                   o.agency_id, o.cycle, o.started_at, o.due_at, o.responded_at, o.cancelled_at
+                 FROM obligations o INDEXED BY obligations_lalai
+                 WHERE (o.responded_at > o.due_at OR (o.responded_at IS NULL AND (o.cancelled_at IS NULL OR o.cancelled_at > o.due_at)))
+                   AND (o.responded_at > o.due_at OR o.due_at < ?)
+                   AND o.started_at >= ? AND o.started_at < ?",
+            );
+            let mut params = vec![
+                Value::Integer(us(now)),
+                Value::Integer(us(from)),
+                Value::Integer(us(to)),
+            ];
+            if let Some(ids) = ids {
+                sql.push_str(" AND o.agency_id IN (");
+                sql.push_str(&vec!["?"; ids.len()].join(", "));
+                sql.push(')');
+                params.extend(ids.into_iter().map(Value::Text));
+            }
+            sql.push_str(" ORDER BY o.started_at, o.id");
+            let mut stmt = conn.prepare(&sql)?;
+            let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
+            let mut out = vec![];
+            while let Some(row) = rows.next()? {
+                out.push((
+                    [row.get::<_, i64>(0)?, row.get(1)?, row.get(2)?, row.get(5)?],
+                    row.get::<_, String>(3)?,
+                    row.get::<_, String>(4)?,
+                    [row.get::<_, i64>(6)?, row.get(7)?],
+                    [row.get::<_, Option<i64>>(8)?, row.get(9)?],
+                ));
+            }
+            Ok(out)
+        })
+        .await?;
+    rows.into_iter()
+        .map(
+            |([id, assignment_id, report_id, cycle], t, agency_id, [s, d], [r, c])| {
+                Ok(ObligationRecord {
+                    id,
+                    assignment_id,
+                    report_id,
+                    tracking_id: TrackingId::parse(&t)
+                        .map_err(|_| StoreError::Backend(format!("bad tracking id `{t}`")))?,
+                    agency_id,
+                    cycle: u32::try_from(cycle).unwrap_or(1),
+                    started_at: ts(s),
+                    due_at: ts(d),
+                    responded_at: ts_opt(r),
+                    cancelled_at: ts_opt(c),
+                })
+            },
+        )
         .collect()
 }

@@ -3823,9 +3823,16 @@ pub async fn counts_agree_with_the_facts(store: &dyn Store) -> DerivedCompared {
         total_from_counts, truncated_to_micros,
     };
     let cal = calendar();
+    // Whole tally cells (days at +07:00) and periods with edges inside a cell, both ways.
+    let day = |d: i64| {
+        let c = crate::tally::cell_of(t0().timestamp_micros()) + d;
+        Timestamp::from_timestamp_micros(crate::tally::cell_start(c)).unwrap()
+    };
     let periods = [
         (t0() - TimeDelta::days(30), t0() + TimeDelta::days(400)),
         (t0() + TimeDelta::hours(1), t0() + TimeDelta::days(3)),
+        (day(-10), day(20)),
+        (day(0) + TimeDelta::hours(20), day(3) + TimeDelta::hours(3)),
     ];
     let instants = [
         t0() - TimeDelta::days(1),
@@ -3914,7 +3921,9 @@ pub async fn counts_agree_with_the_facts(store: &dyn Store) -> DerivedCompared {
                     &counts.obligations,
                     &counts.assignments,
                     &running,
-                    &lalai_facts,
+                    lalai_facts
+                        .iter()
+                        .map(|l| (l.agency_id.as_str(), l.tracking_id.as_str())),
                 );
                 let got_total = total_from_counts(&counts.total, &got);
                 answered += got_total.on_time + got_total.late;

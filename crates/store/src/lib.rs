@@ -22,6 +22,7 @@ mod types;
 pub mod conformance;
 pub mod effects;
 pub mod redact;
+pub mod tally;
 
 pub use error::{Result, StoreError};
 pub use inbound::*;

@@ -389,6 +389,58 @@ async fn public_dashboard_counts_public_reports_and_rates_agencies(app: &TestApp
     let later = get_ok(&visitor, "/statistik").await.text().await.unwrap();
     assert_eq!(total_on(&later), "3", "drawn again after a minute");
     assert_nothing_personal("the dashboard", &later);
+
+    // The open-data files are kept the same way, each format apart.
+    let records = |t: &str| csv::Reader::from_reader(t.as_bytes()).records().count();
+    let csv_now = get_ok(&visitor, "/data-terbuka.csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let json_now = get_ok(&visitor, "/data-terbuka.json")
+        .await
+        .text()
+        .await
+        .unwrap();
+    dispatched(
+        app,
+        &op,
+        complaint("Lampu jalan mati di Ungaran"),
+        "dpu-bmck",
+    )
+    .await;
+    let csv_kept = get_ok(&visitor, "/data-terbuka.csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv_kept, csv_now, "served from memory");
+    let json_kept = get_ok(&visitor, "/data-terbuka.json")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(json_kept, json_now, "served from memory");
+    app.advance(TimeDelta::seconds(61));
+    let csv_later = get_ok(&visitor, "/data-terbuka.csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        records(&csv_later),
+        records(&csv_now) + 1,
+        "drawn again after a minute"
+    );
+    let json_later: Vec<serde_json::Value> = serde_json::from_str(
+        &get_ok(&visitor, "/data-terbuka.json")
+            .await
+            .text()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(json_later.len(), records(&csv_later));
 }
 
 async fn public_dashboard_rejects_an_unreadable_quarter(app: &TestApp) {

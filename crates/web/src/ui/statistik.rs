@@ -6,16 +6,17 @@
 
 use super::dashboards::{badge, badge_label, period_label};
 use super::text::Tr;
-use super::{CSP, Layout, Ui, UiError, UiResult};
+use super::{CSP, Layout, Ui, UiResult};
 use crate::error::ApiError;
 use askama::Template;
+use axum::body::Bytes;
 use axum::extract::Query;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::{Datelike, NaiveDate, TimeDelta};
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use tanggap_domain::Timestamp;
 use tanggap_domain::compliance::{AgencyFigures, Period};
 use tanggap_service::ServiceError;
@@ -30,18 +31,19 @@ const CACHE_ENTRIES: usize = 64;
 /// A page's key: the language's code, the period's first and last day.
 type PageKey = (&'static str, NaiveDate, NaiveDate);
 
-/// Rendered dashboards by [`PageKey`], with when they were drawn (by the services' clock, so
+/// Rendered dashboards and open-data files by [`PageKey`] (a file's key names its format
+/// where a page's names its language), with when they were drawn (by the services' clock, so
 /// tests can move it).
 #[derive(Default)]
 pub struct PageCache {
-    pages: Mutex<HashMap<PageKey, (Timestamp, Arc<str>)>>,
+    pages: Mutex<HashMap<PageKey, (Timestamp, Bytes)>>,
     /// One rendering at a time: when a page expires under load, one request draws it again
     /// and the others wait for it instead of all drawing it at once.
     rendering: tokio::sync::Mutex<()>,
 }
 
 impl PageCache {
-    fn get(&self, key: &PageKey, now: Timestamp) -> Option<Arc<str>> {
+    fn get(&self, key: &PageKey, now: Timestamp) -> Option<Bytes> {
         let pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
         pages
             .get(key)
@@ -49,7 +51,7 @@ impl PageCache {
             .map(|(_, html)| html.clone())
     }
 
-    fn put(&self, key: PageKey, now: Timestamp, html: Arc<str>) {
+    fn put(&self, key: PageKey, now: Timestamp, html: Bytes) {
         let mut pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
         if pages.len() >= CACHE_ENTRIES && !pages.contains_key(&key) {
             pages.retain(|_, (at, _)| fresh(*at, now));
@@ -189,16 +191,16 @@ pub async fn public_dashboard(ui: Ui, Query(q): Query<PublicPeriodQuery>) -> UiR
         query: chosen.map_or_else(String::new, |c| format!("?kuartal={c}")),
         s,
     };
-    let html: Arc<str> = page
-        .render()
-        .map_err(|e| ui.api_error(ApiError::Internal(e.to_string())))?
-        .into();
+    let html = Bytes::from(
+        page.render()
+            .map_err(|e| ui.api_error(ApiError::Internal(e.to_string())))?,
+    );
     ui.state.statistik.put(key, now, html.clone());
     Ok(cached(html))
 }
 
-fn cached(html: Arc<str>) -> Response {
-    let mut r = Html(html.to_string()).into_response();
+fn cached(html: Bytes) -> Response {
+    let mut r = Html(html).into_response();
     let h = r.headers_mut();
     h.insert(
         header::CACHE_CONTROL,
@@ -213,38 +215,51 @@ fn cached(html: Arc<str>) -> Response {
 
 /// `GET /data-terbuka.csv`: the public reports of the period in the national field names.
 pub async fn open_data_csv(ui: Ui, Query(q): Query<PublicPeriodQuery>) -> UiResult {
-    let data = open_data(&ui, &q).await?;
-    let body = crate::open_data::to_csv(&data)
-        .map_err(|e| ui.api_error(ApiError::Internal(e.to_string())))?;
-    Ok(download(
-        body,
-        "text/csv; charset=utf-8",
-        &data.period,
-        "csv",
-    ))
+    open_data(&ui, &q, "csv").await
 }
 
 /// `GET /data-terbuka.json`: the same rows as a JSON array of objects.
 pub async fn open_data_json(ui: Ui, Query(q): Query<PublicPeriodQuery>) -> UiResult {
-    let data = open_data(&ui, &q).await?;
-    let body = crate::open_data::to_json(&data)
-        .map_err(|e| ui.api_error(ApiError::Internal(e.to_string())))?;
-    Ok(download(body, "application/json", &data.period, "json"))
+    open_data(&ui, &q, "json").await
 }
 
-async fn open_data(
-    ui: &Ui,
-    q: &PublicPeriodQuery,
-) -> Result<tanggap_service::open_data::OpenData, UiError> {
+/// An open-data file, kept in memory like the dashboard (same key, with the format where the
+/// page has its language): a minute old at most, drawn by one request at a time.
+async fn open_data(ui: &Ui, q: &PublicPeriodQuery, ext: &'static str) -> UiResult {
     let p = period(ui, q).await?;
-    ui.state
+    let key = (ext, p.from, p.to);
+    let cache = &ui.state.statistik;
+    let now = ui.tr.now;
+    let content_type = if ext == "csv" {
+        "text/csv; charset=utf-8"
+    } else {
+        "application/json"
+    };
+    if let Some(body) = cache.get(&key, now) {
+        return Ok(download(body, content_type, &p, ext));
+    }
+    let _rendering = cache.rendering.lock().await;
+    if let Some(body) = cache.get(&key, now) {
+        return Ok(download(body, content_type, &p, ext));
+    }
+    let data = ui
+        .state
         .services
         .open_data(p)
         .await
-        .map_err(|e| ui.api_error(e.into()))
+        .map_err(|e| ui.api_error(e.into()))?;
+    let body = if ext == "csv" {
+        crate::open_data::to_csv(&data).map_err(|e| e.to_string())
+    } else {
+        crate::open_data::to_json(&data).map_err(|e| e.to_string())
+    }
+    .map_err(|e| ui.api_error(ApiError::Internal(e)))?;
+    let body = Bytes::from(body);
+    cache.put(key, now, body.clone());
+    Ok(download(body, content_type, &p, ext))
 }
 
-fn download(body: Vec<u8>, content_type: &'static str, p: &Period, ext: &str) -> Response {
+fn download(body: Bytes, content_type: &'static str, p: &Period, ext: &str) -> Response {
     let mut r = body.into_response();
     let h = r.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
