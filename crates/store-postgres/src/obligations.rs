@@ -321,106 +321,157 @@ async fn obligation_tallies(
     Ok(out)
 }
 
-/// The response time at `offset` in `order` among those of `agency` (or all in scope) in
-/// `[bounds.0, bounds.1)` started in the period.
-async fn in_bucket(
+/// A read inside a response bucket: agency (`None`: all in scope), `[lo, hi)`, offset (`None`:
+/// the least and greatest value).
+type BucketAsk = (Option<String>, i64, i64, Option<u64>);
+
+/// Reads, for each `(agency, lo, hi, offset)` (agency `None`: every agency in scope), the
+/// response time at `offset` among those in `[lo, hi)` started in the period (`offset` `None`:
+/// the least and the greatest there instead), all in one round trip: the figures of every
+/// agency cost two queries, not a few per agency.
+async fn in_buckets(
     conn: &mut PgConnection,
-    agency: Option<&str>,
-    bounds: (i64, i64),
-    order: &str,
-    offset: u64,
+    asks: &[BucketAsk],
     (from, to): (Timestamp, Timestamp),
     ids: Option<&[String]>,
-) -> Result<Option<i64>> {
-    let mut qb: QueryBuilder<'_, Postgres> =
-        QueryBuilder::new("SELECT response_us FROM obligations WHERE response_us IS NOT NULL");
-    if let Some(a) = agency {
-        qb.push(" AND agency_id = ").push_bind(a.to_string());
-    }
-    qb.push(" AND response_us >= ")
-        .push_bind(bounds.0)
-        .push(" AND response_us < ")
-        .push_bind(bounds.1)
-        .push(" AND started_at >= ")
-        .push_bind(from)
-        .push(" AND started_at < ")
-        .push_bind(to);
-    push_scope(&mut qb, "agency_id", ids);
-    qb.push(format!(" ORDER BY response_us{order} LIMIT 1 OFFSET "))
-        .push_bind(i64::try_from(offset).unwrap_or(i64::MAX));
-    qb.build_query_scalar::<i64>()
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(db_err)
-}
-
-/// Median and 90th percentile from the period's histogram: each rank's bucket found in it,
-/// the value read from that bucket's few rows. `None` when a bucket does not hold what the
-/// histogram says (the caller then reads the ranks the long way).
-async fn response_times_from(
-    conn: &mut PgConnection,
-    agency: Option<&str>,
-    hist: &Histogram,
-    from: Timestamp,
-    to: Timestamp,
-    ids: Option<&[String]>,
-) -> Result<Option<(chrono::TimeDelta, chrono::TimeDelta)>> {
-    let Some([lo, hi, p90]) = tanggap_domain::metrics::ranks(hist.total(), 90) else {
-        return Ok(None);
-    };
-    let mut values = [0i64; 3];
-    let mut spans: tally::BucketSpans = vec![];
-    for (rank, value) in [lo, hi, p90].into_iter().zip(&mut values) {
-        let Some((min, max, offset)) = hist.locate(rank) else {
-            return Ok(None);
+) -> Result<Vec<(Option<i64>, Option<i64>)>> {
+    let mut out = vec![(None, None); asks.len()];
+    for (of_agency, walk) in [(true, false), (true, true), (false, false), (false, true)] {
+        let picked: Vec<usize> = (0..asks.len())
+            .filter(|&i| asks[i].0.is_some() == of_agency && asks[i].3.is_some() == walk)
+            .collect();
+        if picked.is_empty() {
+            continue;
+        }
+        let mut qb: QueryBuilder<'_, Postgres> = QueryBuilder::new("SELECT v.i");
+        let exprs: &[&str] = if walk {
+            &["o.response_us"]
+        } else {
+            &["MIN(o.response_us)", "MAX(o.response_us)"]
         };
-        // The least and greatest value of the bucket in the period, once per bucket: a
-        // bucket whose values are all one (many answers at the same time after the start)
-        // needs no walk to its offset.
-        let span = match spans.iter().find(|(b, _)| *b == (min, max)) {
-            Some((_, s)) => *s,
-            None => {
-                let s = {
-                    let mut qb: QueryBuilder<'_, Postgres> = QueryBuilder::new(
-                        "SELECT MIN(response_us), MAX(response_us) FROM obligations WHERE response_us IS NOT NULL",
-                    );
-                    if let Some(a) = agency {
-                        qb.push(" AND agency_id = ").push_bind(a.to_string());
-                    }
-                    qb.push(" AND response_us >= ")
-                        .push_bind(min)
-                        .push(" AND response_us < ")
-                        .push_bind(max)
-                        .push(" AND started_at >= ")
-                        .push_bind(from)
-                        .push(" AND started_at < ")
-                        .push_bind(to);
-                    push_scope(&mut qb, "agency_id", ids);
-                    let (a, b): (Option<i64>, Option<i64>) = qb
-                        .build_query_as()
-                        .fetch_one(&mut *conn)
-                        .await
-                        .map_err(db_err)?;
-                    a.zip(b)
-                };
-                spans.push(((min, max), s));
-                s
+        for e in exprs {
+            qb.push(format!(
+                ", (SELECT {e} FROM obligations o WHERE o.response_us IS NOT NULL"
+            ));
+            if of_agency {
+                qb.push(" AND o.agency_id = v.a");
             }
+            qb.push(" AND o.response_us >= v.lo AND o.response_us < v.hi AND o.started_at >= ")
+                .push_bind(from)
+                .push(" AND o.started_at < ")
+                .push_bind(to);
+            push_scope(&mut qb, "o.agency_id", ids);
+            if walk {
+                qb.push(" ORDER BY o.response_us OFFSET v.k LIMIT 1");
+            }
+            qb.push(")");
+        }
+        let col = |f: &dyn Fn(&BucketAsk) -> i64| {
+            picked.iter().map(|&i| f(&asks[i])).collect::<Vec<i64>>()
         };
-        let found = match span {
-            Some((a, b)) if a == b => Some(a),
-            Some(_) => in_bucket(conn, agency, (min, max), "", offset, (from, to), ids).await?,
-            None => None,
-        };
-        match found {
-            Some(v) => *value = v,
-            None => return Ok(None),
+        let agencies: Vec<String> = picked
+            .iter()
+            .map(|&i| asks[i].0.clone().unwrap_or_default())
+            .collect();
+        qb.push(" FROM unnest(")
+            .push_bind(agencies)
+            .push("::TEXT[], ")
+            .push_bind(col(&|a| a.1))
+            .push("::BIGINT[], ")
+            .push_bind(col(&|a| a.2))
+            .push("::BIGINT[], ")
+            .push_bind(col(&|a| {
+                a.3.map_or(0, |k| i64::try_from(k).unwrap_or(i64::MAX))
+            }))
+            .push("::BIGINT[]) WITH ORDINALITY AS v(a, lo, hi, k, i)");
+        for row in qb.build().fetch_all(&mut *conn).await.map_err(db_err)? {
+            let i: i64 = get(&row, "i")?;
+            let at = picked[usize::try_from(i - 1).unwrap_or(usize::MAX)];
+            let first: Option<i64> = sqlx::Row::try_get(&row, 1).map_err(db_err)?;
+            let second: Option<i64> = if walk {
+                first
+            } else {
+                sqlx::Row::try_get(&row, 2).map_err(db_err)?
+            };
+            out[at] = (first, second);
         }
     }
-    Ok(Some((
-        tanggap_domain::metrics::median_of_middle(values[0], values[1]),
-        chrono::TimeDelta::microseconds(values[2]),
-    )))
+    Ok(out)
+}
+
+/// Median and 90th percentile of each histogram (agency `None`: the total) at the ranks
+/// `domain::metrics::ranks` names: each rank located in its histogram, the least and greatest
+/// value of every bucket that holds one read at once, then the ranks inside buckets of more
+/// than one value at once. `None` for one whose buckets do not hold what its histogram says
+/// (the caller reads it the long way).
+async fn percentiles(
+    conn: &mut PgConnection,
+    items: &[(Option<String>, &Histogram)],
+    period: (Timestamp, Timestamp),
+    ids: Option<&[String]>,
+) -> Result<Vec<Option<(chrono::TimeDelta, chrono::TimeDelta)>>> {
+    // Where each item's three ranks are.
+    let located: Vec<Option<[(i64, i64, u64); 3]>> = items
+        .iter()
+        .map(|(_, h)| {
+            let [a, b, c] = tanggap_domain::metrics::ranks(h.total(), 90)?;
+            Some([h.locate(a)?, h.locate(b)?, h.locate(c)?])
+        })
+        .collect();
+    let mut spans: Vec<BucketAsk> = vec![];
+    for (item, l) in items.iter().zip(&located) {
+        for &(lo, hi, _) in l.iter().flatten() {
+            let ask = (item.0.clone(), lo, hi, None);
+            if !spans.contains(&ask) {
+                spans.push(ask);
+            }
+        }
+    }
+    let span_values = in_buckets(conn, &spans, period, ids).await?;
+    let span_of = |agency: &Option<String>, lo: i64, hi: i64| {
+        spans
+            .iter()
+            .position(|s| &s.0 == agency && s.1 == lo && s.2 == hi)
+            .map(|i| span_values[i])
+    };
+    // The ranks inside buckets of more than one value.
+    let mut walks: Vec<BucketAsk> = vec![];
+    for (item, l) in items.iter().zip(&located) {
+        for &(lo, hi, k) in l.iter().flatten() {
+            if let Some((Some(a), Some(b))) = span_of(&item.0, lo, hi)
+                && a != b
+            {
+                walks.push((item.0.clone(), lo, hi, Some(k)));
+            }
+        }
+    }
+    let walked = in_buckets(conn, &walks, period, ids).await?;
+    let mut out = vec![];
+    for (item, l) in items.iter().zip(&located) {
+        let Some(l) = l else {
+            out.push(None);
+            continue;
+        };
+        let mut values = [None; 3];
+        for (&(lo, hi, k), v) in l.iter().zip(&mut values) {
+            *v = match span_of(&item.0, lo, hi) {
+                Some((Some(a), Some(b))) if a == b => Some(a),
+                Some((Some(_), Some(_))) => walks
+                    .iter()
+                    .position(|w| w.0 == item.0 && w.1 == lo && w.2 == hi && w.3 == Some(k))
+                    .and_then(|i| walked[i].0),
+                _ => None,
+            };
+        }
+        out.push(match values {
+            [Some(a), Some(b), Some(c)] => Some((
+                tanggap_domain::metrics::median_of_middle(a, b),
+                chrono::TimeDelta::microseconds(c),
+            )),
+            _ => None,
+        });
+    }
+    Ok(out)
 }
 
 /// The assignment counts of `[from, to)` from the facts (an edge of a period).
@@ -504,13 +555,19 @@ pub(crate) async fn compliance_counts(
         .map_err(db_err)?;
     let tallies = obligation_tallies(&mut tx, from, to, ids, now).await?;
     let counted = tallies.counts();
-    for (mut c, hist) in counted.iter().cloned() {
+    let all = tally::merged(&counted.iter().map(|(_, h)| h).collect::<Vec<_>>());
+    let mut items: Vec<(Option<String>, &tally::Histogram)> = counted
+        .iter()
+        .map(|(c, h)| (Some(c.agency_id.clone()), h))
+        .collect();
+    items.push((None, &all));
+    let found = percentiles(&mut tx, &items, (from, to), ids).await?;
+    for ((mut c, hist), found) in counted.iter().cloned().zip(&found) {
         let answered = c.on_time + c.late;
-        (c.median_response, c.p90_response) =
-            match response_times_from(&mut tx, Some(&c.agency_id), &hist, from, to, ids).await? {
-                Some((m, p)) if hist.total() == answered => (Some(m), Some(p)),
-                _ => response_times(&mut tx, Some(&c.agency_id), answered, from, to, ids).await?,
-            };
+        (c.median_response, c.p90_response) = match found {
+            Some((m, p)) if hist.total() == answered => (Some(*m), Some(*p)),
+            _ => response_times(&mut tx, Some(&c.agency_id), answered, from, to, ids).await?,
+        };
         let t = &mut out.total;
         t.received += c.received;
         t.on_time += c.on_time;
@@ -521,12 +578,10 @@ pub(crate) async fn compliance_counts(
         out.obligations.push(c);
     }
     let answered = out.total.on_time + out.total.late;
-    let all = tally::merged(&counted.iter().map(|(_, h)| h).collect::<Vec<_>>());
-    (out.total.median_response, out.total.p90_response) =
-        match response_times_from(&mut tx, None, &all, from, to, ids).await? {
-            Some((m, p)) if all.total() == answered => (Some(m), Some(p)),
-            _ => response_times(&mut tx, None, answered, from, to, ids).await?,
-        };
+    (out.total.median_response, out.total.p90_response) = match found.last() {
+        Some(Some((m, p))) if all.total() == answered => (Some(*m), Some(*p)),
+        _ => response_times(&mut tx, None, answered, from, to, ids).await?,
+    };
 
     let plan = tally::tally_plan(from, to);
     let mut assignments = AssignmentTallies::default();
