@@ -260,8 +260,8 @@ async fn obligation_tallies(
     to: Timestamp,
     ids: Option<&[String]>,
     now: Timestamp,
+    plan: &tally::TallyPlan,
 ) -> Result<ObligationTallies> {
-    let plan = tally::tally_plan(from, to);
     let mut out = ObligationTallies::default();
     if let Some((first, end)) = plan.cells {
         let mut qb: QueryBuilder<'_, Postgres> = QueryBuilder::new(
@@ -518,21 +518,14 @@ async fn assignment_counts(
 
 fn assignment_tally_row(row: &PgRow) -> Result<AssignmentTallyRow> {
     let n = |c: &str| Ok::<i64, StoreError>(get::<Option<i64>>(row, c)?.unwrap_or(0));
+    let mut counts = [0; 10];
+    for (c, column) in counts.iter_mut().zip(tally::ASSIGNMENT_COUNT_COLUMNS) {
+        *c = n(column)?;
+    }
     Ok(AssignmentTallyRow {
         agency_id: get(row, "agency_id")?,
         counted: n("counted")?,
-        counts: [
-            n("on_target")?,
-            n("done_late")?,
-            n("open_overdue")?,
-            n("reopened")?,
-            n("finished")?,
-            n("ratings")?,
-            n("rating_sum")?,
-            n("fixed")?,
-            n("partly")?,
-            n("not_fixed")?,
-        ],
+        counts,
     })
 }
 
@@ -553,7 +546,8 @@ pub(crate) async fn compliance_counts(
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
-    let tallies = obligation_tallies(&mut tx, from, to, ids, now).await?;
+    let plan = tally::tally_plan(from, to);
+    let tallies = obligation_tallies(&mut tx, from, to, ids, now, &plan).await?;
     let counted = tallies.counts();
     let all = tally::merged(&counted.iter().map(|(_, h)| h).collect::<Vec<_>>());
     let mut items: Vec<(Option<String>, &tally::Histogram)> = counted
@@ -568,13 +562,7 @@ pub(crate) async fn compliance_counts(
             Some((m, p)) if hist.total() == answered => (Some(*m), Some(*p)),
             _ => response_times(&mut tx, Some(&c.agency_id), answered, from, to, ids).await?,
         };
-        let t = &mut out.total;
-        t.received += c.received;
-        t.on_time += c.on_time;
-        t.late += c.late;
-        t.unresponded_overdue += c.unresponded_overdue;
-        t.not_yet_due += c.not_yet_due;
-        t.cancelled += c.cancelled;
+        tally::add_to_total(&mut out.total, &c);
         out.obligations.push(c);
     }
     let answered = out.total.on_time + out.total.late;
@@ -583,7 +571,6 @@ pub(crate) async fn compliance_counts(
         _ => response_times(&mut tx, None, answered, from, to, ids).await?,
     };
 
-    let plan = tally::tally_plan(from, to);
     let mut assignments = AssignmentTallies::default();
     if let Some((first, end)) = plan.cells {
         let mut qb: QueryBuilder<'_, Postgres> = QueryBuilder::new(

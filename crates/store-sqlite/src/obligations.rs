@@ -273,8 +273,8 @@ async fn obligation_tallies(
     to: Timestamp,
     ids: Option<&[String]>,
     now: Timestamp,
+    plan: &tally::TallyPlan,
 ) -> Result<ObligationTallies> {
-    let plan = tally::tally_plan(from, to);
     let mut out = ObligationTallies::default();
     if let Some((first, end)) = plan.cells {
         let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
@@ -464,21 +464,14 @@ async fn assignment_counts(
 
 fn assignment_tally_row(row: &SqliteRow) -> Result<AssignmentTallyRow> {
     let n = |c: &str| Ok::<i64, StoreError>(get::<Option<i64>>(row, c)?.unwrap_or(0));
+    let mut counts = [0; 10];
+    for (c, column) in counts.iter_mut().zip(tally::ASSIGNMENT_COUNT_COLUMNS) {
+        *c = n(column)?;
+    }
     Ok(AssignmentTallyRow {
         agency_id: get(row, "agency_id")?,
         counted: n("counted")?,
-        counts: [
-            n("on_target")?,
-            n("done_late")?,
-            n("open_overdue")?,
-            n("reopened")?,
-            n("finished")?,
-            n("ratings")?,
-            n("rating_sum")?,
-            n("fixed")?,
-            n("partly")?,
-            n("not_fixed")?,
-        ],
+        counts,
     })
 }
 
@@ -495,7 +488,8 @@ pub(crate) async fn compliance_counts(
     }
     // One read transaction: every figure from the same snapshot of the file.
     let mut tx = pool.begin().await.map_err(db_err)?;
-    let tallies = obligation_tallies(&mut tx, from, to, ids, now).await?;
+    let plan = tally::tally_plan(from, to);
+    let tallies = obligation_tallies(&mut tx, from, to, ids, now, &plan).await?;
     let counted = tallies.counts();
     let mut walk = None;
     for (mut c, hist) in counted.iter().cloned() {
@@ -517,13 +511,7 @@ pub(crate) async fn compliance_counts(
                     .await?
                 }
             };
-        let t = &mut out.total;
-        t.received += c.received;
-        t.on_time += c.on_time;
-        t.late += c.late;
-        t.unresponded_overdue += c.unresponded_overdue;
-        t.not_yet_due += c.not_yet_due;
-        t.cancelled += c.cancelled;
+        tally::add_to_total(&mut out.total, &c);
         out.obligations.push(c);
     }
     let answered = out.total.on_time + out.total.late;
@@ -538,7 +526,6 @@ pub(crate) async fn compliance_counts(
             }
         };
 
-    let plan = tally::tally_plan(from, to);
     let mut assignments = AssignmentTallies::default();
     if let Some((first, end)) = plan.cells {
         let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(

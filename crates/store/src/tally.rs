@@ -260,6 +260,30 @@ pub struct AssignmentTallyRow {
     pub counts: [i64; 10],
 }
 
+/// The columns of [`AssignmentTallyRow::counts`], in order, as the stores name them.
+pub const ASSIGNMENT_COUNT_COLUMNS: [&str; 10] = [
+    "on_target",
+    "done_late",
+    "open_overdue",
+    "reopened",
+    "finished",
+    "ratings",
+    "rating_sum",
+    "fixed",
+    "partly",
+    "not_fixed",
+];
+
+/// Adds one agency's obligation counts to the total (the percentiles are the total's own).
+pub fn add_to_total(total: &mut ObligationCounts, c: &ObligationCounts) {
+    total.received += c.received;
+    total.on_time += c.on_time;
+    total.late += c.late;
+    total.unresponded_overdue += c.unresponded_overdue;
+    total.not_yet_due += c.not_yet_due;
+    total.cancelled += c.cancelled;
+}
+
 /// A period's assignment counts gathered from the rows a store reads.
 #[derive(Debug, Clone, Default)]
 pub struct AssignmentTallies(BTreeMap<String, AssignmentTallyRow>);
