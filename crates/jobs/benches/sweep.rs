@@ -301,6 +301,21 @@ async fn main() {
             scan_target = path.display().to_string();
             (store, plan)
         }
+        // TANGGAP_BENCH_PG_DB=tanggap_bench_… measures a database kept by an earlier run
+        // (TANGGAP_BENCH_KEEP=1) without loading it again.
+        "postgres" if std::env::var("TANGGAP_BENCH_PG_DB").is_ok() => {
+            let name = std::env::var("TANGGAP_BENCH_PG_DB").unwrap_or_default();
+            let admin = admin_url();
+            let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+            let pg = Arc::new(
+                tanggap_store_postgres::PgStore::connect(&url)
+                    .await
+                    .unwrap(),
+            );
+            let plan = pg.claim_query_plan(t()).await.unwrap();
+            scan_target = url.clone();
+            (pg, plan)
+        }
         "postgres" => {
             let admin = admin_url();
             let name = format!("tanggap_bench_{:016x}", rand::random::<u64>());

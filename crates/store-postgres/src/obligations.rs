@@ -628,8 +628,8 @@ pub(crate) async fn compliance_counts(
 
 /// The lalai obligations of a period: answered late, or not answered (nor cancelled in time)
 /// and past the deadline at `now`; read from the covering index of those that can be
-/// (migration 0014) as one row of arrays (decoding a hundred thousand rows one by one costs
-/// more than reading them).
+/// (migration 0014) as one row of arrays and joined strings (decoding a hundred thousand rows
+/// one by one costs more than reading them).
 pub(crate) async fn lalai_obligations(
     pool: &PgPool,
     from: Timestamp,
@@ -637,12 +637,17 @@ pub(crate) async fn lalai_obligations(
     ids: Option<&[String]>,
     now: Timestamp,
 ) -> Result<Vec<ObligationRecord>> {
+    // One row: the numbers and times of every obligation packed as fixed-width binary (what
+    // `int8send`, `int4send` and `timestamptz_send` write), the text columns joined by the unit
+    // separator (U+001F, which no tracking ID holds; an agency id that did would fail the
+    // length check below). Decoding a hundred thousand rows, or arrays of them, cost several
+    // times what the query takes (BENCHMARKS.md, the quarterly report).
     let mut qb: QueryBuilder<'_, Postgres> = QueryBuilder::new(
-        "SELECT array_agg(o.id) AS id, array_agg(o.assignment_id) AS assignment_id,
-           array_agg(o.report_id) AS report_id, array_agg(o.tracking_id) AS tracking_id,
-           array_agg(o.agency_id) AS agency_id, array_agg(o.cycle) AS cycle,
-           array_agg(o.started_at) AS started_at, array_agg(o.due_at) AS due_at,
-           array_agg(o.responded_at) AS responded_at, array_agg(o.cancelled_at) AS cancelled_at
+        "SELECT string_agg(int8send(o.id) || int8send(o.assignment_id) || int8send(o.report_id)
+             || int4send(o.cycle) || timestamptz_send(o.started_at) || timestamptz_send(o.due_at)
+             || COALESCE(timestamptz_send(o.responded_at), '\\x8000000000000000'::bytea)
+             || COALESCE(timestamptz_send(o.cancelled_at), '\\x8000000000000000'::bytea), ''::bytea) AS packed,
+           string_agg(o.tracking_id, chr(31)) AS tracking_id, string_agg(o.agency_id, chr(31)) AS agency_id
          FROM (SELECT o.id, o.assignment_id, o.report_id,
            COALESCE(o.tracking_id, (SELECT r.tracking_id FROM reports r WHERE r.id = o.report_id)) AS tracking_id,
            o.agency_id, o.cycle, o.started_at, o.due_at, o.responded_at, o.cancelled_at
@@ -660,52 +665,76 @@ pub(crate) async fn lalai_obligations(
     }
     qb.push(") o");
     let row = qb.build().fetch_one(pool).await.map_err(db_err)?;
-    let ints = |c: &str| Ok::<_, StoreError>(get::<Option<Vec<i64>>>(&row, c)?.unwrap_or_default());
-    let times =
-        |c: &str| Ok::<_, StoreError>(get::<Option<Vec<Timestamp>>>(&row, c)?.unwrap_or_default());
-    let maybe = |c: &str| {
-        Ok::<_, StoreError>(get::<Option<Vec<Option<Timestamp>>>>(&row, c)?.unwrap_or_default())
+    let packed: Vec<u8> = get::<Option<Vec<u8>>>(&row, "packed")?.unwrap_or_default();
+    let joined = |c: &str| Ok::<_, StoreError>(get::<Option<String>>(&row, c)?.unwrap_or_default());
+    let (tracking, agency) = (joined("tracking_id")?, joined("agency_id")?);
+    let split = |s: &str| -> Vec<String> {
+        if s.is_empty() {
+            vec![]
+        } else {
+            s.split('\u{1f}').map(str::to_string).collect()
+        }
     };
-    let (id, assignment_id, report_id) = (ints("id")?, ints("assignment_id")?, ints("report_id")?);
-    let tracking: Vec<String> =
-        get::<Option<Vec<String>>>(&row, "tracking_id")?.unwrap_or_default();
-    let agency: Vec<String> = get::<Option<Vec<String>>>(&row, "agency_id")?.unwrap_or_default();
-    let cycle: Vec<i32> = get::<Option<Vec<i32>>>(&row, "cycle")?.unwrap_or_default();
-    let (started, due) = (times("started_at")?, times("due_at")?);
-    let (responded, cancelled) = (maybe("responded_at")?, maybe("cancelled_at")?);
-    let n = id.len();
-    if [
-        assignment_id.len(),
-        report_id.len(),
-        tracking.len(),
-        agency.len(),
-        cycle.len(),
-    ]
-    .iter()
-    .chain(&[started.len(), due.len(), responded.len(), cancelled.len()])
-    .any(|&l| l != n)
-    {
+    let (tracking, agency) = (split(&tracking), split(&agency));
+    let n = packed.len() / PACKED_ROW;
+    if !packed.len().is_multiple_of(PACKED_ROW) || tracking.len() != n || agency.len() != n {
         return Err(StoreError::Backend(
-            "lalai arrays of different lengths".into(),
+            "lalai evidence of different lengths".into(),
         ));
     }
     let mut out = Vec::with_capacity(n);
-    for (i, (t, agency_id)) in tracking.into_iter().zip(agency).enumerate() {
+    for ((row, t), agency_id) in packed.chunks_exact(PACKED_ROW).zip(tracking).zip(agency) {
+        let mut r = Packed(row);
+        let (id, assignment_id, report_id, cycle) = (r.i64(), r.i64(), r.i64(), r.i32());
+        let (started, due, responded, cancelled) = (r.time(), r.time(), r.time(), r.time());
+        let missing = || StoreError::Backend("lalai evidence without a start or deadline".into());
         out.push(ObligationRecord {
-            id: id[i],
-            assignment_id: assignment_id[i],
-            report_id: report_id[i],
+            id,
+            assignment_id,
+            report_id,
             tracking_id: TrackingId::parse(&t)
                 .map_err(|_| StoreError::Backend(format!("bad tracking id `{t}`")))?,
             agency_id,
-            cycle: u32::try_from(cycle[i]).unwrap_or(1),
-            started_at: started[i],
-            due_at: due[i],
-            responded_at: responded[i],
-            cancelled_at: cancelled[i],
+            cycle: u32::try_from(cycle).unwrap_or(1),
+            started_at: started.ok_or_else(missing)?,
+            due_at: due.ok_or_else(missing)?,
+            responded_at: responded,
+            cancelled_at: cancelled,
         });
     }
     // By start, as the domain counts them (an aggregate's order is not promised).
     out.sort_by_key(|o| (o.started_at, o.id));
     Ok(out)
+}
+
+/// Bytes of one packed lalai row: three `int8`, one `int4`, four timestamps.
+const PACKED_ROW: usize = 3 * 8 + 4 + 4 * 8;
+
+/// Reads PostgreSQL's binary send format (big-endian) from a packed row.
+struct Packed<'a>(&'a [u8]);
+
+impl Packed<'_> {
+    fn take<const N: usize>(&mut self) -> [u8; N] {
+        let mut b = [0u8; N];
+        b.copy_from_slice(&self.0[..N]);
+        self.0 = &self.0[N..];
+        b
+    }
+
+    fn i64(&mut self) -> i64 {
+        i64::from_be_bytes(self.take())
+    }
+
+    fn i32(&mut self) -> i32 {
+        i32::from_be_bytes(self.take())
+    }
+
+    /// Microseconds since 2000-01-01 UTC; `i64::MIN` stands for NULL.
+    fn time(&mut self) -> Option<Timestamp> {
+        const PG_EPOCH_US: i64 = 946_684_800_000_000;
+        match self.i64() {
+            i64::MIN => None,
+            us => chrono::DateTime::from_timestamp_micros(us + PG_EPOCH_US),
+        }
+    }
 }
