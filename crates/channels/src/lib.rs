@@ -13,9 +13,13 @@
 //! address). Names and numbers typed or shared in a message are content, never identity.
 
 pub mod config;
+pub mod connectors;
 pub mod inbound;
 pub mod outbound;
 pub mod verify;
+
+/// The HTTP client crate the providers and connectors use (for callers that hold a client).
+pub use reqwest;
 
 pub use config::{ChannelsConfig, Secret};
 pub use inbound::{

@@ -18,7 +18,7 @@ use crate::inbound::MediaRef;
 use std::sync::Arc;
 use tanggap_domain::Channel;
 
-mod http;
+pub(crate) mod http;
 mod messenger;
 mod sms_gateway;
 mod telegram;

@@ -102,6 +102,10 @@ permissions!(
     ManagePersonalData = "manage_personal_data",
     /// See the messages the outbox gave up on (dead letters) and send them again.
     ManageOutbox = "manage_outbox",
+    /// Record the progress an agency's own system reported through its connector.
+    RecordRemoteUpdate = "record_remote_update",
+    /// Set up and watch the connectors to agencies' own systems.
+    ManageConnectors = "manage_connectors",
 );
 
 /// The table. A new permission must be placed here; there is no default.
@@ -118,7 +122,7 @@ pub fn allows(party: Party, p: Permission) -> bool {
         WorkAssignment | ViewAgencyQueue | ViewAgencyDashboard => staff(&[Petugas, Kepala]),
         AddInstruction => staff(&[Pimpinan]),
         ActAsReporter => party == Party::Reporter,
-        AutoCloseReport | RecalendarClocks => party == Party::System,
+        AutoCloseReport | RecalendarClocks | RecordRemoteUpdate => party == Party::System,
         ViewLeadershipDashboard => staff(&[Pimpinan, Auditor, Operator]),
         ReadAuditTrail => staff(&[Auditor]),
         ViewHeadContacts => staff(&[Operator, Petugas, Kepala, Pimpinan, Auditor, Admin]),
@@ -131,6 +135,7 @@ pub fn allows(party: Party, p: Permission) -> bool {
         ViewCompliance => staff(&[Pimpinan, Auditor, Admin, Operator]) || party == Party::System,
         ManagePersonalData => staff(&[Operator, Admin]) || party == Party::System,
         ManageOutbox => staff(&[Admin, Operator]),
+        ManageConnectors => staff(&[Admin]) || party == Party::System,
     }
 }
 

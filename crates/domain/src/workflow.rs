@@ -116,7 +116,7 @@ pub struct AssignmentView {
 }
 
 impl AssignmentView {
-    fn clock(&self, kind: ClockKind) -> Option<&Clock> {
+    pub fn clock(&self, kind: ClockKind) -> Option<&Clock> {
         self.clocks.iter().find(|c| c.kind == kind)
     }
 }
@@ -206,6 +206,18 @@ pub enum Command {
         assignment_id: i64,
         reason: String,
     },
+    /// An agency whose reports are handled in its own system (SPEC section 7, connectors)
+    /// reported progress there: recorded by the system under the same rules as the agency's
+    /// [`Command::PostUpdate`] (or, with `bukan_wewenang`, its [`Command::ReturnNotAuthority`]).
+    /// The first response is the remote system's time `at`, kept between the start of the
+    /// first-response clock and now; the caller keeps it after the moment the remote system
+    /// received the report, so an unreachable system never stops a clock.
+    RemoteUpdate {
+        assignment_id: i64,
+        stage: Stage,
+        note: String,
+        at: Timestamp,
+    },
     Forward {
         assignment_id: i64,
         to_agency_id: String,
@@ -246,6 +258,7 @@ impl Command {
             Command::Withdraw { .. } => "withdraw",
             Command::PostUpdate { .. } => "post_update",
             Command::ReturnNotAuthority { .. } => "return_not_authority",
+            Command::RemoteUpdate { .. } => "remote_update",
             Command::Forward { .. } => "forward",
             Command::Confirm => "confirm",
             Command::Rate { .. } => "rate",
@@ -329,6 +342,10 @@ pub enum Event {
     /// reason, or a forward with its note.
     ObligationAnswered {
         assignment: AssignmentRef,
+        /// When the agency answered, if not when the event was recorded: an answer recorded by
+        /// the agency's own system and reported through its connector ([`Command::RemoteUpdate`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        at: Option<Timestamp>,
     },
     /// The open obligation's deadline moved with the working calendar (a holiday added or
     /// removed before it passed).
@@ -642,6 +659,33 @@ fn require_agency_scope(
     }
 }
 
+/// A progress update may move an open assignment forward (or keep its stage), never back.
+fn check_progress(a: &AssignmentView, stage: Stage) -> Result<(), WorkflowError> {
+    let to_rank = stage
+        .progress_rank()
+        .filter(|r| *r > 0)
+        .ok_or(Invalid::NotProgressStage { stage })?;
+    match a.stage.progress_rank().filter(|_| !a.stage.is_closed()) {
+        Some(r) if to_rank >= r => Ok(()),
+        _ => Err(WorkflowError::WrongStage {
+            action: "post_update",
+            stage: a.stage,
+        }),
+    }
+}
+
+/// An assignment may be handed back as not the agency's responsibility before work starts.
+fn check_return(a: &AssignmentView) -> Result<(), WorkflowError> {
+    if matches!(a.stage, Stage::MenungguRespon | Stage::Verifikasi) {
+        Ok(())
+    } else {
+        Err(WorkflowError::WrongStage {
+            action: "return_not_authority",
+            stage: a.stage,
+        })
+    }
+}
+
 use ReportStatus as S;
 
 /// Statuses in which agencies are working on the report.
@@ -788,27 +832,8 @@ pub fn decide(
             require_agency_scope(actor, a, ctx.agencies)?;
             require_status(report.status, WORKING, "post_update")?;
             self::note("note", note)?;
-            let to_rank = stage
-                .progress_rank()
-                .filter(|r| *r > 0)
-                .ok_or(Invalid::NotProgressStage { stage: *stage })?;
-            let from_rank = a.stage.progress_rank().filter(|_| !a.stage.is_closed());
-            match from_rank {
-                None => {
-                    return Err(WorkflowError::WrongStage {
-                        action: "post_update",
-                        stage: a.stage,
-                    });
-                }
-                Some(r) if to_rank < r => {
-                    return Err(WorkflowError::WrongStage {
-                        action: "post_update",
-                        stage: a.stage,
-                    });
-                }
-                _ => {}
-            }
-            d.agency_update(a, *stage, note.clone());
+            check_progress(a, *stage)?;
+            d.agency_update(a, *stage, note.clone(), ctx.now);
         }
         Command::ReturnNotAuthority {
             assignment_id,
@@ -818,13 +843,33 @@ pub fn decide(
             require_agency_scope(actor, a, ctx.agencies)?;
             require_status(report.status, WORKING, "return_not_authority")?;
             note("reason", reason)?;
-            if !matches!(a.stage, Stage::MenungguRespon | Stage::Verifikasi) {
-                return Err(WorkflowError::WrongStage {
-                    action: "return_not_authority",
-                    stage: a.stage,
-                });
+            check_return(a)?;
+            d.agency_update(a, Stage::BukanWewenang, reason.clone(), ctx.now);
+        }
+        Command::RemoteUpdate {
+            assignment_id,
+            stage,
+            note,
+            at,
+        } => {
+            require(actor, Permission::RecordRemoteUpdate)?;
+            let a = report.assignment(*assignment_id)?;
+            require_status(report.status, WORKING, "remote_update")?;
+            self::note("note", note)?;
+            if *stage == Stage::BukanWewenang {
+                check_return(a)?;
+            } else {
+                check_progress(a, *stage)?;
             }
-            d.agency_update(a, Stage::BukanWewenang, reason.clone());
+            let started = a
+                .clock(ClockKind::FirstResponse)
+                .map_or(ctx.now, |c| c.running_since.unwrap_or(c.started_at));
+            d.agency_update(
+                a,
+                *stage,
+                note.clone(),
+                (*at).clamp(started.min(ctx.now), ctx.now),
+            );
         }
         Command::Forward {
             assignment_id,
@@ -1028,9 +1073,13 @@ impl<'a, 'c> Decision<'a, 'c> {
     }
 
     fn stop_clock(&mut self, owner: ClockOwner, clock: Option<&Clock>) {
+        self.stop_clock_at(owner, clock, self.now());
+    }
+
+    fn stop_clock_at(&mut self, owner: ClockOwner, clock: Option<&Clock>, at: Timestamp) {
         if let Some(c) = clock.filter(|c| c.stopped_at.is_none()) {
             let mut c = c.clone();
-            c.stop(self.now(), self.ctx.calendar);
+            c.stop(at, self.ctx.calendar);
             self.set_clock(owner, c);
         }
     }
@@ -1286,7 +1335,14 @@ impl<'a, 'c> Decision<'a, 'c> {
     }
 
     /// A stage update, including a return as `bukan_wewenang`.
-    fn agency_update(&mut self, a: &AssignmentView, to: Stage, note: String) {
+    /// `answered_at` is when the agency answered: now, or the time its own system gives.
+    fn agency_update(
+        &mut self,
+        a: &AssignmentView,
+        to: Stage,
+        note: String,
+        answered_at: Timestamp,
+    ) {
         let owner = ClockOwner::Assignment(AssignmentRef::Existing(a.id));
         let first_response = !a.responded;
         self.touched.push(a.id);
@@ -1300,8 +1356,9 @@ impl<'a, 'c> Decision<'a, 'c> {
         if first_response {
             self.push(Event::ObligationAnswered {
                 assignment: AssignmentRef::Existing(a.id),
+                at: (answered_at != self.now()).then_some(answered_at),
             });
-            self.stop_clock(owner, a.clock(ClockKind::FirstResponse));
+            self.stop_clock_at(owner, a.clock(ClockKind::FirstResponse), answered_at);
         }
         if to.is_closed() {
             self.stop_clock(owner, a.clock(ClockKind::Completion));
@@ -1333,6 +1390,7 @@ impl<'a, 'c> Decision<'a, 'c> {
         if first_response {
             self.push(Event::ObligationAnswered {
                 assignment: AssignmentRef::Existing(a.id),
+                at: None,
             });
             self.stop_clock(owner, a.clock(ClockKind::FirstResponse));
         }

@@ -17,6 +17,7 @@
 //! with `FOR UPDATE SKIP LOCKED`, firings are compare-and-set, and every notification has an
 //! idempotency key, so each threshold is acted on once and each notification enqueued once.
 
+mod connectors;
 mod digest;
 mod dispatch;
 mod inbox;
@@ -28,6 +29,7 @@ mod scheduler;
 mod sender;
 mod smtp;
 
+pub use connectors::{Backoff, ConnectorReport, ConnectorSettings, Connectors};
 pub use dispatch::{DispatchReport, DispatchSettings, Dispatcher};
 pub use inbox::{Inbox, InboxReport, InboxSettings, spawn_inbox};
 pub use reporter_updates::ReporterUpdates;

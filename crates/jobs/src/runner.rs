@@ -18,6 +18,8 @@ pub struct JobsConfig {
     pub dispatch: DispatchSettings,
     /// The site's public address, for links in messages to reporters.
     pub public_url: Option<String>,
+    /// Forwarding to agencies' own systems.
+    pub connectors: crate::ConnectorSettings,
 }
 
 impl Default for JobsConfig {
@@ -27,6 +29,7 @@ impl Default for JobsConfig {
             scheduler: SchedulerSettings::default(),
             dispatch: DispatchSettings::default(),
             public_url: None,
+            connectors: crate::ConnectorSettings::default(),
         }
     }
 }
@@ -46,6 +49,12 @@ pub fn spawn(
         let mut settings = config.scheduler.clone();
         settings.public_url = settings.public_url.or_else(|| config.public_url.clone());
         let scheduler = Scheduler::new(services.clone(), store.clone(), settings);
+        let connectors = crate::Connectors::new(
+            services.clone(),
+            store.clone(),
+            senders.smtp.clone(),
+            config.connectors.clone(),
+        );
         let dispatcher = Dispatcher::new(store.clone(), senders, config.dispatch.clone());
         let reporter_updates = crate::ReporterUpdates::new(store, config.public_url.clone());
         tracing::info!(
@@ -78,6 +87,18 @@ pub fn spawn(
                 Err(e) => {
                     tracing::warn!(error = %e, "reporter updates failed; trying again next round")
                 }
+            }
+            match connectors.run(services.now()).await {
+                Ok(r) if r != crate::ConnectorReport::default() => tracing::info!(
+                    enqueued = r.enqueued,
+                    sent = r.sent,
+                    retried = r.retried,
+                    failed = r.failed,
+                    updates = r.updates,
+                    "connectors"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "connectors failed; trying again next round"),
             }
             match services.purge_expired_sessions().await {
                 Ok(n) if n > 0 => tracing::debug!(purged = n, "expired sessions"),

@@ -221,6 +221,8 @@ pub struct Senders {
     pub telegram: Arc<dyn NotificationSender>,
     pub facebook: Arc<dyn NotificationSender>,
     pub twitter: Arc<dyn NotificationSender>,
+    /// The SMTP server, when one is configured: connectors' e-mails go through it too.
+    pub smtp: Option<Arc<crate::SmtpSender>>,
 }
 
 impl Senders {
@@ -234,6 +236,7 @@ impl Senders {
             telegram: Arc::new(LogSender),
             facebook: Arc::new(LogSender),
             twitter: Arc::new(LogSender),
+            smtp: None,
         }
     }
 
@@ -247,7 +250,15 @@ impl Senders {
             telegram: sender.clone(),
             facebook: sender.clone(),
             twitter: sender,
+            smtp: None,
         }
+    }
+
+    /// E-mail through an SMTP server, for notifications and connectors.
+    pub fn with_smtp(mut self, smtp: Arc<crate::SmtpSender>) -> Self {
+        self.email = smtp.clone();
+        self.smtp = Some(smtp);
+        self
     }
 
     pub fn with_email(mut self, sender: Arc<dyn NotificationSender>) -> Self {

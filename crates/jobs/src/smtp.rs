@@ -64,31 +64,52 @@ impl SmtpSender {
             .collect();
         format!("<{local}@{}>", self.domain)
     }
+
+    /// One plain-text message; `key` makes its Message-ID (see [`SmtpSender::message_id`]);
+    /// replies go to `reply_to` when given.
+    pub async fn send_mail(
+        &self,
+        to: &str,
+        subject: &str,
+        body: &str,
+        key: &str,
+        reply_to: Option<&str>,
+    ) -> Result<(), SendError> {
+        let mailbox = |a: &str| {
+            a.parse::<Mailbox>()
+                .map_err(|e: lettre::address::AddressError| {
+                    SendError::Permanent(format!("bad e-mail address: {e}"))
+                })
+        };
+        let mut builder = Message::builder()
+            .from(self.from.clone())
+            .to(mailbox(to)?)
+            .subject(subject)
+            .message_id(Some(self.message_id(key)))
+            .header(ContentType::TEXT_PLAIN);
+        if let Some(r) = reply_to {
+            builder = builder.reply_to(mailbox(r)?);
+        }
+        let message = builder
+            .body(body.to_string())
+            .map_err(|e| SendError::Permanent(format!("cannot build the message: {e}")))?;
+        match self.transport.send(message).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_permanent() => Err(SendError::Permanent(e.to_string())),
+            Err(e) => Err(SendError::Transient(e.to_string())),
+        }
+    }
 }
 
 #[async_trait]
 impl NotificationSender for SmtpSender {
     async fn send(&self, n: &Notification, _now: Timestamp) -> Result<Delivered, SendError> {
-        let to: Mailbox = n
+        let to = n
             .address
             .as_deref()
-            .ok_or_else(|| SendError::Permanent("no e-mail address".into()))?
-            .parse()
-            .map_err(|e: lettre::address::AddressError| {
-                SendError::Permanent(format!("bad e-mail address: {e}"))
-            })?;
-        let message = Message::builder()
-            .from(self.from.clone())
-            .to(to)
-            .subject(n.subject.clone())
-            .message_id(Some(self.message_id(&n.idempotency_key)))
-            .header(ContentType::TEXT_PLAIN)
-            .body(n.body.clone())
-            .map_err(|e| SendError::Permanent(format!("cannot build the message: {e}")))?;
-        match self.transport.send(message).await {
-            Ok(_) => Ok(Delivered::default()),
-            Err(e) if e.is_permanent() => Err(SendError::Permanent(e.to_string())),
-            Err(e) => Err(SendError::Transient(e.to_string())),
-        }
+            .ok_or_else(|| SendError::Permanent("no e-mail address".into()))?;
+        self.send_mail(to, &n.subject, &n.body, &n.idempotency_key, None)
+            .await
+            .map(|()| Delivered::default())
     }
 }

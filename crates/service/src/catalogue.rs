@@ -81,6 +81,10 @@ fn field_label(field: &str, lang: Lang) -> &'static str {
         "end_date" => ("Tanggal akhir (end_date)", "The end date"),
         "page" | "page_size" => ("Halaman (page, page_size)", "The page"),
         "user_id" => ("Akun integrasi", "The integration account"),
+        "target" => ("Alamat sistem instansi", "The agency system's address"),
+        "secret" => ("Kunci rahasia", "The secret"),
+        "status_map" => ("Pemetaan status", "The status map"),
+        "update_id" => ("Nomor pembaruan (update_id)", "The update ID"),
         f if f.starts_with("attribute[") => ("Atribut layanan", "The service attribute"),
         _ => ("Isian", "This field"),
     };
@@ -144,6 +148,14 @@ pub fn field_message(e: &FieldError, lang: Lang) -> String {
         ("occurred_on", "invalid") => Some((
             "Tanggal kejadian harus berformat TTTT-BB-HH.".into(),
             "The date must be written YYYY-MM-DD.".into(),
+        )),
+        ("target", "invalid") => Some((
+            "Alamat sistem instansi harus berupa URL http(s) (Open311, webhook) atau alamat e-mail.".into(),
+            "The agency system's address must be an http(s) URL (Open311, webhook) or an e-mail address.".into(),
+        )),
+        ("status_map", "invalid") => Some((
+            "Pemetaan status ditulis STATUS=tahap, dipisah koma; tahap: verifikasi, cek_lapangan, pengerjaan, tuntas, bukan_wewenang.".into(),
+            "Write the status map as STATUS=stage, separated by commas; stages: verifikasi, cek_lapangan, pengerjaan, tuntas, bukan_wewenang.".into(),
         )),
         ("quarter", "invalid") => Some((
             "Kuartal harus berformat TTTT-Qn, misalnya 2026-Q3.".into(),
@@ -508,6 +520,14 @@ fn permission_phrase(p: &str, lang: Lang) -> &'static str {
             "melihat dan mengirim ulang pesan yang gagal terkirim",
             "see and resend the messages that could not be sent",
         ),
+        "record_remote_update" => (
+            "mencatat perkembangan dari sistem instansi",
+            "record progress reported by an agency's system",
+        ),
+        "manage_connectors" => (
+            "mengatur konektor ke sistem instansi",
+            "set up connectors to agencies' systems",
+        ),
         _ => ("melakukan ini", "do this"),
     };
     match lang {
@@ -592,6 +612,10 @@ pub fn refusal_message(r: &Refusal, lang: Lang) -> String {
         "signature_invalid" => (
             "Tanda tangan penyedia layanan tidak cocok.".into(),
             "The provider's signature does not match.".into(),
+        ),
+        "signature_stale" => (
+            "Waktu pada tanda tangan berbeda lebih dari lima menit dari jam server; periksa jam sistem pengirim.".into(),
+            "The signature's time is more than five minutes from the server's clock; check the sender's clock.".into(),
         ),
         "channel_off" => (
             "Kanal ini tidak aktif di layanan ini.".into(),

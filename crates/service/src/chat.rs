@@ -173,6 +173,10 @@ impl Services {
     }
 
     async fn converse(&self, input: &ChatInput, out: &mut Outbox) -> Result<Option<i64>> {
+        // An agency without software answers a forwarded report by e-mail (its connector).
+        if let Some(report_id) = self.connector_reply(input, out).await? {
+            return Ok(Some(report_id));
+        }
         for reason in &input.refused_media {
             out.say(
                 None,
@@ -1107,9 +1111,114 @@ impl Words {
     }
 }
 
+/// The reference of a connector e-mail, `[ref:0123abcd…]`, in a reply's subject.
+pub fn connector_reference(subject: &str) -> Option<&str> {
+    let start = subject.find("[ref:")? + 5;
+    let rest = &subject[start..];
+    let end = rest.find(']')?;
+    let token = rest[..end].trim();
+    (!token.is_empty() && token.len() <= 64 && token.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then_some(token)
+}
+
+impl Services {
+    /// A reply to a connector e-mail from the agency's own address: its first line is the
+    /// stage (`CEK_LAPANGAN`, `cek lapangan`, …), the rest the note. Anyone else's e-mail, or
+    /// one without the reference, is a citizen's message as usual.
+    async fn connector_reply(&self, input: &ChatInput, out: &mut Outbox) -> Result<Option<i64>> {
+        use crate::connectors::{RemoteOutcome, RemoteRef, RemoteUpdateInput};
+        if input.channel != Channel::Email {
+            return Ok(None);
+        }
+        let Some(token) = input.subject.as_deref().and_then(connector_reference) else {
+            return Ok(None);
+        };
+        let Some(link) = self.store.connector_link_by_token(token).await? else {
+            return Ok(None);
+        };
+        let Some(connector) = self.connector_for_sending(&link.agency_id).await? else {
+            return Ok(None);
+        };
+        if connector.kind != tanggap_store::ConnectorKind::Email
+            || !connector.target.eq_ignore_ascii_case(input.from.trim())
+        {
+            return Ok(None);
+        }
+        let text = input.text.as_deref().unwrap_or_default().trim();
+        let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
+        let status: String = first
+            .trim()
+            .trim_end_matches(['.', ':', '!'])
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join("_")
+            .to_ascii_uppercase();
+        let outcome = self
+            .record_remote_update(RemoteUpdateInput {
+                agency_id: link.agency_id.clone(),
+                reference: RemoteRef::Token(token.to_string()),
+                update_id: format!("email:{}", input.inbound_id),
+                status: status.clone(),
+                description: Some(rest.trim().to_string()).filter(|r| !r.is_empty()),
+                at: self.now(),
+            })
+            .await;
+        let tid = self
+            .store
+            .report(link.report_id)
+            .await?
+            .map(|r| r.tracking_id.to_string())
+            .unwrap_or_default();
+        let (subject, body) = match outcome {
+            Ok(RemoteOutcome::Recorded { stage, .. }) => (
+                format!("[ref:{token}] Perkembangan dicatat"),
+                format!(
+                    "Perkembangan laporan {tid} dicatat: tahap {}.",
+                    stage.label()
+                ),
+            ),
+            Ok(RemoteOutcome::Duplicate) => return Ok(Some(link.report_id)),
+            Ok(RemoteOutcome::Unmapped) | Err(ServiceError::Refused(_)) => (
+                format!("[ref:{token}] Perkembangan belum dicatat"),
+                format!(
+                    "Tahap \"{first}\" tidak dikenali untuk laporan {tid}. Tulis tahapnya di baris \
+                     pertama: VERIFIKASI, CEK_LAPANGAN, PENGERJAAN, TUNTAS, atau BUKAN_WEWENANG."
+                ),
+            ),
+            Ok(RemoteOutcome::Refused(code)) => (
+                format!("[ref:{token}] Perkembangan tidak dapat dicatat"),
+                format!(
+                    "Perkembangan laporan {tid} tidak dapat dicatat ({code}): tahap tidak boleh \
+                     mundur, dan laporan yang sudah selesai tidak dapat diubah."
+                ),
+            ),
+            Err(e) => return Err(e),
+        };
+        out.say(Some(link.report_id), &subject, &body);
+        Ok(Some(link.report_id))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_connector_reference_is_read_from_the_subject_only_in_its_form() {
+        assert_eq!(
+            connector_reference("Re: [Tanggap LG-ABCD] Laporan [ref:0a1b2c3d4e5f]"),
+            Some("0a1b2c3d4e5f")
+        );
+        for s in [
+            "Re: laporan",
+            "[ref:]",
+            "[ref:zz-top]",
+            "[ref:0a1b",
+            "[ref:0a1b 2c]",
+        ] {
+            assert_eq!(connector_reference(s), None, "{s}");
+        }
+    }
 
     #[test]
     fn staff_replies_name_the_report_the_stage_and_the_note() {

@@ -13,6 +13,7 @@ pub mod admin;
 mod catalogue;
 pub mod chat;
 pub mod compliance;
+pub mod connectors;
 pub mod daily_digest;
 pub mod dashboards;
 pub mod demo;

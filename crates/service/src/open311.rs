@@ -646,6 +646,12 @@ impl Services {
             .public_updates(start, end + TimeDelta::microseconds(1), MAX_UPDATES)
             .await?
             .iter()
+            // The report turning `diproses` is an agency's first stage update, which is in the
+            // feed with its own, more precise status: as a second entry it would read as
+            // IN_PROGRESS (work under way) to a client that follows the feed.
+            .filter(|(_, a)| {
+                !(a.kind == ActivityKind::StatusChanged && a.status == Some(ReportStatus::Diproses))
+            })
             .map(|(tid, a)| update_of(tid, a))
             .collect())
     }

@@ -154,41 +154,7 @@ impl Services {
                 },
             ));
         }
-        if let Some(p) = report.reporter.as_mut() {
-            if !disclosure.reporter_name {
-                p.name = None;
-            }
-            if !disclosure.reporter_contact {
-                p.phone = None;
-                p.email = None;
-            }
-            if !disclosure.nik {
-                p.nik = None;
-            }
-        }
-        match disclosure.location {
-            Location::Exact => {}
-            Location::Approximate => {
-                report.latitude = report.latitude.map(approximate);
-                report.longitude = report.longitude.map(approximate);
-            }
-            Location::Hidden => {
-                report.latitude = None;
-                report.longitude = None;
-            }
-        }
-        if !disclosure.conversation {
-            report.rating_comment = None;
-        }
-        if !(disclosure.reporter_name || disclosure.reporter_contact) {
-            report.reporter = report.reporter.map(|p| tanggap_store::ReporterRecord {
-                id: p.id,
-                name: None,
-                phone: None,
-                email: None,
-                nik: None,
-            });
-        }
+        cut_to(&mut report, &disclosure);
         Ok(OpenedReport {
             report,
             assignments,
@@ -630,4 +596,47 @@ pub struct RecentReport {
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
     pub created_at: Timestamp,
+}
+
+/// Blank what a disclosure withholds from a report: the reporter's name, contacts and NIK, the
+/// exact location, the rating comment. Every way a report leaves the door goes through here.
+pub(crate) fn cut_to(report: &mut ReportRecord, disclosure: &Disclosure) {
+    if let Some(p) = report.reporter.as_mut() {
+        if !disclosure.reporter_name {
+            p.name = None;
+        }
+        if !disclosure.reporter_contact {
+            p.phone = None;
+            p.email = None;
+        }
+        if !disclosure.nik {
+            p.nik = None;
+        }
+    }
+    match disclosure.location {
+        Location::Exact => {}
+        Location::Approximate => {
+            report.latitude = report.latitude.map(approximate);
+            report.longitude = report.longitude.map(approximate);
+        }
+        Location::Hidden => {
+            report.latitude = None;
+            report.longitude = None;
+        }
+    }
+    if !disclosure.conversation {
+        report.rating_comment = None;
+    }
+    if !(disclosure.reporter_name || disclosure.reporter_contact) {
+        report.reporter = report
+            .reporter
+            .take()
+            .map(|p| tanggap_store::ReporterRecord {
+                id: p.id,
+                name: None,
+                phone: None,
+                email: None,
+                nik: None,
+            });
+    }
 }

@@ -12,6 +12,7 @@
 //! - Write transactions are short: a handful of statements, no network I/O inside.
 
 mod audit;
+mod connectors;
 mod dashboards;
 mod inbound;
 mod obligations;
@@ -54,7 +55,12 @@ impl PgStore {
     /// Like [`PgStore::connect`], for callers that build the options themselves (tests pick the
     /// database name this way).
     pub async fn connect_with(options: PgConnectOptions) -> Result<Self> {
-        let options = options.log_statements(tracing::log::LevelFilter::Trace);
+        // No JIT: Tanggap's queries are short or read through indexes, and the planner's
+        // cost estimates for the rakor reads (a partial index it cannot size) made PostgreSQL
+        // spend 80 ms compiling a 40 ms scan (BENCHMARKS.md, the quarterly report).
+        let options = options
+            .log_statements(tracing::log::LevelFilter::Trace)
+            .options([("jit", "off")]);
         // One plain connection first: an unreachable server or a wrong password then fails at
         // once with the server's own reason, instead of as a pool timeout.
         let probe = tokio::time::timeout(
@@ -484,6 +490,95 @@ impl Store for PgStore {
         at: Timestamp,
     ) -> Result<bool> {
         reporter_updates::advance_job_cursor(&self.pool, name, from, to, notifications, at).await
+    }
+
+    async fn put_connector(&self, connector: &Connector, actor: &str, at: Timestamp) -> Result<()> {
+        connectors::put(&self.pool, connector, actor, at).await
+    }
+    async fn deactivate_connector(
+        &self,
+        agency_id: &str,
+        actor: &str,
+        at: Timestamp,
+    ) -> Result<bool> {
+        connectors::deactivate(&self.pool, agency_id, actor, at).await
+    }
+    async fn connectors(&self) -> Result<Vec<Connector>> {
+        connectors::all(&self.pool).await
+    }
+    async fn connector(&self, agency_id: &str) -> Result<Option<Connector>> {
+        connectors::one(&self.pool, agency_id).await
+    }
+    async fn advance_connector_cursor(
+        &self,
+        name: &str,
+        from: i64,
+        to: i64,
+        sends: &[NewConnectorSend],
+        at: Timestamp,
+    ) -> Result<bool> {
+        connectors::advance_cursor(&self.pool, name, from, to, sends, at).await
+    }
+    async fn claim_connector_sends(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<ConnectorSend>> {
+        connectors::claim(&self.pool, now, lease_until, limit).await
+    }
+    async fn finish_connector_send(
+        &self,
+        id: i64,
+        outcome: &SendOutcome,
+        at: Timestamp,
+    ) -> Result<()> {
+        connectors::finish(&self.pool, id, outcome, at).await
+    }
+    async fn connector_sends(
+        &self,
+        agency_id: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<ConnectorSendRecord>> {
+        connectors::sends(&self.pool, agency_id, limit).await
+    }
+    async fn connector_link(&self, assignment_id: i64) -> Result<Option<ConnectorLink>> {
+        connectors::link(&self.pool, assignment_id).await
+    }
+    async fn connector_link_by_token(&self, token: &str) -> Result<Option<ConnectorLink>> {
+        connectors::link_by_token(&self.pool, token).await
+    }
+    async fn connector_link_by_remote(
+        &self,
+        agency_id: &str,
+        remote_id: &str,
+    ) -> Result<Option<ConnectorLink>> {
+        connectors::link_by_remote(&self.pool, agency_id, remote_id).await
+    }
+    async fn open_connector_links(
+        &self,
+        agency_id: &str,
+        limit: u32,
+    ) -> Result<Vec<ConnectorLink>> {
+        connectors::open_links(&self.pool, agency_id, limit).await
+    }
+    async fn remote_update_seen(&self, agency_id: &str, update_id: &str) -> Result<bool> {
+        connectors::update_seen(&self.pool, agency_id, update_id).await
+    }
+    async fn record_remote_update(&self, update: &RemoteUpdateRecord) -> Result<bool> {
+        connectors::record_update(&self.pool, update).await
+    }
+    async fn remote_updates(&self, assignment_id: i64) -> Result<Vec<RemoteUpdateRecord>> {
+        connectors::updates(&self.pool, assignment_id).await
+    }
+    async fn connector_followed(
+        &self,
+        agency_id: &str,
+        until: Option<Timestamp>,
+        error: Option<&str>,
+        at: Timestamp,
+    ) -> Result<()> {
+        connectors::followed(&self.pool, agency_id, until, error, at).await
     }
 
     async fn append_audit(&self, event: NewAuditEvent, at: Timestamp) -> Result<AuditEvent> {

@@ -767,17 +767,19 @@ async fn write_event_rows(
             .await
             .map_err(db_err)?;
         }
-        Event::ObligationAnswered { assignment } | Event::ObligationCancelled { assignment } => {
+        Event::ObligationAnswered { assignment, .. }
+        | Event::ObligationCancelled { assignment } => {
             let aid = resolve(*assignment, created)?;
-            let column = if matches!(event, Event::ObligationAnswered { .. }) {
-                "responded_at"
-            } else {
-                "cancelled_at"
+            let (column, when) = match event {
+                // An answer recorded by the agency's own system carries its time.
+                Event::ObligationAnswered { at: Some(t), .. } => ("responded_at", *t),
+                Event::ObligationAnswered { .. } => ("responded_at", now),
+                _ => ("cancelled_at", now),
             };
             sqlx::query(&format!(
                 "UPDATE obligations SET {column} = $1 WHERE assignment_id = $2 AND responded_at IS NULL AND cancelled_at IS NULL"
             ))
-            .bind(now)
+            .bind(when)
             .bind(aid)
             .execute(&mut *conn)
             .await

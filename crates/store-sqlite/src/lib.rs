@@ -11,6 +11,7 @@
 
 mod audit;
 mod bulk;
+mod connectors;
 mod dashboards;
 mod inbound;
 mod obligations;
@@ -539,6 +540,103 @@ impl Store for SqliteStore {
             from,
             to,
             notifications.to_vec(),
+            at,
+        )
+        .await
+    }
+
+    async fn put_connector(&self, connector: &Connector, actor: &str, at: Timestamp) -> Result<()> {
+        connectors::put(&self.writer, connector.clone(), actor.to_string(), at).await
+    }
+    async fn deactivate_connector(
+        &self,
+        agency_id: &str,
+        actor: &str,
+        at: Timestamp,
+    ) -> Result<bool> {
+        connectors::deactivate(&self.writer, agency_id.to_string(), actor.to_string(), at).await
+    }
+    async fn connectors(&self) -> Result<Vec<Connector>> {
+        connectors::all(&self.read).await
+    }
+    async fn connector(&self, agency_id: &str) -> Result<Option<Connector>> {
+        connectors::one(&self.read, agency_id).await
+    }
+    async fn advance_connector_cursor(
+        &self,
+        name: &str,
+        from: i64,
+        to: i64,
+        sends: &[NewConnectorSend],
+        at: Timestamp,
+    ) -> Result<bool> {
+        connectors::advance_cursor(&self.writer, name.to_string(), from, to, sends.to_vec(), at)
+            .await
+    }
+    async fn claim_connector_sends(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<ConnectorSend>> {
+        connectors::claim(&self.writer, now, lease_until, limit).await
+    }
+    async fn finish_connector_send(
+        &self,
+        id: i64,
+        outcome: &SendOutcome,
+        at: Timestamp,
+    ) -> Result<()> {
+        connectors::finish(&self.writer, id, outcome.clone(), at).await
+    }
+    async fn connector_sends(
+        &self,
+        agency_id: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<ConnectorSendRecord>> {
+        connectors::sends(&self.read, agency_id, limit).await
+    }
+    async fn connector_link(&self, assignment_id: i64) -> Result<Option<ConnectorLink>> {
+        connectors::link(&self.read, assignment_id).await
+    }
+    async fn connector_link_by_token(&self, token: &str) -> Result<Option<ConnectorLink>> {
+        connectors::link_by_token(&self.read, token).await
+    }
+    async fn connector_link_by_remote(
+        &self,
+        agency_id: &str,
+        remote_id: &str,
+    ) -> Result<Option<ConnectorLink>> {
+        connectors::link_by_remote(&self.read, agency_id, remote_id).await
+    }
+    async fn open_connector_links(
+        &self,
+        agency_id: &str,
+        limit: u32,
+    ) -> Result<Vec<ConnectorLink>> {
+        connectors::open_links(&self.read, agency_id, limit).await
+    }
+    async fn remote_update_seen(&self, agency_id: &str, update_id: &str) -> Result<bool> {
+        connectors::update_seen(&self.read, agency_id, update_id).await
+    }
+    async fn record_remote_update(&self, update: &RemoteUpdateRecord) -> Result<bool> {
+        connectors::record_update(&self.writer, update.clone()).await
+    }
+    async fn remote_updates(&self, assignment_id: i64) -> Result<Vec<RemoteUpdateRecord>> {
+        connectors::updates(&self.read, assignment_id).await
+    }
+    async fn connector_followed(
+        &self,
+        agency_id: &str,
+        until: Option<Timestamp>,
+        error: Option<&str>,
+        at: Timestamp,
+    ) -> Result<()> {
+        connectors::followed(
+            &self.writer,
+            agency_id.to_string(),
+            until,
+            error.map(str::to_string),
             at,
         )
         .await

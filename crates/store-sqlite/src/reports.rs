@@ -715,17 +715,19 @@ async fn write_event_rows(
             .await
             .map_err(db_err)?;
         }
-        Event::ObligationAnswered { assignment } | Event::ObligationCancelled { assignment } => {
+        Event::ObligationAnswered { assignment, .. }
+        | Event::ObligationCancelled { assignment } => {
             let aid = resolve(*assignment, created)?;
-            let column = if matches!(event, Event::ObligationAnswered { .. }) {
-                "responded_at"
-            } else {
-                "cancelled_at"
+            let (column, when) = match event {
+                // An answer recorded by the agency's own system carries its time.
+                Event::ObligationAnswered { at: Some(t), .. } => ("responded_at", us(*t)),
+                Event::ObligationAnswered { .. } => ("responded_at", at),
+                _ => ("cancelled_at", at),
             };
             sqlx::query(&format!(
                 "UPDATE obligations SET {column} = ? WHERE assignment_id = ? AND responded_at IS NULL AND cancelled_at IS NULL"
             ))
-            .bind(at)
+            .bind(when)
             .bind(aid)
             .execute(&mut *conn)
             .await

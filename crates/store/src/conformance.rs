@@ -65,7 +65,9 @@ macro_rules! conformance_tests {
             in_app_notifications_are_read_by_their_user_only,
             digest_items_and_daily_jobs,
             // dashboards
-            assignment_briefs_and_a_users_notifications_on_every_channel
+            assignment_briefs_and_a_users_notifications_on_every_channel,
+            // connectors
+            connectors_send_once_retry_link_and_record_updates_once
         );
     };
     (@cases $harness:ty; $($case:ident),+) => {
@@ -3960,4 +3962,327 @@ pub struct DerivedCompared {
     pub reopened: u64,
     pub rated: u64,
     pub completed: u64,
+}
+
+/// Connectors: set (audited without the secret), items enqueued once with the cursor, leased,
+/// retried and sent (the link gets the remote id and the delivery time, the trail what was
+/// sent), remote updates recorded once, health and queue counts, deactivation.
+pub async fn connectors_send_once_retry_link_and_record_updates_once<H: Harness>(h: &H) {
+    let store = h.store();
+    let store = store.as_ref();
+    seed(store).await;
+    let report = dispatched_reports(store, 1, 31).await[0];
+    let assignment = store.assignments(report).await.unwrap()[0].clone();
+    assert_eq!(assignment.agency_id, "dinkes");
+    let mut map = std::collections::BTreeMap::new();
+    map.insert(
+        "ACTION_SCHEDULED".to_string(),
+        tanggap_domain::Stage::CekLapangan,
+    );
+    let connector = Connector {
+        agency_id: "dinkes".into(),
+        kind: ConnectorKind::Webhook,
+        target: "https://sistem.dinkes.example/tanggap".into(),
+        secret: Some("rahasia-bersama-panjang".into()),
+        status_map: map.clone(),
+        active: true,
+        created_at: t0(),
+        updated_at: t0(),
+        followed_until: None,
+        last_success_at: None,
+        last_error_at: None,
+        last_error: None,
+        queued: 0,
+        failed: 0,
+    };
+    store
+        .put_connector(&connector, "user:9", t0())
+        .await
+        .unwrap();
+    let got = store.connector("dinkes").await.unwrap().unwrap();
+    assert_eq!(got.kind, ConnectorKind::Webhook);
+    assert_eq!(got.secret.as_deref(), Some("rahasia-bersama-panjang"));
+    assert_eq!(got.status_map, map);
+    assert!(got.active);
+    let trail = store.audit_for_object("agency", "dinkes").await.unwrap();
+    let set = trail.iter().find(|e| e.action == "connector.set").unwrap();
+    assert!(
+        !set.after.as_deref().unwrap_or_default().contains("rahasia"),
+        "no secret on the trail"
+    );
+
+    let send = |key: &str, token: Option<&str>| NewConnectorSend {
+        idempotency_key: key.into(),
+        agency_id: "dinkes".into(),
+        report_id: report,
+        assignment_id: assignment.id,
+        kind: if token.is_some() {
+            SendKind::Report
+        } else {
+            SendKind::Update
+        },
+        activity_id: 7,
+        token: token.map(str::to_string),
+    };
+    let job = "connectors";
+    assert!(
+        store
+            .advance_connector_cursor(job, 0, 5, &[send("connector:5:dinkes", Some("ab12"))], t0())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .advance_connector_cursor(job, 0, 6, &[send("connector:6:dinkes", None)], t0())
+            .await
+            .unwrap(),
+        "the cursor moved"
+    );
+    assert_eq!(store.job_cursor(job).await.unwrap(), 5);
+    // The same item again (another instance, a second walk): kept once; a second link token is
+    // ignored.
+    assert!(
+        store
+            .advance_connector_cursor(job, 5, 6, &[send("connector:5:dinkes", Some("cd34"))], t0())
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.connector("dinkes").await.unwrap().unwrap().queued, 1);
+    let link = store.connector_link(assignment.id).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            link.token.as_str(),
+            link.remote_id.as_ref(),
+            link.delivered_at
+        ),
+        ("ab12", None, None)
+    );
+
+    // Leased while sent; a lapsed lease is taken up again.
+    let claimed = store
+        .claim_connector_sends(t0(), t0() + lease(), 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(
+        (
+            claimed[0].kind,
+            claimed[0].attempts,
+            claimed[0].assignment_id
+        ),
+        (SendKind::Report, 0, assignment.id)
+    );
+    assert!(
+        store
+            .claim_connector_sends(t0(), t0() + lease(), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let later = t0() + lease() + TimeDelta::seconds(1);
+    let again = store
+        .claim_connector_sends(later, later + lease(), 10)
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 1);
+    let id = again[0].id;
+
+    // A retry waits for its time.
+    let retry_at = later + TimeDelta::minutes(1);
+    store
+        .finish_connector_send(
+            id,
+            &SendOutcome::Retry {
+                at: retry_at,
+                error: "connection refused".into(),
+            },
+            later,
+        )
+        .await
+        .unwrap();
+    let health = store.connector("dinkes").await.unwrap().unwrap();
+    assert_eq!(
+        (
+            health.queued,
+            health.last_error.as_deref(),
+            health.last_error_at
+        ),
+        (1, Some("connection refused"), Some(later))
+    );
+    assert!(
+        store
+            .claim_connector_sends(retry_at - TimeDelta::seconds(1), retry_at + lease(), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let third = store
+        .claim_connector_sends(retry_at, retry_at + lease(), 10)
+        .await
+        .unwrap();
+    assert_eq!((third.len(), third[0].attempts), (1, 1));
+
+    store
+        .finish_connector_send(
+            id,
+            &SendOutcome::Sent {
+                remote_id: Some("R-1".into()),
+                fields: vec!["title".into(), "description".into()],
+                digest: "00ff".into(),
+            },
+            retry_at,
+        )
+        .await
+        .unwrap();
+    let link = store.connector_link(assignment.id).await.unwrap().unwrap();
+    assert_eq!(
+        (link.remote_id.as_deref(), link.delivered_at),
+        (Some("R-1"), Some(retry_at))
+    );
+    assert_eq!(
+        store.connector_link_by_token("ab12").await.unwrap(),
+        Some(link.clone())
+    );
+    assert_eq!(
+        store
+            .connector_link_by_remote("dinkes", "R-1")
+            .await
+            .unwrap(),
+        Some(link.clone())
+    );
+    assert_eq!(
+        store
+            .connector_link_by_remote("dpu-bmck", "R-1")
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store.open_connector_links("dinkes", 10).await.unwrap(),
+        vec![link]
+    );
+    let health = store.connector("dinkes").await.unwrap().unwrap();
+    assert_eq!((health.queued, health.last_success_at), (0, Some(retry_at)));
+    let sent = store
+        .audit_for_object("assignment", &assignment.id.to_string())
+        .await
+        .unwrap();
+    let sent = sent
+        .iter()
+        .find(|e| e.action == "connector.sent")
+        .expect("what was sent is on the trail");
+    assert!(
+        sent.after
+            .as_deref()
+            .unwrap_or_default()
+            .contains("description")
+    );
+    assert!(
+        store
+            .claim_connector_sends(
+                retry_at + TimeDelta::hours(1),
+                retry_at + TimeDelta::hours(2),
+                10
+            )
+            .await
+            .unwrap()
+            .is_empty(),
+        "sent is sent"
+    );
+
+    // Given up: counted as failed.
+    assert!(
+        store
+            .advance_connector_cursor(job, 6, 8, &[send("connector:8:dinkes", None)], retry_at)
+            .await
+            .unwrap()
+    );
+    let item = store
+        .claim_connector_sends(retry_at, retry_at + lease(), 10)
+        .await
+        .unwrap();
+    store
+        .finish_connector_send(
+            item[0].id,
+            &SendOutcome::Failed {
+                error: "answered 410".into(),
+            },
+            retry_at,
+        )
+        .await
+        .unwrap();
+    let health = store.connector("dinkes").await.unwrap().unwrap();
+    assert_eq!((health.queued, health.failed), (0, 1));
+    let listed = store.connector_sends(Some("dinkes"), 10).await.unwrap();
+    assert_eq!(
+        listed.iter().map(|s| s.status.as_str()).collect::<Vec<_>>(),
+        ["failed", "sent"]
+    );
+    assert_eq!(listed[1].attempts, 2);
+
+    // Remote updates, once each.
+    let update = RemoteUpdateRecord {
+        agency_id: "dinkes".into(),
+        update_id: "u-1".into(),
+        assignment_id: assignment.id,
+        status: "ACTION_SCHEDULED".into(),
+        remote_at: retry_at,
+        received_at: retry_at + TimeDelta::minutes(1),
+        outcome: "recorded".into(),
+    };
+    assert!(!store.remote_update_seen("dinkes", "u-1").await.unwrap());
+    assert!(store.record_remote_update(&update).await.unwrap());
+    assert!(!store.record_remote_update(&update).await.unwrap());
+    assert!(store.remote_update_seen("dinkes", "u-1").await.unwrap());
+    assert_eq!(
+        store.remote_updates(assignment.id).await.unwrap(),
+        vec![update]
+    );
+
+    // Following: how far, and the health.
+    let until = retry_at + TimeDelta::hours(1);
+    store
+        .connector_followed("dinkes", Some(until), None, until)
+        .await
+        .unwrap();
+    store
+        .connector_followed(
+            "dinkes",
+            None,
+            Some("answered 503"),
+            until + TimeDelta::minutes(1),
+        )
+        .await
+        .unwrap();
+    let health = store.connector("dinkes").await.unwrap().unwrap();
+    assert_eq!(health.followed_until, Some(until));
+    assert_eq!(health.last_error.as_deref(), Some("answered 503"));
+
+    // Deactivated: nothing more is claimed for it.
+    assert!(
+        store
+            .advance_connector_cursor(job, 8, 9, &[send("connector:9:dinkes", None)], until)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .deactivate_connector("dinkes", "user:9", until)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .deactivate_connector("dinkes", "user:9", until)
+            .await
+            .unwrap()
+    );
+    assert!(!store.connectors().await.unwrap()[0].active);
+    assert!(
+        store
+            .claim_connector_sends(until, until + lease(), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

@@ -13,6 +13,7 @@
 //! exactly that. What audit records may hold about people and what they wrote is decided once,
 //! in [`redact`].
 
+mod connectors;
 mod error;
 mod inbound;
 mod scheduler;
@@ -24,6 +25,7 @@ pub mod effects;
 pub mod redact;
 pub mod tally;
 
+pub use connectors::*;
 pub use error::{Result, StoreError};
 pub use inbound::*;
 pub use scheduler::*;
@@ -481,6 +483,79 @@ pub trait Store: Send + Sync + 'static {
         notifications: &[NewNotification],
         at: Timestamp,
     ) -> Result<bool>;
+
+    // Connectors to agencies' own systems (see [`connectors`]).
+
+    /// Set an agency's connector (replacing the one it had), with an audit record that names
+    /// its kind and target, never its secret.
+    async fn put_connector(&self, connector: &Connector, actor: &str, at: Timestamp) -> Result<()>;
+    /// Stop using an agency's connector (kept, inactive, with what it sent). `false` if none.
+    async fn deactivate_connector(
+        &self,
+        agency_id: &str,
+        actor: &str,
+        at: Timestamp,
+    ) -> Result<bool>;
+    /// Every connector, active or not, with its queue counts.
+    async fn connectors(&self) -> Result<Vec<Connector>>;
+    async fn connector(&self, agency_id: &str) -> Result<Option<Connector>>;
+    /// Like [`Store::advance_job_cursor`], enqueueing connector sends: each report send also
+    /// makes the assignment's link (if it has none). Sends whose key exists are dropped.
+    async fn advance_connector_cursor(
+        &self,
+        name: &str,
+        from: i64,
+        to: i64,
+        sends: &[NewConnectorSend],
+        at: Timestamp,
+    ) -> Result<bool>;
+    /// Lease up to `limit` outbox items due at `now` (pending, or sending with a lapsed lease)
+    /// until `lease_until`, oldest first.
+    async fn claim_connector_sends(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<ConnectorSend>>;
+    /// Record how a send ended, in one transaction with the link (remote id, delivery time),
+    /// the connector's health and, when sent, the audit record of what was sent.
+    async fn finish_connector_send(
+        &self,
+        id: i64,
+        outcome: &SendOutcome,
+        at: Timestamp,
+    ) -> Result<()>;
+    /// The latest outbox items (of one agency, or all), newest first.
+    async fn connector_sends(
+        &self,
+        agency_id: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<ConnectorSendRecord>>;
+    async fn connector_link(&self, assignment_id: i64) -> Result<Option<ConnectorLink>>;
+    async fn connector_link_by_token(&self, token: &str) -> Result<Option<ConnectorLink>>;
+    async fn connector_link_by_remote(
+        &self,
+        agency_id: &str,
+        remote_id: &str,
+    ) -> Result<Option<ConnectorLink>>;
+    /// Links of an agency whose assignment is still open and whose report the remote system
+    /// took (to follow them one by one where no update feed is offered).
+    async fn open_connector_links(&self, agency_id: &str, limit: u32)
+    -> Result<Vec<ConnectorLink>>;
+    /// Whether a remote update was recorded before.
+    async fn remote_update_seen(&self, agency_id: &str, update_id: &str) -> Result<bool>;
+    /// Record a remote update; `false` if its id was recorded before.
+    async fn record_remote_update(&self, update: &RemoteUpdateRecord) -> Result<bool>;
+    async fn remote_updates(&self, assignment_id: i64) -> Result<Vec<RemoteUpdateRecord>>;
+    /// Note a follow of the agency's system: how far its feed was read (if it was), and the
+    /// health (`error` None for a success).
+    async fn connector_followed(
+        &self,
+        agency_id: &str,
+        until: Option<Timestamp>,
+        error: Option<&str>,
+        at: Timestamp,
+    ) -> Result<()>;
 }
 
 /// Why `verify_audit_chain` failed.

@@ -69,6 +69,52 @@ enum Command {
     /// Open311 clients' keys (`api_key` of /open311/v2).
     #[command(subcommand, name = "api-key")]
     ApiKey(ApiKeyCommand),
+    /// Agencies handled in their own systems: forward their reports there and follow them.
+    #[command(subcommand)]
+    Connector(ConnectorCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ConnectorCommand {
+    /// Set an agency's connector (replacing the one it had).
+    Add {
+        /// The agency (its id, e.g. `pemda-33-22`).
+        agency_id: String,
+        #[command(subcommand)]
+        kind: ConnectorKindArg,
+        /// `REMOTE_STATUS=stage,…` on top of the default map (the mySociety Open311 statuses
+        /// and Tanggap's stage codes).
+        #[arg(long, global = true)]
+        status_map: Option<String>,
+    },
+    /// List the connectors with their health (never their secrets).
+    List,
+    /// Stop using an agency's connector: its reports stay in Tanggap from then on.
+    Remove { agency_id: String },
+    /// Read an Open311 connector's updates now (instead of waiting for the next round).
+    Follow { agency_id: String },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConnectorKindArg {
+    /// An Open311 GeoReport v2 server (another Tanggap, FixMyStreet, a utility's endpoint).
+    Open311 {
+        /// The base URL, before `requests.json` (e.g. https://lapor.semarangkab.go.id/open311/v2).
+        base_url: String,
+        /// The `api_key` the server issued to this province.
+        #[arg(long)]
+        api_key: Option<String>,
+    },
+    /// A signed JSON webhook; the other side posts its updates back to
+    /// /connectors/{agency}/updates, signed with the same secret.
+    Webhook {
+        url: String,
+        /// The shared HMAC-SHA256 secret (at least 16 characters).
+        #[arg(long)]
+        secret: String,
+    },
+    /// E-mail to the agency's address; replies are mapped back by their reference.
+    Email { address: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -405,6 +451,92 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         .await
                         .map_err(text)?;
                     println!("revoked Open311 key {id}");
+                }
+            }
+        }
+        Command::Connector(cmd) => {
+            init_logging(&config, "warn");
+            let store = open_store(&config).await?;
+            let svc = Arc::new(services(&config, store.clone(), Arc::new(SystemClock)));
+            let text = |e: tanggap_service::ServiceError| anyhow::anyhow!(refusal_text(&e));
+            match cmd {
+                ConnectorCommand::Add {
+                    agency_id,
+                    kind,
+                    status_map,
+                } => {
+                    let (kind, target, secret) = match kind {
+                        ConnectorKindArg::Open311 { base_url, api_key } => {
+                            ("open311", base_url, api_key)
+                        }
+                        ConnectorKindArg::Webhook { url, secret } => ("webhook", url, Some(secret)),
+                        ConnectorKindArg::Email { address } => ("email", address, None),
+                    };
+                    let c = svc
+                        .set_connector(
+                            &Caller::System,
+                            tanggap_service::connectors::ConnectorInput {
+                                agency_id,
+                                kind: kind.into(),
+                                target,
+                                secret,
+                                status_map,
+                            },
+                        )
+                        .await
+                        .map_err(text)?;
+                    println!(
+                        "connector for `{}`: {} {}",
+                        c.agency_id,
+                        c.kind.as_str(),
+                        c.target
+                    );
+                }
+                ConnectorCommand::List => {
+                    for c in svc.connectors(&Caller::System).await.map_err(text)? {
+                        let at = |t: Option<tanggap_domain::Timestamp>| {
+                            t.map(|t| t.to_rfc3339()).unwrap_or_else(|| "-".into())
+                        };
+                        println!(
+                            "{}\t{}\t{}\t{}\tqueued {}\tfailed {}\tlast success {}\tlast error {} {}",
+                            c.agency_id,
+                            c.kind.as_str(),
+                            c.target,
+                            if c.active { "active" } else { "inactive" },
+                            c.queued,
+                            c.failed,
+                            at(c.last_success_at),
+                            at(c.last_error_at),
+                            c.last_error.unwrap_or_default()
+                        );
+                    }
+                }
+                ConnectorCommand::Remove { agency_id } => {
+                    svc.deactivate_connector(&Caller::System, &agency_id)
+                        .await
+                        .map_err(text)?;
+                    println!("connector for `{agency_id}` no longer used");
+                }
+                ConnectorCommand::Follow { agency_id } => {
+                    let c = svc
+                        .connector_for_sending(&agency_id)
+                        .await
+                        .map_err(text)?
+                        .filter(|c| c.kind == tanggap_store::ConnectorKind::Open311)
+                        .with_context(|| {
+                            format!("`{agency_id}` has no active Open311 connector")
+                        })?;
+                    let connectors = tanggap_jobs::Connectors::new(
+                        svc.clone(),
+                        store,
+                        None,
+                        tanggap_jobs::ConnectorSettings::default(),
+                    );
+                    let n = connectors
+                        .follow_one(&c, svc.now())
+                        .await
+                        .map_err(|e| anyhow::anyhow!("following `{agency_id}` failed: {e}"))?;
+                    println!("{n} update(s) recorded from `{agency_id}`");
                 }
             }
         }

@@ -28,6 +28,7 @@ struct FileConfig {
     sweep_interval_secs: Option<u64>,
     smtp_url: Option<String>,
     smtp_from: Option<String>,
+    connector_reply_address: Option<String>,
     trusted_proxies: Option<Vec<String>>,
     rate_login_per_user: Option<u32>,
     rate_login_per_ip: Option<u32>,
@@ -76,6 +77,10 @@ pub struct Config {
     pub smtp_url: Option<String>,
     /// The From address of e-mail notifications (`TANGGAP_SMTP_FROM`).
     pub smtp_from: Option<String>,
+    /// Where agencies reply to connector e-mails (`TANGGAP_CONNECTOR_REPLY_ADDRESS`,
+    /// `pengaduan@jatengprov.go.id`): the reference is added as `pengaduan+REF@…`, and the
+    /// inbound e-mail webhook must receive that mailbox.
+    pub connector_reply_address: Option<String>,
     /// A staff session ends after this long without a request (`TANGGAP_SESSION_HOURS`,
     /// default 8).
     pub session_idle: std::time::Duration,
@@ -107,6 +112,7 @@ impl std::fmt::Debug for Config {
             .field("sweep_interval", &self.sweep_interval)
             .field("smtp_url", &self.smtp_url.as_ref().map(|_| "<redacted>"))
             .field("smtp_from", &self.smtp_from)
+            .field("connector_reply_address", &self.connector_reply_address)
             .field("session_idle", &self.session_idle)
             .field("transport", &self.transport)
             .field("channels", &self.channels)
@@ -263,6 +269,20 @@ impl Config {
         };
         let smtp_url = pick("TANGGAP_SMTP_URL", fc.smtp_url);
         let smtp_from = pick("TANGGAP_SMTP_FROM", fc.smtp_from);
+        let connector_reply_address = pick(
+            "TANGGAP_CONNECTOR_REPLY_ADDRESS",
+            fc.connector_reply_address,
+        );
+        if let Some(a) = &connector_reply_address
+            && !a
+                .split_once('@')
+                .is_some_and(|(l, d)| !l.is_empty() && d.contains('.'))
+        {
+            return Err(ConfigError::BadValue {
+                name: "TANGGAP_CONNECTOR_REPLY_ADDRESS",
+                reason: "it must be an e-mail address, e.g. pengaduan@jatengprov.go.id".into(),
+            });
+        }
         if let Some(url) = &smtp_url {
             if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
                 return Err(ConfigError::BadValue {
@@ -403,6 +423,7 @@ impl Config {
             sweep_interval: std::time::Duration::from_secs(sweep_interval_secs),
             smtp_url,
             smtp_from,
+            connector_reply_address,
             listen,
             data_dir,
             database_url,

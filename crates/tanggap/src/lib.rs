@@ -72,7 +72,7 @@ pub struct Application {
 pub fn senders(config: &Config, store: Arc<dyn Store>) -> anyhow::Result<tanggap_jobs::Senders> {
     let mut senders = tanggap_jobs::Senders::logging();
     if let (Some(url), Some(from)) = (&config.smtp_url, &config.smtp_from) {
-        senders = senders.with_email(Arc::new(tanggap_jobs::SmtpSender::new(url, from)?));
+        senders = senders.with_smtp(Arc::new(tanggap_jobs::SmtpSender::new(url, from)?));
     }
     for (channel, provider) in chat_providers(config) {
         match tanggap_domain::escalation::NotifyChannel::for_report_channel(channel) {
@@ -165,6 +165,10 @@ impl Application {
             let jobs = tanggap_jobs::JobsConfig {
                 interval: config.sweep_interval,
                 public_url: config.public_url.clone(),
+                connectors: tanggap_jobs::ConnectorSettings {
+                    reply_address: config.connector_reply_address.clone(),
+                    ..Default::default()
+                },
                 ..Default::default()
             };
             Some((

@@ -6,6 +6,7 @@
 pub mod api;
 pub mod auth;
 pub mod channels;
+mod connectors;
 pub mod error;
 pub mod extract;
 pub mod open311;
@@ -141,6 +142,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router().layer(axum::middleware::from_fn(error::localise)))
         .merge(ui::router())
         .merge(channels::router())
+        .merge(connectors::router())
         .merge(open311::router())
         .fallback(ui::not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -1004,7 +1004,8 @@ fn obligations_open_at_dispatch_and_are_answered_by_the_first_update() {
     assert_eq!(
         obligation_events(&events),
         vec![&Event::ObligationAnswered {
-            assignment: AssignmentRef::Existing(dpu)
+            assignment: AssignmentRef::Existing(dpu),
+            at: None
         }]
     );
     // A second update is not another answer.
@@ -1028,7 +1029,8 @@ fn the_lead_finishing_cancels_a_supporting_agencys_obligation_before_its_deadlin
         obligation_events(&events),
         vec![
             &Event::ObligationAnswered {
-                assignment: AssignmentRef::Existing(dpu)
+                assignment: AssignmentRef::Existing(dpu),
+                at: None
             },
             &Event::ObligationCancelled {
                 assignment: AssignmentRef::Existing(pemda)
@@ -1220,4 +1222,110 @@ fn the_dispatch_note_is_internal_unless_marked_public() {
             .iter()
             .any(|e| matches!(e, Event::DispatchNoted { .. }))
     );
+}
+
+fn remote(id: i64, stage: Stage, at: Timestamp) -> Command {
+    Command::RemoteUpdate {
+        assignment_id: id,
+        stage,
+        note: "cek lapangan oleh kabupaten".into(),
+        at,
+    }
+}
+
+/// An agency's own system answered: the clock stops at the time that system gives (kept between
+/// the clock's start and now), recorded by the system alone, under the local update's rules.
+#[test]
+fn a_remote_update_stops_the_first_response_clock_at_the_remote_time() {
+    let mut w = World::new();
+    let dispatched_at = w.now;
+    let v = w.run(&w.report(), &operator(), dispatch_two()).unwrap();
+    let pemda = v.assignments[1].id;
+    w.advance(TimeDelta::hours(30));
+    let answered = dispatched_at + TimeDelta::hours(20);
+    // Nobody but the system records what another system says.
+    assert!(matches!(
+        w.run(
+            &v,
+            &petugas("pemda-33-74"),
+            remote(pemda, Stage::CekLapangan, answered)
+        ),
+        Err(WorkflowError::NotPermitted { .. })
+    ));
+    let events = w.events(
+        &v,
+        &Actor::System,
+        remote(pemda, Stage::CekLapangan, answered),
+    );
+    assert_eq!(
+        obligation_events(&events),
+        vec![&Event::ObligationAnswered {
+            assignment: AssignmentRef::Existing(pemda),
+            at: Some(answered)
+        }]
+    );
+    let after = w
+        .run(
+            &v,
+            &Actor::System,
+            remote(pemda, Stage::CekLapangan, answered),
+        )
+        .unwrap();
+    let a = &after.assignments[1];
+    assert_eq!(a.stage, Stage::CekLapangan);
+    let fr = clock(a, ClockKind::FirstResponse);
+    assert_eq!(fr.stopped_at, Some(answered));
+    assert!(
+        !fr.is_late(w.now),
+        "answered within 1×24 h by the remote time"
+    );
+
+    // A time in the future is now; one before the dispatch is the dispatch.
+    let late = w
+        .run(
+            &v,
+            &Actor::System,
+            remote(pemda, Stage::Verifikasi, w.now + TimeDelta::days(3)),
+        )
+        .unwrap();
+    let fr = clock(&late.assignments[1], ClockKind::FirstResponse);
+    assert_eq!(fr.stopped_at, Some(w.now));
+    assert!(fr.is_late(w.now));
+    let early = w
+        .run(
+            &v,
+            &Actor::System,
+            remote(pemda, Stage::Verifikasi, dispatched_at - TimeDelta::days(3)),
+        )
+        .unwrap();
+    assert_eq!(
+        clock(&early.assignments[1], ClockKind::FirstResponse).stopped_at,
+        Some(dispatched_at)
+    );
+
+    // The same rules as a local update: no going back, a return only before work starts.
+    assert!(matches!(
+        w.run(
+            &after,
+            &Actor::System,
+            remote(pemda, Stage::Verifikasi, w.now)
+        ),
+        Err(WorkflowError::WrongStage { .. })
+    ));
+    assert!(matches!(
+        w.run(
+            &after,
+            &Actor::System,
+            remote(pemda, Stage::BukanWewenang, w.now)
+        ),
+        Err(WorkflowError::WrongStage { .. })
+    ));
+    let returned = w
+        .run(
+            &v,
+            &Actor::System,
+            remote(pemda, Stage::BukanWewenang, answered),
+        )
+        .unwrap();
+    assert_eq!(returned.assignments[1].stage, Stage::BukanWewenang);
 }

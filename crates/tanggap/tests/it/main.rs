@@ -19,6 +19,7 @@ mod chat;
 mod citizen_pages;
 mod cli;
 mod compliance;
+mod connectors;
 mod content_safety;
 mod dashboard_pages;
 mod delivery;

@@ -586,3 +586,118 @@ pub async fn retry_outbox(ui: Ui, Form(f): Form<RetryForm>) -> UiResult {
     }
     Ok(Redirect::to("/admin/kotak-keluar").into_response())
 }
+
+#[derive(Template)]
+#[template(path = "konektor.html")]
+struct ConnectorsPage {
+    l: Layout,
+    connectors: Vec<tanggap_store::Connector>,
+    sends: Vec<tanggap_store::ConnectorSendRecord>,
+    agencies: Vec<tanggap_domain::Agency>,
+}
+
+impl ConnectorsPage {
+    pub fn agency_name(&self, id: &str) -> String {
+        self.agencies
+            .iter()
+            .find(|a| a.id == id)
+            .map_or_else(|| id.to_string(), |a| a.name.clone())
+    }
+}
+
+/// The connectors to agencies' own systems with their health (last success, last error,
+/// queue), the form to set one, and the latest sends.
+pub async fn connectors(ui: Ui) -> UiResult {
+    ui.require(Permission::ManageConnectors)?;
+    let services = &ui.state.services;
+    let err = |e: ServiceError| ui.api_error(e.into());
+    let t = ConnectorsPage {
+        l: ui
+            .layout(
+                ui.tr
+                    .s("Konektor sistem instansi", "Agency system connectors"),
+            )
+            .await,
+        connectors: services.connectors(ui.caller()).await.map_err(err)?,
+        sends: services
+            .connector_sends(ui.caller(), None, 50)
+            .await
+            .map_err(err)?,
+        agencies: services.agencies(ui.caller()).await.map_err(err)?,
+    };
+    Ok(page(&t))
+}
+
+#[derive(Deserialize)]
+pub struct ConnectorForm {
+    csrf: String,
+    agency_id: String,
+    kind: String,
+    target: String,
+    #[serde(default)]
+    secret: String,
+    #[serde(default)]
+    status_map: String,
+}
+
+pub async fn save_connector(ui: Ui, Form(f): Form<ConnectorForm>) -> UiResult {
+    ui.require(Permission::ManageConnectors)?;
+    ui.check_csrf(&f.csrf).await?;
+    let input = tanggap_service::connectors::ConnectorInput {
+        agency_id: f.agency_id,
+        kind: f.kind,
+        target: f.target,
+        secret: Some(f.secret),
+        status_map: Some(f.status_map),
+    };
+    match ui.state.services.set_connector(ui.caller(), input).await {
+        Ok(_) => {
+            ui.flash(ui.tr.s("Konektor disimpan.", "Connector saved."))
+                .await;
+            Ok(Redirect::to("/admin/konektor#daftar").into_response())
+        }
+        Err(ServiceError::Internal(cause)) => {
+            Err(ui.api_error(crate::error::ApiError::Internal(cause)))
+        }
+        Err(ServiceError::Refused(r)) => {
+            let message = if r.fields.is_empty() {
+                r.message(ui.tr.lang)
+            } else {
+                r.fields
+                    .iter()
+                    .map(|f| f.message(ui.tr.lang))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            ui.flash_error(&message).await;
+            Ok(Redirect::to("/admin/konektor#pasang").into_response())
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct DeactivateConnectorForm {
+    csrf: String,
+    agency_id: String,
+}
+
+pub async fn deactivate_connector(ui: Ui, Form(f): Form<DeactivateConnectorForm>) -> UiResult {
+    ui.require(Permission::ManageConnectors)?;
+    ui.check_csrf(&f.csrf).await?;
+    match ui
+        .state
+        .services
+        .deactivate_connector(ui.caller(), f.agency_id.trim())
+        .await
+    {
+        Ok(()) => {
+            ui.flash(ui.tr.s("Konektor dinonaktifkan.", "Connector deactivated."))
+                .await
+        }
+        Err(ServiceError::Internal(cause)) => {
+            return Err(ui.api_error(crate::error::ApiError::Internal(cause)));
+        }
+        Err(ServiceError::Refused(r)) => ui.flash_error(&r.message(ui.tr.lang)).await,
+    }
+    Ok(Redirect::to("/admin/konektor#daftar").into_response())
+}

@@ -659,6 +659,11 @@ pub fn router() -> Router<AppState> {
             get(admin::open311_keys).post(admin::issue_open311_key),
         )
         .route("/admin/open311/cabut", post(admin::revoke_open311_key))
+        .route(
+            "/admin/konektor",
+            get(admin::connectors).post(admin::save_connector),
+        )
+        .route("/admin/konektor/hapus", post(admin::deactivate_connector))
         .route("/admin/kotak-keluar", get(admin::outbox))
         .route("/admin/kotak-keluar/ulang", post(admin::retry_outbox))
         .route("/data-pribadi", get(privacy::export).post(privacy::request))

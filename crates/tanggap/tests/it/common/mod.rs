@@ -478,6 +478,31 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// Log in over HTTP to any Tanggap (another process, in the connector tests).
+    pub async fn login_at(base: &str, username: &str, password: &str) -> Caller {
+        let mut c = Caller {
+            app_base: base.to_string(),
+            client: Client::builder().cookie_store(true).build().unwrap(),
+            csrf: None,
+            secret: None,
+            bearer: None,
+        };
+        let r = c
+            .post("/api/v1/sessions")
+            .json(&json!({"username": username, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status(),
+            StatusCode::CREATED,
+            "login {username} at {base}"
+        );
+        let body: Value = r.json().await.unwrap();
+        c.csrf = body["csrf_token"].as_str().map(str::to_string);
+        c
+    }
+
     fn with_credentials(&self, mut rb: RequestBuilder, write: bool) -> RequestBuilder {
         if let Some(s) = &self.secret {
             rb = rb.header("X-Report-Secret", s);
