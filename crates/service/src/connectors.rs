@@ -533,15 +533,19 @@ impl Services {
             Some(d) => input.at.max(d).min(now),
             None => now,
         };
-        let mut record = RemoteUpdateRecord {
+        // Claimed first: of several processes reading the same update, one alone applies it.
+        let record = RemoteUpdateRecord {
             agency_id: input.agency_id.clone(),
             update_id: update_id.clone(),
             assignment_id: link.assignment_id,
             status: status.clone(),
             remote_at: input.at,
             received_at: now,
-            outcome: String::new(),
+            outcome: "received".into(),
         };
+        if !self.store.record_remote_update(&record).await? {
+            return Ok(RemoteOutcome::Duplicate);
+        }
         let outcome = match connector.status_map.get(&status).copied() {
             None => RemoteOutcome::Unmapped,
             Some(stage) => {
@@ -574,19 +578,24 @@ impl Services {
                         RemoteOutcome::Recorded { tracking_id, stage }
                     }
                     Err(ServiceError::Refused(r)) => RemoteOutcome::Refused(r.code.to_string()),
-                    Err(e) => return Err(e),
+                    Err(e) => {
+                        self.store
+                            .set_remote_update_outcome(&input.agency_id, &update_id, "error")
+                            .await?;
+                        return Err(e);
+                    }
                 }
             }
         };
-        record.outcome = match &outcome {
-            RemoteOutcome::Recorded { .. } => "recorded".into(),
+        let outcome_text = match &outcome {
+            RemoteOutcome::Recorded { .. } => "recorded".to_string(),
             RemoteOutcome::Unmapped => "unmapped_status".into(),
             RemoteOutcome::Refused(code) => format!("refused:{code}"),
             RemoteOutcome::Duplicate => "duplicate".into(),
         };
-        if !self.store.record_remote_update(&record).await? {
-            return Ok(RemoteOutcome::Duplicate);
-        }
+        self.store
+            .set_remote_update_outcome(&input.agency_id, &update_id, &outcome_text)
+            .await?;
         self.store
             .append_audit(
                 NewAuditEvent::new(
@@ -600,7 +609,7 @@ impl Services {
                     "status": status,
                     "remote_at": input.at,
                     "counted_at": at,
-                    "outcome": record.outcome,
+                    "outcome": outcome_text,
                 })),
                 now,
             )

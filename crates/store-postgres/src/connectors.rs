@@ -553,3 +553,21 @@ pub(crate) async fn followed(
     };
     Ok(())
 }
+
+pub(crate) async fn set_update_outcome(
+    pool: &PgPool,
+    agency_id: &str,
+    update_id: &str,
+    outcome: &str,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE connector_updates SET outcome = $1 WHERE agency_id = $2 AND update_id = $3",
+    )
+    .bind(outcome)
+    .bind(agency_id)
+    .bind(update_id)
+    .execute(pool)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}

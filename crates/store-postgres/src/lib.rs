@@ -568,6 +568,14 @@ impl Store for PgStore {
     async fn record_remote_update(&self, update: &RemoteUpdateRecord) -> Result<bool> {
         connectors::record_update(&self.pool, update).await
     }
+    async fn set_remote_update_outcome(
+        &self,
+        agency_id: &str,
+        update_id: &str,
+        outcome: &str,
+    ) -> Result<()> {
+        connectors::set_update_outcome(&self.pool, agency_id, update_id, outcome).await
+    }
     async fn remote_updates(&self, assignment_id: i64) -> Result<Vec<RemoteUpdateRecord>> {
         connectors::updates(&self.pool, assignment_id).await
     }

@@ -578,3 +578,26 @@ pub(crate) async fn followed(
     })
     .await
 }
+
+pub(crate) async fn set_update_outcome(
+    w: &Writer,
+    agency_id: String,
+    update_id: String,
+    outcome: String,
+) -> Result<()> {
+    w.run(move |conn| {
+        Box::pin(async move {
+            sqlx::query(
+                "UPDATE connector_updates SET outcome = ? WHERE agency_id = ? AND update_id = ?",
+            )
+            .bind(&outcome)
+            .bind(&agency_id)
+            .bind(&update_id)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+            Ok(())
+        })
+    })
+    .await
+}

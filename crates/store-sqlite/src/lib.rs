@@ -622,6 +622,20 @@ impl Store for SqliteStore {
     async fn record_remote_update(&self, update: &RemoteUpdateRecord) -> Result<bool> {
         connectors::record_update(&self.writer, update.clone()).await
     }
+    async fn set_remote_update_outcome(
+        &self,
+        agency_id: &str,
+        update_id: &str,
+        outcome: &str,
+    ) -> Result<()> {
+        connectors::set_update_outcome(
+            &self.writer,
+            agency_id.to_string(),
+            update_id.to_string(),
+            outcome.to_string(),
+        )
+        .await
+    }
     async fn remote_updates(&self, assignment_id: i64) -> Result<Vec<RemoteUpdateRecord>> {
         connectors::updates(&self.read, assignment_id).await
     }

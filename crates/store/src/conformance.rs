@@ -4238,6 +4238,14 @@ pub async fn connectors_send_once_retry_link_and_record_updates_once<H: Harness>
         store.remote_updates(assignment.id).await.unwrap(),
         vec![update]
     );
+    store
+        .set_remote_update_outcome("dinkes", "u-1", "refused:wrong_stage")
+        .await
+        .unwrap();
+    assert_eq!(
+        store.remote_updates(assignment.id).await.unwrap()[0].outcome,
+        "refused:wrong_stage"
+    );
 
     // Following: how far, and the health.
     let until = retry_at + TimeDelta::hours(1);

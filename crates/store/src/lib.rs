@@ -544,8 +544,16 @@ pub trait Store: Send + Sync + 'static {
     -> Result<Vec<ConnectorLink>>;
     /// Whether a remote update was recorded before.
     async fn remote_update_seen(&self, agency_id: &str, update_id: &str) -> Result<bool>;
-    /// Record a remote update; `false` if its id was recorded before.
+    /// Record a remote update; `false` if its id was recorded before (so of several processes
+    /// reading the same update, one alone goes on to apply it).
     async fn record_remote_update(&self, update: &RemoteUpdateRecord) -> Result<bool>;
+    /// Note what a recorded remote update did.
+    async fn set_remote_update_outcome(
+        &self,
+        agency_id: &str,
+        update_id: &str,
+        outcome: &str,
+    ) -> Result<()>;
     async fn remote_updates(&self, assignment_id: i64) -> Result<Vec<RemoteUpdateRecord>>;
     /// Note a follow of the agency's system: how far its feed was read (if it was), and the
     /// health (`error` None for a success).

@@ -398,6 +398,33 @@ async fn an_agencys_software_answers_through_the_signed_webhook(app: TestApp) {
     let link = app.store.connector_link(assignment).await.unwrap().unwrap();
     assert_eq!(link.remote_id.as_deref(), Some("SIMPEL-1"));
 
+    // An anonymous, confidential report: the agency learns neither who nor where from.
+    let mut secret_one = complaint("Pungutan di puskesmas Tuntang");
+    secret_one["visibility"] = json!(["anonim", "rahasia"]);
+    let (anon, _) = app.submit(secret_one).await;
+    app.staff("operator.prov", Role::Operator, None)
+        .await
+        .act(
+            &format!("/api/v1/reports/{anon}/dispatch"),
+            json!({"agencies": [{"agency_id": KAB, "role": "utama"}]}),
+        )
+        .await;
+    assert_eq!(jobs.run(app.now()).await.unwrap().sent, 1);
+    let doc = rx.documents.lock().unwrap()[1].clone();
+    assert_eq!(doc["tracking_id"], anon.as_str());
+    assert_eq!(
+        (doc["anonymous"].as_bool(), doc["confidential"].as_bool()),
+        (Some(true), Some(true))
+    );
+    assert!(
+        doc.get("reporter").is_none(),
+        "no identity for anonim: {doc}"
+    );
+    assert!(
+        !doc.to_string().contains("Siti") && !doc.to_string().contains("0812"),
+        "{doc}"
+    );
+
     // The agency answers, signed, with the time its officer recorded (after it had the report,
     // before now).
     let sent_at = app.now();
