@@ -73,6 +73,8 @@ pub struct ConnectorSettings {
     /// `local+TOKEN@domain`. Without it, replies go to the sender's address with the token in
     /// the subject.
     pub reply_address: Option<String>,
+    /// How often each Open311 system's feed is read (remote servers limit their callers).
+    pub follow_every: TimeDelta,
 }
 
 impl Default for ConnectorSettings {
@@ -82,6 +84,7 @@ impl Default for ConnectorSettings {
             lease: TimeDelta::minutes(2),
             batch: 50,
             reply_address: None,
+            follow_every: TimeDelta::minutes(1),
         }
     }
 }
@@ -228,8 +231,18 @@ impl Connectors {
             .store
             .claim_connector_sends(now, now + self.settings.lease, self.settings.batch)
             .await?;
+        // One failure that may pass is enough to know a system is down this round: its other
+        // items are left leased (taken up again when the lease ends) instead of each waiting
+        // for the same timeout while the clocks' sweep waits behind them.
+        let mut down: std::collections::HashSet<String> = std::collections::HashSet::new();
         for send in claimed {
+            if down.contains(&send.agency_id) {
+                continue;
+            }
             let outcome = self.send_one(&send, now).await;
+            if matches!(outcome, SendOutcome::Retry { .. }) {
+                down.insert(send.agency_id.clone());
+            }
             match &outcome {
                 SendOutcome::Sent { .. } => report.sent += 1,
                 SendOutcome::Retry { .. } => report.retried += 1,
@@ -363,11 +376,15 @@ impl Connectors {
         Ok(Some(mailer.message_id(&key)))
     }
 
-    /// Read the Open311 connectors' feeds; returns how many updates were recorded.
+    /// Read the Open311 connectors' feeds (each at most every `follow_every`); returns how many
+    /// updates were recorded.
     pub async fn follow(&self, now: Timestamp) -> Result<usize> {
         let mut recorded = 0;
         for c in self.store.connectors().await? {
-            if !c.active || c.kind != ConnectorKind::Open311 {
+            let recent = c
+                .followed_until
+                .is_some_and(|t| now - t < self.settings.follow_every);
+            if !c.active || c.kind != ConnectorKind::Open311 || recent {
                 continue;
             }
             match self.follow_one(&c, now).await {
