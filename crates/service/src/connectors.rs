@@ -111,19 +111,12 @@ fn is_url(s: &str) -> bool {
     })
 }
 
+/// A reporter's address check (`reports::looks_like_email`), and one mailbox only: no second
+/// `@`, no control characters or angle brackets (it goes into a To header).
 fn is_email(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !domain.contains('@')
-        && s.len() <= 254
-        && !s
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>')
+    crate::reports::looks_like_email(s)
+        && s.matches('@').count() == 1
+        && !s.chars().any(|c| c.is_control() || c == '<' || c == '>')
 }
 
 /// The reporter as the receiving agency may know them.

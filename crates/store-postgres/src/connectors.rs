@@ -191,15 +191,18 @@ pub(crate) async fn advance_cursor(
     Ok(true)
 }
 
-fn send_of(row: &PgRow) -> Result<ConnectorSend> {
+fn send_kind(row: &PgRow) -> Result<SendKind> {
     let kind: String = row.try_get("kind").map_err(db_err)?;
+    SendKind::parse(&kind).ok_or_else(|| StoreError::Backend(format!("unknown send kind `{kind}`")))
+}
+
+fn send_of(row: &PgRow) -> Result<ConnectorSend> {
     Ok(ConnectorSend {
         id: row.try_get("id").map_err(db_err)?,
         agency_id: row.try_get("agency_id").map_err(db_err)?,
         report_id: row.try_get("report_id").map_err(db_err)?,
         assignment_id: row.try_get("assignment_id").map_err(db_err)?,
-        kind: SendKind::parse(&kind)
-            .ok_or_else(|| StoreError::Backend(format!("unknown send kind `{kind}`")))?,
+        kind: send_kind(row)?,
         activity_id: row.try_get("activity_id").map_err(db_err)?,
         attempts: row.try_get::<i32, _>("attempts").map_err(db_err)?.max(0) as u32,
         created_at: row.try_get("created_at").map_err(db_err)?,
@@ -370,14 +373,12 @@ pub(crate) async fn sends(
     .map_err(db_err)?;
     rows.iter()
         .map(|row| {
-            let kind: String = row.try_get("kind").map_err(db_err)?;
             Ok(ConnectorSendRecord {
                 id: row.try_get("id").map_err(db_err)?,
                 agency_id: row.try_get("agency_id").map_err(db_err)?,
                 report_id: row.try_get("report_id").map_err(db_err)?,
                 assignment_id: row.try_get("assignment_id").map_err(db_err)?,
-                kind: SendKind::parse(&kind)
-                    .ok_or_else(|| StoreError::Backend(format!("unknown send kind `{kind}`")))?,
+                kind: send_kind(row)?,
                 status: row.try_get("status").map_err(db_err)?,
                 attempts: row.try_get::<i32, _>("attempts").map_err(db_err)?.max(0) as u32,
                 next_attempt_at: row.try_get("next_attempt_at").map_err(db_err)?,
