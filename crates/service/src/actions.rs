@@ -197,7 +197,7 @@ impl Services {
                 if let Some(code) = &region_code {
                     if !Region::is_valid_code(code) {
                         c.push(FieldError::new("region_code", "invalid"));
-                    } else if self.store.region(code).await?.is_none() {
+                    } else if self.known_region(code).await?.is_none() {
                         c.push(FieldError::new("region_code", "unknown"));
                     }
                 }

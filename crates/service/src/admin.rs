@@ -214,6 +214,7 @@ impl Services {
         self.store
             .update_category(&category, &caller.audit_label(), self.now())
             .await?;
+        self.reference_changed();
         Ok(category)
     }
 
@@ -320,6 +321,7 @@ impl Services {
         self.store
             .put_holiday(&h, &caller.audit_label(), self.now())
             .await?;
+        self.reference_changed();
         self.recalendar().await?;
         Ok(h)
     }
@@ -333,6 +335,7 @@ impl Services {
             .delete_holiday(date, &caller.audit_label(), self.now())
             .await?
         {
+            self.reference_changed();
             self.recalendar().await?;
             Ok(date)
         } else {
@@ -420,6 +423,7 @@ impl Services {
         self.store
             .set_sla_policy(&policy, &caller.audit_label(), self.now())
             .await?;
+        self.reference_changed();
         Ok(policy)
     }
 }

@@ -111,7 +111,7 @@ impl Services {
             return Ok(TriageHelp::default());
         }
         let r = &opened.report;
-        let categories = self.store.categories().await?;
+        let categories = self.reference().await?.categories.clone();
         let mut help = TriageHelp::default();
         if let Some(c) = r
             .category

@@ -26,6 +26,7 @@ pub mod rakor;
 pub mod reading;
 pub mod receipts;
 pub mod reference;
+mod reference_cache;
 mod refusal;
 pub mod reports;
 pub mod statistics;
@@ -163,6 +164,10 @@ pub struct Settings {
     pub require_contact: bool,
     /// The address citizens reach the site at, for links in chat answers.
     pub public_url: Option<String>,
+    /// How long reference data (SLA policy, holidays, categories, regions) read from the
+    /// database is used before it is read again, so that a change made by another instance
+    /// is seen within this time (`TANGGAP_REFERENCE_CACHE_SECS`; zero reads it every time).
+    pub reference_cache: std::time::Duration,
 }
 
 impl Default for Settings {
@@ -171,6 +176,7 @@ impl Default for Settings {
             tracking_prefix: "LG".into(),
             require_contact: false,
             public_url: None,
+            reference_cache: std::time::Duration::from_secs(10),
         }
     }
 }
@@ -182,6 +188,7 @@ pub struct Services {
     store: Arc<dyn Store>,
     clock: Arc<dyn Wallclock>,
     pub settings: Settings,
+    reference: Arc<reference_cache::ReferenceCache>,
 }
 
 pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
@@ -189,6 +196,9 @@ pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
 impl Services {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Wallclock>, settings: Settings) -> Self {
         Services {
+            reference: Arc::new(reference_cache::ReferenceCache::new(
+                settings.reference_cache,
+            )),
             store,
             clock,
             settings,
@@ -201,24 +211,51 @@ impl Services {
 
     /// The policy in force and the working calendar in its time zone.
     pub async fn policy_and_calendar(&self) -> Result<(SlaPolicy, WorkingCalendar)> {
+        let r = self.reference().await?;
+        Ok((r.policy.clone(), r.calendar.clone()))
+    }
+
+    /// The policy's time zone (pages show times in it).
+    pub async fn time_zone(&self) -> Result<chrono_tz::Tz> {
+        Ok(self.reference().await?.calendar.tz())
+    }
+
+    /// The reference data, from memory while fresh (see [`reference_cache`]).
+    pub(crate) async fn reference(&self) -> Result<Arc<reference_cache::Reference>> {
+        let generation = match self.reference.get() {
+            Ok(r) => return Ok(r),
+            Err(generation) => generation,
+        };
+        let read_at = std::time::Instant::now();
         let policy = self.store.sla_policy().await?;
         let tz = policy
             .tz()
             .map_err(|e| ServiceError::Internal(format!("stored SLA policy: {e}")))?;
         let holidays = self.store.holidays().await?;
-        Ok((
+        let categories = self.store.categories().await?;
+        let reference = Arc::new(reference_cache::Reference::new(
             policy,
             WorkingCalendar::new(tz, holidays.into_iter().map(|h| h.date)),
-        ))
+            categories,
+        ));
+        self.reference.put(read_at, generation, reference.clone());
+        Ok(reference)
     }
 
-    /// The policy's time zone (pages show times in it).
-    pub async fn time_zone(&self) -> Result<chrono_tz::Tz> {
-        self.store
-            .sla_policy()
-            .await?
-            .tz()
-            .map_err(|e| ServiceError::Internal(format!("stored SLA policy: {e}")))
+    /// A region by code, from the reference copy when it has been looked up before.
+    pub(crate) async fn known_region(&self, code: &str) -> Result<Option<tanggap_domain::Region>> {
+        let r = self.reference().await?;
+        if let Some(found) = r.known_region(code) {
+            return Ok(found);
+        }
+        let found = self.store.region(code).await?;
+        r.remember_region(code, found.clone());
+        Ok(found)
+    }
+
+    /// Reference data changed through this process: stop using the cached copy.
+    pub(crate) fn reference_changed(&self) {
+        self.reference.invalidate();
     }
 
     pub async fn agency_tree(&self) -> Result<AgencyTree> {
@@ -264,6 +301,7 @@ impl Services {
             .store
             .import_holidays(&j.holidays, "system", now)
             .await?;
+        self.reference_changed();
         Ok(SeedCounts {
             regions,
             agencies,

@@ -421,7 +421,7 @@ impl Services {
         let (policy, calendar) = self.policy_and_calendar().await?;
         let mut c = Checker::default();
         let code = s.service_code.trim();
-        let categories = self.store.categories().await?;
+        let categories = self.reference().await?.categories.clone();
         if code.is_empty() {
             c.push(FieldError::new("service_code", "required"));
         } else if !categories.iter().any(|x| x.code == code) {

@@ -278,17 +278,17 @@ impl Services {
     ) -> Result<(bool, Vec<FieldError>)> {
         let mut errors = Vec::new();
         if let Some(code) = region
-            && self.store.region(code).await?.is_none()
+            && self.known_region(code).await?.is_none()
         {
             errors.push(FieldError::new("region_code", "unknown"));
         }
         let mut needs_field_check = false;
         if let Some(code) = category.map(str::trim).filter(|c| !c.is_empty()) {
             match self
-                .store
-                .categories()
+                .reference()
                 .await?
-                .into_iter()
+                .categories
+                .iter()
                 .find(|c| c.code == code)
             {
                 Some(c) => needs_field_check = c.needs_field_check,

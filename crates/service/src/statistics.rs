@@ -104,7 +104,7 @@ impl Services {
             *by_category.entry(c.category.clone()).or_default() += c.count;
             *by_kabkota.entry(c.kabkota.clone()).or_default() += c.count;
         }
-        let categories = self.store.categories().await?;
+        let categories = self.reference().await?.categories.clone();
         let by_category = sorted(
             by_category
                 .into_iter()
@@ -129,7 +129,7 @@ impl Services {
         let mut kabkota = Vec::with_capacity(by_kabkota.len());
         for (code, count) in by_kabkota {
             let name = match &code {
-                Some(c) => self.store.region(c).await?.map(|r| r.name),
+                Some(c) => self.known_region(c).await?.map(|r| r.name),
                 None => None,
             };
             let (name_id, name_en) = match name {

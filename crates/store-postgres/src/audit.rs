@@ -26,9 +26,12 @@ pub(crate) async fn begin(pool: &PgPool) -> Result<Transaction<'static, Postgres
     Ok(tx)
 }
 
+/// The chain's head as a write transaction holds it: the last `seq` and its hash.
+pub(crate) type Head = (i64, String);
+
 /// Lock the head row and read it: the last `seq` (0 before the first event) and its hash
 /// (the genesis hash before the first event). Locking again in the same transaction is a no-op.
-async fn lock_head(conn: &mut PgConnection) -> Result<(i64, String)> {
+pub(crate) async fn lock_head(conn: &mut PgConnection) -> Result<Head> {
     sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE")
         .fetch_optional(conn)
         .await
@@ -47,10 +50,23 @@ pub(crate) async fn append(
     event: NewAuditEvent,
     at: Timestamp,
 ) -> Result<AuditEvent> {
-    let (seq, prev) = lock_head(conn).await?;
+    let mut head = lock_head(conn).await?;
+    let sealed = append_after(conn, &mut head, event, at).await?;
+    store_head(conn, &head).await?;
+    Ok(sealed)
+}
+
+/// Seal `event` after `head`, which the transaction has locked, and move `head` on; the caller
+/// writes the head row once at the end ([`store_head`]), however many events it appended.
+pub(crate) async fn append_after(
+    conn: &mut PgConnection,
+    head: &mut Head,
+    event: NewAuditEvent,
+    at: Timestamp,
+) -> Result<AuditEvent> {
     // TIMESTAMPTZ keeps microseconds; sealing the truncated time makes the returned event equal
     // to the stored one (the hash covers microseconds only, so it is the same either way).
-    let sealed = event.seal(seq + 1, at.trunc_subsecs(6), &prev);
+    let sealed = event.seal(head.0 + 1, at.trunc_subsecs(6), &head.1);
     sqlx::query(
         "INSERT INTO audit_events (seq, occurred_at, actor, action, object_type, object_id, before_json, after_json, prev_hash, hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -68,13 +84,42 @@ pub(crate) async fn append(
     .execute(&mut *conn)
     .await
     .map_err(db_err)?;
+    *head = (sealed.seq, sealed.hash.clone());
+    Ok(sealed)
+}
+
+/// Insert events sealed in order after the head the transaction holds (one statement).
+pub(crate) async fn insert_events(conn: &mut PgConnection, events: &[AuditEvent]) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_events (seq, occurred_at, actor, action, object_type, object_id, before_json, after_json, prev_hash, hash)
+         SELECT * FROM UNNEST($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+           $8::text[], $9::text[], $10::text[])",
+    )
+    .bind(events.iter().map(|e| e.seq).collect::<Vec<_>>())
+    .bind(events.iter().map(|e| e.occurred_at).collect::<Vec<_>>())
+    .bind(events.iter().map(|e| e.actor.clone()).collect::<Vec<_>>())
+    .bind(events.iter().map(|e| e.action.clone()).collect::<Vec<_>>())
+    .bind(events.iter().map(|e| e.object_type.clone()).collect::<Vec<_>>())
+    .bind(events.iter().map(|e| e.object_id.clone()).collect::<Vec<_>>())
+    .bind(events.iter().map(|e| e.before.clone()).collect::<Vec<_>>())
+    .bind(events.iter().map(|e| e.after.clone()).collect::<Vec<_>>())
+    .bind(events.iter().map(|e| e.prev_hash.clone()).collect::<Vec<_>>())
+    .bind(events.iter().map(|e| e.hash.clone()).collect::<Vec<_>>())
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+/// Write the head the transaction has moved on to.
+pub(crate) async fn store_head(conn: &mut PgConnection, head: &Head) -> Result<()> {
     sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
-        .bind(sealed.seq)
-        .bind(&sealed.hash)
+        .bind(head.0)
+        .bind(&head.1)
         .execute(&mut *conn)
         .await
         .map_err(db_err)?;
-    Ok(sealed)
+    Ok(())
 }
 
 fn from_row(row: &PgRow) -> Result<AuditEvent> {

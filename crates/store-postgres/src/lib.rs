@@ -15,6 +15,7 @@ mod audit;
 mod connectors;
 mod dashboards;
 mod inbound;
+mod intake;
 mod obligations;
 mod open311;
 mod privacy;
@@ -44,6 +45,8 @@ const MAX_CONNECTIONS: u32 = 10;
 
 pub struct PgStore {
     pool: PgPool,
+    /// New reports, group-committed ([`intake`]).
+    intake: intake::Intake,
 }
 
 impl PgStore {
@@ -84,7 +87,10 @@ impl PgStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
-        Ok(PgStore { pool })
+        Ok(PgStore {
+            intake: intake::Intake::spawn(pool.clone()),
+            pool,
+        })
     }
 
     /// Validate a URL without connecting (for configuration errors).
@@ -292,7 +298,7 @@ impl Store for PgStore {
     }
 
     async fn create_report(&self, report: &NewReport) -> Result<CreatedReport> {
-        reports::create_report(&self.pool, report).await
+        self.intake.create(report).await
     }
     async fn report(&self, id: i64) -> Result<Option<ReportRecord>> {
         reports::report_where(&self.pool, "r.id = $1", reports::Key::Id(id)).await

@@ -222,11 +222,24 @@ async fn check_refs(
     Ok(())
 }
 
+/// Store one new report in a transaction of its own ([`crate::intake`] batches them).
 pub(crate) async fn create_report(pool: &PgPool, r: &NewReport) -> Result<CreatedReport> {
     let mut tx = audit::begin(pool).await?;
-    check_refs(&mut tx, r.category.as_deref(), r.region_code.as_deref()).await?;
+    let (created, event) = insert_report(&mut tx, r).await?;
+    audit::append(&mut tx, event, r.created_at).await?;
+    tx.commit().await.map_err(db_err)?;
+    Ok(created)
+}
+
+/// Every row of a new report but its audit event, which is returned for the caller to append
+/// (one at a time, or a batch's events after one lock of the chain's head).
+pub(crate) async fn insert_report(
+    tx: &mut PgConnection,
+    r: &NewReport,
+) -> Result<(CreatedReport, NewAuditEvent)> {
+    check_refs(tx, r.category.as_deref(), r.region_code.as_deref()).await?;
     let reporter_id = match &r.reporter {
-        Some(rep) => find_or_create_reporter(&mut tx, rep, r.created_at).await?,
+        Some(rep) => find_or_create_reporter(tx, rep, r.created_at).await?,
         None => None,
     };
     let id: i64 = sqlx::query_scalar(
@@ -268,20 +281,20 @@ pub(crate) async fn create_report(pool: &PgPool, r: &NewReport) -> Result<Create
             .map_err(db_err)?;
     }
     if let Some(origin) = &r.open311 {
-        crate::open311::link_request(&mut tx, id, origin, r.created_at).await?;
+        crate::open311::link_request(tx, id, origin, r.created_at).await?;
     }
     for n in &r.notifications {
         let n = NewNotification {
             report_id: Some(id),
             ..n.clone()
         };
-        crate::scheduler::insert_notification(&mut tx, &n, r.created_at).await?;
+        crate::scheduler::insert_notification(tx, &n, r.created_at).await?;
     }
     for c in &r.clocks {
-        upsert_clock(&mut tx, id, 0, c).await?;
+        upsert_clock(tx, id, 0, c).await?;
     }
     let activity = insert_entry(
-        &mut tx,
+        tx,
         id,
         None,
         &effects::submitted_entry(),
@@ -290,21 +303,17 @@ pub(crate) async fn create_report(pool: &PgPool, r: &NewReport) -> Result<Create
     )
     .await?;
     for a in &r.attachments {
-        insert_attachment(&mut tx, id, Some(activity), a, r.created_at).await?;
+        insert_attachment(tx, id, Some(activity), a, r.created_at).await?;
     }
     let summary = tanggap_store::redact::report_created(r, reporter_id);
-    audit::append(
-        &mut tx,
+    Ok((
+        CreatedReport {
+            id,
+            tracking_id: r.tracking_id.clone(),
+            reporter_id,
+        },
         NewAuditEvent::new(&r.actor, "report.created", "report", id).after(&summary),
-        r.created_at,
-    )
-    .await?;
-    tx.commit().await.map_err(db_err)?;
-    Ok(CreatedReport {
-        id,
-        tracking_id: r.tracking_id.clone(),
-        reporter_id,
-    })
+    ))
 }
 
 async fn upsert_clock(

@@ -1,5 +1,6 @@
 //! Appending to and reading the hash-chained audit trail.
 
+use crate::reports::sql;
 use crate::util::{db_err, get, ts, us};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{SqliteConnection, SqlitePool};
@@ -20,24 +21,21 @@ pub(crate) async fn append(
             .map_err(db_err)?;
     let (seq, prev) = head.unwrap_or((0, GENESIS_HASH.to_string()));
     let sealed = event.seal(seq + 1, at, &prev);
-    sqlx::query(
-        "INSERT INTO audit_events (seq, occurred_at, actor, action, object_type, object_id, before_json, after_json, prev_hash, hash)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(sealed.seq)
-    .bind(us(sealed.occurred_at))
-    .bind(&sealed.actor)
-    .bind(&sealed.action)
-    .bind(&sealed.object_type)
-    .bind(&sealed.object_id)
-    .bind(&sealed.before)
-    .bind(&sealed.after)
-    .bind(&sealed.prev_hash)
-    .bind(&sealed.hash)
-    .execute(&mut *conn)
-    .await
-    .map_err(db_err)?;
-    sqlx::query("INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash")
+    sqlx::query(sql::INSERT_AUDIT_EVENT)
+        .bind(sealed.seq)
+        .bind(us(sealed.occurred_at))
+        .bind(&sealed.actor)
+        .bind(&sealed.action)
+        .bind(&sealed.object_type)
+        .bind(&sealed.object_id)
+        .bind(&sealed.before)
+        .bind(&sealed.after)
+        .bind(&sealed.prev_hash)
+        .bind(&sealed.hash)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    sqlx::query(sql::UPSERT_AUDIT_HEAD)
         .bind(sealed.seq)
         .bind(&sealed.hash)
         .execute(&mut *conn)

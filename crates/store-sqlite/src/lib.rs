@@ -14,6 +14,7 @@ mod bulk;
 mod connectors;
 mod dashboards;
 mod inbound;
+mod intake;
 mod obligations;
 mod open311;
 mod privacy;
@@ -96,7 +97,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             path: path.to_path_buf(),
             read,
-            writer: Writer::spawn(conn),
+            writer: Writer::spawn(conn, path.to_path_buf()),
             bulk: bulk::Bulk::new(path.to_path_buf()),
         })
     }

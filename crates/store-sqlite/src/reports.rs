@@ -126,33 +126,28 @@ async fn find_or_create_reporter(
     }
     let mut found: Option<i64> = None;
     if let Some((channel, address)) = &r.channel_address {
-        found = sqlx::query_scalar(
-            "SELECT reporter_id FROM reporter_addresses WHERE channel IN (?, ?) AND address = ? ORDER BY reporter_id LIMIT 1",
-        )
-        .bind(channel.as_str())
-        .bind(tanggap_store::identity_peer(*channel).as_str())
-        .bind(address)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(db_err)?;
+        found = sqlx::query_scalar(sql::FIND_REPORTER_BY_ADDRESS)
+            .bind(channel.as_str())
+            .bind(tanggap_store::identity_peer(*channel).as_str())
+            .bind(address)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db_err)?;
     }
     let id = match found {
         Some(id) => {
-            sqlx::query(
-                "UPDATE reporters SET name = COALESCE(name, ?), email = COALESCE(email, ?), nik = COALESCE(nik, ?),
-                   phone = COALESCE(phone, ?) WHERE id = ?",
-            )
-            .bind(&r.name)
-            .bind(&r.email)
-            .bind(&r.nik)
-            .bind(&r.phone)
-            .bind(id)
-            .execute(&mut *conn)
-            .await
-            .map_err(db_err)?;
+            sqlx::query(sql::FILL_REPORTER)
+                .bind(&r.name)
+                .bind(&r.email)
+                .bind(&r.nik)
+                .bind(&r.phone)
+                .bind(id)
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
             id
         }
-        None => sqlx::query_scalar("INSERT INTO reporters (name, phone, email, nik, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id")
+        None => sqlx::query_scalar(sql::INSERT_REPORTER)
             .bind(&r.name)
             .bind(&r.phone)
             .bind(&r.email)
@@ -163,7 +158,7 @@ async fn find_or_create_reporter(
             .map_err(db_err)?,
     };
     if let Some((channel, address)) = &r.channel_address {
-        sqlx::query("INSERT INTO reporter_addresses (channel, address, reporter_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
+        sqlx::query(sql::INSERT_REPORTER_ADDRESS)
             .bind(channel.as_str())
             .bind(address)
             .bind(id)
@@ -184,52 +179,60 @@ async fn exists(conn: &mut SqliteConnection, sql: &str, key: &str) -> Result<boo
 }
 
 pub(crate) async fn create_report(w: &Writer, r: NewReport) -> Result<CreatedReport> {
+    if crate::intake::eligible(&r) {
+        return w.create_report(r).await;
+    }
     w.run(move |conn| {
         Box::pin(async move {
-            if let Some(c) = &r.category
-                && !exists(conn, "SELECT 1 FROM categories WHERE code = ?", c).await? {
+            if r.category.is_some() || r.region_code.is_some() {
+                // One statement for both (a NULL code is not looked up).
+                let (category, region): (bool, bool) = sqlx::query_as(sql::CHECK_REFERENCES)
+                    .bind(&r.category)
+                    .bind(&r.region_code)
+                    .fetch_one(&mut *conn)
+                    .await
+                    .map_err(db_err)?;
+                if let (false, Some(c)) = (category, &r.category) {
                     return Err(StoreError::Invalid(format!("unknown category `{c}`")));
                 }
-            if let Some(code) = &r.region_code
-                && !exists(conn, "SELECT 1 FROM regions WHERE code = ?", code).await? {
+                if let (false, Some(code)) = (region, &r.region_code) {
                     return Err(StoreError::Invalid(format!("unknown region `{code}`")));
                 }
+            }
             let reporter_id = match &r.reporter {
                 Some(rep) => find_or_create_reporter(conn, rep, r.created_at).await?,
                 None => None,
             };
             let at = us(r.created_at);
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO reports (tracking_id, secret_hash, kind, title, body, occurred_on, region_code, address, latitude, longitude,
-                   category, channel, reporter_id, entered_by, show_reporter_name, anonim, rahasia, needs_field_check, status, created_at, updated_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'baru', ?, ?) RETURNING id",
-            )
-            .bind(r.tracking_id.as_str())
-            .bind(&r.secret_hash)
-            .bind(r.kind.as_str())
-            .bind(&r.title)
-            .bind(&r.body)
-            .bind(r.occurred_on.map(|d| d.to_string()))
-            .bind(&r.region_code)
-            .bind(&r.address)
-            .bind(r.latitude)
-            .bind(r.longitude)
-            .bind(&r.category)
-            .bind(r.channel.as_str())
-            .bind(reporter_id)
-            .bind(r.entered_by)
-            .bind(r.show_reporter_name)
-            .bind(r.visibility.anonim)
-            .bind(r.visibility.rahasia)
-            .bind(r.needs_field_check)
-            .bind(at)
-            .bind(at)
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(|e| match db_err(e) {
-                StoreError::Conflict(_) => StoreError::Conflict(format!("tracking id {} is taken", r.tracking_id)),
-                other => other,
-            })?;
+            let id: i64 = sqlx::query_scalar(sql::INSERT_REPORT)
+                .bind(r.tracking_id.as_str())
+                .bind(&r.secret_hash)
+                .bind(r.kind.as_str())
+                .bind(&r.title)
+                .bind(&r.body)
+                .bind(r.occurred_on.map(|d| d.to_string()))
+                .bind(&r.region_code)
+                .bind(&r.address)
+                .bind(r.latitude)
+                .bind(r.longitude)
+                .bind(&r.category)
+                .bind(r.channel.as_str())
+                .bind(reporter_id)
+                .bind(r.entered_by)
+                .bind(r.show_reporter_name)
+                .bind(r.visibility.anonim)
+                .bind(r.visibility.rahasia)
+                .bind(r.needs_field_check)
+                .bind(at)
+                .bind(at)
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(|e| match db_err(e) {
+                    StoreError::Conflict(_) => {
+                        StoreError::Conflict(format!("tracking id {} is taken", r.tracking_id))
+                    }
+                    other => other,
+                })?;
             if let Some(inbound) = r.inbound_id {
                 sqlx::query("UPDATE reports SET inbound_id = ? WHERE id = ?")
                     .bind(inbound)
@@ -242,19 +245,39 @@ pub(crate) async fn create_report(w: &Writer, r: NewReport) -> Result<CreatedRep
                 crate::open311::link_request(conn, id, origin, r.created_at).await?;
             }
             for n in &r.notifications {
-                let n = NewNotification { report_id: Some(id), ..n.clone() };
+                let n = NewNotification {
+                    report_id: Some(id),
+                    ..n.clone()
+                };
                 crate::scheduler::insert_notification(conn, &n, r.created_at).await?;
             }
             for c in &r.clocks {
                 upsert_clock(conn, id, 0, c).await?;
             }
-            let activity = insert_entry(conn, id, None, &effects::submitted_entry(), &r.actor, r.created_at).await?;
+            let activity = insert_entry(
+                conn,
+                id,
+                None,
+                &effects::submitted_entry(),
+                &r.actor,
+                r.created_at,
+            )
+            .await?;
             for a in &r.attachments {
                 insert_attachment(conn, id, Some(activity), a, r.created_at).await?;
             }
             let summary = redact::report_created(&r, reporter_id);
-            audit::append(conn, NewAuditEvent::new(&r.actor, "report.created", "report", id).after(&summary), r.created_at).await?;
-            Ok(CreatedReport { id, tracking_id: r.tracking_id.clone(), reporter_id })
+            audit::append(
+                conn,
+                NewAuditEvent::new(&r.actor, "report.created", "report", id).after(&summary),
+                r.created_at,
+            )
+            .await?;
+            Ok(CreatedReport {
+                id,
+                tracking_id: r.tracking_id.clone(),
+                reporter_id,
+            })
         })
     })
     .await
@@ -266,28 +289,22 @@ async fn upsert_clock(
     assignment_id: i64,
     c: &Clock,
 ) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO clocks (report_id, assignment_id, kind, measure, budget_us, started_at, consumed_us, running_since, due_at, stopped_at, fired, next_fire_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (report_id, assignment_id, kind) DO UPDATE SET measure = excluded.measure, budget_us = excluded.budget_us,
-           started_at = excluded.started_at, consumed_us = excluded.consumed_us, running_since = excluded.running_since,
-           due_at = excluded.due_at, stopped_at = excluded.stopped_at, fired = excluded.fired, next_fire_at = excluded.next_fire_at",
-    )
-    .bind(report_id)
-    .bind(assignment_id)
-    .bind(c.kind.as_str())
-    .bind(c.measure.as_str())
-    .bind(c.budget.num_microseconds().unwrap_or(i64::MAX))
-    .bind(us(c.started_at))
-    .bind(c.consumed.num_microseconds().unwrap_or(i64::MAX))
-    .bind(us_opt(c.running_since))
-    .bind(us_opt(c.due_at))
-    .bind(us_opt(c.stopped_at))
-    .bind(i64::from(c.fired))
-    .bind(us_opt(c.next_fire_at))
-    .execute(&mut *conn)
-    .await
-    .map_err(db_err)?;
+    sqlx::query(sql::UPSERT_CLOCK)
+        .bind(report_id)
+        .bind(assignment_id)
+        .bind(c.kind.as_str())
+        .bind(c.measure.as_str())
+        .bind(c.budget.num_microseconds().unwrap_or(i64::MAX))
+        .bind(us(c.started_at))
+        .bind(c.consumed.num_microseconds().unwrap_or(i64::MAX))
+        .bind(us_opt(c.running_since))
+        .bind(us_opt(c.due_at))
+        .bind(us_opt(c.stopped_at))
+        .bind(i64::from(c.fired))
+        .bind(us_opt(c.next_fire_at))
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
     Ok(())
 }
 
@@ -300,23 +317,20 @@ async fn insert_entry(
     actor: &str,
     at: Timestamp,
 ) -> Result<i64> {
-    sqlx::query_scalar(
-        "INSERT INTO activities (report_id, assignment_id, agency_id, kind, stage, status, note, actor, audience, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(report_id)
-    .bind(assignment.map(|(id, _)| id))
-    .bind(assignment.map(|(_, agency)| agency))
-    .bind(entry.kind.as_str())
-    .bind(entry.stage.map(|s| s.as_str()))
-    .bind(entry.status.map(|s| s.as_str()))
-    .bind(entry.note.as_deref())
-    .bind(actor)
-    .bind(entry.audience.as_str())
-    .bind(us(at))
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(db_err)
+    sqlx::query_scalar(sql::INSERT_ENTRY)
+        .bind(report_id)
+        .bind(assignment.map(|(id, _)| id))
+        .bind(assignment.map(|(_, agency)| agency))
+        .bind(entry.kind.as_str())
+        .bind(entry.stage.map(|s| s.as_str()))
+        .bind(entry.status.map(|s| s.as_str()))
+        .bind(entry.note.as_deref())
+        .bind(actor)
+        .bind(entry.audience.as_str())
+        .bind(us(at))
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db_err)
 }
 
 /// A fresh public key (the thread's generator is not held across an await).
@@ -1156,4 +1170,35 @@ pub(crate) async fn replace_report_secret(
         })
     })
     .await
+}
+
+/// Statements shared by the general write path and the intake batches ([`crate::intake`]).
+pub(crate) mod sql {
+    pub(crate) const CHECK_REFERENCES: &str =
+        "SELECT ?1 IS NULL OR EXISTS (SELECT 1 FROM categories WHERE code = ?1),
+                            ?2 IS NULL OR EXISTS (SELECT 1 FROM regions WHERE code = ?2)";
+    pub(crate) const INSERT_REPORT: &str = "INSERT INTO reports (tracking_id, secret_hash, kind, title, body, occurred_on, region_code, address, latitude, longitude,
+                   category, channel, reporter_id, entered_by, show_reporter_name, anonim, rahasia, needs_field_check, status, created_at, updated_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'baru', ?, ?) RETURNING id";
+    pub(crate) const FIND_REPORTER_BY_ADDRESS: &str = "SELECT reporter_id FROM reporter_addresses WHERE channel IN (?, ?) AND address = ? ORDER BY reporter_id LIMIT 1";
+    pub(crate) const FILL_REPORTER: &str = "UPDATE reporters SET name = COALESCE(name, ?), email = COALESCE(email, ?), nik = COALESCE(nik, ?),
+                   phone = COALESCE(phone, ?) WHERE id = ?";
+    pub(crate) const INSERT_REPORTER: &str = "INSERT INTO reporters (name, phone, email, nik, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id";
+    pub(crate) const INSERT_REPORTER_ADDRESS: &str = "INSERT INTO reporter_addresses (channel, address, reporter_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING";
+    pub(crate) const UPSERT_CLOCK: &str = "INSERT INTO clocks (report_id, assignment_id, kind, measure, budget_us, started_at, consumed_us, running_since, due_at, stopped_at, fired, next_fire_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (report_id, assignment_id, kind) DO UPDATE SET measure = excluded.measure, budget_us = excluded.budget_us,
+           started_at = excluded.started_at, consumed_us = excluded.consumed_us, running_since = excluded.running_since,
+           due_at = excluded.due_at, stopped_at = excluded.stopped_at, fired = excluded.fired, next_fire_at = excluded.next_fire_at";
+    pub(crate) const INSERT_ENTRY: &str = "INSERT INTO activities (report_id, assignment_id, agency_id, kind, stage, status, note, actor, audience, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+    pub(crate) const INSERT_NOTIFICATION: &str = "INSERT INTO notifications (idempotency_key, action, report_id, assignment_id, agency_id, recipient, user_id,
+            channel, address, subject, body, status, attempts, next_attempt_at, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)
+         ON CONFLICT (idempotency_key) DO NOTHING";
+    pub(crate) const INSERT_AUDIT_EVENT: &str = "INSERT INTO audit_events (seq, occurred_at, actor, action, object_type, object_id, before_json, after_json, prev_hash, hash)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    pub(crate) const UPSERT_AUDIT_HEAD: &str = "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash";
+    pub(crate) const INDEX_PENDING_REPORTS: &str = "INSERT INTO reports_fts (rowid, title, body)
+         SELECT r.id, r.title, r.body FROM reports_fts_pending p JOIN reports r ON r.id = p.report_id";
 }

@@ -6,6 +6,7 @@
 //! `clocks.next_fire_at` only.
 
 use crate::audit;
+use crate::reports::sql;
 use crate::util::{code, db_err, get, ts, ts_opt, us, us_opt};
 use crate::writer::Writer;
 use chrono::{NaiveDate, TimeDelta};
@@ -153,28 +154,23 @@ pub(crate) async fn insert_notification(
     n: &NewNotification,
     at: Timestamp,
 ) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO notifications (idempotency_key, action, report_id, assignment_id, agency_id, recipient, user_id,
-            channel, address, subject, body, status, attempts, next_attempt_at, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)
-         ON CONFLICT (idempotency_key) DO NOTHING",
-    )
-    .bind(&n.idempotency_key)
-    .bind(&n.action)
-    .bind(n.report_id)
-    .bind(n.assignment_id)
-    .bind(&n.agency_id)
-    .bind(n.recipient.as_str())
-    .bind(n.user_id)
-    .bind(n.channel.as_str())
-    .bind(&n.address)
-    .bind(&n.subject)
-    .bind(&n.body)
-    .bind(us(at))
-    .bind(us(at))
-    .execute(&mut *conn)
-    .await
-    .map_err(db_err)?;
+    sqlx::query(sql::INSERT_NOTIFICATION)
+        .bind(&n.idempotency_key)
+        .bind(&n.action)
+        .bind(n.report_id)
+        .bind(n.assignment_id)
+        .bind(&n.agency_id)
+        .bind(n.recipient.as_str())
+        .bind(n.user_id)
+        .bind(n.channel.as_str())
+        .bind(&n.address)
+        .bind(&n.subject)
+        .bind(&n.body)
+        .bind(us(at))
+        .bind(us(at))
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
     Ok(())
 }
 

@@ -5,6 +5,8 @@
 //! Callers are answered only after the batch's COMMIT has returned, so an acknowledged change is
 //! durable.
 
+use crate::intake;
+use crate::reports::sql;
 use futures_util::FutureExt;
 use sqlx::SqliteConnection;
 use std::future::Future;
@@ -21,16 +23,40 @@ type Job =
 /// The most changes committed together.
 const MAX_BATCH: usize = 512;
 
+/// What waits for the writer: a change on its `sqlx` connection, or a new report for the intake
+/// batch ([`intake`]).
+enum Work {
+    Change(Job),
+    Report(intake::Job),
+}
+
 #[derive(Clone)]
 pub(crate) struct Writer {
-    tx: mpsc::Sender<Job>,
+    tx: mpsc::Sender<Work>,
 }
 
 impl Writer {
-    pub(crate) fn spawn(conn: SqliteConnection) -> Self {
+    /// Start the writer on `conn`; `path` is the database file, for the intake connection.
+    pub(crate) fn spawn(conn: SqliteConnection, path: std::path::PathBuf) -> Self {
         let (tx, rx) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(writer_loop(conn, rx));
+        tokio::spawn(writer_loop(conn, path, rx));
         Writer { tx }
+    }
+
+    /// Store a new report in the next intake batch ([`intake::eligible`] reports only) and
+    /// return once that batch has committed.
+    pub(crate) async fn create_report(
+        &self,
+        report: tanggap_store::NewReport,
+    ) -> Result<tanggap_store::CreatedReport> {
+        let (done, answer) = oneshot::channel();
+        self.tx
+            .send(Work::Report(intake::Job { report, done }))
+            .await
+            .map_err(|_| StoreError::Backend("the SQLite writer has stopped".into()))?;
+        answer.await.map_err(|_| {
+            StoreError::Backend("the SQLite writer dropped the report (see the log)".into())
+        })?
     }
 
     /// Run `f` in the next write transaction and return its result once that has committed.
@@ -54,7 +80,7 @@ impl Writer {
             })
         });
         self.tx
-            .send(job)
+            .send(Work::Change(job))
             .await
             .map_err(|_| StoreError::Backend("the SQLite writer has stopped".into()))?;
         rx.await.map_err(|_| {
@@ -67,64 +93,137 @@ async fn exec(conn: &mut SqliteConnection, sql: &str) -> Result<(), sqlx::Error>
     sqlx::query(sql).execute(conn).await.map(|_| ())
 }
 
-async fn writer_loop(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Job>) {
+/// Index the batch's new reports for full-text search, in the batch's transaction (see
+/// migration 0016: indexing inside each change's savepoint made FTS5 flush at every change).
+async fn index_new_reports(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+    let pending = sqlx::query(sql::INDEX_PENDING_REPORTS)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    if pending > 0 {
+        exec(conn, "DELETE FROM reports_fts_pending").await?;
+    }
+    Ok(())
+}
+
+async fn writer_loop(
+    mut conn: SqliteConnection,
+    path: std::path::PathBuf,
+    mut rx: mpsc::Receiver<Work>,
+) {
+    let mut intake_conn: Option<rusqlite::Connection> = None;
     while let Some(first) = rx.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
+        let mut changes = Vec::new();
+        let mut reports = Vec::new();
+        let mut take = |work: Work| match work {
+            Work::Change(job) => changes.push(job),
+            Work::Report(job) => reports.push(job),
+        };
+        take(first);
+        let mut n = 1;
+        while n < MAX_BATCH {
             match rx.try_recv() {
-                Ok(job) => batch.push(job),
+                Ok(work) => take(work),
                 Err(_) => break,
             }
+            n += 1;
         }
-        if let Err(e) = exec(&mut conn, "BEGIN IMMEDIATE").await {
-            // Dropping the jobs answers their callers with an error.
-            tracing::error!(error = %e, jobs = batch.len(), "could not begin a write transaction");
+        if !changes.is_empty() {
+            write_changes(&mut conn, changes).await;
+        }
+        if !reports.is_empty() {
+            intake_conn = write_reports(&path, intake_conn.take(), reports).await;
+        }
+    }
+}
+
+/// A batch of new reports on the intake connection (opened on first use, and again after an
+/// error), on a blocking thread; returns the connection to keep.
+async fn write_reports(
+    path: &std::path::Path,
+    conn: Option<rusqlite::Connection>,
+    jobs: Vec<intake::Job>,
+) -> Option<rusqlite::Connection> {
+    let path = path.to_path_buf();
+    let done = tokio::task::spawn_blocking(move || {
+        let mut c = match conn {
+            Some(c) => c,
+            None => match intake::open(&path) {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot open the intake connection");
+                    for job in jobs {
+                        let _ = job.done.send(Err(StoreError::Backend(format!(
+                            "cannot open the database for writing: {e}"
+                        ))));
+                    }
+                    return None;
+                }
+            },
+        };
+        intake::write_batch(&mut c, jobs);
+        // A connection left inside a transaction (a failed rollback) is not reused.
+        c.is_autocommit().then_some(c)
+    })
+    .await;
+    done.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "an intake batch panicked; its reports are answered with an error");
+        None
+    })
+}
+
+async fn write_changes(conn: &mut SqliteConnection, batch: Vec<Job>) {
+    if let Err(e) = exec(conn, "BEGIN IMMEDIATE").await {
+        // Dropping the jobs answers their callers with an error.
+        tracing::error!(error = %e, jobs = batch.len(), "could not begin a write transaction");
+        return;
+    }
+    let mut done: Vec<Completion> = Vec::with_capacity(batch.len());
+    let mut broken: Option<String> = None;
+    for job in batch {
+        if broken.is_some() {
             continue;
         }
-        let mut done: Vec<Completion> = Vec::with_capacity(batch.len());
-        let mut broken: Option<String> = None;
-        for job in batch {
-            if broken.is_some() {
-                continue;
-            }
-            if let Err(e) = exec(&mut conn, "SAVEPOINT change").await {
-                broken = Some(e.to_string());
-                continue;
-            }
-            let outcome = AssertUnwindSafe(job(&mut conn)).catch_unwind().await;
-            let keep = match outcome {
-                Ok((ok, complete)) => {
-                    done.push(complete);
-                    ok
-                }
-                Err(_) => {
-                    tracing::error!("a write job panicked; its change is rolled back");
-                    false
-                }
-            };
-            let end = if keep {
-                exec(&mut conn, "RELEASE change").await
-            } else {
-                match exec(&mut conn, "ROLLBACK TO change").await {
-                    Ok(()) => exec(&mut conn, "RELEASE change").await,
-                    Err(e) => Err(e),
-                }
-            };
-            if let Err(e) = end {
-                broken = Some(e.to_string());
-            }
+        if let Err(e) = exec(conn, "SAVEPOINT change").await {
+            broken = Some(e.to_string());
+            continue;
         }
-        let commit = match broken {
-            Some(e) => Err(e),
-            None => exec(&mut conn, "COMMIT").await.map_err(|e| e.to_string()),
-        };
-        match commit {
-            Ok(()) => done.into_iter().for_each(|c| c(None)),
-            Err(e) => {
-                tracing::error!(error = %e, "write batch failed; rolling back");
-                let _ = exec(&mut conn, "ROLLBACK").await;
-                done.into_iter().for_each(|c| c(Some(e.clone())));
+        let outcome = AssertUnwindSafe(job(conn)).catch_unwind().await;
+        let keep = match outcome {
+            Ok((ok, complete)) => {
+                done.push(complete);
+                ok
             }
+            Err(_) => {
+                tracing::error!("a write job panicked; its change is rolled back");
+                false
+            }
+        };
+        let end = if keep {
+            exec(conn, "RELEASE change").await
+        } else {
+            match exec(conn, "ROLLBACK TO change").await {
+                Ok(()) => exec(conn, "RELEASE change").await,
+                Err(e) => Err(e),
+            }
+        };
+        if let Err(e) = end {
+            broken = Some(e.to_string());
+        }
+    }
+    let commit = match broken {
+        Some(e) => Err(e),
+        None => match index_new_reports(conn).await {
+            Err(e) => Err(e.to_string()),
+            Ok(()) => exec(conn, "COMMIT").await.map_err(|e| e.to_string()),
+        },
+    };
+    match commit {
+        Ok(()) => done.into_iter().for_each(|c| c(None)),
+        Err(e) => {
+            tracing::error!(error = %e, "write batch failed; rolling back");
+            let _ = exec(conn, "ROLLBACK").await;
+            done.into_iter().for_each(|c| c(Some(e.clone())));
         }
     }
 }

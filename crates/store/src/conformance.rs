@@ -50,6 +50,7 @@ macro_rules! conformance_tests {
             listing_filters_and_searches,
             audit_chain_verifies_and_detects_tampering,
             concurrent_submissions_all_land_in_one_chain,
+            a_failing_submission_does_not_take_others_with_it,
             queues_and_obligations,
             obligations_keep_every_cycle_and_heads_their_history,
             reporter_updates_and_job_cursors,
@@ -1720,6 +1721,73 @@ pub async fn concurrent_submissions_all_land_in_one_chain<H: Harness>(h: &H) {
     assert_eq!(store.count_reports().await.unwrap(), 200);
     let summary = verify_audit_chain(store.as_ref()).await.unwrap();
     assert!(summary.events >= 200);
+}
+
+/// Submissions arriving together may be committed together (group commit); one that fails
+/// (a tracking ID already taken) gets its own error and the others are stored, once each, with
+/// one audit event each on an unbroken chain. Chat reporters (found by their address) arriving
+/// in the same burst are still one reporter per address.
+pub async fn a_failing_submission_does_not_take_others_with_it<H: Harness>(h: &H) {
+    let store = h.store();
+    seed(store.as_ref()).await;
+    let mut rng = StdRng::seed_from_u64(7);
+    let taken = new_report(&mut rng, "Sudah ada", None, t0());
+    store.create_report(&taken).await.unwrap();
+    let mut handles = Vec::new();
+    for i in 0..60u32 {
+        let mut r = new_report(&mut rng, &format!("Laporan serentak {i}"), None, t0());
+        if i % 10 == 3 {
+            r.tracking_id = taken.tracking_id.clone();
+        }
+        if i % 10 == 5 {
+            // The same WhatsApp number, three times in the burst.
+            r.reporter = Some(NewReporter {
+                name: None,
+                phone: Some("+6281255500011".into()),
+                email: None,
+                nik: None,
+                channel_address: Some((Channel::Whatsapp, "6281255500011".into())),
+            });
+            r.channel = Channel::Whatsapp;
+        }
+        let store = store.clone();
+        handles.push(tokio::spawn(
+            async move { (i, store.create_report(&r).await) },
+        ));
+    }
+    let mut stored = Vec::new();
+    let mut whatsapp_reporters = Vec::new();
+    for h in handles {
+        let (i, result) = h.await.unwrap();
+        if i % 10 == 3 {
+            assert!(
+                matches!(result, Err(StoreError::Conflict(_))),
+                "{i}: {result:?}"
+            );
+        } else {
+            let c = result.unwrap_or_else(|e| panic!("{i}: {e}"));
+            if i % 10 == 5 {
+                whatsapp_reporters.push(c.reporter_id.expect("a reporter"));
+            }
+            stored.push(c.id);
+        }
+    }
+    stored.sort();
+    stored.dedup();
+    assert_eq!(stored.len(), 54);
+    assert_eq!(store.count_reports().await.unwrap(), 55);
+    whatsapp_reporters.dedup();
+    assert_eq!(whatsapp_reporters.len(), 1, "one reporter per chat address");
+    let summary = verify_audit_chain(store.as_ref()).await.unwrap();
+    let created = store
+        .audit_page(0, 10_000)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.action == "report.created")
+        .count();
+    assert_eq!(created, 55, "one audit event per stored report");
+    assert!(summary.events >= 55);
 }
 
 pub async fn queues_and_obligations<H: Harness>(h: &H) {

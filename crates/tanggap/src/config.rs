@@ -26,6 +26,7 @@ struct FileConfig {
     log_format: Option<String>,
     jobs: Option<bool>,
     sweep_interval_secs: Option<u64>,
+    reference_cache_secs: Option<u64>,
     smtp_url: Option<String>,
     smtp_from: Option<String>,
     connector_reply_address: Option<String>,
@@ -53,6 +54,10 @@ pub struct Config {
     pub database_url: Option<String>,
     pub tracking_prefix: String,
     pub require_contact: bool,
+    /// How long reference data is used from memory before it is read again
+    /// (`TANGGAP_REFERENCE_CACHE_SECS`, default 10, 0 to read it on every request): the time
+    /// within which another instance's change to the SLA policy, holidays or categories is seen.
+    pub reference_cache: std::time::Duration,
     /// The address citizens reach the site at, for links in messages.
     pub public_url: Option<String>,
     /// A map tile source (`https://tile.example/{z}/{x}/{y}.png`) for the home page's map of
@@ -105,6 +110,7 @@ impl std::fmt::Debug for Config {
             )
             .field("tracking_prefix", &self.tracking_prefix)
             .field("require_contact", &self.require_contact)
+            .field("reference_cache", &self.reference_cache)
             .field("public_url", &self.public_url)
             .field("map_tiles", &self.map_tiles)
             .field("open311_jurisdiction", &self.open311_jurisdiction)
@@ -255,6 +261,17 @@ impl Config {
                     reason: "use a whole number of seconds from 1 to 3600".into(),
                 })?,
             None => fc.sweep_interval_secs.unwrap_or(10).clamp(1, 3600),
+        };
+        let reference_cache_secs = match pick("TANGGAP_REFERENCE_CACHE_SECS", None) {
+            Some(v) => v
+                .parse::<u64>()
+                .ok()
+                .filter(|s| *s <= 3600)
+                .ok_or_else(|| ConfigError::BadValue {
+                    name: "TANGGAP_REFERENCE_CACHE_SECS",
+                    reason: "use a whole number of seconds from 0 to 3600".into(),
+                })?,
+            None => fc.reference_cache_secs.unwrap_or(10).min(3600),
         };
         let session_hours = match pick("TANGGAP_SESSION_HOURS", None) {
             Some(v) => v
@@ -429,6 +446,7 @@ impl Config {
             database_url,
             tracking_prefix,
             require_contact,
+            reference_cache: std::time::Duration::from_secs(reference_cache_secs),
             public_url: pick("TANGGAP_PUBLIC_URL", fc.public_url)
                 .map(|u| u.trim_end_matches('/').to_string()),
             map_tiles: pick("TANGGAP_MAP_TILES", fc.map_tiles).filter(|t| !t.trim().is_empty()),

@@ -43,6 +43,7 @@ pub fn services(config: &Config, store: Arc<dyn Store>, clock: Arc<dyn Wallclock
             tracking_prefix: config.tracking_prefix.clone(),
             require_contact: config.require_contact,
             public_url: config.public_url.clone(),
+            reference_cache: config.reference_cache,
         },
     )
 }

@@ -1,0 +1,345 @@
+//! Group commit for new reports. Every audited write holds the chain's head row until it
+//! commits, so one report per transaction means one head lock, one head update and one fsync
+//! per report, one after another. Here the reports that arrive while a batch is being written
+//! wait for the next one; each batch is one transaction with one head lock, one head update and
+//! one commit, and every caller is answered only after that commit has returned (a 2xx still
+//! means the report is durable).
+//!
+//! Which lock comes first: a batch of plain reports (no chat address to look a reporter up by,
+//! no Open311 client) only inserts new rows, so it writes them first and locks the head just
+//! before sealing its audit events; several instances sharing the database then write their
+//! batches side by side and queue only for the seal and the commit. A batch with a report that
+//! looks a reporter up takes the head first, as every other audited write does, so the lookup
+//! sees every reporter committed before it.
+//!
+//! If anything in a batch fails (a tracking ID that is taken, a constraint), the batch is rolled
+//! back and each of its reports is written again in a transaction of its own, so each caller
+//! gets its own answer and no report is lost for another's fault.
+
+use crate::audit;
+use crate::reports::{create_report, insert_report};
+use crate::util::{db_err, micros};
+use chrono::SubsecRound;
+use sqlx::PgPool;
+use std::sync::Arc;
+use tanggap_domain::audit::NewAuditEvent;
+use tanggap_store::{CreatedReport, NewReport, NewReporter, Result, StoreError, Timestamp};
+use tokio::sync::{Semaphore, mpsc, oneshot};
+
+/// The most reports written together.
+const MAX_BATCH: usize = 256;
+
+struct Job {
+    report: NewReport,
+    done: oneshot::Sender<Result<CreatedReport>>,
+}
+
+pub(crate) struct Intake {
+    tx: mpsc::Sender<Job>,
+}
+
+impl Intake {
+    /// Start the batching task (needs a Tokio runtime).
+    pub(crate) fn spawn(pool: PgPool) -> Self {
+        let (tx, rx) = mpsc::channel(4 * MAX_BATCH);
+        tokio::spawn(run(pool, rx));
+        Intake { tx }
+    }
+
+    pub(crate) async fn create(&self, report: &NewReport) -> Result<CreatedReport> {
+        let (done, answer) = oneshot::channel();
+        self.tx
+            .send(Job {
+                report: report.clone(),
+                done,
+            })
+            .await
+            .map_err(|_| StoreError::Backend("the intake batcher has stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Backend("the intake batcher dropped a report".into()))?
+    }
+}
+
+/// Batches in flight at once. Two (the next batch writing its rows while the last one waits for
+/// its commit) measured no faster on two cores shared with the database (BENCHMARKS.md).
+const IN_FLIGHT: usize = 1;
+
+async fn run(pool: PgPool, mut rx: mpsc::Receiver<Job>) {
+    let slots = Arc::new(Semaphore::new(IN_FLIGHT));
+    while let Some(first) = rx.recv().await {
+        let Ok(permit) = slots.clone().acquire_owned().await else {
+            return;
+        };
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            write(&pool, batch).await;
+            drop(permit);
+        });
+    }
+}
+
+async fn write(pool: &PgPool, batch: Vec<Job>) {
+    if batch.len() > 1 {
+        let reports: Vec<&NewReport> = batch.iter().map(|j| &j.report).collect();
+        match together(pool, &reports).await {
+            Ok(created) => {
+                for (job, c) in batch.into_iter().zip(created) {
+                    let _ = job.done.send(Ok(c));
+                }
+                return;
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, reports = batch.len(), "a batch of reports failed; writing them one by one");
+            }
+        }
+    }
+    for job in batch {
+        let result = create_report(pool, &job.report).await;
+        let _ = job.done.send(result);
+    }
+}
+
+/// Whether writing `r` reads rows another writer may be creating (a reporter found by a chat
+/// address, an Open311 client's token).
+fn reads_before_writing(r: &NewReport) -> bool {
+    r.open311.is_some()
+        || r.inbound_id.is_some()
+        || r.reporter
+            .as_ref()
+            .is_some_and(|rep| rep.channel_address.is_some())
+}
+
+/// A report whose rows are all new and known in advance: no reporter to look up, nothing linked.
+fn plain(r: &NewReport) -> bool {
+    !reads_before_writing(r) && r.attachments.is_empty()
+}
+
+/// Plain reports, each table written by one statement for the whole batch (arrays unnested):
+/// a dozen round trips per batch instead of ten per report. Their ids are drawn from the
+/// tables' sequences first, so every row can name its report and reporter. The references
+/// (category, region) are checked by the foreign keys: a batch that breaks one is written
+/// again report by report, which gives the offending report its own message.
+async fn together_in_rows(pool: &PgPool, reports: &[&NewReport]) -> Result<Vec<CreatedReport>> {
+    let n = reports.len() as i64;
+    let with_reporter: Vec<bool> = reports
+        .iter()
+        .map(|r| {
+            r.reporter.as_ref().is_some_and(|p| {
+                p.name.is_some() || p.phone.is_some() || p.email.is_some() || p.nik.is_some()
+            })
+        })
+        .collect();
+    let reporters = with_reporter.iter().filter(|b| **b).count() as i64;
+    let mut tx = pool.begin().await.map_err(db_err)?;
+    let (report_ids, reporter_ids): (Vec<i64>, Vec<i64>) = sqlx::query_as(
+        "SELECT ARRAY(SELECT nextval(pg_get_serial_sequence('reports', 'id')) FROM generate_series(1, $1)),
+                ARRAY(SELECT nextval(pg_get_serial_sequence('reporters', 'id')) FROM generate_series(1, $2))",
+    )
+    .bind(n)
+    .bind(reporters)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(db_err)?;
+    let mut next_reporter = reporter_ids.iter();
+    let reporter_of: Vec<Option<i64>> = with_reporter
+        .iter()
+        .map(|has| {
+            if *has {
+                next_reporter.next().copied()
+            } else {
+                None
+            }
+        })
+        .collect();
+    let people: Vec<(&NewReporter, i64, Timestamp)> = reports
+        .iter()
+        .zip(&reporter_of)
+        .filter_map(|(r, id)| Some((r.reporter.as_ref()?, (*id)?, r.created_at)))
+        .collect();
+    if !people.is_empty() {
+        sqlx::query(
+            "INSERT INTO reporters (id, name, phone, email, nik, created_at) OVERRIDING SYSTEM VALUE
+             SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])",
+        )
+        .bind(people.iter().map(|p| p.1).collect::<Vec<_>>())
+        .bind(people.iter().map(|p| p.0.name.clone()).collect::<Vec<_>>())
+        .bind(people.iter().map(|p| p.0.phone.clone()).collect::<Vec<_>>())
+        .bind(people.iter().map(|p| p.0.email.clone()).collect::<Vec<_>>())
+        .bind(people.iter().map(|p| p.0.nik.clone()).collect::<Vec<_>>())
+        .bind(people.iter().map(|p| p.2).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+    }
+    let col =
+        |f: &dyn Fn(&NewReport) -> Option<String>| reports.iter().map(|r| f(r)).collect::<Vec<_>>();
+    sqlx::query(
+        "INSERT INTO reports (id, tracking_id, secret_hash, kind, title, body, occurred_on, region_code, address, latitude, longitude,
+           category, channel, reporter_id, entered_by, show_reporter_name, anonim, rahasia, needs_field_check, status, created_at, updated_at)
+         OVERRIDING SYSTEM VALUE
+         SELECT id, tracking_id, secret_hash, kind, title, body, occurred_on, region_code, address, latitude, longitude,
+           category, channel, reporter_id, entered_by, show_reporter_name, anonim, rahasia, needs_field_check, 'baru', created_at, created_at
+         FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::date[], $8::text[], $9::text[],
+           $10::float8[], $11::float8[], $12::text[], $13::text[], $14::bigint[], $15::bigint[], $16::bool[], $17::bool[], $18::bool[],
+           $19::bool[], $20::timestamptz[])
+           AS t(id, tracking_id, secret_hash, kind, title, body, occurred_on, region_code, address, latitude, longitude,
+           category, channel, reporter_id, entered_by, show_reporter_name, anonim, rahasia, needs_field_check, created_at)",
+    )
+    .bind(&report_ids)
+    .bind(col(&|r| Some(r.tracking_id.to_string())))
+    .bind(col(&|r| Some(r.secret_hash.clone())))
+    .bind(col(&|r| Some(r.kind.as_str().to_string())))
+    .bind(col(&|r| Some(r.title.clone())))
+    .bind(col(&|r| Some(r.body.clone())))
+    .bind(reports.iter().map(|r| r.occurred_on).collect::<Vec<_>>())
+    .bind(col(&|r| r.region_code.clone()))
+    .bind(col(&|r| r.address.clone()))
+    .bind(reports.iter().map(|r| r.latitude).collect::<Vec<_>>())
+    .bind(reports.iter().map(|r| r.longitude).collect::<Vec<_>>())
+    .bind(col(&|r| r.category.clone()))
+    .bind(col(&|r| Some(r.channel.as_str().to_string())))
+    .bind(&reporter_of)
+    .bind(reports.iter().map(|r| r.entered_by).collect::<Vec<_>>())
+    .bind(reports.iter().map(|r| r.show_reporter_name).collect::<Vec<_>>())
+    .bind(reports.iter().map(|r| r.visibility.anonim).collect::<Vec<_>>())
+    .bind(reports.iter().map(|r| r.visibility.rahasia).collect::<Vec<_>>())
+    .bind(reports.iter().map(|r| r.needs_field_check).collect::<Vec<_>>())
+    .bind(reports.iter().map(|r| r.created_at).collect::<Vec<_>>())
+    .execute(&mut *tx)
+    .await
+    .map_err(db_err)?;
+    let notes: Vec<(&tanggap_store::NewNotification, i64, Timestamp)> = reports
+        .iter()
+        .zip(&report_ids)
+        .flat_map(|(r, id)| r.notifications.iter().map(move |n| (n, *id, r.created_at)))
+        .collect();
+    if !notes.is_empty() {
+        sqlx::query(
+            "INSERT INTO notifications (idempotency_key, action, report_id, assignment_id, agency_id, recipient, user_id,
+                channel, address, subject, body, status, attempts, next_attempt_at, created_at)
+             SELECT k, a, r, asg, ag, rc, u, ch, ad, sj, b, 'pending', 0, t, t
+             FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::bigint[],
+               $8::text[], $9::text[], $10::text[], $11::text[], $12::timestamptz[])
+               AS x(k, a, r, asg, ag, rc, u, ch, ad, sj, b, t)
+             ON CONFLICT (idempotency_key) DO NOTHING",
+        )
+        .bind(notes.iter().map(|n| n.0.idempotency_key.clone()).collect::<Vec<_>>())
+        .bind(notes.iter().map(|n| n.0.action.clone()).collect::<Vec<_>>())
+        .bind(notes.iter().map(|n| n.1).collect::<Vec<_>>())
+        .bind(notes.iter().map(|n| n.0.assignment_id).collect::<Vec<_>>())
+        .bind(notes.iter().map(|n| n.0.agency_id.clone()).collect::<Vec<_>>())
+        .bind(notes.iter().map(|n| n.0.recipient.as_str()).collect::<Vec<_>>())
+        .bind(notes.iter().map(|n| n.0.user_id).collect::<Vec<_>>())
+        .bind(notes.iter().map(|n| n.0.channel.as_str()).collect::<Vec<_>>())
+        .bind(notes.iter().map(|n| n.0.address.clone()).collect::<Vec<_>>())
+        .bind(notes.iter().map(|n| n.0.subject.clone()).collect::<Vec<_>>())
+        .bind(notes.iter().map(|n| n.0.body.clone()).collect::<Vec<_>>())
+        .bind(notes.iter().map(|n| n.2).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+    }
+    let clocks: Vec<(&tanggap_domain::clock::Clock, i64)> = reports
+        .iter()
+        .zip(&report_ids)
+        .flat_map(|(r, id)| r.clocks.iter().map(move |c| (c, *id)))
+        .collect();
+    sqlx::query(
+        "INSERT INTO clocks (report_id, assignment_id, kind, measure, budget_us, started_at, consumed_us, running_since, due_at, stopped_at, fired, next_fire_at)
+         SELECT r, 0, k, m, b, s, c, rs, d, st, f, nf
+         FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::timestamptz[], $6::bigint[], $7::timestamptz[],
+           $8::timestamptz[], $9::timestamptz[], $10::int[], $11::timestamptz[]) AS x(r, k, m, b, s, c, rs, d, st, f, nf)",
+    )
+    .bind(clocks.iter().map(|c| c.1).collect::<Vec<_>>())
+    .bind(clocks.iter().map(|c| c.0.kind.as_str()).collect::<Vec<_>>())
+    .bind(clocks.iter().map(|c| c.0.measure.as_str()).collect::<Vec<_>>())
+    .bind(clocks.iter().map(|c| micros(c.0.budget)).collect::<Vec<_>>())
+    .bind(clocks.iter().map(|c| c.0.started_at).collect::<Vec<_>>())
+    .bind(clocks.iter().map(|c| micros(c.0.consumed)).collect::<Vec<_>>())
+    .bind(clocks.iter().map(|c| c.0.running_since).collect::<Vec<_>>())
+    .bind(clocks.iter().map(|c| c.0.due_at).collect::<Vec<_>>())
+    .bind(clocks.iter().map(|c| c.0.stopped_at).collect::<Vec<_>>())
+    .bind(clocks.iter().map(|c| i32::try_from(c.0.fired).unwrap_or(i32::MAX)).collect::<Vec<_>>())
+    .bind(clocks.iter().map(|c| c.0.next_fire_at).collect::<Vec<_>>())
+    .execute(&mut *tx)
+    .await
+    .map_err(db_err)?;
+    let entry = tanggap_store::effects::submitted_entry();
+    sqlx::query(
+        "INSERT INTO activities (report_id, assignment_id, agency_id, kind, stage, status, note, actor, audience, created_at)
+         SELECT r, NULL, NULL, $2, $3, $4, $5, a, $6, t FROM UNNEST($1::bigint[], $7::text[], $8::timestamptz[]) AS x(r, a, t)",
+    )
+    .bind(&report_ids)
+    .bind(entry.kind.as_str())
+    .bind(entry.stage.map(|s| s.as_str()))
+    .bind(entry.status.map(|s| s.as_str()))
+    .bind(entry.note.as_deref())
+    .bind(entry.audience.as_str())
+    .bind(reports.iter().map(|r| r.actor.clone()).collect::<Vec<_>>())
+    .bind(reports.iter().map(|r| r.created_at).collect::<Vec<_>>())
+    .execute(&mut *tx)
+    .await
+    .map_err(db_err)?;
+    // The chain: locked once, every event sealed here, written by one statement.
+    let mut head = audit::lock_head(&mut tx).await?;
+    let mut sealed = Vec::with_capacity(reports.len());
+    for ((r, id), reporter_id) in reports.iter().zip(&report_ids).zip(&reporter_of) {
+        let summary = tanggap_store::redact::report_created(r, *reporter_id);
+        let event = NewAuditEvent::new(&r.actor, "report.created", "report", *id)
+            .after(&summary)
+            .seal(head.0 + 1, r.created_at.trunc_subsecs(6), &head.1);
+        head = (event.seq, event.hash.clone());
+        sealed.push(event);
+    }
+    audit::insert_events(&mut tx, &sealed).await?;
+    audit::store_head(&mut tx, &head).await?;
+    tx.commit().await.map_err(db_err)?;
+    Ok(reports
+        .iter()
+        .zip(report_ids)
+        .zip(reporter_of)
+        .map(|((r, id), reporter_id)| CreatedReport {
+            id,
+            tracking_id: r.tracking_id.clone(),
+            reporter_id,
+        })
+        .collect())
+}
+
+async fn together(pool: &PgPool, reports: &[&NewReport]) -> Result<Vec<CreatedReport>> {
+    if reports.iter().all(|r| plain(r)) {
+        return together_in_rows(pool, reports).await;
+    }
+    let mut tx = pool.begin().await.map_err(db_err)?;
+    let head_first = reports.iter().any(|r| reads_before_writing(r));
+    let mut head = if head_first {
+        Some(audit::lock_head(&mut tx).await?)
+    } else {
+        None
+    };
+    let mut created = Vec::with_capacity(reports.len());
+    let mut events = Vec::with_capacity(reports.len());
+    for r in reports {
+        let (c, event) = insert_report(&mut tx, r).await?;
+        created.push(c);
+        events.push((event, r.created_at));
+    }
+    let mut head = match head.take() {
+        Some(h) => h,
+        None => audit::lock_head(&mut tx).await?,
+    };
+    for (event, at) in events {
+        audit::append_after(&mut tx, &mut head, event, at).await?;
+    }
+    audit::store_head(&mut tx, &head).await?;
+    tx.commit().await.map_err(db_err)?;
+    Ok(created)
+}
