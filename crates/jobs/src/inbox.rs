@@ -10,6 +10,7 @@
 
 use crate::Result;
 use chrono::TimeDelta;
+use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,6 +23,20 @@ use tanggap_service::chat::ChatInput;
 use tanggap_store::{InboundRecord, NewAttachment};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
+
+/// People whose messages are handled at once.
+const SIDE_BY_SIDE: usize = 16;
+
+/// Who a sender address belongs to, across channels: a phone number's digits (WhatsApp sends
+/// `628…`, SMS `+628…`), or the address itself.
+fn person(address: &str) -> String {
+    let digits: String = address.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() >= 6 && address.chars().all(|c| c.is_ascii_digit() || c == '+') {
+        digits
+    } else {
+        address.to_string()
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct InboxSettings {
@@ -98,11 +113,35 @@ impl Inbox {
             if batch.is_empty() {
                 break;
             }
+            // The claim holds at most one message per sender address; different people's
+            // messages are handled side by side (their writes then share group commits), one
+            // person's (a number writing on WhatsApp and SMS) one after another.
+            let mut people: Vec<(String, Vec<InboundRecord>)> = Vec::new();
             for record in batch {
-                match self.handle(&record).await? {
-                    Step::Handled => report.handled += 1,
-                    Step::Retried => report.retried += 1,
-                    Step::Failed => report.failed += 1,
+                let key = person(&record.address);
+                match people.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, records)) => records.push(record),
+                    None => people.push((key, vec![record])),
+                }
+            }
+            let outcomes: Vec<Result<Vec<Step>>> = futures_util::stream::iter(people)
+                .map(|(_, records)| async move {
+                    let mut steps = Vec::with_capacity(records.len());
+                    for record in &records {
+                        steps.push(self.handle(record).await?);
+                    }
+                    Ok(steps)
+                })
+                .buffer_unordered(SIDE_BY_SIDE)
+                .collect()
+                .await;
+            for outcome in outcomes {
+                for step in outcome? {
+                    match step {
+                        Step::Handled => report.handled += 1,
+                        Step::Retried => report.retried += 1,
+                        Step::Failed => report.failed += 1,
+                    }
                 }
             }
         }
