@@ -21,10 +21,9 @@ use crate::reports::{create_report, insert_report};
 use crate::util::{db_err, micros};
 use chrono::SubsecRound;
 use sqlx::PgPool;
-use std::sync::Arc;
 use tanggap_domain::audit::NewAuditEvent;
 use tanggap_store::{CreatedReport, NewReport, NewReporter, Result, StoreError, Timestamp};
-use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 
 /// The most reports written together.
 const MAX_BATCH: usize = 256;
@@ -61,16 +60,11 @@ impl Intake {
     }
 }
 
-/// Batches in flight at once. Two (the next batch writing its rows while the last one waits for
-/// its commit) measured no faster on two cores shared with the database (BENCHMARKS.md).
-const IN_FLIGHT: usize = 1;
-
+/// One batch at a time: the next one forms while this one is written. (Two in flight, the next
+/// writing its rows while the last waits for its commit, measured no faster on two cores shared
+/// with the database; BENCHMARKS.md.)
 async fn run(pool: PgPool, mut rx: mpsc::Receiver<Job>) {
-    let slots = Arc::new(Semaphore::new(IN_FLIGHT));
     while let Some(first) = rx.recv().await {
-        let Ok(permit) = slots.clone().acquire_owned().await else {
-            return;
-        };
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
@@ -78,11 +72,7 @@ async fn run(pool: PgPool, mut rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let pool = pool.clone();
-        tokio::spawn(async move {
-            write(&pool, batch).await;
-            drop(permit);
-        });
+        write(&pool, batch).await;
     }
 }
 

@@ -19,13 +19,12 @@
 //! Reports with attachments or from an Open311 client take the general path.
 
 use crate::reports::sql;
+use crate::util::us;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
 use std::time::Duration;
 use tanggap_domain::audit::{GENESIS_HASH, NewAuditEvent};
-use tanggap_store::{
-    CreatedReport, NewReport, Result, StoreError, Timestamp, identity_peer, redact,
-};
+use tanggap_store::{CreatedReport, NewReport, Result, StoreError, identity_peer, redact};
 use tokio::sync::oneshot;
 
 pub(crate) struct Job {
@@ -61,10 +60,6 @@ fn err(e: rusqlite::Error) -> StoreError {
         }
         _ => StoreError::Backend(e.to_string()),
     }
-}
-
-fn us(t: Timestamp) -> i64 {
-    t.timestamp_micros()
 }
 
 /// Write `jobs` in one transaction and answer each.
