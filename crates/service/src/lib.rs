@@ -29,6 +29,7 @@ pub mod reference;
 mod reference_cache;
 mod refusal;
 pub mod reports;
+pub mod scale;
 pub mod statistics;
 pub mod text;
 

@@ -106,14 +106,7 @@ impl ReportInput {
             && !body.is_empty()
         {
             // Chat messages have no subject line: the first words stand in for one.
-            title = body
-                .split_whitespace()
-                .take(10)
-                .collect::<Vec<_>>()
-                .join(" ");
-            if title.chars().count() > 80 {
-                title = title.chars().take(80).collect::<String>() + "…";
-            }
+            title = text::title_from_words(&body);
         }
         if !c.has("title") {
             if title.is_empty() {

@@ -21,6 +21,21 @@ fn refused(field: &str) -> FieldError {
 
 /// One line of text (a title, a name, a reason code): trimmed, without control characters
 /// (line breaks included), bidirectional controls removed.
+/// A subject line for a message that has none (chat, Open311): its first ten words, at most 80
+/// characters.
+pub fn title_from_words(body: &str) -> String {
+    let title = body
+        .split_whitespace()
+        .take(10)
+        .collect::<Vec<_>>()
+        .join(" ");
+    if title.chars().count() > 80 {
+        title.chars().take(80).collect::<String>() + "…"
+    } else {
+        title
+    }
+}
+
 pub fn line(field: &str, value: &str) -> Result<String, FieldError> {
     if value.chars().any(char::is_control) {
         return Err(refused(field));

@@ -13,6 +13,7 @@
 
 mod audit;
 mod connectors;
+mod copies;
 mod dashboards;
 mod inbound;
 mod intake;
@@ -379,6 +380,10 @@ impl Store for PgStore {
     }
     async fn review_attachment(&self, review: &AttachmentReview) -> Result<AttachmentRecord> {
         reports::review_attachment(&self.pool, review).await
+    }
+    async fn copy_reports(&self, copies: &[ReportCopy]) -> Result<u64> {
+        let templates = copies::templates(&self.pool, copies).await?;
+        copies::copy_reports(&self.pool, copies, &templates).await
     }
     async fn count_reports(&self) -> Result<u64> {
         reference::count(&self.pool, "reports").await

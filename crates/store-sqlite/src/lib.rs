@@ -12,6 +12,7 @@
 mod audit;
 mod bulk;
 mod connectors;
+mod copies;
 mod dashboards;
 mod inbound;
 mod intake;
@@ -405,6 +406,10 @@ impl Store for SqliteStore {
     }
     async fn review_attachment(&self, review: &AttachmentReview) -> Result<AttachmentRecord> {
         reports::review_attachment(&self.writer, review.clone()).await
+    }
+    async fn copy_reports(&self, copies: &[ReportCopy]) -> Result<u64> {
+        let templates = copies::templates(&self.read, copies).await?;
+        copies::copy_reports(&self.writer, copies.to_vec(), templates).await
     }
     async fn count_reports(&self) -> Result<u64> {
         reference::count(&self.read, "reports").await

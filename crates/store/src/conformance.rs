@@ -51,6 +51,7 @@ macro_rules! conformance_tests {
             audit_chain_verifies_and_detects_tampering,
             concurrent_submissions_all_land_in_one_chain,
             a_failing_submission_does_not_take_others_with_it,
+            copies_carry_their_templates_history,
             queues_and_obligations,
             obligations_keep_every_cycle_and_heads_their_history,
             reporter_updates_and_job_cursors,
@@ -1788,6 +1789,214 @@ pub async fn a_failing_submission_does_not_take_others_with_it<H: Harness>(h: &H
         .count();
     assert_eq!(created, 55, "one audit event per stored report");
     assert!(summary.events >= 55);
+}
+
+/// Scale data: a copy holds its template's history, moved in time and re-pointed at its own
+/// reporter, text and lead agency; it is searchable, audited on the chain, and reports filed
+/// afterwards get fresh ids.
+pub async fn copies_carry_their_templates_history<H: Harness>(h: &H) {
+    let store = h.store();
+    let store = store.as_ref();
+    seed(store).await;
+    let mut rng = StdRng::seed_from_u64(44);
+    let created = store
+        .create_report(&new_report(
+            &mut rng,
+            "Jalan provinsi berlubang",
+            Some("+6281111111111"),
+            t0(),
+        ))
+        .await
+        .unwrap();
+    let id = created.id;
+    let op = user_actor(1, Role::Operator, None);
+    let pemda = user_actor(3, Role::Petugas, Some("pemda-33-74"));
+    let v = step(
+        store,
+        id,
+        &op,
+        Command::Dispatch {
+            targets: vec![
+                DispatchTarget {
+                    agency_id: "dpu-bmck".into(),
+                    role: AssignmentRole::Utama,
+                },
+                DispatchTarget {
+                    agency_id: "pemda-33-74".into(),
+                    role: AssignmentRole::Pendukung,
+                },
+            ],
+            note: Some("Mohon ditindaklanjuti".into()),
+            note_public: false,
+        },
+        t0() + TimeDelta::minutes(30),
+    )
+    .await;
+    let a_pemda = v.assignments[1].id;
+    let template = step(
+        store,
+        id,
+        &pemda,
+        Command::ReturnNotAuthority {
+            assignment_id: a_pemda,
+            reason: "Ruas jalan provinsi".into(),
+        },
+        t0() + TimeDelta::hours(3),
+    )
+    .await;
+
+    let shift = -TimeDelta::weeks(30);
+    let copy = |n: u64, lead: Option<(&str, &str)>| ReportCopy {
+        template_id: id,
+        shift,
+        tracking_id: TrackingId::generate("LG", &mut StdRng::seed_from_u64(1000 + n)),
+        secret_hash: SecretToken::generate(&mut StdRng::seed_from_u64(n)).hash(),
+        title: format!("Puskesmas kekurangan obat {n}"),
+        body: "Stok obat hipertensi di puskesmas kosong sejak sebulan.".into(),
+        region_code: Some("33.74.01.1001".into()),
+        category: Some("kesehatan".into()),
+        lead: lead.map(|(a, b)| (a.to_string(), b.to_string())),
+        reporter: Some(("Budi Santoso".into(), format!("+62859000000{n:02}"))),
+    };
+    let copies = vec![copy(1, Some(("dpu-bmck", "dinkes"))), copy(2, None)];
+    assert_eq!(store.copy_reports(&copies).await.unwrap(), 2);
+    assert_eq!(store.count_reports().await.unwrap(), 3);
+
+    let record = store
+        .report_by_tracking_id(&copies[0].tracking_id)
+        .await
+        .unwrap()
+        .expect("the copy is found by its tracking ID");
+    let original = store.report(id).await.unwrap().unwrap();
+    assert_ne!(record.id, id);
+    assert_eq!(record.title, "Puskesmas kekurangan obat 1");
+    assert_eq!(record.category.as_deref(), Some("kesehatan"));
+    assert_eq!(record.status, original.status);
+    assert_eq!(record.created_at, original.created_at + shift);
+    // Its own reporter, never the template's.
+    let reporter = record.reporter.clone().expect("a reporter");
+    assert_ne!(Some(reporter.id), original.reporter.as_ref().map(|r| r.id));
+    assert_eq!(reporter.phone.as_deref(), Some("+6285900000001"));
+    assert_eq!(reporter.nik, None);
+
+    // The same state, moved in time, with the lead agency swapped.
+    let moved = |c: &tanggap_domain::clock::Clock| tanggap_domain::clock::Clock {
+        started_at: c.started_at + shift,
+        running_since: c.running_since.map(|t| t + shift),
+        due_at: c.due_at.map(|t| t + shift),
+        stopped_at: c.stopped_at.map(|t| t + shift),
+        next_fire_at: c
+            .next_fire_at
+            .filter(|_| c.stopped_at.is_none())
+            .map(|t| t + shift),
+        ..c.clone()
+    };
+    let got = sorted(store.report_view(record.id).await.unwrap().unwrap());
+    assert_eq!(got.status, template.status);
+    assert_eq!(got.version, template.version);
+    assert_eq!(
+        got.clocks,
+        template.clocks.iter().map(moved).collect::<Vec<_>>()
+    );
+    assert_eq!(got.assignments.len(), template.assignments.len());
+    for (g, t) in got.assignments.iter().zip(&template.assignments) {
+        let agency = if t.agency_id == "dpu-bmck" {
+            "dinkes"
+        } else {
+            t.agency_id.as_str()
+        };
+        assert_eq!(g.agency_id, agency);
+        assert_eq!(
+            (g.role, g.stage, g.responded),
+            (t.role, t.stage, t.responded)
+        );
+        assert_eq!(g.clocks, t.clocks.iter().map(moved).collect::<Vec<_>>());
+        assert!(!template.assignments.iter().any(|x| x.id == g.id));
+    }
+    let (tl, cl) = (
+        store.activities(id).await.unwrap(),
+        store.activities(record.id).await.unwrap(),
+    );
+    assert_eq!(tl.len(), cl.len());
+    for (t, c) in tl.iter().zip(&cl) {
+        assert_eq!((c.kind, c.stage, c.audience), (t.kind, t.stage, t.audience));
+        assert_eq!(c.created_at, t.created_at + shift);
+        assert_eq!(c.report_id, record.id);
+    }
+    let (to, co) = (
+        store.report_obligations(id).await.unwrap(),
+        store.report_obligations(record.id).await.unwrap(),
+    );
+    assert_eq!(to.len(), co.len());
+    for (t, c) in to.iter().zip(&co) {
+        assert_eq!(c.tracking_id, copies[0].tracking_id);
+        assert_eq!(c.started_at, t.started_at + shift);
+        assert_eq!(c.due_at, t.due_at + shift);
+        assert_eq!(c.responded_at, t.responded_at.map(|x| x + shift));
+        assert_eq!(c.cancelled_at, t.cancelled_at.map(|x| x + shift));
+    }
+    // Without a new lead the template's agencies stay.
+    let second = store
+        .report_by_tracking_id(&copies[1].tracking_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let agencies: Vec<String> = store
+        .assignments(second.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.agency_id)
+        .collect();
+    assert_eq!(agencies, ["dpu-bmck", "pemda-33-74"]);
+
+    // Audited like the template, on the one chain.
+    let (ta, ca) = (
+        store
+            .audit_for_object("report", &id.to_string())
+            .await
+            .unwrap(),
+        store
+            .audit_for_object("report", &record.id.to_string())
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        ca.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+        ta.iter().map(|e| e.action.as_str()).collect::<Vec<_>>()
+    );
+    assert!(
+        ca.iter()
+            .zip(&ta)
+            .all(|(c, t)| c.occurred_at == t.occurred_at + shift)
+    );
+    verify_audit_chain(store).await.unwrap();
+
+    // Searchable by its own words.
+    let found = store
+        .list_reports(&ReportFilter {
+            text: Some("puskesmas".into()),
+            limit: 10,
+            ..ReportFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(found.total, 2);
+
+    // What comes after gets fresh ids.
+    let later = store
+        .create_report(&new_report(
+            &mut rng,
+            "Laporan sesudahnya",
+            Some("+6281222222222"),
+            t0(),
+        ))
+        .await
+        .unwrap();
+    assert!(later.id > second.id);
+    assert_eq!(store.copy_reports(&[copy(3, None)]).await.unwrap(), 1);
+    assert_eq!(store.count_reports().await.unwrap(), 5);
+    verify_audit_chain(store).await.unwrap();
 }
 
 pub async fn queues_and_obligations<H: Harness>(h: &H) {

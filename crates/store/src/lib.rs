@@ -14,6 +14,7 @@
 //! in [`redact`].
 
 mod connectors;
+mod copies;
 mod error;
 mod inbound;
 mod scheduler;
@@ -26,6 +27,7 @@ pub mod redact;
 pub mod tally;
 
 pub use connectors::*;
+pub use copies::*;
 pub use error::{Result, StoreError};
 pub use inbound::*;
 pub use scheduler::*;
@@ -230,6 +232,9 @@ pub trait Store: Send + Sync + 'static {
     /// attachment as it is now.
     async fn review_attachment(&self, review: &AttachmentReview) -> Result<AttachmentRecord>;
     async fn count_reports(&self) -> Result<u64>;
+    /// Scale data (`tanggap demo --reports N`, benchmarks): write `copies` of existing reports
+    /// with every row they own, in one transaction (module `copies` of this crate). Returns how many were written.
+    async fn copy_reports(&self, copies: &[ReportCopy]) -> Result<u64>;
 
     // ----- personal data (UU 27/2022) -------------------------------------------------------
 

@@ -50,7 +50,7 @@ enum Command {
     /// Load the Central Java reference data (regions, agencies, categories, holidays).
     Seed,
     /// Load the reference data, demo logins for every role and demo reports in every state.
-    Demo,
+    Demo(DemoArgs),
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -72,6 +72,15 @@ enum Command {
     /// Agencies handled in their own systems: forward their reports there and follow them.
     #[command(subcommand)]
     Connector(ConnectorCommand),
+}
+
+#[derive(Debug, Args)]
+struct DemoArgs {
+    /// Then add this many reports for measuring at scale: copies of the demo reports with their
+    /// whole history, spread over three years, each with its own tracking ID, reporter, place
+    /// and text (e.g. `--reports 1000000`).
+    #[arg(long, value_name = "N")]
+    reports: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -347,11 +356,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 c.regions, c.agencies, c.categories, c.holidays
             );
         }
-        Command::Demo => {
+        Command::Demo(args) => {
             init_logging(&config, "warn");
             let svc = services(&config, open_store(&config).await?, Arc::new(SystemClock));
             svc.seed_reference_data().await?;
             load_demo(&svc).await?;
+            if let Some(n) = args.reports {
+                load_scale(&svc, n).await?;
+            }
         }
         Command::User(UserCommand::Add(a)) => {
             init_logging(&config, "warn");
@@ -673,6 +685,30 @@ fn generate_password() -> String {
     (0..16)
         .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
         .collect()
+}
+
+async fn load_scale(svc: &tanggap_service::Services, n: u64) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let mut last_line = std::time::Instant::now();
+    let written = svc
+        .load_scale(n, |p| {
+            if last_line.elapsed().as_secs() >= 10 || p.written == p.total {
+                last_line = std::time::Instant::now();
+                let secs = started.elapsed().as_secs_f64();
+                eprintln!(
+                    "{} of {} reports copied ({:.0}/s)",
+                    p.written,
+                    p.total,
+                    p.written as f64 / secs.max(0.001)
+                );
+            }
+        })
+        .await?;
+    println!(
+        "Added {written} reports (copies of the demo reports over three years) in {:.1} s.",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 async fn load_demo(svc: &tanggap_service::Services) -> anyhow::Result<()> {
