@@ -80,13 +80,17 @@ impl Services {
             ..Default::default()
         };
         let page = self.store.list_reports(&filter).await?;
+        let ids: Vec<i64> = page.items.iter().map(|r| r.id).collect();
+        let mut views: HashMap<i64, tanggap_domain::workflow::ReportView> = self
+            .store
+            .report_views(&ids)
+            .await?
+            .into_iter()
+            .map(|v| (v.id, v))
+            .collect();
         let mut rows = Vec::new();
         for mut r in page.items {
-            let next = self
-                .store
-                .report_view(r.id)
-                .await?
-                .and_then(|v| nearest_deadline(&v));
+            let next = views.remove(&r.id).and_then(|v| nearest_deadline(&v));
             r.reporter = None;
             rows.push(DeskRow {
                 report: r,

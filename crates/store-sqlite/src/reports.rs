@@ -396,65 +396,93 @@ pub(crate) async fn report_view(
     conn: &mut SqliteConnection,
     id: i64,
 ) -> Result<Option<ReportView>> {
-    let Some(row) = sqlx::query("SELECT * FROM reports WHERE id = ?")
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(db_err)?
-    else {
-        return Ok(None);
+    Ok(report_views(conn, &[id]).await?.pop())
+}
+
+/// The views of `ids` that exist, in the order of `ids`: three queries whatever their number.
+pub(crate) async fn report_views(
+    conn: &mut SqliteConnection,
+    ids: &[i64],
+) -> Result<Vec<ReportView>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let in_ids = |sql: &str| {
+        let mut qb = QueryBuilder::<Sqlite>::new(sql);
+        qb.push(" IN (");
+        let mut sep = qb.separated(", ");
+        for id in ids {
+            sep.push_bind(*id);
+        }
+        qb.push(")");
+        qb
     };
-    let fields = ReportFields {
-        kind: code(&row, "kind", ReportKind::parse)?,
-        title: get(&row, "title")?,
-        body: get(&row, "body")?,
-        category: get(&row, "category")?,
-        region_code: get(&row, "region_code")?,
-        address: get(&row, "address")?,
-        visibility: Visibility {
-            anonim: get(&row, "anonim")?,
-            rahasia: get(&row, "rahasia")?,
-        },
-        needs_field_check: get(&row, "needs_field_check")?,
-    };
-    let mut clocks: HashMap<i64, Vec<Clock>> = HashMap::new();
-    for c in sqlx::query("SELECT * FROM clocks WHERE report_id = ? ORDER BY assignment_id, kind")
-        .bind(id)
+    let mut clocks: HashMap<(i64, i64), Vec<Clock>> = HashMap::new();
+    for c in in_ids("SELECT * FROM clocks WHERE report_id")
+        .push(" ORDER BY report_id, assignment_id, kind")
+        .build()
         .fetch_all(&mut *conn)
         .await
         .map_err(db_err)?
     {
         clocks
-            .entry(get(&c, "assignment_id")?)
+            .entry((get(&c, "report_id")?, get(&c, "assignment_id")?))
             .or_default()
             .push(clock_from_row(&c)?);
     }
-    let mut assignments = Vec::new();
-    for a in sqlx::query("SELECT * FROM assignments WHERE report_id = ? ORDER BY id")
-        .bind(id)
+    let mut assignments: HashMap<i64, Vec<AssignmentView>> = HashMap::new();
+    for a in in_ids("SELECT * FROM assignments WHERE report_id")
+        .push(" ORDER BY id")
+        .build()
         .fetch_all(&mut *conn)
         .await
         .map_err(db_err)?
     {
-        let aid: i64 = get(&a, "id")?;
-        assignments.push(AssignmentView {
+        let (aid, rid): (i64, i64) = (get(&a, "id")?, get(&a, "report_id")?);
+        assignments.entry(rid).or_default().push(AssignmentView {
             id: aid,
             agency_id: get(&a, "agency_id")?,
             role: code(&a, "role", AssignmentRole::parse)?,
             stage: code(&a, "stage", Stage::parse)?,
             responded: get(&a, "responded")?,
-            clocks: clocks.remove(&aid).unwrap_or_default(),
+            clocks: clocks.remove(&(rid, aid)).unwrap_or_default(),
         });
     }
-    Ok(Some(ReportView {
-        id,
-        status: code(&row, "status", ReportStatus::parse)?,
-        status_before_wait: code_opt(&row, "status_before_wait", ReportStatus::parse)?,
-        fields,
-        assignments,
-        clocks: clocks.remove(&0).unwrap_or_default(),
-        version: get(&row, "version")?,
-    }))
+    let mut views: HashMap<i64, ReportView> = HashMap::new();
+    for row in in_ids("SELECT * FROM reports WHERE id")
+        .build()
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db_err)?
+    {
+        let id: i64 = get(&row, "id")?;
+        let fields = ReportFields {
+            kind: code(&row, "kind", ReportKind::parse)?,
+            title: get(&row, "title")?,
+            body: get(&row, "body")?,
+            category: get(&row, "category")?,
+            region_code: get(&row, "region_code")?,
+            address: get(&row, "address")?,
+            visibility: Visibility {
+                anonim: get(&row, "anonim")?,
+                rahasia: get(&row, "rahasia")?,
+            },
+            needs_field_check: get(&row, "needs_field_check")?,
+        };
+        views.insert(
+            id,
+            ReportView {
+                id,
+                status: code(&row, "status", ReportStatus::parse)?,
+                status_before_wait: code_opt(&row, "status_before_wait", ReportStatus::parse)?,
+                fields,
+                assignments: assignments.remove(&id).unwrap_or_default(),
+                clocks: clocks.remove(&(id, 0)).unwrap_or_default(),
+                version: get(&row, "version")?,
+            },
+        );
+    }
+    Ok(ids.iter().filter_map(|id| views.remove(id)).collect())
 }
 
 pub(crate) async fn apply_events(w: &Writer, change: ReportChange) -> Result<Applied> {
@@ -915,8 +943,28 @@ pub(crate) async fn list_reports(
     pool: &SqlitePool,
     f: &ReportFilter,
 ) -> Result<Page<ReportRecord>> {
-    let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM reports r");
-    push_filters(&mut count, f);
+    let mut count = if f.by_status_only() {
+        // Kept per status by migration 0017's triggers.
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM report_counts WHERE 1 = 1",
+        );
+        if !f.statuses.is_empty() {
+            qb.push(" AND status IN (");
+            let mut sep = qb.separated(", ");
+            for s in &f.statuses {
+                sep.push_bind(s.as_str());
+            }
+            qb.push(")");
+        }
+        if f.public_only {
+            qb.push(" AND rahasia = 0");
+        }
+        qb
+    } else {
+        let mut qb = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM reports r");
+        push_filters(&mut qb, f);
+        qb
+    };
     let total: i64 = count
         .build_query_scalar()
         .fetch_one(pool)

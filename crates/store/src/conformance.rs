@@ -52,6 +52,7 @@ macro_rules! conformance_tests {
             concurrent_submissions_all_land_in_one_chain,
             a_failing_submission_does_not_take_others_with_it,
             copies_carry_their_templates_history,
+            status_totals_follow_every_change,
             queues_and_obligations,
             obligations_keep_every_cycle_and_heads_their_history,
             reporter_updates_and_job_cursors,
@@ -1892,6 +1893,14 @@ pub async fn copies_carry_their_templates_history<H: Harness>(h: &H) {
         ..c.clone()
     };
     let got = sorted(store.report_view(record.id).await.unwrap().unwrap());
+    // Several views in one read, as one by one, in the order asked, missing ones left out.
+    let both = store
+        .report_views(&[record.id, i64::MAX, id])
+        .await
+        .unwrap();
+    assert_eq!(both.len(), 2);
+    assert_eq!(sorted(both[0].clone()), got);
+    assert_eq!(sorted(both[1].clone()), template);
     assert_eq!(got.status, template.status);
     assert_eq!(got.version, template.version);
     assert_eq!(
@@ -1997,6 +2006,88 @@ pub async fn copies_carry_their_templates_history<H: Harness>(h: &H) {
     assert_eq!(store.copy_reports(&[copy(3, None)]).await.unwrap(), 1);
     assert_eq!(store.count_reports().await.unwrap(), 5);
     verify_audit_chain(store).await.unwrap();
+}
+
+/// A listing by status alone takes its total from the per-status counts the store keeps; they
+/// agree with counting the reports after submissions, changes, confidential reports and copies.
+pub async fn status_totals_follow_every_change<H: Harness>(h: &H) {
+    let store = h.store();
+    let store = store.as_ref();
+    seed(store).await;
+    let mut ids = dispatched_reports(store, 3, 71).await;
+    let mut rng = StdRng::seed_from_u64(72);
+    for i in 0..4 {
+        let mut r = new_report(&mut rng, &format!("Rahasia {i}"), None, t0());
+        if i % 2 == 0 {
+            r.visibility = Visibility {
+                anonim: false,
+                rahasia: true,
+            };
+        }
+        ids.push(store.create_report(&r).await.unwrap().id);
+    }
+    let op = user_actor(1, Role::Operator, None);
+    step(
+        store,
+        ids[3],
+        &op,
+        Command::Archive {
+            reason: "Bukan pengaduan".into(),
+        },
+        t0() + TimeDelta::hours(1),
+    )
+    .await;
+    let copy = ReportCopy {
+        template_id: ids[0],
+        shift: -TimeDelta::weeks(2),
+        tracking_id: TrackingId::generate("LG", &mut rng),
+        secret_hash: "0".repeat(64),
+        title: "Salinan".into(),
+        body: "Salinan laporan untuk uji skala.".into(),
+        region_code: None,
+        category: None,
+        lead: None,
+        reporter: None,
+    };
+    store.copy_reports(&[copy]).await.unwrap();
+    let long_ago = t0() - TimeDelta::days(36_500);
+    for public_only in [false, true] {
+        for statuses in [
+            vec![],
+            vec![ReportStatus::Baru],
+            vec![ReportStatus::Didisposisikan, ReportStatus::Diarsipkan],
+            vec![ReportStatus::Ditutup],
+        ] {
+            let kept = ReportFilter {
+                statuses: statuses.clone(),
+                public_only,
+                limit: 1,
+                ..ReportFilter::default()
+            };
+            assert!(kept.by_status_only());
+            let counted = ReportFilter {
+                created_from: Some(long_ago),
+                ..kept.clone()
+            };
+            assert!(!counted.by_status_only());
+            let (a, b) = (
+                store.list_reports(&kept).await.unwrap().total,
+                store.list_reports(&counted).await.unwrap().total,
+            );
+            assert_eq!(a, b, "{statuses:?} public_only={public_only}");
+        }
+    }
+    assert_eq!(
+        store
+            .list_reports(&ReportFilter {
+                limit: 1,
+                ..ReportFilter::default()
+            })
+            .await
+            .unwrap()
+            .total,
+        8
+    );
 }
 
 pub async fn queues_and_obligations<H: Harness>(h: &H) {

@@ -215,6 +215,8 @@ pub trait Store: Send + Sync + 'static {
     async fn report_view(&self, id: i64) -> Result<Option<ReportView>>;
     /// Persist events decided on `change.expected_version`. If the report has moved on since,
     /// nothing is written and [`StoreError::VersionConflict`] is returned.
+    /// The views of `ids` that exist, in the order given (the desk's queue: one read for a page).
+    async fn report_views(&self, ids: &[i64]) -> Result<Vec<ReportView>>;
     async fn apply_events(&self, change: &ReportChange) -> Result<Applied>;
     async fn list_reports(&self, filter: &ReportFilter) -> Result<Page<ReportRecord>>;
     /// The reports `filter` matches (its limit, offset and order ignored), counted by status,

@@ -464,6 +464,44 @@ pub struct ReportFilter {
     pub offset: u32,
 }
 
+impl ReportFilter {
+    /// Filters on status (and confidentiality) only: its total is kept per status by the
+    /// stores (`report_counts`) instead of counted.
+    pub fn by_status_only(&self) -> bool {
+        let ReportFilter {
+            statuses: _,
+            stage,
+            agency_ids,
+            category,
+            categories,
+            region,
+            channel,
+            kind,
+            created_from,
+            created_to,
+            overdue_at,
+            text,
+            public_only: _,
+            reporter_id,
+            order: _,
+            limit: _,
+            offset: _,
+        } = self;
+        stage.is_none()
+            && agency_ids.is_none()
+            && category.is_none()
+            && categories.is_empty()
+            && region.is_none()
+            && channel.is_none()
+            && kind.is_none()
+            && created_from.is_none()
+            && created_to.is_none()
+            && overdue_at.is_none()
+            && text.is_none()
+            && reporter_id.is_none()
+    }
+}
+
 /// How many reports matching a filter share a status, a category and a kabupaten/kota.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReportCount {
