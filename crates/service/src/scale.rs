@@ -200,13 +200,16 @@ fn complaints() -> Result<Vec<Complaint>> {
         .collect()
 }
 
-/// Village codes by kabupaten/kota code (`33.22`), and all of them under `33`.
+/// Village codes (desa and kelurahan) by kabupaten/kota code (`33.22`), and all of them under `33`.
 fn villages() -> Result<HashMap<String, Vec<String>>> {
     let regions = crate::reference::jateng()
         .map_err(|e| ServiceError::Internal(e.to_string()))?
         .regions;
     let mut by: HashMap<String, Vec<String>> = HashMap::new();
-    for r in regions.iter().filter(|r| r.level == RegionLevel::Desa) {
+    for r in regions
+        .iter()
+        .filter(|r| matches!(r.level, RegionLevel::Desa | RegionLevel::Kelurahan))
+    {
         if let Some(kab) = Region::kabupaten_kota_code(&r.code) {
             by.entry(kab).or_default().push(r.code.clone());
         }

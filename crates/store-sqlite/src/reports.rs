@@ -972,9 +972,23 @@ pub(crate) async fn list_reports(
         .map_err(db_err)?;
     let mut qb = QueryBuilder::<Sqlite>::new(REPORT_SELECT);
     push_filters(&mut qb, f);
-    qb.push(match f.order {
-        ReportOrder::NewestFirst => " ORDER BY r.created_at DESC, r.id DESC",
-        ReportOrder::OldestFirst => " ORDER BY r.created_at, r.id",
+    // Reports in the statuses still being handled are few (a few percent of a database of
+    // years); walking the time index to find them read every closed report first (0.7 s at a
+    // million). `+` keeps SQLite off the time index for those, so it reads the status index and
+    // sorts the few; a listing of closed, archived or duplicate reports (most of the database)
+    // still walks the time index and stops at the page's end.
+    let few = !f.statuses.is_empty()
+        && f.statuses.iter().all(|s| {
+            !matches!(
+                s,
+                ReportStatus::Ditutup | ReportStatus::Diarsipkan | ReportStatus::Duplikat
+            )
+        });
+    qb.push(match (f.order, few) {
+        (ReportOrder::NewestFirst, false) => " ORDER BY r.created_at DESC, r.id DESC",
+        (ReportOrder::OldestFirst, false) => " ORDER BY r.created_at, r.id",
+        (ReportOrder::NewestFirst, true) => " ORDER BY +r.created_at DESC, r.id DESC",
+        (ReportOrder::OldestFirst, true) => " ORDER BY +r.created_at, r.id",
     });
     qb.push(" LIMIT ")
         .push_bind(i64::from(f.limit.clamp(1, 500)));
@@ -1247,6 +1261,9 @@ pub(crate) mod sql {
     pub(crate) const INSERT_AUDIT_EVENT: &str = "INSERT INTO audit_events (seq, occurred_at, actor, action, object_type, object_id, before_json, after_json, prev_hash, hash)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     pub(crate) const UPSERT_AUDIT_HEAD: &str = "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash";
+    /// `CROSS JOIN` keeps the pending list as the outer loop: with a plain join, on a database
+    /// of a million reports the planner walked every report to find the few pending (2 s a
+    /// commit).
     pub(crate) const INDEX_PENDING_REPORTS: &str = "INSERT INTO reports_fts (rowid, title, body)
-         SELECT r.id, r.title, r.body FROM reports_fts_pending p JOIN reports r ON r.id = p.report_id";
+         SELECT r.id, r.title, r.body FROM reports_fts_pending p CROSS JOIN reports r ON r.id = p.report_id";
 }

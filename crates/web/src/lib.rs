@@ -53,6 +53,8 @@ pub struct AppState {
     pub map: Option<ui::map::TileSource>,
     /// The public dashboard's rendered pages, kept for a minute.
     pub statistik: Arc<ui::statistik::PageCache>,
+    /// The home page's public lists and totals by kabupaten/kota (`""`: the province).
+    pub home: Arc<ui::memo::Memo<String, ui::citizen::HomeData>>,
     pub open311: Arc<Open311Config>,
 }
 
@@ -118,6 +120,7 @@ impl AppState {
                 source
             }),
             statistik: Arc::default(),
+            home: Arc::default(),
             open311: Arc::new(config.open311.clone()),
         }
     }

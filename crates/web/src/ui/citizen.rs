@@ -44,6 +44,16 @@ pub struct HomeQuery {
     wilayah: Option<String>,
 }
 
+/// The home page's public lists and totals, the same for every visitor of one place.
+#[derive(Clone)]
+pub struct HomeData {
+    recent: Vec<tanggap_service::RecentReport>,
+    total: u64,
+    done: u64,
+    c: tanggap_service::compliance::Compliance,
+    days: i64,
+}
+
 /// How many recent public reports the home page lists.
 const RECENT_ON_HOME: u32 = 10;
 
@@ -70,12 +80,55 @@ pub async fn home(ui: Ui, Query(q): Query<HomeQuery>) -> UiResult {
         .wilayah
         .filter(|w| kabkota.iter().any(|k| &k.code == w))
         .unwrap_or_default();
-    let recent = ui
+    // The same for every visitor: drawn once a minute per place (see `memo`).
+    let HomeData {
+        recent,
+        total,
+        done,
+        c,
+        days,
+    } = ui
         .state
-        .services
-        .recent_public_reports(Some(&wilayah), RECENT_ON_HOME)
-        .await
-        .map_err(err)?;
+        .home
+        .get_or_draw(wilayah.clone(), ui.tr.now, async {
+            let err = |e: tanggap_service::ServiceError| ui.api_error(e.into());
+            let recent = ui
+                .state
+                .services
+                .recent_public_reports(Some(&wilayah), RECENT_ON_HOME)
+                .await
+                .map_err(err)?;
+            let (total, done) = ui.state.services.public_counts().await.map_err(err)?;
+            let days = 90;
+            let today = ui.tr.now.with_timezone(&ui.tr.tz).date_naive();
+            let period = Period {
+                from: today
+                    .checked_sub_days(chrono::Days::new(days as u64 - 1))
+                    .unwrap_or(today),
+                to: today,
+            };
+            let mut c = ui
+                .state
+                .services
+                .public_compliance(period)
+                .await
+                .map_err(err)?;
+            c.agencies.sort_by(|a, b| {
+                b.figures
+                    .received
+                    .cmp(&a.figures.received)
+                    .then(a.name.cmp(&b.name))
+            });
+            c.agencies.truncate(15);
+            Ok(HomeData {
+                recent,
+                total,
+                done,
+                c,
+                days,
+            })
+        })
+        .await?;
     let map = ui.state.map.as_ref().and_then(|source| {
         let points: Vec<super::map::Point> = recent
             .iter()
@@ -90,33 +143,6 @@ pub async fn home(ui: Ui, Query(q): Query<HomeQuery>) -> UiResult {
             .collect();
         super::map::tile_map(source, &points)
     });
-    let (total, done) = ui
-        .state
-        .services
-        .public_counts()
-        .await
-        .map_err(|e| ui.api_error(e.into()))?;
-    let days = 90;
-    let today = ui.tr.now.with_timezone(&ui.tr.tz).date_naive();
-    let period = Period {
-        from: today
-            .checked_sub_days(chrono::Days::new(days as u64 - 1))
-            .unwrap_or(today),
-        to: today,
-    };
-    let mut c = ui
-        .state
-        .services
-        .public_compliance(period)
-        .await
-        .map_err(|e| ui.api_error(e.into()))?;
-    c.agencies.sort_by(|a, b| {
-        b.figures
-            .received
-            .cmp(&a.figures.received)
-            .then(a.name.cmp(&b.name))
-    });
-    c.agencies.truncate(15);
     let home = HomePage {
         l: ui.layout(ui.tr.s("Beranda", "Home")).await,
         total,

@@ -9,6 +9,7 @@ pub mod dashboards;
 pub mod digest;
 pub mod form;
 pub mod map;
+pub mod memo;
 pub mod notifications;
 pub mod privacy;
 pub mod rakor;

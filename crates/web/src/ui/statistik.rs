@@ -13,61 +13,14 @@ use axum::body::Bytes;
 use axum::extract::Query;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use chrono::{Datelike, NaiveDate, TimeDelta};
+use chrono::{Datelike, TimeDelta};
 use serde::Deserialize;
-use std::collections::HashMap;
-use std::sync::Mutex;
-use tanggap_domain::Timestamp;
 use tanggap_domain::compliance::{AgencyFigures, Period};
 use tanggap_service::ServiceError;
 use tanggap_service::statistics::{NamedCount, PublicStatistics};
 
-/// How long a rendered page is served from memory (and may be kept by caches).
-pub const CACHE_SECONDS: i64 = 60;
+pub use super::memo::{CACHE_SECONDS, PageCache};
 const CACHE_CONTROL: &str = "public, max-age=60";
-/// At most this many pages are kept (languages × periods asked for within a minute).
-const CACHE_ENTRIES: usize = 64;
-
-/// A page's key: the language's code, the period's first and last day.
-type PageKey = (&'static str, NaiveDate, NaiveDate);
-
-/// Rendered dashboards and open-data files by [`PageKey`] (a file's key names its format
-/// where a page's names its language), with when they were drawn (by the services' clock, so
-/// tests can move it).
-#[derive(Default)]
-pub struct PageCache {
-    pages: Mutex<HashMap<PageKey, (Timestamp, Bytes)>>,
-    /// One rendering at a time: when a page expires under load, one request draws it again
-    /// and the others wait for it instead of all drawing it at once.
-    rendering: tokio::sync::Mutex<()>,
-}
-
-impl PageCache {
-    fn get(&self, key: &PageKey, now: Timestamp) -> Option<Bytes> {
-        let pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
-        pages
-            .get(key)
-            .filter(|(at, _)| fresh(*at, now))
-            .map(|(_, html)| html.clone())
-    }
-
-    fn put(&self, key: PageKey, now: Timestamp, html: Bytes) {
-        let mut pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
-        if pages.len() >= CACHE_ENTRIES && !pages.contains_key(&key) {
-            pages.retain(|_, (at, _)| fresh(*at, now));
-            if pages.len() >= CACHE_ENTRIES
-                && let Some(oldest) = pages.iter().min_by_key(|(_, (at, _))| *at).map(|(k, _)| *k)
-            {
-                pages.remove(&oldest);
-            }
-        }
-        pages.insert(key, (now, html));
-    }
-}
-
-fn fresh(at: Timestamp, now: Timestamp) -> bool {
-    now >= at && now - at < TimeDelta::seconds(CACHE_SECONDS)
-}
 
 #[derive(Deserialize, Default)]
 pub struct PublicPeriodQuery {
@@ -158,44 +111,40 @@ pub(crate) fn quarter_choices(tr: &Tr, chosen: Option<&str>, count: usize) -> Ve
 pub async fn public_dashboard(ui: Ui, Query(q): Query<PublicPeriodQuery>) -> UiResult {
     let p = period(&ui, &q).await?;
     let key = (ui.tr.code(), p.from, p.to);
-    let now = ui.tr.now;
-    if let Some(html) = ui.state.statistik.get(&key, now) {
-        return Ok(cached(html));
-    }
-    let _rendering = ui.state.statistik.rendering.lock().await;
-    if let Some(html) = ui.state.statistik.get(&key, now) {
-        return Ok(cached(html));
-    }
-    let s = ui
+    let html = ui
         .state
-        .services
-        .public_statistics(p)
-        .await
-        .map_err(|e| ui.api_error(e.into()))?;
-    let chosen = p.quarter_name().filter(|_| q.kuartal.is_some());
-    let page = StatistikPage {
-        l: Layout {
-            tr: ui.tr,
-            user: None,
-            csrf: String::new(),
-            flash: None,
-            flash_error: None,
-            unread: 0,
-            title: ui
-                .tr
-                .s("Statistik pengaduan publik", "Public complaint statistics")
-                .into(),
-            path: ui.path.clone(),
-        },
-        choices: quarter_choices(&ui.tr, chosen.as_deref(), 4),
-        query: chosen.map_or_else(String::new, |c| format!("?kuartal={c}")),
-        s,
-    };
-    let html = Bytes::from(
-        page.render()
-            .map_err(|e| ui.api_error(ApiError::Internal(e.to_string())))?,
-    );
-    ui.state.statistik.put(key, now, html.clone());
+        .statistik
+        .get_or_draw(key, ui.tr.now, async {
+            let s = ui
+                .state
+                .services
+                .public_statistics(p)
+                .await
+                .map_err(|e| ui.api_error(e.into()))?;
+            let chosen = p.quarter_name().filter(|_| q.kuartal.is_some());
+            let page = StatistikPage {
+                l: Layout {
+                    tr: ui.tr,
+                    user: None,
+                    csrf: String::new(),
+                    flash: None,
+                    flash_error: None,
+                    unread: 0,
+                    title: ui
+                        .tr
+                        .s("Statistik pengaduan publik", "Public complaint statistics")
+                        .into(),
+                    path: ui.path.clone(),
+                },
+                choices: quarter_choices(&ui.tr, chosen.as_deref(), 4),
+                query: chosen.map_or_else(String::new, |c| format!("?kuartal={c}")),
+                s,
+            };
+            page.render()
+                .map(Bytes::from)
+                .map_err(|e| ui.api_error(ApiError::Internal(e.to_string())))
+        })
+        .await?;
     Ok(cached(html))
 }
 
@@ -228,34 +177,30 @@ pub async fn open_data_json(ui: Ui, Query(q): Query<PublicPeriodQuery>) -> UiRes
 async fn open_data(ui: &Ui, q: &PublicPeriodQuery, ext: &'static str) -> UiResult {
     let p = period(ui, q).await?;
     let key = (ext, p.from, p.to);
-    let cache = &ui.state.statistik;
-    let now = ui.tr.now;
     let content_type = if ext == "csv" {
         "text/csv; charset=utf-8"
     } else {
         "application/json"
     };
-    if let Some(body) = cache.get(&key, now) {
-        return Ok(download(body, content_type, &p, ext));
-    }
-    let _rendering = cache.rendering.lock().await;
-    if let Some(body) = cache.get(&key, now) {
-        return Ok(download(body, content_type, &p, ext));
-    }
-    let data = ui
+    let body = ui
         .state
-        .services
-        .open_data(p)
-        .await
-        .map_err(|e| ui.api_error(e.into()))?;
-    let body = if ext == "csv" {
-        crate::open_data::to_csv(&data).map_err(|e| e.to_string())
-    } else {
-        crate::open_data::to_json(&data).map_err(|e| e.to_string())
-    }
-    .map_err(|e| ui.api_error(ApiError::Internal(e)))?;
-    let body = Bytes::from(body);
-    cache.put(key, now, body.clone());
+        .statistik
+        .get_or_draw(key, ui.tr.now, async {
+            let data = ui
+                .state
+                .services
+                .open_data(p)
+                .await
+                .map_err(|e| ui.api_error(e.into()))?;
+            if ext == "csv" {
+                crate::open_data::to_csv(&data).map_err(|e| e.to_string())
+            } else {
+                crate::open_data::to_json(&data).map_err(|e| e.to_string())
+            }
+            .map(Bytes::from)
+            .map_err(|e| ui.api_error(ApiError::Internal(e)))
+        })
+        .await?;
     Ok(download(body, content_type, &p, ext))
 }
 
