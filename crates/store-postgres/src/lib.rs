@@ -392,7 +392,7 @@ impl Store for PgStore {
         reports::review_attachment(&self.pool, review).await
     }
     async fn copy_reports(&self, copies: &[ReportCopy]) -> Result<u64> {
-        let templates = copies::templates(&self.pool, copies).await?;
+        let templates = copy_templates(self, copies).await?;
         copies::copy_reports(&self.pool, copies, &templates).await
     }
     async fn count_reports(&self) -> Result<u64> {

@@ -3,61 +3,13 @@
 //! triggers derive the assignment figures, tallies and the search index from the copied facts as
 //! they did from the template's.
 
-use crate::audit;
 use crate::reports::sql;
 use crate::util::{db_err, us};
 use crate::writer::Writer;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use std::collections::HashMap;
 use tanggap_domain::audit::GENESIS_HASH;
-use tanggap_store::{
-    COPY_ROWS, CopyTemplate, IdCursor, IdRange, ReportCopy, Result, StoreError, plan, seal_copies,
-};
-
-/// What a batch's templates hold (read before the write transaction, from the read pool).
-pub(crate) async fn templates(
-    pool: &SqlitePool,
-    copies: &[ReportCopy],
-) -> Result<HashMap<i64, CopyTemplate>> {
-    let mut out = HashMap::new();
-    for c in copies {
-        if out.contains_key(&c.template_id) {
-            continue;
-        }
-        let id = c.template_id;
-        let row: Option<(String, Option<i64>)> =
-            sqlx::query_as("SELECT tracking_id, reporter_id FROM reports WHERE id = ?")
-                .bind(id)
-                .fetch_optional(pool)
-                .await
-                .map_err(db_err)?;
-        let (tracking_id, reporter) =
-            row.ok_or_else(|| StoreError::NotFound(format!("report {id}")))?;
-        let ids = |table: &str| {
-            let sql = format!("SELECT id FROM {table} WHERE report_id = ?");
-            async move {
-                sqlx::query_scalar::<_, i64>(&sql)
-                    .bind(id)
-                    .fetch_all(pool)
-                    .await
-                    .map_err(db_err)
-            }
-        };
-        out.insert(
-            id,
-            CopyTemplate {
-                report_id: id,
-                tracking_id,
-                has_reporter: reporter.is_some(),
-                assignments: IdRange::of(ids("assignments").await?),
-                activities: IdRange::of(ids("activities").await?),
-                messages: IdRange::of(ids("messages").await?),
-                audit: audit::for_object(pool, "report", &id.to_string()).await?,
-            },
-        );
-    }
-    Ok(out)
-}
+use tanggap_store::{COPY_ROWS, CopyTemplate, IdCursor, ReportCopy, Result, plan, seal_copies};
 
 pub(crate) async fn copy_reports(
     w: &Writer,

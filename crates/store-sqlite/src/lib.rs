@@ -412,7 +412,7 @@ impl Store for SqliteStore {
         reports::review_attachment(&self.writer, review.clone()).await
     }
     async fn copy_reports(&self, copies: &[ReportCopy]) -> Result<u64> {
-        let templates = copies::templates(&self.read, copies).await?;
+        let templates = copy_templates(self, copies).await?;
         copies::copy_reports(&self.writer, copies.to_vec(), templates).await
     }
     async fn count_reports(&self) -> Result<u64> {

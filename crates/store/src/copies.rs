@@ -127,6 +127,35 @@ impl IdCursor {
     }
 }
 
+/// What a batch's templates hold, read through the store's own reads (before the write).
+pub async fn copy_templates<S: crate::Store + ?Sized>(
+    store: &S,
+    copies: &[ReportCopy],
+) -> Result<HashMap<i64, CopyTemplate>> {
+    let mut out = HashMap::new();
+    for c in copies {
+        let id = c.template_id;
+        if out.contains_key(&id) {
+            continue;
+        }
+        let report = store
+            .report(id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("report {id}")))?;
+        let template = CopyTemplate {
+            report_id: id,
+            tracking_id: report.tracking_id.as_str().to_string(),
+            has_reporter: report.reporter.is_some(),
+            assignments: IdRange::of(store.assignments(id).await?.iter().map(|a| a.id)),
+            activities: IdRange::of(store.activities(id).await?.iter().map(|a| a.id)),
+            messages: IdRange::of(store.messages(id).await?.iter().map(|m| m.id)),
+            audit: store.audit_for_object("report", &id.to_string()).await?,
+        };
+        out.insert(id, template);
+    }
+    Ok(out)
+}
+
 /// A copy with its template and the ids its rows take.
 pub type Planned<'a> = (&'a ReportCopy, &'a CopyTemplate, CopyIds);
 
