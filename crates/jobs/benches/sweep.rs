@@ -300,6 +300,10 @@ async fn main() {
                 .execute(&mut conn)
                 .await
                 .unwrap();
+            sqlx::query("INSERT INTO reports_fts_open (rowid, title, body) SELECT r.id, r.title, r.body FROM reports_fts_pending p JOIN reports r ON r.id = p.report_id WHERE r.status NOT IN ('ditutup', 'diarsipkan', 'duplikat')")
+                .execute(&mut conn)
+                .await
+                .unwrap();
             sqlx::query("DELETE FROM reports_fts_pending")
                 .execute(&mut conn)
                 .await

@@ -62,7 +62,7 @@ pub struct TriageHelp {
 impl Services {
     /// The desk's worklist: reports in these statuses (all when empty), the nearest deadline
     /// first (overdue ones at the top), then those without a running deadline, oldest first.
-    /// The 100 oldest matching reports are read.
+    /// The [`DESK_PAGE`] oldest matching reports are read; the total counts every match.
     pub async fn desk_rows(
         &self,
         caller: &Caller,
@@ -76,7 +76,7 @@ impl Services {
             channel,
             text,
             order: ReportOrder::OldestFirst,
-            limit: 100,
+            limit: DESK_PAGE,
             ..Default::default()
         };
         let page = self.store.list_reports(&filter).await?;
@@ -160,23 +160,35 @@ impl Services {
             .collect();
         words.sort_by_key(|w| std::cmp::Reverse(w.len()));
         words.dedup();
+        if words.is_empty() {
+            return Ok(Vec::new());
+        }
+        // One search for any of the three longest words among the reports still being
+        // handled (their own search index: a few percent of all), newest first, not counted.
+        let f = ReportFilter {
+            statuses: ReportStatus::ALL
+                .iter()
+                .copied()
+                .filter(|s| {
+                    !matches!(
+                        s,
+                        ReportStatus::Ditutup | ReportStatus::Diarsipkan | ReportStatus::Duplikat
+                    )
+                })
+                .collect(),
+            region: Some(kab.to_string()),
+            text: Some(words.into_iter().take(3).collect::<Vec<_>>().join(" ")),
+            text_any_word: true,
+            created_from: Some(self.now() - TimeDelta::days(60)),
+            limit: 8,
+            skip_total: true,
+            ..Default::default()
+        };
         let mut found: Vec<ReportRecord> = Vec::new();
-        for w in words.into_iter().take(3) {
-            let f = ReportFilter {
-                region: Some(kab.to_string()),
-                text: Some(w.to_string()),
-                created_from: Some(self.now() - TimeDelta::days(60)),
-                limit: 5,
-                ..Default::default()
-            };
-            for mut r in self.store.list_reports(&f).await?.items {
-                if r.id != report.id
-                    && !matches!(r.status, ReportStatus::Duplikat | ReportStatus::Diarsipkan)
-                    && !found.iter().any(|x| x.id == r.id)
-                {
-                    r.reporter = None;
-                    found.push(r);
-                }
+        for mut r in self.store.list_reports(&f).await?.items {
+            if r.id != report.id {
+                r.reporter = None;
+                found.push(r);
             }
         }
         found.truncate(5);
@@ -351,6 +363,9 @@ pub fn due_today(
     }
     by_agency
 }
+
+/// How many reports the desk's queue shows at once (the most urgent of the oldest).
+pub const DESK_PAGE: u32 = 50;
 
 /// "Due within six hours" on the head's dashboard.
 pub const DUE_SOON: TimeDelta = TimeDelta::hours(6);

@@ -404,6 +404,7 @@ impl Services {
         self.public_report_list(ReportFilter {
             region: region.map(str::to_string).filter(|r| !r.is_empty()),
             limit: limit.clamp(1, 50),
+            skip_total: true,
             ..Default::default()
         })
         .await

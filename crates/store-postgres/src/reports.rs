@@ -951,6 +951,17 @@ fn push_filters<'a>(qb: &mut QueryBuilder<'a, Postgres>, f: &'a ReportFilter) {
     }
     if let Some(text) = &f.text {
         match search_text(text) {
+            Some(q) if f.text_any_word => {
+                // `websearch_to_tsquery` reads `or` between words; the words are letters and
+                // digits only, so nothing else in its syntax can appear.
+                let words: Vec<&str> = q
+                    .split(|c: char| !c.is_alphanumeric())
+                    .filter(|w| !w.is_empty())
+                    .collect();
+                qb.push(" AND r.search @@ websearch_to_tsquery('indonesian', ")
+                    .push_bind(words.join(" or "))
+                    .push(")");
+            }
             Some(q) => {
                 qb.push(" AND r.search @@ plainto_tsquery('indonesian', ")
                     .push_bind(q)
@@ -992,11 +1003,17 @@ pub(crate) async fn list_reports(pool: &PgPool, f: &ReportFilter) -> Result<Page
         push_filters(&mut qb, f);
         qb
     };
-    let total: i64 = count
-        .build_query_scalar()
-        .fetch_one(pool)
-        .await
-        .map_err(db_err)?;
+    let total: Option<i64> = if f.skip_total {
+        None
+    } else {
+        Some(
+            count
+                .build_query_scalar()
+                .fetch_one(pool)
+                .await
+                .map_err(db_err)?,
+        )
+    };
     let mut qb = QueryBuilder::<Postgres>::new(report_select());
     push_filters(&mut qb, f);
     qb.push(match f.order {
@@ -1014,10 +1031,8 @@ pub(crate) async fn list_reports(pool: &PgPool, f: &ReportFilter) -> Result<Page
         .iter()
         .map(report_from_row)
         .collect::<Result<Vec<_>>>()?;
-    Ok(Page {
-        items,
-        total: total as u64,
-    })
+    let total = total.map_or(items.len() as u64, |n| n as u64);
+    Ok(Page { items, total })
 }
 
 pub(crate) async fn report_counts(pool: &PgPool, f: &ReportFilter) -> Result<Vec<ReportCount>> {

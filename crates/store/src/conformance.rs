@@ -53,6 +53,7 @@ macro_rules! conformance_tests {
             a_failing_submission_does_not_take_others_with_it,
             copies_carry_their_templates_history,
             status_totals_follow_every_change,
+            listings_agree_however_they_are_found,
             queues_and_obligations,
             obligations_keep_every_cycle_and_heads_their_history,
             reporter_updates_and_job_cursors,
@@ -2087,6 +2088,170 @@ pub async fn status_totals_follow_every_change<H: Harness>(h: &H) {
             .unwrap()
             .total,
         8
+    );
+}
+
+/// The listings find their reports through different indexes depending on the filters (see the
+/// stores' `list_reports`): every way gives the same reports, in order, with the same totals.
+pub async fn listings_agree_however_they_are_found<H: Harness>(h: &H) {
+    let store = h.store();
+    let store = store.as_ref();
+    seed(store).await;
+    let mut rng = StdRng::seed_from_u64(81);
+    let specs = [
+        ("Jembatan putus dekat pasar", Some("33.22.10"), Channel::Web),
+        (
+            "Sekolah memungut biaya seragam",
+            Some("33.74.01"),
+            Channel::Sms,
+        ),
+        (
+            "Jembatan retak di kelurahan",
+            Some("33.74.01.1001"),
+            Channel::Whatsapp,
+        ),
+        ("Lampu penerangan padam", None, Channel::Sms),
+        ("Jembatan kayu lapuk", Some("33.74"), Channel::Web),
+    ];
+    let mut ids = Vec::new();
+    for (i, (title, region, channel)) in specs.iter().enumerate() {
+        let mut r = new_report(&mut rng, title, None, t0() + TimeDelta::minutes(i as i64));
+        r.region_code = region.map(Into::into);
+        r.channel = *channel;
+        ids.push(store.create_report(&r).await.unwrap().id);
+    }
+    let op = user_actor(1, Role::Operator, None);
+    let archive = |at: Timestamp| {
+        (
+            Command::Archive {
+                reason: "Bukan pengaduan".into(),
+            },
+            at,
+        )
+    };
+    let (cmd, at) = archive(t0() + TimeDelta::hours(1));
+    step(store, ids[4], &op, cmd, at).await;
+    let list = |f: ReportFilter| async move {
+        let page = store.list_reports(&f).await.unwrap();
+        let got: Vec<i64> = page.items.iter().map(|r| r.id).collect();
+        (got, page.total)
+    };
+    let open = vec![ReportStatus::Baru, ReportStatus::DibukaKembali];
+    let text = |t: &str| Some(t.to_string());
+    let base = ReportFilter {
+        order: ReportOrder::OldestFirst,
+        limit: 50,
+        ..ReportFilter::default()
+    };
+    // Open statuses with a word: the open reports' index; the archived one is not found.
+    assert_eq!(
+        list(ReportFilter {
+            statuses: open.clone(),
+            text: text("jembatan"),
+            ..base.clone()
+        })
+        .await,
+        (vec![ids[0], ids[2]], 2)
+    );
+    // Any status: every report's index, counted by the index itself.
+    assert_eq!(
+        list(ReportFilter {
+            text: text("jembatan"),
+            ..base.clone()
+        })
+        .await,
+        (vec![ids[0], ids[2], ids[4]], 3)
+    );
+    assert_eq!(
+        list(ReportFilter {
+            text: text("jembatan sekolah"),
+            text_any_word: true,
+            ..base.clone()
+        })
+        .await,
+        (vec![ids[0], ids[1], ids[2], ids[4]], 4)
+    );
+    assert_eq!(
+        list(ReportFilter {
+            text: text("jembatan sekolah"),
+            ..base.clone()
+        })
+        .await,
+        (vec![], 0)
+    );
+    // A region and every region below it, never a longer code that merely starts the same.
+    assert_eq!(
+        list(ReportFilter {
+            region: text("33.74"),
+            ..base.clone()
+        })
+        .await,
+        (vec![ids[1], ids[2], ids[4]], 3)
+    );
+    assert_eq!(
+        list(ReportFilter {
+            region: text("33.74.01"),
+            ..base.clone()
+        })
+        .await,
+        (vec![ids[1], ids[2]], 2)
+    );
+    assert_eq!(
+        list(ReportFilter {
+            region: text("33.7"),
+            ..base.clone()
+        })
+        .await,
+        (vec![], 0)
+    );
+    // Several open statuses, by channel, paged: merged per status in time order.
+    assert_eq!(
+        list(ReportFilter {
+            statuses: open.clone(),
+            channel: Some(Channel::Sms),
+            ..base.clone()
+        })
+        .await,
+        (vec![ids[1], ids[3]], 2)
+    );
+    for (order, expect) in [
+        (ReportOrder::OldestFirst, ids[1]),
+        (ReportOrder::NewestFirst, ids[2]),
+    ] {
+        assert_eq!(
+            list(ReportFilter {
+                statuses: open.clone(),
+                order,
+                limit: 1,
+                offset: 1,
+                ..base.clone()
+            })
+            .await,
+            (vec![expect], 4)
+        );
+    }
+    // Not counted: the total is the page's length.
+    assert_eq!(
+        list(ReportFilter {
+            text: text("jembatan"),
+            limit: 1,
+            skip_total: true,
+            ..base.clone()
+        })
+        .await,
+        (vec![ids[0]], 1)
+    );
+    // A report leaving the open statuses leaves the open reports' search.
+    let (cmd, at) = archive(t0() + TimeDelta::hours(2));
+    step(store, ids[0], &op, cmd, at).await;
+    assert_eq!(
+        list(ReportFilter {
+            statuses: open.clone(),
+            text: text("jembatan"),
+            ..base.clone()
+        })
+        .await,
+        (vec![ids[2]], 1)
     );
 }
 

@@ -454,14 +454,19 @@ pub struct ReportFilter {
     pub created_to: Option<Timestamp>,
     /// Only reports with an assignment whose response or completion deadline is past at `now`.
     pub overdue_at: Option<Timestamp>,
-    /// Full-text search in title and body.
+    /// Full-text search in title and body: reports holding every word.
     pub text: Option<String>,
+    /// With `text`: reports holding any one of its words instead of all of them.
+    pub text_any_word: bool,
     /// Leave out confidential (`rahasia`) reports.
     pub public_only: bool,
     pub reporter_id: Option<i64>,
     pub order: ReportOrder,
     pub limit: u32,
     pub offset: u32,
+    /// The caller does not need the number of matches: `Page::total` is then the number of
+    /// items returned, and nothing is counted.
+    pub skip_total: bool,
 }
 
 impl ReportFilter {
@@ -481,11 +486,13 @@ impl ReportFilter {
             created_to,
             overdue_at,
             text,
+            text_any_word: _,
             public_only: _,
             reporter_id,
             order: _,
             limit: _,
             offset: _,
+            skip_total: _,
         } = self;
         stage.is_none()
             && agency_ids.is_none()

@@ -244,10 +244,18 @@ fn sqlite(rt: &tokio::runtime::Runtime, reports: &[NewReport], batch: usize) -> 
             rusqlite::params![seq, prev],
         )
         .unwrap();
-        // The full-text index, once per batch (migration 0016).
+        // The full-text indexes, once per batch (migrations 0016 and 0019: every report, and
+        // the ones still being handled).
         tx.execute(
             "INSERT INTO reports_fts (rowid, title, body)
              SELECT r.id, r.title, r.body FROM reports_fts_pending p JOIN reports r ON r.id = p.report_id",
+            [],
+        )
+        .unwrap();
+        tx.execute(
+            "INSERT INTO reports_fts_open (rowid, title, body)
+             SELECT r.id, r.title, r.body FROM reports_fts_pending p JOIN reports r ON r.id = p.report_id
+              WHERE r.status NOT IN ('ditutup', 'diarsipkan', 'duplikat')",
             [],
         )
         .unwrap();

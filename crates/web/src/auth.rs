@@ -35,10 +35,54 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 /// `tower-sessions` storage through the use cases: sessions live in our database, so several
 /// instances share them. Only a hash of the session id is stored. A session expires `idle` after
 /// its last save by Tanggap's own clock (the injected one), not the library's system time.
+///
+/// `tower-sessions` saves the session at every request to push its expiry back; a session
+/// whose data did not change and whose stored expiry is less than [`RESAVE_AFTER`] old is not
+/// written again (every staff page waited for a write and its fsync). A session may so end up
+/// to that long before `idle` has passed since the last request.
 #[derive(Clone)]
 pub struct StoreSessions {
     pub services: Arc<Services>,
     pub idle: std::time::Duration,
+    /// What this instance last stored per session (by id hash): its data and expiry.
+    pub saved: Arc<Mutex<std::collections::HashMap<String, (String, tanggap_store::Timestamp)>>>,
+}
+
+/// How far a session's expiry must move before it is written again with unchanged data.
+pub const RESAVE_AFTER: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
+/// Sessions remembered per instance before the expired ones are dropped from memory.
+const SAVED_KEPT: usize = 10_000;
+
+impl StoreSessions {
+    pub fn new(services: Arc<Services>, idle: std::time::Duration) -> Self {
+        StoreSessions {
+            services,
+            idle,
+            saved: Arc::default(),
+        }
+    }
+
+    /// Whether this save only pushes the expiry back by less than [`RESAVE_AFTER`].
+    fn unchanged(&self, id_hash: &str, data: &str, expires_at: tanggap_store::Timestamp) -> bool {
+        let saved = self.saved.lock().unwrap_or_else(|e| e.into_inner());
+        saved
+            .get(id_hash)
+            .is_some_and(|(d, at)| d == data && expires_at - *at < RESAVE_AFTER)
+    }
+
+    fn remember(&self, id_hash: String, data: String, expires_at: tanggap_store::Timestamp) {
+        let now = self.services.now();
+        let mut saved = self.saved.lock().unwrap_or_else(|e| e.into_inner());
+        if saved.len() >= SAVED_KEPT {
+            saved.retain(|_, (_, at)| *at > now);
+        }
+        saved.insert(id_hash, (data, expires_at));
+    }
+
+    fn forget(&self, id_hash: &str) {
+        let mut saved = self.saved.lock().unwrap_or_else(|e| e.into_inner());
+        saved.remove(id_hash);
+    }
 }
 
 impl std::fmt::Debug for StoreSessions {
@@ -75,15 +119,22 @@ impl SessionStore for StoreSessions {
             .map_err(|e| session_store::Error::Encode(e.to_string()))?;
         let user_id = record.data.get(SESSION_USER).and_then(|v| v.as_i64());
         let idle = chrono::TimeDelta::from_std(self.idle).unwrap_or(chrono::TimeDelta::hours(8));
+        let hash = id_hash(&record.id);
+        let expires_at = self.services.now() + idle;
+        if self.unchanged(&hash, &data, expires_at) {
+            return Ok(());
+        }
         self.services
             .save_session(&SessionRecord {
-                id_hash: id_hash(&record.id),
+                id_hash: hash.clone(),
                 user_id,
-                data,
-                expires_at: self.services.now() + idle,
+                data: data.clone(),
+                expires_at,
             })
             .await
-            .map_err(backend)
+            .map_err(backend)?;
+        self.remember(hash, data, expires_at);
+        Ok(())
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
@@ -105,10 +156,9 @@ impl SessionStore for StoreSessions {
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        self.services
-            .delete_session(&id_hash(id))
-            .await
-            .map_err(backend)
+        let hash = id_hash(id);
+        self.forget(&hash);
+        self.services.delete_session(&hash).await.map_err(backend)
     }
 }
 

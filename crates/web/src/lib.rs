@@ -53,8 +53,10 @@ pub struct AppState {
     pub map: Option<ui::map::TileSource>,
     /// The public dashboard's rendered pages, kept for a minute.
     pub statistik: Arc<ui::statistik::PageCache>,
-    /// The home page's public lists and totals by kabupaten/kota (`""`: the province).
+    /// The home page's list of recent public reports by kabupaten/kota (`""`: the province).
     pub home: Arc<ui::memo::Memo<String, ui::citizen::HomeData>>,
+    /// The home page's province-wide totals and agencies.
+    pub home_totals: Arc<ui::memo::Memo<(), ui::citizen::HomeTotals>>,
     pub open311: Arc<Open311Config>,
 }
 
@@ -121,6 +123,7 @@ impl AppState {
             }),
             statistik: Arc::default(),
             home: Arc::default(),
+            home_totals: Arc::default(),
             open311: Arc::new(config.open311.clone()),
         }
     }
@@ -130,10 +133,10 @@ pub fn router(state: AppState) -> Router {
     let secure = state.secure_cookies();
     let idle =
         time::Duration::seconds(i64::try_from(state.session_idle.as_secs()).unwrap_or(8 * 3600));
-    let sessions = SessionManagerLayer::new(auth::StoreSessions {
-        services: state.services.clone(),
-        idle: state.session_idle,
-    })
+    let sessions = SessionManagerLayer::new(auth::StoreSessions::new(
+        state.services.clone(),
+        state.session_idle,
+    ))
     .with_name("tanggap_session")
     .with_http_only(true)
     .with_secure(secure)

@@ -44,10 +44,17 @@ pub struct HomeQuery {
     wilayah: Option<String>,
 }
 
-/// The home page's public lists and totals, the same for every visitor of one place.
+/// The home page's list of recent public reports, the same for every visitor of one place.
 #[derive(Clone)]
 pub struct HomeData {
     recent: Vec<tanggap_service::RecentReport>,
+}
+
+/// The home page's province-wide totals and agencies, the same on every place's page (drawn
+/// once for all of them, apart from the places' lists: a province-wide drawing per place made
+/// the first visit of each kabupaten/kota wait for the province's figures again).
+#[derive(Clone)]
+pub struct HomeTotals {
     total: u64,
     done: u64,
     c: tanggap_service::compliance::Compliance,
@@ -81,13 +88,7 @@ pub async fn home(ui: Ui, Query(q): Query<HomeQuery>) -> UiResult {
         .filter(|w| kabkota.iter().any(|k| &k.code == w))
         .unwrap_or_default();
     // The same for every visitor: drawn once a minute per place (see `memo`).
-    let HomeData {
-        recent,
-        total,
-        done,
-        c,
-        days,
-    } = ui
+    let HomeData { recent } = ui
         .state
         .home
         .get_or_draw(wilayah.clone(), ui.tr.now, async {
@@ -98,6 +99,19 @@ pub async fn home(ui: Ui, Query(q): Query<HomeQuery>) -> UiResult {
                 .recent_public_reports(Some(&wilayah), RECENT_ON_HOME)
                 .await
                 .map_err(err)?;
+            Ok(HomeData { recent })
+        })
+        .await?;
+    let HomeTotals {
+        total,
+        done,
+        c,
+        days,
+    } = ui
+        .state
+        .home_totals
+        .get_or_draw((), ui.tr.now, async {
+            let err = |e: tanggap_service::ServiceError| ui.api_error(e.into());
             let (total, done) = ui.state.services.public_counts().await.map_err(err)?;
             let days = 90;
             let today = ui.tr.now.with_timezone(&ui.tr.tz).date_naive();
@@ -120,8 +134,7 @@ pub async fn home(ui: Ui, Query(q): Query<HomeQuery>) -> UiResult {
                     .then(a.name.cmp(&b.name))
             });
             c.agencies.truncate(15);
-            Ok(HomeData {
-                recent,
+            Ok(HomeTotals {
                 total,
                 done,
                 c,
