@@ -169,12 +169,7 @@ impl Services {
             statuses: ReportStatus::ALL
                 .iter()
                 .copied()
-                .filter(|s| {
-                    !matches!(
-                        s,
-                        ReportStatus::Ditutup | ReportStatus::Diarsipkan | ReportStatus::Duplikat
-                    )
-                })
+                .filter(|s| !s.is_terminal())
                 .collect(),
             region: Some(kab.to_string()),
             text: Some(words.into_iter().take(3).collect::<Vec<_>>().join(" ")),

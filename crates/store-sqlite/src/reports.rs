@@ -863,13 +863,7 @@ fn narrow_besides_text(f: &ReportFilter) -> bool {
 /// Only statuses that a report leaves (not closed, archived or duplicate): a few percent of
 /// a database of years.
 fn few_statuses(f: &ReportFilter) -> bool {
-    !f.statuses.is_empty()
-        && f.statuses.iter().all(|s| {
-            !matches!(
-                s,
-                ReportStatus::Ditutup | ReportStatus::Diarsipkan | ReportStatus::Duplikat
-            )
-        })
+    !f.statuses.is_empty() && f.statuses.iter().all(|s| !s.is_terminal())
 }
 
 /// What the filters are for: counting every match, or finding one page of them in order.

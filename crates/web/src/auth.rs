@@ -45,7 +45,7 @@ pub struct StoreSessions {
     pub services: Arc<Services>,
     pub idle: std::time::Duration,
     /// What this instance last stored per session (by id hash): its data and expiry.
-    pub saved: Arc<Mutex<std::collections::HashMap<String, (String, tanggap_store::Timestamp)>>>,
+    saved: Arc<Mutex<std::collections::HashMap<String, (String, tanggap_store::Timestamp)>>>,
 }
 
 /// How far a session's expiry must move before it is written again with unchanged data.
