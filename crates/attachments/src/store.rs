@@ -42,6 +42,24 @@ impl DiskStore {
         &self.root
     }
 
+    /// Whether files can be stored: the root is (or can be made) a directory, and a file can be
+    /// created, written and removed in it. For start-up and readiness checks, so that a data
+    /// directory that is a file, or full, or read-only, is found before a citizen uploads a photo.
+    pub fn check_writable(&self) -> io::Result<()> {
+        if self.root.exists() && !self.root.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::NotADirectory,
+                format!("{} is not a directory", self.root.display()),
+            ));
+        }
+        create_private_dir(&self.root)?;
+        let (path, mut file) = create_temp(&self.root, "ready")?;
+        let written = file.write_all(b"ok").and_then(|()| file.sync_all());
+        drop(file);
+        let removed = fs::remove_file(&path);
+        written.and(removed)
+    }
+
     /// Stores `file` and returns its key, `<first 2 hex>/<sha256>`.
     ///
     /// Does nothing but return the key when a file of that content is already stored. Fails
@@ -181,6 +199,26 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_writable_directory_passes_the_check_and_keeps_nothing_of_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = DiskStore::new(dir.path().join("attachments"));
+        store.check_writable().unwrap();
+        let left: Vec<_> = fs::read_dir(store.root()).unwrap().collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
+
+    #[test]
+    fn a_root_that_is_a_file_fails_the_check() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("attachments");
+        fs::write(&file, b"not a directory").unwrap();
+        let err = DiskStore::new(&file).check_writable().unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::NotADirectory);
+        let below = DiskStore::new(file.join("deeper")).check_writable();
+        assert!(below.is_err());
+    }
 
     #[test]
     fn key_validation() {

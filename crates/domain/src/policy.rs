@@ -106,6 +106,8 @@ permissions!(
     RecordRemoteUpdate = "record_remote_update",
     /// Set up and watch the connectors to agencies' own systems.
     ManageConnectors = "manage_connectors",
+    /// See how the system is doing: the outbox, the database pool, the writer's queue.
+    ViewOperations = "view_operations",
 );
 
 /// The table. A new permission must be placed here; there is no default.
@@ -135,7 +137,7 @@ pub fn allows(party: Party, p: Permission) -> bool {
         ViewCompliance => staff(&[Pimpinan, Auditor, Admin, Operator]) || party == Party::System,
         ManagePersonalData => staff(&[Operator, Admin]) || party == Party::System,
         ManageOutbox => staff(&[Admin, Operator]),
-        ManageConnectors => staff(&[Admin]) || party == Party::System,
+        ManageConnectors | ViewOperations => staff(&[Admin]) || party == Party::System,
     }
 }
 

@@ -99,11 +99,14 @@ impl Dispatcher {
                 .collect()
                 .await;
             for o in outcomes {
-                match o? {
+                let outcome = o?;
+                match outcome {
                     Outcome::Sent => report.sent += 1,
                     Outcome::Retried => report.retried += 1,
                     Outcome::Failed => report.failed += 1,
                 }
+                metrics::counter!("tanggap_notifications_total", "outcome" => outcome.as_str())
+                    .increment(1);
             }
             // A round takes one message per address (the outbox keeps each address in order):
             // the next round takes the ones that waited behind those just sent.
@@ -153,6 +156,17 @@ enum Outcome {
     Sent,
     Retried,
     Failed,
+}
+
+impl Outcome {
+    /// The label of `tanggap_notifications_total` (`dead`: given up on, a dead letter).
+    fn as_str(&self) -> &'static str {
+        match self {
+            Outcome::Sent => "sent",
+            Outcome::Retried => "retried",
+            Outcome::Failed => "dead",
+        }
+    }
 }
 
 #[cfg(test)]

@@ -107,6 +107,9 @@ pub fn spawn(
                     tracing::warn!(error = %e, "purging expired sessions failed; trying again next round")
                 }
             }
+            if let Err(e) = services.purge_idempotency_keys().await {
+                tracing::warn!(error = %e, "forgetting old idempotency keys failed; trying again next round");
+            }
             match dispatcher.dispatch(services.now()).await {
                 Ok(r) if r.sent + r.retried + r.failed > 0 => {
                     tracing::info!(

@@ -180,6 +180,8 @@ impl Scheduler {
         .await?;
         report.digests = digests;
         report.notifications += notes;
+        metrics::counter!("tanggap_clock_steps_fired_total").increment(report.fired as u64);
+        metrics::counter!("tanggap_reports_auto_closed_total").increment(report.auto_closed as u64);
         report.notifications += digest::leadership_digest(
             &self.services,
             store.as_ref(),

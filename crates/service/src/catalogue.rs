@@ -119,6 +119,14 @@ pub fn field_message(e: &FieldError, lang: Lang) -> String {
     };
     // Wording written for one field, where a generic sentence would help the citizen less.
     let specific = match (e.field.as_str(), e.code) {
+        ("Idempotency-Key", "invalid") => Some((
+            "Header Idempotency-Key harus 1 sampai 255 karakter ASCII yang terlihat.".into(),
+            "The Idempotency-Key header must be 1 to 255 visible ASCII characters.".into(),
+        )),
+        ("Idempotency-Key", "reused") => Some((
+            "Kunci Idempotency-Key ini sudah dipakai untuk laporan lain dalam 24 jam terakhir; pakai kunci baru untuk laporan baru.".into(),
+            "This Idempotency-Key was used for a different report in the last 24 hours; use a new key for a new report.".into(),
+        )),
         ("kind", "invalid") => Some((
             "Pilih jenis laporan: pengaduan, aspirasi atau permintaan informasi.".into(),
             "Choose a kind: pengaduan, aspirasi or permintaan_informasi.".into(),
@@ -528,6 +536,7 @@ fn permission_phrase(p: &str, lang: Lang) -> &'static str {
             "mengatur konektor ke sistem instansi",
             "set up connectors to agencies' systems",
         ),
+        "view_operations" => ("melihat kesehatan sistem", "see how the system is doing"),
         _ => ("melakukan ini", "do this"),
     };
     match lang {

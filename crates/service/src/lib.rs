@@ -18,6 +18,7 @@ pub mod daily_digest;
 pub mod dashboards;
 pub mod demo;
 pub mod files;
+pub mod idempotency;
 pub mod open311;
 pub mod open_data;
 pub mod outbox;
@@ -132,6 +133,25 @@ impl Wallclock for SystemClock {
 
 fn truncate(t: Timestamp) -> Timestamp {
     t.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(t)
+}
+
+/// A clock that runs `rate` times faster than the system clock from `anchor` on: at the system
+/// time `anchor + d` it reads `anchor + rate × d`. Only for tests of whole processes (the crash
+/// test, `bench/crash.sh`), where SLA thresholds of hours must cross within minutes and a
+/// process killed and started again must read on from where the last one was: the reading is a
+/// function of the system time alone. Set by `TANGGAP_TEST_TIME_RATE` and
+/// `TANGGAP_TEST_TIME_ANCHOR`; never in production.
+pub struct ScaledClock {
+    pub anchor: Timestamp,
+    pub rate: f64,
+}
+
+impl Wallclock for ScaledClock {
+    fn now(&self) -> Timestamp {
+        let real = Utc::now() - self.anchor;
+        let micros = real.num_microseconds().unwrap_or(i64::MAX) as f64 * self.rate;
+        truncate(self.anchor + TimeDelta::microseconds(micros as i64))
+    }
 }
 
 /// A clock that only moves when told to.
@@ -271,6 +291,13 @@ impl Services {
     /// The database answers (`/readyz`).
     pub async fn ping(&self) -> Result<()> {
         Ok(self.store.ping().await?)
+    }
+
+    /// How the store is doing now (`/metrics`, the admin page's health panel): counts and
+    /// gauges only, nothing about any report or person.
+    pub async fn operations(&self, caller: &Caller) -> Result<tanggap_store::Operations> {
+        caller.require(Permission::ViewOperations)?;
+        Ok(self.store.operations().await?)
     }
 
     /// Whether the reference data has been loaded (a fresh database has no regions).

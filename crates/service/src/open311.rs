@@ -519,7 +519,9 @@ impl Services {
             key_id: key.id,
             token: token.clone(),
         };
-        let submitted = self.submit(&Caller::Public, input, Some(origin)).await?;
+        let submitted = self
+            .submit(&Caller::Public, input, Some(origin), None)
+            .await?;
         Ok(Open311Created {
             tracking_id: submitted.tracking_id,
             service_code: code.to_string(),

@@ -50,13 +50,16 @@ pub struct ReportInput {
     pub attachments: Vec<NewAttachment>,
 }
 
-/// What the reporter gets back: the tracking ID and, once, the secret for their link.
+/// What the reporter gets back: the tracking ID and, once, the secret for their link (again
+/// for a retry with the same idempotency key).
 #[derive(Debug, Clone)]
 pub struct Submitted {
     pub id: i64,
     pub tracking_id: TrackingId,
     pub secret: SecretToken,
     pub created_at: tanggap_domain::Timestamp,
+    /// A retry: the report was stored by an earlier attempt with the same idempotency key.
+    pub replayed: bool,
 }
 
 fn trimmed(s: &Option<String>) -> Option<String> {
@@ -294,7 +297,42 @@ impl Services {
     /// Check and store a new report. Nothing is stored unless everything is valid. A phone or
     /// walk-in report (`telepon`, `tatap_muka`) is entered by the desk on the citizen's behalf.
     pub async fn submit_report(&self, caller: &Caller, input: ReportInput) -> Result<Submitted> {
-        self.submit(caller, input, None).await
+        self.submit(caller, input, None, None).await
+    }
+
+    /// [`Self::submit_report`] with the client's idempotency key: a retry of the same request
+    /// with the same key answers the report the first attempt stored (`replayed`), however many
+    /// arrive at once; the key with another request is refused (see [`crate::idempotency`]).
+    pub async fn submit_report_once(
+        &self,
+        caller: &Caller,
+        input: ReportInput,
+        key: &crate::idempotency::Idempotency,
+    ) -> Result<Submitted> {
+        self.submit(caller, input, None, Some(key)).await
+    }
+
+    /// The report an earlier attempt stored with this key, if any (`None`: none yet, or the
+    /// key was forgotten after a day).
+    async fn replay(&self, key: &crate::idempotency::BoundKey) -> Result<Option<Submitted>> {
+        let Some(found) = self.store.idempotent_submission(&key.key_hash()).await? else {
+            return Ok(None);
+        };
+        let secret = key.open(&found.request_hash, &found.sealed_secret)?;
+        Ok(Some(Submitted {
+            id: found.report_id,
+            tracking_id: found.tracking_id,
+            secret,
+            created_at: found.created_at,
+            replayed: true,
+        }))
+    }
+
+    /// Forget the idempotency keys older than [`crate::idempotency::KEEP_FOR`] (the jobs'
+    /// rounds).
+    pub async fn purge_idempotency_keys(&self) -> Result<u64> {
+        let before = self.now() - crate::idempotency::KEEP_FOR;
+        Ok(self.store.purge_idempotency_keys(before).await?)
     }
 
     /// [`Self::submit_report`], recording the Open311 client that filed it (with its token) in
@@ -304,6 +342,7 @@ impl Services {
         caller: &Caller,
         input: ReportInput,
         open311: Option<tanggap_store::Open311Origin>,
+        idempotency: Option<&crate::idempotency::Idempotency>,
     ) -> Result<Submitted> {
         let entered_by = if matches!(input.channel, Channel::Telepon | Channel::TatapMuka) {
             caller.require(Permission::EnterReportOnBehalf)?;
@@ -312,6 +351,14 @@ impl Services {
             caller.require(Permission::SubmitReport)?;
             None
         };
+        let key = idempotency
+            .map(|i| crate::idempotency::BoundKey::new(caller, i))
+            .transpose()?;
+        if let Some(k) = &key
+            && let Some(done) = self.replay(k).await?
+        {
+            return Ok(done);
+        }
         let now = self.now();
         let (policy, calendar) = self.policy_and_calendar().await?;
         let today = calendar.local_date(now);
@@ -381,17 +428,27 @@ impl Services {
                 entered_by,
                 inbound_id: input.inbound_id,
                 open311: open311.clone(),
+                idempotency: key.as_ref().map(|k| k.record(&secret)),
             };
             match self.store.create_report(&report).await {
                 Ok(created) => {
+                    metrics::counter!("tanggap_reports_received_total", "channel" => input.channel.as_str())
+                        .increment(1);
                     return Ok(Submitted {
                         id: created.id,
                         tracking_id,
                         secret,
                         created_at: now,
+                        replayed: false,
                     });
                 }
                 Err(StoreError::Conflict(_)) => {
+                    // A concurrent attempt with the same key got there first.
+                    if let Some(k) = &key
+                        && let Some(done) = self.replay(k).await?
+                    {
+                        return Ok(done);
+                    }
                     tracing::warn!("tracking id collision; drawing another");
                     valid.title = report.title;
                     valid.body = report.body;

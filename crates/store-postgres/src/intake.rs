@@ -45,6 +45,11 @@ impl Intake {
         Intake { tx }
     }
 
+    /// New reports waiting for a batch (not counting callers blocked on a full queue).
+    pub(crate) fn queue_depth(&self) -> u64 {
+        (self.tx.max_capacity() - self.tx.capacity()) as u64
+    }
+
     pub(crate) async fn create(&self, report: &NewReport) -> Result<CreatedReport> {
         let (done, answer) = oneshot::channel();
         self.tx
@@ -72,6 +77,8 @@ async fn run(pool: PgPool, mut rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
+        metrics::histogram!("tanggap_writer_batch_size", "writer" => "postgres_intake")
+            .record(batch.len() as f64);
         write(&pool, batch).await;
     }
 }
@@ -101,6 +108,7 @@ async fn write(pool: &PgPool, batch: Vec<Job>) {
 /// address, an Open311 client's token).
 fn reads_before_writing(r: &NewReport) -> bool {
     r.open311.is_some()
+        || r.idempotency.is_some()
         || r.inbound_id.is_some()
         || r.reporter
             .as_ref()

@@ -301,6 +301,12 @@ impl Store for PgStore {
     async fn create_report(&self, report: &NewReport) -> Result<CreatedReport> {
         self.intake.create(report).await
     }
+    async fn idempotent_submission(&self, key_hash: &str) -> Result<Option<IdempotentSubmission>> {
+        reports::idempotent_submission(&self.pool, key_hash).await
+    }
+    async fn purge_idempotency_keys(&self, before: Timestamp) -> Result<u64> {
+        reports::purge_idempotency_keys(&self.pool, before).await
+    }
     async fn report(&self, id: i64) -> Result<Option<ReportRecord>> {
         reports::report_where(&self.pool, "r.id = $1", reports::Key::Id(id)).await
     }
@@ -657,6 +663,14 @@ impl Store for PgStore {
         logged_only: bool,
     ) -> Result<()> {
         scheduler::mark_sent(&self.pool, id, at, provider_message_id, logged_only).await
+    }
+    async fn operations(&self) -> Result<tanggap_store::Operations> {
+        let mut ops = scheduler::operations(&self.pool).await?;
+        ops.pool_size = self.pool.size();
+        ops.pool_idle = u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX);
+        ops.pool_max = self.pool.options().get_max_connections();
+        ops.writer_queue = self.intake.queue_depth();
+        Ok(ops)
     }
     async fn dead_notifications(&self, limit: u32) -> Result<Vec<Notification>> {
         scheduler::dead_notifications(&self.pool, limit).await

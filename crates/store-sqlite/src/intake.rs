@@ -34,7 +34,7 @@ pub(crate) struct Job {
 
 /// Whether `r` can take this path.
 pub(crate) fn eligible(r: &NewReport) -> bool {
-    r.attachments.is_empty() && r.open311.is_none()
+    r.attachments.is_empty() && r.open311.is_none() && r.idempotency.is_none()
 }
 
 pub(crate) fn open(path: &Path) -> rusqlite::Result<Connection> {

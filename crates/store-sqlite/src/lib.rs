@@ -328,6 +328,12 @@ impl Store for SqliteStore {
     async fn create_report(&self, report: &NewReport) -> Result<CreatedReport> {
         reports::create_report(&self.writer, report.clone()).await
     }
+    async fn idempotent_submission(&self, key_hash: &str) -> Result<Option<IdempotentSubmission>> {
+        reports::idempotent_submission(&self.read, key_hash).await
+    }
+    async fn purge_idempotency_keys(&self, before: Timestamp) -> Result<u64> {
+        reports::purge_idempotency_keys(&self.writer, before).await
+    }
     async fn report(&self, id: i64) -> Result<Option<ReportRecord>> {
         reports::report_where(&self.read, "r.id = ?", reports::Key::Id(id)).await
     }
@@ -719,6 +725,14 @@ impl Store for SqliteStore {
             logged_only,
         )
         .await
+    }
+    async fn operations(&self) -> Result<tanggap_store::Operations> {
+        let mut ops = scheduler::operations(&self.read).await?;
+        ops.pool_size = self.read.size();
+        ops.pool_idle = u32::try_from(self.read.num_idle()).unwrap_or(u32::MAX);
+        ops.pool_max = self.read.options().get_max_connections();
+        ops.writer_queue = self.writer.queue_depth();
+        Ok(ops)
     }
     async fn dead_notifications(&self, limit: u32) -> Result<Vec<Notification>> {
         scheduler::dead_notifications(&self.read, limit).await

@@ -106,6 +106,48 @@ pub(crate) async fn secret_hash(pool: &SqlitePool, id: i64) -> Result<Option<Str
         .map_err(db_err)
 }
 
+/// The report stored with an idempotency key hash.
+pub(crate) async fn idempotent_submission(
+    pool: &SqlitePool,
+    key_hash: &str,
+) -> Result<Option<IdempotentSubmission>> {
+    let row: Option<(i64, String, String, String, i64)> = sqlx::query_as(
+        "SELECT k.report_id, r.tracking_id, k.request_hash, k.sealed_secret, k.created_at
+         FROM idempotency_keys k JOIN reports r ON r.id = k.report_id WHERE k.key_hash = ?",
+    )
+    .bind(key_hash)
+    .fetch_optional(pool)
+    .await
+    .map_err(db_err)?;
+    row.map(|(report_id, tid, request_hash, sealed_secret, at)| {
+        Ok(IdempotentSubmission {
+            report_id,
+            tracking_id: TrackingId::parse(&tid)
+                .map_err(|e| StoreError::Backend(format!("stored tracking id {tid}: {e}")))?,
+            request_hash,
+            sealed_secret,
+            created_at: ts(at),
+        })
+    })
+    .transpose()
+}
+
+pub(crate) async fn purge_idempotency_keys(w: &Writer, before: Timestamp) -> Result<u64> {
+    w.run(move |conn| {
+        Box::pin(async move {
+            Ok(
+                sqlx::query("DELETE FROM idempotency_keys WHERE created_at < ?")
+                    .bind(us(before))
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected(),
+            )
+        })
+    })
+    .await
+}
+
 /// The reporter of a new report. Details someone typed (a phone number, an e-mail address, a
 /// NIK) never join a report to an earlier reporter's record: anyone can type a victim's phone
 /// number. A typed report gets a record of its own; only a chat address that the provider vouched
@@ -243,6 +285,25 @@ pub(crate) async fn create_report(w: &Writer, r: NewReport) -> Result<CreatedRep
             }
             if let Some(origin) = &r.open311 {
                 crate::open311::link_request(conn, id, origin, r.created_at).await?;
+            }
+            if let Some(k) = &r.idempotency {
+                sqlx::query(
+                    "INSERT INTO idempotency_keys (key_hash, request_hash, report_id, sealed_secret, created_at)
+                     VALUES (?, ?, ?, ?, ?)",
+                )
+                .bind(&k.key_hash)
+                .bind(&k.request_hash)
+                .bind(id)
+                .bind(&k.sealed_secret)
+                .bind(at)
+                .execute(&mut *conn)
+                .await
+                .map_err(|e| match db_err(e) {
+                    StoreError::Conflict(_) => {
+                        StoreError::Conflict("the idempotency key was used already".into())
+                    }
+                    other => other,
+                })?;
             }
             for n in &r.notifications {
                 let n = NewNotification {

@@ -496,6 +496,26 @@ pub(crate) async fn dead_notifications(pool: &SqlitePool, limit: u32) -> Result<
         .collect()
 }
 
+/// The outbox's counts for [`tanggap_store::Store::operations`] (each on its partial index);
+/// the engine fills in its pool and queue.
+pub(crate) async fn operations(pool: &SqlitePool) -> Result<Operations> {
+    let (outbox, dead, connectors): (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM notifications WHERE status IN ('pending', 'sending')),
+                (SELECT count(*) FROM notifications WHERE status = 'dead'),
+                (SELECT count(*) FROM connector_outbox WHERE status IN ('pending', 'sending'))",
+    )
+    .fetch_one(pool)
+    .await
+    .map_err(db_err)?;
+    let n = |v: i64| u64::try_from(v).unwrap_or(0);
+    Ok(Operations {
+        outbox: n(outbox),
+        dead_letters: n(dead),
+        connector_outbox: n(connectors),
+        ..Operations::default()
+    })
+}
+
 pub(crate) async fn retry_dead(w: &Writer, id: Option<i64>, at: Timestamp) -> Result<u64> {
     w.run(move |conn| {
         Box::pin(async move {

@@ -43,6 +43,12 @@ impl Writer {
         Writer { tx }
     }
 
+    /// Changes and new reports waiting for the writer (not counting callers blocked on a full
+    /// queue).
+    pub(crate) fn queue_depth(&self) -> u64 {
+        (self.tx.max_capacity() - self.tx.capacity()) as u64
+    }
+
     /// Store a new report in the next intake batch ([`intake::eligible`] reports only) and
     /// return once that batch has committed.
     pub(crate) async fn create_report(
@@ -129,6 +135,8 @@ async fn writer_loop(
             }
             n += 1;
         }
+        metrics::histogram!("tanggap_writer_batch_size", "writer" => "sqlite")
+            .record((changes.len() + reports.len()) as f64);
         if !changes.is_empty() {
             write_changes(&mut conn, changes).await;
         }

@@ -274,6 +274,7 @@ pub fn new_report(rng: &mut StdRng, title: &str, phone: Option<&str>, at: Timest
         entered_by: None,
         inbound_id: None,
         open311: None,
+        idempotency: None,
     }
 }
 

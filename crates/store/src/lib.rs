@@ -197,6 +197,10 @@ pub trait Store: Send + Sync + 'static {
     /// clocks, attachments' metadata, first activity and audit events.
     /// A taken tracking ID gives [`StoreError::Conflict`]; the caller picks another.
     async fn create_report(&self, report: &NewReport) -> Result<CreatedReport>;
+    /// The report stored with this idempotency key hash, if any.
+    async fn idempotent_submission(&self, key_hash: &str) -> Result<Option<IdempotentSubmission>>;
+    /// Forget idempotency keys stored before `before`. Returns how many.
+    async fn purge_idempotency_keys(&self, before: Timestamp) -> Result<u64>;
     async fn report(&self, id: i64) -> Result<Option<ReportRecord>>;
     async fn report_by_tracking_id(&self, tracking_id: &TrackingId)
     -> Result<Option<ReportRecord>>;
@@ -369,6 +373,9 @@ pub trait Store: Send + Sync + 'static {
         error: &str,
         retry_at: Option<Timestamp>,
     ) -> Result<()>;
+    /// How the store is doing now, for operators (`/metrics`, the admin page): the outbox, the
+    /// connection pool, the writer's queue. Every count is read from an index.
+    async fn operations(&self) -> Result<Operations>;
     /// The dead letters, newest first.
     async fn dead_notifications(&self, limit: u32) -> Result<Vec<Notification>>;
     /// Put one dead letter (or, with `None`, every one) back in the outbox, due at `at`, with

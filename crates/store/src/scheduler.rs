@@ -182,3 +182,21 @@ pub struct ReporterUpdate {
     /// The reporter's address on `channel` (a WhatsApp number, a Telegram chat id), if known.
     pub chat_address: Option<String>,
 }
+
+/// How a store is doing at one moment ([`crate::Store::operations`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Operations {
+    /// Notifications waiting to be sent or being sent.
+    pub outbox: u64,
+    /// Notifications given up on (dead letters).
+    pub dead_letters: u64,
+    /// Documents waiting to be forwarded to agencies' own systems.
+    pub connector_outbox: u64,
+    /// Connections open to the database, of them idle, and the most the pool opens.
+    pub pool_size: u32,
+    pub pool_idle: u32,
+    pub pool_max: u32,
+    /// Writes waiting for the writer (SQLite) or new reports for the intake batcher
+    /// (PostgreSQL).
+    pub writer_queue: u64,
+}

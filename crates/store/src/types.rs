@@ -46,6 +46,32 @@ pub struct NewReport {
     pub inbound_id: Option<i64>,
     /// The Open311 client that filed it, and the token it may exchange for the tracking ID.
     pub open311: Option<Open311Origin>,
+    /// The client's idempotency key for this submission, kept in the report's transaction so
+    /// that a retry finds the report ([`crate::Store::idempotent_submission`]).
+    pub idempotency: Option<IdempotencyRecord>,
+}
+
+/// A submission's `Idempotency-Key`, as stored: nothing in it is the key or the request
+/// itself, and it is deleted a day later ([`crate::Store::purge_idempotency_keys`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyRecord {
+    /// SHA-256 of who sent it and the key.
+    pub key_hash: String,
+    /// SHA-256 of the request, so that the same key with another request is refused.
+    pub request_hash: String,
+    /// The reporter's secret, sealed with a pad only the key opens (the database alone does
+    /// not reveal it).
+    pub sealed_secret: String,
+}
+
+/// A report an idempotency key was used for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotentSubmission {
+    pub report_id: i64,
+    pub tracking_id: TrackingId,
+    pub request_hash: String,
+    pub sealed_secret: String,
+    pub created_at: Timestamp,
 }
 
 /// Which Open311 key filed a report, and the token given back for it.

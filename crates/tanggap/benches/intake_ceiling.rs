@@ -88,6 +88,7 @@ fn report(i: usize, rng: &mut StdRng, at: Timestamp, clocks: Vec<Clock>) -> NewR
         entered_by: None,
         inbound_id: None,
         open311: None,
+        idempotency: None,
     }
 }
 

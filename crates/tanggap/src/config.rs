@@ -21,6 +21,7 @@ struct FileConfig {
     public_url: Option<String>,
     map_tiles: Option<String>,
     map_attribution: Option<String>,
+    metrics_token: Option<String>,
     open311_jurisdiction: Option<String>,
     open311_jurisdiction_required: Option<bool>,
     log_format: Option<String>,
@@ -65,6 +66,13 @@ pub struct Config {
     pub map_tiles: Option<String>,
     /// The tile source's attribution, shown under the map.
     pub map_attribution: Option<String>,
+    /// Tests of whole processes only: the clock runs this many times faster than the system
+    /// clock from the anchor on (`TANGGAP_TEST_TIME_RATE`, `TANGGAP_TEST_TIME_ANCHOR`; see
+    /// `tanggap_service::ScaledClock`).
+    pub test_time: Option<(chrono::DateTime<chrono::Utc>, f64)>,
+    /// The bearer token a scraper outside this machine sends for `/metrics` (loopback clients
+    /// need none); unset: `/metrics` answers loopback only.
+    pub metrics_token: Option<String>,
     /// Open311's `jurisdiction_id` for this installation; another one is answered 404.
     pub open311_jurisdiction: String,
     /// Open311 requests without `jurisdiction_id` are answered 400.
@@ -113,6 +121,10 @@ impl std::fmt::Debug for Config {
             .field("reference_cache", &self.reference_cache)
             .field("public_url", &self.public_url)
             .field("map_tiles", &self.map_tiles)
+            .field(
+                "metrics_token",
+                &self.metrics_token.as_ref().map(|_| "<redacted>"),
+            )
             .field("open311_jurisdiction", &self.open311_jurisdiction)
             .field("jobs", &self.jobs)
             .field("sweep_interval", &self.sweep_interval)
@@ -284,6 +296,31 @@ impl Config {
                 })?,
             None => fc.session_hours.unwrap_or(8).clamp(1, 24 * 366),
         };
+        let test_time = match env("TANGGAP_TEST_TIME_RATE").filter(|v| !v.is_empty()) {
+            None => None,
+            Some(v) => {
+                let rate = v
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|r| (1.0..=100_000.0).contains(r))
+                    .ok_or_else(|| ConfigError::BadValue {
+                        name: "TANGGAP_TEST_TIME_RATE",
+                        reason: "use a number from 1 to 100000 (tests only)".into(),
+                    })?;
+                let anchor = match env("TANGGAP_TEST_TIME_ANCHOR").filter(|v| !v.is_empty()) {
+                    None => chrono::Utc::now(),
+                    Some(a) => a
+                        .parse::<i64>()
+                        .ok()
+                        .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+                        .ok_or_else(|| ConfigError::BadValue {
+                            name: "TANGGAP_TEST_TIME_ANCHOR",
+                            reason: "use a Unix time in whole seconds".into(),
+                        })?,
+                };
+                Some((anchor, rate))
+            }
+        };
         let smtp_url = pick("TANGGAP_SMTP_URL", fc.smtp_url);
         let smtp_from = pick("TANGGAP_SMTP_FROM", fc.smtp_from);
         let connector_reply_address = pick(
@@ -451,6 +488,10 @@ impl Config {
                 .map(|u| u.trim_end_matches('/').to_string()),
             map_tiles: pick("TANGGAP_MAP_TILES", fc.map_tiles).filter(|t| !t.trim().is_empty()),
             map_attribution: pick("TANGGAP_MAP_ATTRIBUTION", fc.map_attribution),
+            test_time,
+            metrics_token: pick("TANGGAP_METRICS_TOKEN", fc.metrics_token)
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty()),
             open311_jurisdiction: pick("TANGGAP_OPEN311_JURISDICTION", fc.open311_jurisdiction)
                 .map(|j| j.trim().to_string())
                 .filter(|j| !j.is_empty())

@@ -35,6 +35,21 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     })
 }
 
+/// The system clock, or a faster one for tests of whole processes (`TANGGAP_TEST_TIME_RATE`).
+pub fn clock(config: &Config) -> Arc<dyn Wallclock> {
+    match config.test_time {
+        Some((anchor, rate)) => {
+            tracing::warn!(
+                %anchor,
+                rate,
+                "TANGGAP_TEST_TIME_RATE is set: this process's clock runs {rate} times faster than real time (tests only)"
+            );
+            Arc::new(tanggap_service::ScaledClock { anchor, rate })
+        }
+        None => Arc::new(SystemClock),
+    }
+}
+
 pub fn services(config: &Config, store: Arc<dyn Store>, clock: Arc<dyn Wallclock>) -> Services {
     Services::new(
         store,
@@ -118,7 +133,7 @@ impl Application {
     /// Build with the system clock.
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
         let store = open_store(config).await?;
-        Self::build_with(config, store, Arc::new(SystemClock)).await
+        Self::build_with(config, store, clock(config)).await
     }
 
     /// Build on a given store and clock (tests inject both).
@@ -142,6 +157,15 @@ impl Application {
                 "response obligations rebuilt from the timeline of existing reports"
             );
         }
+        let attachments_dir = config.data_dir.join("attachments");
+        tanggap_attachments::DiskStore::new(&attachments_dir)
+            .check_writable()
+            .with_context(|| {
+                format!(
+                    "the attachment directory {} cannot take files",
+                    attachments_dir.display()
+                )
+            })?;
         let inbox_wake = Arc::new(tokio::sync::Notify::new());
         let web = tanggap_web::WebConfig {
             attachments_dir: config.data_dir.join("attachments"),
@@ -153,6 +177,7 @@ impl Application {
             inbox: inbox_wake.clone(),
             map_tiles: config.map_tiles.clone(),
             map_attribution: config.map_attribution.clone(),
+            metrics_token: config.metrics_token.clone(),
             open311: tanggap_web::Open311Config {
                 jurisdiction: config.open311_jurisdiction.clone(),
                 jurisdiction_required: config.open311_jurisdiction_required,

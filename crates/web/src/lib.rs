@@ -11,6 +11,7 @@ pub mod error;
 pub mod extract;
 pub mod open311;
 pub mod open_data;
+pub mod operations;
 pub mod rakor;
 pub mod rakor_pdf;
 pub mod rakor_xlsx;
@@ -58,6 +59,7 @@ pub struct AppState {
     /// The home page's province-wide totals and agencies.
     pub home_totals: Arc<ui::memo::Memo<(), ui::citizen::HomeTotals>>,
     pub open311: Arc<Open311Config>,
+    pub metrics_token: Option<Arc<str>>,
 }
 
 /// How the web layer is set up.
@@ -74,6 +76,8 @@ pub struct WebConfig {
     /// A tile URL template for the home page's map, and its attribution.
     pub map_tiles: Option<String>,
     pub map_attribution: Option<String>,
+    /// `/metrics` for clients that are not on this machine (see [`operations`]).
+    pub metrics_token: Option<String>,
     pub open311: Open311Config,
 }
 
@@ -125,11 +129,14 @@ impl AppState {
             home: Arc::default(),
             home_totals: Arc::default(),
             open311: Arc::new(config.open311.clone()),
+            metrics_token: config.metrics_token.as_deref().map(Arc::from),
         }
     }
 }
 
 pub fn router(state: AppState) -> Router {
+    // Installed before the first request, so that nothing counted is lost.
+    operations::handle();
     let secure = state.secure_cookies();
     let idle =
         time::Duration::seconds(i64::try_from(state.session_idle.as_secs()).unwrap_or(8 * 3600));
@@ -145,6 +152,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(operations::scrape))
         .merge(api::router().layer(axum::middleware::from_fn(error::localise)))
         .merge(ui::router())
         .merge(channels::router())
@@ -166,14 +174,21 @@ pub fn router(state: AppState) -> Router {
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),
         ))
+        .layer(axum::middleware::from_fn(operations::track))
         .layer(
             tower_http::trace::TraceLayer::new_for_http().make_span_with(
                 |req: &axum::http::Request<_>| {
                     // The path only: query strings can carry a reporter's secret.
-                    tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
+                    tracing::info_span!(
+                        "http",
+                        method = %req.method(),
+                        path = %req.uri().path(),
+                        request_id = %operations::request_id_of(req),
+                    )
                 },
             ),
         )
+        .layer(axum::middleware::from_fn(operations::request_id))
         .with_state(state)
 }
 
@@ -186,13 +201,23 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-/// The process can serve: its database answers.
+/// The process can serve: its database answers and its attachment directory takes files.
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    match state.services.ping().await {
-        Ok(()) => (StatusCode::OK, "ready"),
-        Err(e) => {
-            tracing::warn!(error = %e, "readiness check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
-        }
+    if let Err(e) = state.services.ping().await {
+        tracing::warn!(error = %e, "readiness check failed: database");
+        return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable");
     }
+    let attachments = state.attachments.clone();
+    let checked = tokio::task::spawn_blocking(move || attachments.check_writable()).await;
+    if let Err(e) = checked
+        .map_err(|e| std::io::Error::other(e.to_string()))
+        .and_then(|r| r)
+    {
+        tracing::warn!(error = %e, "readiness check failed: attachment directory");
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "attachment directory unavailable",
+        );
+    }
+    (StatusCode::OK, "ready")
 }

@@ -48,6 +48,9 @@ impl WhatsappProvider {
                 "to": to,
                 "type": "text",
                 "text": {"preview_url": false, "body": msg.text},
+                // Echoed in the status webhooks; lets the provider's side (and our crash
+                // test's fake) tell a resend after a crash from a new message.
+                "biz_opaque_callback_data": msg.idempotency_key,
             }));
         }
         let Some((name, lang)) = &self.template else {
@@ -68,6 +71,7 @@ impl WhatsappProvider {
                     "parameters": [{"type": "text", "text": msg.text}],
                 }],
             },
+            "biz_opaque_callback_data": msg.idempotency_key,
         }))
     }
 }

@@ -100,6 +100,7 @@ macro_rules! with_channels_on_both {
 with_channels_on_both!(
     a_whatsapp_conversation_from_first_message_to_rating,
     retries_and_duplicates_create_nothing_twice,
+    a_storm_of_one_message_files_one_report,
     forged_or_missing_signatures_store_nothing,
     an_unregistered_number_changes_nothing,
     the_same_phone_on_sms_and_whatsapp_is_one_reporter,
@@ -385,6 +386,31 @@ async fn retries_and_duplicates_create_nothing_twice(app: &TestApp) {
         )
         .await,
         0
+    );
+}
+
+/// A provider retrying hard (or a replayed webhook) delivers the same message 100 times at once:
+/// one message is recorded and one report filed.
+async fn a_storm_of_one_message_files_one_report(app: &TestApp) {
+    let body = wa_text(
+        WARGA,
+        "wamid.STORM1",
+        "Jembatan di Desa Sumberejo retak dan miring, berbahaya untuk anak sekolah.",
+    );
+    let storm = (0..100).map(|_| post_wa(app, &body));
+    let statuses = futures_util::future::join_all(storm).await;
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::OK),
+        "{statuses:?}"
+    );
+    app.run_inbox().await;
+    app.run_inbox().await;
+    assert_eq!(reports_from(app, "whatsapp").await, 1);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM inbound_messages").await, 1);
+    assert_eq!(
+        answers(app, WARGA_E164).await.len(),
+        1,
+        "one answer to the citizen"
     );
 }
 

@@ -28,6 +28,7 @@ mod english_pages;
 mod fakes;
 mod leadership_digest;
 mod open311;
+mod operations;
 mod page_uploads;
 mod public_dashboard;
 mod rakor_example;

@@ -10,7 +10,7 @@ use tanggap_store::{
 use utoipa::ToSchema;
 
 /// Visibility as one code or a list: `"publik"`, `"anonim"`, `["anonim", "rahasia"]`.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(untagged)]
 pub enum VisibilityInput {
     One(String),
@@ -27,7 +27,7 @@ impl VisibilityInput {
 }
 
 /// The reporter's contact details; all optional unless the deployment requires contact.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReporterBody {
     pub name: Option<String>,
@@ -50,7 +50,7 @@ impl From<ReporterBody> for ReporterInput {
 }
 
 /// A new report.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubmitReportRequest {
     /// `pengaduan`, `aspirasi` or `permintaan_informasi`. (Missing fields are reported with the

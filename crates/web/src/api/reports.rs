@@ -20,16 +20,33 @@ use utoipa::IntoParams;
 
 /// Submit a report. No login needed. Send JSON, or `multipart/form-data` with the same JSON in a
 /// `data` part and up to 5 photos (JPEG, PNG, WebP) or PDFs in `attachments` parts.
+///
+/// With an `Idempotency-Key` header (any 1–255 visible ASCII characters, e.g. a UUID), a
+/// retry of the same request with the same key within 24 hours stores nothing new and answers
+/// the same tracking ID and secret, with `Idempotent-Replayed: true`; the same key with a
+/// different request is refused (422).
 #[utoipa::path(post, path = "/api/v1/reports", tag = "reports",
     request_body = SubmitReportRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "makes retries safe: the same key and request answer the first attempt's report")),
     responses((status = 201, description = "Stored; keep the secret", body = SubmittedResponse)))]
 pub async fn submit_report(
     State(state): State<AppState>,
     principal: Principal,
     ip: ClientIp,
+    request_headers: HeaderMap,
     body: WithFiles<SubmitReportRequest>,
 ) -> ApiResult<impl IntoResponse> {
     let WithFiles { data, files } = body;
+    let idempotency = match request_headers.get("idempotency-key") {
+        None => None,
+        Some(v) => Some(tanggap_service::idempotency::Idempotency {
+            key: v
+                .to_str()
+                .map_err(|_| ApiError::field("Idempotency-Key", "invalid"))?
+                .to_string(),
+            request_hash: request_hash(&data, &files),
+        }),
+    };
     let channel = match data.channel.as_deref().map(str::trim) {
         None | Some("") => Channel::Api,
         Some(code) => match Channel::parse(code) {
@@ -63,10 +80,20 @@ pub async fn submit_report(
         inbound_id: None,
         attachments,
     };
-    let submitted = state
-        .services
-        .submit_report(&principal.caller, input)
-        .await?;
+    let submitted = match &idempotency {
+        Some(key) => {
+            state
+                .services
+                .submit_report_once(&principal.caller, input, key)
+                .await?
+        }
+        None => {
+            state
+                .services
+                .submit_report(&principal.caller, input)
+                .await?
+        }
+    };
     let tid = submitted.tracking_id.to_string();
     let secret = submitted.secret.expose().to_string();
     let body = SubmittedResponse {
@@ -80,7 +107,22 @@ pub async fn submit_report(
     if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/reports/{tid}")) {
         headers.insert(header::LOCATION, v);
     }
+    if submitted.replayed {
+        headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
     Ok((StatusCode::CREATED, headers, Json(body)))
+}
+
+/// What makes two submissions the same request: the JSON as parsed, and the files' contents.
+fn request_hash(data: &SubmitReportRequest, files: &[tanggap_attachments::CleanFile]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(serde_json::to_vec(data).unwrap_or_default());
+    for f in files {
+        h.update(f.sha256.as_bytes());
+        h.update(f.filename.as_bytes());
+    }
+    hex::encode(h.finalize())
 }
 
 /// Read a report. The reporter sends the secret (`X-Report-Secret` or `?secret=`); staff are

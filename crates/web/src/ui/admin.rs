@@ -30,6 +30,10 @@ struct AdminPage {
     /// office when an obligation fell due).
     heads: Vec<HeadRecord>,
     roles: Vec<(&'static str, &'static str)>,
+    /// The system's health at a glance (the same figures as `/metrics`).
+    health: tanggap_store::Operations,
+    /// Requests answered and of them 5xx since this process started.
+    requests: (u64, u64),
 }
 
 impl AdminPage {
@@ -108,6 +112,8 @@ pub async fn index(ui: Ui, Query(q): Query<AdminQuery>) -> UiResult {
         heads,
         agencies,
         roles,
+        health: services.operations(caller).await.map_err(err)?,
+        requests: crate::operations::request_totals(),
     };
     Ok(page(&t))
 }
