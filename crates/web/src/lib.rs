@@ -14,6 +14,7 @@ pub mod open_data;
 pub mod rakor;
 pub mod rakor_pdf;
 pub mod rakor_xlsx;
+pub mod spreadsheet;
 pub mod transport;
 pub mod ui;
 
