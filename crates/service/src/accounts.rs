@@ -222,7 +222,15 @@ impl Services {
     /// so the lock holds on every instance and across restarts). Every failure is the same
     /// [`wrong_credentials`] refusal, and takes as long as a real check.
     pub async fn login(&self, username: &str, password: &str) -> Result<User> {
-        let Some((user, hash)) = self.store.user_credentials(&login_key(username)).await? else {
+        let key = login_key(username);
+        // No username has a control character (names are checked as one-line text), and
+        // PostgreSQL cannot take a NUL in a query: such a name is unknown without asking.
+        let found = if key.chars().any(char::is_control) {
+            None
+        } else {
+            self.store.user_credentials(&key).await?
+        };
+        let Some((user, hash)) = found else {
             verify_against_dummy_off_thread(password).await?;
             return Err(wrong_credentials());
         };

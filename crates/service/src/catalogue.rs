@@ -85,6 +85,10 @@ fn field_label(field: &str, lang: Lang) -> &'static str {
         "secret" => ("Kunci rahasia", "The secret"),
         "status_map" => ("Pemetaan status", "The status map"),
         "update_id" => ("Nomor pembaruan (update_id)", "The update ID"),
+        "attribute[judul]" => ("Judul (attribute[judul])", "The title (attribute[judul])"),
+        "address_string" => ("Alamat (address_string)", "The address (address_string)"),
+        "address_id" => ("Wilayah (address_id)", "The region (address_id)"),
+        "first_name" | "last_name" => ("Nama", "The name"),
         f if f.starts_with("attribute[") => ("Atribut layanan", "The service attribute"),
         _ => ("Isian", "This field"),
     };

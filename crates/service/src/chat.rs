@@ -660,15 +660,29 @@ impl Services {
             Channel::Email => (None, Some(input.from.clone())),
             _ => (None, None),
         };
+        // The subject, the sender's name and the place's name come from the provider, not from
+        // the report's words: they are fitted to one line of the field's length instead of
+        // refusing the report over what the citizen never typed.
         let report = ReportInput {
             kind: "pengaduan".into(),
-            title: input.subject.clone().unwrap_or_default(),
+            title: input
+                .subject
+                .as_deref()
+                .map(|s| one_line(s, crate::reports::MAX_TITLE_CHARS))
+                .unwrap_or_default(),
             body,
             latitude: input.location.as_ref().map(|l| l.0),
             longitude: input.location.as_ref().map(|l| l.1),
-            address: input.location.as_ref().and_then(|l| l.2.clone()),
+            address: input
+                .location
+                .as_ref()
+                .and_then(|l| l.2.as_deref())
+                .map(|a| one_line(a, crate::reports::MAX_ADDRESS_CHARS)),
             reporter: ReporterInput {
-                name: input.display_name.clone(),
+                name: input
+                    .display_name
+                    .as_deref()
+                    .map(|n| one_line(n, crate::reports::MAX_NAME_CHARS)),
                 phone,
                 email,
                 nik: None,
@@ -894,6 +908,27 @@ fn default_note(stage: Stage) -> &'static str {
 
 // ----- reading the words ------------------------------------------------------------------------
 
+/// A name or subject a provider sent, as one line of at most `max` characters: control
+/// characters (line breaks and tabs) become spaces, runs of spaces one, and a longer text is
+/// cut with `…`.
+fn one_line(text: &str, max: usize) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let c = if c.is_control() { ' ' } else { c };
+        if c == ' ' && out.ends_with(' ') {
+            continue;
+        }
+        out.push(c);
+    }
+    let out = out.trim();
+    if out.chars().count() > max {
+        let cut: String = out.chars().take(max - 1).collect();
+        format!("{}…", cut.trim_end())
+    } else {
+        out.to_string()
+    }
+}
+
 /// The first word of `text` that is a tracking ID with this deployment's prefix.
 pub fn find_tracking_id(text: &str, prefix: &str) -> Option<TrackingId> {
     text.split(|c: char| c.is_whitespace() || matches!(c, ',' | '.' | ':' | ';' | '(' | ')' | '#'))
@@ -957,7 +992,13 @@ pub fn parse_staff_reply(text: &str, prefix: &str) -> Option<StaffReply> {
                 .next()
                 .is_none_or(|c| !c.is_alphanumeric())
     })?;
-    let note = rest[word.len()..]
+    // The stage words are ASCII, but what lower-cased to them need not be: the Kelvin sign
+    // `K` becomes `k`, three bytes to one. Cut `rest` after as many characters, not bytes.
+    let after = rest
+        .char_indices()
+        .nth(word.chars().count())
+        .map_or(rest.len(), |(i, _)| i);
+    let note = rest[after..]
         .trim_start_matches([' ', ':', '-', ',', '.', '\n', '\t'])
         .trim();
     Some(StaffReply {
@@ -1244,6 +1285,38 @@ mod tests {
         ] {
             assert_eq!(parse_staff_reply(bad, "LG"), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn a_providers_name_or_subject_is_fitted_to_one_line() {
+        assert_eq!(one_line("Sri\nBudi\t Santoso\r", 120), "Sri Budi Santoso");
+        assert_eq!(one_line("Budi", 120), "Budi");
+        let long = "Budi Santoso ".repeat(15);
+        let name = one_line(&long, 120);
+        assert_eq!(name.chars().count(), 120, "{name}");
+        assert!(name.ends_with('…') && name.starts_with("Budi Santoso Budi"));
+        assert_eq!(one_line("\u{1F6A7}\u{2028}x", 2), "\u{1F6A7}…");
+    }
+
+    #[test]
+    fn a_homoglyph_in_the_stage_word_is_read_and_never_cuts_a_character() {
+        // The Kelvin sign lower-cases to an ASCII `k` but is three bytes long: the note is
+        // what follows the word, and nothing panics.
+        let r = parse_staff_reply(
+            "LG-4F7KQ2MZ8T ce\u{212A} lapangan <b>tim</b> berangkat",
+            "LG",
+        )
+        .unwrap();
+        assert_eq!(r.stage, StaffStep::Stage(Stage::CekLapangan));
+        assert_eq!(r.note.as_deref(), Some("<b>tim</b> berangkat"));
+        let r = parse_staff_reply("LG-4F7KQ2MZ8T ce\u{212A}", "LG").unwrap();
+        assert_eq!(
+            (r.stage, r.note),
+            (StaffStep::Stage(Stage::CekLapangan), None)
+        );
+        let r = parse_staff_reply("LG-4F7KQ2MZ8T bu\u{212A}an wewenang \u{212A}", "LG").unwrap();
+        assert_eq!(r.stage, StaffStep::NotOurs);
+        assert_eq!(r.note.as_deref(), Some("\u{212A}"));
     }
 
     #[test]

@@ -74,7 +74,7 @@ impl Services {
         let filter = ReportFilter {
             statuses,
             channel,
-            text,
+            text: text.as_deref().and_then(crate::text::search),
             order: ReportOrder::OldestFirst,
             limit: DESK_PAGE,
             ..Default::default()

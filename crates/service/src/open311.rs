@@ -521,7 +521,8 @@ impl Services {
         };
         let submitted = self
             .submit(&Caller::Public, input, Some(origin), None)
-            .await?;
+            .await
+            .map_err(in_open311_terms)?;
         Ok(Open311Created {
             tracking_id: submitted.tracking_id,
             service_code: code.to_string(),
@@ -536,8 +537,14 @@ impl Services {
 
     /// The request a token stands for (404 for an unknown token).
     pub async fn open311_token(&self, token: &str) -> Result<TrackingId> {
+        let token = token.trim();
+        // Tokens are ours (`new_request_token`): one with a control character is none of them,
+        // and PostgreSQL cannot take a NUL in a query.
+        if token.chars().any(char::is_control) {
+            return Err(ServiceError::not_found("token", token));
+        }
         self.store
-            .report_by_open311_token(token.trim())
+            .report_by_open311_token(token)
             .await?
             .ok_or_else(|| ServiceError::not_found("token", token))
     }
@@ -846,5 +853,34 @@ fn request_of(o: &crate::OpenedReport, categories: &HashMap<String, String>) -> 
         lat: r.latitude.filter(|_| located),
         long: r.longitude.filter(|_| located),
         notes: vec![],
+    }
+}
+
+/// A refusal of the report a request became, its fields named as the client sent them
+/// (`description`, not the report's `body`), so that the errors list says what to fix.
+fn in_open311_terms(e: ServiceError) -> ServiceError {
+    match e {
+        ServiceError::Refused(mut r) => {
+            for f in &mut r.fields {
+                let name = match f.field.as_str() {
+                    "title" => "attribute[judul]",
+                    "body" => "description",
+                    "kind" => "attribute[jenis]",
+                    "occurred_on" => "attribute[tanggal_kejadian]",
+                    "visibility" => "attribute[kerahasiaan]",
+                    "address" => "address_string",
+                    "region_code" => "address_id",
+                    "latitude" | "longitude" => "lat",
+                    "category" => "service_code",
+                    "reporter.name" => "first_name",
+                    "reporter.phone" => "phone",
+                    "reporter.email" => "email",
+                    _ => continue,
+                };
+                f.field = name.to_string();
+            }
+            ServiceError::Refused(r)
+        }
+        other => other,
     }
 }

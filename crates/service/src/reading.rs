@@ -342,6 +342,19 @@ impl Services {
         mut filter: ReportFilter,
         agency: Option<&str>,
     ) -> Result<Page<ReportRecord>> {
+        filter.text = filter.text.as_deref().and_then(crate::text::search);
+        // A code asked for (a category, a region) with a control character is no code we hold:
+        // it matches nothing (and PostgreSQL cannot take a NUL in a query).
+        let no_code = |c: &str| c.chars().any(char::is_control);
+        if filter.category.as_deref().is_some_and(no_code)
+            || filter.categories.iter().any(|c| no_code(c))
+            || filter.region.as_deref().is_some_and(no_code)
+        {
+            return Ok(Page {
+                items: vec![],
+                total: 0,
+            });
+        }
         let tree = self.agency_tree().await?;
         match list_scope(viewer(caller), &tree) {
             ListScope::Everything => filter.agency_ids = agency.map(|a| tree.subtree(a)),

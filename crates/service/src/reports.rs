@@ -111,7 +111,10 @@ impl ReportInput {
             // Chat messages have no subject line: the first words stand in for one.
             title = text::title_from_words(&body);
         }
-        if !c.has("title") {
+        // A title made of the words has nothing to say while the words themselves are refused.
+        let words_refused =
+            (self.channel.is_chat() || self.channel == Channel::Open311) && c.has("body");
+        if !c.has("title") && !words_refused {
             if title.is_empty() {
                 c.push(FieldError::new("title", "required"));
             } else if title.chars().count() > MAX_TITLE_CHARS {

@@ -15,6 +15,7 @@ pub mod operations;
 pub mod rakor;
 pub mod rakor_pdf;
 pub mod rakor_xlsx;
+pub mod spreadsheet;
 pub mod transport;
 pub mod ui;
 

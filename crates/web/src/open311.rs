@@ -827,8 +827,26 @@ fn xml_object(w: &mut Writer<Vec<u8>>, name: &str, map: &Map<String, Value>) {
 
 fn xml_text(w: &mut Writer<Vec<u8>>, name: &str, text: &str) {
     let _ = w.write_event(Event::Start(BytesStart::new(name)));
-    let _ = w.write_event(Event::Text(BytesText::new(text)));
+    let _ = w.write_event(Event::Text(BytesText::new(&xml_chars(text))));
     let _ = w.write_event(Event::End(BytesEnd::new(name)));
+}
+
+/// Text as XML 1.0 can carry it: a character outside its `Char` production (a control
+/// character but tab and line breaks, U+FFFE, U+FFFF) has no escape, so it becomes U+FFFD.
+/// Stored text never has one (`service::text` refuses them), but an error may quote what a
+/// client sent (`status: \`…\` is unknown`), and one such character makes the whole document
+/// unreadable to an XML parser.
+fn xml_chars(text: &str) -> std::borrow::Cow<'_, str> {
+    let allowed = |c: char| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..);
+    if text.chars().all(allowed) {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        std::borrow::Cow::Owned(
+            text.chars()
+                .map(|c| if allowed(c) { c } else { '\u{FFFD}' })
+                .collect(),
+        )
+    }
 }
 
 #[cfg(test)]
@@ -849,6 +867,23 @@ mod tests {
         assert!(body.contains("<service_request_id>LG-1</service_request_id>"));
         assert!(body.contains("<notes><note><summary>a &lt; b &amp; c</summary></note></notes>"));
         assert!(body.contains("<lat/>"));
+    }
+
+    #[test]
+    fn xml_never_carries_a_character_xml_forbids() {
+        let resp = render(
+            Format::Xml,
+            "errors",
+            "error",
+            json!([{ "code": 400, "description": "status: `a\u{0}b\u{1b}c\u{FFFE}` is unknown\tok\n" }]),
+        );
+        let body = futures_body(resp);
+        assert!(
+            body.contains(
+                "<description>status: `a\u{FFFD}b\u{FFFD}c\u{FFFD}` is unknown\tok\n</description>"
+            ),
+            "{body:?}"
+        );
     }
 
     fn futures_body(resp: Response) -> String {

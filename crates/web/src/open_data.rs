@@ -2,6 +2,7 @@
 //! field order) or as a JSON array of objects with the same keys. Both render a row through
 //! [`fields`], so they cannot disagree.
 
+use crate::spreadsheet::inert;
 use crate::ui::text::{Lang, Tr};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
@@ -35,16 +36,6 @@ pub fn fields(data: &OpenData, r: &OpenDataRow) -> [Option<String>; 11] {
         Some(iso(tz, &r.last_activity_at)),
         r.closed_at.as_ref().map(|t| iso(tz, t)),
     ]
-}
-
-/// A citizen's text that a spreadsheet would take for a formula (`=`, `+`, `-`, `@`, a tab or a
-/// carriage return first) gets a leading apostrophe: opening open data must not run anything.
-fn inert(cell: String) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}")
-    } else {
-        cell
-    }
 }
 
 /// CSV (RFC 4180 quoting by the `csv` crate), absent values empty, formulas made inert.
@@ -107,18 +98,4 @@ pub fn to_json(data: &OpenData) -> Result<Vec<u8>, serde_json::Error> {
         })
         .collect();
     serde_json::to_vec(&rows)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::inert;
-
-    #[test]
-    fn formulas_in_citizens_text_are_inert() {
-        assert_eq!(inert("=HYPERLINK(\"x\")".into()), "'=HYPERLINK(\"x\")");
-        assert_eq!(inert("+62 812".into()), "'+62 812");
-        assert_eq!(inert("@SUM(A1)".into()), "'@SUM(A1)");
-        assert_eq!(inert("Jalan rusak".into()), "Jalan rusak");
-        assert_eq!(inert(String::new()), "");
-    }
 }

@@ -2,6 +2,7 @@
 //! first column, so that a spreadsheet can filter it) for now. The figures are those of
 //! `Services::compliance` (SPEC section 6), whose definitions the report prints first.
 
+use crate::spreadsheet::inert;
 use chrono::{DateTime, Utc};
 use tanggap_service::compliance::{AgencyLine, Compliance};
 use tanggap_service::rakor::QuarterlyReport;
@@ -105,7 +106,8 @@ pub fn ranked(c: &Compliance) -> Vec<&AgencyLine> {
     ranked
 }
 
-/// The report as CSV (RFC 4180, by the `csv` crate).
+/// The report as CSV (RFC 4180, by the `csv` crate). Names typed by people (agencies, heads,
+/// positions) are made inert where a spreadsheet would run them (`crate::spreadsheet`).
 pub fn csv(r: &QuarterlyReport) -> Result<String, csv::Error> {
     let mut w = csv::WriterBuilder::new().flexible(true).from_writer(vec![]);
     let c = &r.current;
@@ -161,9 +163,9 @@ pub fn csv(r: &QuarterlyReport) -> Result<String, csv::Error> {
             "peringkat".to_string(),
             x.rank.to_string(),
             x.agency_id.clone(),
-            x.agency.clone(),
-            x.head.clone(),
-            x.position.clone(),
+            inert(x.agency.as_str()),
+            inert(x.head.as_str()),
+            inert(x.position.as_str()),
             x.received.to_string(),
             x.on_time.to_string(),
             x.late.to_string(),
@@ -228,17 +230,19 @@ pub fn csv(r: &QuarterlyReport) -> Result<String, csv::Error> {
         w.write_record([
             "lalai".to_string(),
             l.agency_id.clone(),
-            name_of(c, &l.agency_id).to_string(),
+            inert(name_of(c, &l.agency_id)),
             l.tracking_id.clone(),
             time(r, &l.started_at),
             time(r, &l.due_at),
             l.responded_at
                 .map_or_else(|| "belum".to_string(), |t| time(r, &t)),
-            l.head.as_ref().map(|h| h.name.clone()).unwrap_or_default(),
-            l.head
-                .as_ref()
-                .and_then(|h| h.position.clone())
-                .unwrap_or_default(),
+            inert(l.head.as_ref().map(|h| h.name.clone()).unwrap_or_default()),
+            inert(
+                l.head
+                    .as_ref()
+                    .and_then(|h| h.position.clone())
+                    .unwrap_or_default(),
+            ),
         ])?;
     }
     let bytes = w.into_inner().map_err(|e| e.into_error())?;
@@ -554,5 +558,63 @@ pub fn render(r: &QuarterlyReport, format: FileFormat) -> Result<Vec<u8>, String
         FileFormat::Csv => csv(r).map(String::into_bytes).map_err(|e| e.to_string()),
         FileFormat::Pdf => crate::rakor_pdf::pdf(r).map_err(|e| e.to_string()),
         FileFormat::Xlsx => crate::rakor_xlsx::xlsx(r).map_err(|e| e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rakor_pdf::tests::sample;
+
+    /// An agency, its head and position named with formulas, as an administrator could type
+    /// them: every such cell of the CSV starts with an apostrophe; figures stay numbers.
+    #[test]
+    fn csv_makes_typed_names_inert() {
+        let mut r = sample();
+        let a = &mut r.current.agencies[0];
+        a.name = "=cmd|' /C calc'!A0".into();
+        let h = a.head.as_mut().unwrap();
+        h.name = "@SUM(1+1)*cmd|' /C calc'!A0".into();
+        h.position = Some("-2+3+cmd|' /C calc'!A0".into());
+        let id = a.agency_id.clone();
+        for l in r.current.lalai.iter_mut().filter(|l| l.agency_id == id) {
+            let h = l.head.as_mut().unwrap();
+            h.name = "+HYPERLINK(\"https://jahat.example\")".into();
+        }
+        let text = csv(&r).unwrap();
+        let rows: Vec<Vec<String>> = ::csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes())
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_string).collect())
+            .collect();
+        let ranked = rows
+            .iter()
+            .find(|r| r[0] == "peringkat" && r[2] == id)
+            .unwrap();
+        assert_eq!(
+            &ranked[3..6],
+            [
+                "'=cmd|' /C calc'!A0",
+                "'@SUM(1+1)*cmd|' /C calc'!A0",
+                "'-2+3+cmd|' /C calc'!A0"
+            ]
+        );
+        let lalai: Vec<&Vec<String>> = rows
+            .iter()
+            .filter(|r| r[0] == "lalai" && r[1] == id)
+            .collect();
+        assert!(!lalai.is_empty());
+        for l in lalai {
+            assert_eq!(l[2], "'=cmd|' /C calc'!A0");
+            assert_eq!(l[7], "'+HYPERLINK(\"https://jahat.example\")");
+        }
+        // A change of points is a signed number, written as one.
+        let dpu = rows
+            .iter()
+            .find(|r| r[0] == "peringkat" && r[2] == "dpu-bm")
+            .unwrap();
+        assert_eq!(dpu[15], "+10.0");
     }
 }

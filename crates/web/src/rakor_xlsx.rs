@@ -1,10 +1,12 @@
 //! The quarterly rakor report as an Excel workbook (rust_xlsxwriter): the same content as the CSV
 //! of `crate::rakor`, with numbers as numbers, percentages as fractions shown with a `%` format,
 //! times as Excel date-times in the policy's time zone, and a native bar chart of response
-//! compliance against the quarter before.
+//! compliance against the quarter before. Names typed by people are marked as text where they
+//! start like a formula (`crate::spreadsheet`).
 
 use crate::rakor::{DEFINITIONS, name_of, ranked, time};
 pub use crate::rakor_pdf::RakorFileError;
+use crate::spreadsheet::write_text;
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use rust_xlsxwriter::{
     Chart, ChartLegendPosition, ChartType, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet,
@@ -134,11 +136,11 @@ fn ranking(ws: &mut Worksheet, r: &QuarterlyReport) -> Result<u32, XlsxError> {
         let f = &a.figures;
         ws.write_number(row, 0, (i + 1) as f64)?;
         ws.write_string(row, 1, &a.agency_id)?;
-        ws.write_string(row, 2, &a.name)?;
+        write_text(ws, row, 2, &a.name)?;
         if let Some(h) = &a.head {
-            ws.write_string(row, 3, &h.name)?;
+            write_text(ws, row, 3, &h.name)?;
             if let Some(p) = &h.position {
-                ws.write_string(row, 4, p)?;
+                write_text(ws, row, 4, p)?;
             }
         }
         let counts = [
@@ -262,7 +264,7 @@ fn lalai(ws: &mut Worksheet, r: &QuarterlyReport) -> Result<(), XlsxError> {
     for (i, l) in c.lalai.iter().enumerate() {
         let row = i as u32 + 1;
         ws.write_string(row, 0, &l.agency_id)?;
-        ws.write_string(row, 1, name_of(c, &l.agency_id))?;
+        write_text(ws, row, 1, name_of(c, &l.agency_id))?;
         ws.write_string(row, 2, &l.tracking_id)?;
         ws.write_datetime_with_format(row, 3, local(r, &l.started_at)?, &when)?;
         ws.write_datetime_with_format(row, 4, local(r, &l.due_at)?, &when)?;
@@ -275,9 +277,9 @@ fn lalai(ws: &mut Worksheet, r: &QuarterlyReport) -> Result<(), XlsxError> {
             }
         }
         if let Some(h) = &l.head {
-            ws.write_string(row, 6, &h.name)?;
+            write_text(ws, row, 6, &h.name)?;
             if let Some(p) = &h.position {
-                ws.write_string(row, 7, p)?;
+                write_text(ws, row, 7, p)?;
             }
         }
     }
@@ -500,6 +502,31 @@ mod tests {
         assert!(values.contains("formatCode=\"0%\""), "{values}");
         // Placed on the chart sheet.
         assert!(part(&bytes, "xl/worksheets/_rels/sheet4.xml.rels").contains("drawing1.xml"));
+    }
+
+    /// Names typed with formulas are text cells marked with the quote prefix, their values
+    /// exactly what was typed, and no cell is a formula.
+    #[test]
+    fn xlsx_keeps_typed_formulas_as_text() {
+        let mut r = sample();
+        r.current.agencies[0].name = "=cmd|' /C calc'!A0".into();
+        r.current.agencies[0].head.as_mut().unwrap().name = "@SUM(1+1)".into();
+        let bytes = xlsx(&r).expect("a workbook");
+        for sheet in 1..=3 {
+            let xml = part(&bytes, &format!("xl/worksheets/sheet{sheet}.xml"));
+            assert!(!xml.contains("<f>"), "a formula in sheet {sheet}");
+        }
+        let styles = part(&bytes, "xl/styles.xml");
+        assert!(styles.contains("quotePrefix=\"1\""), "{styles}");
+        let mut book = open(bytes);
+        let p = sheet(&mut book, "Peringkat");
+        let row = (1..=3)
+            .find(|row| text(&p, *row, 1) == "dinkes")
+            .expect("the agency");
+        assert_eq!(text(&p, row, 2), "=cmd|' /C calc'!A0");
+        assert_eq!(text(&p, row, 3), "@SUM(1+1)");
+        let l = sheet(&mut book, "Lalai");
+        assert_eq!(text(&l, 1, 1), "=cmd|' /C calc'!A0");
     }
 
     #[test]

@@ -68,12 +68,31 @@ impl WhatsappProvider {
                 "language": {"code": lang},
                 "components": [{
                     "type": "body",
-                    "parameters": [{"type": "text", "text": msg.text}],
+                    "parameters": [{"type": "text", "text": template_parameter(msg.text)}],
                 }],
             },
             "biz_opaque_callback_data": msg.idempotency_key,
         }))
     }
+}
+
+/// The message as a template parameter: WhatsApp refuses a parameter with a line break, a tab or
+/// more than four spaces in a row ("Param text cannot have new-line/tab characters or more than
+/// 4 consecutive spaces"), and every message we send has line breaks. So each run of white space
+/// (and any control character) becomes one space; the words are the same.
+fn template_parameter(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_whitespace() || c.is_control() {
+            if !out.is_empty() && !out.ends_with(' ') {
+                out.push(' ');
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out.truncate(out.trim_end().len());
+    out
 }
 
 #[async_trait::async_trait]
@@ -155,5 +174,22 @@ impl ChatProvider for WhatsappProvider {
         self.api
             .download(req, max_bytes, mime, filename.as_deref())
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::template_parameter;
+
+    #[test]
+    fn a_template_parameter_is_one_line_without_long_runs_of_spaces() {
+        assert_eq!(
+            template_parameter(
+                "Laporan LG-1 didisposisikan.\n\nJawab dari ponsel ini:\t\"LG-1 tuntas\"     ya\r\n"
+            ),
+            "Laporan LG-1 didisposisikan. Jawab dari ponsel ini: \"LG-1 tuntas\" ya"
+        );
+        assert_eq!(template_parameter("  satu\u{2028}dua  "), "satu dua");
+        assert_eq!(template_parameter("<b>=1+1</b>"), "<b>=1+1</b>");
     }
 }

@@ -26,6 +26,7 @@ mod delivery;
 mod doors;
 mod english_pages;
 mod fakes;
+mod injection;
 mod leadership_digest;
 mod open311;
 mod operations;

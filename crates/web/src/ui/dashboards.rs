@@ -9,6 +9,7 @@ use super::staff::urgency;
 use super::text::Tr;
 use super::{Layout, Ui, UiResult, page};
 use crate::error::ApiError;
+use crate::spreadsheet::inert;
 use askama::Template;
 use axum::extract::{Path, Query};
 use axum::http::{HeaderValue, header};
@@ -518,8 +519,8 @@ pub async fn leadership_csv(ui: Ui, Query(q): Query<PeriodQuery>) -> UiResult {
         let f = &a.figures;
         rows.push(vec![
             a.agency_id.clone(),
-            a.name.clone(),
-            a.head.as_ref().map(|h| h.name.clone()).unwrap_or_default(),
+            inert(a.name.as_str()),
+            inert(a.head.as_ref().map(|h| h.name.clone()).unwrap_or_default()),
             f.received.to_string(),
             f.on_time.to_string(),
             f.late.to_string(),
@@ -570,12 +571,14 @@ pub async fn lalai_csv(ui: Ui, Query(q): Query<PeriodQuery>) -> UiResult {
         let i = &x.item;
         rows.push(vec![
             i.tracking_id.clone(),
-            x.title.clone(),
-            names
-                .get(i.agency_id.as_str())
-                .map_or_else(|| i.agency_id.clone(), |n| n.to_string()),
+            inert(x.title.as_str()),
+            inert(
+                names
+                    .get(i.agency_id.as_str())
+                    .map_or_else(|| i.agency_id.clone(), |n| n.to_string()),
+            ),
             role_label(&tr, &x.role).to_string(),
-            i.head.as_ref().map(|h| h.name.clone()).unwrap_or_default(),
+            inert(i.head.as_ref().map(|h| h.name.clone()).unwrap_or_default()),
             csv_time(&tr, &i.due_at),
             i.responded_at
                 .as_ref()
@@ -617,7 +620,7 @@ fn obligations_csv(ui: &Ui, o: &AgencyObligations) -> UiResult {
     for i in &o.items {
         rows.push(vec![
             i.tracking_id.clone(),
-            i.title.clone(),
+            inert(i.title.as_str()),
             tr.assignment_role(&i.role).to_string(),
             tr.status(&i.report_status).to_string(),
             i.cycle.to_string(),
@@ -627,7 +630,7 @@ fn obligations_csv(ui: &Ui, o: &AgencyObligations) -> UiResult {
             opt(&i.cancelled_at),
             outcome_label(&tr, &i.outcome).to_string(),
             yes_no(i.lalai),
-            i.head.as_ref().map(|h| h.name.clone()).unwrap_or_default(),
+            inert(i.head.as_ref().map(|h| h.name.clone()).unwrap_or_default()),
         ]);
     }
     csv_file(
@@ -646,7 +649,9 @@ fn period_slug(p: &Period) -> String {
     format!("{}_{}", p.from, p.to)
 }
 
-/// Rows as a CSV download named `tanggap-{name}.csv` (RFC 4180 quoting by the `csv` crate).
+/// Rows as a CSV download named `tanggap-{name}.csv` (RFC 4180 quoting by the `csv` crate). The
+/// callers pass text people typed (titles, agencies' and heads' names) through
+/// `spreadsheet::inert`, so that no cell runs as a formula.
 fn csv_file(ui: &Ui, rows: &[Vec<String>], name: &str) -> UiResult {
     let mut w = csv::Writer::from_writer(Vec::new());
     for r in rows {
