@@ -4,7 +4,7 @@
 Reports arrive through the JSON API (each with an Idempotency-Key, retried with the same key
 after a failure, as a careful client would) and through the signed WhatsApp webhook (retried
 with the same message id, as Meta does); the scheduler fires SLA clocks (the process runs on a
-clock 1000 times faster than real time, TANGGAP_TEST_TIME_RATE, so 24-hour thresholds cross
+clock 5000 times faster than real time, TANGGAP_TEST_TIME_RATE, so 24-hour thresholds cross
 within the run) and the outbox sends to a fake WhatsApp provider. The server is killed at
 random moments KILLS times and started again each time; on PostgreSQL the database server is
 also restarted once mid-run.
