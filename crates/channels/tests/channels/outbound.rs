@@ -326,7 +326,8 @@ async fn whatsapp_sends_a_text_within_the_window() {
         req.json(),
         json!({"messaging_product": "whatsapp", "recipient_type": "individual",
                "to": "6281234567890", "type": "text",
-               "text": {"preview_url": false, "body": TEXT}})
+               "text": {"preview_url": false, "body": TEXT},
+               "biz_opaque_callback_data": "outbox-1"})
     );
 }
 
@@ -343,7 +344,8 @@ async fn whatsapp_sends_the_template_outside_the_window() {
         json!({"messaging_product": "whatsapp", "to": "6281234567890", "type": "template",
                "template": {"name": "status_update", "language": {"code": "id"},
                             "components": [{"type": "body",
-                                            "parameters": [{"type": "text", "text": TEXT}]}]}})
+                                            "parameters": [{"type": "text", "text": TEXT}]}]},
+               "biz_opaque_callback_data": "outbox-1"})
     );
 }
 
