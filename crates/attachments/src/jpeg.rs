@@ -50,8 +50,16 @@ fn is_sof(marker: u8) -> bool {
     matches!(marker, 0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF)
 }
 
-/// Returns `b` (which starts with `FF D8 FF`) without its metadata.
+/// Returns `b` without its metadata; `b` must start with `FF D8 FF`, else it is damaged.
 pub(crate) fn strip(b: &[u8]) -> Result<Vec<u8>, AttachmentError> {
+    // `clean` only calls this after checking the signature, but a PDF's `DCTDecode` stream is
+    // whatever the document holds (an empty one panicked at `b[2..]`, found by
+    // fuzz/fuzz_targets/attachment_clean.rs).
+    if !b.starts_with(&[0xFF, SOI, 0xFF]) {
+        return Err(damaged(
+            "JPEG does not start with its start-of-image marker",
+        ));
+    }
     let mut out = Vec::with_capacity(b.len());
     out.extend_from_slice(&[0xFF, SOI]);
     // where a minimal Exif segment with the orientation goes: after the leading APP0 segments
@@ -281,6 +289,16 @@ mod tests {
 
     fn contains(haystack: &[u8], needle: &[u8]) -> bool {
         haystack.windows(needle.len()).any(|w| w == needle)
+    }
+
+    #[test]
+    fn bytes_without_the_signature_are_damaged_not_a_panic() {
+        for b in [&b""[..], b"\xFF", b"\xFF\xD8", b"\xFF\xD9\xFF", b"%PDF"] {
+            assert!(
+                matches!(strip(b), Err(AttachmentError::Damaged { .. })),
+                "{b:?}"
+            );
+        }
     }
 
     #[test]

@@ -208,9 +208,20 @@ fn encrypted_unreadable_and_jpeg2000_documents_are_refused() {
     let mut jpx = Vec::new();
     doc.save_to(&mut jpx).unwrap();
 
+    // An image stream that says DCTDecode but holds no JPEG (empty here) panicked the JPEG
+    // cleaner (fuzz/fuzz_targets/attachment_clean.rs).
+    let mut doc = Document::load_mem(&dirty_pdf(false)).unwrap();
+    doc.add_object(Stream::new(
+        dictionary! { "Type" => "XObject", "Subtype" => "Image", "Filter" => "DCTDecode" },
+        vec![],
+    ));
+    let mut empty_jpeg = Vec::new();
+    doc.save_to(&mut empty_jpeg).unwrap();
+
     for (name, bytes) in [
         ("encrypted", encrypted),
         ("jpeg 2000", jpx),
+        ("empty jpeg", empty_jpeg),
         (
             "garbage",
             b"%PDF-1.7\n\x00\xff not a document at all".to_vec(),

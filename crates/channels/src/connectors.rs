@@ -322,7 +322,8 @@ pub fn verify(
     let (Some(t), Some(given)) = (t, v1) else {
         return Err(SignatureError::Malformed);
     };
-    if (now.timestamp() - t).abs() > SIGNATURE_TOLERANCE_SECS {
+    // `abs_diff`: a time far from ours (`t=-9223372036854775808`) is stale, not an overflow.
+    if now.timestamp().abs_diff(t) > SIGNATURE_TOLERANCE_SECS.unsigned_abs() {
         return Err(SignatureError::Stale);
     }
     if bool::from(mac(secret, t, body).ct_eq(&given)) {
@@ -399,6 +400,19 @@ mod tests {
             verify("rahasia-bersama-16", Some("sha256=abc"), body, now),
             Err(SignatureError::Malformed)
         );
+    }
+
+    #[test]
+    fn a_time_at_the_ends_of_the_range_is_stale() {
+        // Found by fuzz/fuzz_targets/connector_webhook.rs: `now - t` overflowed.
+        let now = parse_time("2026-12-06T09:00:00+07:00").unwrap();
+        for t in [i64::MIN, i64::MAX, i64::MIN + 1] {
+            let h = format!("t={t},v1=00");
+            assert_eq!(
+                verify("rahasia", Some(&h), b"{}", now),
+                Err(SignatureError::Stale)
+            );
+        }
     }
 
     #[test]

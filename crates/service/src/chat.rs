@@ -930,14 +930,19 @@ fn one_line(text: &str, max: usize) -> String {
 }
 
 /// The first word of `text` that is a tracking ID with this deployment's prefix.
+///
+/// The ID must keep the prefix once parsed: without a hyphen the prefix is what the ten symbols
+/// leave, so `LGmlapangan` parses as `L-GM1APANGAN`, which is not ours.
 pub fn find_tracking_id(text: &str, prefix: &str) -> Option<TrackingId> {
+    let ours = format!("{}-", prefix.to_ascii_uppercase());
     text.split(|c: char| c.is_whitespace() || matches!(c, ',' | '.' | ':' | ';' | '(' | ')' | '#'))
         .filter(|w| {
             w.len() > prefix.len()
                 && w.get(..prefix.len())
                     .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
         })
-        .find_map(|w| TrackingId::parse(w).ok())
+        .filter_map(|w| TrackingId::parse(w).ok())
+        .find(|id| id.as_str().starts_with(&ours))
 }
 
 /// What a staff member's reply asks for.
@@ -971,7 +976,6 @@ pub fn parse_staff_reply(text: &str, prefix: &str) -> Option<StaffReply> {
     let first = rest.split_whitespace().next()?;
     let tracking_id = find_tracking_id(first, prefix)?;
     rest = rest[first.len()..].trim_start_matches([' ', ':', '-', '\n', '\t']);
-    let lower = rest.to_lowercase();
     const STEPS: &[(&str, StaffStep)] = &[
         ("cek lapangan", StaffStep::Stage(Stage::CekLapangan)),
         ("cek_lapangan", StaffStep::Stage(Stage::CekLapangan)),
@@ -985,20 +989,18 @@ pub fn parse_staff_reply(text: &str, prefix: &str) -> Option<StaffReply> {
         ("bukan_wewenang", StaffStep::NotOurs),
         ("cek", StaffStep::Stage(Stage::CekLapangan)),
     ];
+    // The stage words are ASCII and compared without regard to ASCII case, on `rest` itself:
+    // a lower-cased copy can differ in length (the Kelvin sign `K` lower-cases to `k`), and its
+    // offsets would cut `rest` in the wrong place or inside a character.
     let (word, stage) = STEPS.iter().find(|(w, _)| {
-        lower.starts_with(w)
-            && lower[w.len()..]
+        rest.get(..w.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(w))
+            && rest[w.len()..]
                 .chars()
                 .next()
                 .is_none_or(|c| !c.is_alphanumeric())
     })?;
-    // The stage words are ASCII, but what lower-cased to them need not be: the Kelvin sign
-    // `K` becomes `k`, three bytes to one. Cut `rest` after as many characters, not bytes.
-    let after = rest
-        .char_indices()
-        .nth(word.chars().count())
-        .map_or(rest.len(), |(i, _)| i);
-    let note = rest[after..]
+    let note = rest[word.len()..]
         .trim_start_matches([' ', ':', '-', ',', '.', '\n', '\t'])
         .trim();
     Some(StaffReply {
@@ -1299,24 +1301,19 @@ mod tests {
     }
 
     #[test]
-    fn a_homoglyph_in_the_stage_word_is_read_and_never_cuts_a_character() {
-        // The Kelvin sign lower-cases to an ASCII `k` but is three bytes long: the note is
-        // what follows the word, and nothing panics.
-        let r = parse_staff_reply(
-            "LG-4F7KQ2MZ8T ce\u{212A} lapangan <b>tim</b> berangkat",
-            "LG",
-        )
-        .unwrap();
+    fn staff_replies_are_cut_where_the_stage_word_ends() {
+        // Found by fuzz/fuzz_targets/chat_words.rs: the stage was looked for in a lower-cased
+        // copy and the note cut from the original at the copy's offsets. The Kelvin sign
+        // (U+212A, three bytes) lower-cases to `k`: the note lost two letters, or the cut fell
+        // inside the sign and panicked.
+        let r = parse_staff_reply("LG-4F7KQ2MZ8T ce\u{212A} lapangan sudah", "LG");
+        assert_eq!(r, None);
+        assert_eq!(parse_staff_reply("LG-4F7KQ2MZ8T ce\u{212A} x", "LG"), None);
+        let r = parse_staff_reply("LG-4F7KQ2MZ8T CEK LAPANGAN sudah", "LG").unwrap();
         assert_eq!(r.stage, StaffStep::Stage(Stage::CekLapangan));
-        assert_eq!(r.note.as_deref(), Some("<b>tim</b> berangkat"));
-        let r = parse_staff_reply("LG-4F7KQ2MZ8T ce\u{212A}", "LG").unwrap();
-        assert_eq!(
-            (r.stage, r.note),
-            (StaffStep::Stage(Stage::CekLapangan), None)
-        );
-        let r = parse_staff_reply("LG-4F7KQ2MZ8T bu\u{212A}an wewenang \u{212A}", "LG").unwrap();
-        assert_eq!(r.stage, StaffStep::NotOurs);
-        assert_eq!(r.note.as_deref(), Some("\u{212A}"));
+        assert_eq!(r.note.as_deref(), Some("sudah"));
+        let r = parse_staff_reply("LG-4F7KQ2MZ8T verifikasi \u{212A}eterangan", "LG").unwrap();
+        assert_eq!(r.note.as_deref(), Some("\u{212A}eterangan"));
     }
 
     #[test]
@@ -1325,6 +1322,16 @@ mod tests {
         assert_eq!(r.stage, StaffStep::Stage(Stage::Pengerjaan));
         assert_eq!(parse_stage_button("tahap:LG-4F7KQ2MZ8T:diteruskan"), None);
         assert_eq!(parse_stage_button("rate:5"), None);
+    }
+
+    #[test]
+    fn a_word_that_parses_with_another_prefix_is_not_ours() {
+        // Found by fuzz/fuzz_targets/chat_words.rs: `LGmlapangan` is `L-GM1APANGAN`.
+        assert_eq!(find_tracking_id("LGmlapangan sudah", "LG"), None);
+        assert_eq!(
+            find_tracking_id("LGmlapangan LG4F7KQ2MZ8T", "LG").map(|t| t.to_string()),
+            Some("LG-4F7KQ2MZ8T".into())
+        );
     }
 
     #[test]

@@ -31,6 +31,9 @@ use tanggap_service::open311::{
 };
 use tanggap_service::{Lang, RefusalKind};
 
+mod form;
+pub use form::{attribute_params, list_param, parse_form};
+
 /// Media sent with a request: up to five files of the upload limits.
 const MEDIA_LIMIT: usize = crate::api::UPLOAD_LIMIT;
 
@@ -237,7 +240,7 @@ fn split(file: &str, lang: Lang) -> Result<(String, Format), Failure> {
 
 fn query_params(uri: &axum::http::Uri) -> Vec<(String, String)> {
     uri.query()
-        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .map(|q| parse_form(q.as_bytes()))
         .unwrap_or_default()
 }
 
@@ -283,14 +286,7 @@ fn parse_time(call: &Call, name: &str) -> Result<Option<DateTime<Utc>>, Failure>
 }
 
 fn list(call: &Call, name: &str) -> Vec<String> {
-    call.params
-        .iter()
-        .filter(|(k, _)| k == name)
-        .flat_map(|(_, v)| v.split(','))
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_string)
-        .collect()
+    list_param(&call.params, name)
 }
 
 // ----- handlers ------------------------------------------------------------------------------
@@ -565,15 +561,7 @@ async fn submit(
     call: &Call,
     attachments: Vec<tanggap_store::NewAttachment>,
 ) -> Answer {
-    let attributes: Vec<(String, String)> = call
-        .params
-        .iter()
-        .filter_map(|(k, v)| {
-            let code = k.strip_prefix("attribute[")?;
-            let code = code.strip_suffix("[]").unwrap_or(code).strip_suffix(']')?;
-            Some((code.to_string(), v.clone()))
-        })
-        .collect();
+    let attributes = attribute_params(&call.params);
     let created = state
         .services
         .open311_submit(
@@ -697,10 +685,7 @@ async fn read_body(
             "Send `application/x-www-form-urlencoded`, or `multipart/form-data` with media.".into(),
         )));
     }
-    Ok((
-        form_urlencoded::parse(&bytes).into_owned().collect(),
-        vec![],
-    ))
+    Ok((parse_form(&bytes), vec![]))
 }
 
 // ----- documents ---------------------------------------------------------------------------
@@ -894,6 +879,27 @@ mod tests {
             .block_on(axum::body::to_bytes(resp.into_body(), usize::MAX))
             .unwrap();
         String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn parameters_are_read_from_forms_lists_and_attributes() {
+        let params = parse_form(
+            b"service_request_id=LG-1,%20LG-2,&service_request_id=LG-3&attribute%5Bdepth%5D=30\
+              &attribute[kinds][]=a&attribute[kinds][]=b&attribute[=x&a+b=%F0%9F",
+        );
+        assert_eq!(
+            list_param(&params, "service_request_id"),
+            ["LG-1", "LG-2", "LG-3"]
+        );
+        assert_eq!(
+            attribute_params(&params),
+            [
+                ("depth".to_string(), "30".to_string()),
+                ("kinds".to_string(), "a".to_string()),
+                ("kinds".to_string(), "b".to_string()),
+            ]
+        );
+        assert_eq!(params.last().unwrap(), &("a b".into(), "\u{FFFD}".into()));
     }
 
     #[test]

@@ -1098,8 +1098,9 @@ async fn every_door_stores_the_corpus_and_every_page_and_message_shows_it_as_tex
     deliver_all(app).await;
 
     // The chat follow-ups: the WhatsApp reporter writes again (a reply on their report); the
-    // head answers from WhatsApp with a Kelvin sign for the `k` of `cek` (a homoglyph that
-    // lower-cases to ASCII); an agency's system posts its progress through Open311.
+    // head answers from WhatsApp (`cek` in mixed case; a homoglyph such as the Kelvin sign is
+    // not read as a stage word: service::chat's unit tests); an agency's system posts its
+    // progress through Open311.
     let wa0 = filed
         .iter()
         .find(|f| f.door == "whatsapp")
@@ -1115,7 +1116,7 @@ async fn every_door_stores_the_corpus_and_every_page_and_message_shows_it_as_tex
             HEAD_WA,
             "Kepala",
             "wamid.INJ-H",
-            &format!("{wa0} ce\u{212A} {head_note}"),
+            &format!("{wa0} CeK {head_note}"),
         ),
     )
     .await;
