@@ -39,7 +39,8 @@ cleanup() {
 }
 trap cleanup EXIT
 count() { python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from reports').fetchone()[0])" "$dir/tanggap.db"; }
-timed() { local t0; t0=$(date +%s.%N); "$@"; python3 -c "import sys; print(f'  took {$(date +%s.%N) - $t0:.1f} s', file=sys.stderr)"; }
+TIMEFORMAT='  took %R s (CPU: %U s user, %S s system)'
+timed() { time "$@"; }
 size() { du -h --apparent-size "$1" | cut -f1; }
 echo "database: $(size "$dir/tanggap.db") ($(count) reports), attachments: $(du -sh "$dir/attachments" 2>/dev/null | cut -f1 || echo none)"
 

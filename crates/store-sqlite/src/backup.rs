@@ -5,16 +5,19 @@
 //! between, but when another connection writes in between (the server's writer, in another
 //! process) the copy starts again from the first page; under a steady intake it would never
 //! finish. In WAL mode a reader never blocks the writer, so copying everything inside one read
-//! transaction (`step(-1)`) costs the server nothing but a write-ahead log that cannot be
-//! folded back into the file until the copy is done (it grows by what is written meanwhile and
+//! transaction (`step(-1)`) never stops the server's writes: it competes with them only for
+//! the disk and the CPU, and the write-ahead log cannot be folded back into the file until
+//! the copy is done (it grows by what is written meanwhile, 92–157 MB in the benchmark, and
 //! is folded back afterwards). The copy is the database as of that transaction's start:
 //! exactly the changes committed before it, each whole.
 //!
-//! Why not `VACUUM INTO`, which is as consistent: it rebuilds every table and index into the
-//! new file, a few times the CPU of copying pages, on a two-core server that is answering
-//! requests at the same time (BENCHMARKS.md, "Backup and restore"). Its one advantage, a
-//! compact copy, matters little here: nothing is deleted in bulk, and freed pages are zeroed
-//! (`secure_delete`).
+//! Why not `VACUUM INTO`, which is as consistent and as online: it rebuilds every table and
+//! index into the new file, so its cost grows with the indexes (and the search index's shadow
+//! tables) rather than with the pages. On a database of 1.4–1.6 GB under intake it took
+//! 5.5–6.8 s where this copy took 1.6–3.9 s, with the same effect on intake within the
+//! machine's noise (BENCHMARKS.md, "Backup and restore"). Its one advantage, a compact copy,
+//! matters little here: nothing is deleted in bulk, and freed pages are zeroed
+//! (`secure_delete`). And this copy is the file as it was, page for page.
 
 use rusqlite::backup::{Backup, StepResult};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
@@ -42,8 +45,8 @@ fn err(e: rusqlite::Error) -> StoreError {
 /// process, say) before giving up.
 const BUSY_FOR: Duration = Duration::from_secs(60);
 
-/// Copy the live database `source` into the new file `dest` (which must not exist), online,
-/// and read what the copy holds. `dest` is left as a single file in rollback-journal mode
+/// Copy the live database `source` into the new file `dest` (which must not exist; it is
+/// created readable by its owner only), online, and read what the copy holds. `dest` is left as a single file in rollback-journal mode
 /// (no write-ahead log beside it), not fsync'd: the caller archives it. Blocks.
 pub fn snapshot(source: &Path, dest: &Path) -> Result<Snapshot> {
     if !source.is_file() {
@@ -52,12 +55,18 @@ pub fn snapshot(source: &Path, dest: &Path) -> Result<Snapshot> {
             source.display()
         )));
     }
-    if dest.exists() {
-        return Err(StoreError::Invalid(format!(
-            "{} is in the way of the copy",
-            dest.display()
-        )));
+    // The copy holds personal data: readable by the owner only, from its first byte (an empty
+    // file is an empty database to SQLite).
+    let mut create = std::fs::OpenOptions::new();
+    create.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        create.mode(0o600);
     }
+    create.open(dest).map_err(|e| {
+        StoreError::Invalid(format!("cannot create the copy {}: {e}", dest.display()))
+    })?;
     // Read-write without create: a read-only connection cannot open a WAL file whose
     // shared-memory index does not exist yet (the server is stopped). Nothing is written.
     let src = Connection::open_with_flags(
@@ -154,4 +163,30 @@ pub fn quick_check(path: &Path) -> Result<()> {
             found.join("; ")
         )))
     }
+}
+
+/// Fold the write-ahead log of a copy that this process has closed back into the file and
+/// leave it in rollback-journal mode (the store turns WAL on again when it opens it), so that
+/// the file alone is the database and can be moved (`tanggap restore`). Closing a store does
+/// not guarantee this: a read-only connection closing last leaves the log where it is. If a
+/// connection still lingers, the log is at least emptied. Blocks.
+pub fn settle(path: &Path) -> Result<()> {
+    let c = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(err)?;
+    c.busy_timeout(Duration::from_secs(5)).map_err(err)?;
+    let busy: i64 = c
+        .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))
+        .map_err(err)?;
+    if busy != 0 {
+        return Err(StoreError::Backend(format!(
+            "{} is still in use: its write-ahead log cannot be folded back",
+            path.display()
+        )));
+    }
+    // Needs the file to itself; if a closing connection lingers, the (now empty) log stays.
+    let _ = c.pragma_update_and_check(None, "journal_mode", "DELETE", |r| r.get::<_, String>(0));
+    c.close().map_err(|(_, e)| err(e))
 }

@@ -106,7 +106,8 @@ impl SqliteStore {
 
     /// Write what is queued, then close every connection to the file, so that it can be moved
     /// (`tanggap restore` opens a restored copy, checks it, closes it and moves it into place).
-    /// The last connection to close folds the write-ahead log into the file and removes it.
+    /// Whether the write-ahead log is folded back depends on which connection closes last;
+    /// `backup::settle` makes sure of it.
     pub async fn close(self) {
         self.read.close().await;
         self.writer.stop().await;

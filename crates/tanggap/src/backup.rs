@@ -102,6 +102,8 @@ pub struct BackupSummary {
     /// The archive's size.
     pub bytes: u64,
     pub seconds: f64,
+    /// Of which the database's copy (SQLite).
+    pub copy_seconds: Option<f64>,
 }
 
 /// Removes the temporary files of an unfinished backup or restore.
@@ -146,6 +148,7 @@ pub async fn backup(config: &Config, target: &Path) -> anyhow::Result<BackupSumm
     let _scratch = Scratch(vec![copy.clone(), partial.clone()]);
     let files = DiskStore::new(config.data_dir.join(FILES_DIR));
     let archive = partial.clone();
+    let mut copy_seconds = None;
     let (manifest, bytes) = match &config.database_url {
         None => {
             let source = config.sqlite_path();
@@ -157,6 +160,7 @@ pub async fn backup(config: &Config, target: &Path) -> anyhow::Result<BackupSumm
                 .await?
                 .with_context(|| format!("cannot copy the database {}", source.display()))?
             };
+            copy_seconds = Some(started.elapsed().as_secs_f64());
             let at = chrono::Utc::now();
             tokio::task::spawn_blocking(move || {
                 let keys = &snapshot.files;
@@ -210,6 +214,7 @@ pub async fn backup(config: &Config, target: &Path) -> anyhow::Result<BackupSumm
         manifest,
         bytes,
         seconds: started.elapsed().as_secs_f64(),
+        copy_seconds,
     })
 }
 
@@ -253,9 +258,15 @@ fn write_archive(
     keys: &[String],
     manifest: impl FnOnce(Option<(u64, String)>, FilesEntry) -> Manifest,
 ) -> anyhow::Result<(Manifest, u64)> {
-    let out = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
+    let mut create = fs::OpenOptions::new();
+    create.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        // Reporters' personal data: readable by the owner only.
+        use std::os::unix::fs::OpenOptionsExt;
+        create.mode(0o600);
+    }
+    let out = create
         .open(path)
         .with_context(|| format!("cannot create {}", path.display()))?;
     let mut tar = tar::Builder::new(BufWriter::with_capacity(1 << 20, out));

@@ -669,10 +669,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 );
             }
             println!(
-                "backup written to {} ({}) in {:.1} s: {}{} reports, audit head #{}, {} attachment files ({}){}",
+                "backup written to {} ({}) in {:.1} s{}: {}{} reports, audit head #{}, {} attachment files ({}){}",
                 file.display(),
                 size(b.bytes),
                 b.seconds,
+                b.copy_seconds
+                    .map(|s| format!(" (the database's copy {s:.1} s)"))
+                    .unwrap_or_default(),
                 match &m.database {
                     Some(db) => format!(
                         "SQLite database (schema {}, {}) with ",

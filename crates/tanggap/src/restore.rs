@@ -126,7 +126,10 @@ pub async fn restore(config: &Config, archive: &Path) -> anyhow::Result<RestoreS
                 .context("cannot open the database in the backup")?;
             let checked = check_restored(&store, &unpacked, with_db).await;
             store.close().await;
-            checked?
+            let checked = checked?;
+            tokio::task::spawn_blocking(move || tanggap_store_sqlite::backup::settle(&db))
+                .await??;
+            checked
         }
         Some(url) => {
             let store = tanggap_store_postgres::PgStore::connect(url)
