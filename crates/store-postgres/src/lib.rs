@@ -103,6 +103,22 @@ impl PgStore {
         PgConnectOptions::from_str(url).map_err(|e| StoreError::Invalid(e.to_string()))
     }
 
+    /// Whether the database at `url` holds Tanggap's schema (a restored dump, a running
+    /// installation) or is still empty, without creating anything: `tanggap restore` must not
+    /// migrate an empty database that `pg_restore` is about to fill.
+    pub async fn has_schema(url: &str) -> Result<bool> {
+        let mut conn = PgConnection::connect_with(&Self::parse_url(url)?)
+            .await
+            .map_err(|e| StoreError::Backend(format!("cannot connect to PostgreSQL: {e}")))?;
+        let present: bool =
+            sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+                .fetch_one(&mut conn)
+                .await
+                .map_err(util::db_err)?;
+        let _ = conn.close().await;
+        Ok(present)
+    }
+
     /// Close every connection, waiting for those in use to be returned.
     pub async fn close(&self) {
         self.pool.close().await;
@@ -403,6 +419,12 @@ impl Store for PgStore {
     }
     async fn count_reports(&self) -> Result<u64> {
         reference::count(&self.pool, "reports").await
+    }
+    async fn attachment_files(&self) -> Result<Vec<String>> {
+        sqlx::query_scalar(tanggap_store::ATTACHMENT_FILES)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(util::db_err)
     }
 
     async fn reporter(&self, id: i64) -> Result<Option<ReporterRow>> {

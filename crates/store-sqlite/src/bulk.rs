@@ -37,6 +37,11 @@ impl Bulk {
         Ok(c)
     }
 
+    /// Close the bulk connection (a later read opens it again).
+    pub(crate) fn close(&self) {
+        *self.conn.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
     /// Runs `f` on the bulk connection.
     pub(crate) async fn read<T, F>(self: &Arc<Self>, f: F) -> Result<T>
     where

@@ -10,6 +10,7 @@
 //! - Write transactions are short: each change is a handful of statements, no network I/O inside.
 
 mod audit;
+pub mod backup;
 mod bulk;
 mod connectors;
 mod copies;
@@ -101,6 +102,16 @@ impl SqliteStore {
             writer: Writer::spawn(conn, path.to_path_buf()),
             bulk: bulk::Bulk::new(path.to_path_buf()),
         })
+    }
+
+    /// Write what is queued, then close every connection to the file, so that it can be moved
+    /// (`tanggap restore` opens a restored copy, checks it, closes it and moves it into place).
+    /// Whether the write-ahead log is folded back depends on which connection closes last;
+    /// `backup::settle` makes sure of it.
+    pub async fn close(self) {
+        self.read.close().await;
+        self.writer.stop().await;
+        self.bulk.close();
     }
 
     /// `sqlite://path` or a plain path.
@@ -423,6 +434,12 @@ impl Store for SqliteStore {
     }
     async fn count_reports(&self) -> Result<u64> {
         reference::count(&self.read, "reports").await
+    }
+    async fn attachment_files(&self) -> Result<Vec<String>> {
+        sqlx::query_scalar(tanggap_store::ATTACHMENT_FILES)
+            .fetch_all(&self.read)
+            .await
+            .map_err(util::db_err)
     }
 
     async fn reporter(&self, id: i64) -> Result<Option<ReporterRow>> {

@@ -28,6 +28,8 @@ const MAX_BATCH: usize = 512;
 enum Work {
     Change(Job),
     Report(intake::Job),
+    /// Finish what is queued, close both write connections, then answer.
+    Stop(oneshot::Sender<()>),
 }
 
 #[derive(Clone)]
@@ -63,6 +65,14 @@ impl Writer {
         answer.await.map_err(|_| {
             StoreError::Backend("the SQLite writer dropped the report (see the log)".into())
         })?
+    }
+
+    /// Write what is queued, close the write connections and stop; later changes are refused.
+    pub(crate) async fn stop(&self) {
+        let (done, stopped) = oneshot::channel();
+        if self.tx.send(Work::Stop(done)).await.is_ok() {
+            let _ = stopped.await;
+        }
     }
 
     /// Run `f` in the next write transaction and return its result once that has committed.
@@ -122,9 +132,11 @@ async fn writer_loop(
     while let Some(first) = rx.recv().await {
         let mut changes = Vec::new();
         let mut reports = Vec::new();
+        let mut stop = None;
         let mut take = |work: Work| match work {
             Work::Change(job) => changes.push(job),
             Work::Report(job) => reports.push(job),
+            Work::Stop(done) => stop = Some(done),
         };
         take(first);
         let mut n = 1;
@@ -142,6 +154,14 @@ async fn writer_loop(
         }
         if !reports.is_empty() {
             intake_conn = write_reports(&path, intake_conn.take(), reports).await;
+        }
+        if let Some(done) = stop {
+            drop(intake_conn);
+            if let Err(e) = sqlx::Connection::close(conn).await {
+                tracing::warn!(error = %e, "closing the SQLite write connection");
+            }
+            let _ = done.send(());
+            return;
         }
     }
 }

@@ -665,6 +665,15 @@ pub async fn attachments_are_reviewed_and_audited<H: Harness>(h: &H) {
         .await
         .unwrap();
     assert_eq!(redacted.review, Review::Redacted);
+    assert_eq!(
+        store.attachment_files().await.unwrap(),
+        vec![
+            att[0].storage_key.clone(),
+            att[1].storage_key.clone(),
+            copy.storage_key.clone()
+        ],
+        "a backup carries the originals and the redacted copy"
+    );
     assert_eq!(redacted.redacted.as_ref(), Some(&copy));
     assert_eq!(redacted.reviewed_at, Some(at));
     assert_eq!(redacted.public_file(), Some(copy.clone()));
@@ -700,6 +709,11 @@ pub async fn attachments_are_reviewed_and_audited<H: Harness>(h: &H) {
     assert_eq!(
         (hidden.review, hidden.redacted.clone(), hidden.public_file()),
         (Review::Hidden, None, None)
+    );
+    assert_eq!(
+        store.attachment_files().await.unwrap(),
+        vec![att[0].storage_key.clone(), att[1].storage_key.clone()],
+        "a dropped copy is no longer named"
     );
     assert_eq!(
         store

@@ -54,6 +54,12 @@ impl Backend {
     }
 }
 
+/// The storage keys of every file the database names ([`Store::attachment_files`]): the same
+/// SQL on both engines, also read from a SQLite backup's snapshot file.
+pub const ATTACHMENT_FILES: &str = "SELECT storage_key FROM attachments \
+     UNION SELECT copy_storage_key FROM attachments WHERE copy_storage_key IS NOT NULL \
+     ORDER BY 1";
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     fn backend(&self) -> Backend;
@@ -238,6 +244,10 @@ pub trait Store: Send + Sync + 'static {
     /// attachment as it is now.
     async fn review_attachment(&self, review: &AttachmentReview) -> Result<AttachmentRecord>;
     async fn count_reports(&self) -> Result<u64>;
+    /// The storage keys of every file the database names (each attachment's original and the
+    /// desk's redacted copy, where it has one), distinct, in order: what a backup must carry
+    /// and a restored copy must find on disk.
+    async fn attachment_files(&self) -> Result<Vec<String>>;
     /// Scale data (`tanggap demo --reports N`, benchmarks): write `copies` of existing reports
     /// with every row they own, in one transaction (module `copies` of this crate). Returns how many were written.
     async fn copy_reports(&self, copies: &[ReportCopy]) -> Result<u64>;

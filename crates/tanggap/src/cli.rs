@@ -72,6 +72,19 @@ enum Command {
     /// Agencies handled in their own systems: forward their reports there and follow them.
     #[command(subcommand)]
     Connector(ConnectorCommand),
+    /// Copy the database and the attachments into one file, while Tanggap runs. On PostgreSQL
+    /// the file holds the attachments only: back the database up with pg_dump first.
+    Backup {
+        /// The backup file to write (a tar archive); it must not exist yet.
+        file: PathBuf,
+    },
+    /// Restore a backup into an empty data directory (TANGGAP_DATA_DIR), check it and print
+    /// what it holds. Refused if the data directory holds a database or attachments. On
+    /// PostgreSQL restore the database with pg_restore first; this puts the attachments back.
+    Restore {
+        /// A file written by `tanggap backup`.
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -645,6 +658,75 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 None => std::io::stdout().lock().write_all(&bytes)?,
             }
         }
+        Command::Backup { file } => {
+            init_logging(&config, "warn");
+            let b = crate::backup::backup(&config, &file).await?;
+            let m = &b.manifest;
+            if config.database_url.is_some() {
+                eprintln!(
+                    "PostgreSQL: {} holds the attachments only; the database is backed up with pg_dump (run it before this command, see README, \"Backup and restore\")",
+                    file.display()
+                );
+            }
+            println!(
+                "backup written to {} ({}) in {:.1} s{}: {}{} reports, audit head #{}, {} attachment files ({}){}",
+                file.display(),
+                size(b.bytes),
+                b.seconds,
+                b.copy_seconds
+                    .map(|s| format!(" (the database's copy {s:.1} s)"))
+                    .unwrap_or_default(),
+                match &m.database {
+                    Some(db) => format!(
+                        "SQLite database (schema {}, {}) with ",
+                        db.schema_version,
+                        size(db.bytes)
+                    ),
+                    None => "attachments of a PostgreSQL database that held ".into(),
+                },
+                m.reports,
+                m.audit_head.as_ref().map(|h| h.seq).unwrap_or(0),
+                m.attachments.files,
+                size(m.attachments.bytes),
+                if m.attachments.missing.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; {} file(s) the database names were missing or damaged on disk (listed in its manifest)",
+                        m.attachments.missing.len()
+                    )
+                }
+            );
+        }
+        Command::Restore { file } => {
+            init_logging(&config, "warn");
+            let r = crate::restore::restore(&config, &file).await?;
+            println!(
+                "restored {} into {}{} in {:.1} s: {} reports, {} attachment files, audit trail intact: {} events, head {} (backup made {} by tanggap {}){}",
+                file.display(),
+                config.data_dir.display(),
+                if config.database_url.is_some() {
+                    " (attachments; the database is the one in DATABASE_URL)"
+                } else {
+                    ""
+                },
+                r.seconds,
+                r.reports,
+                r.files,
+                r.audit_events,
+                r.audit_head,
+                r.manifest.created_at,
+                r.manifest.tanggap_version,
+                if r.missing > 0 {
+                    format!(
+                        "; {} file(s) the database names were already missing when the backup was made",
+                        r.missing
+                    )
+                } else {
+                    String::new()
+                }
+            );
+        }
         Command::Audit(AuditCommand::Verify) => {
             init_logging(&config, "warn");
             let svc = services(&config, open_store(&config).await?, Arc::new(SystemClock));
@@ -662,6 +744,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A size for people: bytes, KiB, MiB or GiB.
+fn size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 30 => format!("{:.2} GiB", b as f64 / (1u64 << 30) as f64),
+        b if b >= 1 << 20 => format!("{:.1} MiB", b as f64 / (1u64 << 20) as f64),
+        b if b >= 1 << 10 => format!("{:.1} KiB", b as f64 / 1024.0),
+        b => format!("{b} bytes"),
+    }
 }
 
 /// A refusal for the command line: in English, with the fields to fix.

@@ -2,9 +2,11 @@
 //! builds and runs the whole system exactly as production does, so tests and benchmarks start it
 //! the same way.
 
+pub mod backup;
 mod channels_config;
 pub mod cli;
 pub mod config;
+pub mod restore;
 
 use anyhow::Context as _;
 use config::Config;

@@ -10,6 +10,7 @@ mod api_access;
 mod api_errors;
 mod api_story;
 mod background_jobs;
+mod backup;
 mod browser;
 mod browser_a11y;
 mod browser_citizen;
