@@ -139,6 +139,36 @@ impl DiskStore {
     pub fn path(&self, key: &str) -> Option<PathBuf> {
         is_valid_key(key).then(|| self.root.join(&key[..2]).join(&key[3..]))
     }
+
+    /// The key of every stored file, sorted (none if the root does not exist yet). The
+    /// temporary files of unfinished writes are left out.
+    pub fn keys(&self) -> io::Result<Vec<String>> {
+        let mut keys = Vec::new();
+        let shards = match fs::read_dir(&self.root) {
+            Ok(s) => s,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(keys),
+            Err(e) => return Err(e),
+        };
+        for shard in shards {
+            let shard = shard?;
+            if !shard.file_type()?.is_dir() {
+                continue;
+            }
+            for file in fs::read_dir(shard.path())? {
+                let file = file?;
+                let key = format!(
+                    "{}/{}",
+                    shard.file_name().to_string_lossy(),
+                    file.file_name().to_string_lossy()
+                );
+                if file.file_type()?.is_file() && is_valid_key(&key) {
+                    keys.push(key);
+                }
+            }
+        }
+        keys.sort();
+        Ok(keys)
+    }
 }
 
 fn is_valid_key(key: &str) -> bool {

@@ -193,7 +193,9 @@ pub async fn backup(config: &Config, target: &Path) -> anyhow::Result<BackupSumm
             store.close().await;
             let (reports, head, named) = facts?;
             tokio::task::spawn_blocking(move || {
-                let on_disk = files_on_disk(files.root())?;
+                let on_disk = files
+                    .keys()
+                    .with_context(|| format!("cannot list {}", files.root().display()))?;
                 write_archive(&archive, None, &files, &on_disk, |_, mut found| {
                     // Named by the database now and not on disk: lost already.
                     found.missing.extend(
@@ -359,37 +361,6 @@ pub(crate) fn sync_dir(dir: &Path) -> anyhow::Result<()> {
     File::open(dir)
         .and_then(|d| d.sync_all())
         .with_context(|| format!("cannot flush the directory {}", dir.display()))
-}
-
-/// Every stored file under the attachment directory `root`, by storage key, sorted; the
-/// temporary files of unfinished writes are left out.
-fn files_on_disk(root: &Path) -> anyhow::Result<Vec<String>> {
-    let mut keys = Vec::new();
-    let shards = match fs::read_dir(root) {
-        Ok(s) => s,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(keys),
-        Err(e) => return Err(e).with_context(|| format!("cannot list {}", root.display())),
-    };
-    let store = DiskStore::new(root);
-    for shard in shards {
-        let shard = shard?;
-        if !shard.file_type()?.is_dir() {
-            continue;
-        }
-        for file in fs::read_dir(shard.path())? {
-            let file = file?;
-            let key = format!(
-                "{}/{}",
-                shard.file_name().to_string_lossy(),
-                file.file_name().to_string_lossy()
-            );
-            if file.file_type()?.is_file() && store.path(&key).is_some() {
-                keys.push(key);
-            }
-        }
-    }
-    keys.sort();
-    Ok(keys)
 }
 
 /// A reader or writer that hashes what passes through it.

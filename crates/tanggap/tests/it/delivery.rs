@@ -13,36 +13,7 @@ use tanggap_channels::verify;
 use tanggap_domain::Role;
 use tanggap_service::accounts::UserInput;
 
-macro_rules! with_fakes_on_both {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let fake = crate::fakes::FakeProviders::start().await;
-                    let channels = fake.channels();
-                    let app = crate::common::TestApp::sqlite_with(move |c| c.channels = channels).await;
-                    super::$name(&app, &fake).await;
-                    app.finish().await;
-                }
-            )+
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let fake = crate::fakes::FakeProviders::start().await;
-                    let channels = fake.channels();
-                    let app = crate::common::TestApp::postgres_with(move |c| c.channels = channels).await;
-                    super::$name(&app, &fake).await;
-                    app.finish().await;
-                }
-            )+
-        }
-    };
-}
-
-with_fakes_on_both!(
+crate::with_fakes_on_both!(
     answers_alerts_and_updates_reach_the_phones,
     a_provider_outage_delays_but_never_loses_repeats_or_reorders,
 );

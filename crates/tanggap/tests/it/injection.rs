@@ -407,36 +407,7 @@ async fn staff_action_ok(c: &Caller, tid: &str, fields: &[(&str, &str)]) {
 
 // ----- the application with fake providers ------------------------------------------------------
 
-macro_rules! with_fakes_on_both {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let fake = crate::fakes::FakeProviders::start().await;
-                    let channels = fake.channels();
-                    let app = crate::common::TestApp::sqlite_with(move |c| c.channels = channels).await;
-                    super::$name(&app, &fake).await;
-                    app.finish().await;
-                }
-            )+
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let fake = crate::fakes::FakeProviders::start().await;
-                    let channels = fake.channels();
-                    let app = crate::common::TestApp::postgres_with(move |c| c.channels = channels).await;
-                    super::$name(&app, &fake).await;
-                    app.finish().await;
-                }
-            )+
-        }
-    };
-}
-
-with_fakes_on_both!(
+crate::with_fakes_on_both!(
     every_door_stores_the_corpus_and_every_page_and_message_shows_it_as_text,
     control_characters_are_refused_with_a_field_error_at_every_door,
     exports_make_formulas_inert_and_keep_every_character,

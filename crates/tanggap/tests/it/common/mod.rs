@@ -40,6 +40,38 @@ macro_rules! on_both_backends {
     };
 }
 
+/// Runs an async test body `(app, fake providers)` against SQLite and against PostgreSQL, with
+/// every chat channel pointed at the fake providers.
+#[macro_export]
+macro_rules! with_fakes_on_both {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let fake = $crate::fakes::FakeProviders::start().await;
+                    let channels = fake.channels();
+                    let app = $crate::common::TestApp::sqlite_with(move |c| c.channels = channels).await;
+                    super::$name(&app, &fake).await;
+                    app.finish().await;
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let fake = $crate::fakes::FakeProviders::start().await;
+                    let channels = fake.channels();
+                    let app = $crate::common::TestApp::postgres_with(move |c| c.channels = channels).await;
+                    super::$name(&app, &fake).await;
+                    app.finish().await;
+                }
+            )+
+        }
+    };
+}
+
 pub struct PgDb {
     admin_url: String,
     name: String,
