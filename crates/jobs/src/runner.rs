@@ -110,6 +110,11 @@ pub fn spawn(
             if let Err(e) = services.purge_idempotency_keys().await {
                 tracing::warn!(error = %e, "forgetting old idempotency keys failed; trying again next round");
             }
+            // The desk's assistant learns the day's dispatches (and is ready before the desk
+            // first needs it).
+            if let Err(e) = services.refresh_assistant().await {
+                tracing::warn!(error = %e, "training the desk assistant failed; trying again next round");
+            }
             match dispatcher.dispatch(services.now()).await {
                 Ok(r) if r.sent + r.retried + r.failed > 0 => {
                     tracing::info!(

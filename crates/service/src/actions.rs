@@ -39,6 +39,8 @@ pub enum Action {
         note: Option<String>,
         /// Show the note to the reporter and the public (else only staff read it).
         note_public: bool,
+        /// Classify the report first (a suggestion taken in one click names its category).
+        category: Option<String>,
     },
     AskReporter {
         text: String,
@@ -155,9 +157,46 @@ impl Services {
             caller.require(action.permission())?;
             (self.open_report(caller, tracking_id, None).await?, actor)
         };
+        if let Action::Dispatch {
+            category: Some(category),
+            ..
+        } = &action
+            && !category.trim().is_empty()
+            && opened.report.category.as_deref() != Some(category.trim())
+        {
+            // One click: classify, then dispatch (two facts on the trail, in that order).
+            caller.require(Permission::VerifyReport)?;
+            let classify = Action::Verify(VerifyInput {
+                category: Some(category.trim().to_string()),
+                ..VerifyInput::default()
+            });
+            let command = self.command(&classify, opened.report.id).await?;
+            self.execute(opened.report.id, &actor, command, Vec::new())
+                .await?;
+        }
+        let first_dispatch = matches!(action, Action::Dispatch { .. })
+            && !opened
+                .assignments
+                .iter()
+                .any(|a| a.role == AssignmentRole::Utama);
         let command = self.command(&action, opened.report.id).await?;
-        self.execute(opened.report.id, &actor, command, attachments)
-            .await
+        let applied = self
+            .execute(opened.report.id, &actor, command, attachments)
+            .await?;
+        if first_dispatch
+            && let Action::Dispatch { agencies, .. } = &action
+            && let Some((lead, _)) = agencies.iter().find(|(_, role)| role.trim() == "utama")
+        {
+            let category = match &action {
+                Action::Dispatch {
+                    category: Some(c), ..
+                } if !c.trim().is_empty() => Some(c.trim().to_string()),
+                _ => opened.report.category.clone(),
+            };
+            self.record_routing_choice(&opened.report, lead.trim(), category)
+                .await;
+        }
+        Ok(applied)
     }
 
     /// Parse an action into the workflow's command, reporting every field problem at once.
@@ -232,6 +271,7 @@ impl Services {
                 agencies,
                 note,
                 note_public,
+                category: _,
             } => {
                 let mut targets = Vec::new();
                 for (agency_id, role) in agencies {

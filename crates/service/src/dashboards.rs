@@ -10,8 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use tanggap_domain::compliance::{AgencyFigures, ObligationOutcome, Period};
 use tanggap_domain::policy::Permission;
 use tanggap_domain::{
-    Agency, AgencyTree, AssignmentRole, Category, Channel, ClockKind, Region, ReportStatus, Stage,
-    Timestamp, WorkingCalendar,
+    AgencyTree, AssignmentRole, Channel, ClockKind, ReportStatus, Stage, Timestamp, WorkingCalendar,
 };
 use tanggap_store::{
     AssignmentBrief, DigestItem, InboxMessage, Notification, QueueItem, ReportFilter, ReportOrder,
@@ -36,27 +35,12 @@ pub struct QueueView {
     pub items: Vec<QueueItem>,
 }
 
-/// Why the desk might send a report to an agency.
-#[derive(Debug, Clone)]
-pub enum SuggestionReason {
-    /// The category's default agency.
-    CategoryDefault(Category),
-    /// The government of the kabupaten/kota where it happened.
-    RegionGovernment,
-}
-
-#[derive(Debug, Clone)]
-pub struct Suggestion {
-    pub agency: Agency,
-    pub reason: SuggestionReason,
-}
-
-/// What helps the desk triage one report.
+/// What helps the desk triage one report: where it likely belongs and which open reports
+/// likely describe the same incident (see [`crate::assist`]).
 #[derive(Debug, Clone, Default)]
 pub struct TriageHelp {
-    pub suggestions: Vec<Suggestion>,
-    /// Recent open reports in the same kabupaten/kota sharing a significant word.
-    pub similar: Vec<ReportRecord>,
+    pub suggestions: Vec<crate::assist::RouteSuggestion>,
+    pub duplicates: Vec<crate::assist::LikelyDuplicate>,
 }
 
 impl Services {
@@ -109,85 +93,20 @@ impl Services {
         Ok(self.store.inbound_messages(limit).await?)
     }
 
-    /// Dispatch suggestions and similar reports, for the desk working on one report.
+    /// Dispatch suggestions and likely duplicates, for the desk working on one report.
     pub async fn triage_help(&self, caller: &Caller, opened: &OpenedReport) -> Result<TriageHelp> {
         if !caller.may(Permission::DispatchReport) {
             return Ok(TriageHelp::default());
         }
         let r = &opened.report;
-        let categories = self.reference().await?.categories.clone();
-        let mut help = TriageHelp::default();
-        if let Some(c) = r
-            .category
-            .as_ref()
-            .and_then(|c| categories.iter().find(|x| &x.code == c))
-            && let Some(a) = c
-                .default_agency_id
-                .as_ref()
-                .and_then(|id| opened.agencies.iter().find(|x| &x.id == id))
-        {
-            help.suggestions.push(Suggestion {
-                agency: a.clone(),
-                reason: SuggestionReason::CategoryDefault(c.clone()),
-            });
-        }
-        if let Some(kab) = r
-            .region_code
-            .as_deref()
-            .and_then(Region::kabupaten_kota_code)
-        {
-            if let Some(a) = opened
-                .agencies
-                .iter()
-                .find(|x| x.region_code.as_deref() == Some(kab.as_str()))
-                && !help.suggestions.iter().any(|s| s.agency.id == a.id)
-            {
-                help.suggestions.push(Suggestion {
-                    agency: a.clone(),
-                    reason: SuggestionReason::RegionGovernment,
-                });
-            }
-            help.similar = self.similar_reports(r, &kab).await?;
-        }
-        Ok(help)
-    }
-
-    async fn similar_reports(&self, report: &ReportRecord, kab: &str) -> Result<Vec<ReportRecord>> {
-        let mut words: Vec<&str> = report
-            .title
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| w.chars().count() >= 5)
-            .collect();
-        words.sort_by_key(|w| std::cmp::Reverse(w.len()));
-        words.dedup();
-        if words.is_empty() {
-            return Ok(Vec::new());
-        }
-        // One search for any of the three longest words among the reports still being
-        // handled (their own search index: a few percent of all), newest first, not counted.
-        let f = ReportFilter {
-            statuses: ReportStatus::ALL
-                .iter()
-                .copied()
-                .filter(|s| !s.is_terminal())
-                .collect(),
-            region: Some(kab.to_string()),
-            text: Some(words.into_iter().take(3).collect::<Vec<_>>().join(" ")),
-            text_any_word: true,
-            created_from: Some(self.now() - TimeDelta::days(60)),
-            limit: 8,
-            skip_total: true,
-            ..Default::default()
-        };
-        let mut found: Vec<ReportRecord> = Vec::new();
-        for mut r in self.store.list_reports(&f).await?.items {
-            if r.id != report.id {
-                r.reporter = None;
-                found.push(r);
-            }
-        }
-        found.truncate(5);
-        Ok(found)
+        Ok(TriageHelp {
+            suggestions: self.route_suggestions(r).await?.0,
+            duplicates: if caller.may(Permission::MarkDuplicate) {
+                self.likely_duplicates(r).await?
+            } else {
+                Vec::new()
+            },
+        })
     }
 
     /// The caller's agency's open assignments (it and its sub-units), most urgent first.

@@ -10,6 +10,7 @@
 pub mod accounts;
 pub mod actions;
 pub mod admin;
+pub mod assist;
 mod catalogue;
 pub mod chat;
 pub mod compliance;
@@ -189,6 +190,9 @@ pub struct Settings {
     /// database is used before it is read again, so that a change made by another instance
     /// is seen within this time (`TANGGAP_REFERENCE_CACHE_SECS`; zero reads it every time).
     pub reference_cache: std::time::Duration,
+    /// How alike, how near and how recent a report must be to be shown as a likely duplicate
+    /// (`TANGGAP_DUPLICATE_WINDOW_DAYS`, `TANGGAP_DUPLICATE_DISTANCE_KM`).
+    pub duplicates: tanggap_assist::DuplicateSettings,
 }
 
 impl Default for Settings {
@@ -198,6 +202,7 @@ impl Default for Settings {
             require_contact: false,
             public_url: None,
             reference_cache: std::time::Duration::from_secs(10),
+            duplicates: tanggap_assist::DuplicateSettings::default(),
         }
     }
 }
@@ -210,6 +215,7 @@ pub struct Services {
     clock: Arc<dyn Wallclock>,
     pub settings: Settings,
     reference: Arc<reference_cache::ReferenceCache>,
+    assistant: Arc<assist::AssistantSlot>,
 }
 
 pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
@@ -220,6 +226,7 @@ impl Services {
             reference: Arc::new(reference_cache::ReferenceCache::new(
                 settings.reference_cache,
             )),
+            assistant: Arc::default(),
             store,
             clock,
             settings,

@@ -11,6 +11,7 @@
 //!   workflow view) run in one REPEATABLE READ snapshot.
 //! - Write transactions are short: a handful of statements, no network I/O inside.
 
+mod assist;
 mod audit;
 mod connectors;
 mod copies;
@@ -693,6 +694,18 @@ impl Store for PgStore {
         ops.pool_max = self.pool.options().get_max_connections();
         ops.writer_queue = self.intake.queue_depth();
         Ok(ops)
+    }
+    async fn routing_history(&self, limit: u32) -> Result<Vec<RoutingExample>> {
+        assist::routing_history(&self.pool, limit).await
+    }
+    async fn record_routing_choice(&self, choice: &RoutingChoice) -> Result<()> {
+        assist::record_routing_choice(&self.pool, choice).await
+    }
+    async fn routing_accuracy(&self, since: Timestamp) -> Result<RoutingAccuracy> {
+        assist::routing_accuracy(&self.pool, since).await
+    }
+    async fn routing_overrides(&self, limit: u32) -> Result<Vec<RoutingChoiceRecord>> {
+        assist::routing_overrides(&self.pool, limit).await
     }
     async fn dead_notifications(&self, limit: u32) -> Result<Vec<Notification>> {
         scheduler::dead_notifications(&self.pool, limit).await

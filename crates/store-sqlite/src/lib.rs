@@ -9,6 +9,7 @@
 //!   connections and never wait for writes.
 //! - Write transactions are short: each change is a handful of statements, no network I/O inside.
 
+mod assist;
 mod audit;
 pub mod backup;
 mod bulk;
@@ -750,6 +751,18 @@ impl Store for SqliteStore {
         ops.pool_max = self.read.options().get_max_connections();
         ops.writer_queue = self.writer.queue_depth();
         Ok(ops)
+    }
+    async fn routing_history(&self, limit: u32) -> Result<Vec<RoutingExample>> {
+        assist::routing_history(&self.read, limit).await
+    }
+    async fn record_routing_choice(&self, choice: &RoutingChoice) -> Result<()> {
+        assist::record_routing_choice(&self.writer, choice).await
+    }
+    async fn routing_accuracy(&self, since: Timestamp) -> Result<RoutingAccuracy> {
+        assist::routing_accuracy(&self.read, since).await
+    }
+    async fn routing_overrides(&self, limit: u32) -> Result<Vec<RoutingChoiceRecord>> {
+        assist::routing_overrides(&self.read, limit).await
     }
     async fn dead_notifications(&self, limit: u32) -> Result<Vec<Notification>> {
         scheduler::dead_notifications(&self.read, limit).await

@@ -71,7 +71,9 @@ macro_rules! conformance_tests {
             // dashboards
             assignment_briefs_and_a_users_notifications_on_every_channel,
             // connectors
-            connectors_send_once_retry_link_and_record_updates_once
+            connectors_send_once_retry_link_and_record_updates_once,
+            // the desk's assistant
+            the_assistant_learns_from_leads_and_keeps_choices
         );
     };
     (@cases $harness:ty; $($case:ident),+) => {
@@ -4841,4 +4843,117 @@ pub async fn connectors_send_once_retry_link_and_record_updates_once<H: Harness>
             .unwrap()
             .is_empty()
     );
+}
+
+/// The routing history holds dispatched reports (newest first) with their first lead, never an
+/// undispatched one; choices round-trip and the accuracy is counted from them.
+pub async fn the_assistant_learns_from_leads_and_keeps_choices<H: Harness>(h: &H) {
+    let store = h.store();
+    let store = store.as_ref();
+    seed(store).await;
+    let ids = dispatched_reports(store, 2, 81).await;
+    let mut rng = StdRng::seed_from_u64(82);
+    let both = store
+        .create_report(&new_report(&mut rng, "Bansos tidak cair", None, t0()))
+        .await
+        .unwrap()
+        .id;
+    let op = user_actor(1, Role::Operator, None);
+    step(
+        store,
+        both,
+        &op,
+        Command::Dispatch {
+            targets: vec![
+                DispatchTarget {
+                    agency_id: "dinkes".into(),
+                    role: AssignmentRole::Pendukung,
+                },
+                DispatchTarget {
+                    agency_id: "dpu-bmck".into(),
+                    role: AssignmentRole::Utama,
+                },
+            ],
+            note: None,
+            note_public: false,
+        },
+        t0(),
+    )
+    .await;
+    store
+        .create_report(&new_report(&mut rng, "Belum didisposisikan", None, t0()))
+        .await
+        .unwrap();
+    let history = store.routing_history(10).await.unwrap();
+    assert_eq!(history.len(), 3, "{history:?}");
+    assert_eq!(history[0].title, "Bansos tidak cair");
+    assert_eq!(
+        history[0].agency_id, "dpu-bmck",
+        "the lead, not the supporter"
+    );
+    assert!(history[1..].iter().all(|e| e.agency_id == "dinkes"));
+    assert_eq!(store.routing_history(1).await.unwrap().len(), 1);
+
+    let route = |a: &str, c: Option<&str>| SuggestedRoute {
+        agency_id: a.into(),
+        category: c.map(str::to_string),
+        confidence: 0.5,
+    };
+    let suggested = vec![
+        route("dinkes", Some("kesehatan")),
+        route("bpbd", Some("bencana")),
+        route("dinsos", None),
+    ];
+    let choice =
+        |report_id: i64, agency: &str, category: Option<&str>, at: Timestamp| RoutingChoice {
+            report_id,
+            suggested: suggested.clone(),
+            chosen_agency: agency.into(),
+            chosen_category: category.map(str::to_string),
+            trained_on: 3,
+            at,
+        };
+    let taken = choice(ids[0], "dinkes", Some("kesehatan"), t0());
+    let third = choice(ids[1], "dinsos", None, t0() + TimeDelta::hours(1));
+    let other = choice(
+        both,
+        "satpolpp",
+        Some("ketertiban"),
+        t0() + TimeDelta::hours(2),
+    );
+    assert_eq!(taken.rank(), Some(1));
+    assert_eq!(third.rank(), Some(3));
+    assert_eq!(other.rank(), None);
+    for c in [&taken, &third, &other] {
+        store.record_routing_choice(c).await.unwrap();
+    }
+    let all = store
+        .routing_accuracy(t0() - TimeDelta::days(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        all,
+        RoutingAccuracy {
+            dispatches: 3,
+            top1: 1,
+            top3: 2,
+            categorised: 2,
+            category_right: 1,
+        }
+    );
+    let later = store
+        .routing_accuracy(t0() + TimeDelta::minutes(30))
+        .await
+        .unwrap();
+    assert_eq!((later.dispatches, later.top1, later.top3), (2, 0, 1));
+    let overrides = store.routing_overrides(10).await.unwrap();
+    assert_eq!(
+        overrides.len(),
+        2,
+        "the first suggestion taken is not an override"
+    );
+    assert_eq!(overrides[0].choice, other);
+    assert_eq!(overrides[1].choice, third);
+    let report = store.report(both).await.unwrap().unwrap();
+    assert_eq!(overrides[0].tracking_id, report.tracking_id);
 }

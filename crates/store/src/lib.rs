@@ -13,6 +13,7 @@
 //! exactly that. What audit records may hold about people and what they wrote is decided once,
 //! in [`redact`].
 
+mod assist;
 mod connectors;
 mod copies;
 mod error;
@@ -26,6 +27,7 @@ pub mod effects;
 pub mod redact;
 pub mod tally;
 
+pub use assist::*;
 pub use connectors::*;
 pub use copies::*;
 pub use error::{Result, StoreError};
@@ -386,6 +388,16 @@ pub trait Store: Send + Sync + 'static {
     /// How the store is doing now, for operators (`/metrics`, the admin page): the outbox, the
     /// connection pool, the writer's queue. Every count is read from an index.
     async fn operations(&self) -> Result<Operations>;
+    // ----- the desk's assistant ----------------------------------------------------------------
+
+    /// The latest `limit` dispatched reports, newest first, as the routing model learns from them.
+    async fn routing_history(&self, limit: u32) -> Result<Vec<RoutingExample>>;
+    /// Record what the desk chose against what was suggested.
+    async fn record_routing_choice(&self, choice: &RoutingChoice) -> Result<()>;
+    /// How often the suggestions were taken, over the choices recorded since `since`.
+    async fn routing_accuracy(&self, since: Timestamp) -> Result<RoutingAccuracy>;
+    /// The latest recorded choices where the desk chose another agency than the first suggestion.
+    async fn routing_overrides(&self, limit: u32) -> Result<Vec<RoutingChoiceRecord>>;
     /// The dead letters, newest first.
     async fn dead_notifications(&self, limit: u32) -> Result<Vec<Notification>>;
     /// Put one dead letter (or, with `None`, every one) back in the outbox, due at `at`, with

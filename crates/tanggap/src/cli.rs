@@ -85,6 +85,35 @@ enum Command {
         /// A file written by `tanggap backup`.
         file: PathBuf,
     },
+    /// Measure the desk's assistant on a labelled file (JSON lines of the shape of
+    /// reference/jateng/complaints-dev.jsonl), with the compiled-in reference data.
+    #[command(subcommand)]
+    Eval(EvalCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum EvalCommand {
+    /// Routing suggestions: agency top-1 and top-3 accuracy (a suggestion naming `agency_id` or
+    /// any of `alt_agency_ids` is right) and category accuracy, by cross-validation.
+    Routing {
+        file: PathBuf,
+        /// Folds of the cross-validation.
+        #[arg(long, default_value_t = 10)]
+        folds: usize,
+        /// Learn from this labelled file instead, and suggest for every line of FILE.
+        #[arg(long, value_name = "HISTORY.jsonl")]
+        train: Option<PathBuf>,
+        /// Also list the lines whose first suggestion was wrong.
+        #[arg(long)]
+        verbose: bool,
+    },
+    /// Duplicate suggestions: precision and recall over every pair of lines (`duplicate_group`).
+    Duplicates {
+        file: PathBuf,
+        /// Also list the wrong and the missed pairs.
+        #[arg(long)]
+        verbose: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -697,6 +726,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     )
                 }
             );
+        }
+        Command::Eval(EvalCommand::Routing {
+            file,
+            folds,
+            train,
+            verbose,
+        }) => {
+            print!(
+                "{}",
+                crate::eval::routing(&file, folds, train.as_deref(), verbose)?
+            );
+        }
+        Command::Eval(EvalCommand::Duplicates { file, verbose }) => {
+            print!("{}", crate::eval::duplicates(&file, verbose)?);
         }
         Command::Restore { file } => {
             init_logging(&config, "warn");

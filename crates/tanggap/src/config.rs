@@ -28,6 +28,8 @@ struct FileConfig {
     jobs: Option<bool>,
     sweep_interval_secs: Option<u64>,
     reference_cache_secs: Option<u64>,
+    duplicate_window_days: Option<i64>,
+    duplicate_distance_km: Option<f64>,
     smtp_url: Option<String>,
     smtp_from: Option<String>,
     connector_reply_address: Option<String>,
@@ -59,6 +61,10 @@ pub struct Config {
     /// (`TANGGAP_REFERENCE_CACHE_SECS`, default 10, 0 to read it on every request): the time
     /// within which another instance's change to the SLA policy, holidays or categories is seen.
     pub reference_cache: std::time::Duration,
+    /// Likely duplicates: the time window (`TANGGAP_DUPLICATE_WINDOW_DAYS`, default 30) and,
+    /// when both reports have a point on the map, the distance (`TANGGAP_DUPLICATE_DISTANCE_KM`,
+    /// default 3).
+    pub duplicates: tanggap_assist::DuplicateSettings,
     /// The address citizens reach the site at, for links in messages.
     pub public_url: Option<String>,
     /// A map tile source (`https://tile.example/{z}/{x}/{y}.png`) for the home page's map of
@@ -119,6 +125,7 @@ impl std::fmt::Debug for Config {
             .field("tracking_prefix", &self.tracking_prefix)
             .field("require_contact", &self.require_contact)
             .field("reference_cache", &self.reference_cache)
+            .field("duplicates", &self.duplicates)
             .field("public_url", &self.public_url)
             .field("map_tiles", &self.map_tiles)
             .field(
@@ -284,6 +291,28 @@ impl Config {
                     reason: "use a whole number of seconds from 0 to 3600".into(),
                 })?,
             None => fc.reference_cache_secs.unwrap_or(10).min(3600),
+        };
+        let duplicate_window_days = match pick("TANGGAP_DUPLICATE_WINDOW_DAYS", None) {
+            Some(v) => v
+                .parse::<i64>()
+                .ok()
+                .filter(|d| (1..=366).contains(d))
+                .ok_or_else(|| ConfigError::BadValue {
+                    name: "TANGGAP_DUPLICATE_WINDOW_DAYS",
+                    reason: "use a whole number of days from 1 to 366".into(),
+                })?,
+            None => fc.duplicate_window_days.unwrap_or(30).clamp(1, 366),
+        };
+        let duplicate_distance_km = match pick("TANGGAP_DUPLICATE_DISTANCE_KM", None) {
+            Some(v) => v
+                .parse::<f64>()
+                .ok()
+                .filter(|d| *d > 0.0 && *d <= 100.0)
+                .ok_or_else(|| ConfigError::BadValue {
+                    name: "TANGGAP_DUPLICATE_DISTANCE_KM",
+                    reason: "use a distance in kilometres above 0 and up to 100".into(),
+                })?,
+            None => fc.duplicate_distance_km.unwrap_or(3.0).clamp(0.1, 100.0),
         };
         let session_hours = match pick("TANGGAP_SESSION_HOURS", None) {
             Some(v) => v
@@ -484,6 +513,11 @@ impl Config {
             tracking_prefix,
             require_contact,
             reference_cache: std::time::Duration::from_secs(reference_cache_secs),
+            duplicates: tanggap_assist::DuplicateSettings {
+                window_days: duplicate_window_days,
+                max_distance_km: duplicate_distance_km,
+                ..tanggap_assist::DuplicateSettings::default()
+            },
             public_url: pick("TANGGAP_PUBLIC_URL", fc.public_url)
                 .map(|u| u.trim_end_matches('/').to_string()),
             map_tiles: pick("TANGGAP_MAP_TILES", fc.map_tiles).filter(|t| !t.trim().is_empty()),

@@ -6,6 +6,7 @@ pub mod backup;
 mod channels_config;
 pub mod cli;
 pub mod config;
+pub mod eval;
 pub mod restore;
 
 use anyhow::Context as _;
@@ -61,6 +62,7 @@ pub fn services(config: &Config, store: Arc<dyn Store>, clock: Arc<dyn Wallclock
             require_contact: config.require_contact,
             public_url: config.public_url.clone(),
             reference_cache: config.reference_cache,
+            duplicates: config.duplicates,
         },
     )
 }

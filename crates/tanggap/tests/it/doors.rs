@@ -211,6 +211,7 @@ async fn dispatching_without_the_permission_is_refused_alike(app: &TestApp) {
                     agencies: vec![("disdikbud".into(), "utama".into())],
                     note: None,
                     note_public: false,
+                    category: None,
                 },
                 vec![],
             )

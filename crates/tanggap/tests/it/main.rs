@@ -9,6 +9,7 @@ mod accounts;
 mod api_access;
 mod api_errors;
 mod api_story;
+mod assistant;
 mod background_jobs;
 mod backup;
 mod browser;

@@ -451,6 +451,10 @@ pub struct DispatchRequest {
     pub note: Option<String>,
     #[serde(default)]
     pub note_public: bool,
+    /// Classify the report in this category first (a category code), e.g. when taking a
+    /// routing suggestion.
+    #[serde(default)]
+    pub category: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]

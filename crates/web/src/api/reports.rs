@@ -400,6 +400,7 @@ pub async fn dispatch_report(
             agencies,
             note: b.note,
             note_public: b.note_public,
+            category: b.category,
         },
     )
     .await

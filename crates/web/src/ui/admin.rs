@@ -34,9 +34,23 @@ struct AdminPage {
     health: tanggap_store::Operations,
     /// Requests answered and of them 5xx since this process started.
     requests: (u64, u64),
+    /// The desk's assistant: when it learned, how often its suggestions were taken.
+    assistant: Option<tanggap_service::assist::AssistantHealth>,
+}
+
+/// `a` of `b` as a whole percent, or a dash when there is nothing to count.
+fn percent(a: u64, b: u64) -> String {
+    if b == 0 {
+        "—".into()
+    } else {
+        format!("{:.0}%", 100.0 * a as f64 / b as f64)
+    }
 }
 
 impl AdminPage {
+    pub fn pct(&self, a: &u64, b: &u64) -> String {
+        percent(*a, *b)
+    }
     pub fn agency_name(&self, id: &Option<String>) -> String {
         id.as_ref()
             .and_then(|id| self.agencies.iter().find(|a| &a.id == id))
@@ -114,6 +128,11 @@ pub async fn index(ui: Ui, Query(q): Query<AdminQuery>) -> UiResult {
         roles,
         health: services.operations(caller).await.map_err(err)?,
         requests: crate::operations::request_totals(),
+        assistant: if caller.may(Permission::ManageReferenceData) {
+            Some(services.assistant_health(caller).await.map_err(err)?)
+        } else {
+            None
+        },
     };
     Ok(page(&t))
 }
@@ -706,4 +725,29 @@ pub async fn deactivate_connector(ui: Ui, Form(f): Form<DeactivateConnectorForm>
         Err(ServiceError::Refused(r)) => ui.flash_error(&r.message(ui.tr.lang)).await,
     }
     Ok(Redirect::to("/admin/konektor#daftar").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+/// Train the desk's assistant again from the latest dispatches.
+pub async fn train_assistant(ui: Ui, Form(f): Form<CsrfForm>) -> UiResult {
+    ui.require(Permission::ManageReferenceData)?;
+    ui.check_csrf(&f.csrf).await?;
+    let tr = ui.tr;
+    let result = ui.state.services.train_assistant(ui.caller()).await;
+    done(
+        &ui,
+        result,
+        |n| {
+            tr.pick(
+                format!("Asisten meja dilatih ulang dari {n} disposisi."),
+                format!("The desk assistant learned again from {n} dispatches."),
+            )
+        },
+        "asisten",
+    )
+    .await
 }

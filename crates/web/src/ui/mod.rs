@@ -665,6 +665,7 @@ pub fn router() -> Router<AppState> {
             get(admin::connectors).post(admin::save_connector),
         )
         .route("/admin/konektor/hapus", post(admin::deactivate_connector))
+        .route("/admin/asisten/latih", post(admin::train_assistant))
         .route("/admin/kotak-keluar", get(admin::outbox))
         .route("/admin/kotak-keluar/ulang", post(admin::retry_outbox))
         .route("/data-pribadi", get(privacy::export).post(privacy::request))

@@ -592,7 +592,38 @@ pub struct Workable {
 /// A suggested agency for dispatch, and why.
 pub struct Suggestion {
     pub agency: Agency,
+    pub category_code: String,
+    pub category_name: String,
+    /// Whole percent.
+    pub confidence: u32,
     pub why: String,
+}
+
+/// A likely duplicate as the page shows it.
+pub struct DuplicateLine {
+    pub report: ReportRecord,
+    /// Whole percent.
+    pub score: u32,
+    pub shared: String,
+}
+
+/// The reasons of a suggestion in the page's language.
+fn reasons_text(tr: &super::text::Tr, reasons: &[tanggap_service::assist::Reason]) -> String {
+    use tanggap_service::assist::Reason;
+    reasons
+        .iter()
+        .map(|r| match r {
+            Reason::Keywords(w) => format!("{}: {}", tr.s("kata kunci", "keywords"), w.join(", ")),
+            Reason::Named(p) => format!("{}: {}", tr.s("disebut", "named"), p),
+            Reason::RegionGovernment { name, .. } => format!(
+                "{}: {}",
+                tr.s("kewenangan kabupaten/kota", "the regency/city's authority"),
+                name
+            ),
+            Reason::Region { name, .. } => format!("{}: {}", tr.s("wilayah", "region"), name),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// A refused action, shown again with the reason next to its form and the text kept.
@@ -631,7 +662,7 @@ struct ManagePage {
     workable: Vec<Workable>,
     suggestions: Vec<Suggestion>,
     agencies: Vec<Agency>,
-    duplicates: Vec<ReportRecord>,
+    duplicates: Vec<DuplicateLine>,
     categories: Vec<tanggap_domain::Category>,
     open: bool,
     can_message: bool,
@@ -1062,24 +1093,38 @@ async fn render_manage(ui: &Ui, opened: OpenedReport, retry: Option<Retry>) -> U
     } else {
         vec![]
     };
-    let suggestions = help
+    let suggestions: Vec<Suggestion> = help
         .suggestions
         .into_iter()
         .map(|s| Suggestion {
-            why: match &s.reason {
-                tanggap_service::dashboards::SuggestionReason::CategoryDefault(c) => ui.tr.pick(
-                    format!("instansi utama kategori {}", c.name_id),
-                    format!("default agency for {}", c.name_en),
-                ),
-                tanggap_service::dashboards::SuggestionReason::RegionGovernment => ui
-                    .tr
-                    .s(
-                        "pemerintah daerah lokasi kejadian",
-                        "government of the place where it happened",
-                    )
-                    .into(),
-            },
+            why: reasons_text(&ui.tr, &s.reasons),
+            category_code: s
+                .category
+                .as_ref()
+                .map(|c| c.code.clone())
+                .unwrap_or_default(),
+            category_name: s
+                .category
+                .as_ref()
+                .map(|c| {
+                    if ui.tr.is_en() {
+                        c.name_en.clone()
+                    } else {
+                        c.name_id.clone()
+                    }
+                })
+                .unwrap_or_default(),
+            confidence: (s.confidence * 100.0).round() as u32,
             agency: s.agency,
+        })
+        .collect();
+    let duplicates: Vec<DuplicateLine> = help
+        .duplicates
+        .into_iter()
+        .map(|d| DuplicateLine {
+            score: (d.score * 100.0).round() as u32,
+            shared: d.shared.join(", "),
+            report: d.report,
         })
         .collect();
     let reviewable: Vec<AttachmentDto> = if caller.may(Permission::ReviewAttachments) {
@@ -1125,7 +1170,7 @@ async fn render_manage(ui: &Ui, opened: OpenedReport, retry: Option<Retry>) -> U
         workable,
         suggestions,
         agencies,
-        duplicates: help.similar,
+        duplicates,
         categories,
         open,
         can_message,
@@ -1258,7 +1303,8 @@ pub async fn act(ui: Ui, Path(tid): Path<String>, mp: Multipart) -> UiResult {
                 Action::Dispatch {
                     agencies,
                     note,
-                    note_public: false,
+                    note_public: !get("note_public").is_empty(),
+                    category: Some(get("kategori")).filter(|c| !c.trim().is_empty()),
                 },
                 ui.tr.s("Laporan didisposisikan.", "Report dispatched."),
             )
