@@ -27,6 +27,7 @@ TANGGAP_JOBS (on/off: the SLA scheduler and outbox in this process), TANGGAP_SWE
 TANGGAP_PUBLIC_URL, TANGGAP_TRACKING_PREFIX, TANGGAP_REQUIRE_CONTACT, TANGGAP_TRUSTED_PROXIES, \
 TANGGAP_RATE_LOGIN_PER_USER, TANGGAP_RATE_LOGIN_PER_IP, TANGGAP_RATE_LOOKUPS_PER_IP, TANGGAP_RATE_SUBMISSIONS_PER_IP, \
 TANGGAP_RATE_PUBLIC_LIST_PER_IP (per minute), TANGGAP_SESSION_HOURS (default 8), \
+TANGGAP_DUPLICATE_WINDOW_DAYS (default 30), TANGGAP_DUPLICATE_DISTANCE_KM (default 3: likely duplicates), \
 TANGGAP_HEADER_TIMEOUT_SECS (default 20: a request's headers must arrive within it), \
 TANGGAP_BODY_TIMEOUT_SECS (default 300: a request's body must arrive within it), \
 TANGGAP_IDLE_TIMEOUT_SECS (default 60: an idle kept-alive connection is closed), \
