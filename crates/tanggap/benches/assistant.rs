@@ -75,13 +75,10 @@ fn main() {
         let mut f = Fingerprint::new(&e.title, &e.body, &e.region_code);
         rarity.add(&f);
         f.created_at = Some(*at);
-        let kab: String = e
-            .region_code
-            .split('.')
-            .take(2)
-            .collect::<Vec<_>>()
-            .join(".");
-        by_kab.entry(kab).or_default().push((f, *at));
+        by_kab
+            .entry(kab(&e.region_code))
+            .or_default()
+            .push((f, *at));
     }
     for v in by_kab.values_mut() {
         v.sort_by_key(|(_, at)| std::cmp::Reverse(*at));
@@ -99,14 +96,8 @@ fn main() {
         let suggestions = router.suggest(&new.title, &new.body, &new.region_code);
         let mut me = Fingerprint::new(&new.title, &new.body, &new.region_code);
         me.created_at = Some(at);
-        let kab: String = new
-            .region_code
-            .split('.')
-            .take(2)
-            .collect::<Vec<_>>()
-            .join(".");
         let candidates: Vec<&Fingerprint> = by_kab
-            .get(&kab)
+            .get(&kab(&new.region_code))
             .map(|v| {
                 v.iter()
                     .filter(|(_, c)| *c <= at && *c >= at - window)
