@@ -73,7 +73,7 @@ pub fn parse_jsonl(text: &str) -> Result<Vec<Labelled>, String> {
 }
 
 /// What `tanggap eval routing` prints.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RoutingFigures {
     /// Lines with an agency to check against.
     pub lines: usize,
@@ -130,15 +130,7 @@ impl RoutingFigures {
 /// Cross-validated routing figures (see the module's text).
 pub fn routing(knowledge: &Knowledge, lines: &[Labelled], folds: usize) -> RoutingFigures {
     let folds = folds.max(2);
-    let mut figures = RoutingFigures {
-        lines: 0,
-        agency_top1: 0,
-        agency_top3: 0,
-        categorised: 0,
-        category_top1: 0,
-        confidence_sum: 0.0,
-        misses: Vec::new(),
-    };
+    let mut figures = RoutingFigures::default();
     for fold in 0..folds {
         let train: Vec<Example> = lines
             .iter()
@@ -164,15 +156,7 @@ pub fn routing_trained(
         knowledge,
         &train.iter().map(Labelled::example).collect::<Vec<_>>(),
     );
-    let mut figures = RoutingFigures {
-        lines: 0,
-        agency_top1: 0,
-        agency_top3: 0,
-        categorised: 0,
-        category_top1: 0,
-        confidence_sum: 0.0,
-        misses: Vec::new(),
-    };
+    let mut figures = RoutingFigures::default();
     for line in lines {
         figures.count(line, &router);
     }
@@ -180,7 +164,7 @@ pub fn routing_trained(
 }
 
 /// What `tanggap eval duplicates` prints.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DuplicateFigures {
     /// Pairs of lines sharing a `duplicate_group`.
     pub true_pairs: usize,
@@ -216,13 +200,7 @@ pub fn duplicates(lines: &[Labelled], settings: &DuplicateSettings) -> Duplicate
         rarity.add(p);
     }
     let rare = |w: &str| rarity.of(w);
-    let mut f = DuplicateFigures {
-        true_pairs: 0,
-        shown_pairs: 0,
-        right_pairs: 0,
-        wrong: Vec::new(),
-        missed: Vec::new(),
-    };
+    let mut f = DuplicateFigures::default();
     let id = |i: usize| {
         lines[i]
             .id

@@ -82,19 +82,14 @@ pub struct Knowledge {
 }
 
 /// One report as the models learn from it or are asked about it.
-#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Example {
-    #[serde(default)]
     pub title: String,
-    #[serde(default)]
     pub body: String,
-    #[serde(default)]
     pub region_code: String,
     /// What the operator classified it as.
-    #[serde(default)]
     pub category: Option<String>,
     /// The agency the operator dispatched it to (the lead).
-    #[serde(default)]
     pub agency_id: Option<String>,
 }
 

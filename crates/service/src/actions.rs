@@ -157,43 +157,41 @@ impl Services {
             caller.require(action.permission())?;
             (self.open_report(caller, tracking_id, None).await?, actor)
         };
-        if let Action::Dispatch {
-            category: Some(category),
-            ..
-        } = &action
-            && !category.trim().is_empty()
-            && opened.report.category.as_deref() != Some(category.trim())
+        // A dispatch may name the category (a suggestion taken in one click): classify first,
+        // then dispatch, two facts on the trail in that order.
+        let named_category = match &action {
+            Action::Dispatch {
+                category: Some(c), ..
+            } => Some(c.trim().to_string()).filter(|c| !c.is_empty()),
+            _ => None,
+        };
+        if let Some(category) = &named_category
+            && opened.report.category.as_ref() != Some(category)
         {
-            // One click: classify, then dispatch (two facts on the trail, in that order).
             caller.require(Permission::VerifyReport)?;
             let classify = Action::Verify(VerifyInput {
-                category: Some(category.trim().to_string()),
+                category: Some(category.clone()),
                 ..VerifyInput::default()
             });
             let command = self.command(&classify, opened.report.id).await?;
             self.execute(opened.report.id, &actor, command, Vec::new())
                 .await?;
         }
-        let first_dispatch = matches!(action, Action::Dispatch { .. })
-            && !opened
-                .assignments
-                .iter()
-                .any(|a| a.role == AssignmentRole::Utama);
+        let had_lead = opened
+            .assignments
+            .iter()
+            .any(|a| a.role == AssignmentRole::Utama);
         let command = self.command(&action, opened.report.id).await?;
         let applied = self
             .execute(opened.report.id, &actor, command, attachments)
             .await?;
-        if first_dispatch
-            && let Action::Dispatch { agencies, .. } = &action
+        // The first dispatch is measured against what the assistant suggested.
+        if let Action::Dispatch { agencies, .. } = &action
+            && !had_lead
             && let Some((lead, _)) = agencies.iter().find(|(_, role)| role.trim() == "utama")
         {
-            let category = match &action {
-                Action::Dispatch {
-                    category: Some(c), ..
-                } if !c.trim().is_empty() => Some(c.trim().to_string()),
-                _ => opened.report.category.clone(),
-            };
-            self.record_routing_choice(&opened.report, lead.trim(), category)
+            let category = named_category.or_else(|| opened.report.category.clone());
+            self.record_routing_choice(&opened.report, &opened.agencies, lead.trim(), category)
                 .await;
         }
         Ok(applied)

@@ -196,9 +196,9 @@ impl Services {
     pub(crate) async fn route_suggestions(
         &self,
         report: &ReportRecord,
+        agencies: &[Agency],
     ) -> Result<(Vec<RouteSuggestion>, usize)> {
         let assistant = self.assistant().await?;
-        let agencies = self.store.agencies().await?;
         let categories = self.reference().await?.categories.clone();
         let suggestions = assistant
             .router
@@ -283,11 +283,12 @@ impl Services {
     pub(crate) async fn record_routing_choice(
         &self,
         report: &ReportRecord,
+        agencies: &[Agency],
         lead: &str,
         category: Option<String>,
     ) {
         let recorded = async {
-            let (suggestions, trained_on) = self.route_suggestions(report).await?;
+            let (suggestions, trained_on) = self.route_suggestions(report, agencies).await?;
             self.store
                 .record_routing_choice(&RoutingChoice {
                     report_id: report.id,

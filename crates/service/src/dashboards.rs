@@ -100,7 +100,7 @@ impl Services {
         }
         let r = &opened.report;
         Ok(TriageHelp {
-            suggestions: self.route_suggestions(r).await?.0,
+            suggestions: self.route_suggestions(r, &opened.agencies).await?.0,
             duplicates: if caller.may(Permission::MarkDuplicate) {
                 self.likely_duplicates(r).await?
             } else {
