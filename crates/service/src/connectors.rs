@@ -473,6 +473,12 @@ impl Services {
         reference: &RemoteRef,
         agency_id: &str,
     ) -> Result<Option<ConnectorLink>> {
+        let (RemoteRef::Token(text) | RemoteRef::RemoteId(text)) = reference;
+        // No reference we hand out holds a control character (nor could every database
+        // search for one).
+        if text.chars().any(char::is_control) {
+            return Ok(None);
+        }
         let link = match reference {
             RemoteRef::Token(t) => self.store.connector_link_by_token(t.trim()).await?,
             RemoteRef::RemoteId(id) => {
@@ -500,8 +506,10 @@ impl Services {
         if update_id.is_empty() && !c.has("update_id") {
             c.push(FieldError::new("update_id", "required"));
         }
-        let status = input.status.trim().to_ascii_uppercase();
-        if status.is_empty() || status.len() > 64 {
+        let status = c
+            .take(crate::text::line("status", &input.status))
+            .to_ascii_uppercase();
+        if !c.has("status") && (status.is_empty() || status.len() > 64) {
             c.push(FieldError::new("status", "invalid"));
         }
         let description = c.take(crate::text::long_opt(

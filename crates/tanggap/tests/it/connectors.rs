@@ -20,7 +20,7 @@ use tanggap_service::connectors::ConnectorInput;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
-const KAB: &str = "pemda-33-22";
+pub(crate) const KAB: &str = "pemda-33-22";
 
 fn tanggap(data_dir: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_tanggap"));
@@ -130,7 +130,10 @@ async fn kabupaten() -> Kabupaten {
     }
 }
 
-fn connectors(app: &TestApp, mailer: Option<Arc<tanggap_jobs::SmtpSender>>) -> Connectors {
+pub(crate) fn connectors(
+    app: &TestApp,
+    mailer: Option<Arc<tanggap_jobs::SmtpSender>>,
+) -> Connectors {
     Connectors::new(
         app.services.clone(),
         app.store.clone(),
@@ -142,7 +145,7 @@ fn connectors(app: &TestApp, mailer: Option<Arc<tanggap_jobs::SmtpSender>>) -> C
     )
 }
 
-async fn set_connector(app: &TestApp, kind: &str, target: &str, secret: Option<&str>) {
+pub(crate) async fn set_connector(app: &TestApp, kind: &str, target: &str, secret: Option<&str>) {
     app.services
         .set_connector(
             &tanggap_service::Caller::System,
@@ -320,14 +323,14 @@ async fn a_kabupaten_on_its_own_tanggap_answers_through_open311(app: TestApp) {
 
 /// The agency's software: checks each document's signature, keeps it, answers with an id.
 #[derive(Clone, Default)]
-struct Receiver {
-    documents: Arc<Mutex<Vec<Value>>>,
+pub(crate) struct Receiver {
+    pub documents: Arc<Mutex<Vec<Value>>>,
     down: Arc<Mutex<bool>>,
     /// The province's clock, which the tests move (the signature carries its time).
     clock: Arc<Mutex<Option<Arc<tanggap_service::ManualClock>>>>,
 }
 
-const SECRET: &str = "rahasia-bersama-kabupaten-semarang";
+pub(crate) const SECRET: &str = "rahasia-bersama-kabupaten-semarang";
 
 async fn receive(
     State(r): State<Receiver>,
@@ -356,7 +359,7 @@ async fn receive(
     )
 }
 
-async fn receiver() -> (String, Receiver) {
+pub(crate) async fn receiver() -> (String, Receiver) {
     let r = Receiver::default();
     let app = axum::Router::new()
         .route("/tanggap", axum::routing::post(receive))
@@ -367,7 +370,7 @@ async fn receiver() -> (String, Receiver) {
     (format!("{base}/tanggap"), r)
 }
 
-async fn post_update(
+pub(crate) async fn post_update(
     app: &TestApp,
     body: &Value,
     secret: &str,

@@ -1,6 +1,6 @@
 //! Fake chat providers: one local HTTP server that answers our outbound calls as the WhatsApp
-//! Cloud API, the Telegram Bot API, an SMS gateway's send URL and Twilio's Messages API do, and
-//! records what was delivered. It can be taken down (every send answers 503) and can refuse or
+//! Cloud API, the Telegram Bot API, an SMS gateway's send URL, Messenger's Send API and X's
+//! direct-message API do, and records what was delivered. It can be taken down (every send answers 503) and can refuse or
 //! keep failing single addresses.
 
 use axum::body::Bytes;
@@ -16,11 +16,13 @@ pub const WA_TOKEN: &str = "wa-access-token-for-tests";
 pub const WA_PHONE_ID: &str = "106540352242922";
 pub const WA_TEMPLATE: &str = "tanggap_pemberitahuan";
 pub const TG_BOT: &str = "123456:bot-token-for-tests";
+pub const FB_PAGE_TOKEN: &str = "fb-page-token-for-tests";
+pub const X_TOKEN: &str = "x-access-token-for-tests";
 
 /// One message the fake accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delivered {
-    /// `whatsapp`, `telegram`, `sms`, `twilio`.
+    /// `whatsapp`, `telegram`, `sms`, `messenger`, `x`.
     pub provider: &'static str,
     pub to: String,
     pub text: String,
@@ -79,6 +81,12 @@ impl FakeProviders {
         }
         if let Some(t) = c.telegram.as_mut() {
             t.bot_token = Some(Secret(TG_BOT.into()));
+        }
+        if let Some(m) = c.messenger.as_mut() {
+            m.page_token = Some(Secret(FB_PAGE_TOKEN.into()));
+        }
+        if let Some(x) = c.x.as_mut() {
+            x.access_token = Some(Secret(X_TOKEN.into()));
         }
         if let Some(s) = c.sms.as_mut() {
             s.send_url = Some(Secret(format!(
@@ -228,6 +236,34 @@ fn handle(
                 .into_response()
         });
     }
+    if path == "/me/messages" {
+        if auth != format!("Bearer {FB_PAGE_TOKEN}") {
+            return (StatusCode::UNAUTHORIZED, "{}").into_response();
+        }
+        let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        let to = v["recipient"]["id"].as_str().unwrap_or("").to_string();
+        let text = v["message"]["text"].as_str().unwrap_or("").to_string();
+        return accept(s, "messenger", to.clone(), text, false, |id| {
+            axum::Json(json!({"recipient_id": to, "message_id": id})).into_response()
+        });
+    }
+    if let Some(to) = path
+        .strip_prefix("/2/dm_conversations/with/")
+        .and_then(|p| p.strip_suffix("/messages"))
+    {
+        if auth != format!("Bearer {X_TOKEN}") {
+            return (StatusCode::UNAUTHORIZED, "{}").into_response();
+        }
+        let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        let text = v["text"].as_str().unwrap_or("").to_string();
+        return accept(s, "x", to.to_string(), text, false, |id| {
+            (
+                StatusCode::CREATED,
+                axum::Json(json!({"data": {"dm_conversation_id": format!("1500000000-{to}"), "dm_event_id": id}})),
+            )
+                .into_response()
+        });
+    }
     StatusCode::NOT_FOUND.into_response()
 }
 
@@ -259,7 +295,8 @@ fn accept(
     let n = s.next.fetch_add(1, Ordering::SeqCst) + 1;
     let id = match provider {
         "whatsapp" => format!("wamid.FAKE{n:06}"),
-        "telegram" => n.to_string(),
+        "telegram" | "x" => n.to_string(),
+        "messenger" => format!("m_FAKE{n:06}"),
         _ => format!("sms-{n}"),
     };
     s.delivered.lock().unwrap().push(Delivered {

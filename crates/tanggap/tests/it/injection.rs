@@ -145,7 +145,7 @@ pub(crate) fn corpus() -> Vec<Payload> {
     ]
 }
 
-fn is_bidi(c: char) -> bool {
+pub(crate) fn is_bidi(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
@@ -155,18 +155,18 @@ fn is_noncharacter(c: char) -> bool {
 
 /// Refused in every field: a control character other than a line break or a tab, or a
 /// noncharacter (which XML cannot carry).
-fn refused_anywhere(s: &str) -> bool {
+pub(crate) fn refused_anywhere(s: &str) -> bool {
     s.chars()
         .any(|c| (c.is_control() && !matches!(c, '\n' | '\r' | '\t')) || is_noncharacter(c))
 }
 
 /// Refused in one-line text (titles, names, addresses): any control character.
-fn refused_in_line(s: &str) -> bool {
+pub(crate) fn refused_in_line(s: &str) -> bool {
     refused_anywhere(s) || s.chars().any(char::is_control)
 }
 
 /// What one-line text is stored as: bidirectional controls removed, trimmed.
-fn as_line(s: &str) -> String {
+pub(crate) fn as_line(s: &str) -> String {
     s.chars()
         .filter(|c| !is_bidi(*c))
         .collect::<String>()
@@ -175,13 +175,13 @@ fn as_line(s: &str) -> String {
 }
 
 /// What long text is stored as: trimmed.
-fn as_long(s: &str) -> String {
+pub(crate) fn as_long(s: &str) -> String {
     s.trim().to_string()
 }
 
 /// What a chat message's words become: control characters but line breaks and tabs removed by
 /// the channel, then trimmed.
-fn as_chat(s: &str) -> String {
+pub(crate) fn as_chat(s: &str) -> String {
     s.chars()
         .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
         .collect::<String>()
@@ -191,7 +191,7 @@ fn as_chat(s: &str) -> String {
 
 /// The title a chat message without a subject gets: its first ten words, at most 80
 /// characters, as one-line text.
-fn chat_title(body: &str) -> String {
+pub(crate) fn chat_title(body: &str) -> String {
     let clean: String = body.chars().filter(|c| !is_bidi(*c)).collect();
     let words = clean
         .split_whitespace()
@@ -207,12 +207,12 @@ fn chat_title(body: &str) -> String {
 }
 
 /// Whether a spreadsheet would take the cell for a formula (OWASP's list).
-fn starts_like_formula(s: &str) -> bool {
+pub(crate) fn starts_like_formula(s: &str) -> bool {
     s.starts_with(['=', '+', '-', '@', '\t', '\r'])
 }
 
 /// A cell as a spreadsheet export must write it: formulas made inert with an apostrophe.
-fn inert(s: &str) -> String {
+pub(crate) fn inert(s: &str) -> String {
     if starts_like_formula(s) {
         format!("'{s}")
     } else {
@@ -223,7 +223,7 @@ fn inert(s: &str) -> String {
 /// The strings accepted in one-line fields, grouped into titles of at most 200 characters, each
 /// group led by a string that starts like a formula while there are such (so that exports see a
 /// cell starting with each).
-fn title_chunks(corpus: &[Payload]) -> Vec<String> {
+pub(crate) fn title_chunks(corpus: &[Payload]) -> Vec<String> {
     let line: Vec<&str> = corpus
         .iter()
         .map(|p| p.text.as_str())
@@ -250,7 +250,7 @@ fn title_chunks(corpus: &[Payload]) -> Vec<String> {
 }
 
 /// Every string accepted in long text, one per line.
-fn note(corpus: &[Payload]) -> String {
+pub(crate) fn note(corpus: &[Payload]) -> String {
     corpus
         .iter()
         .map(|p| p.text.as_str())
@@ -260,7 +260,7 @@ fn note(corpus: &[Payload]) -> String {
 }
 
 /// A name of at most 120 characters from a chunk.
-fn name_of(chunk: &str) -> String {
+pub(crate) fn name_of(chunk: &str) -> String {
     chunk.chars().take(120).collect::<String>()
 }
 
@@ -268,7 +268,7 @@ fn name_of(chunk: &str) -> String {
 
 /// HTML or XML text with its character references decoded (one pass, so `&#38;lt;` stays
 /// `&lt;`).
-fn unescape(html: &str) -> String {
+pub(crate) fn unescape(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
     while let Some(i) = rest.find('&') {
@@ -326,7 +326,7 @@ const MARKUP: &[&str] = &[
 
 /// Nothing of the corpus is markup on this page: every script is one of ours, loaded from a
 /// file, no corpus string containing `<`, `>`, `&` or a quote appears unescaped.
-fn assert_inert(what: &str, html: &str, corpus: &[Payload]) {
+pub(crate) fn assert_inert(what: &str, html: &str, corpus: &[Payload]) {
     let lower = html.to_ascii_lowercase();
     for (i, _) in lower.match_indices("<script") {
         assert!(
@@ -349,7 +349,7 @@ fn assert_inert(what: &str, html: &str, corpus: &[Payload]) {
 }
 
 /// The page shows every one of `texts`, literally once unescaped.
-fn assert_shows(what: &str, html: &str, texts: &[&str]) {
+pub(crate) fn assert_shows(what: &str, html: &str, texts: &[&str]) {
     let text = unescape(html);
     for t in texts {
         assert!(
@@ -360,7 +360,7 @@ fn assert_shows(what: &str, html: &str, texts: &[&str]) {
     }
 }
 
-async fn page(c: &Caller, path: &str) -> String {
+pub(crate) async fn page(c: &Caller, path: &str) -> String {
     let r = c.get(path).send().await.unwrap();
     let status = r.status();
     let text = r.text().await.unwrap();
@@ -368,7 +368,7 @@ async fn page(c: &Caller, path: &str) -> String {
     text
 }
 
-fn form(fields: &[(&str, &str)]) -> Form {
+pub(crate) fn form(fields: &[(&str, &str)]) -> Form {
     fields.iter().fold(Form::new(), |f, (k, v)| {
         f.text(k.to_string(), v.to_string())
     })
@@ -639,7 +639,7 @@ async fn post_mail(app: &TestApp, id: &str, from: &str, subject: &str, text: &st
 }
 
 /// The newest report from a chat address, by its reporter's address.
-async fn newest_from(app: &TestApp, channel: &str) -> String {
+pub(crate) async fn newest_from(app: &TestApp, channel: &str) -> String {
     app.texts(&format!(
         "SELECT tracking_id FROM reports WHERE channel = '{channel}' ORDER BY id DESC LIMIT 1"
     ))
@@ -660,7 +660,7 @@ async fn assignment_of(c: &Caller, tid: &str) -> i64 {
         .unwrap()
 }
 
-async fn dispatch(op: &Caller, tid: &str) {
+pub(crate) async fn dispatch(op: &Caller, tid: &str) {
     op.act(
         &format!("/api/v1/reports/{tid}/dispatch"),
         json!({"agencies": [{"agency_id": "dpu-bmck", "role": "utama"}]}),
@@ -668,16 +668,16 @@ async fn dispatch(op: &Caller, tid: &str) {
     .await;
 }
 
-struct Staff {
-    op: Caller,
-    dpu: Caller,
-    sekda: Caller,
-    admin: Caller,
+pub(crate) struct Staff {
+    pub op: Caller,
+    pub dpu: Caller,
+    pub sekda: Caller,
+    pub admin: Caller,
     /// The head of DPU, with a phone for WhatsApp.
-    head: Caller,
+    pub head: Caller,
 }
 
-async fn staff(app: &TestApp) -> Staff {
+pub(crate) async fn staff(app: &TestApp) -> Staff {
     app.services
         .create_user(
             &tanggap_service::Caller::System,
@@ -1456,7 +1456,7 @@ async fn every_door_stores_the_corpus_and_every_page_and_message_shows_it_as_tex
 }
 
 /// Everything in the outbox, sent through the fake providers; nothing fails.
-async fn deliver_all(app: &TestApp) {
+pub(crate) async fn deliver_all(app: &TestApp) {
     for _ in 0..20 {
         let d = app.deliver().await;
         assert_eq!((d.failed, d.retried), (0, 0), "{d:?}");
@@ -1468,7 +1468,7 @@ async fn deliver_all(app: &TestApp) {
 }
 
 /// The texts of every `<name>` element, unescaped.
-fn xml_elements(xml: &str, name: &str) -> Vec<String> {
+pub(crate) fn xml_elements(xml: &str, name: &str) -> Vec<String> {
     let (open, close) = (format!("<{name}>"), format!("</{name}>"));
     xml.split(&open)
         .skip(1)
@@ -1480,7 +1480,7 @@ fn xml_elements(xml: &str, name: &str) -> Vec<String> {
 }
 
 /// A well-formed XML 1.0 document: it reads to the end, and holds no character XML forbids.
-fn assert_well_formed(xml: &str) {
+pub(crate) fn assert_well_formed(xml: &str) {
     let mut reader = quick_xml::Reader::from_str(xml);
     loop {
         match reader.read_event() {
@@ -1498,7 +1498,7 @@ fn assert_well_formed(xml: &str) {
 // ----- refusals -----------------------------------------------------------------------------------
 
 /// The field errors of a problem document, as `field:code`.
-fn field_codes(v: &Value) -> Vec<String> {
+pub(crate) fn field_codes(v: &Value) -> Vec<String> {
     v["errors"]
         .as_array()
         .map(|e| {
@@ -1516,7 +1516,7 @@ fn field_codes(v: &Value) -> Vec<String> {
 }
 
 /// The answers queued for a chat address, oldest first.
-async fn chat_answers(app: &TestApp, address: &str) -> Vec<String> {
+pub(crate) async fn chat_answers(app: &TestApp, address: &str) -> Vec<String> {
     app.texts(&format!(
         "SELECT subject || '\n' || body FROM notifications WHERE action = 'chat_reply' AND address = '{address}' ORDER BY id"
     ))
@@ -1735,7 +1735,7 @@ const AGENCY: &str = "-2+3+cmd|' /C calc'!A0 <b>Dinas PU</b>";
 const HEAD: &str = "=cmd|' /C calc'!A0";
 const POSITION: &str = "@SUM(1+1)*cmd|' /C calc'!A0";
 
-async fn csv_rows(c: &Caller, path: &str) -> Vec<Vec<String>> {
+pub(crate) async fn csv_rows(c: &Caller, path: &str) -> Vec<Vec<String>> {
     let r = c.get(path).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK, "{path}");
     assert!(
@@ -2333,8 +2333,22 @@ async fn injected_text_runs_nothing_in_a_real_browser() {
     b.login(&app, "ib.dpu", &dpu_pw).await;
     check(&b, &app, "/instansi", &shown_title).await;
     check(&b, &app, &format!("/kelola/{tid}"), &shown_title).await;
+    // Names an admin gives: the category named with the scripts, on the admin page and the
+    // citizen's form.
+    let admin_pw = crate::browser::user(&app, "ib.admin", Role::Admin, None).await;
+    let admin = app.staff("ib.admin", Role::Admin, None).await;
+    let r = admin
+        .put("/api/v1/categories/jalan-jembatan")
+        .json(&json!({"name_id": title, "name_en": title, "default_agency_id": "dpu-bmck", "needs_field_check": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    b.login(&app, "ib.admin", &admin_pw).await;
+    check(&b, &app, "/admin", &shown_title).await;
     b.client.delete_all_cookies().await.unwrap();
     check(&b, &app, "/?wilayah=33.74", &shown_title).await;
+    check(&b, &app, "/lapor", &shown_title).await;
     app.finish().await;
     b.finish().await;
 }

@@ -29,6 +29,7 @@ mod doors;
 mod english_pages;
 mod fakes;
 mod injection;
+mod injection_doors;
 mod leadership_digest;
 mod open311;
 mod operations;
