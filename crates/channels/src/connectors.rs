@@ -8,7 +8,7 @@
 
 use crate::outbound::ProviderError;
 use crate::outbound::http::{Api, base, encode};
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat};
 use hmac::{Hmac, Mac};
 use serde_json::Value;
 use sha2::Sha256;
@@ -260,11 +260,12 @@ pub fn w3c(t: Timestamp) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// A W3C (RFC 3339) date-time in any offset.
+/// A W3C (RFC 3339) date-time in any offset, to the microsecond (what the databases keep). A
+/// leap second (`…:59:60Z`, which RFC 3339 allows) is read as the start of the next second, as
+/// every system that does not count leap seconds sees it.
 pub fn parse_time(s: &str) -> Option<Timestamp> {
-    DateTime::parse_from_rfc3339(s.trim())
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
+    let t = DateTime::parse_from_rfc3339(s.trim()).ok()?;
+    DateTime::from_timestamp_micros(t.timestamp_micros())
 }
 
 /// The signature header of the connector webhook, both ways.
@@ -358,6 +359,20 @@ pub async fn post_webhook(
 mod tests {
     use super::*;
     use chrono::TimeDelta;
+
+    #[test]
+    fn a_leap_second_is_the_start_of_the_next_second() {
+        // Found by the `w3c_time` fuzz target: chrono keeps a leap second as a nanosecond
+        // count past a billion, which did not survive being written and read back.
+        let t = parse_time("2026-12-06T01:14:60.0350Z").unwrap();
+        assert_eq!(w3c(t), "2026-12-06T01:15:00Z");
+        assert_eq!(parse_time(&w3c(t)).unwrap().timestamp(), t.timestamp());
+        assert_eq!(
+            parse_time("2026-11-28T08:00:00.1234567+07:00").map(w3c),
+            Some("2026-11-28T01:00:00Z".to_string())
+        );
+        assert_eq!(parse_time(" 2026-02-30T10:00:00Z"), None);
+    }
 
     #[test]
     fn a_signature_checks_the_body_the_secret_and_the_time() {

@@ -28,12 +28,22 @@ pub struct DeskRow {
     pub due: Option<Timestamp>,
 }
 
-/// An agency's open assignments, most urgent first.
+/// One page of an agency's open assignments, most urgent first, with the whole queue's counts.
 #[derive(Debug, Clone)]
 pub struct QueueView {
     pub agency_name: String,
     pub items: Vec<QueueItem>,
+    /// Open assignments in the whole queue.
+    pub total: u64,
+    /// Of those, past their running deadline.
+    pub overdue: u64,
+    /// This page (from 1) and the number of pages.
+    pub page: u32,
+    pub pages: u32,
 }
+
+/// Assignments per page of an agency's queue.
+pub const QUEUE_PAGE: u32 = 50;
 
 /// What helps the desk triage one report: where it likely belongs and which open reports
 /// likely describe the same incident (see [`crate::assist`]).
@@ -109,8 +119,9 @@ impl Services {
         })
     }
 
-    /// The caller's agency's open assignments (it and its sub-units), most urgent first.
-    pub async fn agency_queue(&self, caller: &Caller) -> Result<QueueView> {
+    /// The caller's agency's open assignments (it and its sub-units), most urgent first: page
+    /// `page` (from 1; past the last page, the last) of [`QUEUE_PAGE`].
+    pub async fn agency_queue(&self, caller: &Caller, page: u32) -> Result<QueueView> {
         caller.require(Permission::ViewAgencyQueue)?;
         let mine = caller
             .user()
@@ -118,17 +129,34 @@ impl Services {
             .unwrap_or_default();
         let agencies = self.store.agencies().await?;
         let tree = tanggap_domain::AgencyTree::from_agencies(&agencies);
-        let items = self
+        let scope = tree.subtree(&mine);
+        let now = self.now();
+        let wanted = page.max(1);
+        let mut slice = self
             .store
-            .open_assignments(Some(&tree.subtree(&mine)), 500)
+            .open_assignments(Some(&scope), now, (wanted - 1) * QUEUE_PAGE, QUEUE_PAGE)
             .await?;
+        let pages = u32::try_from(slice.total.div_ceil(u64::from(QUEUE_PAGE)))
+            .unwrap_or(u32::MAX)
+            .max(1);
+        let page = wanted.min(pages);
+        if page != wanted {
+            slice = self
+                .store
+                .open_assignments(Some(&scope), now, (page - 1) * QUEUE_PAGE, QUEUE_PAGE)
+                .await?;
+        }
         Ok(QueueView {
             agency_name: agencies
                 .iter()
                 .find(|a| a.id == mine)
                 .map(|a| a.name.clone())
                 .unwrap_or_default(),
-            items,
+            items: slice.items,
+            total: slice.total,
+            overdue: slice.overdue,
+            page,
+            pages,
         })
     }
 

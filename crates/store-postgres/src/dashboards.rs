@@ -4,8 +4,9 @@ use crate::util::code_opt;
 use crate::util::{code, db_err, get};
 use sqlx::PgPool;
 use sqlx::postgres::PgRow;
+use tanggap_domain::Timestamp;
 use tanggap_domain::{AssignmentRole, ReportKind, ReportStatus, Stage, TrackingId, Visibility};
-use tanggap_store::{AssignmentBrief, InboxMessage, QueueItem, Result, StoreError};
+use tanggap_store::{AssignmentBrief, InboxMessage, QueueItem, QueueSlice, Result, StoreError};
 
 fn tracking(row: &PgRow) -> Result<TrackingId> {
     let t: String = get(row, "tracking_id")?;
@@ -18,29 +19,47 @@ fn tracking(row: &PgRow) -> Result<TrackingId> {
 pub(crate) async fn open_assignments(
     pool: &PgPool,
     agency_ids: Option<&[String]>,
+    now: Timestamp,
+    offset: u32,
     limit: u32,
-) -> Result<Vec<QueueItem>> {
-    let rows = sqlx::query(
-        "SELECT r.id AS report_id, r.tracking_id, r.title, r.status, r.kind, r.anonim, r.rahasia, r.region_code,
-                a.id AS assignment_id, a.agency_id, g.name AS agency_name, a.role, a.stage, a.responded, a.created_at,
-                fr.due_at AS response_due_at, co.due_at AS completion_due_at
-         FROM assignments a
+) -> Result<QueueSlice> {
+    const FROM_WHERE: &str = " FROM assignments a
          JOIN reports r ON r.id = a.report_id
-         JOIN agencies g ON g.id = a.agency_id
          LEFT JOIN clocks fr ON fr.report_id = a.report_id AND fr.assignment_id = a.id AND fr.kind = 'first_response'
          LEFT JOIN clocks co ON co.report_id = a.report_id AND co.assignment_id = a.id AND co.kind = 'completion'
          WHERE a.stage IN ('menunggu_respon', 'verifikasi', 'cek_lapangan', 'pengerjaan')
            AND r.status NOT IN ('ditutup', 'diarsipkan', 'duplikat', 'selesai')
-           AND ($1::text[] IS NULL OR a.agency_id = ANY($1))
-         ORDER BY CASE WHEN a.responded THEN co.due_at ELSE fr.due_at END NULLS LAST, a.id
-         LIMIT $2",
-    )
+           AND ($1::text[] IS NULL OR a.agency_id = ANY($1))";
+    const DUE: &str = "CASE WHEN a.responded THEN co.due_at ELSE fr.due_at END";
+    let (total, overdue): (i64, i64) = sqlx::query_as(&format!(
+        "SELECT COUNT(*), COUNT(*) FILTER (WHERE {DUE} < $2){FROM_WHERE}"
+    ))
+    .bind(agency_ids)
+    .bind(now)
+    .fetch_one(pool)
+    .await
+    .map_err(db_err)?;
+    // The page's ids first, then only their rows (a report row holds its whole text).
+    let rows = sqlx::query(&format!(
+        "SELECT r.id AS report_id, r.tracking_id, r.title, r.status, r.kind, r.anonim, r.rahasia, r.region_code,
+                a.id AS assignment_id, a.agency_id, g.name AS agency_name, a.role, a.stage, a.responded, a.created_at,
+                fr.due_at AS response_due_at, co.due_at AS completion_due_at
+         FROM (SELECT a.id, {DUE} AS due{FROM_WHERE} ORDER BY due NULLS LAST, a.id LIMIT $2 OFFSET $3) p
+         JOIN assignments a ON a.id = p.id
+         JOIN reports r ON r.id = a.report_id
+         JOIN agencies g ON g.id = a.agency_id
+         LEFT JOIN clocks fr ON fr.report_id = a.report_id AND fr.assignment_id = a.id AND fr.kind = 'first_response'
+         LEFT JOIN clocks co ON co.report_id = a.report_id AND co.assignment_id = a.id AND co.kind = 'completion'
+         ORDER BY p.due NULLS LAST, a.id"
+    ))
     .bind(agency_ids)
     .bind(i64::from(limit.clamp(1, 2000)))
+    .bind(i64::from(offset))
     .fetch_all(pool)
     .await
     .map_err(db_err)?;
-    rows.iter()
+    let items = rows
+        .iter()
         .map(|row| {
             Ok(QueueItem {
                 report_id: get(row, "report_id")?,
@@ -64,7 +83,12 @@ pub(crate) async fn open_assignments(
                 completion_due_at: get(row, "completion_due_at")?,
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    Ok(QueueSlice {
+        items,
+        total: u64::try_from(total).unwrap_or_default(),
+        overdue: u64::try_from(overdue).unwrap_or_default(),
+    })
 }
 
 pub(crate) async fn inbound_messages(pool: &PgPool, limit: u32) -> Result<Vec<InboxMessage>> {

@@ -449,9 +449,11 @@ impl Store for PgStore {
     async fn open_assignments(
         &self,
         agency_ids: Option<&[String]>,
+        now: Timestamp,
+        offset: u32,
         limit: u32,
-    ) -> Result<Vec<QueueItem>> {
-        dashboards::open_assignments(&self.pool, agency_ids, limit).await
+    ) -> Result<QueueSlice> {
+        dashboards::open_assignments(&self.pool, agency_ids, now, offset, limit).await
     }
 
     async fn obligations(

@@ -1,11 +1,12 @@
 //! Read models for queues and dashboards.
 
 use crate::util::code_opt;
-use crate::util::{code, db_err, get, ts, ts_opt};
+use crate::util::{code, db_err, get, ts, ts_opt, us};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+use tanggap_domain::Timestamp;
 use tanggap_domain::{AssignmentRole, ReportKind, ReportStatus, Stage, TrackingId, Visibility};
-use tanggap_store::{AssignmentBrief, InboxMessage, QueueItem, Result, StoreError};
+use tanggap_store::{AssignmentBrief, InboxMessage, QueueItem, QueueSlice, Result, StoreError};
 
 fn tracking(row: &SqliteRow) -> Result<TrackingId> {
     let t: String = get(row, "tracking_id")?;
@@ -18,35 +19,66 @@ fn tracking(row: &SqliteRow) -> Result<TrackingId> {
 pub(crate) async fn open_assignments(
     pool: &SqlitePool,
     agency_ids: Option<&[String]>,
+    now: Timestamp,
+    offset: u32,
     limit: u32,
-) -> Result<Vec<QueueItem>> {
+) -> Result<QueueSlice> {
+    /// The queue's rows: open stages (an index range per agency and stage) on reports still
+    /// being worked, with the running deadline.
+    fn from_where<'a>(qb: &mut QueryBuilder<'a, Sqlite>, agency_ids: Option<&'a [String]>) {
+        qb.push(
+            " FROM assignments a
+             JOIN reports r ON r.id = a.report_id
+             LEFT JOIN clocks fr ON fr.report_id = a.report_id AND fr.assignment_id = a.id AND fr.kind = 'first_response'
+             LEFT JOIN clocks co ON co.report_id = a.report_id AND co.assignment_id = a.id AND co.kind = 'completion'
+             WHERE a.stage IN ('menunggu_respon', 'verifikasi', 'cek_lapangan', 'pengerjaan')
+               AND r.status NOT IN ('ditutup', 'diarsipkan', 'duplikat', 'selesai')",
+        );
+        if let Some(ids) = agency_ids {
+            qb.push(" AND a.agency_id IN (");
+            if ids.is_empty() {
+                qb.push("NULL");
+            }
+            let mut sep = qb.separated(", ");
+            for id in ids {
+                sep.push_bind(id.as_str());
+            }
+            qb.push(")");
+        }
+    }
+    const DUE: &str = "CASE WHEN a.responded = 1 THEN co.due_at ELSE fr.due_at END";
+    let mut counts =
+        QueryBuilder::<Sqlite>::new(format!("SELECT COUNT(*) AS total, COALESCE(SUM({DUE} < "));
+    counts.push_bind(us(now)).push("), 0) AS overdue");
+    from_where(&mut counts, agency_ids);
+    let row = counts.build().fetch_one(pool).await.map_err(db_err)?;
+    let total: i64 = get(&row, "total")?;
+    let overdue: i64 = get(&row, "overdue")?;
+
     let mut qb = QueryBuilder::<Sqlite>::new(
         "SELECT r.id AS report_id, r.tracking_id, r.title, r.status, r.kind, r.anonim, r.rahasia, r.region_code,
                 a.id AS assignment_id, a.agency_id, g.name AS agency_name, a.role, a.stage, a.responded, a.created_at,
                 fr.due_at AS response_due_at, co.due_at AS completion_due_at
-         FROM assignments a
+         FROM (SELECT a.id",
+    );
+    from_where(&mut qb, agency_ids);
+    qb.push(format!(" ORDER BY {DUE} NULLS LAST, a.id LIMIT "));
+    qb.push_bind(i64::from(limit.clamp(1, 2000)));
+    qb.push(" OFFSET ");
+    qb.push_bind(i64::from(offset));
+    // The page's ids first, then only their rows (a report row holds its whole text).
+    qb.push(
+        ") p
+         JOIN assignments a ON a.id = p.id
          JOIN reports r ON r.id = a.report_id
          JOIN agencies g ON g.id = a.agency_id
          LEFT JOIN clocks fr ON fr.report_id = a.report_id AND fr.assignment_id = a.id AND fr.kind = 'first_response'
-         LEFT JOIN clocks co ON co.report_id = a.report_id AND co.assignment_id = a.id AND co.kind = 'completion'
-         WHERE a.stage IN ('menunggu_respon', 'verifikasi', 'cek_lapangan', 'pengerjaan')
-           AND r.status NOT IN ('ditutup', 'diarsipkan', 'duplikat', 'selesai')",
+         LEFT JOIN clocks co ON co.report_id = a.report_id AND co.assignment_id = a.id AND co.kind = 'completion'",
     );
-    if let Some(ids) = agency_ids {
-        qb.push(" AND a.agency_id IN (");
-        if ids.is_empty() {
-            qb.push("NULL");
-        }
-        let mut sep = qb.separated(", ");
-        for id in ids {
-            sep.push_bind(id.clone());
-        }
-        qb.push(")");
-    }
-    qb.push(" ORDER BY CASE WHEN a.responded = 1 THEN co.due_at ELSE fr.due_at END NULLS LAST, a.id LIMIT ");
-    qb.push_bind(i64::from(limit.clamp(1, 2000)));
+    qb.push(format!(" ORDER BY {DUE} NULLS LAST, a.id"));
     let rows = qb.build().fetch_all(pool).await.map_err(db_err)?;
-    rows.iter()
+    let items = rows
+        .iter()
         .map(|row| {
             Ok(QueueItem {
                 report_id: get(row, "report_id")?,
@@ -70,7 +102,12 @@ pub(crate) async fn open_assignments(
                 completion_due_at: ts_opt(get(row, "completion_due_at")?),
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    Ok(QueueSlice {
+        items,
+        total: u64::try_from(total).unwrap_or_default(),
+        overdue: u64::try_from(overdue).unwrap_or_default(),
+    })
 }
 
 pub(crate) async fn inbound_messages(pool: &SqlitePool, limit: u32) -> Result<Vec<InboxMessage>> {

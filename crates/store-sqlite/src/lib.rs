@@ -478,9 +478,11 @@ impl Store for SqliteStore {
     async fn open_assignments(
         &self,
         agency_ids: Option<&[String]>,
+        now: Timestamp,
+        offset: u32,
         limit: u32,
-    ) -> Result<Vec<QueueItem>> {
-        dashboards::open_assignments(&self.read, agency_ids, limit).await
+    ) -> Result<QueueSlice> {
+        dashboards::open_assignments(&self.read, agency_ids, now, offset, limit).await
     }
 
     async fn obligations(

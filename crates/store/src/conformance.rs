@@ -2330,7 +2330,10 @@ pub async fn queues_and_obligations<H: Harness>(h: &H) {
         t0() + TimeDelta::hours(6),
     )
     .await;
-    let queue = store.open_assignments(None, 100).await.unwrap();
+    let now = t0() + TimeDelta::hours(6);
+    let slice = store.open_assignments(None, now, 0, 100).await.unwrap();
+    assert_eq!((slice.total, slice.overdue), (3, 0));
+    let queue = slice.items;
     let order: Vec<(i64, &str)> = queue
         .iter()
         .map(|q| (q.report_id, q.agency_id.as_str()))
@@ -2355,18 +2358,35 @@ pub async fn queues_and_obligations<H: Harness>(h: &H) {
     let scoped = store
         .open_assignments(
             Some(&["dinkes".to_string(), "rsud-moewardi".to_string()]),
+            now,
+            0,
             100,
         )
         .await
         .unwrap();
-    assert_eq!(scoped.len(), 2);
-    assert!(
-        store
-            .open_assignments(Some(&[]), 100)
-            .await
-            .unwrap()
-            .is_empty()
+    assert_eq!((scoped.items.len(), scoped.total), (2, 2));
+    let empty = store
+        .open_assignments(Some(&[]), now, 0, 100)
+        .await
+        .unwrap();
+    assert_eq!(empty, QueueSlice::default());
+    // Pages: one at a time in the same order, the counts of the whole queue on each; two
+    // days on, every response deadline has passed (the responded one runs to completion).
+    let mut paged = Vec::new();
+    for offset in 0..4 {
+        let page = store.open_assignments(None, now, offset, 1).await.unwrap();
+        assert_eq!(page.total, 3);
+        paged.extend(page.items.into_iter().map(|q| q.assignment_id));
+    }
+    assert_eq!(
+        paged,
+        queue.iter().map(|q| q.assignment_id).collect::<Vec<_>>()
     );
+    let later = store
+        .open_assignments(None, t0() + TimeDelta::days(2), 0, 1)
+        .await
+        .unwrap();
+    assert_eq!((later.items.len(), later.total, later.overdue), (1, 3, 2));
 
     // Response obligations: one per dispatch, one for the sub-unit from the forward; the
     // forward answered for the parent.

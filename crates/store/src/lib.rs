@@ -274,12 +274,15 @@ pub trait Store: Send + Sync + 'static {
 
     /// Open assignments (not done, returned or forwarded, on reports still being worked), of
     /// these agencies (or all), most urgent deadline first: the response deadline while the agency
-    /// has not responded, else the completion deadline.
+    /// has not responded, else the completion deadline. `limit` of them from `offset`, with the
+    /// whole queue's count and how many are past their deadline at `now`.
     async fn open_assignments(
         &self,
         agency_ids: Option<&[String]>,
+        now: Timestamp,
+        offset: u32,
         limit: u32,
-    ) -> Result<Vec<QueueItem>>;
+    ) -> Result<QueueSlice>;
     /// Response obligations started in `[from, to)` (of these agencies, or all), oldest first.
     async fn obligations(
         &self,

@@ -579,6 +579,16 @@ pub struct QueueItem {
     pub completion_due_at: Option<Timestamp>,
 }
 
+/// One page of an agency's queue, with the counts of the whole queue.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct QueueSlice {
+    pub items: Vec<QueueItem>,
+    /// Open assignments in the whole queue.
+    pub total: u64,
+    /// Of those, the ones whose running deadline (response, else completion) has passed.
+    pub overdue: u64,
+}
+
 /// An assignment as a dashboard line names it: its report's title and status, its role and
 /// stage. Nothing about the reporter.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -271,9 +271,9 @@ fn time(t: DateTime<Utc>) -> String {
 fn parse_time(call: &Call, name: &str) -> Result<Option<DateTime<Utc>>, Failure> {
     match call.get(name).map(str::trim).filter(|v| !v.is_empty()) {
         None => Ok(None),
-        Some(v) => DateTime::parse_from_rfc3339(v)
-            .map(|t| Some(t.with_timezone(&Utc)))
-            .map_err(|_| {
+        Some(v) => tanggap_channels::connectors::parse_time(v)
+            .map(Some)
+            .ok_or_else(|| {
                 call.bad(
                     name,
                     match call.lang {

@@ -291,3 +291,67 @@ async fn desk_order_sqlite() {
 async fn desk_order_postgres() {
     the_desk_lists_the_most_urgent_first(TestApp::postgres().await).await;
 }
+
+/// An agency's queue shows 50 assignments a page, most urgent first, and counts the whole
+/// queue (open and past the deadline), not only the page; the pages link to each other, a page
+/// past the last shows the last, and a page number that is not one shows the first.
+async fn the_agency_queue_is_paged_and_counts_everything(app: TestApp) {
+    let op = app.staff("sp.op5", Role::Operator, None).await;
+    let dpu = app.staff("sp.dpu5", Role::Petugas, Some("dpu-bmck")).await;
+    let mut tids = Vec::new();
+    for k in 0..53 {
+        let (tid, _) = app
+            .submit(complaint(&format!("Jalan rusak nomor {k:02} di kecamatan")))
+            .await;
+        op.act(
+            &format!("/api/v1/reports/{tid}/dispatch"),
+            json!({"agencies": [{"agency_id": "dpu-bmck", "role": "utama"}]}),
+        )
+        .await;
+        tids.push(tid);
+        app.advance(chrono::TimeDelta::minutes(10));
+    }
+    let count_rows = |html: &str| html.matches("<td class=\"lead\">").count();
+    let first = html(&dpu, "/instansi").await;
+    assert!(
+        first.contains("53 disposisi terbuka"),
+        "the whole queue is counted"
+    );
+    assert_eq!(count_rows(&first), 50);
+    assert!(first.contains("1–50 dari 53") && first.contains("halaman 1/2"));
+    assert!(
+        first.contains("href=\"/instansi?halaman=2\""),
+        "a link to the next page"
+    );
+    let at = |html: &str, tid: &str| html.find(&format!(">{tid}<"));
+    assert!(at(&first, &tids[0]).unwrap() < at(&first, &tids[1]).unwrap());
+    assert!(
+        at(&first, &tids[52]).is_none(),
+        "the least urgent is on the next page"
+    );
+    let second = html(&dpu, "/instansi?halaman=2").await;
+    assert_eq!(count_rows(&second), 3);
+    assert!(second.contains("51–53 dari 53") && second.contains("href=\"/instansi?halaman=1\""));
+    assert!(at(&second, &tids[52]).is_some());
+    assert_eq!(count_rows(&html(&dpu, "/instansi?halaman=99").await), 3);
+    assert_eq!(count_rows(&html(&dpu, "/instansi?halaman=abc").await), 50);
+    assert!(!first.contains("melewati tenggat"), "nothing is late yet");
+    // Ten days on every response deadline has passed: the count is the queue's, not the page's.
+    app.advance(chrono::TimeDelta::days(10));
+    let late = html(&dpu, "/instansi").await;
+    assert!(
+        late.contains("53 melewati tenggat"),
+        "every one, not the 50 shown"
+    );
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn agency_queue_pages_sqlite() {
+    the_agency_queue_is_paged_and_counts_everything(TestApp::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn agency_queue_pages_postgres() {
+    the_agency_queue_is_paged_and_counts_everything(TestApp::postgres().await).await;
+}

@@ -39,7 +39,19 @@ struct QueuePage {
     l: Layout,
     rows: Vec<QueueRow>,
     agency_name: String,
-    overdue: usize,
+    total: u64,
+    overdue: u64,
+    page: u32,
+    pages: u32,
+    /// The rank of the first row shown (from 1).
+    first: u64,
+}
+
+/// `?halaman=N` on a paged list.
+#[derive(Deserialize, Default)]
+pub struct PageQuery {
+    #[serde(default)]
+    halaman: Option<String>,
 }
 
 impl QueuePage {
@@ -48,16 +60,28 @@ impl QueuePage {
     }
 }
 
-pub async fn agency_queue(ui: Ui) -> UiResult {
+pub async fn agency_queue(ui: Ui, Query(q): Query<PageQuery>) -> UiResult {
     ui.require(Permission::ViewAgencyQueue)?;
+    // A page number that is not one shows the first page.
+    let wanted = q
+        .halaman
+        .as_deref()
+        .and_then(|h| h.trim().parse::<u32>().ok())
+        .unwrap_or(1);
     let queue = ui
         .state
         .services
-        .agency_queue(ui.caller())
+        .agency_queue(ui.caller(), wanted)
         .await
         .map_err(|e| ui.api_error(e.into()))?;
-    let agency_name = queue.agency_name;
-    let items = queue.items;
+    let tanggap_service::dashboards::QueueView {
+        agency_name,
+        items,
+        total,
+        overdue,
+        page: shown,
+        pages,
+    } = queue;
     let rows: Vec<QueueRow> = items
         .into_iter()
         .map(|q| {
@@ -79,15 +103,15 @@ pub async fn agency_queue(ui: Ui) -> UiResult {
             }
         })
         .collect();
-    let overdue = rows
-        .iter()
-        .filter(|r| r.due.is_some_and(|d| d < ui.tr.now))
-        .count();
     Ok(page(&QueuePage {
         l: ui.layout(ui.tr.s("Antrean instansi", "Agency queue")).await,
         rows,
         agency_name,
+        total,
         overdue,
+        page: shown,
+        pages,
+        first: u64::from(shown - 1) * u64::from(tanggap_service::dashboards::QUEUE_PAGE) + 1,
     }))
 }
 
