@@ -105,10 +105,12 @@ impl Services {
 
     /// Dispatch suggestions and likely duplicates, for the desk working on one report.
     pub async fn triage_help(&self, caller: &Caller, opened: &OpenedReport) -> Result<TriageHelp> {
-        if !caller.may(Permission::DispatchReport) {
+        let r = &opened.report;
+        // A finished report is not triaged again (the page shows no help for it): at a
+        // million reports most staff pages are of such reports.
+        if !caller.may(Permission::DispatchReport) || r.status.is_terminal() {
             return Ok(TriageHelp::default());
         }
-        let r = &opened.report;
         Ok(TriageHelp {
             suggestions: self.route_suggestions(r, &opened.agencies).await?.0,
             duplicates: if caller.may(Permission::MarkDuplicate) {
