@@ -47,35 +47,52 @@ pub(crate) async fn open_assignments(
         }
     }
     const DUE: &str = "CASE WHEN a.responded = 1 THEN co.due_at ELSE fr.due_at END";
-    let mut counts =
-        QueryBuilder::<Sqlite>::new(format!("SELECT COUNT(*) AS total, COALESCE(SUM({DUE} < "));
-    counts.push_bind(us(now)).push("), 0) AS overdue");
-    from_where(&mut counts, agency_ids);
-    let row = counts.build().fetch_one(pool).await.map_err(db_err)?;
-    let total: i64 = get(&row, "total")?;
-    let overdue: i64 = get(&row, "overdue")?;
-
+    // One pass over the queue in deadline order, carrying only ids and deadlines: the counts
+    // and the page come from it, then only the page's rows are read (a report row holds its
+    // whole text).
+    let mut order = QueryBuilder::<Sqlite>::new(format!("SELECT a.id, {DUE} AS due"));
+    from_where(&mut order, agency_ids);
+    order.push(" ORDER BY due NULLS LAST, a.id");
+    let queue: Vec<(i64, Option<i64>)> = order
+        .build_query_as()
+        .fetch_all(pool)
+        .await
+        .map_err(db_err)?;
+    let now = us(now);
+    let total = queue.len() as i64;
+    let overdue = queue
+        .iter()
+        .filter(|(_, due)| due.is_some_and(|d| d < now))
+        .count() as i64;
+    let page: Vec<i64> = queue
+        .iter()
+        .skip(offset as usize)
+        .take(limit.clamp(1, 2000) as usize)
+        .map(|(id, _)| *id)
+        .collect();
+    if page.is_empty() {
+        return Ok(QueueSlice {
+            items: Vec::new(),
+            total: u64::try_from(total).unwrap_or_default(),
+            overdue: u64::try_from(overdue).unwrap_or_default(),
+        });
+    }
     let mut qb = QueryBuilder::<Sqlite>::new(
         "SELECT r.id AS report_id, r.tracking_id, r.title, r.status, r.kind, r.anonim, r.rahasia, r.region_code,
                 a.id AS assignment_id, a.agency_id, g.name AS agency_name, a.role, a.stage, a.responded, a.created_at,
                 fr.due_at AS response_due_at, co.due_at AS completion_due_at
-         FROM (SELECT a.id",
-    );
-    from_where(&mut qb, agency_ids);
-    qb.push(format!(" ORDER BY {DUE} NULLS LAST, a.id LIMIT "));
-    qb.push_bind(i64::from(limit.clamp(1, 2000)));
-    qb.push(" OFFSET ");
-    qb.push_bind(i64::from(offset));
-    // The page's ids first, then only their rows (a report row holds its whole text).
-    qb.push(
-        ") p
-         JOIN assignments a ON a.id = p.id
+         FROM assignments a
          JOIN reports r ON r.id = a.report_id
          JOIN agencies g ON g.id = a.agency_id
          LEFT JOIN clocks fr ON fr.report_id = a.report_id AND fr.assignment_id = a.id AND fr.kind = 'first_response'
-         LEFT JOIN clocks co ON co.report_id = a.report_id AND co.assignment_id = a.id AND co.kind = 'completion'",
+         LEFT JOIN clocks co ON co.report_id = a.report_id AND co.assignment_id = a.id AND co.kind = 'completion'
+         WHERE a.id IN (",
     );
-    qb.push(format!(" ORDER BY {DUE} NULLS LAST, a.id"));
+    let mut sep = qb.separated(", ");
+    for id in &page {
+        sep.push_bind(*id);
+    }
+    qb.push(format!(") ORDER BY {DUE} NULLS LAST, a.id"));
     let rows = qb.build().fetch_all(pool).await.map_err(db_err)?;
     let items = rows
         .iter()
