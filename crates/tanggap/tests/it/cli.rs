@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn tanggap(data_dir: &Path) -> Command {
+pub(crate) fn tanggap(data_dir: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_tanggap"));
     c.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -15,7 +15,7 @@ fn tanggap(data_dir: &Path) -> Command {
     c
 }
 
-fn run(cmd: &mut Command) -> (i32, String, String) {
+pub(crate) fn run(cmd: &mut Command) -> (i32, String, String) {
     let Output {
         status,
         stdout,

@@ -5,7 +5,8 @@
 //! and the same rules as `injection.rs`: stored as the text rules say or refused with a field
 //! error, shown as text wherever it appears, sent as plain text, and the database whole after.
 
-use crate::chat::{FB_SECRET, TWILIO_TOKEN, X_SECRET};
+use crate::chat::{FB_SECRET, X_SECRET};
+use crate::cli::{run, tanggap};
 use crate::common::{Caller, TestApp, csrf, problem};
 use crate::fakes::FakeProviders;
 use crate::injection::{
@@ -15,7 +16,6 @@ use crate::injection::{
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::process::Command;
 use tanggap_channels::verify;
 use tanggap_domain::Role;
 
@@ -77,18 +77,7 @@ async fn post_twilio(app: &TestApp, from: &str, sid: &str, text: &str) {
         ("NumMedia".to_string(), "0".to_string()),
         ("To".to_string(), "+6281100000000".to_string()),
     ];
-    let host = app
-        .url("/")
-        .trim_start_matches("http://")
-        .split('/')
-        .next()
-        .unwrap()
-        .to_string();
-    let sig = verify::sign_twilio(
-        TWILIO_TOKEN,
-        &format!("http://{host}/channels/twilio"),
-        &params,
-    );
+    let sig = crate::chat::twilio_signature(app, &params);
     let r = app
         .anonymous()
         .post("/channels/twilio")
@@ -110,6 +99,25 @@ struct Chat {
     name: Option<String>,
 }
 
+/// The report the inbox files from a chat message, and what it must be stored as.
+async fn filed_from(
+    app: &TestApp,
+    channel: &'static str,
+    address: String,
+    sent: &str,
+    name: Option<String>,
+) -> Chat {
+    app.run_inbox().await;
+    Chat {
+        channel,
+        address,
+        tid: newest_from(app, channel).await,
+        title: chat_title(&as_chat(sent)),
+        body: as_chat(sent),
+        name,
+    }
+}
+
 async fn messenger_x_and_twilio_keep_the_corpus_as_text(app: &TestApp, fake: &FakeProviders) {
     let corpus = corpus();
     let chunks = title_chunks(&corpus);
@@ -119,48 +127,22 @@ async fn messenger_x_and_twilio_keep_the_corpus_as_text(app: &TestApp, fake: &Fa
     // Each channel twice, with different chunks leading the message (X's sender name is a
     // chunk too).
     for k in 0..2 {
-        let chunk = &chunks[k % chunks.len()];
-        let body = body_of(chunk, &note);
+        let body = body_of(&chunks[k % chunks.len()], &note);
         let sender = format!("645300000000010{k}");
         post_messenger(app, &sender, &format!("m_INJ{k}"), &body).await;
-        app.run_inbox().await;
-        filed.push(Chat {
-            channel: "facebook",
-            address: sender,
-            tid: newest_from(app, "facebook").await,
-            title: chat_title(&as_chat(&body)),
-            body: as_chat(&body),
-            name: None,
-        });
+        filed.push(filed_from(app, "facebook", sender, &body, None).await);
 
         let chunk = &chunks[(k + 2) % chunks.len()];
         let body = body_of(chunk, &note);
         let sender = format!("224499494{k}");
         let name = name_of(chunk);
         post_x(app, &sender, &format!("18600000000000010{k}"), &name, &body).await;
-        app.run_inbox().await;
-        filed.push(Chat {
-            channel: "twitter",
-            address: sender,
-            tid: newest_from(app, "twitter").await,
-            title: chat_title(&as_chat(&body)),
-            body: as_chat(&body),
-            name: Some(as_line(&name_of(chunk))),
-        });
+        filed.push(filed_from(app, "twitter", sender, &body, Some(as_line(&name))).await);
 
-        let chunk = &chunks[(k + 4) % chunks.len()];
-        let body = body_of(chunk, &note);
+        let body = body_of(&chunks[(k + 4) % chunks.len()], &note);
         let from = format!("+62856000009{k:02}");
         post_twilio(app, &from, &format!("SMINJ{k}"), &body).await;
-        app.run_inbox().await;
-        filed.push(Chat {
-            channel: "sms",
-            address: from,
-            tid: newest_from(app, "sms").await,
-            title: chat_title(&as_chat(&body)),
-            body: as_chat(&body),
-            name: None,
-        });
+        filed.push(filed_from(app, "sms", from, &body, None).await);
     }
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM reports").await,
@@ -449,14 +431,7 @@ async fn names_an_admin_gives_are_shown_as_text_everywhere(app: &TestApp, _fake:
 
     // Refused with the field named, through the API and the admin page, for every control
     // character of the corpus; nothing changes.
-    let categories_before: Value = admin
-        .get("/api/v1/categories")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let categories_before: Value = admin.get_json("/api/v1/categories").await;
     for p in corpus.iter().filter(|p| refused_in_line(&p.text)) {
         let t = format!("Nama {}", p.text);
         for (path, body, field) in [
@@ -510,14 +485,7 @@ async fn names_an_admin_gives_are_shown_as_text_everywhere(app: &TestApp, _fake:
         assert!(html.contains("karakter kendali"), "{}", p.name);
         assert_inert(&format!("/admin refusing {}", p.name), &html, &corpus);
     }
-    let categories_after: Value = admin
-        .get("/api/v1/categories")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let categories_after: Value = admin.get_json("/api/v1/categories").await;
     assert_eq!(
         categories_before, categories_after,
         "nothing refused was kept"
@@ -616,15 +584,7 @@ async fn names_an_admin_gives_are_shown_as_text_everywhere(app: &TestApp, _fake:
         .await;
 
     // Read back as JSON exactly.
-    let cats: Value = app
-        .anonymous()
-        .get("/api/v1/categories")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let cats: Value = app.anonymous().get_json("/api/v1/categories").await;
     let cat = cats
         .as_array()
         .unwrap()
@@ -633,15 +593,7 @@ async fn names_an_admin_gives_are_shown_as_text_everywhere(app: &TestApp, _fake:
         .unwrap();
     assert_eq!(cat["name_id"].as_str(), Some(as_line(&cat_id).as_str()));
     assert_eq!(cat["name_en"].as_str(), Some(as_line(&cat_en).as_str()));
-    let holidays: Value = app
-        .anonymous()
-        .get("/api/v1/holidays")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let holidays: Value = app.anonymous().get_json("/api/v1/holidays").await;
     assert!(
         holidays
             .as_array()
@@ -744,14 +696,7 @@ async fn names_an_admin_gives_are_shown_as_text_everywhere(app: &TestApp, _fake:
         assert_shows(&format!("{who} on {path}"), &html, &shows);
     }
     // Open311's service list: the name exact, the XML well-formed.
-    let services: Value = public
-        .get("/open311/v2/services.json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let services: Value = public.get_json("/open311/v2/services.json").await;
     assert!(
         services
             .as_array()
@@ -802,23 +747,6 @@ async fn first_login(app: &TestApp, username: &str) -> Caller {
 }
 
 // ----- the command line ---------------------------------------------------------------------------
-
-fn tanggap(dir: &std::path::Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_tanggap"));
-    c.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("TANGGAP_DATA_DIR", dir);
-    c
-}
-
-fn run(cmd: &mut Command) -> (i32, String, String) {
-    let out = cmd.output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 /// The operator's commands take the corpus as names: a string with a control character is
 /// refused with one line and a non-zero exit (a NUL cannot be an argument at all), the others

@@ -579,6 +579,13 @@ impl Caller {
         v
     }
 
+    /// GET a JSON document that must be there (200).
+    pub async fn get_json(&self, path: &str) -> Value {
+        let r = self.get(path).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "GET {path}");
+        r.json().await.unwrap()
+    }
+
     pub async fn report(&self, tid: &str) -> Value {
         let r = self
             .get(&format!("/api/v1/reports/{tid}"))
