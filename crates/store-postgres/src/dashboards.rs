@@ -23,28 +23,33 @@ pub(crate) async fn open_assignments(
     offset: u32,
     limit: u32,
 ) -> Result<QueueSlice> {
-    const FROM_WHERE: &str = " FROM assignments a
-         JOIN reports r ON r.id = a.report_id
-         LEFT JOIN clocks fr ON fr.report_id = a.report_id AND fr.assignment_id = a.id AND fr.kind = 'first_response'
-         LEFT JOIN clocks co ON co.report_id = a.report_id AND co.assignment_id = a.id AND co.kind = 'completion'
+    // The queue index (`assignments_queue`, migration 0023) holds each assignment in an open
+    // stage on a report still being worked with its agency and running deadline: the counts
+    // and the page's ids come from it, then only the page's rows are read (a report row holds
+    // its whole text). With no agency named, the index is read whole (every open assignment).
+    let scope = if agency_ids.is_some() {
+        " AND a.agency_id = ANY($1)"
+    } else {
+        " AND $1::text[] IS NULL"
+    };
+    let queue = format!(
+        " FROM assignments a
          WHERE a.stage IN ('menunggu_respon', 'verifikasi', 'cek_lapangan', 'pengerjaan')
-           AND r.status NOT IN ('ditutup', 'diarsipkan', 'duplikat', 'selesai')
-           AND ($1::text[] IS NULL OR a.agency_id = ANY($1))";
-    const DUE: &str = "CASE WHEN a.responded THEN co.due_at ELSE fr.due_at END";
+           AND NOT a.report_finished{scope}"
+    );
     let (total, overdue): (i64, i64) = sqlx::query_as(&format!(
-        "SELECT COUNT(*), COUNT(*) FILTER (WHERE {DUE} < $2){FROM_WHERE}"
+        "SELECT COUNT(*), COUNT(*) FILTER (WHERE a.queue_due < $2){queue}"
     ))
     .bind(agency_ids)
     .bind(now)
     .fetch_one(pool)
     .await
     .map_err(db_err)?;
-    // The page's ids first, then only their rows (a report row holds its whole text).
     let rows = sqlx::query(&format!(
         "SELECT r.id AS report_id, r.tracking_id, r.title, r.status, r.kind, r.anonim, r.rahasia, r.region_code,
                 a.id AS assignment_id, a.agency_id, g.name AS agency_name, a.role, a.stage, a.responded, a.created_at,
                 fr.due_at AS response_due_at, co.due_at AS completion_due_at
-         FROM (SELECT a.id, {DUE} AS due{FROM_WHERE} ORDER BY due NULLS LAST, a.id LIMIT $2 OFFSET $3) p
+         FROM (SELECT a.id, a.queue_due AS due{queue} ORDER BY due NULLS LAST, a.id LIMIT $2 OFFSET $3) p
          JOIN assignments a ON a.id = p.id
          JOIN reports r ON r.id = a.report_id
          JOIN agencies g ON g.id = a.agency_id

@@ -23,36 +23,27 @@ pub(crate) async fn open_assignments(
     offset: u32,
     limit: u32,
 ) -> Result<QueueSlice> {
-    /// The queue's rows: open stages (an index range per agency and stage) on reports still
-    /// being worked, with the running deadline.
-    fn from_where<'a>(qb: &mut QueryBuilder<'a, Sqlite>, agency_ids: Option<&'a [String]>) {
-        qb.push(
-            " FROM assignments a
-             JOIN reports r ON r.id = a.report_id
-             LEFT JOIN clocks fr ON fr.report_id = a.report_id AND fr.assignment_id = a.id AND fr.kind = 'first_response'
-             LEFT JOIN clocks co ON co.report_id = a.report_id AND co.assignment_id = a.id AND co.kind = 'completion'
-             WHERE a.stage IN ('menunggu_respon', 'verifikasi', 'cek_lapangan', 'pengerjaan')
-               AND r.status NOT IN ('ditutup', 'diarsipkan', 'duplikat', 'selesai')",
-        );
-        if let Some(ids) = agency_ids {
-            qb.push(" AND a.agency_id IN (");
-            if ids.is_empty() {
-                qb.push("NULL");
-            }
-            let mut sep = qb.separated(", ");
-            for id in ids {
-                sep.push_bind(id.as_str());
-            }
-            qb.push(")");
+    // One pass over the queue index (`assignments_queue`, migration 0023: the agency, the
+    // running deadline and the id of each assignment in an open stage on a report still being
+    // worked), carrying only ids and deadlines: the counts and the page come from it, then only
+    // the page's rows are read (a report row holds its whole text).
+    let mut order = QueryBuilder::<Sqlite>::new(
+        "SELECT a.id, a.queue_due FROM assignments a
+          WHERE a.stage IN ('menunggu_respon', 'verifikasi', 'cek_lapangan', 'pengerjaan')
+            AND a.report_finished = 0",
+    );
+    if let Some(ids) = agency_ids {
+        order.push(" AND a.agency_id IN (");
+        if ids.is_empty() {
+            order.push("NULL");
         }
+        let mut sep = order.separated(", ");
+        for id in ids {
+            sep.push_bind(id.as_str());
+        }
+        order.push(")");
     }
-    const DUE: &str = "CASE WHEN a.responded = 1 THEN co.due_at ELSE fr.due_at END";
-    // One pass over the queue in deadline order, carrying only ids and deadlines: the counts
-    // and the page come from it, then only the page's rows are read (a report row holds its
-    // whole text).
-    let mut order = QueryBuilder::<Sqlite>::new(format!("SELECT a.id, {DUE} AS due"));
-    from_where(&mut order, agency_ids);
-    order.push(" ORDER BY due NULLS LAST, a.id");
+    order.push(" ORDER BY a.queue_due NULLS LAST, a.id");
     let queue: Vec<(i64, Option<i64>)> = order
         .build_query_as()
         .fetch_all(pool)
@@ -92,7 +83,7 @@ pub(crate) async fn open_assignments(
     for id in &page {
         sep.push_bind(*id);
     }
-    qb.push(format!(") ORDER BY {DUE} NULLS LAST, a.id"));
+    qb.push(") ORDER BY a.queue_due NULLS LAST, a.id");
     let rows = qb.build().fetch_all(pool).await.map_err(db_err)?;
     let items = rows
         .iter()

@@ -280,6 +280,24 @@ pub fn new_report(rng: &mut StdRng, title: &str, phone: Option<&str>, at: Timest
     }
 }
 
+/// A dispatch to the road agency as lead with the health office supporting.
+fn road_lead_health_support() -> Command {
+    Command::Dispatch {
+        targets: vec![
+            DispatchTarget {
+                agency_id: "dpu-bmck".into(),
+                role: AssignmentRole::Utama,
+            },
+            DispatchTarget {
+                agency_id: "dinkes".into(),
+                role: AssignmentRole::Pendukung,
+            },
+        ],
+        note: None,
+        note_public: false,
+    }
+}
+
 fn user_actor(id: i64, role: Role, agency: Option<&str>) -> Actor {
     Actor::User(UserActor {
         user_id: id,
@@ -2479,6 +2497,89 @@ pub async fn queues_and_obligations<H: Harness>(h: &H) {
     assert_eq!(inbox[0].report_title.as_deref(), Some("Antrean 1"));
     assert_eq!(inbox[0].report_status, Some(ReportStatus::Didisposisikan));
     counts_agree_with_the_facts(store).await;
+
+    // The queue follows the facts it is derived from (its order and counts come from an index
+    // of derived columns, migration 0023). A report dispatched to a lead and a supporting
+    // agency: the lead finishes, the report is done (selesai), and the supporting agency's
+    // assignment, still in an open stage, leaves the queue with it.
+    let at = t0() + TimeDelta::days(3);
+    let before = store
+        .open_assignments(None, at, 0, 100)
+        .await
+        .unwrap()
+        .total;
+    let created = store
+        .create_report(&new_report(&mut rng, "Antrean 3", None, at))
+        .await
+        .unwrap();
+    let both = step(store, created.id, &op, road_lead_health_support(), at).await;
+    let queued = |s: &QueueSlice| -> Vec<i64> { s.items.iter().map(|q| q.assignment_id).collect() };
+    let slice = store.open_assignments(None, at, 0, 100).await.unwrap();
+    assert_eq!(slice.total, before + 2);
+    assert!(queued(&slice).contains(&both.assignments[1].id));
+    step(
+        store,
+        created.id,
+        &user_actor(2, Role::Petugas, Some("dpu-bmck")),
+        Command::PostUpdate {
+            assignment_id: both.assignments[0].id,
+            stage: Stage::Tuntas,
+            note: "Selesai".into(),
+        },
+        at + TimeDelta::hours(1),
+    )
+    .await;
+    let slice = store
+        .open_assignments(None, at + TimeDelta::hours(1), 0, 100)
+        .await
+        .unwrap();
+    assert_eq!(
+        slice.total, 3,
+        "the finished report's assignments left the queue"
+    );
+    assert!(!queued(&slice).contains(&both.assignments[1].id));
+    // The reporter reopens it: the lead is back, counting down to a first response again.
+    let reopened_at = at + TimeDelta::hours(2);
+    step(
+        store,
+        created.id,
+        &Actor::Reporter {
+            reporter_id: created.reporter_id,
+        },
+        Command::Reopen {
+            reason: "Belum beres".into(),
+        },
+        reopened_at,
+    )
+    .await;
+    let slice = store
+        .open_assignments(None, reopened_at, 0, 100)
+        .await
+        .unwrap();
+    let lead = slice
+        .items
+        .iter()
+        .find(|q| q.assignment_id == both.assignments[0].id)
+        .expect("the reopened lead is queued");
+    assert!(!lead.responded);
+    assert_eq!(
+        lead.response_due_at,
+        Some(reopened_at + TimeDelta::hours(24)),
+        "a fresh first-response deadline"
+    );
+    // Every page is in the order of the clocks the items carry.
+    let key = |q: &QueueItem| {
+        let due = if q.responded {
+            q.completion_due_at
+        } else {
+            q.response_due_at
+        };
+        (due.is_none(), due, q.assignment_id)
+    };
+    let keys: Vec<_> = slice.items.iter().map(key).collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted, "deadline order, the undated last");
 }
 
 // ----- scheduler and notifications ----------------------------------------------------------
@@ -2877,27 +2978,7 @@ pub async fn obligations_keep_every_cycle_and_heads_their_history<H: Harness>(h:
     let reporter = Actor::Reporter {
         reporter_id: Some(reporter_id),
     };
-    let v = step(
-        store,
-        id,
-        &op,
-        Command::Dispatch {
-            targets: vec![
-                DispatchTarget {
-                    agency_id: "dpu-bmck".into(),
-                    role: AssignmentRole::Utama,
-                },
-                DispatchTarget {
-                    agency_id: "dinkes".into(),
-                    role: AssignmentRole::Pendukung,
-                },
-            ],
-            note: None,
-            note_public: false,
-        },
-        t0(),
-    )
-    .await;
+    let v = step(store, id, &op, road_lead_health_support(), t0()).await;
     let lead = v.assignments[0].id;
     // The lead answers and finishes in three hours: the supporting agency's obligation, still
     // within its deadline, is cancelled.

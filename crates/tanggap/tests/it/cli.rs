@@ -370,26 +370,9 @@ fn reporter_export_and_forget() {
 
 #[test]
 fn audit_verify_catches_tampering_on_postgres() {
-    let admin = std::env::var("TANGGAP_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let name = format!("tanggap_cli_{}", std::process::id());
-    let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap();
-    let url = format!("{base}/{name}");
-    rt.block_on(async {
-        use sqlx::Connection;
-        let mut c = sqlx::PgConnection::connect(&admin)
-            .await
-            .expect("PostgreSQL must be running (see scripts/test.sh)");
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .execute(&mut c)
-            .await
-            .unwrap();
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut c)
-            .await
-            .unwrap();
-    });
+    let db = PgDatabase::fresh(&rt, &format!("tanggap_cli_{}", std::process::id()));
+    let url = db.url.clone();
     let dir = tempfile::tempdir().unwrap();
     let (code, out, err) = run(tanggap(dir.path()).arg("seed").env("DATABASE_URL", &url));
     assert_eq!(code, 0, "{err}");
@@ -419,14 +402,57 @@ fn audit_verify_catches_tampering_on_postgres() {
         .env("DATABASE_URL", &url));
     assert_one_line_error(code, &err);
     assert!(err.contains("#2"), "{err}");
-    rt.block_on(async {
-        use sqlx::Connection;
-        let mut c = sqlx::PgConnection::connect(&admin).await.unwrap();
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .execute(&mut c)
-            .await
-            .unwrap();
-    });
+    db.drop(&rt);
+}
+
+/// A database of its own on the test server (`TANGGAP_TEST_DATABASE_URL`), made afresh.
+pub(crate) struct PgDatabase {
+    admin: String,
+    name: String,
+    pub url: String,
+}
+
+impl PgDatabase {
+    pub(crate) fn fresh(rt: &tokio::runtime::Runtime, name: &str) -> Self {
+        let admin = std::env::var("TANGGAP_TEST_DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap();
+        let db = PgDatabase {
+            url: format!("{base}/{name}"),
+            admin,
+            name: name.to_string(),
+        };
+        db.run(
+            rt,
+            &[
+                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                &format!("CREATE DATABASE {name}"),
+            ],
+        );
+        db
+    }
+
+    pub(crate) fn drop(&self, rt: &tokio::runtime::Runtime) {
+        self.run(
+            rt,
+            &[&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            )],
+        );
+    }
+
+    fn run(&self, rt: &tokio::runtime::Runtime, statements: &[&str]) {
+        rt.block_on(async {
+            use sqlx::Connection;
+            let mut c = sqlx::PgConnection::connect(&self.admin)
+                .await
+                .expect("PostgreSQL must be running (see scripts/test.sh)");
+            for s in statements {
+                sqlx::query(s).execute(&mut c).await.unwrap();
+            }
+        })
+    }
 }
 
 #[test]

@@ -37,6 +37,7 @@ mod page_uploads;
 mod public_dashboard;
 mod rakor_example;
 mod rakor_snapshots;
+mod read_plans;
 mod receipts;
 mod reporters_safe;
 mod staff_pages;
