@@ -951,9 +951,44 @@ fn search_text(text: &str) -> Option<&str> {
     (words > 0).then_some(text)
 }
 
+/// The full-text part of a filter, on the reports named `alias`.
+fn push_text<'a>(qb: &mut QueryBuilder<'a, Postgres>, f: &'a ReportFilter, alias: &str) {
+    if let Some(text) = &f.text {
+        match search_text(text) {
+            Some(q) if f.text_any_word => {
+                // `websearch_to_tsquery` reads `or` between words; the words are letters and
+                // digits only, so nothing else in its syntax can appear.
+                let words: Vec<&str> = q
+                    .split(|c: char| !c.is_alphanumeric())
+                    .filter(|w| !w.is_empty())
+                    .collect();
+                qb.push(format!(
+                    " AND {alias}.search @@ websearch_to_tsquery('indonesian', "
+                ))
+                .push_bind(words.join(" or "))
+                .push(")");
+            }
+            Some(q) => {
+                qb.push(format!(
+                    " AND {alias}.search @@ plainto_tsquery('indonesian', "
+                ))
+                .push_bind(q)
+                .push(")");
+            }
+            None => {
+                qb.push(" AND FALSE");
+            }
+        }
+    }
+}
+
 fn push_filters<'a>(qb: &mut QueryBuilder<'a, Postgres>, f: &'a ReportFilter) {
     qb.push(" WHERE TRUE");
-    if !f.statuses.is_empty() {
+    if let [status] = f.statuses.as_slice() {
+        // One status as `=`: the planner then walks its range of the (status, created_at)
+        // index in order; a one-element `ANY` walked the time index and filtered.
+        qb.push(" AND r.status = ").push_bind(status.as_str());
+    } else if !f.statuses.is_empty() {
         let statuses: Vec<&str> = f.statuses.iter().map(|s| s.as_str()).collect();
         qb.push(" AND r.status = ANY(")
             .push_bind(statuses)
@@ -1007,35 +1042,61 @@ fn push_filters<'a>(qb: &mut QueryBuilder<'a, Postgres>, f: &'a ReportFilter) {
         qb.push_bind(now);
         qb.push(")");
     }
-    if let Some(text) = &f.text {
-        match search_text(text) {
-            Some(q) if f.text_any_word => {
-                // `websearch_to_tsquery` reads `or` between words; the words are letters and
-                // digits only, so nothing else in its syntax can appear.
-                let words: Vec<&str> = q
-                    .split(|c: char| !c.is_alphanumeric())
-                    .filter(|w| !w.is_empty())
-                    .collect();
-                qb.push(" AND r.search @@ websearch_to_tsquery('indonesian', ")
-                    .push_bind(words.join(" or "))
-                    .push(")");
-            }
-            Some(q) => {
-                qb.push(" AND r.search @@ plainto_tsquery('indonesian', ")
-                    .push_bind(q)
-                    .push(")");
-            }
-            None => {
-                qb.push(" AND FALSE");
-            }
-        }
-    }
+    push_text(qb, f, "r");
     if f.public_only {
         qb.push(" AND NOT r.rahasia");
     }
     if let Some(rid) = f.reporter_id {
         qb.push(" AND r.reporter_id = ").push_bind(rid);
     }
+}
+
+/// Several statuses (and perhaps a channel or words to search) and nothing else: the desk's
+/// queues and its search.
+fn split_by_status(f: &ReportFilter) -> bool {
+    f.statuses.len() > 1
+        && !f.public_only
+        && ReportFilter {
+            channel: None,
+            text: None,
+            ..f.clone()
+        }
+        .by_status_only()
+}
+
+/// The page of a [`split_by_status`] listing: each status's first reports in time order from
+/// its own range of the `(status, created_at)` index, merged. With `status = ANY(…)` the
+/// planner walked the time index from the oldest report and filtered (the open reports are
+/// the newest few percent: 0.9 s a desk page at a million reports).
+fn page_per_status(f: &ReportFilter) -> QueryBuilder<'_, Postgres> {
+    let order = match f.order {
+        ReportOrder::NewestFirst => "created_at DESC, id DESC",
+        ReportOrder::OldestFirst => "created_at, id",
+    };
+    let limit = i64::from(f.limit.clamp(1, 500));
+    let offset = i64::from(f.offset);
+    let mut qb = QueryBuilder::<Postgres>::new(report_select());
+    qb.push(" WHERE r.id IN (SELECT id FROM (");
+    for (i, status) in f.statuses.iter().enumerate() {
+        if i > 0 {
+            qb.push(" UNION ALL ");
+        }
+        qb.push("(SELECT s.id, s.created_at FROM reports s WHERE s.status = ")
+            .push_bind(status.as_str());
+        if let Some(ch) = f.channel {
+            qb.push(" AND s.channel = ").push_bind(ch.as_str());
+        }
+        push_text(&mut qb, f, "s");
+        qb.push(format!(" ORDER BY s.{order} LIMIT "))
+            .push_bind(limit + offset)
+            .push(")");
+    }
+    qb.push(format!(") u ORDER BY {order} LIMIT "))
+        .push_bind(limit)
+        .push(" OFFSET ")
+        .push_bind(offset)
+        .push(format!(") ORDER BY r.{}", order.replace(", id", ", r.id")));
+    qb
 }
 
 pub(crate) async fn list_reports(pool: &PgPool, f: &ReportFilter) -> Result<Page<ReportRecord>> {
@@ -1072,15 +1133,20 @@ pub(crate) async fn list_reports(pool: &PgPool, f: &ReportFilter) -> Result<Page
                 .map_err(db_err)?,
         )
     };
-    let mut qb = QueryBuilder::<Postgres>::new(report_select());
-    push_filters(&mut qb, f);
-    qb.push(match f.order {
-        ReportOrder::NewestFirst => " ORDER BY r.created_at DESC, r.id DESC",
-        ReportOrder::OldestFirst => " ORDER BY r.created_at, r.id",
-    });
-    qb.push(" LIMIT ")
-        .push_bind(i64::from(f.limit.clamp(1, 500)));
-    qb.push(" OFFSET ").push_bind(i64::from(f.offset));
+    let mut qb = if split_by_status(f) {
+        page_per_status(f)
+    } else {
+        let mut qb = QueryBuilder::<Postgres>::new(report_select());
+        push_filters(&mut qb, f);
+        qb.push(match f.order {
+            ReportOrder::NewestFirst => " ORDER BY r.created_at DESC, r.id DESC",
+            ReportOrder::OldestFirst => " ORDER BY r.created_at, r.id",
+        });
+        qb.push(" LIMIT ")
+            .push_bind(i64::from(f.limit.clamp(1, 500)));
+        qb.push(" OFFSET ").push_bind(i64::from(f.offset));
+        qb
+    };
     let items = qb
         .build()
         .fetch_all(pool)
