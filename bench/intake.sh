@@ -38,6 +38,7 @@ done
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   [ "$BACKEND" = postgres ] && psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" postgres || true
+  [ -n "${SHOW_LOGS:-}" ] && grep -h -m5 -iE "error|warn" "$dir"/server*.log | cut -c1-400
   rm -rf "$dir"
 }
 trap cleanup EXIT

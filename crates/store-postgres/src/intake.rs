@@ -136,7 +136,11 @@ async fn together_in_rows(pool: &PgPool, reports: &[&NewReport]) -> Result<Vec<C
         })
         .collect();
     let reporters = with_reporter.iter().filter(|b| **b).count() as i64;
-    let mut tx = pool.begin().await.map_err(db_err)?;
+    // The chain's head first, as every audited write takes it (`audit::begin`): the new
+    // reports' rows take other locks (the per-status totals of migration 0017), and a batch
+    // that took them before the head deadlocked with a change holding the head and updating a
+    // report (found with two instances sharing the database, `INSTANCES=2 bench/intake.sh`).
+    let mut tx = audit::begin(pool).await?;
     let (report_ids, reporter_ids): (Vec<i64>, Vec<i64>) = sqlx::query_as(
         "SELECT ARRAY(SELECT nextval(pg_get_serial_sequence('reports', 'id')) FROM generate_series(1, $1)),
                 ARRAY(SELECT nextval(pg_get_serial_sequence('reporters', 'id')) FROM generate_series(1, $2))",
@@ -286,7 +290,8 @@ async fn together_in_rows(pool: &PgPool, reports: &[&NewReport]) -> Result<Vec<C
     .execute(&mut *tx)
     .await
     .map_err(db_err)?;
-    // The chain: locked once, every event sealed here, written by one statement.
+    // The chain: locked at the start (a no-op again here), every event sealed here, written by
+    // one statement.
     let mut head = audit::lock_head(&mut tx).await?;
     let mut sealed = Vec::with_capacity(reports.len());
     for ((r, id), reporter_id) in reports.iter().zip(&report_ids).zip(&reporter_of) {
@@ -316,13 +321,8 @@ async fn together(pool: &PgPool, reports: &[&NewReport]) -> Result<Vec<CreatedRe
     if reports.iter().all(|r| plain(r)) {
         return together_in_rows(pool, reports).await;
     }
-    let mut tx = pool.begin().await.map_err(db_err)?;
-    let head_first = reports.iter().any(|r| reads_before_writing(r));
-    let mut head = if head_first {
-        Some(audit::lock_head(&mut tx).await?)
-    } else {
-        None
-    };
+    // The head first, for the lock order every audited write keeps (see `together_in_rows`).
+    let mut tx = audit::begin(pool).await?;
     let mut created = Vec::with_capacity(reports.len());
     let mut events = Vec::with_capacity(reports.len());
     for r in reports {
@@ -330,10 +330,7 @@ async fn together(pool: &PgPool, reports: &[&NewReport]) -> Result<Vec<CreatedRe
         created.push(c);
         events.push((event, r.created_at));
     }
-    let mut head = match head.take() {
-        Some(h) => h,
-        None => audit::lock_head(&mut tx).await?,
-    };
+    let mut head = audit::lock_head(&mut tx).await?;
     for (event, at) in events {
         audit::append_after(&mut tx, &mut head, event, at).await?;
     }
