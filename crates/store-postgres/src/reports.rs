@@ -1069,9 +1069,9 @@ fn split_by_status(f: &ReportFilter) -> bool {
 /// planner walked the time index from the oldest report and filtered (the open reports are
 /// the newest few percent: 0.9 s a desk page at a million reports).
 fn page_per_status(f: &ReportFilter) -> QueryBuilder<'_, Postgres> {
-    let order = match f.order {
-        ReportOrder::NewestFirst => "created_at DESC, id DESC",
-        ReportOrder::OldestFirst => "created_at, id",
+    let (order, outer) = match f.order {
+        ReportOrder::NewestFirst => ("created_at DESC, id DESC", "r.created_at DESC, r.id DESC"),
+        ReportOrder::OldestFirst => ("created_at, id", "r.created_at, r.id"),
     };
     let limit = i64::from(f.limit.clamp(1, 500));
     let offset = i64::from(f.offset);
@@ -1095,7 +1095,7 @@ fn page_per_status(f: &ReportFilter) -> QueryBuilder<'_, Postgres> {
         .push_bind(limit)
         .push(" OFFSET ")
         .push_bind(offset)
-        .push(format!(") ORDER BY r.{}", order.replace(", id", ", r.id")));
+        .push(format!(") ORDER BY {outer}"));
     qb
 }
 

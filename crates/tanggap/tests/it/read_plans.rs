@@ -183,20 +183,20 @@ fn read_everything(dir: &Path, database_url: Option<&str>, url: &str) -> BTreeSe
     let (code, _, err) = run(demo.args(["demo", "--reports", &REPORTS.to_string()]));
     assert_eq!(code, 0, "{err}");
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let public_sql = "SELECT tracking_id FROM reports WHERE NOT rahasia \
-         AND status NOT IN ('baru', 'diarsipkan', 'duplikat') ORDER BY id DESC LIMIT 3";
-    let public = rt.block_on(texts(url, database_url.is_some(), public_sql));
-    // An open report, a finished one and a new one for the staff page.
-    let mut staff = Vec::new();
-    for status in ["diproses", "selesai", "baru"] {
-        staff.extend(rt.block_on(texts(
-            url,
-            database_url.is_some(),
-            &format!(
-                "SELECT tracking_id FROM reports WHERE status = '{status}' ORDER BY id DESC LIMIT 1"
-            ),
-        )));
-    }
+    let mut found = rt.block_on(texts(
+        url,
+        database_url.is_some(),
+        &[
+            "SELECT tracking_id FROM reports WHERE NOT rahasia \
+             AND status NOT IN ('baru', 'diarsipkan', 'duplikat') ORDER BY id DESC LIMIT 3",
+            // An open report, a finished one and a new one for the staff page.
+            "SELECT tracking_id FROM reports WHERE status = 'diproses' ORDER BY id DESC LIMIT 1",
+            "SELECT tracking_id FROM reports WHERE status = 'selesai' ORDER BY id DESC LIMIT 1",
+            "SELECT tracking_id FROM reports WHERE status = 'baru' ORDER BY id DESC LIMIT 1",
+        ],
+    ));
+    let public = found.remove(0);
+    let staff: Vec<String> = found.into_iter().flatten().collect();
     assert_eq!(public.len(), 3, "the demo has public reports");
     assert!(staff.len() >= 2, "the demo has open and finished reports");
 
@@ -307,20 +307,26 @@ fn read_everything(dir: &Path, database_url: Option<&str>, url: &str) -> BTreeSe
     statements
 }
 
-/// One column of text rows; on SQLite after the statistics `bench/reads.sh` leaves (the server
-/// runs `optimize` as well).
-async fn texts(url: &str, postgres: bool, sql: &str) -> Vec<String> {
+/// One column of text rows per query, on one connection; on SQLite after the statistics
+/// `bench/reads.sh` leaves (the server runs `optimize` as well).
+async fn texts(url: &str, postgres: bool, queries: &[&str]) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
     if postgres {
         let mut c = sqlx::PgConnection::connect(url).await.unwrap();
-        sqlx::query_scalar(sql).fetch_all(&mut c).await.unwrap()
+        for q in queries {
+            out.push(sqlx::query_scalar(q).fetch_all(&mut c).await.unwrap());
+        }
     } else {
         let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
         sqlx::query("PRAGMA optimize")
             .execute(&mut c)
             .await
             .unwrap();
-        sqlx::query_scalar(sql).fetch_all(&mut c).await.unwrap()
+        for q in queries {
+            out.push(sqlx::query_scalar(q).fetch_all(&mut c).await.unwrap());
+        }
     }
+    out
 }
 
 async fn login(base: &str, username: &str) -> Result<reqwest::Client, String> {
