@@ -8,7 +8,8 @@
 #   bench/reads.sh postgres 10000
 #   KEEP=1 keeps the database for another run (SQLite: $DATA_ROOT/reads-N, PostgreSQL:
 #   database tanggap_reads_N) and a kept one is reused instead of loaded again.
-#   DURATION=15 WARMUP=3 CONNS=16 THREADS=2 PORT=18310 DATA_ROOT=/tmp are the defaults.
+#   DURATION=15 WARMUP=3 CONNS=16 THREADS=2 PORT=18310 DATA_ROOT=/tmp are the defaults;
+#   ONLY=staff-page,search runs only the reads named (as in the READ lines).
 #
 # The reads: the public tracking page of a random report, the home page (the public list of
 # recent reports, province-wide and for a kabupaten/kota), the public dashboard, the desk's queue
@@ -98,6 +99,8 @@ printf '/instansi\n' > "$work/agency"
 
 bench() {
   local name=$1 paths=$2 cookie=${3:-} out
+  # ONLY=staff-page,search measures those reads alone.
+  if [ -n "${ONLY:-}" ] && [[ ",$ONLY," != *",$name,"* ]]; then return 0; fi
   wrk -t"$THREADS" -c"$CONNS" -d"${WARMUP}s" -s bench/reads.lua "$base" -- "$paths" "$cookie" >/dev/null
   out=$(wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s bench/reads.lua "$base" -- "$paths" "$cookie")
   local bad

@@ -91,7 +91,7 @@ pub(crate) fn parse_date(s: &str) -> Result<NaiveDate> {
 impl Services {
     /// Regions below a parent (`None`: the top level), ordered by name.
     pub async fn regions(&self, parent: Option<&str>) -> Result<Vec<Region>> {
-        Ok(self.store.child_regions(parent).await?)
+        Ok(self.known_children(parent).await?.as_ref().clone())
     }
 
     /// A region and its parents up to (not including) the province, nearest first.
@@ -99,7 +99,7 @@ impl Services {
         let mut out = Vec::new();
         let mut cur = code.map(str::to_string);
         while let Some(c) = cur {
-            match self.store.region(&c).await? {
+            match self.known_region(&c).await? {
                 Some(r) => {
                     cur = r.parent_code.clone().filter(|p| p.contains('.'));
                     out.push(r);
@@ -123,7 +123,7 @@ impl Services {
     }
 
     pub async fn categories(&self) -> Result<Vec<Category>> {
-        Ok(self.store.categories().await?)
+        Ok(self.reference().await?.categories.clone())
     }
 
     pub async fn holidays(&self) -> Result<Vec<Holiday>> {
@@ -134,7 +134,7 @@ impl Services {
     /// permission table lets see them.
     pub async fn agencies(&self, caller: &Caller) -> Result<Vec<Agency>> {
         let contacts = caller.may(Permission::ViewHeadContacts);
-        let mut agencies = self.store.agencies().await?;
+        let mut agencies = self.known_agencies().await?;
         if !contacts {
             for a in &mut agencies {
                 a.head_phone = None;
@@ -294,6 +294,7 @@ impl Services {
         self.store
             .update_agency(&a, &caller.audit_label(), self.now())
             .await?;
+        self.reference_changed();
         Ok(a)
     }
 

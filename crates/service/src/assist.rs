@@ -43,9 +43,15 @@ pub struct Assistant {
     pub trained_on: usize,
 }
 
-/// The assistant's slot in [`Services`]: empty until first needed.
+/// The assistant's slot in [`Services`]: empty until first needed. One training at a time
+/// (`training`): when a server starts, the first staff pages of open reports all need the
+/// model, and each of them training it (a 50,000-row read and seconds of CPU) took every
+/// core for half a minute at a million reports; they now wait for the one training.
 #[derive(Default)]
-pub(crate) struct AssistantSlot(tokio::sync::RwLock<Option<Arc<Assistant>>>);
+pub(crate) struct AssistantSlot {
+    current: tokio::sync::RwLock<Option<Arc<Assistant>>>,
+    training: tokio::sync::Mutex<()>,
+}
 
 /// A suggested dispatch: where, how sure, and why.
 #[derive(Debug, Clone)]
@@ -141,6 +147,11 @@ impl Services {
 
     /// Train the assistant from the latest dispatches and put it in use.
     async fn retrain(&self) -> Result<Arc<Assistant>> {
+        let _one = self.assistant.training.lock().await;
+        self.train_now().await
+    }
+
+    async fn train_now(&self) -> Result<Arc<Assistant>> {
         let knowledge = self.knowledge().await?;
         let history = self.store.routing_history(HISTORY).await?;
         let now = self.now();
@@ -159,17 +170,22 @@ impl Services {
         })
         .await
         .map_err(|e| ServiceError::Internal(format!("training the assistant: {e}")))?;
-        *self.assistant.0.write().await = Some(assistant.clone());
+        *self.assistant.current.write().await = Some(assistant.clone());
         tracing::info!(dispatches = assistant.trained_on, "desk assistant trained");
         Ok(assistant)
     }
 
     /// The assistant in use, trained now if it never was.
     async fn assistant(&self) -> Result<Arc<Assistant>> {
-        if let Some(a) = self.assistant.0.read().await.clone() {
+        if let Some(a) = self.assistant.current.read().await.clone() {
             return Ok(a);
         }
-        self.retrain().await
+        let _one = self.assistant.training.lock().await;
+        // Another caller may have trained it while this one waited.
+        if let Some(a) = self.assistant.current.read().await.clone() {
+            return Ok(a);
+        }
+        self.train_now().await
     }
 
     /// Train the assistant again from the latest dispatches (admin page).
@@ -181,7 +197,7 @@ impl Services {
     /// The jobs runner's call: train again when the model is older than [`MAX_AGE`] (or was
     /// never trained in this process). Returns whether it trained.
     pub async fn refresh_assistant(&self) -> Result<bool> {
-        let stale = match self.assistant.0.read().await.as_ref() {
+        let stale = match self.assistant.current.read().await.as_ref() {
             Some(a) => self.now() - a.trained_at > MAX_AGE,
             None => true,
         };
@@ -317,7 +333,7 @@ impl Services {
     pub async fn assistant_health(&self, caller: &Caller) -> Result<AssistantHealth> {
         caller.require(Permission::ManageReferenceData)?;
         let now = self.now();
-        let current = self.assistant.0.read().await.clone();
+        let current = self.assistant.current.read().await.clone();
         Ok(AssistantHealth {
             trained_at: current.as_ref().map(|a| a.trained_at),
             trained_on: current.as_ref().map_or(0, |a| a.trained_on),

@@ -112,7 +112,7 @@ impl Services {
     ) -> Result<Compliance> {
         let now = self.now();
         let (_, cal) = self.policy_and_calendar().await?;
-        let agencies = self.store.agencies().await?;
+        let agencies = self.known_agencies().await?;
         let tree = AgencyTree::from_agencies(&agencies);
         let within: Option<Vec<String>> = match &scope {
             Scope::All => {

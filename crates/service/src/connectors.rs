@@ -380,7 +380,7 @@ impl Services {
             show_reporter_name: report.show_reporter_name,
             assigned_agencies: &ids,
         };
-        let tree = AgencyTree::from_agencies(&self.store.agencies().await?);
+        let tree = AgencyTree::from_agencies(&self.known_agencies().await?);
         let disclosure = disclose(
             Viewer::Staff {
                 role: Role::Petugas,

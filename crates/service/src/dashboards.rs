@@ -129,7 +129,7 @@ impl Services {
             .user()
             .and_then(|u| u.agency_id.clone())
             .unwrap_or_default();
-        let agencies = self.store.agencies().await?;
+        let agencies = self.known_agencies().await?;
         let tree = tanggap_domain::AgencyTree::from_agencies(&agencies);
         let scope = tree.subtree(&mine);
         let now = self.now();
@@ -390,7 +390,7 @@ impl Services {
             .unwrap_or_default();
         let now = self.now();
         let (_, cal) = self.policy_and_calendar().await?;
-        let agencies = self.store.agencies().await?;
+        let agencies = self.known_agencies().await?;
         let within = AgencyTree::from_agencies(&agencies).subtree(&mine);
         let until = end_of_today(now, &cal).max(now + DUE_SOON);
         let items: Vec<DigestItem> = self

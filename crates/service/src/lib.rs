@@ -261,10 +261,12 @@ impl Services {
             .map_err(|e| ServiceError::Internal(format!("stored SLA policy: {e}")))?;
         let holidays = self.store.holidays().await?;
         let categories = self.store.categories().await?;
+        let agencies = self.store.agencies().await?;
         let reference = Arc::new(reference_cache::Reference::new(
             policy,
             WorkingCalendar::new(tz, holidays.into_iter().map(|h| h.date)),
             categories,
+            agencies,
         ));
         self.reference.put(read_at, generation, reference.clone());
         Ok(reference)
@@ -281,13 +283,33 @@ impl Services {
         Ok(found)
     }
 
+    /// Regions below a parent (`None`: the top level), ordered by name, from the reference copy
+    /// when they have been listed before.
+    pub(crate) async fn known_children(
+        &self,
+        parent: Option<&str>,
+    ) -> Result<Arc<Vec<tanggap_domain::Region>>> {
+        let r = self.reference().await?;
+        if let Some(found) = r.known_children(parent) {
+            return Ok(found);
+        }
+        let found = Arc::new(self.store.child_regions(parent).await?);
+        r.remember_children(parent, found.clone());
+        Ok(found)
+    }
+
+    /// Every agency with its head, from the reference copy.
+    pub(crate) async fn known_agencies(&self) -> Result<Vec<tanggap_domain::Agency>> {
+        Ok(self.reference().await?.agencies.clone())
+    }
+
     /// Reference data changed through this process: stop using the cached copy.
     pub(crate) fn reference_changed(&self) {
         self.reference.invalidate();
     }
 
     pub async fn agency_tree(&self) -> Result<AgencyTree> {
-        Ok(AgencyTree::from_agencies(&self.store.agencies().await?))
+        Ok(AgencyTree::from_agencies(&self.known_agencies().await?))
     }
 
     /// Which database this runs on (for logs and `tanggap migrate`).

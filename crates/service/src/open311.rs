@@ -365,7 +365,7 @@ fn date_of(s: &str, zone: chrono_tz::Tz) -> Option<NaiveDate> {
 impl Services {
     /// The categories as services, in their order.
     pub async fn open311_services(&self) -> Result<Vec<Open311Service>> {
-        let agencies = self.store.agencies().await?;
+        let agencies = self.known_agencies().await?;
         let kinds: HashMap<&str, AgencyKind> =
             agencies.iter().map(|a| (a.id.as_str(), a.kind)).collect();
         Ok(self

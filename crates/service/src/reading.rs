@@ -136,7 +136,7 @@ impl Services {
             show_reporter_name: report.show_reporter_name,
             assigned_agencies: &agency_ids,
         };
-        let agencies = self.store.agencies().await?;
+        let agencies = self.known_agencies().await?;
         let tree = AgencyTree::from_agencies(&agencies);
         let staff = disclose(viewer(caller), &scope, &tree);
         let disclosure = if as_reporter {

@@ -1,7 +1,7 @@
-//! Reference data in memory: the SLA policy and its working calendar, the categories and the
-//! regions a report names. Every submission and every action needs them, and they change a few
-//! times a year, so reading them from the database each time was most of an intake request's
-//! cost.
+//! Reference data in memory: the SLA policy and its working calendar, the categories, the
+//! agencies and the regions a report or a page names. Every submission, every action and every
+//! staff page needs them, and they change a few times a year, so reading them from the database
+//! each time was most of an intake request's cost and a dozen of a staff page's statements.
 //!
 //! A change made through this process's [`crate::Services`] drops the cached copy at once (the
 //! next request reads the new data). A change made by another process sharing the database (a
@@ -15,15 +15,20 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tanggap_domain::calendar::WorkingCalendar;
-use tanggap_domain::{Category, Region, SlaPolicy};
+use tanggap_domain::{Agency, Category, Region, SlaPolicy};
 
 /// One consistent copy of the reference data a request reads.
 pub(crate) struct Reference {
     pub policy: SlaPolicy,
     pub calendar: WorkingCalendar,
     pub categories: Vec<Category>,
+    /// Every agency with its head (the head's contacts included: callers cut them to what the
+    /// viewer may see, as they do with the database's rows).
+    pub agencies: Vec<Agency>,
     /// Regions looked up since the copy was read (`None`: no such region).
     regions: Mutex<HashMap<String, Option<Region>>>,
+    /// Lists of regions below a parent (`None`: the top level) read since the copy was read.
+    children: Mutex<HashMap<Option<String>, Arc<Vec<Region>>>>,
 }
 
 impl Reference {
@@ -31,12 +36,31 @@ impl Reference {
         policy: SlaPolicy,
         calendar: WorkingCalendar,
         categories: Vec<Category>,
+        agencies: Vec<Agency>,
     ) -> Self {
         Reference {
             policy,
             calendar,
             categories,
+            agencies,
             regions: Mutex::new(HashMap::new()),
+            children: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub(crate) fn known_children(&self, parent: Option<&str>) -> Option<Arc<Vec<Region>>> {
+        self.children
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&parent.map(str::to_string))
+            .cloned()
+    }
+
+    pub(crate) fn remember_children(&self, parent: Option<&str>, list: Arc<Vec<Region>>) {
+        let mut map = self.children.lock().unwrap_or_else(|p| p.into_inner());
+        // Parents come from requests too: keep the map bounded as the regions' is.
+        if map.len() < 10_000 {
+            map.insert(parent.map(str::to_string), list);
         }
     }
 
@@ -112,6 +136,7 @@ mod tests {
         Arc::new(Reference::new(
             SlaPolicy::jateng(),
             WorkingCalendar::new(chrono_tz::Asia::Jakarta, []),
+            vec![],
             vec![],
         ))
     }

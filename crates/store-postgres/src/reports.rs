@@ -982,17 +982,29 @@ fn push_text<'a>(qb: &mut QueryBuilder<'a, Postgres>, f: &'a ReportFilter, alias
     }
 }
 
+/// Statuses as SQL literals (`'baru', 'diproses'`), written into a statement rather than bound:
+/// a plan made for `status = $1` cannot use an index that holds only some statuses
+/// (`reports_search_open`, migration 0025), one made for `status = 'baru'` can. The codes are
+/// the enum's own lower-case words, so nothing from a request reaches the text.
+fn status_list(statuses: &[ReportStatus]) -> String {
+    statuses
+        .iter()
+        .map(|s| {
+            let code = s.as_str();
+            debug_assert!(code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
+            format!("'{code}'")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn push_filters<'a>(qb: &mut QueryBuilder<'a, Postgres>, f: &'a ReportFilter) {
     qb.push(" WHERE TRUE");
-    if let [status] = f.statuses.as_slice() {
-        // One status as `=`: the planner then walks its range of the (status, created_at)
-        // index in order; a one-element `ANY` walked the time index and filtered.
-        qb.push(" AND r.status = ").push_bind(status.as_str());
-    } else if !f.statuses.is_empty() {
-        let statuses: Vec<&str> = f.statuses.iter().map(|s| s.as_str()).collect();
-        qb.push(" AND r.status = ANY(")
-            .push_bind(statuses)
-            .push(")");
+    if !f.statuses.is_empty() {
+        // The statuses are written into the text (see [`status_list`]); one status is then
+        // `=`, and the planner walks its range of the (status, created_at, id) index in order
+        // (a one-element `ANY` walked the time index and filtered).
+        qb.push(format!(" AND r.status IN ({})", status_list(&f.statuses)));
     }
     if f.stage.is_some() || f.agency_ids.is_some() {
         qb.push(" AND EXISTS (SELECT 1 FROM assignments a WHERE a.report_id = r.id");
@@ -1081,8 +1093,10 @@ fn page_per_status(f: &ReportFilter) -> QueryBuilder<'_, Postgres> {
         if i > 0 {
             qb.push(" UNION ALL ");
         }
-        qb.push("(SELECT s.id, s.created_at FROM reports s WHERE s.status = ")
-            .push_bind(status.as_str());
+        qb.push(format!(
+            "(SELECT s.id, s.created_at FROM reports s WHERE s.status = {}",
+            status_list(std::slice::from_ref(status))
+        ));
         if let Some(ch) = f.channel {
             qb.push(" AND s.channel = ").push_bind(ch.as_str());
         }
