@@ -1027,12 +1027,14 @@ fn push_filters<'a>(qb: &mut QueryBuilder<'a, Postgres>, f: &'a ReportFilter) {
     }
     if let Some(region) = &f.region {
         // The code itself or any code below it: `33.22` matches `33.22.10`, never `33.2`.
-        // Only well-formed codes reach LIKE, so `%` and `_` in input cannot act as wildcards.
+        // Only well-formed codes (digits and dots) reach the statement. As a byte-wise range (the `text_pattern_ops` operators, which the region indexes
+        // are built with): `[33.22, 33.22/)` holds `33.22` and `33.22.…` and nothing else a
+        // well-formed code can be, since `/` follows `.` and precedes the digits. One range,
+        // unlike `= … OR LIKE …`, lets an index over (status, region, time, id) answer alone.
         if tanggap_domain::Region::is_valid_code(region) {
-            qb.push(" AND (r.region_code = ").push_bind(region);
-            qb.push(" OR r.region_code LIKE ")
-                .push_bind(format!("{region}.%"));
-            qb.push(")");
+            qb.push(" AND r.region_code ~>=~ ").push_bind(region);
+            qb.push(" AND r.region_code ~<~ ")
+                .push_bind(format!("{region}/"));
         } else {
             qb.push(" AND 1 = 0");
         }
@@ -1113,6 +1115,29 @@ fn page_per_status(f: &ReportFilter) -> QueryBuilder<'_, Postgres> {
     qb
 }
 
+/// The page of a listing in a region: the ids first, from the indexes alone where they can
+/// answer (`reports_status_region` holds status, region, time and id), then only the page's
+/// rows. Read whole in one statement, every match was fetched from the table before the sort
+/// (the likely duplicates of a report in Kota Semarang: 3,000 rows read for 300 kept).
+fn page_ids_first(f: &ReportFilter) -> QueryBuilder<'_, Postgres> {
+    let (order, outer) = match f.order {
+        ReportOrder::NewestFirst => (
+            "r.created_at DESC, r.id DESC",
+            "r.created_at DESC, r.id DESC",
+        ),
+        ReportOrder::OldestFirst => ("r.created_at, r.id", "r.created_at, r.id"),
+    };
+    let mut qb = QueryBuilder::<Postgres>::new(report_select());
+    qb.push(" WHERE r.id IN (SELECT r.id FROM reports r");
+    push_filters(&mut qb, f);
+    qb.push(format!(" ORDER BY {order} LIMIT "))
+        .push_bind(i64::from(f.limit.clamp(1, 500)))
+        .push(" OFFSET ")
+        .push_bind(i64::from(f.offset))
+        .push(format!(") ORDER BY {outer}"));
+    qb
+}
+
 pub(crate) async fn list_reports(pool: &PgPool, f: &ReportFilter) -> Result<Page<ReportRecord>> {
     let mut count = if f.by_status_only() {
         // Kept per status by migration 0017's triggers.
@@ -1149,6 +1174,8 @@ pub(crate) async fn list_reports(pool: &PgPool, f: &ReportFilter) -> Result<Page
     };
     let mut qb = if split_by_status(f) {
         page_per_status(f)
+    } else if f.region.is_some() {
+        page_ids_first(f)
     } else {
         let mut qb = QueryBuilder::<Postgres>::new(report_select());
         push_filters(&mut qb, f);
