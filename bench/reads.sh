@@ -97,10 +97,11 @@ printf '/meja?channel=whatsapp\n/meja?channel=web\n/meja?channel=sms\n' > "$work
 for w in jalan rusak puskesmas sekolah banjir listrik bantuan pungli sampah air; do echo "/meja?q=$w"; done > "$work/search"
 printf '/instansi\n' > "$work/agency"
 
+# ONLY=staff-page,search measures those reads alone.
+wanted() { [ -z "${ONLY:-}" ] || [[ ",$ONLY," == *",$1,"* ]]; }
 bench() {
   local name=$1 paths=$2 cookie=${3:-} out
-  # ONLY=staff-page,search measures those reads alone.
-  if [ -n "${ONLY:-}" ] && [[ ",$ONLY," != *",$name,"* ]]; then return 0; fi
+  wanted "$name" || return 0
   wrk -t"$THREADS" -c"$CONNS" -d"${WARMUP}s" -s bench/reads.lua "$base" -- "$paths" "$cookie" >/dev/null
   out=$(wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s bench/reads.lua "$base" -- "$paths" "$cookie")
   local bad
@@ -121,7 +122,7 @@ bench agency "$work/agency" "$petugas"
 # The desk assistant is trained once after start-up (the jobs runner does it at once when jobs
 # run; 2.9 s at a million reports) and the first staff page of an open report waits for it:
 # trained here first, so the figures are the pages', not one start-up's.
-if [ -z "${ONLY:-}" ] || [[ ",$ONLY," == *",staff-page,"* ]]; then
+if wanted staff-page; then
   open=$(sql "SELECT tracking_id FROM reports WHERE status = 'baru' LIMIT 1")
   curl -s -o /dev/null -H "Cookie: $operator" "$base/kelola/$open"
 fi

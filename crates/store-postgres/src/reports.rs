@@ -1083,10 +1083,11 @@ fn split_by_status(f: &ReportFilter) -> bool {
 /// planner walked the time index from the oldest report and filtered (the open reports are
 /// the newest few percent: 0.9 s a desk page at a million reports).
 fn page_per_status(f: &ReportFilter) -> QueryBuilder<'_, Postgres> {
-    let (order, outer) = match f.order {
-        ReportOrder::NewestFirst => ("created_at DESC, id DESC", "r.created_at DESC, r.id DESC"),
-        ReportOrder::OldestFirst => ("created_at, id", "r.created_at, r.id"),
+    let order = match f.order {
+        ReportOrder::NewestFirst => "created_at DESC, id DESC",
+        ReportOrder::OldestFirst => "created_at, id",
     };
+    let outer = time_order(f.order);
     let limit = i64::from(f.limit.clamp(1, 500));
     let offset = i64::from(f.offset);
     let mut qb = QueryBuilder::<Postgres>::new(report_select());
@@ -1120,13 +1121,7 @@ fn page_per_status(f: &ReportFilter) -> QueryBuilder<'_, Postgres> {
 /// rows. Read whole in one statement, every match was fetched from the table before the sort
 /// (the likely duplicates of a report in Kota Semarang: 3,000 rows read for 300 kept).
 fn page_ids_first(f: &ReportFilter) -> QueryBuilder<'_, Postgres> {
-    let (order, outer) = match f.order {
-        ReportOrder::NewestFirst => (
-            "r.created_at DESC, r.id DESC",
-            "r.created_at DESC, r.id DESC",
-        ),
-        ReportOrder::OldestFirst => ("r.created_at, r.id", "r.created_at, r.id"),
-    };
+    let order = time_order(f.order);
     let mut qb = QueryBuilder::<Postgres>::new(report_select());
     qb.push(" WHERE r.id IN (SELECT r.id FROM reports r");
     push_filters(&mut qb, f);
@@ -1134,8 +1129,16 @@ fn page_ids_first(f: &ReportFilter) -> QueryBuilder<'_, Postgres> {
         .push_bind(i64::from(f.limit.clamp(1, 500)))
         .push(" OFFSET ")
         .push_bind(i64::from(f.offset))
-        .push(format!(") ORDER BY {outer}"));
+        .push(format!(") ORDER BY {order}"));
     qb
+}
+
+/// A listing's order over the reports named `r`.
+fn time_order(order: ReportOrder) -> &'static str {
+    match order {
+        ReportOrder::NewestFirst => "r.created_at DESC, r.id DESC",
+        ReportOrder::OldestFirst => "r.created_at, r.id",
+    }
 }
 
 pub(crate) async fn list_reports(pool: &PgPool, f: &ReportFilter) -> Result<Page<ReportRecord>> {
@@ -1179,10 +1182,7 @@ pub(crate) async fn list_reports(pool: &PgPool, f: &ReportFilter) -> Result<Page
     } else {
         let mut qb = QueryBuilder::<Postgres>::new(report_select());
         push_filters(&mut qb, f);
-        qb.push(match f.order {
-            ReportOrder::NewestFirst => " ORDER BY r.created_at DESC, r.id DESC",
-            ReportOrder::OldestFirst => " ORDER BY r.created_at, r.id",
-        });
+        qb.push(format!(" ORDER BY {}", time_order(f.order)));
         qb.push(" LIMIT ")
             .push_bind(i64::from(f.limit.clamp(1, 500)));
         qb.push(" OFFSET ").push_bind(i64::from(f.offset));
