@@ -13,8 +13,8 @@ use tanggap_domain::{
     AgencyTree, AssignmentRole, Channel, ClockKind, ReportStatus, Stage, Timestamp, WorkingCalendar,
 };
 use tanggap_store::{
-    AssignmentBrief, DigestItem, InboxMessage, Notification, QueueItem, ReportFilter, ReportOrder,
-    ReportRecord,
+    AssignmentBrief, DigestItem, InboxMessage, Notification, OpenClock, QueueItem, ReportFilter,
+    ReportOrder, ReportRecord,
 };
 
 /// A line of the desk's worklist, with its nearest running deadline: the desk's triage, or
@@ -75,16 +75,13 @@ impl Services {
         };
         let page = self.store.list_reports(&filter).await?;
         let ids: Vec<i64> = page.items.iter().map(|r| r.id).collect();
-        let mut views: HashMap<i64, tanggap_domain::workflow::ReportView> = self
-            .store
-            .report_views(&ids)
-            .await?
-            .into_iter()
-            .map(|v| (v.id, v))
-            .collect();
+        let mut clocks: HashMap<i64, Vec<OpenClock>> = HashMap::new();
+        for c in self.store.open_clocks(&ids).await? {
+            clocks.entry(c.report_id).or_default().push(c);
+        }
         let mut rows = Vec::new();
         for mut r in page.items {
-            let next = views.remove(&r.id).and_then(|v| nearest_deadline(&v));
+            let next = clocks.get(&r.id).and_then(|c| nearest_deadline(c)).cloned();
             r.reporter = None;
             rows.push(DeskRow {
                 report: r,
@@ -254,19 +251,18 @@ impl Services {
 
 /// The running clock of a report that falls due first: the desk's triage, or an agency's first
 /// response not yet given (paused clocks, while the reporter is asked, have no deadline).
-fn nearest_deadline(v: &tanggap_domain::workflow::ReportView) -> Option<tanggap_domain::Clock> {
-    let report = v.clocks.iter().filter(|c| c.kind == ClockKind::Triage);
-    let agencies = v
-        .assignments
+fn nearest_deadline(clocks: &[OpenClock]) -> Option<&tanggap_domain::Clock> {
+    clocks
         .iter()
-        .filter(|a| a.stage.is_active() && !a.responded)
-        .flat_map(|a| a.clocks.iter())
-        .filter(|c| c.kind == ClockKind::FirstResponse);
-    report
-        .chain(agencies)
+        .filter(|o| match o.assignment {
+            None => o.clock.kind == ClockKind::Triage,
+            Some((stage, responded)) => {
+                stage.is_active() && !responded && o.clock.kind == ClockKind::FirstResponse
+            }
+        })
+        .map(|o| &o.clock)
         .filter(|c| c.is_running() && c.due_at.is_some())
         .min_by_key(|c| c.due_at)
-        .cloned()
 }
 
 /// One agency's lines of the morning digest at an instant.
@@ -559,5 +555,90 @@ impl Services {
             n.address = None;
         }
         Ok(items)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use tanggap_domain::Clock;
+    use tanggap_domain::clock::Measure;
+
+    fn open(
+        assignment: Option<(Stage, bool)>,
+        kind: ClockKind,
+        due_h: i64,
+        running: bool,
+    ) -> OpenClock {
+        let t0 = chrono::Utc.with_ymd_and_hms(2026, 12, 1, 1, 0, 0).unwrap();
+        OpenClock {
+            report_id: 1,
+            assignment_id: if assignment.is_some() { 7 } else { 0 },
+            assignment,
+            clock: Clock {
+                kind,
+                measure: Measure::Wall,
+                budget: TimeDelta::hours(due_h),
+                started_at: t0,
+                consumed: TimeDelta::zero(),
+                running_since: running.then_some(t0),
+                due_at: running.then(|| t0 + TimeDelta::hours(due_h)),
+                stopped_at: None,
+                fired: 0,
+                next_fire_at: None,
+            },
+        }
+    }
+
+    #[test]
+    fn the_nearest_deadline_is_the_triage_or_a_first_response_still_owed() {
+        let due = |clocks: &[OpenClock]| nearest_deadline(clocks).map(|c| (c.kind, c.budget));
+        let triage = open(None, ClockKind::Triage, 8, true);
+        let owed = open(
+            Some((Stage::MenungguRespon, false)),
+            ClockKind::FirstResponse,
+            24,
+            true,
+        );
+        assert_eq!(
+            due(&[owed.clone(), triage.clone()]),
+            Some((ClockKind::Triage, TimeDelta::hours(8)))
+        );
+        // A completion clock, an answered first response, a returned assignment's clock and a
+        // paused one are not the desk's deadline.
+        let others = [
+            open(
+                Some((Stage::Pengerjaan, true)),
+                ClockKind::Completion,
+                2,
+                true,
+            ),
+            open(
+                Some((Stage::Pengerjaan, true)),
+                ClockKind::FirstResponse,
+                3,
+                true,
+            ),
+            open(
+                Some((Stage::BukanWewenang, false)),
+                ClockKind::FirstResponse,
+                4,
+                true,
+            ),
+            open(
+                Some((Stage::MenungguRespon, false)),
+                ClockKind::FirstResponse,
+                5,
+                false,
+            ),
+            open(None, ClockKind::AutoClose, 1, true),
+        ];
+        assert_eq!(due(&others), None);
+        let all = [others.to_vec(), vec![owed]].concat();
+        assert_eq!(
+            due(&all),
+            Some((ClockKind::FirstResponse, TimeDelta::hours(24)))
+        );
     }
 }

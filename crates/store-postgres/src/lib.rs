@@ -362,15 +362,8 @@ impl Store for PgStore {
         tx.commit().await.map_err(util::db_err)?;
         Ok(view)
     }
-    async fn report_views(&self, ids: &[i64]) -> Result<Vec<ReportView>> {
-        let mut tx = self.pool.begin().await.map_err(util::db_err)?;
-        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            .execute(&mut *tx)
-            .await
-            .map_err(util::db_err)?;
-        let views = reports::report_views(&mut tx, ids).await?;
-        tx.commit().await.map_err(util::db_err)?;
-        Ok(views)
+    async fn open_clocks(&self, ids: &[i64]) -> Result<Vec<OpenClock>> {
+        reports::open_clocks(&self.pool, ids).await
     }
     async fn apply_events(&self, change: &ReportChange) -> Result<Applied> {
         reports::apply_events(&self.pool, change).await

@@ -383,9 +383,8 @@ impl Store for SqliteStore {
         let mut conn = self.read.acquire().await.map_err(util::db_err)?;
         reports::report_view(&mut conn, id).await
     }
-    async fn report_views(&self, ids: &[i64]) -> Result<Vec<ReportView>> {
-        let mut conn = self.read.acquire().await.map_err(util::db_err)?;
-        reports::report_views(&mut conn, ids).await
+    async fn open_clocks(&self, ids: &[i64]) -> Result<Vec<OpenClock>> {
+        reports::open_clocks(&self.read, ids).await
     }
     async fn apply_events(&self, change: &ReportChange) -> Result<Applied> {
         reports::apply_events(&self.writer, change.clone()).await

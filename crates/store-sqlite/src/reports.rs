@@ -546,6 +546,47 @@ pub(crate) async fn report_views(
     Ok(ids.iter().filter_map(|id| views.remove(id)).collect())
 }
 
+/// The clocks of `ids` that have not stopped, each with its assignment's stage: one statement
+/// for a page of the desk (reading the page's whole views took three, and the reports' rows a
+/// second time).
+pub(crate) async fn open_clocks(pool: &SqlitePool, ids: &[i64]) -> Result<Vec<OpenClock>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut qb = QueryBuilder::<Sqlite>::new(
+        "SELECT c.*, a.stage AS a_stage, a.responded AS a_responded FROM clocks c \
+         LEFT JOIN assignments a ON a.id = c.assignment_id \
+         WHERE c.stopped_at IS NULL AND c.report_id IN (",
+    );
+    let mut sep = qb.separated(", ");
+    for id in ids {
+        sep.push_bind(*id);
+    }
+    qb.push(")");
+    qb.build()
+        .fetch_all(pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|row| {
+            let assignment_id: i64 = get(row, "assignment_id")?;
+            Ok(OpenClock {
+                report_id: get(row, "report_id")?,
+                assignment_id,
+                assignment: if assignment_id == 0 {
+                    None
+                } else {
+                    Some((
+                        code(row, "a_stage", Stage::parse)?,
+                        get(row, "a_responded")?,
+                    ))
+                },
+                clock: clock_from_row(row)?,
+            })
+        })
+        .collect()
+}
+
 pub(crate) async fn apply_events(w: &Writer, change: ReportChange) -> Result<Applied> {
     w.run(move |conn| Box::pin(async move { apply_in_tx(conn, &change).await }))
         .await
@@ -1041,25 +1082,13 @@ fn push_filters(qb: &mut QueryBuilder<'_, Sqlite>, f: &ReportFilter, listing: Li
         qb.push_bind(us(now));
         qb.push(")");
     }
-    if let Some(text) = &f.text {
-        match fts_query(text, f.text_any_word) {
-            Some(q) => {
-                let index = search_index(f);
-                let id = match listing {
-                    _ if narrow_besides_text(f) => "+r.id",
-                    Listing::Page { text_first: false } => "+r.id",
-                    _ => "r.id",
-                };
-                qb.push(format!(
-                    " AND {id} IN (SELECT rowid FROM {index} WHERE {index} MATCH "
-                ))
-                .push_bind(q)
-                .push(")");
-            }
-            None => {
-                qb.push(" AND 0");
-            }
-        }
+    if f.text.is_some() {
+        let id = match listing {
+            _ if narrow_besides_text(f) => "+r.id",
+            Listing::Page { text_first: false } => "+r.id",
+            _ => "r.id",
+        };
+        push_text(qb, f, id);
     }
     if f.public_only {
         qb.push(" AND r.rahasia = 0");
@@ -1137,13 +1166,34 @@ pub(crate) async fn list_reports(
     Ok(Page { items, total })
 }
 
-/// Several open statuses (and perhaps a channel) and nothing else: the desk's queues.
+/// The filter's words to search, if any: `{id}` (the report's id, `+r.id` to keep SQLite from
+/// driving the statement by it) among the search index's matches.
+fn push_text(qb: &mut QueryBuilder<'_, Sqlite>, f: &ReportFilter, id: &str) {
+    let Some(text) = &f.text else { return };
+    match fts_query(text, f.text_any_word) {
+        Some(q) => {
+            let index = search_index(f);
+            qb.push(format!(
+                " AND {id} IN (SELECT rowid FROM {index} WHERE {index} MATCH "
+            ))
+            .push_bind(q)
+            .push(")");
+        }
+        None => {
+            qb.push(" AND 0");
+        }
+    }
+}
+
+/// Several open statuses (and perhaps a channel or words to search) and nothing else: the
+/// desk's queues and its search.
 fn split_by_status(f: &ReportFilter) -> bool {
     few_statuses(f)
         && f.statuses.len() > 1
         && !f.public_only
         && ReportFilter {
             channel: None,
+            text: None,
             ..f.clone()
         }
         .by_status_only()
@@ -1152,6 +1202,9 @@ fn split_by_status(f: &ReportFilter) -> bool {
 /// The page of a [`split_by_status`] listing: each status's first reports in time order read
 /// from its own range of the status (or channel) index, which is in that order, and merged;
 /// sorting every report of the statuses (15,000 at a million) cost 2 ms of the desk's page.
+/// With words to search, each status's range is walked until its first matches fill the page
+/// (a common word: a few hundred reports looked up in the matches instead of every one of the
+/// statuses' and a sort, 1.6–3.3 ms instead of 3–8 ms at a million).
 fn page_per_status(f: &ReportFilter) -> QueryBuilder<'static, Sqlite> {
     let order = match f.order {
         ReportOrder::NewestFirst => "created_at DESC, id DESC",
@@ -1169,6 +1222,7 @@ fn page_per_status(f: &ReportFilter) -> QueryBuilder<'static, Sqlite> {
         if let Some(ch) = f.channel {
             qb.push(" AND r.channel = ").push_bind(ch.as_str());
         }
+        push_text(&mut qb, f, "+r.id");
         qb.push(format!(" ORDER BY r.{order} LIMIT "))
             .push_bind(limit + offset)
             .push(")");

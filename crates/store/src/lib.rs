@@ -225,10 +225,11 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<bool>;
     /// What the workflow needs to decide the next step.
     async fn report_view(&self, id: i64) -> Result<Option<ReportView>>;
+    /// The clocks of `ids` that have not stopped, with their assignments' stages, in one read
+    /// (the desk's worklist: a page's deadlines), in no particular order.
+    async fn open_clocks(&self, ids: &[i64]) -> Result<Vec<OpenClock>>;
     /// Persist events decided on `change.expected_version`. If the report has moved on since,
     /// nothing is written and [`StoreError::VersionConflict`] is returned.
-    /// The views of `ids` that exist, in the order given (the desk's queue: one read for a page).
-    async fn report_views(&self, ids: &[i64]) -> Result<Vec<ReportView>>;
     async fn apply_events(&self, change: &ReportChange) -> Result<Applied>;
     async fn list_reports(&self, filter: &ReportFilter) -> Result<Page<ReportRecord>>;
     /// The reports `filter` matches (its limit, offset and order ignored), counted by status,

@@ -558,6 +558,19 @@ pub struct Page<T> {
     pub total: u64,
 }
 
+/// A clock of a report that has not stopped (running or paused), with the assignment it runs
+/// for: what the desk's worklist needs to show each report's nearest deadline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenClock {
+    pub report_id: i64,
+    /// 0 for the report's own clocks (the desk's triage).
+    pub assignment_id: i64,
+    /// The assignment's stage and whether its agency has responded; `None` for the report's
+    /// own clocks.
+    pub assignment: Option<(Stage, bool)>,
+    pub clock: Clock,
+}
+
 /// An open assignment, for an agency's queue.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QueueItem {
