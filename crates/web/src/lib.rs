@@ -190,6 +190,7 @@ pub fn router(state: AppState) -> Router {
             ),
         )
         .layer(axum::middleware::from_fn(operations::request_id))
+        .layer(axum::middleware::from_fn(operations::run_to_end))
         .with_state(state)
 }
 

@@ -114,6 +114,22 @@ fn describe() {
     );
 }
 
+/// Runs the rest of the request on a task of its own, so that its work is finished even when
+/// the client goes away (the server drops a request's future when its connection closes). A
+/// request dropped in the middle of a database call could leave a pooled PostgreSQL connection
+/// inside a transaction its pool did not know of (sqlx 0.8.6 counts a `BEGIN` only once its
+/// answer is read), and a later request on that connection failed: the 500s when `wrk` closed
+/// its connections at the end of a benchmark. Writes were never half-done (each is one
+/// transaction); now none is cut short either.
+pub async fn run_to_end(req: Request, next: Next) -> Response {
+    match tokio::spawn(next.run(req)).await {
+        Ok(response) => response,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        // Only when the runtime is shutting down.
+        Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    }
+}
+
 /// Counts every answered request by route pattern and status, and times it.
 pub async fn track(req: Request, next: Next) -> Response {
     let start = Instant::now();
@@ -283,5 +299,33 @@ mod tests {
         assert!(!plain_token("line\nbreak"));
         assert!(!plain_token(&"x".repeat(65)));
         assert_eq!(new_request_id().len(), 16);
+    }
+
+    #[tokio::test]
+    async fn a_request_runs_to_its_end_when_its_client_goes_away() {
+        use std::sync::Arc;
+        use std::sync::atomic::AtomicBool;
+        use tower::ServiceExt;
+        let done = Arc::new(AtomicBool::new(false));
+        let flag = done.clone();
+        let app = axum::Router::new()
+            .route(
+                "/",
+                axum::routing::get(move || async move {
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    flag.store(true, Ordering::SeqCst);
+                    "ok"
+                }),
+            )
+            .layer(axum::middleware::from_fn(run_to_end));
+        let req = axum::http::Request::get("/")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        // The client gives up after 5 ms: the server drops the request's future.
+        let cut = tokio::time::timeout(std::time::Duration::from_millis(5), app.oneshot(req)).await;
+        assert!(cut.is_err());
+        assert!(!done.load(Ordering::SeqCst));
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        assert!(done.load(Ordering::SeqCst), "the handler was cut short");
     }
 }

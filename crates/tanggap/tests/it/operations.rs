@@ -1,6 +1,7 @@
 //! What operators rely on: `/metrics` read back by a Prometheus text-format parser, who may
 //! scrape it, request ids on answers, readiness that covers the attachment directory, and
-//! submissions retried with an `Idempotency-Key` storing one report.
+//! submissions retried with an `Idempotency-Key` storing one report, and clients that go away
+//! mid-request leaving nothing broken behind.
 
 use crate::common::{TestApp, complaint, problem};
 use prometheus_parse::{Scrape, Value as Sample};
@@ -12,7 +13,8 @@ crate::on_both_backends!(
     answers_carry_a_request_id,
     readiness_checks_the_attachment_directory,
     a_retried_submission_stores_one_report,
-    the_same_key_with_another_report_is_refused
+    the_same_key_with_another_report_is_refused,
+    clients_that_go_away_leave_every_connection_usable
 );
 
 async fn scrape(app: &TestApp) -> Scrape {
@@ -299,4 +301,45 @@ async fn the_same_key_with_another_report_is_refused(app: &TestApp) {
     // Another key with the second report is fine.
     let r = post_once(app, "kunci-ulang-2", &complaint("Sampah menumpuk di pasar")).await;
     assert_eq!(r.status(), StatusCode::CREATED);
+}
+
+/// A client that goes away mid-request (a closed tab, a phone losing signal, a proxy's timeout)
+/// leaves every pooled connection usable. On PostgreSQL a request dropped just after its
+/// `BEGIN` was sent left a connection inside a transaction its pool did not know of (sqlx
+/// 0.8.6 counts a `BEGIN` once its answer is read), and a later request on that connection
+/// failed: the 500s seen when `wrk` closed its connections at the end of a benchmark.
+async fn clients_that_go_away_leave_every_connection_usable(app: &TestApp) {
+    use std::time::Duration;
+    let (tid, secret) = app
+        .submit(complaint("Lampu jalan padam di depan pasar"))
+        .await;
+    let reporter = app.reporter(&secret);
+    let path = format!("/api/v1/reports/{tid}");
+    let ok = reporter.get(&path).send().await.unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+    // Cut off at every moment of the request (its reading of the report's view is one
+    // transaction on PostgreSQL), four at a time, from 0.15 ms to 100 ms.
+    for round in 0..125u64 {
+        let cut = (0..4).map(|i| {
+            reporter
+                .get(&path)
+                .timeout(Duration::from_micros(150 + 200 * (round * 4 + i)))
+                .send()
+        });
+        futures_util::future::join_all(cut).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    if app.is_postgres() {
+        let stuck = app
+            .scalar(
+                "SELECT COUNT(*) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND state LIKE 'idle in transaction%'",
+            )
+            .await;
+        assert_eq!(stuck, 0, "connections left inside a transaction");
+    }
+    for _ in 0..40 {
+        let r = reporter.get(&path).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+    }
 }

@@ -272,6 +272,11 @@ impl TestApp {
         .unwrap()
     }
 
+    /// Whether this application runs on PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.pg.is_some()
+    }
+
     /// One number from the database, behind the store's back (`SELECT COUNT(*) …`).
     pub async fn scalar(&self, query: &str) -> i64 {
         match &self.pg {
