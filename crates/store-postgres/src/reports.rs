@@ -1062,10 +1062,11 @@ fn push_filters<'a>(qb: &mut QueryBuilder<'a, Postgres>, f: &'a ReportFilter) {
     }
     if let Some(region) = &f.region {
         // The code itself or any code below it: `33.22` matches `33.22.10`, never `33.2`.
-        // Only well-formed codes (digits and dots) reach the statement. As a byte-wise range (the `text_pattern_ops` operators, which the region indexes
-        // are built with): `[33.22, 33.22/)` holds `33.22` and `33.22.…` and nothing else a
-        // well-formed code can be, since `/` follows `.` and precedes the digits. One range,
-        // unlike `= … OR LIKE …`, lets an index over (status, region, time, id) answer alone.
+        // Only well-formed codes (digits and dots) reach the statement, as a byte-wise range
+        // (the `text_pattern_ops` operators, which the region indexes are built with):
+        // `[33.22, 33.22/)` holds `33.22` and `33.22.…` and nothing else a well-formed code can
+        // be, since `/` follows `.` and precedes the digits. One range, unlike
+        // `= … OR LIKE …`, lets an index over (status, region, time, id) answer alone.
         if tanggap_domain::Region::is_valid_code(region) {
             qb.push(" AND r.region_code ~>=~ ").push_bind(region);
             qb.push(" AND r.region_code ~<~ ")

@@ -468,16 +468,7 @@ pub(crate) async fn report_views(
     if ids.is_empty() {
         return Ok(vec![]);
     }
-    let in_ids = |sql: &str| {
-        let mut qb = QueryBuilder::<Sqlite>::new(sql);
-        qb.push(" IN (");
-        let mut sep = qb.separated(", ");
-        for id in ids {
-            sep.push_bind(*id);
-        }
-        qb.push(")");
-        qb
-    };
+    let in_ids = |sql: &str| in_ids(sql, ids);
     let mut clocks: HashMap<(i64, i64), Vec<Clock>> = HashMap::new();
     for c in in_ids("SELECT * FROM clocks WHERE report_id")
         .push(" ORDER BY report_id, assignment_id, kind")
@@ -546,6 +537,18 @@ pub(crate) async fn report_views(
     Ok(ids.iter().filter_map(|id| views.remove(id)).collect())
 }
 
+/// `sql` (ending in a column) followed by ` IN (…)` with `ids` bound.
+fn in_ids<'a>(sql: &str, ids: &[i64]) -> QueryBuilder<'a, Sqlite> {
+    let mut qb = QueryBuilder::<Sqlite>::new(sql);
+    qb.push(" IN (");
+    let mut sep = qb.separated(", ");
+    for id in ids {
+        sep.push_bind(*id);
+    }
+    qb.push(")");
+    qb
+}
+
 /// The clocks of `ids` that have not stopped, each with its assignment's stage: one statement
 /// for a page of the desk (reading the page's whole views took three, and the reports' rows a
 /// second time).
@@ -553,38 +556,34 @@ pub(crate) async fn open_clocks(pool: &SqlitePool, ids: &[i64]) -> Result<Vec<Op
     if ids.is_empty() {
         return Ok(vec![]);
     }
-    let mut qb = QueryBuilder::<Sqlite>::new(
+    in_ids(
         "SELECT c.*, a.stage AS a_stage, a.responded AS a_responded FROM clocks c \
          LEFT JOIN assignments a ON a.id = c.assignment_id \
-         WHERE c.stopped_at IS NULL AND c.report_id IN (",
-    );
-    let mut sep = qb.separated(", ");
-    for id in ids {
-        sep.push_bind(*id);
-    }
-    qb.push(")");
-    qb.build()
-        .fetch_all(pool)
-        .await
-        .map_err(db_err)?
-        .iter()
-        .map(|row| {
-            let assignment_id: i64 = get(row, "assignment_id")?;
-            Ok(OpenClock {
-                report_id: get(row, "report_id")?,
-                assignment_id,
-                assignment: if assignment_id == 0 {
-                    None
-                } else {
-                    Some((
-                        code(row, "a_stage", Stage::parse)?,
-                        get(row, "a_responded")?,
-                    ))
-                },
-                clock: clock_from_row(row)?,
-            })
+         WHERE c.stopped_at IS NULL AND c.report_id",
+        ids,
+    )
+    .build()
+    .fetch_all(pool)
+    .await
+    .map_err(db_err)?
+    .iter()
+    .map(|row| {
+        let assignment_id: i64 = get(row, "assignment_id")?;
+        Ok(OpenClock {
+            report_id: get(row, "report_id")?,
+            assignment_id,
+            assignment: if assignment_id == 0 {
+                None
+            } else {
+                Some((
+                    code(row, "a_stage", Stage::parse)?,
+                    get(row, "a_responded")?,
+                ))
+            },
+            clock: clock_from_row(row)?,
         })
-        .collect()
+    })
+    .collect()
 }
 
 pub(crate) async fn apply_events(w: &Writer, change: ReportChange) -> Result<Applied> {
@@ -1250,14 +1249,7 @@ async fn reports_by_ids(pool: &SqlitePool, ids: &[i64]) -> Result<Vec<ReportReco
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut qb = QueryBuilder::<Sqlite>::new(REPORT_SELECT);
-    qb.push(" WHERE r.id IN (");
-    let mut sep = qb.separated(", ");
-    for id in ids {
-        sep.push_bind(*id);
-    }
-    qb.push(")");
-    let mut by_id: HashMap<i64, ReportRecord> = qb
+    let mut by_id: HashMap<i64, ReportRecord> = in_ids(&format!("{REPORT_SELECT} WHERE r.id"), ids)
         .build()
         .fetch_all(pool)
         .await
