@@ -79,6 +79,19 @@ impl ReportStatus {
     pub fn is_terminal(self) -> bool {
         matches!(self, Self::Ditutup | Self::Diarsipkan | Self::Duplikat)
     }
+
+    /// The statuses in which a report waits for the desk (a new report, a reopened one, one
+    /// waiting for its reporter's answer): the desk's default queue.
+    pub const AWAITING_DESK: [ReportStatus; 3] = [
+        ReportStatus::Baru,
+        ReportStatus::DibukaKembali,
+        ReportStatus::MenungguPelapor,
+    ];
+
+    /// Whether the report waits for the desk (see [`Self::AWAITING_DESK`]).
+    pub fn awaits_desk(self) -> bool {
+        Self::AWAITING_DESK.contains(&self)
+    }
 }
 
 code_enum!(

@@ -295,19 +295,10 @@ async fn main() {
             for sql in script(a.open, a.due, false) {
                 sqlx::query(&sql).execute(&mut conn).await.unwrap();
             }
-            // As the store's writer does at the end of each batch (migration 0016).
-            sqlx::query("INSERT INTO reports_fts (rowid, title, body) SELECT r.id, r.title, r.body FROM reports_fts_pending p JOIN reports r ON r.id = p.report_id")
-                .execute(&mut conn)
-                .await
-                .unwrap();
-            sqlx::query("INSERT INTO reports_fts_open (rowid, title, body) SELECT r.id, r.title, r.body FROM reports_fts_pending p JOIN reports r ON r.id = p.report_id WHERE r.status NOT IN ('ditutup', 'diarsipkan', 'duplikat')")
-                .execute(&mut conn)
-                .await
-                .unwrap();
-            sqlx::query("DELETE FROM reports_fts_pending")
-                .execute(&mut conn)
-                .await
-                .unwrap();
+            // As the store's writer does at the end of each batch.
+            for sql in tanggap_store_sqlite::INDEX_PENDING {
+                sqlx::query(sql).execute(&mut conn).await.unwrap();
+            }
             sqlx::query("ANALYZE").execute(&mut conn).await.unwrap();
             drop(conn);
             let plan = tanggap_store_sqlite::claim_query_plan(&path).await.unwrap();

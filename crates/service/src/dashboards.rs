@@ -56,19 +56,22 @@ pub struct TriageHelp {
 impl Services {
     /// The desk's worklist: reports in these statuses (all when empty), the nearest deadline
     /// first (overdue ones at the top), then those without a running deadline, oldest first.
-    /// The [`DESK_PAGE`] oldest matching reports are read; the total counts every match.
+    /// The [`DESK_PAGE`] oldest matching reports are read; the total counts every match, or
+    /// with words to search up to [`DESK_SEARCH_COUNTED`] ("more than …" beyond).
     pub async fn desk_rows(
         &self,
         caller: &Caller,
         statuses: Vec<ReportStatus>,
         channel: Option<Channel>,
         text: Option<String>,
-    ) -> Result<(Vec<DeskRow>, u64)> {
+    ) -> Result<(Vec<DeskRow>, DeskTotal)> {
         caller.require(Permission::UseDesk)?;
+        let text = text.as_deref().and_then(crate::text::search);
         let filter = ReportFilter {
             statuses,
             channel,
-            text: text.as_deref().and_then(crate::text::search),
+            count_up_to: text.is_some().then_some(DESK_SEARCH_COUNTED),
+            text,
             order: ReportOrder::OldestFirst,
             limit: DESK_PAGE,
             ..Default::default()
@@ -91,7 +94,7 @@ impl Services {
             });
         }
         rows.sort_by_key(|row| (row.due.is_none(), row.due, row.report.created_at));
-        Ok((rows, page.total))
+        Ok((rows, DeskTotal::of(page.total, filter.count_up_to)))
     }
 
     /// The latest messages from reporters on any channel (the desk).
@@ -306,6 +309,30 @@ pub fn due_today(
 
 /// How many reports the desk's queue shows at once (the most urgent of the oldest).
 pub const DESK_PAGE: u32 = 50;
+
+/// A desk search counts its matches up to this many: a common word is in thousands of the
+/// open reports, and counting them all cost more than finding the page (at a million reports,
+/// most of a search's time on both engines).
+pub const DESK_SEARCH_COUNTED: u64 = 500;
+
+/// How many reports match the desk's filters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeskTotal {
+    Exactly(u64),
+    /// More than this many (a search stops counting there).
+    MoreThan(u64),
+}
+
+impl DeskTotal {
+    /// A listing's total, counted up to `counted_up_to` if that is set (see
+    /// `ReportFilter::count_up_to`: a total above it means "more").
+    pub fn of(total: u64, counted_up_to: Option<u64>) -> Self {
+        match counted_up_to {
+            Some(cap) if total > cap => DeskTotal::MoreThan(cap),
+            _ => DeskTotal::Exactly(total),
+        }
+    }
+}
 
 /// "Due within six hours" on the head's dashboard.
 pub const DUE_SOON: TimeDelta = TimeDelta::hours(6);
@@ -589,6 +616,17 @@ mod tests {
                 next_fire_at: None,
             },
         }
+    }
+
+    #[test]
+    fn a_search_counted_up_to_a_bound_says_more_beyond_it() {
+        assert_eq!(DeskTotal::of(15_032, None), DeskTotal::Exactly(15_032));
+        assert_eq!(DeskTotal::of(0, Some(1_000)), DeskTotal::Exactly(0));
+        assert_eq!(DeskTotal::of(1_000, Some(1_000)), DeskTotal::Exactly(1_000));
+        assert_eq!(
+            DeskTotal::of(1_001, Some(1_000)),
+            DeskTotal::MoreThan(1_000)
+        );
     }
 
     #[test]

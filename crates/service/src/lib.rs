@@ -43,7 +43,7 @@ use tanggap_store::{Store, User};
 
 pub use actions::Action;
 pub use admin::{AgencyInput, CategoryInput, HolidayInput, PolicyInput};
-pub use dashboards::{DeskRow, QueueView};
+pub use dashboards::{DeskRow, DeskTotal, QueueView};
 pub use files::ReviewInput;
 pub use reading::{OpenedReport, RecentReport, ReportDetail};
 pub use refusal::{Args, FieldError, Lang, Refusal, RefusalKind, ServiceError};

@@ -98,6 +98,7 @@ pub(crate) fn write_batch(c: &mut Connection, jobs: Vec<Job>) {
         }
         let indexed = c.execute(sql::INDEX_PENDING_REPORTS, [])?;
         if indexed > 0 {
+            c.execute(sql::INDEX_PENDING_DESK_REPORTS, [])?;
             c.execute(sql::INDEX_PENDING_OPEN_REPORTS, [])?;
             c.execute("DELETE FROM reports_fts_pending", [])?;
         }

@@ -45,6 +45,16 @@ use writer::Writer;
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+/// The statements that index the reports listed in `reports_fts_pending` for full-text search
+/// and empty the list, in order: what the writer runs before each batch commits (migrations
+/// 0016, 0019, 0025), for benchmarks and tools that write rows straight into the file.
+pub const INDEX_PENDING: [&str; 4] = [
+    reports::sql::INDEX_PENDING_REPORTS,
+    reports::sql::INDEX_PENDING_DESK_REPORTS,
+    reports::sql::INDEX_PENDING_OPEN_REPORTS,
+    "DELETE FROM reports_fts_pending",
+];
+
 pub struct SqliteStore {
     path: std::path::PathBuf,
     read: SqlitePool,

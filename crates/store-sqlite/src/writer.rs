@@ -117,6 +117,7 @@ async fn index_new_reports(conn: &mut SqliteConnection) -> Result<(), sqlx::Erro
         .await?
         .rows_affected();
     if pending > 0 {
+        exec(conn, sql::INDEX_PENDING_DESK_REPORTS).await?;
         exec(conn, sql::INDEX_PENDING_OPEN_REPORTS).await?;
         exec(conn, "DELETE FROM reports_fts_pending").await?;
     }

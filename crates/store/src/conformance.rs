@@ -54,6 +54,8 @@ macro_rules! conformance_tests {
             copies_carry_their_templates_history,
             status_totals_follow_every_change,
             listings_agree_however_they_are_found,
+            searches_follow_reports_between_the_desk_and_agencies,
+            a_search_among_many_open_reports_keeps_time_order,
             queues_and_obligations,
             obligations_keep_every_cycle_and_heads_their_history,
             reporter_updates_and_job_cursors,
@@ -2299,6 +2301,56 @@ pub async fn listings_agree_however_they_are_found<H: Harness>(h: &H) {
         .await,
         (vec![ids[0]], 1)
     );
+    // Counted up to a bound: with more matches the total is one more than the bound ("more
+    // than"), with as many or fewer it is exact; the page is the same. Every way of counting:
+    // the open reports' index among statuses, the index alone, and a region's range.
+    for (filter, found, all) in [
+        (
+            ReportFilter {
+                statuses: open.clone(),
+                text: text("jembatan"),
+                ..base.clone()
+            },
+            vec![ids[0], ids[2]],
+            2,
+        ),
+        (
+            ReportFilter {
+                text: text("jembatan"),
+                ..base.clone()
+            },
+            vec![ids[0], ids[2], ids[4]],
+            3,
+        ),
+        (
+            ReportFilter {
+                region: text("33.74"),
+                ..base.clone()
+            },
+            vec![ids[1], ids[2], ids[4]],
+            3,
+        ),
+        (
+            ReportFilter {
+                statuses: open.clone(),
+                ..base.clone()
+            },
+            vec![ids[0], ids[1], ids[2], ids[3]],
+            4,
+        ),
+    ] {
+        for cap in 0..=all + 1 {
+            assert_eq!(
+                list(ReportFilter {
+                    count_up_to: Some(cap),
+                    ..filter.clone()
+                })
+                .await,
+                (found.clone(), all.min(cap + 1)),
+                "{filter:?} counted up to {cap}"
+            );
+        }
+    }
     // A report leaving the open statuses leaves the open reports' search.
     let (cmd, at) = archive(t0() + TimeDelta::hours(2));
     step(store, ids[0], &op, cmd, at).await;
@@ -2311,6 +2363,182 @@ pub async fn listings_agree_however_they_are_found<H: Harness>(h: &H) {
         .await,
         (vec![ids[2]], 1)
     );
+}
+
+/// A search among the reports waiting for the desk, among those with agencies, or both, finds
+/// each report where its status is now, with its title as it is now; the total is the number
+/// of matches however it is counted.
+pub async fn searches_follow_reports_between_the_desk_and_agencies<H: Harness>(h: &H) {
+    let store = h.store();
+    let store = store.as_ref();
+    seed(store).await;
+    let mut rng = StdRng::seed_from_u64(83);
+    let mut ids = Vec::new();
+    for (i, title) in [
+        "Jembatan putus dekat pasar",
+        "Jembatan retak di kelurahan",
+        "Sekolah memungut biaya seragam",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let r = new_report(&mut rng, title, None, t0() + TimeDelta::minutes(i as i64));
+        ids.push(store.create_report(&r).await.unwrap().id);
+    }
+    let op = user_actor(1, Role::Operator, None);
+    let desk = ReportStatus::AWAITING_DESK.to_vec();
+    let agencies = vec![
+        ReportStatus::Didisposisikan,
+        ReportStatus::Diproses,
+        ReportStatus::Selesai,
+    ];
+    let mixed = vec![ReportStatus::Baru, ReportStatus::Didisposisikan];
+    let search = |statuses: &Vec<ReportStatus>, words: &str| {
+        let f = ReportFilter {
+            statuses: statuses.clone(),
+            text: Some(words.to_string()),
+            order: ReportOrder::OldestFirst,
+            limit: 50,
+            ..ReportFilter::default()
+        };
+        async move {
+            let page = store.list_reports(&f).await.unwrap();
+            let got: Vec<i64> = page.items.iter().map(|r| r.id).collect();
+            (got, page.total)
+        }
+    };
+    assert_eq!(search(&desk, "jembatan").await, (vec![ids[0], ids[1]], 2));
+    assert_eq!(search(&agencies, "jembatan").await, (vec![], 0));
+    // Dispatched: from the desk's reports to the agencies'.
+    step(
+        store,
+        ids[0],
+        &op,
+        road_lead_health_support(),
+        t0() + TimeDelta::hours(1),
+    )
+    .await;
+    assert_eq!(search(&desk, "jembatan").await, (vec![ids[1]], 1));
+    assert_eq!(search(&agencies, "jembatan").await, (vec![ids[0]], 1));
+    assert_eq!(search(&mixed, "jembatan").await, (vec![ids[0], ids[1]], 2));
+    assert_eq!(
+        search(&vec![ReportStatus::Didisposisikan], "putus").await,
+        (vec![ids[0]], 1)
+    );
+    // Edited while waiting for the desk: found by its new words only.
+    let edit = ReportEdit {
+        title: Some("Lampu penerangan padam".into()),
+        body: Some("Lampu penerangan di kelurahan padam sejak sepekan.".into()),
+        ..Default::default()
+    };
+    step(
+        store,
+        ids[1],
+        &op,
+        Command::Verify {
+            edit,
+            confirm: true,
+        },
+        t0() + TimeDelta::hours(2),
+    )
+    .await;
+    assert_eq!(search(&desk, "jembatan").await, (vec![], 0));
+    assert_eq!(search(&desk, "lampu").await, (vec![ids[1]], 1));
+    assert_eq!(search(&mixed, "lampu").await, (vec![ids[1]], 1));
+    // Archived: in no open report's search, still in every report's.
+    step(
+        store,
+        ids[2],
+        &op,
+        Command::Archive {
+            reason: "Bukan pengaduan".into(),
+        },
+        t0() + TimeDelta::hours(3),
+    )
+    .await;
+    assert_eq!(search(&desk, "sekolah").await, (vec![], 0));
+    assert_eq!(search(&vec![], "sekolah").await, (vec![ids[2]], 1));
+    assert_eq!(
+        search(&vec![ReportStatus::Diarsipkan], "sekolah").await,
+        (vec![ids[2]], 1)
+    );
+}
+
+/// A word in a thousand of the desk's reports and one in a few hundred: the page is the oldest
+/// (or newest) matches in time order and the total as counted, however the stores find them
+/// (the SQLite store reads few matches from the search index and walks the time order for
+/// many; the PostgreSQL store walks the time order above a few hundred).
+pub async fn a_search_among_many_open_reports_keeps_time_order<H: Harness>(h: &H) {
+    let store = h.store();
+    let store = store.as_ref();
+    seed(store).await;
+    let mut rng = StdRng::seed_from_u64(85);
+    let template = store
+        .create_report(&new_report(&mut rng, "Jembatan rusak", None, t0()))
+        .await
+        .unwrap()
+        .id;
+    let copies: Vec<ReportCopy> = (0..1_000u64)
+        .map(|n| ReportCopy {
+            template_id: template,
+            // Out of id order: every fourth copy is the older of its neighbours.
+            shift: -TimeDelta::minutes((n as i64 + 1) * 10 + if n % 4 == 0 { 25 } else { 0 }),
+            tracking_id: TrackingId::generate("LG", &mut rng),
+            secret_hash: SecretToken::generate(&mut rng).hash(),
+            title: if n % 3 == 0 {
+                format!("Jembatan rusak diterjang banjir {n}")
+            } else {
+                format!("Jembatan rusak {n}")
+            },
+            body: "Jembatan desa rusak dan belum diperbaiki.".into(),
+            region_code: Some("33.74.01.1001".into()),
+            category: Some("jalan-jembatan".into()),
+            lead: None,
+            reporter: None,
+        })
+        .collect();
+    assert_eq!(store.copy_reports(&copies).await.unwrap(), 1_000);
+    let desk = ReportStatus::AWAITING_DESK.to_vec();
+    for order in [ReportOrder::OldestFirst, ReportOrder::NewestFirst] {
+        let base = ReportFilter {
+            statuses: desk.clone(),
+            order,
+            limit: 500,
+            ..ReportFilter::default()
+        };
+        let first = store.list_reports(&base).await.unwrap();
+        assert_eq!(first.total, 1_001);
+        let ids = |rs: &[ReportRecord]| rs.iter().map(|r| r.id).collect::<Vec<_>>();
+        let with_banjir: Vec<i64> = first
+            .items
+            .iter()
+            .filter(|r| r.title.contains("banjir"))
+            .map(|r| r.id)
+            .take(50)
+            .collect();
+        for (words, want, total, cap) in [
+            ("jembatan", ids(&first.items[..50]), 1_001, None),
+            ("jembatan", ids(&first.items[..50]), 1_001, Some(1_000)),
+            ("jembatan", ids(&first.items[..50]), 501, Some(500)),
+            ("banjir", with_banjir.clone(), 334, None),
+            ("banjir", with_banjir, 334, Some(1_000)),
+        ] {
+            let page = store
+                .list_reports(&ReportFilter {
+                    text: Some(words.into()),
+                    limit: 50,
+                    count_up_to: cap,
+                    ..base.clone()
+                })
+                .await
+                .unwrap();
+            assert_eq!(
+                (ids(&page.items), page.total),
+                (want, total),
+                "{words} {order:?} counted up to {cap:?}"
+            );
+        }
+    }
 }
 
 pub async fn queues_and_obligations<H: Harness>(h: &H) {

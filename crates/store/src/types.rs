@@ -493,6 +493,10 @@ pub struct ReportFilter {
     /// The caller does not need the number of matches: `Page::total` is then the number of
     /// items returned, and nothing is counted.
     pub skip_total: bool,
+    /// Count the matches only up to one more than this many: when there are more,
+    /// `Page::total` is `count_up_to + 1` ("more than …"). A search's count among thousands
+    /// of matches costs more than finding its page.
+    pub count_up_to: Option<u64>,
 }
 
 impl ReportFilter {
@@ -519,6 +523,7 @@ impl ReportFilter {
             limit: _,
             offset: _,
             skip_total: _,
+            count_up_to: _,
         } = self;
         stage.is_none()
             && agency_ids.is_none()

@@ -245,22 +245,10 @@ fn sqlite(rt: &tokio::runtime::Runtime, reports: &[NewReport], batch: usize) -> 
             rusqlite::params![seq, prev],
         )
         .unwrap();
-        // The full-text indexes, once per batch (migrations 0016 and 0019: every report, and
-        // the ones still being handled).
-        tx.execute(
-            "INSERT INTO reports_fts (rowid, title, body)
-             SELECT r.id, r.title, r.body FROM reports_fts_pending p JOIN reports r ON r.id = p.report_id",
-            [],
-        )
-        .unwrap();
-        tx.execute(
-            "INSERT INTO reports_fts_open (rowid, title, body)
-             SELECT r.id, r.title, r.body FROM reports_fts_pending p JOIN reports r ON r.id = p.report_id
-              WHERE r.status NOT IN ('ditutup', 'diarsipkan', 'duplikat')",
-            [],
-        )
-        .unwrap();
-        tx.execute("DELETE FROM reports_fts_pending", []).unwrap();
+        // The full-text indexes, once per batch, as the store's writer does.
+        for sql in tanggap_store_sqlite::INDEX_PENDING {
+            tx.execute(sql, []).unwrap();
+        }
         tx.commit().unwrap();
     }
     let secs = t0.elapsed().as_secs_f64();

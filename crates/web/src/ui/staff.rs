@@ -306,7 +306,7 @@ struct DeskPage {
     l: Layout,
     rows: Vec<Row>,
     inbox: Vec<tanggap_store::InboxMessage>,
-    total: u64,
+    total: tanggap_service::DeskTotal,
     q: DeskQuery,
     statuses: Vec<(&'static str, &'static str)>,
     channels: Vec<(&'static str, &'static str)>,
@@ -318,6 +318,21 @@ impl DeskPage {
     }
     pub fn channel_label(&self, c: &Channel) -> &'static str {
         self.l.tr.channel(c)
+    }
+    /// "15 laporan", or "lebih dari 500 laporan" for a search with more matches.
+    pub fn total_text(&self) -> String {
+        use tanggap_service::DeskTotal;
+        let tr = &self.l.tr;
+        match self.total {
+            DeskTotal::Exactly(n) => format!("{n} {}", tr.s("laporan", "reports")),
+            DeskTotal::MoreThan(n) => {
+                format!(
+                    "{} {n} {}",
+                    tr.s("lebih dari", "more than"),
+                    tr.s("laporan", "reports")
+                )
+            }
+        }
     }
 }
 
@@ -355,11 +370,7 @@ pub async fn desk(ui: Ui, Query(q): Query<DeskQuery>) -> UiResult {
     let statuses = match ReportStatus::parse(&q.status) {
         Some(s) => vec![s],
         None if q.status == "semua" => vec![],
-        None => vec![
-            ReportStatus::Baru,
-            ReportStatus::DibukaKembali,
-            ReportStatus::MenungguPelapor,
-        ],
+        None => ReportStatus::AWAITING_DESK.to_vec(),
     };
     let (found, total) = services
         .desk_rows(
