@@ -96,11 +96,12 @@ pub(crate) fn write_batch(c: &mut Connection, jobs: Vec<Job>) {
             c.prepare_cached(sql::UPSERT_AUDIT_HEAD)?
                 .execute(params![seq, prev])?;
         }
-        let indexed = c.execute(sql::INDEX_PENDING_REPORTS, [])?;
-        if indexed > 0 {
-            c.execute(sql::INDEX_PENDING_DESK_REPORTS, [])?;
-            c.execute(sql::INDEX_PENDING_OPEN_REPORTS, [])?;
-            c.execute("DELETE FROM reports_fts_pending", [])?;
+        // The first statement indexes every pending report; the rest only matter if it did.
+        let [first, rest @ ..] = crate::INDEX_PENDING;
+        if c.execute(first, [])? > 0 {
+            for statement in rest {
+                c.execute(statement, [])?;
+            }
         }
         c.execute_batch("COMMIT")
     })();

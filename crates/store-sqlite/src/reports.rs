@@ -1030,12 +1030,12 @@ fn index_of_exactly(f: &ReportFilter) -> Option<&'static str> {
     let [index] = search_indexes(&f.statuses) else {
         return None;
     };
-    let mut want = index_statuses(index)?;
-    let mut have = f.statuses.clone();
-    want.sort_by_key(|s| s.as_str());
-    have.sort_by_key(|s| s.as_str());
-    have.dedup();
-    (want == have).then_some(*index)
+    // The filter's statuses are all the index's (search_indexes); are all the index's there?
+    let holds = index_statuses(index)?;
+    holds
+        .iter()
+        .all(|s| f.statuses.contains(s))
+        .then_some(*index)
 }
 
 /// A page of a whole kabupaten/kota (or the province) in time order, with nothing narrower to
@@ -1164,14 +1164,15 @@ pub(crate) async fn list_reports(
         _ => None,
     };
     // The desk's search among the reports waiting for it: their own index counts them.
-    let exact = match (&f.text, index_of_exactly(f)) {
-        (Some(t), Some(index)) if !f.skip_total => match fts_query(t, f.text_any_word) {
+    let exactly = index_of_exactly(f).filter(|_| !f.skip_total);
+    let exact = match (&f.text, exactly) {
+        (Some(t), Some(index)) => match fts_query(t, f.text_any_word) {
             Some(q) => Some(search_hits(pool, index, q).await?),
             None => Some(0),
         },
         _ => None,
     };
-    let mut qb = if let (Some(n), Some(index)) = (exact, index_of_exactly(f))
+    let mut qb = if let (Some(n), Some(index)) = (exact, exactly)
         && n <= MATCHES_FIRST_UP_TO
     {
         page_from_matches(f, index)

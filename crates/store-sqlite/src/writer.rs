@@ -6,7 +6,6 @@
 //! durable.
 
 use crate::intake;
-use crate::reports::sql;
 use futures_util::FutureExt;
 use sqlx::SqliteConnection;
 use std::future::Future;
@@ -112,14 +111,16 @@ async fn exec(conn: &mut SqliteConnection, sql: &str) -> Result<(), sqlx::Error>
 /// Index the batch's new reports for full-text search, in the batch's transaction (see
 /// migration 0016: indexing inside each change's savepoint made FTS5 flush at every change).
 async fn index_new_reports(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
-    let pending = sqlx::query(sql::INDEX_PENDING_REPORTS)
+    // The first statement indexes every pending report; the rest only matter if it did.
+    let [first, rest @ ..] = crate::INDEX_PENDING;
+    let pending = sqlx::query(first)
         .execute(&mut *conn)
         .await?
         .rows_affected();
     if pending > 0 {
-        exec(conn, sql::INDEX_PENDING_DESK_REPORTS).await?;
-        exec(conn, sql::INDEX_PENDING_OPEN_REPORTS).await?;
-        exec(conn, "DELETE FROM reports_fts_pending").await?;
+        for statement in rest {
+            exec(conn, statement).await?;
+        }
     }
     Ok(())
 }
