@@ -10,6 +10,9 @@
 #   BACKEND=postgres INSTANCES=2 bench/intake.sh
 #                                    # two servers sharing the database, wrk with half the
 #                                    # connections on each (one thread each); figures summed
+#   BIN=/path/to/tanggap bench/intake.sh
+#                                    # another build (an earlier commit's, for a before and
+#                                    # after on the same machine) instead of this tree's
 #   DURATION=20 CONNS=16 THREADS=2 WARMUP=3 PORT=18200 INSTANCES=1 are the defaults.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,8 +21,7 @@ DURATION=${DURATION:-20}; CONNS=${CONNS:-16}; THREADS=${THREADS:-2}; WARMUP=${WA
 INSTANCES=${INSTANCES:-1}
 [ "$INSTANCES" = 1 ] || [ "$BACKEND" = postgres ] || { echo "INSTANCES > 1 needs BACKEND=postgres" >&2; exit 1; }
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 1; }
-cargo build --release -q -p tanggap
-bin=target/release/tanggap
+if [ -n "${BIN:-}" ]; then bin=$BIN; else cargo build --release -q -p tanggap; bin=target/release/tanggap; fi
 dir=$(mktemp -d)
 export TANGGAP_DATA_DIR=$dir TANGGAP_LISTEN=127.0.0.1:$PORT TANGGAP_LOG=warn
 export TANGGAP_RATE_SUBMISSIONS_PER_IP=1000000000

@@ -8,7 +8,8 @@
 
 use crate::util::{db_err, get};
 use chrono::SubsecRound;
-use sqlx::postgres::PgRow;
+use sqlx::postgres::{PgArguments, PgRow};
+use sqlx::query::Query;
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 use tanggap_domain::audit::{AuditEvent, NewAuditEvent};
 use tanggap_store::{Result, StoreError, Timestamp};
@@ -36,11 +37,12 @@ pub(crate) async fn lock_head(conn: &mut PgConnection) -> Result<Head> {
         .fetch_optional(conn)
         .await
         .map_err(db_err)?
-        .ok_or_else(|| {
-            StoreError::Backend(
-                "the audit_head row is missing; the chain cannot be extended".into(),
-            )
-        })
+        .ok_or_else(head_missing)
+}
+
+/// The error when the head row is gone (it is created by the first migration).
+pub(crate) fn head_missing() -> StoreError {
+    StoreError::Backend("the audit_head row is missing; the chain cannot be extended".into())
 }
 
 /// Seal `event` onto the end of the chain. Runs inside the caller's write transaction, so the
@@ -88,27 +90,53 @@ pub(crate) async fn append_after(
     Ok(sealed)
 }
 
+/// Events sealed in order, one array per column (`seq`, `occurred_at`, `actor`, `action`,
+/// `object_type`, `object_id`, `before_json`, `after_json`, `prev_hash`, `hash`).
+pub(crate) const INSERT_EVENTS: &str =
+    "INSERT INTO audit_events (seq, occurred_at, actor, action, object_type, object_id, before_json, after_json, prev_hash, hash)
+     SELECT * FROM UNNEST($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+       $8::text[], $9::text[], $10::text[])";
+
 /// Insert events sealed in order after the head the transaction holds (one statement).
 pub(crate) async fn insert_events(conn: &mut PgConnection, events: &[AuditEvent]) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO audit_events (seq, occurred_at, actor, action, object_type, object_id, before_json, after_json, prev_hash, hash)
-         SELECT * FROM UNNEST($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-           $8::text[], $9::text[], $10::text[])",
-    )
-    .bind(events.iter().map(|e| e.seq).collect::<Vec<_>>())
-    .bind(events.iter().map(|e| e.occurred_at).collect::<Vec<_>>())
-    .bind(events.iter().map(|e| e.actor.clone()).collect::<Vec<_>>())
-    .bind(events.iter().map(|e| e.action.clone()).collect::<Vec<_>>())
-    .bind(events.iter().map(|e| e.object_type.clone()).collect::<Vec<_>>())
-    .bind(events.iter().map(|e| e.object_id.clone()).collect::<Vec<_>>())
-    .bind(events.iter().map(|e| e.before.clone()).collect::<Vec<_>>())
-    .bind(events.iter().map(|e| e.after.clone()).collect::<Vec<_>>())
-    .bind(events.iter().map(|e| e.prev_hash.clone()).collect::<Vec<_>>())
-    .bind(events.iter().map(|e| e.hash.clone()).collect::<Vec<_>>())
-    .execute(&mut *conn)
-    .await
-    .map_err(db_err)?;
+    bind_events(sqlx::query(INSERT_EVENTS), events)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
     Ok(())
+}
+
+/// Bind the columns of [`INSERT_EVENTS`], in its order, after whatever `query` has bound.
+pub(crate) fn bind_events<'q>(
+    query: Query<'q, Postgres, PgArguments>,
+    events: &[AuditEvent],
+) -> Query<'q, Postgres, PgArguments> {
+    query
+        .bind(events.iter().map(|e| e.seq).collect::<Vec<_>>())
+        .bind(events.iter().map(|e| e.occurred_at).collect::<Vec<_>>())
+        .bind(events.iter().map(|e| e.actor.clone()).collect::<Vec<_>>())
+        .bind(events.iter().map(|e| e.action.clone()).collect::<Vec<_>>())
+        .bind(
+            events
+                .iter()
+                .map(|e| e.object_type.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            events
+                .iter()
+                .map(|e| e.object_id.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind(events.iter().map(|e| e.before.clone()).collect::<Vec<_>>())
+        .bind(events.iter().map(|e| e.after.clone()).collect::<Vec<_>>())
+        .bind(
+            events
+                .iter()
+                .map(|e| e.prev_hash.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind(events.iter().map(|e| e.hash.clone()).collect::<Vec<_>>())
 }
 
 /// Write the head the transaction has moved on to.

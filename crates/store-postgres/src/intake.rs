@@ -21,6 +21,7 @@ use crate::reports::{create_report, insert_report};
 use crate::util::{db_err, micros};
 use chrono::SubsecRound;
 use sqlx::PgPool;
+use std::sync::LazyLock;
 use tanggap_domain::audit::NewAuditEvent;
 use tanggap_store::{CreatedReport, NewReport, NewReporter, Result, StoreError, Timestamp};
 use tokio::sync::{mpsc, oneshot};
@@ -120,11 +121,13 @@ fn plain(r: &NewReport) -> bool {
     !reads_before_writing(r) && r.attachments.is_empty()
 }
 
-/// Plain reports, each table written by one statement for the whole batch (arrays unnested):
-/// a dozen round trips per batch instead of ten per report. Their ids are drawn from the
-/// tables' sequences first, so every row can name its report and reporter. The references
-/// (category, region) are checked by the foreign keys: a batch that breaks one is written
-/// again report by report, which gives the offending report its own message.
+/// Plain reports in three round trips whatever their number: the first takes the chain's head
+/// and draws the new rows' ids from the tables' sequences (so every row can name its report and
+/// reporter and every audit event can be sealed here); the second writes every table, one
+/// `INSERT` over unnested arrays per table, as the parts of one statement ([`BATCH_ROWS`]),
+/// with the audit events and the new head; the third commits. The references (category,
+/// region) are checked by the foreign keys: a batch that breaks one is written again report by
+/// report, which gives the offending report its own message.
 async fn together_in_rows(pool: &PgPool, reports: &[&NewReport]) -> Result<Vec<CreatedReport>> {
     let n = reports.len() as i64;
     let with_reporter: Vec<bool> = reports
@@ -140,16 +143,19 @@ async fn together_in_rows(pool: &PgPool, reports: &[&NewReport]) -> Result<Vec<C
     // reports' rows take other locks (the per-status totals of migration 0017), and a batch
     // that took them before the head deadlocked with a change holding the head and updating a
     // report (found with two instances sharing the database, `INSTANCES=2 bench/intake.sh`).
-    let mut tx = audit::begin(pool).await?;
-    let (report_ids, reporter_ids): (Vec<i64>, Vec<i64>) = sqlx::query_as(
-        "SELECT ARRAY(SELECT nextval(pg_get_serial_sequence('reports', 'id')) FROM generate_series(1, $1)),
-                ARRAY(SELECT nextval(pg_get_serial_sequence('reporters', 'id')) FROM generate_series(1, $2))",
+    let mut tx = pool.begin().await.map_err(db_err)?;
+    let (seq, hash, report_ids, reporter_ids): (i64, String, Vec<i64>, Vec<i64>) = sqlx::query_as(
+        "SELECT seq, hash,
+                ARRAY(SELECT nextval(pg_get_serial_sequence('reports', 'id')) FROM generate_series(1, $1)),
+                ARRAY(SELECT nextval(pg_get_serial_sequence('reporters', 'id')) FROM generate_series(1, $2))
+         FROM audit_head WHERE id = 1 FOR UPDATE",
     )
     .bind(n)
     .bind(reporters)
-    .fetch_one(&mut *tx)
+    .fetch_optional(&mut *tx)
     .await
-    .map_err(db_err)?;
+    .map_err(db_err)?
+    .ok_or_else(audit::head_missing)?;
     let mut next_reporter = reporter_ids.iter();
     let reporter_of: Vec<Option<i64>> = with_reporter
         .iter()
@@ -161,138 +167,7 @@ async fn together_in_rows(pool: &PgPool, reports: &[&NewReport]) -> Result<Vec<C
             }
         })
         .collect();
-    let people: Vec<(&NewReporter, i64, Timestamp)> = reports
-        .iter()
-        .zip(&reporter_of)
-        .filter_map(|(r, id)| Some((r.reporter.as_ref()?, (*id)?, r.created_at)))
-        .collect();
-    if !people.is_empty() {
-        sqlx::query(
-            "INSERT INTO reporters (id, name, phone, email, nik, created_at) OVERRIDING SYSTEM VALUE
-             SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])",
-        )
-        .bind(people.iter().map(|p| p.1).collect::<Vec<_>>())
-        .bind(people.iter().map(|p| p.0.name.clone()).collect::<Vec<_>>())
-        .bind(people.iter().map(|p| p.0.phone.clone()).collect::<Vec<_>>())
-        .bind(people.iter().map(|p| p.0.email.clone()).collect::<Vec<_>>())
-        .bind(people.iter().map(|p| p.0.nik.clone()).collect::<Vec<_>>())
-        .bind(people.iter().map(|p| p.2).collect::<Vec<_>>())
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-    }
-    let col =
-        |f: &dyn Fn(&NewReport) -> Option<String>| reports.iter().map(|r| f(r)).collect::<Vec<_>>();
-    sqlx::query(
-        "INSERT INTO reports (id, tracking_id, secret_hash, kind, title, body, occurred_on, region_code, address, latitude, longitude,
-           category, channel, reporter_id, entered_by, show_reporter_name, anonim, rahasia, needs_field_check, status, created_at, updated_at)
-         OVERRIDING SYSTEM VALUE
-         SELECT id, tracking_id, secret_hash, kind, title, body, occurred_on, region_code, address, latitude, longitude,
-           category, channel, reporter_id, entered_by, show_reporter_name, anonim, rahasia, needs_field_check, 'baru', created_at, created_at
-         FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::date[], $8::text[], $9::text[],
-           $10::float8[], $11::float8[], $12::text[], $13::text[], $14::bigint[], $15::bigint[], $16::bool[], $17::bool[], $18::bool[],
-           $19::bool[], $20::timestamptz[])
-           AS t(id, tracking_id, secret_hash, kind, title, body, occurred_on, region_code, address, latitude, longitude,
-           category, channel, reporter_id, entered_by, show_reporter_name, anonim, rahasia, needs_field_check, created_at)",
-    )
-    .bind(&report_ids)
-    .bind(col(&|r| Some(r.tracking_id.to_string())))
-    .bind(col(&|r| Some(r.secret_hash.clone())))
-    .bind(col(&|r| Some(r.kind.as_str().to_string())))
-    .bind(col(&|r| Some(r.title.clone())))
-    .bind(col(&|r| Some(r.body.clone())))
-    .bind(reports.iter().map(|r| r.occurred_on).collect::<Vec<_>>())
-    .bind(col(&|r| r.region_code.clone()))
-    .bind(col(&|r| r.address.clone()))
-    .bind(reports.iter().map(|r| r.latitude).collect::<Vec<_>>())
-    .bind(reports.iter().map(|r| r.longitude).collect::<Vec<_>>())
-    .bind(col(&|r| r.category.clone()))
-    .bind(col(&|r| Some(r.channel.as_str().to_string())))
-    .bind(&reporter_of)
-    .bind(reports.iter().map(|r| r.entered_by).collect::<Vec<_>>())
-    .bind(reports.iter().map(|r| r.show_reporter_name).collect::<Vec<_>>())
-    .bind(reports.iter().map(|r| r.visibility.anonim).collect::<Vec<_>>())
-    .bind(reports.iter().map(|r| r.visibility.rahasia).collect::<Vec<_>>())
-    .bind(reports.iter().map(|r| r.needs_field_check).collect::<Vec<_>>())
-    .bind(reports.iter().map(|r| r.created_at).collect::<Vec<_>>())
-    .execute(&mut *tx)
-    .await
-    .map_err(db_err)?;
-    let notes: Vec<(&tanggap_store::NewNotification, i64, Timestamp)> = reports
-        .iter()
-        .zip(&report_ids)
-        .flat_map(|(r, id)| r.notifications.iter().map(move |n| (n, *id, r.created_at)))
-        .collect();
-    if !notes.is_empty() {
-        sqlx::query(
-            "INSERT INTO notifications (idempotency_key, action, report_id, assignment_id, agency_id, recipient, user_id,
-                channel, address, subject, body, status, attempts, next_attempt_at, created_at)
-             SELECT k, a, r, asg, ag, rc, u, ch, ad, sj, b, 'pending', 0, t, t
-             FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::bigint[],
-               $8::text[], $9::text[], $10::text[], $11::text[], $12::timestamptz[])
-               AS x(k, a, r, asg, ag, rc, u, ch, ad, sj, b, t)
-             ON CONFLICT (idempotency_key) DO NOTHING",
-        )
-        .bind(notes.iter().map(|n| n.0.idempotency_key.clone()).collect::<Vec<_>>())
-        .bind(notes.iter().map(|n| n.0.action.clone()).collect::<Vec<_>>())
-        .bind(notes.iter().map(|n| n.1).collect::<Vec<_>>())
-        .bind(notes.iter().map(|n| n.0.assignment_id).collect::<Vec<_>>())
-        .bind(notes.iter().map(|n| n.0.agency_id.clone()).collect::<Vec<_>>())
-        .bind(notes.iter().map(|n| n.0.recipient.as_str()).collect::<Vec<_>>())
-        .bind(notes.iter().map(|n| n.0.user_id).collect::<Vec<_>>())
-        .bind(notes.iter().map(|n| n.0.channel.as_str()).collect::<Vec<_>>())
-        .bind(notes.iter().map(|n| n.0.address.clone()).collect::<Vec<_>>())
-        .bind(notes.iter().map(|n| n.0.subject.clone()).collect::<Vec<_>>())
-        .bind(notes.iter().map(|n| n.0.body.clone()).collect::<Vec<_>>())
-        .bind(notes.iter().map(|n| n.2).collect::<Vec<_>>())
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-    }
-    let clocks: Vec<(&tanggap_domain::clock::Clock, i64)> = reports
-        .iter()
-        .zip(&report_ids)
-        .flat_map(|(r, id)| r.clocks.iter().map(move |c| (c, *id)))
-        .collect();
-    sqlx::query(
-        "INSERT INTO clocks (report_id, assignment_id, kind, measure, budget_us, started_at, consumed_us, running_since, due_at, stopped_at, fired, next_fire_at)
-         SELECT r, 0, k, m, b, s, c, rs, d, st, f, nf
-         FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::timestamptz[], $6::bigint[], $7::timestamptz[],
-           $8::timestamptz[], $9::timestamptz[], $10::int[], $11::timestamptz[]) AS x(r, k, m, b, s, c, rs, d, st, f, nf)",
-    )
-    .bind(clocks.iter().map(|c| c.1).collect::<Vec<_>>())
-    .bind(clocks.iter().map(|c| c.0.kind.as_str()).collect::<Vec<_>>())
-    .bind(clocks.iter().map(|c| c.0.measure.as_str()).collect::<Vec<_>>())
-    .bind(clocks.iter().map(|c| micros(c.0.budget)).collect::<Vec<_>>())
-    .bind(clocks.iter().map(|c| c.0.started_at).collect::<Vec<_>>())
-    .bind(clocks.iter().map(|c| micros(c.0.consumed)).collect::<Vec<_>>())
-    .bind(clocks.iter().map(|c| c.0.running_since).collect::<Vec<_>>())
-    .bind(clocks.iter().map(|c| c.0.due_at).collect::<Vec<_>>())
-    .bind(clocks.iter().map(|c| c.0.stopped_at).collect::<Vec<_>>())
-    .bind(clocks.iter().map(|c| i32::try_from(c.0.fired).unwrap_or(i32::MAX)).collect::<Vec<_>>())
-    .bind(clocks.iter().map(|c| c.0.next_fire_at).collect::<Vec<_>>())
-    .execute(&mut *tx)
-    .await
-    .map_err(db_err)?;
-    let entry = tanggap_store::effects::submitted_entry();
-    sqlx::query(
-        "INSERT INTO activities (report_id, assignment_id, agency_id, kind, stage, status, note, actor, audience, created_at)
-         SELECT r, NULL, NULL, $2, $3, $4, $5, a, $6, t FROM UNNEST($1::bigint[], $7::text[], $8::timestamptz[]) AS x(r, a, t)",
-    )
-    .bind(&report_ids)
-    .bind(entry.kind.as_str())
-    .bind(entry.stage.map(|s| s.as_str()))
-    .bind(entry.status.map(|s| s.as_str()))
-    .bind(entry.note.as_deref())
-    .bind(entry.audience.as_str())
-    .bind(reports.iter().map(|r| r.actor.clone()).collect::<Vec<_>>())
-    .bind(reports.iter().map(|r| r.created_at).collect::<Vec<_>>())
-    .execute(&mut *tx)
-    .await
-    .map_err(db_err)?;
-    // The chain: locked at the start (a no-op again here), every event sealed here, written by
-    // one statement.
-    let mut head = audit::lock_head(&mut tx).await?;
+    let mut head = (seq, hash);
     let mut sealed = Vec::with_capacity(reports.len());
     for ((r, id), reporter_id) in reports.iter().zip(&report_ids).zip(&reporter_of) {
         let summary = tanggap_store::redact::report_created(r, *reporter_id);
@@ -302,8 +177,164 @@ async fn together_in_rows(pool: &PgPool, reports: &[&NewReport]) -> Result<Vec<C
         head = (event.seq, event.hash.clone());
         sealed.push(event);
     }
-    audit::insert_events(&mut tx, &sealed).await?;
-    audit::store_head(&mut tx, &head).await?;
+    let people: Vec<(&NewReporter, i64, Timestamp)> = reports
+        .iter()
+        .zip(&reporter_of)
+        .filter_map(|(r, id)| Some((r.reporter.as_ref()?, (*id)?, r.created_at)))
+        .collect();
+    let col =
+        |f: &dyn Fn(&NewReport) -> Option<String>| reports.iter().map(|r| f(r)).collect::<Vec<_>>();
+    let notes: Vec<(&tanggap_store::NewNotification, i64, Timestamp)> = reports
+        .iter()
+        .zip(&report_ids)
+        .flat_map(|(r, id)| r.notifications.iter().map(move |n| (n, *id, r.created_at)))
+        .collect();
+    let clocks: Vec<(&tanggap_domain::clock::Clock, i64)> = reports
+        .iter()
+        .zip(&report_ids)
+        .flat_map(|(r, id)| r.clocks.iter().map(move |c| (c, *id)))
+        .collect();
+    let entry = tanggap_store::effects::submitted_entry();
+    let rows = sqlx::query(&BATCH_ROWS)
+        // reporters
+        .bind(people.iter().map(|p| p.1).collect::<Vec<_>>())
+        .bind(people.iter().map(|p| p.0.name.clone()).collect::<Vec<_>>())
+        .bind(people.iter().map(|p| p.0.phone.clone()).collect::<Vec<_>>())
+        .bind(people.iter().map(|p| p.0.email.clone()).collect::<Vec<_>>())
+        .bind(people.iter().map(|p| p.0.nik.clone()).collect::<Vec<_>>())
+        .bind(people.iter().map(|p| p.2).collect::<Vec<_>>())
+        // reports
+        .bind(&report_ids)
+        .bind(col(&|r| Some(r.tracking_id.to_string())))
+        .bind(col(&|r| Some(r.secret_hash.clone())))
+        .bind(col(&|r| Some(r.kind.as_str().to_string())))
+        .bind(col(&|r| Some(r.title.clone())))
+        .bind(col(&|r| Some(r.body.clone())))
+        .bind(reports.iter().map(|r| r.occurred_on).collect::<Vec<_>>())
+        .bind(col(&|r| r.region_code.clone()))
+        .bind(col(&|r| r.address.clone()))
+        .bind(reports.iter().map(|r| r.latitude).collect::<Vec<_>>())
+        .bind(reports.iter().map(|r| r.longitude).collect::<Vec<_>>())
+        .bind(col(&|r| r.category.clone()))
+        .bind(col(&|r| Some(r.channel.as_str().to_string())))
+        .bind(&reporter_of)
+        .bind(reports.iter().map(|r| r.entered_by).collect::<Vec<_>>())
+        .bind(
+            reports
+                .iter()
+                .map(|r| r.show_reporter_name)
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            reports
+                .iter()
+                .map(|r| r.visibility.anonim)
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            reports
+                .iter()
+                .map(|r| r.visibility.rahasia)
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            reports
+                .iter()
+                .map(|r| r.needs_field_check)
+                .collect::<Vec<_>>(),
+        )
+        .bind(reports.iter().map(|r| r.created_at).collect::<Vec<_>>())
+        // notifications
+        .bind(
+            notes
+                .iter()
+                .map(|n| n.0.idempotency_key.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind(notes.iter().map(|n| n.0.action.clone()).collect::<Vec<_>>())
+        .bind(notes.iter().map(|n| n.1).collect::<Vec<_>>())
+        .bind(notes.iter().map(|n| n.0.assignment_id).collect::<Vec<_>>())
+        .bind(
+            notes
+                .iter()
+                .map(|n| n.0.agency_id.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            notes
+                .iter()
+                .map(|n| n.0.recipient.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(notes.iter().map(|n| n.0.user_id).collect::<Vec<_>>())
+        .bind(
+            notes
+                .iter()
+                .map(|n| n.0.channel.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            notes
+                .iter()
+                .map(|n| n.0.address.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            notes
+                .iter()
+                .map(|n| n.0.subject.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind(notes.iter().map(|n| n.0.body.clone()).collect::<Vec<_>>())
+        .bind(notes.iter().map(|n| n.2).collect::<Vec<_>>())
+        // clocks
+        .bind(clocks.iter().map(|c| c.1).collect::<Vec<_>>())
+        .bind(clocks.iter().map(|c| c.0.kind.as_str()).collect::<Vec<_>>())
+        .bind(
+            clocks
+                .iter()
+                .map(|c| c.0.measure.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            clocks
+                .iter()
+                .map(|c| micros(c.0.budget))
+                .collect::<Vec<_>>(),
+        )
+        .bind(clocks.iter().map(|c| c.0.started_at).collect::<Vec<_>>())
+        .bind(
+            clocks
+                .iter()
+                .map(|c| micros(c.0.consumed))
+                .collect::<Vec<_>>(),
+        )
+        .bind(clocks.iter().map(|c| c.0.running_since).collect::<Vec<_>>())
+        .bind(clocks.iter().map(|c| c.0.due_at).collect::<Vec<_>>())
+        .bind(clocks.iter().map(|c| c.0.stopped_at).collect::<Vec<_>>())
+        .bind(
+            clocks
+                .iter()
+                .map(|c| i32::try_from(c.0.fired).unwrap_or(i32::MAX))
+                .collect::<Vec<_>>(),
+        )
+        .bind(clocks.iter().map(|c| c.0.next_fire_at).collect::<Vec<_>>())
+        // activities
+        .bind(&report_ids)
+        .bind(entry.kind.as_str())
+        .bind(entry.stage.map(|s| s.as_str()))
+        .bind(entry.status.map(|s| s.as_str()))
+        .bind(entry.note.as_deref())
+        .bind(entry.audience.as_str())
+        .bind(reports.iter().map(|r| r.actor.clone()).collect::<Vec<_>>())
+        .bind(reports.iter().map(|r| r.created_at).collect::<Vec<_>>());
+    audit::bind_events(rows, &sealed)
+        // the head
+        .bind(head.0)
+        .bind(&head.1)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
     tx.commit().await.map_err(db_err)?;
     Ok(reports
         .iter()
@@ -315,6 +346,86 @@ async fn together_in_rows(pool: &PgPool, reports: &[&NewReport]) -> Result<Vec<C
             reporter_id,
         })
         .collect())
+}
+
+/// A batch of plain reports' rows as one statement: each table's `INSERT` over unnested arrays
+/// (parameters numbered from `$1` in each, as if alone), then the audit events and the new
+/// head. [`one_statement`] joins them as the data-modifying parts of a `WITH`; the foreign keys
+/// between the parts (a report's reporter, a clock's report) are checked at the end of the
+/// statement, when every part has written its rows.
+static BATCH_ROWS: LazyLock<String> = LazyLock::new(|| {
+    one_statement(&[
+        "INSERT INTO reporters (id, name, phone, email, nik, created_at) OVERRIDING SYSTEM VALUE
+         SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])",
+        "INSERT INTO reports (id, tracking_id, secret_hash, kind, title, body, occurred_on, region_code, address, latitude, longitude,
+           category, channel, reporter_id, entered_by, show_reporter_name, anonim, rahasia, needs_field_check, status, created_at, updated_at)
+         OVERRIDING SYSTEM VALUE
+         SELECT id, tracking_id, secret_hash, kind, title, body, occurred_on, region_code, address, latitude, longitude,
+           category, channel, reporter_id, entered_by, show_reporter_name, anonim, rahasia, needs_field_check, 'baru', created_at, created_at
+         FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::date[], $8::text[], $9::text[],
+           $10::float8[], $11::float8[], $12::text[], $13::text[], $14::bigint[], $15::bigint[], $16::bool[], $17::bool[], $18::bool[],
+           $19::bool[], $20::timestamptz[])
+           AS t(id, tracking_id, secret_hash, kind, title, body, occurred_on, region_code, address, latitude, longitude,
+           category, channel, reporter_id, entered_by, show_reporter_name, anonim, rahasia, needs_field_check, created_at)",
+        "INSERT INTO notifications (idempotency_key, action, report_id, assignment_id, agency_id, recipient, user_id,
+            channel, address, subject, body, status, attempts, next_attempt_at, created_at)
+         SELECT k, a, r, asg, ag, rc, u, ch, ad, sj, b, 'pending', 0, t, t
+         FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::bigint[],
+           $8::text[], $9::text[], $10::text[], $11::text[], $12::timestamptz[])
+           AS x(k, a, r, asg, ag, rc, u, ch, ad, sj, b, t)
+         ON CONFLICT (idempotency_key) DO NOTHING",
+        "INSERT INTO clocks (report_id, assignment_id, kind, measure, budget_us, started_at, consumed_us, running_since, due_at, stopped_at, fired, next_fire_at)
+         SELECT r, 0, k, m, b, s, c, rs, d, st, f, nf
+         FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::timestamptz[], $6::bigint[], $7::timestamptz[],
+           $8::timestamptz[], $9::timestamptz[], $10::int[], $11::timestamptz[]) AS x(r, k, m, b, s, c, rs, d, st, f, nf)",
+        "INSERT INTO activities (report_id, assignment_id, agency_id, kind, stage, status, note, actor, audience, created_at)
+         SELECT r, NULL, NULL, $2, $3, $4, $5, a, $6, t FROM UNNEST($1::bigint[], $7::text[], $8::timestamptz[]) AS x(r, a, t)",
+        audit::INSERT_EVENTS,
+        "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1",
+    ])
+});
+
+/// Statements run as one: all but the last become the data-modifying parts of a `WITH`, and
+/// the `$n` placeholders of each part are moved past those of the parts before it, so the
+/// parameters are bound in the parts' order.
+fn one_statement(parts: &[&str]) -> String {
+    let mut before = 0;
+    let mut renumber = |part: &str| {
+        let (part, used) = renumbered(part, before);
+        before += used;
+        part
+    };
+    let (last, with) = parts.split_last().expect("at least one statement");
+    let with: Vec<String> = with
+        .iter()
+        .enumerate()
+        .map(|(i, part)| format!("w{i} AS ({})", renumber(part)))
+        .collect();
+    let last = renumber(last);
+    if with.is_empty() {
+        last
+    } else {
+        format!("WITH {} {last}", with.join(", "))
+    }
+}
+
+/// `sql` with every `$n` placeholder raised by `by`, and the highest `n` it used.
+fn renumbered(sql: &str, by: usize) -> (String, usize) {
+    let mut out = String::with_capacity(sql.len());
+    let mut highest = 0;
+    let mut rest = sql;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..=at]);
+        rest = &rest[at + 1..];
+        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        if let Ok(n) = rest[..digits].parse::<usize>() {
+            highest = highest.max(n);
+            out.push_str(&(n + by).to_string());
+        }
+        rest = &rest[digits..];
+    }
+    out.push_str(rest);
+    (out, highest)
 }
 
 async fn together(pool: &PgPool, reports: &[&NewReport]) -> Result<Vec<CreatedReport>> {
@@ -337,4 +448,31 @@ async fn together(pool: &PgPool, reports: &[&NewReport]) -> Result<Vec<CreatedRe
     audit::store_head(&mut tx, &head).await?;
     tx.commit().await.map_err(db_err)?;
     Ok(created)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_joined_number_their_parameters_in_order() {
+        assert_eq!(
+            one_statement(&[
+                "INSERT INTO a SELECT * FROM UNNEST($1::int[], $2::text[])",
+                "INSERT INTO b SELECT $2, x FROM UNNEST($1::int[]) AS t(x)",
+                "UPDATE c SET n = $1",
+            ]),
+            "WITH w0 AS (INSERT INTO a SELECT * FROM UNNEST($1::int[], $2::text[])), \
+             w1 AS (INSERT INTO b SELECT $4, x FROM UNNEST($3::int[]) AS t(x)) UPDATE c SET n = $5"
+        );
+        assert_eq!(one_statement(&["SELECT $1, '$'"]), "SELECT $1, '$'");
+    }
+
+    #[test]
+    fn the_batch_binds_every_parameter_it_names() {
+        // 6 reporters' columns, 20 reports', 12 notifications', 11 clocks', 8 activities',
+        // 10 audit events', 2 for the head: the binds in `together_in_rows`, in this order.
+        let (_, highest) = renumbered(&BATCH_ROWS, 0);
+        assert_eq!(highest, 6 + 20 + 12 + 11 + 8 + 10 + 2);
+    }
 }

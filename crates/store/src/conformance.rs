@@ -51,6 +51,7 @@ macro_rules! conformance_tests {
             audit_chain_verifies_and_detects_tampering,
             concurrent_submissions_all_land_in_one_chain,
             a_failing_submission_does_not_take_others_with_it,
+            reports_written_together_read_back_as_written_alone,
             copies_carry_their_templates_history,
             status_totals_follow_every_change,
             listings_agree_however_they_are_found,
@@ -1828,6 +1829,171 @@ pub async fn a_failing_submission_does_not_take_others_with_it<H: Harness>(h: &H
         .count();
     assert_eq!(created, 55, "one audit event per stored report");
     assert!(summary.events >= 55);
+}
+
+/// Reports arriving together are written together (group commit: on PostgreSQL one statement
+/// per batch for every table, on SQLite prepared statements per batch); each must read back
+/// exactly as the same report written alone: its fields, reporter, clocks, receipt, timeline
+/// entry and audit event.
+pub async fn reports_written_together_read_back_as_written_alone<H: Harness>(h: &H) {
+    let store = h.store();
+    seed(store.as_ref()).await;
+    let mut rng = StdRng::seed_from_u64(71);
+    let at = t0() + TimeDelta::milliseconds(1_234);
+    let shapes: Vec<NewReport> = (0..24u32)
+        .map(|i| {
+            let phone = format!("+62812777{i:04}");
+            let mut r = new_report(
+                &mut rng,
+                &format!("Laporan bersama {i}"),
+                (i % 3 != 0).then_some(phone.as_str()),
+                at + TimeDelta::seconds(i64::from(i)),
+            );
+            r.visibility = Visibility {
+                anonim: i % 2 == 1,
+                rahasia: i % 4 == 1,
+            };
+            r.show_reporter_name = i % 5 == 2;
+            r.needs_field_check = i % 3 == 1;
+            r.kind = if i % 2 == 0 {
+                ReportKind::Pengaduan
+            } else {
+                ReportKind::Aspirasi
+            };
+            r.channel = [Channel::Web, Channel::Sms, Channel::Email][i as usize % 3];
+            if i % 4 == 3 {
+                (r.latitude, r.longitude, r.address, r.occurred_on) = (None, None, None, None);
+                r.region_code = Some("33.74".into());
+                r.category = None;
+            }
+            if i % 2 == 0 {
+                r.notifications = vec![NewNotification {
+                    idempotency_key: format!("receipt:bersama:{i}"),
+                    action: "receipt".into(),
+                    report_id: None,
+                    assignment_id: None,
+                    agency_id: None,
+                    recipient: RecipientKind::Reporter,
+                    user_id: None,
+                    channel: NotifyChannel::Sms,
+                    address: Some(phone.clone()),
+                    subject: "Tanda terima".into(),
+                    body: format!("Tautan {i}"),
+                }];
+            }
+            r
+        })
+        .collect();
+    // The same shapes under fresh tracking IDs: one at a time, then all at once.
+    let twin = |r: &NewReport, rng: &mut StdRng| {
+        let mut t = r.clone();
+        t.tracking_id = TrackingId::generate("LG", rng);
+        t.secret_hash = SecretToken::generate(rng).hash();
+        for n in &mut t.notifications {
+            n.idempotency_key.push_str(":twin");
+        }
+        t
+    };
+    let mut alone = Vec::new();
+    for r in &shapes {
+        alone.push(store.create_report(r).await.unwrap());
+    }
+    let twins: Vec<NewReport> = shapes.iter().map(|r| twin(r, &mut rng)).collect();
+    let handles: Vec<_> = twins
+        .iter()
+        .cloned()
+        .map(|r| {
+            let store = store.clone();
+            tokio::spawn(async move { store.create_report(&r).await })
+        })
+        .collect();
+    let mut together = Vec::new();
+    for h in handles {
+        together.push(h.await.unwrap().unwrap());
+    }
+    for ((r, a), (t, b)) in shapes.iter().zip(&alone).zip(twins.iter().zip(&together)) {
+        let (ra, rb) = (
+            store.report(a.id).await.unwrap().unwrap(),
+            store.report(b.id).await.unwrap().unwrap(),
+        );
+        assert_eq!(rb.tracking_id, t.tracking_id);
+        assert_eq!(rb.reporter.as_ref().map(|p| p.id), b.reporter_id);
+        assert_eq!(b.reporter_id.is_some(), r.reporter.is_some(), "{}", r.title);
+        let same = |mut x: ReportRecord| {
+            x.id = 0;
+            x.tracking_id = r.tracking_id.clone();
+            if let Some(p) = &mut x.reporter {
+                p.id = 0;
+            }
+            x
+        };
+        assert_eq!(same(rb.clone()), same(ra.clone()), "{}", r.title);
+        assert_eq!(
+            (rb.title.as_str(), rb.visibility, rb.kind, rb.channel),
+            (r.title.as_str(), r.visibility, r.kind, r.channel)
+        );
+        assert_eq!(
+            store.report_secret_hash(b.id).await.unwrap().as_deref(),
+            Some(t.secret_hash.as_str())
+        );
+        let (va, vb) = (
+            sorted(store.report_view(a.id).await.unwrap().unwrap()),
+            sorted(store.report_view(b.id).await.unwrap().unwrap()),
+        );
+        assert_eq!(vb.clocks, va.clocks, "{}", r.title);
+        let notes = |id| {
+            let store = store.clone();
+            async move {
+                store
+                    .notifications_for_report(id)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|n| (n.action, n.address, n.subject, n.body, n.status))
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(notes(b.id).await, notes(a.id).await, "{}", r.title);
+        assert_eq!(notes(b.id).await.len(), r.notifications.len());
+        let acts = |id| {
+            let store = store.clone();
+            async move {
+                store
+                    .activities(id)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|x| (x.kind, x.note, x.actor, x.created_at))
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(acts(b.id).await, acts(a.id).await, "{}", r.title);
+        let created = |id: i64| {
+            let store = store.clone();
+            async move {
+                let events = store
+                    .audit_for_object("report", &id.to_string())
+                    .await
+                    .unwrap();
+                assert_eq!(events.len(), 1);
+                events.into_iter().next().unwrap()
+            }
+        };
+        let (ea, eb) = (created(a.id).await, created(b.id).await);
+        assert_eq!(
+            eb.after,
+            Some(serde_json::to_string(&redact::report_created(t, b.reporter_id)).unwrap())
+        );
+        assert_eq!(
+            (eb.actor, eb.action, eb.occurred_at),
+            (ea.actor, ea.action, ea.occurred_at)
+        );
+    }
+    assert_eq!(
+        store.count_reports().await.unwrap(),
+        2 * shapes.len() as u64
+    );
+    verify_audit_chain(store.as_ref()).await.unwrap();
 }
 
 /// Scale data: a copy holds its template's history, moved in time and re-pointed at its own
