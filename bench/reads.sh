@@ -10,6 +10,7 @@
 #   database tanggap_reads_N) and a kept one is reused instead of loaded again.
 #   DURATION=15 WARMUP=3 CONNS=16 THREADS=2 PORT=18310 DATA_ROOT=/tmp are the defaults;
 #   ONLY=staff-page,search runs only the reads named (as in the READ lines).
+#   BIN=/path/to/tanggap runs another build (an earlier commit's) instead of this tree's.
 #
 # The reads: the public tracking page of a random report, the home page (the public list of
 # recent reports, province-wide and for a kabupaten/kota), the public dashboard, the desk's queue
@@ -21,8 +22,8 @@ backend=${1:-sqlite}; N=${2:-100000}
 DURATION=${DURATION:-15}; WARMUP=${WARMUP:-3}; CONNS=${CONNS:-16}; THREADS=${THREADS:-2}
 PORT=${PORT:-18310}; DATA_ROOT=${DATA_ROOT:-/tmp}
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 1; }
-cargo build --release -q -p tanggap
-bin=$PWD/${CARGO_TARGET_DIR:-target}/release/tanggap
+if [ -n "${BIN:-}" ]; then bin=$BIN
+else cargo build --release -q -p tanggap; bin=$PWD/${CARGO_TARGET_DIR:-target}/release/tanggap; fi
 
 dir=$DATA_ROOT/reads-$backend-$N
 db=tanggap_reads_$N
@@ -127,5 +128,8 @@ if wanted staff-page; then
   curl -s -o /dev/null -H "Cookie: $operator" "$base/kelola/$open"
 fi
 bench staff-page "$work/staff" "$operator"
-echo "MEMORY backend=$backend reports=$N rss_kib=$(awk '/VmRSS/{print $2}' /proc/$pid/status) hwm_kib=$(awk '/VmHWM/{print $2}' /proc/$pid/status)"
+# RSS split: anonymous memory (the process's own) and file pages (on SQLite, the database file
+# mapped by the reading connections: the kernel's page cache, shared and droppable).
+st() { awk -v k="$1:" '$1 == k {print $2}' /proc/$pid/status; }
+echo "MEMORY backend=$backend reports=$N rss_kib=$(st VmRSS) hwm_kib=$(st VmHWM) anon_kib=$(st RssAnon) file_kib=$(st RssFile)"
 rm -rf "$work"

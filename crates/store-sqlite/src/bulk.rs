@@ -33,7 +33,7 @@ impl Bulk {
         )?;
         c.busy_timeout(std::time::Duration::from_secs(5))?;
         // As the pool's connections: reads through the kernel's page cache.
-        c.pragma_update(None, "mmap_size", 1_073_741_824i64)?;
+        c.pragma_update(None, "mmap_size", crate::MMAP_SIZE)?;
         Ok(c)
     }
 

@@ -62,6 +62,15 @@ pub struct SqliteStore {
     bulk: std::sync::Arc<bulk::Bulk>,
 }
 
+/// How much of the file a reading connection maps into memory: all of it, however large. Pages
+/// read through the map are the kernel's page cache itself; pages beyond it are read with
+/// `pread` and copied into SQLite's own cache, which allocates for every page it holds (at a
+/// million reports, a 1 GiB map left most of the desk's search index outside it: ~5% of a
+/// search's time in `pread` and much of the ~11% in the allocator; BENCHMARKS.md). The map is
+/// address space, not memory: its pages count as shared file pages, which the kernel can drop.
+/// SQLite caps it at `SQLITE_MAX_MMAP_SIZE`, raised to match in `.cargo/config.toml`.
+pub(crate) const MMAP_SIZE: i64 = 1 << 40;
+
 fn options(path: &Path) -> SqliteConnectOptions {
     SqliteConnectOptions::new()
         .filename(path)
@@ -76,7 +85,7 @@ fn options(path: &Path) -> SqliteConnectOptions {
         // Reads of a large file go through the page cache the kernel already holds rather than
         // being copied into each connection's own small cache (the quarterly report reads a
         // quarter's obligations and assignments).
-        .pragma("mmap_size", "1073741824")
+        .pragma("mmap_size", MMAP_SIZE.to_string())
         .log_statements(tracing::log::LevelFilter::Trace)
 }
 
