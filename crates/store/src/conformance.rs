@@ -1867,19 +1867,11 @@ pub async fn reports_written_together_read_back_as_written_alone<H: Harness>(h: 
                 r.category = None;
             }
             if i % 2 == 0 {
-                r.notifications = vec![NewNotification {
-                    idempotency_key: format!("receipt:bersama:{i}"),
-                    action: "receipt".into(),
-                    report_id: None,
-                    assignment_id: None,
-                    agency_id: None,
-                    recipient: RecipientKind::Reporter,
-                    user_id: None,
-                    channel: NotifyChannel::Sms,
-                    address: Some(phone.clone()),
-                    subject: "Tanda terima".into(),
-                    body: format!("Tautan {i}"),
-                }];
+                r.notifications = vec![sms_receipt(
+                    &format!("receipt:bersama:{i}"),
+                    &phone,
+                    &format!("Tautan {i}"),
+                )];
             }
             r
         })
@@ -3326,6 +3318,23 @@ async fn staff(store: &dyn Store, username: &str, role: Role, agency: Option<&st
         .unwrap()
 }
 
+/// A submission's receipt by SMS to the reporter, enqueued with the report.
+fn sms_receipt(key: &str, phone: &str, body: &str) -> NewNotification {
+    NewNotification {
+        idempotency_key: key.into(),
+        action: "receipt".into(),
+        report_id: None,
+        assignment_id: None,
+        agency_id: None,
+        recipient: RecipientKind::Reporter,
+        user_id: None,
+        channel: NotifyChannel::Sms,
+        address: Some(phone.into()),
+        subject: "Tanda terima".into(),
+        body: body.into(),
+    }
+}
+
 fn in_app(key: &str, user: i64, report: Option<i64>) -> NewNotification {
     NewNotification {
         idempotency_key: key.into(),
@@ -4748,19 +4757,7 @@ pub async fn a_receipt_is_enqueued_with_its_report_and_a_new_secret_with_its_mes
     let store = store.as_ref();
     seed(store).await;
     let mut rng = StdRng::seed_from_u64(31);
-    let receipt = |key: &str| NewNotification {
-        idempotency_key: key.into(),
-        action: "receipt".into(),
-        report_id: None,
-        assignment_id: None,
-        agency_id: None,
-        recipient: RecipientKind::Reporter,
-        user_id: None,
-        channel: NotifyChannel::Sms,
-        address: Some("+6281234500001".into()),
-        subject: "Tanda terima".into(),
-        body: "Tautan".into(),
-    };
+    let receipt = |key: &str| sms_receipt(key, "+6281234500001", "Tautan");
     let mut r = new_report(&mut rng, "Kuitansi", Some("+6281234500001"), t0());
     r.notifications = vec![receipt("receipt:a")];
     let created = store.create_report(&r).await.unwrap();
