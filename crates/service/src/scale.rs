@@ -9,7 +9,9 @@
 //! Time: copies of finished templates (no clock running) are spread over the three years before
 //! now, more in recent months, in whole weeks so that a working-day deadline keeps its weekday;
 //! copies of open templates keep the template's times (moving a running clock back would make
-//! the scheduler fire it at start-up), so the open reports are as recent as the templates'. Copies
+//! the scheduler fire it at start-up), so the open reports are as recent as the templates'; and
+//! `tanggap demo --reports` runs the scheduler over the templates first, so that the thresholds
+//! they have crossed are copied as fired, as a running system would have fired them. Copies
 //! are written oldest first, so the audit trail runs forward in time as it would have.
 //! The proportion of open copies is [`OPEN_SHARE`].
 
