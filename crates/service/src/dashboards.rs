@@ -197,13 +197,10 @@ impl Services {
     pub async fn unread_notifications(&self, caller: &Caller) -> Result<usize> {
         match caller.user() {
             None => Ok(0),
-            Some(u) => Ok(self
-                .store
-                .notifications_for_user(u.id, 100)
-                .await?
-                .iter()
-                .filter(|n| n.read_at.is_none())
-                .count()),
+            Some(u) => Ok(
+                usize::try_from(self.store.unread_notifications(u.id, 100).await?)
+                    .unwrap_or(usize::MAX),
+            ),
         }
     }
 

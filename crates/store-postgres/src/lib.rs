@@ -728,6 +728,9 @@ impl Store for PgStore {
     async fn notifications_for_user(&self, user_id: i64, limit: u32) -> Result<Vec<Notification>> {
         scheduler::notifications_for_user(&self.pool, user_id, limit).await
     }
+    async fn unread_notifications(&self, user_id: i64, among: u32) -> Result<u64> {
+        scheduler::unread_notifications(&self.pool, user_id, among).await
+    }
     async fn mark_notification_read(&self, id: i64, user_id: i64, at: Timestamp) -> Result<bool> {
         scheduler::mark_read(&self.pool, id, user_id, at).await
     }

@@ -321,6 +321,24 @@ pub(crate) async fn notifications_for_user(
     .collect()
 }
 
+pub(crate) async fn unread_notifications(
+    pool: &SqlitePool,
+    user_id: i64,
+    among: u32,
+) -> Result<u64> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT read_at FROM notifications
+          WHERE user_id = ? AND channel = 'in_app' ORDER BY id DESC LIMIT ?)
+         WHERE read_at IS NULL",
+    )
+    .bind(user_id)
+    .bind(i64::from(among))
+    .fetch_one(pool)
+    .await
+    .map_err(db_err)?;
+    Ok(u64::try_from(n).unwrap_or_default())
+}
+
 pub(crate) async fn notifications_for_report(
     pool: &SqlitePool,
     report_id: i64,

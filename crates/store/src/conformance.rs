@@ -4139,6 +4139,7 @@ pub async fn in_app_notifications_are_read_by_their_user_only<H: Harness>(h: &H)
         store.notifications_for_user(a.id, 1).await.unwrap().len(),
         1
     );
+    assert_eq!(store.unread_notifications(a.id, 10).await.unwrap(), 2);
     let b1 = store.notifications_for_user(b.id, 10).await.unwrap()[0].id;
     assert!(!store.mark_notification_read(b1, a.id, t0()).await.unwrap());
     assert!(
@@ -4149,6 +4150,12 @@ pub async fn in_app_notifications_are_read_by_their_user_only<H: Harness>(h: &H)
     );
     let read = store.notifications_for_user(a.id, 10).await.unwrap();
     assert_eq!(read[1].status, NotificationStatus::Read);
+    // Unread among the newest: a2 is unread and a1 read; among the newest one, a2 alone; b's
+    // are not a's.
+    assert_eq!(store.unread_notifications(a.id, 10).await.unwrap(), 1);
+    assert_eq!(store.unread_notifications(a.id, 1).await.unwrap(), 1);
+    assert_eq!(store.unread_notifications(b.id, 10).await.unwrap(), 1);
+    assert_eq!(store.unread_notifications(a.id, 0).await.unwrap(), 0);
     assert_eq!(read[1].read_at, Some(t0()));
     assert_eq!(
         store.notifications_for_user(b.id, 10).await.unwrap()[0].status,

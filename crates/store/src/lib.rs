@@ -418,6 +418,9 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<bool>;
     /// A user's in-app notifications, newest first.
     async fn notifications_for_user(&self, user_id: i64, limit: u32) -> Result<Vec<Notification>>;
+    /// How many of the user's newest `among` in-app notifications are unread (the count every
+    /// staff page shows): counted in the database, not read row by row.
+    async fn unread_notifications(&self, user_id: i64, among: u32) -> Result<u64>;
     /// Mark one of the user's in-app notifications read; `false` if it is not theirs.
     async fn mark_notification_read(&self, id: i64, user_id: i64, at: Timestamp) -> Result<bool>;
     // ----- chat channels ---------------------------------------------------------------------
