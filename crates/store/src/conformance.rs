@@ -2792,6 +2792,19 @@ pub async fn queues_and_obligations<H: Harness>(h: &H) {
         .await
         .unwrap();
     assert_eq!((scoped.items.len(), scoped.total), (2, 2));
+    // One agency alone (the common case, which a store may answer differently): its queue in
+    // the same order, page by page, with the whole queue's counts on each page.
+    let one = ["rsud-moewardi".to_string()];
+    let mut alone = Vec::new();
+    for offset in 0..3 {
+        let page = store
+            .open_assignments(Some(&one), now, offset, 1)
+            .await
+            .unwrap();
+        assert_eq!((page.total, page.overdue), (2, 0));
+        alone.extend(page.items.into_iter().map(|q| q.report_id));
+    }
+    assert_eq!(alone, vec![ids[1].0, ids[2].0]);
     let empty = store
         .open_assignments(Some(&[]), now, 0, 100)
         .await
