@@ -1,7 +1,7 @@
 //! Read models for queues and dashboards.
 
-use crate::util::code_opt;
 use crate::util::{code, db_err, get, ts, ts_opt, us};
+use crate::util::{code_opt, push_in_texts};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 use tanggap_domain::Timestamp;
@@ -100,22 +100,14 @@ pub(crate) async fn open_assignments(
 
 /// ` FROM` the open assignments of `agency_ids` (all agencies with `None`, none with an empty
 /// list), as the queue index holds them.
-fn push_queue<'a>(qb: &mut QueryBuilder<'a, Sqlite>, agency_ids: Option<&'a [String]>) {
+fn push_queue(qb: &mut QueryBuilder<'_, Sqlite>, agency_ids: Option<&[String]>) {
     qb.push(
         " FROM assignments a INDEXED BY assignments_queue
           WHERE a.stage IN ('menunggu_respon', 'verifikasi', 'cek_lapangan', 'pengerjaan')
             AND a.report_finished = 0",
     );
     if let Some(ids) = agency_ids {
-        qb.push(" AND a.agency_id IN (");
-        if ids.is_empty() {
-            qb.push("NULL");
-        }
-        let mut sep = qb.separated(", ");
-        for id in ids {
-            sep.push_bind(id.as_str());
-        }
-        qb.push(")");
+        push_in_texts(qb, "a.agency_id", ids);
     }
 }
 

@@ -1,7 +1,9 @@
 //! Reports, their reporters, assignments, clocks, timeline, messages and attachments.
 
 use crate::audit;
-use crate::util::{clock_from_row, code, code_opt, date_opt, db_err, get, ts, ts_opt, us, us_opt};
+use crate::util::{
+    clock_from_row, code, code_opt, date_opt, db_err, get, push_in_texts, ts, ts_opt, us, us_opt,
+};
 use crate::writer::Writer;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
@@ -1067,15 +1069,7 @@ fn push_filters(qb: &mut QueryBuilder<'_, Sqlite>, f: &ReportFilter, listing: Li
             qb.push(" AND a.stage = ").push_bind(stage.as_str());
         }
         if let Some(ids) = &f.agency_ids {
-            qb.push(" AND a.agency_id IN (");
-            if ids.is_empty() {
-                qb.push("NULL");
-            }
-            let mut sep = qb.separated(", ");
-            for id in ids {
-                sep.push_bind(id.clone());
-            }
-            qb.push(")");
+            push_in_texts(qb, "a.agency_id", ids);
         }
         qb.push(")");
     }

@@ -7,6 +7,23 @@ use tanggap_domain::clock::{Clock, ClockKind, Measure};
 use tanggap_store::{StoreError, Timestamp};
 
 /// Timestamps are stored as microseconds since the epoch.
+/// ` AND {column} IN (…)` with `values` bound; an empty list matches nothing, as `IN ()` would.
+pub(crate) fn push_in_texts(
+    qb: &mut sqlx::QueryBuilder<'_, sqlx::Sqlite>,
+    column: &str,
+    values: &[String],
+) {
+    qb.push(format!(" AND {column} IN ("));
+    if values.is_empty() {
+        qb.push("NULL");
+    }
+    let mut sep = qb.separated(", ");
+    for v in values {
+        sep.push_bind(v.clone());
+    }
+    qb.push(")");
+}
+
 pub(crate) fn us(t: Timestamp) -> i64 {
     t.timestamp_micros()
 }
