@@ -673,14 +673,12 @@ impl Store for PgStore {
     ) -> Result<Vec<Notification>> {
         scheduler::claim_notifications(&self.pool, now, limit, lease).await
     }
-    async fn mark_notification_sent(
+    async fn mark_notifications_sent(
         &self,
-        id: i64,
         at: Timestamp,
-        provider_message_id: Option<&str>,
-        logged_only: bool,
+        sent: &[SentNotification],
     ) -> Result<()> {
-        scheduler::mark_sent(&self.pool, id, at, provider_message_id, logged_only).await
+        scheduler::mark_sent(&self.pool, at, sent).await
     }
     async fn operations(&self) -> Result<tanggap_store::Operations> {
         let mut ops = scheduler::operations(&self.pool).await?;

@@ -244,21 +244,30 @@ pub(crate) async fn claim_notifications(
 
 pub(crate) async fn mark_sent(
     pool: &PgPool,
-    id: i64,
     at: Timestamp,
-    provider_message_id: Option<&str>,
-    logged_only: bool,
+    sent: &[SentNotification],
 ) -> Result<()> {
+    if sent.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i64> = sent.iter().map(|s| s.id).collect();
+    let provider_ids: Vec<Option<&str>> = sent
+        .iter()
+        .map(|s| s.provider_message_id.as_deref())
+        .collect();
+    let logged_only: Vec<bool> = sent.iter().map(|s| s.logged_only).collect();
     // An in-app notification read while it was being delivered stays read.
     sqlx::query(
-        "UPDATE notifications SET status = CASE WHEN status = 'read' THEN 'read' ELSE 'sent' END,
-           sent_at = COALESCE(sent_at, $1), lease_until = NULL, last_error = NULL,
-           provider_message_id = COALESCE($3, provider_message_id), logged_only = $4
-         WHERE id = $2",
+        "UPDATE notifications n SET status = CASE WHEN n.status = 'read' THEN 'read' ELSE 'sent' END,
+           sent_at = COALESCE(n.sent_at, $1), lease_until = NULL, last_error = NULL,
+           provider_message_id = COALESCE(m.provider_message_id, n.provider_message_id),
+           logged_only = m.logged_only
+          FROM unnest($2::bigint[], $3::text[], $4::boolean[]) AS m(id, provider_message_id, logged_only)
+         WHERE n.id = m.id",
     )
     .bind(at)
-    .bind(id)
-    .bind(provider_message_id)
+    .bind(ids)
+    .bind(provider_ids)
     .bind(logged_only)
     .execute(pool)
     .await

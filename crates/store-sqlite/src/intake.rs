@@ -17,9 +17,15 @@
 //! after COMMIT (WAL, `synchronous=FULL`) has returned.
 //!
 //! Reports with attachments or from an Open311 client take the general path.
+//!
+//! The outbox's claims and records of messages sent ([`Direct`] changes) are written here too,
+//! in the same transactions: they come as often as reports do (a receipt for each), and as
+//! changes on the other write connection each cost a commit of its own and emptied this
+//! connection's page cache (SQLite drops a connection's cache when another one has written).
 
 use crate::reports::sql;
 use crate::util::us;
+use crate::writer::Completion;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
 use std::time::Duration;
@@ -31,6 +37,11 @@ pub(crate) struct Job {
     pub report: NewReport,
     pub done: oneshot::Sender<Result<CreatedReport>>,
 }
+
+/// A change written with SQLite's own API in the next intake batch, in a savepoint of its own:
+/// returns whether it succeeded (a failed one is rolled back alone) and what to call with the
+/// batch's commit outcome (`Some(error)`: not committed).
+pub(crate) type Direct = Box<dyn FnOnce(&Connection) -> (bool, Completion) + Send>;
 
 /// Whether `r` can take this path.
 pub(crate) fn eligible(r: &NewReport) -> bool {
@@ -50,7 +61,7 @@ pub(crate) fn open(path: &Path) -> rusqlite::Result<Connection> {
     Ok(c)
 }
 
-fn err(e: rusqlite::Error) -> StoreError {
+pub(crate) fn err(e: rusqlite::Error) -> StoreError {
     match &e {
         rusqlite::Error::SqliteFailure(f, _)
             if f.code == rusqlite::ErrorCode::ConstraintViolation
@@ -62,14 +73,33 @@ fn err(e: rusqlite::Error) -> StoreError {
     }
 }
 
-/// Write `jobs` in one transaction and answer each.
-pub(crate) fn write_batch(c: &mut Connection, jobs: Vec<Job>) {
+/// Write `direct` changes and the `jobs`' reports in one transaction and answer each.
+pub(crate) fn write_batch(c: &mut Connection, jobs: Vec<Job>, direct: Vec<Direct>) {
     let mut answers: Vec<(
         oneshot::Sender<Result<CreatedReport>>,
         Result<CreatedReport>,
     )> = Vec::with_capacity(jobs.len());
+    let mut completions: Vec<Completion> = Vec::with_capacity(direct.len());
     let outcome = (|| -> rusqlite::Result<()> {
         c.execute_batch("BEGIN IMMEDIATE")?;
+        for change in direct {
+            c.prepare_cached("SAVEPOINT change")?.execute([])?;
+            let keep = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| change(c))) {
+                Ok((ok, complete)) => {
+                    completions.push(complete);
+                    ok
+                }
+                Err(_) => {
+                    tracing::error!("a write job panicked; its change is rolled back");
+                    false
+                }
+            };
+            if keep {
+                c.prepare_cached("RELEASE change")?.execute([])?;
+            } else {
+                c.execute_batch("ROLLBACK TO change; RELEASE change")?;
+            }
+        }
         let (mut seq, mut prev): (i64, String) = c
             .query_row("SELECT seq, hash FROM audit_head WHERE id = 1", [], |r| {
                 Ok((r.get(0)?, r.get(1)?))
@@ -110,9 +140,10 @@ pub(crate) fn write_batch(c: &mut Connection, jobs: Vec<Job>) {
             for (done, result) in answers {
                 let _ = done.send(result);
             }
+            completions.into_iter().for_each(|c| c(None));
         }
         Err(e) => {
-            tracing::error!(error = %e, reports = answers.len(), "intake batch failed; rolling back");
+            tracing::error!(error = %e, reports = answers.len(), changes = completions.len(), "intake batch failed; rolling back");
             if !c.is_autocommit() {
                 let _ = c.execute_batch("ROLLBACK");
             }
@@ -121,6 +152,7 @@ pub(crate) fn write_batch(c: &mut Connection, jobs: Vec<Job>) {
                     "the batch could not be committed: {e}"
                 ))));
             }
+            completions.into_iter().for_each(|c| c(Some(e.to_string())));
         }
     }
 }

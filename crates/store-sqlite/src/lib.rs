@@ -748,21 +748,12 @@ impl Store for SqliteStore {
     ) -> Result<Vec<Notification>> {
         scheduler::claim_notifications(&self.writer, now, limit, lease).await
     }
-    async fn mark_notification_sent(
+    async fn mark_notifications_sent(
         &self,
-        id: i64,
         at: Timestamp,
-        provider_message_id: Option<&str>,
-        logged_only: bool,
+        sent: &[SentNotification],
     ) -> Result<()> {
-        scheduler::mark_sent(
-            &self.writer,
-            id,
-            at,
-            provider_message_id.map(str::to_string),
-            logged_only,
-        )
-        .await
+        scheduler::mark_sent(&self.writer, at, sent.to_vec()).await
     }
     async fn operations(&self) -> Result<tanggap_store::Operations> {
         let mut ops = scheduler::operations(&self.read).await?;

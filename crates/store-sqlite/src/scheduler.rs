@@ -6,8 +6,9 @@
 //! `clocks.next_fire_at` only.
 
 use crate::audit;
+use crate::intake;
 use crate::reports::sql;
-use crate::util::{code, db_err, get, ts, ts_opt, us, us_opt};
+use crate::util::{Columns, code, db_err, get, ts, ts_opt, us, us_opt};
 use crate::writer::Writer;
 use chrono::{NaiveDate, TimeDelta};
 use sqlx::sqlite::SqliteRow;
@@ -174,101 +175,100 @@ pub(crate) async fn insert_notification(
     Ok(())
 }
 
-fn notification(row: &SqliteRow) -> Result<Notification> {
+fn notification(row: &impl Columns) -> Result<Notification> {
     Ok(Notification {
-        id: get(row, "id")?,
-        idempotency_key: get(row, "idempotency_key")?,
-        action: get(row, "action")?,
-        report_id: get(row, "report_id")?,
-        assignment_id: get(row, "assignment_id")?,
-        agency_id: get(row, "agency_id")?,
-        recipient: code(row, "recipient", RecipientKind::parse)?,
-        user_id: get(row, "user_id")?,
-        channel: code(row, "channel", NotifyChannel::parse)?,
-        address: get(row, "address")?,
-        subject: get(row, "subject")?,
-        body: get(row, "body")?,
-        status: code(row, "status", NotificationStatus::parse)?,
-        attempts: u32::try_from(get::<i64>(row, "attempts")?).unwrap_or(0),
-        next_attempt_at: ts(get(row, "next_attempt_at")?),
-        created_at: ts(get(row, "created_at")?),
-        sent_at: ts_opt(get(row, "sent_at")?),
-        read_at: ts_opt(get(row, "read_at")?),
-        last_error: get(row, "last_error")?,
-        provider_message_id: get(row, "provider_message_id")?,
-        delivery_status: get(row, "delivery_status")?,
-        delivery_at: ts_opt(get(row, "delivery_at")?),
-        logged_only: get(row, "logged_only")?,
+        id: row.column("id")?,
+        idempotency_key: row.column("idempotency_key")?,
+        action: row.column("action")?,
+        report_id: row.column("report_id")?,
+        assignment_id: row.column("assignment_id")?,
+        agency_id: row.column("agency_id")?,
+        recipient: row.code("recipient", RecipientKind::parse)?,
+        user_id: row.column("user_id")?,
+        channel: row.code("channel", NotifyChannel::parse)?,
+        address: row.column("address")?,
+        subject: row.column("subject")?,
+        body: row.column("body")?,
+        status: row.code("status", NotificationStatus::parse)?,
+        attempts: u32::try_from(row.column::<i64>("attempts")?).unwrap_or(0),
+        next_attempt_at: ts(row.column("next_attempt_at")?),
+        created_at: ts(row.column("created_at")?),
+        sent_at: ts_opt(row.column("sent_at")?),
+        read_at: ts_opt(row.column("read_at")?),
+        last_error: row.column("last_error")?,
+        provider_message_id: row.column("provider_message_id")?,
+        delivery_status: row.column("delivery_status")?,
+        delivery_at: ts_opt(row.column("delivery_at")?),
+        logged_only: row.column("logged_only")?,
     })
 }
 
+/// The outbox's claims and records of messages sent are written in the intake batches
+/// ([`crate::intake::Direct`]): there is one of each for every receipt of a new report.
 pub(crate) async fn claim_notifications(
     w: &Writer,
     now: Timestamp,
     limit: u32,
     lease: TimeDelta,
 ) -> Result<Vec<Notification>> {
-    w.run(move |conn| {
-        Box::pin(async move {
-            let ids: Vec<i64> = sqlx::query_scalar(
-                "SELECT id FROM notifications n
-                  WHERE status IN ('pending', 'sending') AND next_attempt_at <= ?
-                    AND NOT EXISTS (SELECT 1 FROM notifications e
-                                     WHERE e.channel = n.channel AND e.address = n.address
-                                       AND e.id < n.id AND e.status IN ('pending', 'sending'))
-                  ORDER BY next_attempt_at, id LIMIT ?",
+    w.run_direct(move |c| {
+        let until = us(now + lease);
+        let mut claim = c
+            .prepare_cached(
+                "UPDATE notifications SET status = 'sending', attempts = attempts + 1, lease_until = ?1, next_attempt_at = ?1
+                  WHERE id IN (
+                        SELECT id FROM notifications n
+                         WHERE status IN ('pending', 'sending') AND next_attempt_at <= ?2
+                           AND NOT EXISTS (SELECT 1 FROM notifications e
+                                            WHERE e.channel = n.channel AND e.address = n.address
+                                              AND e.id < n.id AND e.status IN ('pending', 'sending'))
+                         ORDER BY next_attempt_at, id LIMIT ?3)
+                 RETURNING *",
             )
-            .bind(us(now))
-            .bind(i64::from(limit))
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(db_err)?;
-            let until = us(now + lease);
-            let mut out = Vec::with_capacity(ids.len());
-            for id in ids {
-                let row = sqlx::query(
-                    "UPDATE notifications SET status = 'sending', attempts = attempts + 1, lease_until = ?, next_attempt_at = ?
-                      WHERE id = ? RETURNING *",
-                )
-                .bind(until)
-                .bind(until)
-                .bind(id)
-                .fetch_one(&mut *conn)
-                .await
-                .map_err(db_err)?;
-                out.push(notification(&row)?);
-            }
-            Ok(out)
-        })
+            .map_err(intake::err)?;
+        let mut rows = claim
+            .query(rusqlite::params![until, us(now), i64::from(limit)])
+            .map_err(intake::err)?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(intake::err)? {
+            out.push(notification(row)?);
+        }
+        out.sort_by_key(|n| n.id);
+        Ok(out)
     })
     .await
 }
 
 pub(crate) async fn mark_sent(
     w: &Writer,
-    id: i64,
     at: Timestamp,
-    provider_message_id: Option<String>,
-    logged_only: bool,
+    sent: Vec<SentNotification>,
 ) -> Result<()> {
-    w.run(move |conn| {
-        Box::pin(async move {
-            // An in-app notification read while it was being delivered stays read.
-            sqlx::query(
-                "UPDATE notifications SET status = CASE WHEN status = 'read' THEN 'read' ELSE 'sent' END,
-                   sent_at = COALESCE(sent_at, ?), lease_until = NULL, last_error = NULL,
-                   provider_message_id = COALESCE(?, provider_message_id), logged_only = ?
-                 WHERE id = ?",
-            )
-            .bind(us(at))
-            .bind(provider_message_id)
-            .bind(logged_only)
-            .bind(id)
-            .execute(&mut *conn)
-            .await
-            .map_err(db_err)?;
-            Ok(())
-        })
+    if sent.is_empty() {
+        return Ok(());
+    }
+    let marks = serde_json::Value::Array(
+        sent.into_iter()
+            .map(|s| serde_json::json!([s.id, s.provider_message_id, s.logged_only]))
+            .collect(),
+    )
+    .to_string();
+    w.run_direct(move |c| {
+        // An in-app notification read while it was being delivered stays read.
+        c.prepare_cached(
+            "UPDATE notifications SET status = CASE WHEN status = 'read' THEN 'read' ELSE 'sent' END,
+               sent_at = COALESCE(sent_at, ?1), lease_until = NULL, last_error = NULL,
+               provider_message_id = COALESCE(m.provider_message_id, notifications.provider_message_id),
+               logged_only = m.logged_only
+              FROM (SELECT json_extract(value, '$[0]') AS id,
+                           json_extract(value, '$[1]') AS provider_message_id,
+                           json_extract(value, '$[2]') AS logged_only
+                      FROM json_each(?2)) AS m
+             WHERE notifications.id = m.id",
+        )
+        .and_then(|mut q| q.execute(rusqlite::params![us(at), marks]))
+        .map_err(intake::err)?;
+        Ok(())
     })
     .await
 }

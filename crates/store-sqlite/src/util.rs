@@ -6,7 +6,6 @@ use sqlx::sqlite::SqliteRow;
 use tanggap_domain::clock::{Clock, ClockKind, Measure};
 use tanggap_store::{StoreError, Timestamp};
 
-/// Timestamps are stored as microseconds since the epoch.
 /// ` AND {column} IN (…)` with `values` bound; an empty list matches nothing, as `IN ()` would.
 pub(crate) fn push_in_texts(
     qb: &mut sqlx::QueryBuilder<'_, sqlx::Sqlite>,
@@ -24,6 +23,7 @@ pub(crate) fn push_in_texts(
     qb.push(")");
 }
 
+/// Timestamps are stored as microseconds since the epoch.
 pub(crate) fn us(t: Timestamp) -> i64 {
     t.timestamp_micros()
 }
@@ -89,6 +89,41 @@ pub(crate) fn get<'r, T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlit
     col: &str,
 ) -> Result<T, StoreError> {
     row.try_get(col).map_err(db_err)
+}
+
+/// A value both drivers read from a column.
+pub(crate) trait ColumnValue:
+    for<'r> sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite> + rusqlite::types::FromSql
+{
+}
+impl<T> ColumnValue for T where
+    T: for<'r> sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite> + rusqlite::types::FromSql
+{
+}
+
+/// A row read through `sqlx` or through SQLite's own API (the intake connection), so that one
+/// mapper turns either into a domain value.
+pub(crate) trait Columns {
+    fn column<T: ColumnValue>(&self, name: &str) -> Result<T, StoreError>;
+
+    /// A code column read into a domain enum, an unknown code treated as corruption.
+    fn code<T>(&self, name: &str, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {
+        let s: String = self.column(name)?;
+        parse(&s).ok_or_else(|| StoreError::Backend(format!("unknown code `{s}` in column {name}")))
+    }
+}
+
+impl Columns for SqliteRow {
+    fn column<T: ColumnValue>(&self, name: &str) -> Result<T, StoreError> {
+        self.try_get(name).map_err(db_err)
+    }
+}
+
+impl Columns for rusqlite::Row<'_> {
+    fn column<T: ColumnValue>(&self, name: &str) -> Result<T, StoreError> {
+        self.get(name)
+            .map_err(|e| StoreError::Backend(e.to_string()))
+    }
 }
 
 pub(crate) fn clock_from_row(row: &SqliteRow) -> Result<Clock, StoreError> {

@@ -15,7 +15,7 @@ use tanggap_store::{Result, StoreError};
 use tokio::sync::{mpsc, oneshot};
 
 pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-type Completion = Box<dyn FnOnce(Option<String>) + Send>;
+pub(crate) type Completion = Box<dyn FnOnce(Option<String>) + Send>;
 type Job =
     Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, (bool, Completion)> + Send>;
 
@@ -27,6 +27,8 @@ const MAX_BATCH: usize = 512;
 enum Work {
     Change(Job),
     Report(intake::Job),
+    /// A change for the intake connection's next batch ([`intake::Direct`]).
+    Direct(intake::Direct),
     /// Finish what is queued, close both write connections, then answer.
     Stop(oneshot::Sender<()>),
 }
@@ -74,6 +76,28 @@ impl Writer {
         }
     }
 
+    /// Run `f` with SQLite's own API in the next intake batch ([`intake::Direct`]) and return its
+    /// result once that batch has committed. For changes as frequent as new reports.
+    pub(crate) async fn run_direct<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Connection) -> Result<T> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel::<Result<T>>();
+        let job: intake::Direct = Box::new(move |conn| {
+            let result = f(conn);
+            let ok = result.is_ok();
+            (ok, answer_after_commit(tx, result))
+        });
+        self.tx
+            .send(Work::Direct(job))
+            .await
+            .map_err(|_| StoreError::Backend("the SQLite writer has stopped".into()))?;
+        rx.await.map_err(|_| {
+            StoreError::Backend("the SQLite writer dropped the change (see the log)".into())
+        })?
+    }
+
     /// Run `f` in the next write transaction and return its result once that has committed.
     pub(crate) async fn run<T, F>(&self, f: F) -> Result<T>
     where
@@ -85,13 +109,7 @@ impl Writer {
             Box::pin(async move {
                 let result = f(conn).await;
                 let ok = result.is_ok();
-                let complete: Completion = Box::new(move |commit_error| {
-                    let _ = tx.send(match commit_error {
-                        None => result,
-                        Some(e) => Err(StoreError::Backend(format!("commit failed: {e}"))),
-                    });
-                });
-                (ok, complete)
+                (ok, answer_after_commit(tx, result))
             })
         });
         self.tx
@@ -102,6 +120,20 @@ impl Writer {
             StoreError::Backend("the SQLite writer dropped the change (see the log)".into())
         })?
     }
+}
+
+/// What answers a change's caller once its batch's commit is known: its own result if the
+/// batch committed, the commit's error otherwise.
+fn answer_after_commit<T: Send + 'static>(
+    tx: oneshot::Sender<Result<T>>,
+    result: Result<T>,
+) -> Completion {
+    Box::new(move |commit_error| {
+        let _ = tx.send(match commit_error {
+            None => result,
+            Some(e) => Err(StoreError::Backend(format!("commit failed: {e}"))),
+        });
+    })
 }
 
 async fn exec(conn: &mut SqliteConnection, sql: &str) -> Result<(), sqlx::Error> {
@@ -134,10 +166,12 @@ async fn writer_loop(
     while let Some(first) = rx.recv().await {
         let mut changes = Vec::new();
         let mut reports = Vec::new();
+        let mut direct = Vec::new();
         let mut stop = None;
         let mut take = |work: Work| match work {
             Work::Change(job) => changes.push(job),
             Work::Report(job) => reports.push(job),
+            Work::Direct(job) => direct.push(job),
             Work::Stop(done) => stop = Some(done),
         };
         take(first);
@@ -150,12 +184,12 @@ async fn writer_loop(
             n += 1;
         }
         metrics::histogram!("tanggap_writer_batch_size", "writer" => "sqlite")
-            .record((changes.len() + reports.len()) as f64);
+            .record((changes.len() + reports.len() + direct.len()) as f64);
         if !changes.is_empty() {
             write_changes(&mut conn, changes).await;
         }
-        if !reports.is_empty() {
-            intake_conn = write_reports(&path, intake_conn.take(), reports).await;
+        if !reports.is_empty() || !direct.is_empty() {
+            intake_conn = write_reports(&path, intake_conn.take(), reports, direct).await;
         }
         if let Some(done) = stop {
             drop(intake_conn);
@@ -168,12 +202,13 @@ async fn writer_loop(
     }
 }
 
-/// A batch of new reports on the intake connection (opened on first use, and again after an
-/// error), on a blocking thread; returns the connection to keep.
+/// A batch of new reports and direct changes on the intake connection (opened on first use,
+/// and again after an error), on a blocking thread; returns the connection to keep.
 async fn write_reports(
     path: &std::path::Path,
     conn: Option<rusqlite::Connection>,
     jobs: Vec<intake::Job>,
+    direct: Vec<intake::Direct>,
 ) -> Option<rusqlite::Connection> {
     let path = path.to_path_buf();
     let done = tokio::task::spawn_blocking(move || {
@@ -188,11 +223,13 @@ async fn write_reports(
                             "cannot open the database for writing: {e}"
                         ))));
                     }
+                    // Dropping a direct change answers its caller with an error.
+                    drop(direct);
                     return None;
                 }
             },
         };
-        intake::write_batch(&mut c, jobs);
+        intake::write_batch(&mut c, jobs, direct);
         // A connection left inside a transaction (a failed rollback) is not reused.
         c.is_autocommit().then_some(c)
     })

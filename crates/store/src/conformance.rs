@@ -73,6 +73,7 @@ macro_rules! conformance_tests {
             digest_items_and_daily_jobs,
             // dashboards
             assignment_briefs_and_a_users_notifications_on_every_channel,
+            notifications_sent_together_are_each_recorded,
             // connectors
             connectors_send_once_retry_link_and_record_updates_once,
             // the desk's assistant
@@ -4897,6 +4898,115 @@ pub async fn assignment_briefs_and_a_users_notifications_on_every_channel<H: Har
         store.notifications_for_user(a.id, 10).await.unwrap().len(),
         1,
         "the inbox is in-app only"
+    );
+}
+
+/// The dispatcher records the messages whose sending finished together in one call: each gets
+/// its own provider id and delivery mode, one read while it was out stays read, and nothing
+/// else changes.
+pub async fn notifications_sent_together_are_each_recorded<H: Harness>(h: &H) {
+    let store = h.store();
+    let store = store.as_ref();
+    seed(store).await;
+    let ids = dispatched_reports(store, 1, 53).await;
+    let a = staff(store, "kepala.a", Role::Kepala, Some("dinkes")).await;
+    let b = staff(store, "kepala.b", Role::Kepala, Some("dinkes")).await;
+    let email = |key: &str, user: &User| NewNotification {
+        channel: NotifyChannel::Email,
+        address: user.email.clone(),
+        ..in_app(key, user.id, Some(ids[0]))
+    };
+    let notes = [
+        in_app("a/in_app", a.id, Some(ids[0])),
+        email("a/email", &a),
+        email("b/email", &b),
+        // Behind b's first e-mail: not claimed in this round, so not recorded.
+        email("b/later", &b),
+    ];
+    let date = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+    assert!(
+        store
+            .complete_daily_job("digest", date, &notes, t0())
+            .await
+            .unwrap()
+    );
+    let out = store.claim_notifications(t0(), 10, lease()).await.unwrap();
+    let key = |n: &Notification| n.idempotency_key.clone();
+    assert_eq!(
+        out.iter().map(key).collect::<Vec<_>>(),
+        vec!["a/in_app", "a/email", "b/email"],
+        "in id order, one per address"
+    );
+    let in_app_id = out[0].id;
+    assert!(
+        store
+            .mark_notification_read(in_app_id, a.id, t0())
+            .await
+            .unwrap()
+    );
+    let sent_at = t0() + TimeDelta::seconds(5);
+    let sent = [
+        SentNotification {
+            id: out[0].id,
+            provider_message_id: None,
+            logged_only: false,
+        },
+        SentNotification {
+            id: out[1].id,
+            provider_message_id: Some("wamid.a".into()),
+            logged_only: false,
+        },
+        SentNotification {
+            id: out[2].id,
+            provider_message_id: None,
+            logged_only: true,
+        },
+    ];
+    store.mark_notifications_sent(sent_at, &sent).await.unwrap();
+    store.mark_notifications_sent(sent_at, &[]).await.unwrap();
+    let mut all = store.notifications_to_user(a.id, 10).await.unwrap();
+    all.extend(store.notifications_to_user(b.id, 10).await.unwrap());
+    all.sort_by_key(|n| n.id);
+    assert_eq!(
+        all.iter()
+            .map(|n| (
+                n.idempotency_key.as_str(),
+                n.status,
+                n.sent_at,
+                n.provider_message_id.as_deref(),
+                n.logged_only
+            ))
+            .collect::<Vec<_>>(),
+        vec![
+            (
+                "a/in_app",
+                NotificationStatus::Read,
+                Some(sent_at),
+                None,
+                false
+            ),
+            (
+                "a/email",
+                NotificationStatus::Sent,
+                Some(sent_at),
+                Some("wamid.a"),
+                false
+            ),
+            (
+                "b/email",
+                NotificationStatus::Sent,
+                Some(sent_at),
+                None,
+                true
+            ),
+            ("b/later", NotificationStatus::Pending, None, None, false),
+        ]
+    );
+    let next = store.claim_notifications(t0(), 10, lease()).await.unwrap();
+    assert_eq!(
+        next.iter().map(key).collect::<Vec<_>>(),
+        vec!["b/later"],
+        "the address's next message comes out once the one before it is sent"
     );
 }
 

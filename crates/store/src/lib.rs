@@ -372,15 +372,28 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
         lease: chrono::TimeDelta,
     ) -> Result<Vec<Notification>>;
-    /// Sent (and, when the provider gave one, its id there, for the delivery receipts);
-    /// `logged_only` when no provider was configured and it was only written to the log.
+    /// Sent at `at`, each with the provider's id when it gave one (for the delivery receipts),
+    /// all in one change: the dispatcher records together the messages whose sending finished
+    /// together. An in-app notification read while it was being sent stays read.
+    async fn mark_notifications_sent(&self, at: Timestamp, sent: &[SentNotification])
+    -> Result<()>;
+    /// One notification sent ([`Store::mark_notifications_sent`] for one); `logged_only` when
+    /// no provider was configured and it was only written to the log.
     async fn mark_notification_sent(
         &self,
         id: i64,
         at: Timestamp,
         provider_message_id: Option<&str>,
         logged_only: bool,
-    ) -> Result<()>;
+    ) -> Result<()> {
+        let sent = SentNotification {
+            id,
+            provider_message_id: provider_message_id.map(str::to_string),
+            logged_only,
+        };
+        self.mark_notifications_sent(at, std::slice::from_ref(&sent))
+            .await
+    }
     /// A failed attempt: tried again at `retry_at`, or dead-lettered (`dead`: given up, shown to
     /// operators, who may send it again) when that is `None`.
     async fn mark_notification_failed(

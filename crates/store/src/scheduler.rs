@@ -86,6 +86,17 @@ pub struct NewNotification {
     pub body: String,
 }
 
+/// A notification handed to its provider: what the outbox records about it
+/// ([`crate::Store::mark_notifications_sent`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentNotification {
+    pub id: i64,
+    /// The provider's id for the message, for the delivery receipts, when it gave one.
+    pub provider_message_id: Option<String>,
+    /// No provider was configured: the message was only written to the log.
+    pub logged_only: bool,
+}
+
 /// A stored notification.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notification {
