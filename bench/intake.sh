@@ -81,10 +81,10 @@ import sys
 ok, before, after, c0, c1, hz, backend = sys.argv[1:8]
 ok, stored = int(ok), int(after) - int(before)
 cpu_ms = (int(c1) - int(c0)) * 1000 / int(hz)
-hwm = max(int([l for l in open(f"/proc/{pid}/status") if l.startswith("VmHWM")][0].split()[1]) for pid in sys.argv[8:])
 print(f"backend={backend} acknowledged={ok} stored_this_run={stored} (in flight at the end: {stored - ok})")
 def kib(pid, key):
     return int([l for l in open(f"/proc/{pid}/status") if l.startswith(key + ":")][0].split()[1])
+hwm = max(kib(p, "VmHWM") for p in sys.argv[8:])
 split = ", ".join(f"{k} {max(kib(p, k) for p in sys.argv[8:]) / 1024:.1f}" for k in ("RssAnon", "RssFile", "RssShmem"))
 print(f"server CPU {cpu_ms:.0f} ms = {cpu_ms / max(ok, 1):.3f} ms per report; peak RSS {hwm / 1024:.1f} MiB (the largest instance; at the end: {split} MiB)")
 assert stored >= ok, "an acknowledged report is missing"

@@ -66,8 +66,7 @@ pub(crate) fn code<T>(
     col: &str,
     parse: fn(&str) -> Option<T>,
 ) -> Result<T, StoreError> {
-    let s: String = row.try_get(col).map_err(db_err)?;
-    parse(&s).ok_or_else(|| StoreError::Backend(format!("unknown code `{s}` in column {col}")))
+    row.code(col, parse)
 }
 
 pub(crate) fn code_opt<T>(

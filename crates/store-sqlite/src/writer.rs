@@ -89,13 +89,7 @@ impl Writer {
             let ok = result.is_ok();
             (ok, answer_after_commit(tx, result))
         });
-        self.tx
-            .send(Work::Direct(job))
-            .await
-            .map_err(|_| StoreError::Backend("the SQLite writer has stopped".into()))?;
-        rx.await.map_err(|_| {
-            StoreError::Backend("the SQLite writer dropped the change (see the log)".into())
-        })?
+        self.submit(Work::Direct(job), rx).await
     }
 
     /// Run `f` in the next write transaction and return its result once that has committed.
@@ -112,11 +106,16 @@ impl Writer {
                 (ok, answer_after_commit(tx, result))
             })
         });
+        self.submit(Work::Change(job), rx).await
+    }
+
+    /// Queue a change and wait for its answer (sent after its batch's commit).
+    async fn submit<T>(&self, work: Work, answer: oneshot::Receiver<Result<T>>) -> Result<T> {
         self.tx
-            .send(Work::Change(job))
+            .send(work)
             .await
             .map_err(|_| StoreError::Backend("the SQLite writer has stopped".into()))?;
-        rx.await.map_err(|_| {
+        answer.await.map_err(|_| {
             StoreError::Backend("the SQLite writer dropped the change (see the log)".into())
         })?
     }

@@ -3349,6 +3349,25 @@ fn sms_receipt(key: &str, phone: &str, body: &str) -> NewNotification {
     }
 }
 
+/// [`in_app`], sent by e-mail to `user`'s address instead.
+fn email_note(key: &str, user: &User, report: Option<i64>) -> NewNotification {
+    NewNotification {
+        channel: NotifyChannel::Email,
+        address: user.email.clone(),
+        ..in_app(key, user.id, report)
+    }
+}
+
+/// `notes` enqueued by the day's digest job (which must not have run that day).
+async fn enqueue_digest(store: &dyn Store, date: NaiveDate, notes: &[NewNotification]) {
+    assert!(
+        store
+            .complete_daily_job("digest", date, notes, t0())
+            .await
+            .unwrap()
+    );
+}
+
 fn in_app(key: &str, user: i64, report: Option<i64>) -> NewNotification {
     NewNotification {
         idempotency_key: key.into(),
@@ -4857,23 +4876,14 @@ pub async fn assignment_briefs_and_a_users_notifications_on_every_channel<H: Har
     // A user's notifications on every channel; an e-mail without a provider is only logged.
     let a = staff(store, "kepala.a", Role::Kepala, Some("dinkes")).await;
     let b = staff(store, "kepala.b", Role::Kepala, Some("dinkes")).await;
-    let email = |key: &str, user: &User| NewNotification {
-        channel: NotifyChannel::Email,
-        address: user.email.clone(),
-        ..in_app(key, user.id, Some(ids[0]))
-    };
+    let email = |key: &str, user: &User| email_note(key, user, Some(ids[0]));
     let date = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
     let notes = [
         in_app("a/in_app", a.id, Some(ids[0])),
         email("a/email", &a),
         email("b/email", &b),
     ];
-    assert!(
-        store
-            .complete_daily_job("digest", date, &notes, t0())
-            .await
-            .unwrap()
-    );
+    enqueue_digest(store, date, &notes).await;
     let out = store.claim_notifications(t0(), 10, lease()).await.unwrap();
     for n in &out {
         let logged = n.channel == NotifyChannel::Email;
@@ -4911,11 +4921,7 @@ pub async fn notifications_sent_together_are_each_recorded<H: Harness>(h: &H) {
     let ids = dispatched_reports(store, 1, 53).await;
     let a = staff(store, "kepala.a", Role::Kepala, Some("dinkes")).await;
     let b = staff(store, "kepala.b", Role::Kepala, Some("dinkes")).await;
-    let email = |key: &str, user: &User| NewNotification {
-        channel: NotifyChannel::Email,
-        address: user.email.clone(),
-        ..in_app(key, user.id, Some(ids[0]))
-    };
+    let email = |key: &str, user: &User| email_note(key, user, Some(ids[0]));
     let notes = [
         in_app("a/in_app", a.id, Some(ids[0])),
         email("a/email", &a),
@@ -4924,12 +4930,7 @@ pub async fn notifications_sent_together_are_each_recorded<H: Harness>(h: &H) {
         email("b/later", &b),
     ];
     let date = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
-    assert!(
-        store
-            .complete_daily_job("digest", date, &notes, t0())
-            .await
-            .unwrap()
-    );
+    enqueue_digest(store, date, &notes).await;
     let out = store.claim_notifications(t0(), 10, lease()).await.unwrap();
     let key = |n: &Notification| n.idempotency_key.clone();
     assert_eq!(
