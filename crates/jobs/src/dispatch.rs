@@ -7,7 +7,8 @@ use futures_util::{StreamExt, stream};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use tanggap_domain::Timestamp;
-use tanggap_store::{Notification, Store};
+use tanggap_store::{Notification, SentNotification, Store};
+use tokio::sync::mpsc::UnboundedSender;
 
 #[derive(Debug, Clone)]
 pub struct DispatchSettings {
@@ -93,13 +94,10 @@ impl Dispatcher {
                 .store
                 .claim_notifications(now, self.settings.batch, self.settings.lease)
                 .await?;
-            let outcomes: Vec<Result<Outcome>> = stream::iter(batch.iter().cloned())
-                .map(|n| async move { self.deliver(&n, now).await })
-                .buffer_unordered(self.settings.concurrency.max(1))
-                .collect()
-                .await;
-            for o in outcomes {
-                let outcome = o?;
+            if batch.is_empty() {
+                break;
+            }
+            for outcome in self.round(batch, now).await? {
                 match outcome {
                     Outcome::Sent => report.sent += 1,
                     Outcome::Retried => report.retried += 1,
@@ -110,24 +108,59 @@ impl Dispatcher {
             }
             // A round takes one message per address (the outbox keeps each address in order):
             // the next round takes the ones that waited behind those just sent.
-            if batch.is_empty() {
-                break;
-            }
         }
         Ok(report)
     }
 
-    async fn deliver(&self, n: &Notification, now: Timestamp) -> Result<Outcome> {
+    /// Delivers one claimed batch, `concurrency` at a time. What was sent is recorded by a
+    /// marker running beside the deliveries: it writes everything finished since its last write
+    /// in one statement (a round of 100 receipts is a few writes, not 100), and the deliveries
+    /// never wait for it, so none is held half-way (holding a database connection, say) while
+    /// it writes. A crash between a send and its record sends that message again after the
+    /// lease, as before; the window is one write longer.
+    async fn round(&self, batch: Vec<Notification>, now: Timestamp) -> Result<Vec<Outcome>> {
+        let (sent_tx, mut sent_rx) = tokio::sync::mpsc::unbounded_channel::<SentNotification>();
+        let deliveries = async move {
+            let outcomes: Vec<Result<Outcome>> = stream::iter(batch)
+                .map(|n| {
+                    let sent_tx = sent_tx.clone();
+                    async move { self.deliver(&n, now, &sent_tx).await }
+                })
+                .buffer_unordered(self.settings.concurrency.max(1))
+                .collect()
+                .await;
+            // The marker ends once every sender is gone and it has recorded the rest.
+            drop(sent_tx);
+            outcomes
+        };
+        let marker = async {
+            let mut sent = Vec::new();
+            while sent_rx.recv_many(&mut sent, MARKED_AT_ONCE).await > 0 {
+                self.store.mark_notifications_sent(now, &sent).await?;
+                sent.clear();
+            }
+            Ok::<_, crate::JobError>(())
+        };
+        let (outcomes, marked) = tokio::join!(deliveries, marker);
+        marked?;
+        outcomes.into_iter().collect()
+    }
+
+    async fn deliver(
+        &self,
+        n: &Notification,
+        now: Timestamp,
+        sent: &UnboundedSender<SentNotification>,
+    ) -> Result<Outcome> {
         match self.senders.for_channel(n.channel).send(n, now).await {
             Ok(d) => {
-                self.store
-                    .mark_notification_sent(
-                        n.id,
-                        now,
-                        d.provider_message_id.as_deref(),
-                        d.logged_only,
-                    )
-                    .await?;
+                // Recorded by the round's marker; if it has stopped on an error, the round
+                // fails with that error and this one is sent again after its lease.
+                let _ = sent.send(SentNotification {
+                    id: n.id,
+                    provider_message_id: d.provider_message_id,
+                    logged_only: d.logged_only,
+                });
                 Ok(Outcome::Sent)
             }
             Err(SendError::Transient(e)) if n.attempts < self.settings.max_attempts => {
@@ -151,6 +184,9 @@ impl Dispatcher {
         }
     }
 }
+
+/// The most sent notifications the marker records in one statement.
+const MARKED_AT_ONCE: usize = 256;
 
 enum Outcome {
     Sent,
