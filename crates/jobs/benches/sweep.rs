@@ -12,7 +12,13 @@
 //! With `--measure rakor` it measures instead the quarterly report's figures over every loaded
 //! assignment beside a full scan of the assignments table (`bench/rakor.sh`).
 //!
-//! Usage: `sweep --backend sqlite|postgres --open N [--due 1000] [--measure rakor]`. PostgreSQL: a fresh database
+//! With `--measure outbox` it measures the outbox's claims instead (`bench/outbox.sh`): `--open N`
+//! e-mails wait behind one being sent to the same address (an agency head's inbox in a flood)
+//! and `--due M` receipts to M other addresses come after them; the claims of batches of 100
+//! that take all M, the next round's claim, and the statement the claim was before
+//! (`OLD_CLAIM`, read only) on the same rows.
+//!
+//! Usage: `sweep --backend sqlite|postgres --open N [--due 1000] [--measure rakor|outbox]`. PostgreSQL: a fresh database
 //! on `TANGGAP_TEST_DATABASE_URL` (default postgres://postgres@127.0.0.1:5432/postgres), dropped
 //! at the end.
 
@@ -86,11 +92,72 @@ fn args() -> Args {
         i += 2;
     }
     assert!(
-        a.open >= GROUPS * a.due,
+        a.measure == "outbox" || a.open >= GROUPS * a.due,
         "--open must be at least {GROUPS} × --due"
     );
     a
 }
+
+/// The outbox for `--measure outbox`: notification 1 is being sent to the head's address, the
+/// next `waiting` wait behind it, then `due` receipts to addresses of their own; all written an
+/// hour before T, in id order.
+fn outbox_script(waiting: i64, due: i64, pg: bool) -> String {
+    let t = t().timestamp_micros();
+    let total = waiting + 1 + due;
+    let (with, series) = if pg {
+        (
+            String::new(),
+            format!("generate_series(1::bigint, {total}) AS s(n)"),
+        )
+    } else {
+        (
+            format!(
+                "WITH RECURSIVE n(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM n WHERE n < {total}) "
+            ),
+            "n".to_string(),
+        )
+    };
+    let ts = |e: String| {
+        if pg {
+            format!("(TIMESTAMPTZ 'epoch' + ({e}) * INTERVAL '1 microsecond')")
+        } else {
+            format!("({e})")
+        }
+    };
+    let created = format!("{t} - 3600000000 + n");
+    let lease_end = format!("{t} + 300000000");
+    format!(
+        "{with}INSERT INTO notifications (idempotency_key, action, recipient, channel, address, subject, body, status, attempts, next_attempt_at, lease_until, created_at)
+         SELECT 'bench/' || n, 'remind_officers', 'head', 'email',
+                CASE WHEN n <= {w} THEN 'kepala@dinkes.example' ELSE 'warga' || n || '@example.org' END,
+                'Pengingat', 'Laporan belum direspons.',
+                CASE WHEN n = 1 THEN 'sending' ELSE 'pending' END, CASE WHEN n = 1 THEN 1 ELSE 0 END,
+                CASE WHEN n = 1 THEN {l} ELSE {c} END, CASE WHEN n = 1 THEN {l} END, {c}
+           FROM {series}",
+        w = waiting + 1,
+        l = ts(lease_end),
+        c = ts(created),
+    )
+}
+
+/// What `a` measures needs loaded: the outbox, or the open assignments.
+fn load(a: &Args, pg: bool) -> Vec<String> {
+    if a.measure == "outbox" {
+        vec![outbox_script(a.open, a.due, pg)]
+    } else {
+        script(a.open, a.due, pg)
+    }
+}
+
+/// The claim's statement before messages waiting behind another were deferred: every claim
+/// walked them all. Read only here (no `FOR UPDATE`, no `UPDATE`).
+const OLD_CLAIM: &str = "SELECT id FROM notifications n
+     WHERE status IN ('pending', 'sending') AND next_attempt_at <= $1
+       AND NOT EXISTS (SELECT 1 FROM notifications e
+                        WHERE e.channel = n.channel AND e.address = n.address
+                          AND e.id < n.id AND e.status IN ('pending', 'sending'))
+     ORDER BY next_attempt_at, id
+     LIMIT 100";
 
 /// The rows, as one SQL script per table, in either dialect. `ts(x)` turns an expression in
 /// microseconds into the backend's timestamp; `n` is the row number (1-based).
@@ -292,7 +359,7 @@ async fn main() {
             );
             seed(store.clone()).await;
             let mut conn = tanggap_store_sqlite::raw_connection(&path).await.unwrap();
-            for sql in script(a.open, a.due, false) {
+            for sql in load(&a, false) {
                 sqlx::query(&sql).execute(&mut conn).await.unwrap();
             }
             // As the store's writer does at the end of each batch.
@@ -337,7 +404,7 @@ async fn main() {
             );
             seed(pg.clone()).await;
             let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
-            for sql in script(a.open, a.due, true) {
+            for sql in load(&a, true) {
                 sqlx::query(&sql).execute(&mut conn).await.unwrap();
             }
             for table in ["reports", "assignments"] {
@@ -370,6 +437,12 @@ async fn main() {
         eprintln!("    {line}");
     }
 
+    if a.measure == "outbox" {
+        outbox(&a, store.clone(), &scan_target).await;
+        drop(store);
+        drop(pg_name);
+        return;
+    }
     if a.measure == "rakor" {
         rakor(&a, store.clone(), &scan_target).await;
         drop(store);
@@ -446,6 +519,67 @@ async fn seed(store: Arc<dyn Store>) {
     );
     services.seed_reference_data().await.unwrap();
     staff(store.as_ref()).await;
+}
+
+/// Drain the `--due` receipts in claims of 100 at T (what the dispatcher does), then claim once
+/// more a minute later (the next round), beside the old statement's read of the same rows.
+async fn outbox(a: &Args, store: Arc<dyn Store>, target: &str) {
+    let old = if a.backend == "sqlite" {
+        let mut c = tanggap_store_sqlite::raw_connection(std::path::Path::new(target))
+            .await
+            .unwrap();
+        let began = Instant::now();
+        let n = sqlx::query(&OLD_CLAIM.replace("$1", "?"))
+            .bind(t().timestamp_micros())
+            .fetch_all(&mut c)
+            .await
+            .unwrap()
+            .len();
+        (n, began.elapsed())
+    } else {
+        let mut c = sqlx::PgConnection::connect(target).await.unwrap();
+        let began = Instant::now();
+        let n = sqlx::query(OLD_CLAIM)
+            .bind(t())
+            .fetch_all(&mut c)
+            .await
+            .unwrap()
+            .len();
+        (n, began.elapsed())
+    };
+    let lease = TimeDelta::minutes(5);
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+    let mut claims = Vec::new();
+    let mut claimed = 0;
+    let drain = Instant::now();
+    loop {
+        let began = Instant::now();
+        let got = store.claim_notifications(t(), 100, lease).await.unwrap();
+        claims.push(ms(began.elapsed()));
+        if got.is_empty() {
+            break;
+        }
+        claimed += got.len();
+    }
+    let drain = ms(drain.elapsed());
+    assert_eq!(claimed as i64, a.due, "every receipt, none of the waiting");
+    let began = Instant::now();
+    let next = store
+        .claim_notifications(t() + TimeDelta::minutes(1), 100, lease)
+        .await
+        .unwrap();
+    let next_round = ms(began.elapsed());
+    assert!(next.is_empty());
+    println!(
+        "backend={} waiting={} due={} old_claim_ms={:.1} old_claim_rows={} first_claim_ms={:.1} claims={} drain_ms={drain:.1} next_round_ms={next_round:.2}",
+        a.backend,
+        a.open,
+        a.due,
+        ms(old.1),
+        old.0,
+        claims[0],
+        claims.len(),
+    );
 }
 
 /// The quarterly report's figures (`Services::quarterly_report`: the quarter, the quarter before

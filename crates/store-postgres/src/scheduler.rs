@@ -214,32 +214,61 @@ pub(crate) async fn claim_notifications(
     limit: u32,
     lease: TimeDelta,
 ) -> Result<Vec<Notification>> {
-    let mut out = sqlx::query(
-        "WITH due AS (
-            SELECT id FROM notifications n
-             WHERE status IN ('pending', 'sending') AND next_attempt_at <= $1
-               AND NOT EXISTS (SELECT 1 FROM notifications e
-                                WHERE e.channel = n.channel AND e.address = n.address
-                                  AND e.id < n.id AND e.status IN ('pending', 'sending'))
-             ORDER BY next_attempt_at, id
-             LIMIT $2
-             FOR UPDATE SKIP LOCKED
-         )
-         UPDATE notifications n SET status = 'sending', attempts = n.attempts + 1, lease_until = $3, next_attempt_at = $3
-           FROM due WHERE n.id = due.id
-         RETURNING n.*",
-    )
-    .bind(now)
-    .bind(i64::from(limit))
-    .bind(now + lease)
-    .fetch_all(pool)
-    .await
-    .map_err(db_err)?
-    .iter()
-    .map(notification)
-    .collect::<Result<Vec<_>>>()?;
-    out.sort_by_key(|n| n.id);
-    Ok(out)
+    // Each statement walks (and locks) at most the batch's remaining room of due notifications,
+    // claims those not waiting behind another and defers the others; it is repeated while the
+    // batch has room and it deferred some (`tanggap_store::outbox`).
+    let mut out = Vec::new();
+    loop {
+        let room = limit as usize - out.len();
+        let rows = sqlx::query(
+            "WITH walked AS (
+                SELECT n.id,
+                       (SELECT e.next_attempt_at FROM notifications e
+                         WHERE e.channel = n.channel AND e.address = n.address
+                           AND e.id < n.id AND e.status IN ('pending', 'sending')
+                         ORDER BY e.id LIMIT 1) AS blocked_until
+                  FROM notifications n
+                 WHERE n.status IN ('pending', 'sending') AND n.next_attempt_at <= $1
+                 ORDER BY n.next_attempt_at, n.id
+                 LIMIT $2
+                 FOR UPDATE OF n SKIP LOCKED
+             ),
+             due AS (SELECT id FROM walked WHERE blocked_until IS NULL),
+             deferred AS (
+                UPDATE notifications n SET next_attempt_at = GREATEST(w.blocked_until, $4)
+                  FROM walked w WHERE n.id = w.id AND w.blocked_until IS NOT NULL
+                RETURNING n.id
+             ),
+             claimed AS (
+                UPDATE notifications n SET status = 'sending', attempts = n.attempts + 1, lease_until = $3, next_attempt_at = $3
+                  FROM due WHERE n.id = due.id
+                RETURNING n.*
+             )
+             SELECT (SELECT COUNT(*) FROM deferred) AS deferred_count, claimed.*
+               FROM (SELECT 1) AS one LEFT JOIN claimed ON true",
+        )
+        .bind(now)
+        .bind(room as i64)
+        .bind(now + lease)
+        .bind(now + tanggap_store::outbox::deferral_step())
+        .fetch_all(pool)
+        .await
+        .map_err(db_err)?;
+        let deferred: i64 = rows
+            .first()
+            .map(|r| get(r, "deferred_count"))
+            .transpose()?
+            .unwrap_or(0);
+        for row in &rows {
+            if get::<Option<i64>>(row, "id")?.is_some() {
+                out.push(notification(row)?);
+            }
+        }
+        if out.len() >= limit as usize || deferred == 0 {
+            out.sort_by_key(|n| n.id);
+            return Ok(out);
+        }
+    }
 }
 
 pub(crate) async fn mark_sent(
@@ -257,13 +286,29 @@ pub(crate) async fn mark_sent(
         .collect();
     let logged_only: Vec<bool> = sent.iter().map(|s| s.logged_only).collect();
     // An in-app notification read while it was being delivered stays read.
+    // The next message to each address, deferred by a claim while this one was under way, is
+    // due again: from when it was written (as if it had never waited), or now if it has been
+    // tried before (`tanggap_store::outbox`). The statement's snapshot still shows the marked rows
+    // as `sending`, hence `e.id > done.id`.
     sqlx::query(
-        "UPDATE notifications n SET status = CASE WHEN n.status = 'read' THEN 'read' ELSE 'sent' END,
-           sent_at = COALESCE(n.sent_at, $1), lease_until = NULL, last_error = NULL,
-           provider_message_id = COALESCE(m.provider_message_id, n.provider_message_id),
-           logged_only = m.logged_only
-          FROM unnest($2::bigint[], $3::text[], $4::boolean[]) AS m(id, provider_message_id, logged_only)
-         WHERE n.id = m.id",
+        "WITH done AS (
+            UPDATE notifications n SET status = CASE WHEN n.status = 'read' THEN 'read' ELSE 'sent' END,
+               sent_at = COALESCE(n.sent_at, $1), lease_until = NULL, last_error = NULL,
+               provider_message_id = COALESCE(m.provider_message_id, n.provider_message_id),
+               logged_only = m.logged_only
+              FROM unnest($2::bigint[], $3::text[], $4::boolean[]) AS m(id, provider_message_id, logged_only)
+             WHERE n.id = m.id
+            RETURNING n.id, n.channel, n.address
+         )
+         UPDATE notifications f
+            SET next_attempt_at = CASE WHEN f.attempts = 0 THEN f.created_at ELSE $1 END
+          WHERE f.id IN (SELECT (SELECT e.id FROM notifications e
+                                  WHERE e.channel = done.channel AND e.address = done.address
+                                    AND e.id > done.id AND e.status IN ('pending', 'sending')
+                                  ORDER BY e.id LIMIT 1)
+                           FROM done)
+            AND f.status = 'pending'
+            AND f.next_attempt_at > CASE WHEN f.attempts = 0 THEN f.created_at ELSE $1 END",
     )
     .bind(at)
     .bind(ids)
@@ -289,9 +334,21 @@ pub(crate) async fn mark_failed(
         .bind(t)
         .bind(error)
         .bind(id),
+        // As in `mark_sent`: the next message to the address need not wait any longer (due
+        // from when it was written, if it has not been tried yet).
         None => sqlx::query(
-            "UPDATE notifications SET status = 'dead', lease_until = NULL, last_error = $1
-              WHERE id = $2 AND status = 'sending'",
+            "WITH dead AS (
+                UPDATE notifications SET status = 'dead', lease_until = NULL, last_error = $1
+                 WHERE id = $2 AND status = 'sending'
+                RETURNING id, channel, address
+             )
+             UPDATE notifications f SET next_attempt_at = f.created_at
+              WHERE f.id IN (SELECT (SELECT e.id FROM notifications e
+                                      WHERE e.channel = dead.channel AND e.address = dead.address
+                                        AND e.id > dead.id AND e.status IN ('pending', 'sending')
+                                      ORDER BY e.id LIMIT 1)
+                               FROM dead)
+                AND f.status = 'pending' AND f.attempts = 0 AND f.next_attempt_at > f.created_at",
         )
         .bind(error)
         .bind(id),

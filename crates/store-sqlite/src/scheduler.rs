@@ -211,32 +211,76 @@ pub(crate) async fn claim_notifications(
     limit: u32,
     lease: TimeDelta,
 ) -> Result<Vec<Notification>> {
-    w.run_direct(move |c| {
-        let until = us(now + lease);
-        let mut claim = c
-            .prepare_cached(
-                "UPDATE notifications SET status = 'sending', attempts = attempts + 1, lease_until = ?1, next_attempt_at = ?1
-                  WHERE id IN (
-                        SELECT id FROM notifications n
-                         WHERE status IN ('pending', 'sending') AND next_attempt_at <= ?2
-                           AND NOT EXISTS (SELECT 1 FROM notifications e
-                                            WHERE e.channel = n.channel AND e.address = n.address
-                                              AND e.id < n.id AND e.status IN ('pending', 'sending'))
-                         ORDER BY next_attempt_at, id LIMIT ?3)
-                 RETURNING *",
-            )
-            .map_err(intake::err)?;
-        let mut rows = claim
-            .query(rusqlite::params![until, us(now), i64::from(limit)])
-            .map_err(intake::err)?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next().map_err(intake::err)? {
-            out.push(notification(row)?);
+    // Each round walks at most the batch's remaining room of due notifications, claims those
+    // not waiting behind another and defers the others; it is repeated while the batch has
+    // room and it deferred some (`tanggap_store::outbox`). Rounds are separate turns of the
+    // writer, so new reports are written between them however long the crowd.
+    let mut out = Vec::new();
+    loop {
+        let room = limit as usize - out.len();
+        let (claimed, deferred) = w
+            .run_direct(move |c| claim_round(c, now, room, lease))
+            .await?;
+        out.extend(claimed);
+        if out.len() >= limit as usize || deferred == 0 {
+            out.sort_by_key(|n: &Notification| n.id);
+            return Ok(out);
         }
-        out.sort_by_key(|n| n.id);
-        Ok(out)
-    })
-    .await
+    }
+}
+
+/// One round of [`claim_notifications`]: the notifications claimed and how many were deferred.
+fn claim_round(
+    c: &rusqlite::Connection,
+    now: Timestamp,
+    room: usize,
+    lease: TimeDelta,
+) -> Result<(Vec<Notification>, usize)> {
+    let until = us(now + lease);
+    let step = us(now + tanggap_store::outbox::deferral_step());
+    let walked: Vec<(i64, Option<i64>)> = c
+        .prepare_cached(
+            "SELECT n.id, (SELECT e.next_attempt_at FROM notifications e
+                            WHERE e.channel = n.channel AND e.address = n.address
+                              AND e.id < n.id AND e.status IN ('pending', 'sending')
+                            ORDER BY e.id LIMIT 1)
+               FROM notifications n
+              WHERE n.status IN ('pending', 'sending') AND n.next_attempt_at <= ?1
+              ORDER BY n.next_attempt_at, n.id LIMIT ?2",
+        )
+        .and_then(|mut q| {
+            q.query_map(rusqlite::params![us(now), room as i64], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect()
+        })
+        .map_err(intake::err)?;
+    let mut claimed = Vec::new();
+    let mut deferred = 0;
+    for (id, blocked_until) in walked {
+        if let Some(at) = blocked_until {
+            c.prepare_cached(
+                "UPDATE notifications SET next_attempt_at = max(?1, ?2) WHERE id = ?3",
+            )
+            .and_then(|mut q| q.execute(rusqlite::params![at, step, id]))
+            .map_err(intake::err)?;
+            deferred += 1;
+        } else {
+            let mut claim = c
+                .prepare_cached(
+                    "UPDATE notifications SET status = 'sending', attempts = attempts + 1, lease_until = ?1, next_attempt_at = ?1
+                      WHERE id = ?2 RETURNING *",
+                )
+                .map_err(intake::err)?;
+            let mut rows = claim
+                .query(rusqlite::params![until, id])
+                .map_err(intake::err)?;
+            while let Some(row) = rows.next().map_err(intake::err)? {
+                claimed.push(notification(row)?);
+            }
+        }
+    }
+    Ok((claimed, deferred))
 }
 
 pub(crate) async fn mark_sent(
@@ -265,6 +309,22 @@ pub(crate) async fn mark_sent(
                            json_extract(value, '$[2]') AS logged_only
                       FROM json_each(?2)) AS m
              WHERE notifications.id = m.id",
+        )
+        .and_then(|mut q| q.execute(rusqlite::params![us(at), &marks]))
+        .map_err(intake::err)?;
+        // The next message to each address, deferred by a claim while this one was under way,
+        // is due again: from when it was written (as if it had never waited), or now if it has
+        // been tried before (`tanggap_store::outbox`).
+        c.prepare_cached(
+            "UPDATE notifications SET next_attempt_at = CASE WHEN attempts = 0 THEN created_at ELSE ?1 END
+              WHERE id IN (SELECT (SELECT e.id FROM notifications e
+                                    WHERE e.channel = d.channel AND e.address = d.address
+                                      AND e.id > d.id AND e.status IN ('pending', 'sending')
+                                    ORDER BY e.id LIMIT 1)
+                             FROM notifications d
+                            WHERE d.id IN (SELECT json_extract(value, '$[0]') FROM json_each(?2)))
+                AND status = 'pending'
+                AND next_attempt_at > CASE WHEN attempts = 0 THEN created_at ELSE ?1 END",
         )
         .and_then(|mut q| q.execute(rusqlite::params![us(at), marks]))
         .map_err(intake::err)?;
@@ -297,6 +357,23 @@ pub(crate) async fn mark_failed(
                 .execute(&mut *conn)
                 .await
                 .map_err(db_err)?;
+            if retry_at.is_none() {
+                // As in `mark_sent`: the next message to the address need not wait any longer
+                // (due from when it was written, if it has not been tried yet).
+                sqlx::query(
+                    "UPDATE notifications SET next_attempt_at = created_at
+                      WHERE id = (SELECT e.id FROM notifications e, notifications d
+                                   WHERE d.id = ? AND d.status = 'dead'
+                                     AND e.channel = d.channel AND e.address = d.address
+                                     AND e.id > d.id AND e.status IN ('pending', 'sending')
+                                   ORDER BY e.id LIMIT 1)
+                        AND status = 'pending' AND attempts = 0 AND next_attempt_at > created_at",
+                )
+                .bind(id)
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+            }
             Ok(())
         })
     })

@@ -63,6 +63,7 @@ macro_rules! conformance_tests {
             open311_keys_tokens_and_the_public_feed,
             inbound_messages_are_recorded_once_and_handled_in_order,
             the_outbox_keeps_each_address_in_order,
+            a_crowd_behind_one_address_is_walked_once,
             a_receipt_is_enqueued_with_its_report_and_a_new_secret_with_its_message,
             // scheduler and notifications
             due_clocks_are_claimed_in_order_and_leased,
@@ -4066,6 +4067,11 @@ pub async fn the_outbox_claims_retries_and_marks<H: Harness>(h: &H) {
     );
 }
 
+/// The idempotency keys of claimed notifications, in the claim's order.
+fn keys(v: &[Notification]) -> Vec<String> {
+    v.iter().map(|n| n.idempotency_key.clone()).collect()
+}
+
 pub async fn the_outbox_keeps_each_address_in_order<H: Harness>(h: &H) {
     let store = h.store();
     let store = store.as_ref();
@@ -4092,11 +4098,6 @@ pub async fn the_outbox_keeps_each_address_in_order<H: Harness>(h: &H) {
         )
         .await
         .unwrap();
-    let keys = |v: &[Notification]| {
-        v.iter()
-            .map(|n| n.idempotency_key.clone())
-            .collect::<Vec<_>>()
-    };
     // One message per address at a time: a2 waits for a1.
     let first = store.claim_notifications(t0(), 10, lease()).await.unwrap();
     assert_eq!(keys(&first), ["a1", "b1"]);
@@ -4132,6 +4133,78 @@ pub async fn the_outbox_keeps_each_address_in_order<H: Harness>(h: &H) {
         .unwrap();
     let last = store.claim_notifications(retry, 10, lease()).await.unwrap();
     assert_eq!(keys(&last), ["a3"]);
+}
+
+/// Thousands of messages waiting behind one address (an agency head's inbox in a flood) are
+/// walked once, not by every claim (`crate::outbox`): a claim that finds one waiting defers it
+/// to when the message it waits for is next due; the message after one sent or given up is due
+/// again at once, in its place; and a message to another address behind the crowd still goes.
+pub async fn a_crowd_behind_one_address_is_walked_once<H: Harness>(h: &H) {
+    let store = h.store();
+    let store = store.as_ref();
+    seed(store).await;
+    let a = staff(store, "kepala.a", Role::Kepala, Some("dinkes")).await;
+    let b = staff(store, "kepala.b", Role::Kepala, Some("dinkes")).await;
+    let crowd = 40;
+    let mut notes = vec![email_note("a/0", &a, None)];
+    notes.extend((1..=crowd).map(|i| email_note(&format!("a/{i}"), &a, None)));
+    notes.push(email_note("b/0", &b, None));
+    enqueue_digest(store, NaiveDate::from_ymd_opt(2026, 12, 3).unwrap(), &notes).await;
+    let claim = |at: Timestamp, limit: u32| async move {
+        store.claim_notifications(at, limit, lease()).await.unwrap()
+    };
+    let sent = |id: i64, at: Timestamp| async move {
+        store
+            .mark_notification_sent(id, at, None, false)
+            .await
+            .unwrap()
+    };
+    // A batch of 2: each statement walks the batch's room; the first claims a/0 and defers
+    // a/1, the next ones defer the rest of the crowd one by one until b/0 fills the batch.
+    let first = claim(t0(), 2).await;
+    assert_eq!(keys(&first), ["a/0", "b/0"]);
+    sent(first[1].id, t0()).await;
+    assert!(claim(t0(), 2).await.is_empty());
+    let waiting = |all: &[Notification]| {
+        all.iter()
+            .filter(|n| n.status == NotificationStatus::Pending)
+            .map(|n| n.next_attempt_at)
+            .collect::<Vec<_>>()
+    };
+    let all = store.notifications_to_user(a.id, 100).await.unwrap();
+    assert_eq!(waiting(&all).len(), crowd);
+    assert!(
+        waiting(&all).iter().all(|at| *at > t0()),
+        "the whole crowd is deferred past the claims' now: no later claim walks it again"
+    );
+    // Seen again a second later, they wait for a/0's lease.
+    let later = t0() + TimeDelta::seconds(1);
+    assert!(claim(later, 10).await.is_empty());
+    let all = store.notifications_to_user(a.id, 100).await.unwrap();
+    assert!(
+        waiting(&all).iter().all(|at| *at >= t0() + lease()),
+        "{:?}",
+        waiting(&all)
+    );
+    // a/0 sent: a/1 is due at once (in its place, from when it was written), the rest wait.
+    let sent_at = t0() + TimeDelta::seconds(2);
+    sent(first[0].id, sent_at).await;
+    let next = claim(sent_at, 10).await;
+    assert_eq!(keys(&next), ["a/1"]);
+    assert_eq!(next[0].attempts, 1);
+    // a/1 given up as dead: a/2 is due at once too.
+    store
+        .mark_notification_failed(next[0].id, "550 mailbox unavailable", None)
+        .await
+        .unwrap();
+    let next = claim(sent_at, 10).await;
+    assert_eq!(keys(&next), ["a/2"]);
+    // When a/0's lease would have ended the crowd is due again, but still waits for a/2.
+    let late = t0() + lease() + TimeDelta::seconds(1);
+    assert!(claim(late, 10).await.is_empty());
+    sent(next[0].id, late).await;
+    let next = claim(late, 10).await;
+    assert_eq!(keys(&next), ["a/3"]);
 }
 
 pub async fn in_app_notifications_are_read_by_their_user_only<H: Harness>(h: &H) {

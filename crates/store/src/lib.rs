@@ -24,6 +24,7 @@ mod types;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod effects;
+pub mod outbox;
 pub mod redact;
 pub mod tally;
 
