@@ -208,6 +208,9 @@ fn notification(row: &PgRow) -> Result<Notification> {
     })
 }
 
+/// How many messages waiting behind one first message a claim's statement defers at most.
+const CROWD_DEFERRAL: i64 = 50_000;
+
 pub(crate) async fn claim_notifications(
     pool: &PgPool,
     now: Timestamp,
@@ -216,32 +219,55 @@ pub(crate) async fn claim_notifications(
 ) -> Result<Vec<Notification>> {
     // Each statement walks (and locks) at most the batch's remaining room of due notifications,
     // claims those not waiting behind another and defers the others; it is repeated while the
-    // batch has room and it deferred some (`tanggap_store::outbox`).
+    // batch has room and it deferred some (`tanggap_store::outbox`). A message found waiting
+    // defers, in the same statement, the crowd behind the same first message (up to
+    // `CROWD_DEFERRAL` of them): one pass instead of a statement per batch's room, so a crowd
+    // leaves dead entries in the walked range of `notifications_outbox` once, not once per
+    // statement. The crowd's rows are locked `SKIP LOCKED`, so two instances never wait on each
+    // other; a row skipped is walked and deferred later. A first message claimed by this very
+    // statement is next due at its lease's end (`$3`).
     let mut out = Vec::new();
     loop {
         let room = limit as usize - out.len();
         let rows = sqlx::query(
             "WITH walked AS (
-                SELECT n.id,
-                       (SELECT e.next_attempt_at FROM notifications e
-                         WHERE e.channel = n.channel AND e.address = n.address
-                           AND e.id < n.id AND e.status IN ('pending', 'sending')
-                         ORDER BY e.id LIMIT 1) AS blocked_until
+                SELECT n.id, n.channel, n.address, b.id AS first_id, b.next_attempt_at AS first_due
                   FROM notifications n
+                  LEFT JOIN LATERAL (
+                       SELECT e.id, e.next_attempt_at FROM notifications e
+                        WHERE e.channel = n.channel AND e.address = n.address
+                          AND e.id < n.id AND e.status IN ('pending', 'sending')
+                        ORDER BY e.id LIMIT 1) b ON true
                  WHERE n.status IN ('pending', 'sending') AND n.next_attempt_at <= $1
                  ORDER BY n.next_attempt_at, n.id
                  LIMIT $2
                  FOR UPDATE OF n SKIP LOCKED
              ),
-             due AS (SELECT id FROM walked WHERE blocked_until IS NULL),
+             crowds AS (
+                SELECT w.channel, w.address, w.first_id,
+                       GREATEST(CASE WHEN EXISTS (SELECT 1 FROM walked f WHERE f.id = w.first_id AND f.first_id IS NULL)
+                                     THEN $3 ELSE MIN(w.first_due) END, $4) AS until
+                  FROM walked w WHERE w.first_id IS NOT NULL GROUP BY w.channel, w.address, w.first_id
+             ),
+             behind AS (
+                SELECT w.id, c.until FROM walked w JOIN crowds c USING (channel, address, first_id)
+                UNION
+                SELECT m.id, c.until FROM crowds c CROSS JOIN LATERAL (
+                       SELECT m.id FROM notifications m
+                        WHERE m.channel = c.channel AND m.address = c.address AND m.id > c.first_id
+                          AND m.status = 'pending' AND m.next_attempt_at < c.until
+                        ORDER BY m.id LIMIT $5
+                          FOR UPDATE SKIP LOCKED) m
+             ),
              deferred AS (
-                UPDATE notifications n SET next_attempt_at = GREATEST(w.blocked_until, $4)
-                  FROM walked w WHERE n.id = w.id AND w.blocked_until IS NOT NULL
+                UPDATE notifications n SET next_attempt_at = b.until
+                  FROM (SELECT DISTINCT ON (id) id, until FROM behind ORDER BY id, until DESC) b
+                 WHERE n.id = b.id
                 RETURNING n.id
              ),
              claimed AS (
                 UPDATE notifications n SET status = 'sending', attempts = n.attempts + 1, lease_until = $3, next_attempt_at = $3
-                  FROM due WHERE n.id = due.id
+                  FROM walked w WHERE n.id = w.id AND w.first_id IS NULL
                 RETURNING n.*
              )
              SELECT (SELECT COUNT(*) FROM deferred) AS deferred_count, claimed.*
@@ -251,6 +277,7 @@ pub(crate) async fn claim_notifications(
         .bind(room as i64)
         .bind(now + lease)
         .bind(now + tanggap_store::outbox::deferral_step())
+        .bind(CROWD_DEFERRAL)
         .fetch_all(pool)
         .await
         .map_err(db_err)?;

@@ -1,23 +1,15 @@
 //! The scheduler's claim reads the `next_fire_at` index, never the open reports: checked with
 //! `EXPLAIN` on a database of 20,000 open reports whose clocks are mostly scheduled far ahead.
 
-use sqlx::postgres::PgConnectOptions;
+mod common;
+
 use sqlx::{ConnectOptions, Connection};
-use std::str::FromStr;
 use tanggap_store_postgres::PgStore;
 
 #[tokio::test]
 async fn the_claim_walks_the_next_fire_index() {
-    let url = std::env::var("TANGGAP_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let admin = PgConnectOptions::from_str(&url).unwrap();
-    let name = format!("tanggap_plan_{:016x}", rand::random::<u64>());
-    let mut c = admin.connect().await.unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut c)
-        .await
-        .unwrap();
-    let db = admin.clone().database(&name);
+    let test_db = common::TestDb::create("tanggap_plan").await;
+    let db = test_db.options.clone();
     let store = PgStore::connect_with(db.clone()).await.unwrap();
     let mut conn = db.connect().await.unwrap();
     for sql in [
@@ -44,8 +36,5 @@ async fn the_claim_walks_the_next_fire_index() {
     );
     let _ = conn.close().await;
     store.close().await;
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .execute(&mut c)
-        .await
-        .unwrap();
+    test_db.drop().await;
 }
