@@ -221,9 +221,8 @@ pub(crate) async fn claim_notifications(
     // claims those not waiting behind another and defers the others; it is repeated while the
     // batch has room and it deferred some (`tanggap_store::outbox`). A message found waiting
     // defers, in the same statement, the crowd behind the same first message (up to
-    // `CROWD_DEFERRAL` of them): one pass instead of a statement per batch's room, so a crowd
-    // leaves dead entries in the walked range of `notifications_outbox` once, not once per
-    // statement. The crowd's rows are locked `SKIP LOCKED`, so two instances never wait on each
+    // `CROWD_DEFERRAL` of them): one pass instead of a statement (and a commit) per batch's
+    // room. The crowd's rows are locked `SKIP LOCKED`, so two instances never wait on each
     // other; a row skipped is walked and deferred later. A first message claimed by this very
     // statement is next due at its lease's end (`$3`).
     let mut out = Vec::new();

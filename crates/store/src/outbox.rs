@@ -14,13 +14,13 @@
 //! messages whatever they wait for. Each statement walks at most the batch's remaining room
 //! and claims those that wait for nothing; a claim repeats while its batch has room and it
 //! deferred some. On PostgreSQL, a message found waiting defers in the same statement the
-//! crowd behind the same first message, so a crowd is rewritten in one pass (each rewrite
-//! leaves a dead index entry where the claims walk, until vacuum). When a message is sent (or
-//! given up as dead), the next one to its address is due again at once, in its place (from
-//! when it was written, if it has not been tried yet). A race between the two (a claim
-//! deferring a message just as the one before it is recorded as sent) delays it at most until
-//! that one's lease would have ended. The order itself never rests on any of this: a message is
-//! claimed only if nothing earlier to its address is pending or being sent.
+//! crowd behind the same first message, so a crowd is rewritten in a few statements, not one
+//! per batch's room. When a message is sent (or given up as dead), the next one to its address
+//! is due again at once, in its place (from when it was written, if it has not been tried
+//! yet). A race between the two (a claim deferring a message just as the one before it is
+//! recorded as sent) delays it at most until that one's lease would have ended. The order
+//! itself never rests on any of this: a message is claimed only if nothing earlier to its
+//! address is pending or being sent.
 
 use chrono::TimeDelta;
 
